@@ -1,0 +1,41 @@
+"""Afterward: a community site for people who have left high-control groups."""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import auth, config, errors, headers, moderation, pages, permissions, posting, profiles
+from . import stories, threads
+from .auth.service import init_login
+from .cli import register_cli
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .templating import register_filters
+
+BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error pages, commands."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.update(config.load(app.instance_path))
+    app.config.update(overrides or {})
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    init_login(login_manager)
+
+    for area in BLUEPRINTS:
+        app.register_blueprint(area.bp)
+    errors.init_app(app)
+    app.after_request(headers.secure_headers)
+    app.jinja_env.globals.update(permissions.TEMPLATE_FUNCTIONS)
+    register_filters(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,62 @@
+"""Register, log in, log out."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..clock import utcnow
+from ..errors import resubmit_page
+from . import service
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account and log straight in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = service.register(login_name=form.login_name.data, handle=form.handle.data,
+                                    password=form.password.data, email=form.email.data,
+                                    now=utcnow())
+        except service.RegistrationError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            login_user(user)
+            flash("Welcome to Afterward. Your account is ready.")
+            return redirect(url_for("pages.home"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in; a write interrupted by an expired login is handed back to be sent again."""
+    form = LoginForm()
+    next_url = service.safe_next(request.args.get("next"))
+    resumed = service.resumed_fields(request.form)
+    if form.validate_on_submit():
+        user = service.authenticate(form.login_name.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            if resumed and next_url:
+                return resubmit_page("You are logged in again. Check your text and send it.",
+                                     200, action=next_url, fields=resumed)
+            return redirect(next_url or url_for("pages.home"))
+        form.password.errors.append("That login name and password do not match an account.")
+    if resumed:
+        return resubmit_page("That did not log you in. Your text is still here; try again.",
+                             401, action=request.full_path.rstrip("?"),
+                             fields=[(service.RESUME + k, v) for k, v in resumed])
+    return render_template("auth/login.html", form=form), 401 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out everywhere this cookie was copied to."""
+    service.end_sessions(current_user)
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("pages.home"))

@@ -1,0 +1,64 @@
+"""Friendly error pages, and the page that hands a rejected writer their text back."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Something in that request was not right", "The page could not understand what was sent."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Page not found", "There is nothing here. It may have been moved or removed."),
+    405: ("Not allowed here", "That kind of request does not work on this page."),
+    413: ("Too large", "What you sent is larger than this site accepts. Your text is too long to send in one go."),
+    429: ("Please slow down", "You have done that too often. Please wait a little and try again."),
+    500: ("Something went wrong", "The site had a problem. Nothing you did caused it; please try again."),
+}
+
+
+def pending_fields() -> list[tuple[str, str]]:
+    """The fields of the rejected POST in the order sent, minus its CSRF token and passwords."""
+    return [
+        (k, v) for k, v in request.form.items(multi=True)
+        if k != "csrf_token" and "password" not in k and k != "confirm"
+    ]
+
+
+def resubmit_page(message: str, status: int, action: str | None = None,
+                  fields: list[tuple[str, str]] | None = None):
+    """A page with the writer's text intact in a fresh form that sends it again."""
+    return render_template(
+        "errors/resubmit.html",
+        message=message,
+        action=action or request.full_path.rstrip("?"),
+        fields=pending_fields() if fields is None else fields,
+    ), status
+
+
+def _page(status: int, description: str | None = None):
+    title, default = MESSAGES.get(status, MESSAGES[500])
+    return render_template("errors/error.html", status=status, title=title,
+                           description=description or default), status
+
+
+def _http_error(error: HTTPException):
+    if error.code == 405 or error.code is None:
+        return _page(error.code or 500)
+    description = error.description if getattr(error, "custom_message", False) else None
+    return _page(error.code, description)
+
+
+def _csrf_error(error: CSRFError):
+    return resubmit_page(
+        "This form had expired or came from another page, so nothing was saved yet. "
+        "Your text is below: check it and send it again.", 400)
+
+
+def _server_error(error):
+    return _page(500)
+
+
+def init_app(app) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)

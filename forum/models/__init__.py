@@ -1,0 +1,22 @@
+"""The domain model; importing this package registers every table."""
+from .accounts import ANONYMOUS, PUBLIC, ROLES, Handle, User
+from .content import (
+    DELETED,
+    DRAFT,
+    HIDDEN,
+    PUBLISHED,
+    VISIBLE,
+    Board,
+    Group,
+    Post,
+    Story,
+    Thread,
+    story_groups,
+)
+from .moderation import REPORT_REASONS, ModAction, Report, Unmasking
+
+__all__ = [
+    "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
+    "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
+    "REPORT_REASONS", "ModAction", "Report", "Unmasking",
+]

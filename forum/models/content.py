@@ -1,0 +1,221 @@
+"""Groups, boards, stories, threads and posts: what people write and read."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Handle
+
+# Post and story states. A hidden or deleted post keeps its place in the tree.
+VISIBLE = "visible"
+HIDDEN = "hidden"
+DELETED = "deleted"
+PUBLISHED = "published"
+DRAFT = "draft"
+
+# Content warnings a writer can pick; they may add their own words too.
+WARNINGS = {
+    "suicide": "Suicide",
+    "self-harm": "Self-harm",
+    "abuse": "Abuse",
+    "sexual-violence": "Sexual violence",
+    "violence": "Violence",
+    "eating-disorders": "Eating disorders",
+}
+
+# Width of one path segment: base-36 post ids, 7 characters cover 78 billion posts.
+PATH_SEGMENT = 7
+
+story_groups = Table(
+    "story_groups",
+    db.metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Group(db.Model):
+    """An organisation people left; stories are tagged with it."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    @classmethod
+    def with_story_counts(cls):
+        """Groups by name, each with the number of its published stories."""
+        count = (
+            select(func.count(Story.id))
+            .join(story_groups, story_groups.c.story_id == Story.id)
+            .where(story_groups.c.group_id == cls.id, Story.state == PUBLISHED)
+            .scalar_subquery()
+        )
+        return select(cls, count.label("story_count")).order_by(func.lower(cls.name))
+
+
+class Board(db.Model):
+    """A place for discussion threads on one theme."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Thread(db.Model):
+    """A discussion: a board thread, or the comment section of one story."""
+
+    __tablename__ = "threads"
+    __table_args__ = (
+        # A board page lists pinned threads first, then by latest activity.
+        Index("ix_threads_board_listing", "board_id", "pinned", "last_post_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    board_id: Mapped[Optional[int]] = mapped_column(ForeignKey("boards.id"))
+    handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
+    created_at: Mapped[datetime]
+    last_post_at: Mapped[datetime]
+    post_count: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[Optional[datetime]]
+    lock_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # True when a story's author closed their own comments, not a moderator.
+    locked_by_author: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    hidden: Mapped[bool] = mapped_column(default=False)
+
+    board: Mapped[Optional[Board]] = relationship()
+    handle: Mapped[Handle] = relationship(foreign_keys=[handle_id])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def accepts_replies(self) -> bool:
+        """Tell whether new posts may be added to this discussion."""
+        return not self.is_locked and not self.hidden
+
+    @classmethod
+    def on_board(cls, board_id: int):
+        """A board's visible threads, pinned first, then latest activity."""
+        return (
+            select(cls)
+            .where(cls.board_id == board_id, cls.hidden.is_(False))
+            .order_by(cls.pinned.desc(), cls.last_post_at.desc(), cls.id.desc())
+        )
+
+
+class Story(db.Model):
+    """A testimony: a long Markdown text with its own comment thread."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_listing", "state", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # Comma-separated list of content-warning keys and free text.
+    content_warnings: Mapped[str] = mapped_column(Text, default="")
+    handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"), index=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
+    published_at: Mapped[datetime]
+    edited_at: Mapped[Optional[datetime]]
+
+    handle: Mapped[Handle] = relationship()
+    thread: Mapped[Thread] = relationship()
+    groups: Mapped[list[Group]] = relationship(secondary=story_groups, order_by=Group.name)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings as a reader sees them: known keys by their label, free text as typed."""
+        return [WARNINGS.get(w, w) for w in self.content_warnings.split(",") if w]
+
+    @property
+    def warning_keys(self) -> list[str]:
+        return [w for w in self.content_warnings.split(",") if w]
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == PUBLISHED
+
+    @classmethod
+    def published(cls):
+        """Published stories, newest first."""
+        return (
+            select(cls)
+            .where(cls.state == PUBLISHED)
+            .order_by(cls.published_at.desc(), cls.id.desc())
+        )
+
+
+class Post(db.Model):
+    """One message in a thread, placed in its tree by a materialised path."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        # The whole tree of a thread, in reading order, from one index range scan.
+        Index("ix_posts_thread_path", "thread_id", "path", unique=True),
+        Index("ix_posts_handle_created", "handle_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id"), index=True)
+    handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    edited_at: Mapped[Optional[datetime]]
+    state: Mapped[str] = mapped_column(String(16), default=VISIBLE)
+    depth: Mapped[int] = mapped_column(default=0)
+    # Concatenated fixed-width base-36 ids from the root: sorting by it reads the tree in order.
+    path: Mapped[str] = mapped_column(String(255), default="")
+
+    thread: Mapped[Thread] = relationship()
+    handle: Mapped[Handle] = relationship()
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state == VISIBLE
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.state == DELETED
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.state == HIDDEN
+
+    @staticmethod
+    def path_segment(post_id: int) -> str:
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+        out = ""
+        while post_id:
+            post_id, r = divmod(post_id, 36)
+            out = digits[r] + out
+        return out.rjust(PATH_SEGMENT, "0")
+
+    @classmethod
+    def tree(cls, thread_id: int, after_path: str = ""):
+        """A thread's posts in reading order (each after its parent), from `after_path` on."""
+        return (
+            select(cls)
+            .where(cls.thread_id == thread_id, cls.path > after_path)
+            .order_by(cls.path)
+        )

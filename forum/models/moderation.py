@@ -1,0 +1,102 @@
+"""Reports, the public moderation log and the private admin audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Handle, User
+from .content import Post, Story, Thread
+
+REPORT_REASONS = {
+    "harassment": "Harassment or threats",
+    "outing": "Identifies someone who wants to stay private",
+    "recruiting": "Recruiting for or promoting a group",
+    "spam": "Spam",
+    "other": "Something else",
+}
+OPEN = "open"
+DISMISSED = "dismissed"
+ACTIONED = "actioned"
+
+
+class Report(db.Model):
+    """A member's report of one post or one story, awaiting a moderator."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "post_id", name="uq_reports_reporter_id_post_id"),
+        UniqueConstraint("reporter_id", "story_id", name="uq_reports_reporter_id_story_id"),
+        CheckConstraint(
+            "(post_id IS NULL) <> (story_id IS NULL)", name="one_target"
+        ),
+        Index("ix_reports_state_created", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    post_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id"))
+    story_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stories.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    details: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default=OPEN)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[Optional[datetime]]
+    resolved_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    post: Mapped[Optional[Post]] = relationship()
+    story: Mapped[Optional[Story]] = relationship()
+
+
+class ModAction(db.Model):
+    """One moderator action, public: who, what, on which one target, why, when."""
+
+    __tablename__ = "mod_actions"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN thread_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN story_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN post_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN handle_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Shown publicly as this moderator's public handle.
+    moderator_handle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handles.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    thread_id: Mapped[Optional[int]] = mapped_column(ForeignKey("threads.id"))
+    story_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stories.id"))
+    post_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id"))
+    # A public handle only (e.g. a suspension made from a profile); never an anonymous one.
+    handle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handles.id"))
+
+    moderator_handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[moderator_handle_id])
+    thread: Mapped[Optional[Thread]] = relationship()
+    story: Mapped[Optional[Story]] = relationship()
+    post: Mapped[Optional[Post]] = relationship()
+    handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[handle_id])
+
+
+class Unmasking(db.Model):
+    """Private admin audit: an admin looked behind an anonymous handle, and why."""
+
+    __tablename__ = "unmaskings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    admin: Mapped[Optional[User]] = relationship()

@@ -1,0 +1,77 @@
+"""Forms for writing: stories, threads, replies, edits."""
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models.content import WARNINGS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _body_length(form, field):
+    limit = current_app.config["MAX_BODY_CHARS"]
+    if field.data and len(field.data) > limit:
+        raise ValidationError(f"That is {len(field.data):,} characters; the limit is {limit:,}.")
+
+
+class StoryForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(
+        "Summary (optional)", description="One or two sentences shown in lists.",
+        validators=[Optional(), Length(max=500)],
+    )
+    body = TextAreaField(
+        "Your story", description="Markdown works: *italic*, **bold**, # headings, > quotes, lists, links.",
+        validators=[DataRequired(message="Please write your story before sending."), _body_length],
+    )
+    warnings = MultiCheckboxField(
+        "Content warnings", choices=list(WARNINGS.items()), validate_choice=True,
+        description="Readers see these first and choose whether to open the story.",
+    )
+    other_warning = StringField("Other warning (optional)", validators=[Optional(), Length(max=60)])
+    groups = MultiCheckboxField("Groups this story is about", choices=[], validate_choice=False)
+    new_group = StringField(
+        "Another group (optional)", description="Name a group that is not listed yet.",
+        validators=[Optional(), Length(max=120)],
+    )
+    anonymous = BooleanField(
+        "Post anonymously",
+        description="Shows a generated name, used only under this story. Nobody can link it to you.",
+    )
+
+    def warning_values(self) -> list[str]:
+        return list(self.warnings.data or []) + [self.other_warning.data or ""]
+
+    def group_names(self) -> list[str]:
+        return list(self.groups.data or []) + [self.new_group.data or ""]
+
+
+class StoryEditForm(StoryForm):
+    anonymous = None  # who wrote a story does not change after it is published
+
+
+class ThreadForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField("First post", validators=[DataRequired(message="Please write something before sending."), _body_length])
+    anonymous = BooleanField(
+        "Post anonymously",
+        description="Shows a generated name, used only in this thread. Nobody can link it to you.",
+    )
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Your reply", validators=[DataRequired(message="Please write something before sending."), _body_length])
+    parent_id = HiddenField()
+    anonymous = BooleanField(
+        "Post anonymously",
+        description="Shows a generated name, the same one each time you reply here; nobody can link it to you.",
+    )
+
+
+class EditPostForm(FlaskForm):
+    body = TextAreaField("Your text", validators=[DataRequired(message="Please write something before sending."), _body_length])

@@ -1,0 +1,150 @@
+"""Writing: new stories and threads, replies, edits and deletions. Thin views over service."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import permissions
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Board, Group, Post, Story, Thread
+from ..threads.service import post_url
+from . import service
+from .forms import EditPostForm, ReplyForm, StoryEditForm, StoryForm, ThreadForm
+
+bp = Blueprint("posting", __name__)
+MAX_ID = "int(max=2147483647)"
+
+
+def _story_form(form_class, **kw):
+    form = form_class(**kw)
+    form.groups.choices = [
+        (g.name, g.name) for g in db.session.scalars(select(Group).order_by(Group.name))
+    ]
+    return form
+
+
+def _refused(template, error: service.PostingError, **context):
+    """Show the form again with the writer's text and why it was refused."""
+    return render_template(template, refusal=error.message, **context), error.status
+
+
+@bp.route("/stories/new", methods=["GET", "POST"])
+@login_required
+def new_story():
+    """Write and publish a testimony."""
+    form = _story_form(StoryForm, anonymous=current_user.anonymous_by_default)
+    if form.validate_on_submit():
+        try:
+            story = service.create_story(
+                current_user, title=form.title.data, summary=form.summary.data or "",
+                body=form.body.data, warnings=form.warning_values(),
+                group_names=form.group_names(), anonymous=form.anonymous.data, now=utcnow())
+        except service.PostingError as error:
+            return _refused("posting/story_form.html", error, form=form, story=None)
+        flash("Your story is published.")
+        return redirect(url_for("stories.show", slug=story.slug))
+    return render_template("posting/story_form.html", form=form, story=None), 400 if form.errors else 200
+
+
+@bp.route("/stories/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_story(slug):
+    """Change a story you wrote."""
+    story = db.first_or_404(select(Story).where(Story.slug == slug))
+    if not permissions.owns(current_user, story.handle):
+        abort(404 if not story.is_published else 403)
+    form = _story_form(StoryEditForm, obj=None if request.method == "POST" else story)
+    if request.method == "GET":
+        known = dict(form.warnings.choices)
+        form.warnings.data = [w for w in story.warning_keys if w in known]
+        form.other_warning.data = ", ".join(w for w in story.warning_keys if w not in known)
+        form.groups.data = [g.name for g in story.groups]
+    if form.validate_on_submit():
+        try:
+            service.update_story(
+                current_user, story, title=form.title.data, summary=form.summary.data or "",
+                body=form.body.data, warnings=form.warning_values(),
+                group_names=form.group_names(), now=utcnow())
+        except service.PostingError as error:
+            return _refused("posting/story_form.html", error, form=form, story=story)
+        flash("Your changes are saved.")
+        return redirect(url_for("stories.show", slug=story.slug))
+    return render_template("posting/story_form.html", form=form, story=story), 400 if form.errors else 200
+
+
+@bp.route("/boards/<slug>/new", methods=["GET", "POST"])
+@login_required
+def new_thread(slug):
+    """Start a discussion on a board."""
+    board = db.first_or_404(select(Board).where(Board.slug == slug))
+    form = ThreadForm(anonymous=current_user.anonymous_by_default)
+    if form.validate_on_submit():
+        try:
+            thread = service.create_thread(current_user, board, title=form.title.data,
+                                           body=form.body.data, anonymous=form.anonymous.data,
+                                           now=utcnow())
+        except service.PostingError as error:
+            return _refused("posting/thread_form.html", error, form=form, board=board)
+        return redirect(url_for("threads.show", thread_id=thread.id))
+    return render_template("posting/thread_form.html", form=form, board=board), 400 if form.errors else 200
+
+
+def _parent(thread: Thread, raw: str | None) -> Post | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    post = db.session.scalar(select(Post).where(Post.id == int(raw)).options(joinedload(Post.handle)))
+    if post is None or post.thread_id != thread.id:
+        abort(404)
+    return post
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply(thread_id):
+    """Comment on a story or reply in a thread, optionally to one post."""
+    thread = db.get_or_404(Thread, thread_id)
+    form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
+    parent = _parent(thread, form.parent_id.data)
+    context = {"form": form, "thread": thread, "parent": parent}
+    if form.validate_on_submit():
+        try:
+            post = service.reply(current_user, thread, parent, form.body.data,
+                                 anonymous=form.anonymous.data, now=utcnow())
+        except service.PostingError as error:
+            return _refused("posting/reply_form.html", error, **context)
+        return redirect(post_url(post))
+    return render_template("posting/reply_form.html", **context), 400 if form.errors else 200
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id):
+    """Change a post you wrote."""
+    post = db.get_or_404(Post, post_id)
+    form = EditPostForm(obj=None if request.method == "POST" else post)
+    if form.validate_on_submit():
+        try:
+            service.edit_post(current_user, post, form.body.data, now=utcnow())
+        except service.PostingError as error:
+            return _refused("posting/edit_post.html", error, form=form, post=post)
+        flash("Your changes are saved.")
+        return redirect(post_url(post))
+    if not permissions.can_edit_post(current_user, post):
+        abort(403)
+    return render_template("posting/edit_post.html", form=form, post=post), 400 if form.errors else 200
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/delete", methods=["POST"])
+@login_required
+def delete_post(post_id):
+    """Delete a post you wrote; replies to it stay in place."""
+    post = db.get_or_404(Post, post_id)
+    try:
+        service.delete_post(current_user, post, now=utcnow())
+    except service.PostingError as error:
+        abort(error.status)
+    flash("Your post is deleted.")
+    return redirect(post_url(post))

@@ -1,0 +1,267 @@
+"""The one posting path: every write of user text is checked, rendered and stored here."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from .. import permissions, text
+from ..extensions import db
+from ..models import (
+    ANONYMOUS,
+    DELETED,
+    DRAFT,
+    PUBLISHED,
+    Board,
+    Group,
+    Handle,
+    Post,
+    Story,
+    Thread,
+    User,
+)
+from ..names import name_key, pseudonym
+
+
+class PostingError(Exception):
+    """A write that was refused; `message` is shown to the writer beside their text."""
+
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(PostingError):
+    status = 403
+
+
+class AccountSuspended(PostingError):
+    status = 403
+
+
+class ThreadLocked(PostingError):
+    status = 403
+
+
+class TooLong(PostingError):
+    status = 400
+
+
+# --- checks shared by every write -------------------------------------------------------
+
+def _check_writer(user: User, now: datetime) -> None:
+    if not (user and user.is_authenticated):
+        raise NotAllowed("Please log in to write.")
+    if user.is_suspended(now):
+        until = user.suspended_until
+        when = "permanently" if until.year >= 9999 else f"until {until:%d %B %Y, %H:%M} UTC"
+        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+        raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
+
+
+def _check_open(thread: Thread) -> None:
+    if thread.is_locked:
+        reason = f" ({thread.lock_reason})" if thread.lock_reason else ""
+        raise ThreadLocked(f"Comments are closed{reason}. Your text was not posted.")
+    if thread.hidden:
+        raise ThreadLocked("This discussion was removed by a moderator. Your text was not posted.")
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").replace("\x00", "")
+    limit = current_app.config["MAX_BODY_CHARS"]
+    if len(body) > limit:
+        raise TooLong(f"That is {len(body):,} characters; the limit is {limit:,}.")
+    if not body.strip():
+        raise PostingError("Please write something before sending.")
+    return body
+
+
+# --- handles ----------------------------------------------------------------------------
+
+def handle_for(user: User, thread: Thread | None, anonymous: bool, now: datetime) -> Handle:
+    """The name `user` speaks under in `thread`: their public handle, or their pseudonym there."""
+    if not anonymous:
+        return user.public_handle
+    if thread is not None and thread.id is not None:
+        existing = db.session.scalar(
+            select(Handle).where(Handle.thread_id == thread.id, Handle.user_id == user.id)
+        )
+        if existing:
+            return existing
+        taken = set(db.session.scalars(select(Handle.name_key).where(Handle.thread_id == thread.id)))
+    else:
+        taken = set()
+    name = pseudonym(taken)
+    handle = Handle(
+        user_id=user.id, name=name, name_key=name_key(name), kind=ANONYMOUS,
+        thread_id=thread.id if thread is not None else None, created_at=now,
+    )
+    db.session.add(handle)
+    return handle
+
+
+def _new_thread(author: User, title: str, board: Board | None, anonymous: bool, now) -> Thread:
+    handle = handle_for(author, None, anonymous, now)
+    thread = Thread(
+        title=title, board=board, handle=handle, created_at=now, last_post_at=now, post_count=0
+    )
+    db.session.add(thread)
+    db.session.flush()
+    if anonymous:
+        handle.thread_id = thread.id
+    return thread
+
+
+def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
+              now: datetime) -> Post:
+    max_depth = current_app.config["MAX_DEPTH"]
+    # A reply to the deepest level attaches beside its parent, at that same level.
+    while parent is not None and parent.depth >= max_depth - 1:
+        parent = db.session.get(Post, parent.parent_id) if parent.parent_id else None
+    post = Post(
+        thread=thread, parent_id=parent.id if parent else None,
+        handle=handle_for(author, thread, anonymous, now), body=body,
+        body_html=text.render(body), created_at=now,
+        depth=parent.depth + 1 if parent else 0,
+    )
+    db.session.add(post)
+    db.session.flush()
+    post.path = (parent.path if parent else "") + Post.path_segment(post.id)
+    # Counted in SQL, not in Python, so concurrent replies never lose an increment.
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + 1, last_post_at=now)
+    )
+    return post
+
+
+# --- stories ----------------------------------------------------------------------------
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
+    return slug or "story"
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)
+    taken = set(db.session.scalars(
+        select(Story.slug).where((Story.slug == base) | Story.slug.like(f"{base}-%"))
+    ))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def groups_named(names: list[str], now: datetime) -> list[Group]:
+    """Existing groups with these names (matched by slug), creating the missing ones."""
+    wanted = {}
+    for raw in names:
+        name = " ".join(raw.split())[:120]
+        if name:
+            wanted.setdefault(slugify(name), name)
+    if not wanted:
+        return []
+    found = {g.slug: g for g in db.session.scalars(select(Group).where(Group.slug.in_(wanted)))}
+    for slug, name in wanted.items():
+        if slug not in found:
+            found[slug] = Group(name=name, slug=slug, description="", created_at=now)
+            db.session.add(found[slug])
+    return list(found.values())
+
+
+def _warnings(values: list[str]) -> str:
+    return ",".join(dict.fromkeys(v.strip().replace(",", " ")[:60] for v in values if v.strip()))
+
+
+def create_story(author: User, *, title: str, summary: str, body: str, warnings: list[str],
+                 group_names: list[str], anonymous: bool, now: datetime,
+                 draft: bool = False) -> Story:
+    """Publish a testimony (or save it as a draft) with an empty comment section."""
+    _check_writer(author, now)
+    body = _clean_body(body)
+    thread = _new_thread(author, title.strip(), None, anonymous, now)
+    story = Story(
+        title=title.strip(), slug=_unique_slug(title), summary=summary.strip(), body=body,
+        body_html=text.render(body), content_warnings=_warnings(warnings),
+        handle=thread.handle, thread=thread, state=DRAFT if draft else PUBLISHED,
+        published_at=now, groups=groups_named(group_names, now),
+    )
+    db.session.add(story)
+    db.session.commit()
+    return story
+
+
+def update_story(user: User, story: Story, *, title: str, summary: str, body: str,
+                 warnings: list[str], group_names: list[str], now: datetime) -> Story:
+    """Save the author's changes to their story and mark it edited."""
+    _check_writer(user, now)
+    if not permissions.can_edit_story(user, story):
+        raise NotAllowed("Only the author can edit this story.")
+    body = _clean_body(body)
+    story.title = story.thread.title = title.strip()
+    story.summary = summary.strip()
+    if body != story.body:
+        story.body, story.body_html = body, text.render(body)
+    story.content_warnings = _warnings(warnings)
+    story.groups = groups_named(group_names, now)
+    story.edited_at = now
+    db.session.commit()
+    return story
+
+
+# --- threads and posts ------------------------------------------------------------------
+
+def create_thread(author: User, board: Board, *, title: str, body: str, anonymous: bool,
+                  now: datetime) -> Thread:
+    """Start a discussion on a board with its first post."""
+    _check_writer(author, now)
+    body = _clean_body(body)
+    thread = _new_thread(author, title.strip(), board, anonymous, now)
+    _add_post(author, thread, None, body, anonymous, now)
+    db.session.commit()
+    return thread
+
+
+def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anonymous: bool,
+          now: datetime) -> Post:
+    """Add a comment to a story or a reply in a thread, under `parent` if given."""
+    _check_writer(author, now)
+    _check_open(thread)
+    if parent is not None and parent.thread_id != thread.id:
+        raise PostingError("That reply belongs to another discussion.")
+    body = _clean_body(body)
+    post = _add_post(author, thread, parent, body, anonymous, now)
+    db.session.commit()
+    return post
+
+
+def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
+    """Save the author's new text for their post and mark it edited."""
+    _check_writer(user, now)
+    if not permissions.can_edit_post(user, post):
+        raise NotAllowed("Only the author can edit this post.")
+    _check_open(post.thread)
+    body = _clean_body(body)
+    post.body, post.body_html, post.edited_at = body, text.render(body), now
+    db.session.commit()
+    return post
+
+
+def delete_post(user: User, post: Post, now: datetime) -> Post:
+    """Remove the author's text; the post keeps its place so replies still make sense."""
+    if not permissions.can_delete_post(user, post):
+        raise NotAllowed("Only the author can delete this post.")
+    post.state, post.body, post.body_html, post.edited_at = DELETED, "", "", now
+    db.session.commit()
+    return post

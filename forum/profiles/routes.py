@@ -1,0 +1,108 @@
+"""Profile pages, and the settings a person changes about their own account."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+from flask_login.config import COOKIE_NAME
+from flask_limiter.util import get_remote_address
+
+from ..extensions import limiter
+from ..pagination import parse_after
+from . import service
+from .forms import PasswordForm, ProfileForm, SessionsForm
+
+bp = Blueprint("profiles", __name__)
+
+# Guessing the current password from a borrowed, logged-in browser must stay slow.
+PASSWORD_ATTEMPTS = "10 per hour"
+
+
+def _account_key() -> str:
+    return f"account:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _relogin() -> None:
+    """Give this browser a cookie with the new session version, keeping "remember me" if set."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    login_user(current_user._get_current_object(), remember=cookie in request.cookies)
+
+
+def _settings_page(profile_form=None, password_form=None, status=200):
+    """The settings page; forms not being submitted are filled from the account, not the POST."""
+    public_name = service.public_handle_of(current_user).name
+    if profile_form is None:
+        profile_form = ProfileForm(
+            formdata=None, handle=public_name, bio=current_user.bio,
+            anonymous_by_default=current_user.anonymous_by_default)
+    return render_template(
+        "profiles/settings.html", public_name=public_name, profile_form=profile_form,
+        password_form=password_form or PasswordForm(formdata=None),
+        sessions_form=SessionsForm(formdata=None),
+    ), status
+
+
+@bp.route("/u/<handle>")
+def show(handle):
+    """Show a public handle's profile with the stories and posts written under it."""
+    found = service.profile_handle(handle)
+    if found is None:
+        abort(404)
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    stories = service.stories_by(found, parse_after(request.args.get("stories_after")), per_page)
+    posts = service.posts_by(found, parse_after(request.args.get("posts_after")), per_page)
+    return render_template("profiles/show.html", handle=found, user=found.user,
+                           stories=stories, posts=posts)
+
+
+@bp.route("/settings")
+@login_required
+def settings():
+    """Show the forms for changing your profile, password and sessions."""
+    return _settings_page()
+
+
+@bp.route("/settings/profile", methods=["POST"])
+@login_required
+def update_profile():
+    """Save your public handle, bio and anonymous-posting default."""
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            handle = service.update_profile(
+                current_user, handle=form.handle.data, bio=form.bio.data,
+                anonymous_by_default=form.anonymous_by_default.data)
+        except service.SettingsError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(f"Your profile is saved. Your public handle is {handle.name}.")
+            return redirect(url_for("profiles.settings"))
+    return _settings_page(profile_form=form, status=400)
+
+
+@bp.route("/settings/password", methods=["POST"])
+@login_required
+@limiter.limit(PASSWORD_ATTEMPTS, key_func=_account_key)
+def update_password():
+    """Change your password and sign out everywhere else."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, current=form.current_password.data,
+                                    new=form.new_password.data)
+        except service.SettingsError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            _relogin()
+            flash("Your password is changed. Every other device has been signed out.")
+            return redirect(url_for("profiles.settings"))
+    return _settings_page(password_form=form, status=400)
+
+
+@bp.route("/settings/sessions", methods=["POST"])
+@login_required
+def end_sessions():
+    """Sign out every other device where you are logged in, staying logged in here."""
+    if not SessionsForm().validate_on_submit():
+        abort(400)
+    service.end_other_sessions(current_user)
+    _relogin()
+    flash("Every other device has been signed out.")
+    return redirect(url_for("profiles.settings"))

@@ -1,0 +1,67 @@
+"""Reading stories: the index, one story with its comments, and the groups."""
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import permissions
+from ..extensions import db
+from ..models import Group, Story, story_groups
+from ..pagination import paginate, parse_after
+from ..threads.service import post_page
+
+bp = Blueprint("stories", __name__)
+
+
+def _visible_story(slug: str) -> Story:
+    """The story at `slug`, or 404 for anyone who may not read it."""
+    story = db.session.scalar(
+        select(Story).where(Story.slug == slug)
+        .options(joinedload(Story.handle), joinedload(Story.thread), selectinload(Story.groups))
+    )
+    if story is None:
+        abort(404)
+    if not story.is_published and not (
+        permissions.owns(current_user, story.handle) and story.state == "draft"
+    ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
+        abort(404)
+    return story
+
+
+@bp.route("/stories/")
+def index():
+    """List published stories, newest first."""
+    page = paginate(
+        Story.published().options(joinedload(Story.handle)), Story,
+        [Story.published_at, Story.id], parse_after(request.args.get("after")),
+        current_app.config["ITEMS_PER_PAGE"],
+    )
+    return render_template("stories/index.html", page=page)
+
+
+@bp.route("/stories/<slug>")
+def show(slug):
+    """Show a story and its comment tree."""
+    story = _visible_story(slug)
+    posts = post_page(story.thread, parse_after(request.args.get("after")))
+    return render_template("stories/show.html", story=story, thread=story.thread, posts=posts)
+
+
+@bp.route("/groups/")
+def groups():
+    """List the groups people left, with how many stories each has."""
+    rows = db.session.execute(Group.with_story_counts()).all()
+    return render_template("stories/groups.html", rows=rows)
+
+
+@bp.route("/groups/<slug>")
+def group(slug):
+    """List the stories tagged with one group."""
+    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    stmt = (
+        Story.published().join(story_groups, story_groups.c.story_id == Story.id)
+        .where(story_groups.c.group_id == group.id).options(joinedload(Story.handle))
+    )
+    page = paginate(stmt, Story, [Story.published_at, Story.id],
+                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
+    return render_template("stories/group.html", group=group, page=page)

@@ -1,0 +1,35 @@
+"""Reading discussions: one page of a thread's post tree, and where a post lives."""
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Post, Story, Thread
+from ..pagination import Page, paginate
+
+
+def post_page(thread: Thread, after: int | None) -> Page:
+    """One page of `thread`'s posts in tree order, each with its handle, in one query."""
+    stmt = Post.tree(thread.id).options(joinedload(Post.handle))
+    return paginate(stmt, Post, [Post.path], after, current_app.config["POSTS_PER_PAGE"],
+                    descending=False)
+
+
+def post_url(post: Post, slug: str | None = None) -> str:
+    """The address of the page that shows `post`, scrolled to it."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    thread = post.thread
+    before = db.session.scalar(
+        select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path)
+    )
+    args = {"_anchor": f"p{post.id}"}
+    if before >= per_page:
+        # The page starts after the last post of the previous page.
+        args["after"] = db.session.scalar(
+            select(Post.id).where(Post.thread_id == thread.id).order_by(Post.path)
+            .offset(before - before % per_page - 1).limit(1)
+        )
+    if thread.board_id is None:
+        slug = slug or db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
+        return url_for("stories.show", slug=slug, **args)
+    return url_for("threads.show", thread_id=thread.id, **args)

@@ -1,0 +1,57 @@
+"""Plain factory functions that build rows directly, for tests that need lots of content."""
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import count
+
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import PUBLIC, Board, Handle, User
+from forum.names import name_key
+from forum.posting import service
+
+_seq = count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_user(login_name=None, handle=None, role="member", password=PASSWORD,
+              created_at: datetime | None = None, **kw) -> User:
+    n = next(_seq)
+    login_name = login_name or f"user{n}"
+    handle = handle or f"Member {n}"
+    user = User(login_name=login_name, role=role, bio="", created_at=created_at or utcnow(), **kw)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.add(Handle(user=user, name=handle, name_key=name_key(handle), kind=PUBLIC,
+                          created_at=user.created_at))
+    db.session.commit()
+    return user
+
+
+def make_board(name="General", slug=None, position=0) -> Board:
+    board = Board(name=name, slug=slug or name.lower().replace(" ", "-"),
+                  description=f"About {name}", position=position)
+    db.session.add(board)
+    db.session.commit()
+    return board
+
+
+def make_story(author, title="What I left behind", body="It began with a meeting.", **kw):
+    kw.setdefault("summary", "")
+    kw.setdefault("warnings", [])
+    kw.setdefault("group_names", [])
+    kw.setdefault("anonymous", False)
+    kw.setdefault("now", utcnow())
+    return service.create_story(author, title=title, body=body, **kw)
+
+
+def make_thread(author, board, title="Coming out of it", body="Where do I start?", **kw):
+    kw.setdefault("anonymous", False)
+    kw.setdefault("now", utcnow())
+    return service.create_thread(author, board, title=title, body=body, **kw)
+
+
+def make_reply(author, thread, parent=None, body="I hear you.", **kw):
+    kw.setdefault("anonymous", False)
+    kw.setdefault("now", utcnow())
+    return service.reply(author, thread, parent, body, **kw)

@@ -1,0 +1,91 @@
+"""Boards and discussion threads: the same post tree and posting path as story comments."""
+import re
+
+import pytest
+
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import Thread
+from tests.factories import make_board, make_reply, make_thread, make_user
+
+
+@pytest.fixture
+def board(app):
+    with app.app_context():
+        return make_board("Just left").slug
+
+
+def test_start_thread_reply_nested_and_read_as_visitor(browser, make_browser, client, board):
+    browser.register("starter", handle="Ines")
+    r = browser.submit(f"/boards/{board}/new", {"title": "First week outside", "body": "Everything is loud."})
+    assert r.status_code == 302
+    url = r.headers["Location"]
+    thread_id = re.search(r"/threads/(\d+)", url).group(1)
+    other = make_browser()
+    other.register("other", handle="Tomas")
+    page = other.get(url).get_data(as_text=True)
+    first = re.search(r'id="p(\d+)"', page).group(1)
+    r = other.submit(f"/threads/{thread_id}/reply?to={first}", {"body": "It gets quieter.", "parent_id": first})
+    assert r.status_code == 302
+    second = r.headers["Location"].rsplit("#p", 1)[1]
+    r = browser.submit(f"/threads/{thread_id}/reply?to={second}", {"body": "Thank you.", "parent_id": second})
+    assert r.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "First week outside" in page and "3 posts" in page
+    assert 'class="post depth-1' in page and 'class="post depth-2' in page
+    assert page.index("Everything is loud.") < page.index("It gets quieter.") < page.index("Thank you.")
+    assert "replying to" in page
+    board_page = client.get(f"/boards/{board}").get_data(as_text=True)
+    assert "First week outside" in board_page and "started by" in board_page
+
+
+def test_board_lists_pinned_first_then_latest_activity(app, client, board):
+    with app.app_context():
+        user = make_user()
+        from forum.models import Board
+        b = db.session.scalar(db.select(Board).where(Board.slug == board))
+        old = make_thread(user, b, title="Old but pinned")
+        old.pinned = True
+        quiet = make_thread(user, b, title="Quiet thread")
+        busy = make_thread(user, b, title="Busy thread")
+        make_reply(user, quiet, None, body="bump", now=utcnow())
+        db.session.commit()
+    page = client.get(f"/boards/{board}").get_data(as_text=True)
+    assert page.index("Old but pinned") < page.index("Quiet thread") < page.index("Busy thread")
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_thread_page_query_count_is_constant(app, client, count_queries, board, size):
+    from forum.models import Board
+    with app.app_context():
+        user = make_user()
+        thread = make_thread(user, db.session.scalar(db.select(Board)), title="Big")
+        parent = None
+        for i in range(size):
+            parent = make_reply(user, thread, parent if i % 4 else None, body=f"reply {i}")
+        thread_id = thread.id
+    with count_queries() as statements:
+        assert client.get(f"/threads/{thread_id}").status_code == 200
+    assert len(statements) == 2, statements
+
+
+def test_thread_paginates_by_path(app, client, board):
+    from forum.models import Board
+    app.config["POSTS_PER_PAGE"] = 3
+    with app.app_context():
+        user = make_user()
+        thread = make_thread(user, db.session.scalar(db.select(Board)), title="Paged", body="post 0")
+        for i in range(1, 6):
+            make_reply(user, thread, None, body=f"post {i}")
+        thread_id = thread.id
+    page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    assert "post 2" in page and "post 3" not in page
+    nxt = re.search(r'href="(/threads/\d+\?after=\d+)"', page).group(1)
+    page2 = client.get(nxt).get_data(as_text=True)
+    assert "post 3" in page2 and "post 5" in page2 and "post 2" not in page2
+
+
+def test_unknown_and_absurd_ids(client):
+    assert client.get("/threads/999999").status_code == 404
+    assert client.get("/threads/99999999999999999999999").status_code == 404
+    assert client.get("/boards/nope").status_code == 404

@@ -372,7 +372,7 @@ It is a small thing. I think the small things are most of it.
         ),
     ),
     dict(
-        author="june_mod", days_ago=1.5, anonymous=True,
+        author="june_mod", days_ago=0.7, anonymous=True,
         title="Leaving with two children and one suitcase",
         summary="The night we left the Open Door, and the morning after.",
         groups=("The Fellowship of the Open Door",), warnings=("abuse",),
@@ -475,7 +475,7 @@ THREADS = (
         ),
     ),
     dict(
-        board="ask-anything", author="jonah_k", days_ago=2, anonymous=False,
+        board="ask-anything", author="jonah_k", days_ago=1.2, anonymous=False,
         title="Finding a therapist who understands high-control groups",
         body="Has anyone found a therapist who didn't need high-control groups explained "
              "from scratch? What did you ask in the first session to find out?",
@@ -521,32 +521,17 @@ def _schedule(notes, start: datetime, parent_key=None, out=None) -> list:
     return out
 
 
-def _post_tree(people: dict, thread: Thread, notes, start: datetime, root: Post | None,
-               now: datetime) -> None:
+def _post_tree(people: dict, thread: Thread, notes, start: datetime, now: datetime) -> None:
     """Write a reply tree through the posting service, oldest post first, in the past."""
-    made = {None: root}
+    made = {None: None}
     latest = now - timedelta(minutes=5)
     for when, key, parent_key, note in sorted(_schedule(notes, start), key=lambda s: s[:2]):
         made[key] = posting.reply(people[note.author], thread, made[parent_key], note.body,
                                   anonymous=note.anonymous, now=min(when, latest))
 
 
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True,
-              help="Do nothing (and succeed) if the database already has content.")
-@with_appcontext
-def seed_demo(if_empty: bool) -> None:
-    """Fill an empty database with demo groups, boards, accounts, stories and discussions."""
-    if _has_content():
-        if if_empty:
-            click.echo("The database already has content; seed-demo left it as it is.")
-            return
-        raise click.ClickException(
-            "The database already has content, so seed-demo did nothing. It only fills an "
-            "empty database (use --if-empty to skip quietly)."
-        )
-    now = utcnow().replace(second=0, microsecond=0)
-
+def _seed(now: datetime) -> None:
+    """Write the demo groups, boards, accounts, stories and threads, dated before `now`."""
     for name, description in GROUPS:
         db.session.add(Group(name=name, slug=posting.slugify(name), description=description,
                              created_at=now - timedelta(days=64)))
@@ -571,7 +556,7 @@ def seed_demo(if_empty: bool) -> None:
             body=spec["body"], warnings=list(spec["warnings"]), group_names=list(spec["groups"]),
             anonymous=spec["anonymous"], now=published,
         )
-        _post_tree(people, story.thread, spec["comments"], published, None, now)
+        _post_tree(people, story.thread, spec["comments"], published, now)
 
     for spec in THREADS:
         started = now - timedelta(days=spec["days_ago"])
@@ -579,8 +564,33 @@ def seed_demo(if_empty: bool) -> None:
             people[spec["author"]], boards[spec["board"]], title=spec["title"],
             body=spec["body"], anonymous=spec["anonymous"], now=started,
         )
-        first = db.session.scalar(Post.tree(thread.id).limit(1))
-        _post_tree(people, thread, spec["replies"], started, first, now)
+        _post_tree(people, thread, spec["replies"], started, now)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (and succeed) if the database already has content.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Fill an empty database with demo groups, boards, accounts, stories and discussions."""
+    if _has_content():
+        if if_empty:
+            click.echo("The database already has content; seed-demo left it as it is.")
+            return
+        raise click.ClickException(
+            "The database already has content, so seed-demo did nothing. It only fills an "
+            "empty database (use --if-empty to skip quietly)."
+        )
+    now = utcnow().replace(second=0, microsecond=0)
+    try:
+        _seed(now)
+    except Exception:
+        db.session.rollback()
+        # The posting service commits each write, so a failure leaves part of the demo behind.
+        click.echo("seed-demo stopped partway and left some demo content behind. Empty the "
+                   "database (for SQLite, delete the file), run `flask --app wsgi db upgrade`, "
+                   "then seed-demo again.", err=True)
+        raise
 
     stories = db.session.scalar(select(func.count(Story.id)))
     posts = db.session.scalar(select(func.count(Post.id)))

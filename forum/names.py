@@ -45,6 +45,9 @@ def check_public_name(name: str) -> str:
     scripts = {unicodedata.name(c, "").split(" ")[0] for c in name if c.isalpha()}
     if len(scripts) > 1:
         raise HandleNameError("Use letters from one alphabet only, so nobody can imitate the name.")
+    if looks_like_pseudonym(name):
+        # Otherwise a public name could pass for someone's anonymous pseudonym, or claim one.
+        raise HandleNameError("Names like this are kept for anonymous posts. Please choose another.")
     return name
 
 
@@ -60,6 +63,18 @@ ANIMALS = (
     "Magpie Thrush Linnet Plover Curlew Egret Ibis Puffin Gannet Tern Petrel Bison Yak "
     "Ibex Gazelle Panda Koala Lemur Tortoise Newt Salamander Moth Bee Dragonfly Cricket"
 ).split()
+
+
+def looks_like_pseudonym(name: str) -> bool:
+    """Tell whether a name has the shape of a generated pseudonym ("Quiet Heron")."""
+    words = name_key_words(name)
+    adjectives = {a.casefold() for a in ADJECTIVES}
+    animals = {a.casefold() for a in ANIMALS}
+    return len(words) >= 2 and words[0] in adjectives and words[1] in animals
+
+
+def name_key_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\s._\-']+", unicodedata.normalize("NFKC", name).casefold()) if w]
 
 
 def pseudonym(taken: set[str]) -> str:

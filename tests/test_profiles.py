@@ -292,7 +292,8 @@ def test_password_change_needs_the_current_password(app, browser):
     assert "not your current password" in body
     assert NEW_PASSWORD not in body and "not my password" not in body
     with app.app_context():
-        assert db.session.scalar(select(User).where(User.login_name == "ruth")).check_password(PASSWORD)
+        user = db.session.scalar(select(User).where(User.login_name == "ruth"))
+        assert user.check_password(PASSWORD)
 
 
 def test_password_change_checks_length_and_confirmation(app, browser):

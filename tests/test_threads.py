@@ -89,3 +89,18 @@ def test_unknown_and_absurd_ids(client):
     assert client.get("/threads/999999").status_code == 404
     assert client.get("/threads/99999999999999999999999").status_code == 404
     assert client.get("/boards/nope").status_code == 404
+
+
+def test_post_permalink_finds_its_page(app, client, board):
+    from forum.models import Board
+    app.config["POSTS_PER_PAGE"] = 2
+    with app.app_context():
+        user = make_user()
+        thread = make_thread(user, db.session.scalar(db.select(Board)), title="Permalinks")
+        posts = [make_reply(user, thread, None, body=f"reply {i}") for i in range(4)]
+        last_id = posts[-1].id
+    r = client.get(f"/posts/{last_id}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"#p{last_id}")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "reply 3" in page and "reply 0" not in page
+    assert client.get("/posts/424242").status_code == 404

@@ -10,13 +10,16 @@ from .content import (
     Group,
     Post,
     Story,
+    StoryRevision,
     Thread,
     story_groups,
 )
+from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, ModAction, Report, Unmasking
 
 __all__ = [
     "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
-    "REPORT_REASONS", "ModAction", "Report", "Unmasking",
+    "REPORT_REASONS", "ModAction", "Report", "Unmasking", "StoryRevision", "Follow",
+    "Notification",
 ]

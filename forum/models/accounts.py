@@ -28,6 +28,11 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="member")
     bio: Mapped[str] = mapped_column(Text, default="")
     anonymous_by_default: Mapped[bool] = mapped_column(default=False)
+    # Writing in a thread follows it, unless the person turned that off.
+    follow_on_write: Mapped[bool] = mapped_column(default=True)
+    # Off by default: a daily "you have N new replies" email, nothing more.
+    email_digest: Mapped[bool] = mapped_column(default=False)
+    digest_sent_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime]
     suspended_until: Mapped[Optional[datetime]]
     suspension_reason: Mapped[Optional[str]] = mapped_column(Text)

@@ -134,6 +134,8 @@ class Story(db.Model):
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"), index=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), unique=True)
     state: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
+    # The author asked search engines to stay away: noindex, no sitemap, no previews.
+    noindex: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime]
     edited_at: Mapped[Optional[datetime]]
 
@@ -219,3 +221,16 @@ class Post(db.Model):
             .where(cls.thread_id == thread_id, cls.path > after_path)
             .order_by(cls.path)
         )
+
+
+class StoryRevision(db.Model):
+    """An earlier version of a story, visible only to its author, who may restore or purge it."""
+
+    __tablename__ = "story_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -2,6 +2,7 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -30,7 +31,7 @@ class StoryForm(FlaskForm):
         validators=[DataRequired(message="Please write your story before sending."), _body_length],
     )
     warnings = MultiCheckboxField(
-        "Content warnings", choices=list(WARNINGS.items()), validate_choice=True,
+        "Content warnings", choices=[SelectChoice(k, v) for k, v in WARNINGS.items()], validate_choice=True,
         description="Readers see these first and choose whether to open the story.",
     )
     other_warning = StringField("Other warning (optional)", validators=[Optional(), Length(max=60)])

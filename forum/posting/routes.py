@@ -1,6 +1,7 @@
 """Writing: new stories and threads, replies, edits and deletions. Thin views over service."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -19,7 +20,7 @@ MAX_ID = "int(max=2147483647)"
 def _story_form(form_class, **kw):
     form = form_class(**kw)
     form.groups.choices = [
-        (g.name, g.name) for g in db.session.scalars(select(Group).order_by(Group.name))
+        SelectChoice(g.name) for g in db.session.scalars(select(Group).order_by(Group.name))
     ]
     return form
 
@@ -56,7 +57,7 @@ def edit_story(slug):
         abort(404 if not story.is_published else 403)
     form = _story_form(StoryEditForm, obj=None if request.method == "POST" else story)
     if request.method == "GET":
-        known = dict(form.warnings.choices)
+        known = {choice.value for choice in form.warnings.choices}
         form.warnings.data = [w for w in story.warning_keys if w in known]
         form.other_warning.data = ", ".join(w for w in story.warning_keys if w not in known)
         form.groups.data = [g.name for g in story.groups]

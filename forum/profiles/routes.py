@@ -1,8 +1,8 @@
 """Profile pages, and the settings a person changes about their own account."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user
 from flask_login.config import COOKIE_NAME
-from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
 from ..pagination import parse_after
@@ -35,7 +35,6 @@ def _settings_page(profile_form=None, password_form=None, status=200):
     return render_template(
         "profiles/settings.html", public_name=public_name, profile_form=profile_form,
         password_form=password_form or PasswordForm(formdata=None),
-        sessions_form=SessionsForm(formdata=None),
     ), status
 
 

@@ -6,9 +6,9 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
-from ..models import Board, Story, Thread
+from ..models import Board, Post, Story, Thread
 from ..pagination import paginate, parse_after
-from .service import post_page
+from .service import post_page, post_url
 
 bp = Blueprint("threads", __name__)
 
@@ -47,3 +47,12 @@ def show(thread_id):
         return redirect(url_for("stories.show", slug=slug, **request.args))
     posts = post_page(thread, parse_after(request.args.get("after")))
     return render_template("threads/show.html", thread=thread, posts=posts)
+
+
+@bp.route("/posts/<int(max=2147483647):post_id>")
+def post(post_id):
+    """Go to the page that shows one post, scrolled to it."""
+    post = db.get_or_404(Post, post_id)
+    if post.thread.hidden and not permissions.can_see_hidden(current_user):
+        abort(404)
+    return redirect(post_url(post))

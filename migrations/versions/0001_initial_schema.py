@@ -5,7 +5,7 @@ PostgreSQL (the partial unique index on public handle names carries both dialect
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 02:11:29.359472
+Create Date: 2026-11-25 02:15:23.639111
 
 """
 from alembic import op
@@ -46,6 +46,9 @@ def upgrade():
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('bio', sa.Text(), nullable=False),
     sa.Column('anonymous_by_default', sa.Boolean(), nullable=False),
+    sa.Column('follow_on_write', sa.Boolean(), nullable=False),
+    sa.Column('email_digest', sa.Boolean(), nullable=False),
+    sa.Column('digest_sent_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('suspended_until', sa.DateTime(), nullable=True),
     sa.Column('suspension_reason', sa.Text(), nullable=True),
@@ -96,6 +99,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['handle_id'], ['handles.id'], name=op.f('fk_unmaskings_handle_id_handles')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unmaskings'))
     )
+    op.create_table('follows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('(thread_id IS NULL) <> (group_id IS NULL)', name=op.f('ck_follows_one_target')),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_follows_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_follows_thread_id_threads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_follows_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follows')),
+    sa.UniqueConstraint('user_id', 'group_id', name='uq_follows_user_id_group_id'),
+    sa.UniqueConstraint('user_id', 'thread_id', name='uq_follows_user_id_thread_id')
+    )
+    op.create_index('ix_follows_group_id', 'follows', ['group_id'], unique=False)
+    op.create_index('ix_follows_thread_id', 'follows', ['thread_id'], unique=False)
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=False),
@@ -127,6 +146,7 @@ def upgrade():
     sa.Column('handle_id', sa.Integer(), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('noindex', sa.Boolean(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=False),
     sa.Column('edited_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['handle_id'], ['handles.id'], name=op.f('fk_stories_handle_id_handles')),
@@ -156,6 +176,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mod_actions'))
     )
     op.create_index(op.f('ix_mod_actions_created_at'), 'mod_actions', ['created_at'], unique=False)
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('recipient_handle_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.Column('emailed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recipient_handle_id'], ['handles.id'], name=op.f('fk_notifications_recipient_handle_id_handles'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_notifications_thread_id_threads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    op.create_index('ix_notifications_user_unread', 'notifications', ['user_id', 'read_at', 'id'], unique=False)
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reporter_id', sa.Integer(), nullable=True),
@@ -185,13 +223,28 @@ def upgrade():
     sa.PrimaryKeyConstraint('story_id', 'group_id', name=op.f('pk_story_groups'))
     )
     op.create_index(op.f('ix_story_groups_group_id'), 'story_groups', ['group_id'], unique=False)
+    op.create_table('story_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('story_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['story_id'], ['stories.id'], name=op.f('fk_story_revisions_story_id_stories'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_story_revisions'))
+    )
+    op.create_index(op.f('ix_story_revisions_story_id'), 'story_revisions', ['story_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_story_revisions_story_id'), table_name='story_revisions')
+    op.drop_table('story_revisions')
     op.drop_index(op.f('ix_story_groups_group_id'), table_name='story_groups')
     op.drop_table('story_groups')
     op.drop_index('ix_reports_state_created', table_name='reports')
     op.drop_table('reports')
+    op.drop_index('ix_notifications_user_unread', table_name='notifications')
+    op.drop_table('notifications')
     op.drop_index(op.f('ix_mod_actions_created_at'), table_name='mod_actions')
     op.drop_table('mod_actions')
     op.drop_index('ix_stories_listing', table_name='stories')
@@ -201,6 +254,9 @@ def downgrade():
     op.drop_index(op.f('ix_posts_parent_id'), table_name='posts')
     op.drop_index('ix_posts_handle_created', table_name='posts')
     op.drop_table('posts')
+    op.drop_index('ix_follows_thread_id', table_name='follows')
+    op.drop_index('ix_follows_group_id', table_name='follows')
+    op.drop_table('follows')
     op.drop_table('unmaskings')
     op.drop_index('ix_threads_board_listing', table_name='threads')
     op.drop_table('threads')

@@ -1,0 +1,122 @@
+"""The `flask` commands: seed-demo and users."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from forum.cli import DEMO_PASSWORD, USERS
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import ANONYMOUS, Board, Group, Handle, Post, Story, Thread, User
+
+PASSWORD = "a long enough password"
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_fills_an_empty_database(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    for login, *_ in USERS:
+        assert login in result.output
+    with app.app_context():
+        assert count(Group) >= 5 and count(Board) >= 3
+        assert count(Story) >= 6
+        assert count(Post) >= 40
+        assert db.session.scalar(select(func.max(Post.depth))) >= 2
+        # Every story's comment count matches its posts, as the posting service keeps it.
+        for thread in db.session.scalars(select(Thread)):
+            posts = db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id))
+            assert thread.post_count == posts
+            assert thread.last_post_at <= utcnow()
+        assert db.session.scalar(select(func.count(Story.id)).join(Story.handle)
+                                 .where(Handle.kind == ANONYMOUS)) >= 1
+        assert db.session.scalar(select(func.count(Post.id)).join(Post.handle)
+                                 .where(Handle.kind == ANONYMOUS)) >= 1
+        user = db.session.scalar(User.by_login_name(USERS[0][0]))
+        assert user.check_password(DEMO_PASSWORD)
+        assert {u.role for u in db.session.scalars(select(User))} == {"member", "moderator", "admin"}
+
+
+def test_demo_pages_render(app, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    with app.app_context():
+        story = db.session.scalar(Story.published().limit(1))
+        thread = db.session.scalar(select(Thread).where(Thread.board_id.is_not(None)).limit(1))
+        slug, thread_id = story.slug, thread.id
+    for url in ("/", "/stories/", f"/stories/{slug}", "/boards/", f"/threads/{thread_id}"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_seed_demo_refuses_a_database_with_content(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        before = count(Post)
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "already has content" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    skipped = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert skipped.exit_code == 0, skipped.output
+    with app.app_context():
+        assert count(Post) == before
+
+
+def test_users_create_admin(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "Root_Person", "--role", "admin", "--handle", "Site Keeper"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    with app.app_context():
+        user = db.session.scalar(User.by_login_name("root_person"))
+        assert user.role == "admin" and user.is_admin
+        assert user.check_password(PASSWORD)
+        assert user.public_handle.name == "Site Keeper"
+
+
+def test_users_create_defaults_to_member_with_login_as_handle(app):
+    result = app.test_cli_runner().invoke(args=["users", "create", "plain"],
+                                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(User.by_login_name("plain"))
+        assert user.role == "member" and user.public_handle.name == "plain"
+
+
+def test_users_create_refuses_bad_input(app):
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["users", "create", "someone"], input="pw\npw\n")
+    assert short.exit_code == 1 and "characters" in short.output
+    mismatch = runner.invoke(args=["users", "create", "someone"],
+                             input=f"{PASSWORD}\nsomething else\n")
+    assert mismatch.exit_code != 0
+    bad_role = runner.invoke(args=["users", "create", "someone", "--role", "owner"],
+                             input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert bad_role.exit_code == 2 and "owner" in bad_role.output
+    bad_name = runner.invoke(args=["users", "create", "no spaces"],
+                             input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert bad_name.exit_code == 1
+    assert runner.invoke(args=["users", "create", "someone"],
+                         input=f"{PASSWORD}\n{PASSWORD}\n").exit_code == 0
+    taken = runner.invoke(args=["users", "create", "someone2", "--handle", "someone"],
+                          input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert taken.exit_code == 1 and "taken" in taken.output
+    with app.app_context():
+        assert count(User) == 1
+
+
+def test_users_set_role(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "helper"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(args=["users", "set-role", "helper", "moderator"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(User.by_login_name("helper")).role == "moderator"
+    assert runner.invoke(args=["users", "set-role", "helper", "king"]).exit_code == 2
+    missing = runner.invoke(args=["users", "set-role", "nobody", "admin"])
+    assert missing.exit_code == 1 and "nobody" in missing.output

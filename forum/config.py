@@ -31,6 +31,27 @@ def load(instance_path: str) -> dict:
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # A Redis that stops answering must not hang a request: fail fast, fall back to memory.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        "RATELIMIT_RECHECK_SECONDS": _int("RATELIMIT_RECHECK_SECONDS", 5),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Posting limits, after Discourse's defaults. An account is "new" while it is younger
+        # than NEW_ACCOUNT_HOURS or has fewer than NEW_ACCOUNT_POSTS posts.
+        "NEW_ACCOUNT_HOURS": _int("NEW_ACCOUNT_HOURS", 24),
+        "NEW_ACCOUNT_POSTS": _int("NEW_ACCOUNT_POSTS", 3),
+        "POST_INTERVAL": _int("POST_INTERVAL", 5),
+        "NEW_POST_INTERVAL": _int("NEW_POST_INTERVAL", 30),
+        "TOPICS_PER_DAY": _int("TOPICS_PER_DAY", 20),
+        "FIRST_DAY_TOPICS": _int("FIRST_DAY_TOPICS", 3),
+        "FIRST_DAY_REPLIES": _int("FIRST_DAY_REPLIES", 10),
+        "ADDRESS_REPLIES_PER_HOUR": _int("ADDRESS_REPLIES_PER_HOUR", 120),
+        "EDIT_LIMIT": os.environ.get("EDIT_LIMIT", "1 per 2 seconds;60 per hour"),
+        "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
+        "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "3 per day"),
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "6 per minute;30 per hour"),
+        # Counted on failed attempts only, so the owner is not locked out by their own log-ins.
+        "LOGIN_NAME_LIMIT": os.environ.get("LOGIN_NAME_LIMIT", "10 per hour"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SITE_NAME": os.environ.get("SITE_NAME", "Afterward"),
         # Threads nest this many levels; a reply to the deepest level attaches beside it.

@@ -25,11 +25,12 @@ def pending_fields() -> list[tuple[str, str]]:
 
 
 def resubmit_page(message: str, status: int, action: str | None = None,
-                  fields: list[tuple[str, str]] | None = None):
+                  fields: list[tuple[str, str]] | None = None, needs_login: bool = False):
     """A page with the writer's text intact in a fresh form that sends it again."""
     return render_template(
         "errors/resubmit.html",
         message=message,
+        needs_login=needs_login,
         action=action or request.full_path.rstrip("?"),
         fields=pending_fields() if fields is None else fields,
     ), status

@@ -17,6 +17,13 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
 
+RELAXED_LIMITS = {
+    "POST_INTERVAL": 0, "NEW_POST_INTERVAL": 0, "TOPICS_PER_DAY": 10_000,
+    "FIRST_DAY_TOPICS": 10_000, "FIRST_DAY_REPLIES": 10_000, "ADDRESS_REPLIES_PER_HOUR": 10_000,
+    "EDIT_LIMIT": "10000 per hour", "REPORT_LIMIT": "10000 per hour",
+    "REGISTER_LIMIT": "10000 per day", "LOGIN_ADDRESS_LIMIT": "10000 per hour",
+    "LOGIN_NAME_LIMIT": "10000 per hour",
+}
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -35,6 +42,9 @@ def app_config(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
+        # Limits stay on, but loose enough that a test can write quickly;
+        # tests/test_ratelimit.py sets the real numbers.
+        **RELAXED_LIMITS,
     }
 
 

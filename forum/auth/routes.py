@@ -2,12 +2,19 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import ratelimit
 from ..clock import utcnow
 from ..errors import resubmit_page
 from . import service
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _too_many(template, form, limited: ratelimit.RateLimited):
+    """The form again, with what was typed, a plain-words wait, and Retry-After."""
+    return (render_template(template, form=form, refusal=limited.message), 429,
+            {"Retry-After": str(limited.retry_after)})
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -23,6 +30,8 @@ def register():
                                     now=utcnow())
         except service.RegistrationError as error:
             getattr(form, error.field).errors.append(error.message)
+        except ratelimit.RateLimited as limited:
+            return _too_many("auth/register.html", form, limited)
         else:
             login_user(user)
             flash("Welcome to Afterward. Your account is ready.")
@@ -37,7 +46,10 @@ def login():
     next_url = service.safe_next(request.args.get("next"))
     resumed = service.resumed_fields(request.form)
     if form.validate_on_submit():
-        user = service.authenticate(form.login_name.data, form.password.data)
+        try:
+            user = service.limited_authenticate(form.login_name.data, form.password.data)
+        except ratelimit.RateLimited as limited:
+            return _too_many("auth/login.html", form, limited)
         if user is not None:
             login_user(user, remember=form.remember.data)
             if resumed and next_url:
@@ -48,7 +60,8 @@ def login():
     if resumed:
         return resubmit_page("That did not log you in. Your text is still here; try again.",
                              401, action=request.full_path.rstrip("?"),
-                             fields=[(service.RESUME + k, v) for k, v in resumed])
+                             fields=[(service.RESUME + k, v) for k, v in resumed],
+                             needs_login=True)
     return render_template("auth/login.html", form=form), 401 if form.errors else 200
 
 

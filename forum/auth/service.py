@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from .. import ratelimit
 from ..errors import pending_fields, resubmit_page
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
@@ -45,17 +46,51 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
              now: datetime) -> User:
     """Create an account with its public handle."""
     login_name = login_name.strip().lower()
+    ratelimit.check(_register_rules())
     handle = handle_available(handle)
     if db.session.scalar(User.by_login_name(login_name)) is not None:
         raise RegistrationError("login_name", "That login name cannot be used. Please choose another.")
     user = User(login_name=login_name, email=(email or "").strip() or None, role="member",
                 bio="", created_at=now)
     user.set_password(password)
+    ratelimit.hit(_register_rules())
     db.session.add(user)
     db.session.add(Handle(user=user, name=handle, name_key=name_key(handle), kind=PUBLIC,
                           created_at=now))
     db.session.commit()
     return user
+
+
+def _login_rules(login_name: str) -> tuple[list[ratelimit.Rule], list[ratelimit.Rule]]:
+    cfg = current_app.config
+    message = "Too many attempts to log in. Please wait {wait}, then try again."
+    per_address = [("login", cfg["LOGIN_ADDRESS_LIMIT"], ratelimit.address_key(), message)]
+    per_name = [("login-name", cfg["LOGIN_NAME_LIMIT"], ratelimit.name_key(login_name), message)]
+    return per_address, per_name
+
+
+def limited_authenticate(login_name: str, password: str) -> User | None:
+    """authenticate(), within the log-in limits (raises ratelimit.RateLimited).
+
+    Every attempt counts against the client address; failed ones also count against the
+    login name, so guessing one account's password from many addresses is stopped too.
+    """
+    per_address, per_name = _login_rules(login_name)
+    ratelimit.check(per_name)
+    ratelimit.hit(per_address)
+    user = authenticate(login_name, password)
+    if user is None:
+        try:
+            ratelimit.hit(per_name)
+        except ratelimit.RateLimited:
+            pass  # this attempt failed anyway; the next one is refused by check()
+    return user
+
+
+def _register_rules() -> list[ratelimit.Rule]:
+    return [("register", current_app.config["REGISTER_LIMIT"], ratelimit.address_key(),
+             "This network has opened the most accounts allowed for one day. "
+             "Please wait {wait}, then try again.")]
 
 
 def authenticate(login_name: str, password: str) -> User | None:
@@ -104,7 +139,7 @@ def _unauthorized():
             "You are not logged in any more, so nothing was saved yet. Your text is below. "
             "Log in here and you can send it again.",
             401, action=url_for("auth.login", next=request.full_path.rstrip("?")),
-            fields=[(RESUME + k, v) for k, v in pending_fields()],
+            fields=[(RESUME + k, v) for k, v in pending_fields()], needs_login=True,
         )
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

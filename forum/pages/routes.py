@@ -3,6 +3,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
+from .. import ratelimit
 from ..extensions import db
 from ..models import Story, Thread
 
@@ -29,12 +30,15 @@ def home():
 
 @bp.route("/healthz")
 def healthz():
-    """Tell a load balancer whether the database answers."""
+    """Tell a load balancer whether the database and the rate-limit storage answer."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
     except Exception:  # any failure means "not healthy", whatever the driver raised
         db.session.rollback()
         database = "unavailable"
+    # Limits fall back to memory when the shared storage fails: the site still serves.
+    limits = ratelimit.storage_status()
     status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+    overall = "ok" if database == "ok" and limits in ("ok", "disabled") else "degraded"
+    return jsonify(status=overall, database=database, ratelimit_storage=limits), status

@@ -27,7 +27,8 @@ def _story_form(form_class, **kw):
 
 def _refused(template, error: service.PostingError, **context):
     """Show the form again with the writer's text and why it was refused."""
-    return render_template(template, refusal=error.message, **context), error.status
+    headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
+    return render_template(template, refusal=error.message, **context), error.status, headers
 
 
 @bp.route("/stories/new", methods=["GET", "POST"])

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, select, update
 
-from .. import permissions, text
+from .. import permissions, ratelimit, text
 from ..extensions import db
 from ..models import (
     ANONYMOUS,
@@ -52,6 +52,16 @@ class TooLong(PostingError):
     status = 400
 
 
+class TooFast(PostingError):
+    """A rate limit was reached; the writer should wait `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 # --- checks shared by every write -------------------------------------------------------
 
 def _check_writer(user: User, now: datetime) -> None:
@@ -62,6 +72,68 @@ def _check_writer(user: User, now: datetime) -> None:
         when = "permanently" if until.year >= 9999 else f"until {until:%d %B %Y, %H:%M} UTC"
         reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
         raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
+
+
+def is_new_account(user: User, now: datetime) -> bool:
+    """New accounts get stricter limits: young, or with few posts written yet."""
+    cfg = current_app.config
+    if now - user.created_at < timedelta(hours=cfg["NEW_ACCOUNT_HOURS"]):
+        return True
+    written = db.session.scalar(
+        select(func.count(Post.id)).join(Handle, Post.handle_id == Handle.id)
+        .where(Handle.user_id == user.id)
+    )
+    return written < cfg["NEW_ACCOUNT_POSTS"]
+
+
+def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]:
+    """The limits one write counts against: per account and per client address, both."""
+    cfg = current_app.config
+    account, address = f"u{user.id}", ratelimit.address_key()
+    first_day = now - user.created_at < timedelta(days=1)
+    wait = "Please wait {wait}, then send it again. Your text is kept below."
+    rules: list[ratelimit.Rule] = []
+    if action in ("topic", "reply"):
+        new = is_new_account(user, now)
+        interval = cfg["NEW_POST_INTERVAL"] if new else cfg["POST_INTERVAL"]
+        who = " while an account is new" if new else ""
+        if interval:
+            rules.append(("interval", f"1 per {interval} seconds", account,
+                          f"You can post once every {interval} seconds{who}. {wait}"))
+        if cfg["POST_INTERVAL"]:
+            rules.append(("interval", f"1 per {cfg['POST_INTERVAL']} seconds", address,
+                          f"Someone on your network posted moments ago. {wait}"))
+    if action == "topic":
+        per_day = cfg["FIRST_DAY_TOPICS"] if first_day else cfg["TOPICS_PER_DAY"]
+        day = " on an account's first day" if first_day else ""
+        rules += [
+            ("topics", f"{per_day} per day", account,
+             f"You can start {per_day} stories or threads a day{day}. {wait}"),
+            ("topics", f"{cfg['TOPICS_PER_DAY']} per day", address,
+             f"Your network has started {cfg['TOPICS_PER_DAY']} stories or threads today. {wait}"),
+        ]
+    if action == "reply":
+        if first_day:
+            rules.append(("replies", f"{cfg['FIRST_DAY_REPLIES']} per day", account,
+                          f"You can write {cfg['FIRST_DAY_REPLIES']} replies on your account's "
+                          f"first day. {wait}"))
+        rules.append(("replies", f"{cfg['ADDRESS_REPLIES_PER_HOUR']} per hour", address,
+                      f"Your network has posted a lot in the last hour. {wait}"))
+    if action in ("edit", "report"):
+        rule = cfg["EDIT_LIMIT"] if action == "edit" else cfg["REPORT_LIMIT"]
+        message = f"You are doing that faster than this site allows. {wait}"
+        rules += [(action, rule, account, message), (action, rule, address, message)]
+    return rules
+
+
+def _count_write(user: User, action: str, now: datetime) -> None:
+    """Count this write against the rate limits, or refuse it; moderators are exempt."""
+    if user.is_moderator:
+        return
+    try:
+        ratelimit.hit(_limit_rules(user, action, now))
+    except ratelimit.RateLimited as limited:
+        raise TooFast(limited.message, limited.retry_after) from limited
 
 
 def _check_open(thread: Thread) -> None:
@@ -94,9 +166,13 @@ def handle_for(user: User, thread: Thread | None, anonymous: bool, now: datetime
         )
         if existing:
             return existing
-        taken = set(db.session.scalars(select(Handle.name_key).where(Handle.thread_id == thread.id)))
+        here = Handle.thread_id == thread.id
     else:
-        taken = set()
+        here = false()
+    # Unique in this thread, and never one of the writer's names elsewhere: the same name in
+    # two threads would invite readers to link them.
+    mine = (Handle.user_id == user.id) & (Handle.kind == ANONYMOUS)
+    taken = set(db.session.scalars(select(Handle.name_key).where(here | mine)))
     name = pseudonym(taken)
     handle = Handle(
         user_id=user.id, name=name, name_key=name_key(name), kind=ANONYMOUS,
@@ -190,6 +266,7 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
     """Publish a testimony (or save it as a draft) with an empty comment section."""
     _check_writer(author, now)
     body = _clean_body(body)
+    _count_write(author, "topic", now)
     thread = _new_thread(author, title.strip(), None, anonymous, now)
     story = Story(
         title=title.strip(), slug=_unique_slug(title), summary=summary.strip(), body=body,
@@ -209,6 +286,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
     if not permissions.can_edit_story(user, story):
         raise NotAllowed("Only the author can edit this story.")
     body = _clean_body(body)
+    _count_write(user, "edit", now)
     story.title = story.thread.title = title.strip()
     story.summary = summary.strip()
     if body != story.body:
@@ -227,6 +305,7 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     """Start a discussion on a board with its first post."""
     _check_writer(author, now)
     body = _clean_body(body)
+    _count_write(author, "topic", now)
     thread = _new_thread(author, title.strip(), board, anonymous, now)
     _add_post(author, thread, None, body, anonymous, now)
     db.session.commit()
@@ -241,6 +320,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     if parent is not None and parent.thread_id != thread.id:
         raise PostingError("That reply belongs to another discussion.")
     body = _clean_body(body)
+    _count_write(author, "reply", now)
     post = _add_post(author, thread, parent, body, anonymous, now)
     db.session.commit()
     return post
@@ -253,6 +333,7 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
         raise NotAllowed("Only the author can edit this post.")
     _check_open(post.thread)
     body = _clean_body(body)
+    _count_write(user, "edit", now)
     post.body, post.body_html, post.edited_at = body, text.render(body), now
     db.session.commit()
     return post

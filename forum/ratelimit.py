@@ -1,0 +1,178 @@
+"""Rate limits for every write, log-in and registration, on Flask-Limiter's storage.
+
+Flask-Limiter owns the storage (RATELIMIT_STORAGE_URI: memory:// for one process, redis://
+shared by every worker and host). The rules depend on who is writing (a new account, a
+moderator), so the posting path asks here directly instead of decorating routes.
+
+Client addresses never reach the storage raw: each is replaced by an HMAC under a key
+derived from SECRET_KEY and the date, so a copy of Redis reveals no reader's address and
+yesterday's keys cannot be recomputed from today's.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import time
+from dataclasses import dataclass
+from flask import current_app, has_request_context, request
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from .clock import utcnow
+from .extensions import limiter
+
+log = logging.getLogger("forum.ratelimit")
+
+
+class RateLimited(Exception):
+    """A limit was reached; `retry_after` says in how many seconds to try again."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = max(1, retry_after)
+
+
+@dataclass
+class _State:
+    storage: object
+    primary: MovingWindowRateLimiter
+    fallback: MovingWindowRateLimiter
+    degraded_at: float | None = None
+    checked_at: float = 0.0
+
+
+def _state() -> _State:
+    """This process's limiter state: the shared storage, and an in-memory stand-in for it."""
+    ext = current_app.extensions
+    state = ext.get("forum.ratelimit")
+    if state is None or state.storage is not limiter.storage:
+        state = _State(limiter.storage, MovingWindowRateLimiter(limiter.storage),
+                       MovingWindowRateLimiter(MemoryStorage()))
+        ext["forum.ratelimit"] = state
+    return state
+
+
+def _strategy() -> MovingWindowRateLimiter:
+    """The shared storage when it answers; memory in this process while it does not."""
+    state = _state()
+    # After the shared storage failed, try it again at most this often.
+    recheck = current_app.config["RATELIMIT_RECHECK_SECONDS"]
+    if state.degraded_at is not None and time.monotonic() - state.checked_at > recheck:
+        state.checked_at = time.monotonic()
+        try:
+            healthy = state.storage.check()
+        except Exception:  # any storage failure keeps us on the fallback
+            healthy = False
+        if healthy:
+            log.warning("Rate-limit storage answers again; using it.")
+            state.degraded_at = None
+    return state.fallback if state.degraded_at is not None else state.primary
+
+
+def _failed_over(error: Exception) -> MovingWindowRateLimiter:
+    state = _state()
+    if state.degraded_at is None:
+        log.warning("Rate-limit storage is not answering (%s); limiting in memory.",
+                    type(error).__name__)
+        state.degraded_at = state.checked_at = time.monotonic()
+    return state.fallback
+
+
+def storage_status() -> str:
+    """"ok", or "degraded" while limits are kept in this process's memory (probes storage)."""
+    if not limiter.enabled:
+        return "disabled"
+    if _strategy() is _state().primary:
+        try:
+            healthy = _state().storage.check()
+        except Exception as error:  # a health probe reports failure, whatever its kind
+            healthy, reason = False, error
+        else:
+            reason = RuntimeError("check failed")
+        if not healthy:
+            _failed_over(reason)
+    return "degraded" if _state().degraded_at is not None else "ok"
+
+
+def _call(method: str, item, key: str) -> object:
+    strategy = _strategy()
+    try:
+        return getattr(strategy, method)(item, key)
+    except Exception as error:  # the storage failed mid-request: carry on in memory
+        if strategy is _state().fallback:
+            raise
+        return getattr(_failed_over(error), method)(item, key)
+
+
+def _retry_after(item, key: str) -> int:
+    stats = _call("get_window_stats", item, key)
+    return math.ceil(stats.reset_time - time.time())
+
+
+def address_key() -> str:
+    """This request's client address as a keyed hash that changes every day."""
+    address = request.remote_addr if has_request_context() else None
+    day = utcnow().strftime("%Y-%m-%d")
+    daily_key = hmac.new(current_app.config["SECRET_KEY"].encode(),
+                         f"ratelimit-address:{day}".encode(), hashlib.sha256).digest()
+    return hmac.new(daily_key, (address or "none").encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def name_key(login_name: str) -> str:
+    """A login name as a keyed hash: the storage should not hold a list of login names."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(),
+                    f"ratelimit-login:{login_name.strip().lower()}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def _limits(rule: str):
+    return parse_many(rule) if rule else []
+
+
+Rule = tuple[str, str, str, str]  # bucket, limit ("1 per 5 seconds;20 per day"), key, message
+
+
+def _refuse(item, key: str, message: str):
+    wait = _retry_after(item, key)
+    return RateLimited(message.format(wait=wait_words(max(1, wait))), wait)
+
+
+def hit(rules: list[Rule]) -> None:
+    """Count one attempt against each rule; raise RateLimited if any is full.
+
+    Every bucket is tested before any is counted, so a refused attempt costs nothing; the
+    counting itself is atomic in the storage, so concurrent workers cannot both slip past.
+    """
+    if not limiter.enabled:
+        return
+    expanded = [(f"{bucket}:{key}", item, message)
+                for bucket, rule, key, message in rules for item in _limits(rule)]
+    for key, item, message in expanded:
+        if not _call("test", item, key):
+            raise _refuse(item, key, message)
+    for key, item, message in expanded:
+        if not _call("hit", item, key):
+            raise _refuse(item, key, message)
+
+
+def check(rules: list[Rule]) -> None:
+    """Raise RateLimited if any rule is full, without counting this attempt."""
+    if not limiter.enabled:
+        return
+    for bucket, rule, key, message in rules:
+        for item in _limits(rule):
+            if not _call("test", item, f"{bucket}:{key}"):
+                raise _refuse(item, f"{bucket}:{key}", message)
+
+
+def wait_words(seconds: int) -> str:
+    """A wait in plain words: "25 seconds", "4 minutes", "about 3 hours"."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 90 * 60:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return f"about {math.ceil(seconds / 3600)} hours"

@@ -5,13 +5,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, config, errors, headers, moderation, pages, permissions, posting, profiles
-from . import stories, threads
+from . import admin, notifications, security, stories, threads
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .templating import register_filters
 
-BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation)
+BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    security.init_app(app)  # before CSRFProtect, so malformed input is refused first
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from .auth.forms import PASSWORD_MAX, PASSWORD_MIN
-from .auth.service import RegistrationError, register
+from .auth.service import RegistrationError, handle_available, register
 from .clock import utcnow
 from .extensions import db
 from .models import ROLES, Board, Group, Post, Story, Thread, User
@@ -54,8 +54,12 @@ def create_user(login_name: str, role: str, handle: str | None) -> None:
         raise click.ClickException(
             "A login name is 3 to 64 letters, digits, dots, dashes or underscores."
         )
-    password = _read_password()
     try:
+        # Refuse a taken name before asking for a password, not after.
+        handle_available(handle or login_name)
+        if db.session.scalar(User.by_login_name(login_name)) is not None:
+            raise RegistrationError("login_name", f"The login name {login_name!r} is taken.")
+        password = _read_password()
         user = register(login_name=login_name, handle=handle or login_name, password=password,
                         email=None, now=utcnow())
     except RegistrationError as error:

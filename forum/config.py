@@ -49,6 +49,8 @@ def load(instance_path: str) -> dict:
         "EDIT_LIMIT": os.environ.get("EDIT_LIMIT", "1 per 2 seconds;60 per hour"),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "3 per day"),
+        # Login names refused at registration, per address: slows testing which ones exist.
+        "REGISTER_REFUSED_LIMIT": os.environ.get("REGISTER_REFUSED_LIMIT", "10 per hour;20 per day"),
         "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "6 per minute;30 per hour"),
         # Counted on failed attempts only, so the owner is not locked out by their own log-ins.
         "LOGIN_NAME_LIMIT": os.environ.get("LOGIN_NAME_LIMIT", "10 per hour"),
@@ -58,9 +60,20 @@ def load(instance_path: str) -> dict:
         "MAX_DEPTH": _int("MAX_DEPTH", 5),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 100),
         "ITEMS_PER_PAGE": _int("ITEMS_PER_PAGE", 20),
-        # 100,000 characters of Markdown must fit, with room for multi-byte text.
+        # 100,000 characters of Markdown must fit, with room for multi-byte text: a browser
+        # percent-encodes each UTF-8 byte, so 100,000 emoji arrive as 1.2 MB of form data.
         "MAX_BODY_CHARS": _int("MAX_BODY_CHARS", 100_000),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Werkzeug refuses a form larger than this even under MAX_CONTENT_LENGTH (default 500 kB).
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Email is optional and off by default: only the daily digest is ever sent.
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Afterward <no-reply@localhost>"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SECURE_COOKIES", "0") == "1",
@@ -68,7 +81,11 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 14)),
+        # A login lasts at most SESSION_HOURS (REMEMBER_DAYS with "keep me logged in"), and a
+        # login without "keep me logged in" ends after SESSION_IDLE_MINUTES without a request.
+        # Both are kept in the signed session cookie, never in the database.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_int("SESSION_IDLE_MINUTES", 120)),
         # A form stays valid as long as the session: long testimonies take time to write.
         "WTF_CSRF_TIME_LIMIT": None,
     }

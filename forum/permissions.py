@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .clock import utcnow
+from .models import Post, Story
 
 
 def _member(user) -> bool:
@@ -48,13 +49,62 @@ def can_administer(user) -> bool:
     return _member(user) and user.is_admin
 
 
+def can_unmask(user) -> bool:
+    """Only admins may look behind an anonymous name (and each look is logged); never moderators."""
+    return can_administer(user)
+
+
 def can_see_hidden(user) -> bool:
     """Moderators may read what they hid, to review or restore it."""
     return can_moderate(user)
 
 
-def can_report(user) -> bool:
-    return _member(user)
+def can_report(user, item=None) -> bool:
+    """Members who may write can report a post or story that readers can still see.
+
+    A report is a write (it goes through the posting path), so a suspension stops it too.
+    """
+    if not can_write(user):
+        return False
+    if isinstance(item, Post):
+        return item.is_visible and not item.thread.hidden
+    if isinstance(item, Story):
+        return item.is_published
+    return item is None
+
+
+def can_reopen_comments(user, story) -> bool:
+    """The author may reopen comments they closed themselves, not ones a moderator closed."""
+    return can_close_comments(user, story) and story.thread.locked_by_author
+
+
+def can_lock(user, thread) -> bool:
+    """Moderators close and reopen replies in any discussion, board thread or story."""
+    return can_moderate(user)
+
+
+def can_pin(user, thread) -> bool:
+    """Moderators pin board threads; a story's comments have no board to be pinned on."""
+    return can_moderate(user) and thread.board_id is not None
+
+
+def can_hide(user) -> bool:
+    """Moderators hide and restore posts, stories and board threads."""
+    return can_moderate(user)
+
+
+def can_suspend(user) -> bool:
+    """Moderators suspend and reinstate the author of a post or story."""
+    return can_moderate(user)
+
+
+def can_review_reports(user) -> bool:
+    return can_moderate(user)
+
+
+def can_change_roles(user) -> bool:
+    """Only admins make someone a member, moderator or admin."""
+    return can_administer(user)
 
 
 TEMPLATE_FUNCTIONS = {
@@ -62,5 +112,7 @@ TEMPLATE_FUNCTIONS = {
     for name in (
         "owns", "can_write", "can_reply", "can_edit_post", "can_delete_post", "can_edit_story",
         "can_close_comments", "can_moderate", "can_administer", "can_see_hidden", "can_report",
+        "can_reopen_comments", "can_lock", "can_pin", "can_hide", "can_suspend",
+        "can_review_reports", "can_change_roles",
     )
 }

@@ -28,8 +28,8 @@ def test_seed_demo_fills_an_empty_database(app):
         assert db.session.scalar(select(func.max(Post.depth))) >= 2
         # Every story's comment count matches its posts, as the posting service keeps it.
         for thread in db.session.scalars(select(Thread)):
-            posts = db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id))
-            assert thread.post_count == posts
+            posts = select(func.count(Post.id)).where(Post.thread_id == thread.id)
+            assert thread.post_count == db.session.scalar(posts)
             assert thread.last_post_at <= utcnow()
         assert db.session.scalar(select(func.count(Story.id)).join(Story.handle)
                                  .where(Handle.kind == ANONYMOUS)) >= 1
@@ -37,7 +37,8 @@ def test_seed_demo_fills_an_empty_database(app):
                                  .where(Handle.kind == ANONYMOUS)) >= 1
         user = db.session.scalar(User.by_login_name(USERS[0][0]))
         assert user.check_password(DEMO_PASSWORD)
-        assert {u.role for u in db.session.scalars(select(User))} == {"member", "moderator", "admin"}
+        roles = {u.role for u in db.session.scalars(select(User))}
+        assert roles == {"member", "moderator", "admin"}
 
 
 def test_demo_pages_render(app, client):
@@ -106,6 +107,9 @@ def test_users_create_refuses_bad_input(app):
     taken = runner.invoke(args=["users", "create", "someone2", "--handle", "someone"],
                           input=f"{PASSWORD}\n{PASSWORD}\n")
     assert taken.exit_code == 1 and "taken" in taken.output
+    assert "Password" not in taken.output
+    login_taken = runner.invoke(args=["users", "create", "SomeOne"])
+    assert login_taken.exit_code == 1 and "taken" in login_taken.output
     with app.app_context():
         assert count(User) == 1
 

@@ -189,11 +189,12 @@ def test_settings_need_a_login(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_settings_page_has_three_labelled_forms(app, browser):
+def test_settings_page_has_its_labelled_forms(app, browser):
     log_in_new_user(app, browser)
     body = page_text(browser.get("/settings"))
-    assert body.count("<form") - body.count('action="/auth/logout"') == 3
-    for action in ("/settings/profile", "/settings/password", "/settings/sessions"):
+    assert body.count("<form") - body.count('action="/auth/logout"') == 4
+    for action in ("/settings/profile", "/settings/password", "/settings/sessions",
+                   "/settings/export"):
         assert f'action="{action}"' in body
     for field in ("handle", "bio", "anonymous_by_default", "current_password", "new_password",
                   "confirm"):

@@ -1,10 +1,20 @@
 """Registration and log-in forms."""
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-PASSWORD_MIN = 10
-PASSWORD_MAX = 128
+from .passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
+
+
+def new_password_rules(form, field):
+    """The site's one password rule, for a new account and for a changed password alike."""
+    names = [form[name].data for name in ("login_name", "handle") if name in form]
+    if current_user.is_authenticated:
+        names.append(current_user.login_name)
+    problem = password_problem(field.data or "", *names)
+    if problem:
+        raise ValidationError(problem)
 
 
 class RegisterForm(FlaskForm):
@@ -20,8 +30,8 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), Length(3, 32)],
     )
     password = PasswordField(
-        "Password", description=f"At least {PASSWORD_MIN} characters.",
-        validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)],
+        "Password", description=f"At least {PASSWORD_MIN} characters, and not one of the common passwords people guess first.",
+        validators=[DataRequired(), new_password_rules],
     )
     confirm = PasswordField(
         "Repeat the password",

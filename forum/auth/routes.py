@@ -1,8 +1,9 @@
 """Register, log in, log out."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import ratelimit
+from ..security import log_failed_login
 from ..clock import utcnow
 from ..errors import resubmit_page
 from . import service
@@ -33,7 +34,7 @@ def register():
         except ratelimit.RateLimited as limited:
             return _too_many("auth/register.html", form, limited)
         else:
-            login_user(user)
+            service.start_session(user, remember=False, now=utcnow())
             flash("Welcome to Afterward. Your account is ready.")
             return redirect(url_for("pages.home"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -51,11 +52,12 @@ def login():
         except ratelimit.RateLimited as limited:
             return _too_many("auth/login.html", form, limited)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            service.start_session(user, remember=form.remember.data, now=utcnow())
             if resumed and next_url:
                 return resubmit_page("You are logged in again. Check your text and send it.",
                                      200, action=next_url, fields=resumed)
             return redirect(next_url or url_for("pages.home"))
+        log_failed_login(form.login_name.data)
         form.password.errors.append("That login name and password do not match an account.")
     if resumed:
         return resubmit_page("That did not log you in. Your text is still here; try again.",
@@ -69,7 +71,6 @@ def login():
 @login_required
 def logout():
     """Log out everywhere this cookie was copied to."""
-    service.end_sessions(current_user)
-    logout_user()
+    service.log_out(current_user)
     flash("You are logged out.")
     return redirect(url_for("pages.home"))

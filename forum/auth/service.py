@@ -1,13 +1,15 @@
 """Accounts: creating them, checking passwords, loading the logged-in person."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from flask import current_app, redirect, request, url_for
-from sqlalchemy import select
+from flask import current_app, redirect, request, session, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from .. import ratelimit
+from ..clock import utcnow
 from ..errors import pending_fields, resubmit_page
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
@@ -18,6 +20,22 @@ RESUME = "resume__"
 
 # Checked when no account matches, so a wrong login name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+# One answer for every login name that can't be had, whether it is taken, looks like a taken
+# one, or is reserved: the refusal alone does not prove that an account exists.
+LOGIN_NAME_REFUSED = "That login name cannot be used. Please choose another."
+# Folded together so that "jane.doe", "jane_doe" and "jane-d0e" are one login name.
+_LOGIN_FOLDS = ((".", ""), ("_", ""), ("-", ""), ("0", "o"), ("1", "l"), ("i", "l"))
+RESERVED_LOGIN_NAMES = frozenset({
+    "abuse", "admin", "administrator", "afterward", "anonymous", "deleted", "guest", "help",
+    "hostmaster", "mod", "moderator", "moderators", "noreply", "null", "official", "owner",
+    "postmaster", "root", "security", "staff", "support", "system", "webmaster",
+})
+
+# What the signed session cookie knows about the login, in whole minutes since the epoch.
+# Activity is kept there, in the browser's own cookie, and never in the database.
+LOGIN_AT, SEEN_AT, REMEMBERED = "login_at", "seen_at", "remembered"
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", LOGIN_AT, SEEN_AT, REMEMBERED)
 
 
 class RegistrationError(ValueError):
@@ -46,13 +64,17 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
              now: datetime) -> User:
     """Create an account with its public handle."""
     login_name = login_name.strip().lower()
-    ratelimit.check(_register_rules())
-    handle = handle_available(handle)
-    if db.session.scalar(User.by_login_name(login_name)) is not None:
-        raise RegistrationError("login_name", "That login name cannot be used. Please choose another.")
+    # Once either limit is full every attempt is refused alike, taken name or not.
+    ratelimit.check(_register_rules() + _refused_name_rules())
     user = User(login_name=login_name, email=(email or "").strip() or None, role="member",
                 bio="", created_at=now)
+    # Hashed before any check, so a refused login name costs as long as an accepted one.
     user.set_password(password)
+    handle = handle_available(handle)
+    if not login_name_available(login_name):
+        # Refusals are counted too, so nobody can test login names one after another.
+        ratelimit.hit(_refused_name_rules())
+        raise RegistrationError("login_name", LOGIN_NAME_REFUSED)
     ratelimit.hit(_register_rules())
     db.session.add(user)
     db.session.add(Handle(user=user, name=handle, name_key=name_key(handle), kind=PUBLIC,
@@ -93,6 +115,33 @@ def _register_rules() -> list[ratelimit.Rule]:
              "Please wait {wait}, then try again.")]
 
 
+def _refused_name_rules() -> list[ratelimit.Rule]:
+    return [("register-refused", current_app.config["REGISTER_REFUSED_LIMIT"],
+             ratelimit.address_key(),
+             "That is too many login names tried from this network for now. "
+             "Please wait {wait}, then try again.")]
+
+
+def _fold_login(name):
+    """`name` with look-alike characters and separators folded (a string or a SQL column)."""
+    for old, new in _LOGIN_FOLDS:
+        name = name.replace(old, new) if isinstance(name, str) else func.replace(name, old, new)
+    return name
+
+
+def login_name_available(login_name: str) -> bool:
+    """Tell whether a new account may take this (lower-cased) login name."""
+    folded = _fold_login(login_name)
+    if folded in {_fold_login(name) for name in RESERVED_LOGIN_NAMES}:
+        return False
+    # Folds every account's name: registration is rare and rate-limited, and the query costs
+    # the same whether or not a match exists.
+    clash = db.session.scalar(
+        select(User.id).where(_fold_login(User.login_name) == folded).limit(1)
+    )
+    return clash is None
+
+
 def authenticate(login_name: str, password: str) -> User | None:
     """The account for these credentials, or None, taking the same time either way."""
     user = db.session.scalar(User.by_login_name(login_name))
@@ -108,11 +157,64 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def _minute(now: datetime) -> int:
+    return int(now.replace(tzinfo=UTC).timestamp()) // 60
+
+
+def start_session(user: User, *, remember: bool, now: datetime,
+                  login_at: int | None = None) -> None:
+    """Log `user` in on this browser in a brand-new session: nothing planted before survives."""
+    session.clear()
+    login_user(user, remember=remember)
+    stamp = _minute(now) if login_at is None else login_at
+    # The login time rides in the identity token too, so that the remember-me cookie (which
+    # carries nothing else) has an absolute end that the server checks, not only the browser.
+    session["_user_id"] = f"{user.get_id()}:{stamp}"
+    session.update({LOGIN_AT: stamp, SEEN_AT: _minute(now), REMEMBERED: remember})
+    if not remember:
+        # A remember-me cookie left from an earlier login must not outlive this one.
+        session["_remember"] = "clear"
+
+
+def renew_session(user: User, now: datetime) -> None:
+    """Give this browser a cookie for the account's new session version, same login time."""
+    start_session(user, remember=bool(session.get(REMEMBERED)), now=now,
+                  login_at=session.get(LOGIN_AT))
+
+
+def log_out(user: User) -> None:
+    """End this login here and on every browser its cookies were copied to."""
+    end_sessions(user)
+    session.clear()
+    logout_user()
+
+
+def _login_alive(login_at: int, now: int) -> bool:
+    """Tell whether the login stamped `login_at` may go on at minute `now`; note the visit."""
+    config = current_app.config
+    if session.get(LOGIN_AT) != login_at:
+        # The session has no record of this login: the remember-me cookie is restoring it
+        # after the browser was closed (only a remembered login ever gets that cookie).
+        session.update({LOGIN_AT: login_at, SEEN_AT: now, REMEMBERED: True})
+    remembered = bool(session.get(REMEMBERED))
+    lifetime = config["REMEMBER_COOKIE_DURATION" if remembered else "PERMANENT_SESSION_LIFETIME"]
+    if not 0 <= now - login_at <= lifetime.total_seconds() // 60:
+        return False
+    idle = config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60
+    if not remembered and now - session.get(SEEN_AT, login_at) > idle:
+        return False
+    if session.get(SEEN_AT) != now:
+        session[SEEN_AT] = now  # so the cookie changes at most once a minute
+    return True
+
+
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path on this site, else None: no redirect may leave the site."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
-    if any(c in target for c in "\r\n\\") or ":" in target.split("?", 1)[0]:
+    # Browsers drop tabs and line breaks inside a URL ("/\t/evil" becomes "//evil") and read
+    # a backslash as a slash, so any of them could turn a path into another site's address.
+    if any(ord(c) < 0x20 or c in "\x7f\\" for c in target) or ":" in target.split("?", 1)[0]:
         return None
     return target
 
@@ -123,13 +225,24 @@ def resumed_fields(form) -> list[tuple[str, str]]:
 
 
 def _load_user(token: str) -> User | None:
-    user_id, _, version = token.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
+    """The account a session or remember-me token names, if that login is still current."""
+    parts = token.split(":")
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts):
+        return _forget_login()
+    user_id, version, login_at = map(int, parts)
+    if not _login_alive(login_at, _minute(utcnow())):
+        return _forget_login()
+    user = db.session.get(User, user_id)
+    # A logout or password change bumps the version, ending every copy of the old cookies.
+    if user is None or user.session_version != version:
+        return _forget_login()
     return user
+
+
+def _forget_login() -> None:
+    for key in _LOGIN_KEYS:
+        session.pop(key, None)
+    return None
 
 
 def _unauthorized():

@@ -1,29 +1,266 @@
-"""Moderation: the queue for moderators and the public log."""
-from flask import Blueprint, abort, current_app, render_template, request
+"""Moderation: the reports queue, review pages, every moderator action, and the public log.
+
+Every view here is behind one guard (`_moderators_only`), so no action can forget the check;
+the services then ask the named permission for the item in hand.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import permissions
-from ..models import ModAction
-from ..pagination import paginate, parse_after
+from ..auth.service import safe_next
+from ..clock import utcnow
+from ..extensions import db, login_manager
+from ..models import REPORT_REASONS, Post, Story, Thread
+from ..pagination import parse_after
+from . import service
+from .forms import ActionForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
+MAX_ID = "int(max=2147483647)"
 
+# Readable by anyone: the log is how the community sees what moderators do.
+PUBLIC_ENDPOINTS = {"moderation.log"}
+# Changing who is a moderator is for admins only.
+ADMIN_ENDPOINTS = {"moderation.users", "moderation.set_role"}
+
+
+@bp.before_request
+def _moderators_only():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        # A redirect to log in, or for a POST the page that keeps what was typed.
+        return login_manager.unauthorized()
+    allowed = (permissions.can_change_roles if request.endpoint in ADMIN_ENDPOINTS
+               else permissions.can_moderate)
+    if not allowed(current_user):
+        abort(403)
+    return None
+
+
+@bp.app_context_processor
+def _suspension_notice():
+    # Every page tells a suspended person why and until when, not only the refused form.
+    return {"suspension": service.suspension_of(current_user, utcnow()),
+            "report_reasons": REPORT_REASONS}
+
+
+# --- pages ------------------------------------------------------------------------------
 
 @bp.route("/")
 def queue():
-    """List open reports for moderators."""
-    if not permissions.can_moderate(current_user):
-        abort(403)
-    return render_template("moderation/queue.html", reports=[])
+    """List reported posts and stories, most reported first, with their text and actions."""
+    return render_template("moderation/queue.html", items=service.report_queue())
 
 
 @bp.route("/log")
 def log():
     """Show every moderator action, newest first, to anyone."""
-    stmt = select(ModAction).options(joinedload(ModAction.moderator_handle)).order_by(
-        ModAction.created_at.desc(), ModAction.id.desc())
-    page = paginate(stmt, ModAction, [ModAction.created_at, ModAction.id],
-                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
+    page = service.log_page(parse_after(request.args.get("after")),
+                            current_app.config["ITEMS_PER_PAGE"])
     return render_template("moderation/log.html", page=page)
+
+
+def _review(item, form=None, refusal=None, status=200):
+    """The page where a moderator reads one post, story or thread in full and acts on it."""
+    context = {"form": form or ActionForm(formdata=None), "refusal": refusal}
+    if isinstance(item, Thread) and item.board_id is None:
+        item = service.story_of(item)
+    if isinstance(item, Thread):
+        return render_template("moderation/thread.html", thread=item, **context), status
+    now = utcnow()
+    context.update(reports=service.open_reports(item),
+                   suspended_until=service.author_suspended_until(item, now))
+    if isinstance(item, Story):
+        return render_template("moderation/story.html", story=item, **context), status
+    others = service.other_reported_posts([item.id]).get(item.id, [])
+    return render_template("moderation/post.html", post=item, others=others, **context), status
+
+
+def _review_url(item) -> str:
+    if isinstance(item, Post):
+        return url_for(".post", post_id=item.id)
+    if isinstance(item, Thread):
+        story = service.story_of(item)
+        return url_for(".story", slug=story.slug) if story else url_for(".thread", thread_id=item.id)
+    return url_for(".story", slug=item.slug)
+
+
+def _post(post_id) -> Post:
+    return db.get_or_404(Post, post_id)
+
+
+def _story(slug) -> Story:
+    return db.first_or_404(select(Story).where(Story.slug == slug))
+
+
+def _thread(thread_id) -> Thread:
+    return db.get_or_404(Thread, thread_id)
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>")
+def post(post_id):
+    """Read one post in full, even hidden, with its reports and what can be done about it."""
+    return _review(_post(post_id))
+
+
+@bp.route("/stories/<slug>")
+def story(slug):
+    """Read one story's moderation state and reports, and act on it."""
+    return _review(_story(slug))
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>")
+def thread(thread_id):
+    """Close, pin or remove a discussion thread."""
+    return _review(_thread(thread_id))
+
+
+@bp.route("/users")
+def users():
+    """Show who moderates the site, and a form to change someone's role."""
+    form = RoleForm(formdata=None, handle=request.args.get("handle", ""))
+    return render_template("moderation/users.html", form=form, staff=service.staff())
+
+
+# --- actions ----------------------------------------------------------------------------
+
+def _act(item, action, done: str, *, with_days: bool = False):
+    """Run one action on `item` from the posted form, then go back where the moderator was."""
+    form = ActionForm()
+    if not form.validate():
+        return _review(item, form, status=400)
+    options = {"days": form.suspension_days()} if with_days else {}
+    try:
+        action(current_user, item, reason=form.reason.data or "", now=utcnow(), **options)
+    except service.NotAllowed:
+        abort(403)
+    except service.ModerationError as error:
+        return _review(item, form, refusal=error.message, status=error.status)
+    flash(done)
+    return redirect(safe_next(form.next.data) or _review_url(item))
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/hide", methods=["POST"])
+def hide_post(post_id):
+    """Hide a post from readers; it keeps its place in the tree."""
+    return _act(_post(post_id), service.hide, "The post is hidden.")
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/restore", methods=["POST"])
+def restore_post(post_id):
+    """Show a hidden post to readers again."""
+    return _act(_post(post_id), service.restore, "The post is restored.")
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/lock", methods=["POST"])
+def lock_post(post_id):
+    """Close replies in the discussion a reported post is in."""
+    return _act(_post(post_id), service.lock, "The discussion is closed.")
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/suspend", methods=["POST"])
+def suspend_post_author(post_id):
+    """Suspend whoever wrote a post, without learning who they are."""
+    return _act(_post(post_id), service.suspend_author, "The author is suspended.", with_days=True)
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/unsuspend", methods=["POST"])
+def unsuspend_post_author(post_id):
+    """Lift the suspension of whoever wrote a post."""
+    return _act(_post(post_id), service.lift_suspension, "The author may write again.")
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/dismiss", methods=["POST"])
+def dismiss_post_reports(post_id):
+    """Close the reports on a post without changing it."""
+    return _act(_post(post_id), service.dismiss_reports, "The reports are dismissed.")
+
+
+@bp.route("/stories/<slug>/hide", methods=["POST"])
+def hide_story(slug):
+    """Take a story and its comments off the site; moderators can still read it."""
+    return _act(_story(slug), service.hide, "The story is hidden.")
+
+
+@bp.route("/stories/<slug>/restore", methods=["POST"])
+def restore_story(slug):
+    """Publish a hidden story again."""
+    return _act(_story(slug), service.restore, "The story is restored.")
+
+
+@bp.route("/stories/<slug>/lock", methods=["POST"])
+def lock_story(slug):
+    """Close the comments on a reported story."""
+    return _act(_story(slug), service.lock, "Comments on the story are closed.")
+
+
+@bp.route("/stories/<slug>/suspend", methods=["POST"])
+def suspend_story_author(slug):
+    """Suspend whoever wrote a story, without learning who they are."""
+    return _act(_story(slug), service.suspend_author, "The author is suspended.", with_days=True)
+
+
+@bp.route("/stories/<slug>/unsuspend", methods=["POST"])
+def unsuspend_story_author(slug):
+    """Lift the suspension of whoever wrote a story."""
+    return _act(_story(slug), service.lift_suspension, "The author may write again.")
+
+
+@bp.route("/stories/<slug>/dismiss", methods=["POST"])
+def dismiss_story_reports(slug):
+    """Close the reports on a story without changing it."""
+    return _act(_story(slug), service.dismiss_reports, "The reports are dismissed.")
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/lock", methods=["POST"])
+def lock_thread(thread_id):
+    """Close replies in a thread or a story's comments, with a reason shown in their place."""
+    return _act(_thread(thread_id), service.lock, "The discussion is closed.")
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/unlock", methods=["POST"])
+def unlock_thread(thread_id):
+    """Let people reply again in a closed discussion."""
+    return _act(_thread(thread_id), service.unlock, "The discussion is open again.")
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/pin", methods=["POST"])
+def pin_thread(thread_id):
+    """Keep a thread at the top of its board."""
+    return _act(_thread(thread_id), service.pin, "The thread is pinned.")
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/unpin", methods=["POST"])
+def unpin_thread(thread_id):
+    """Let a pinned thread fall back into place."""
+    return _act(_thread(thread_id), service.unpin, "The thread is unpinned.")
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/hide", methods=["POST"])
+def hide_thread(thread_id):
+    """Take a whole board thread off the site; moderators can still read it."""
+    return _act(_thread(thread_id), service.hide, "The thread is hidden.")
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/restore", methods=["POST"])
+def restore_thread(thread_id):
+    """Put a hidden board thread back on its board."""
+    return _act(_thread(thread_id), service.restore, "The thread is restored.")
+
+
+@bp.route("/users/role", methods=["POST"])
+def set_role():
+    """Make someone a member, moderator or admin (admins only)."""
+    form = RoleForm()
+    if form.validate():
+        try:
+            handle = service.set_role(current_user, handle=form.handle.data, role=form.role.data,
+                                      reason=form.reason.data or "", now=utcnow())
+        except service.ModerationError as error:
+            form.handle.errors.append(error.message)
+        else:
+            flash(f"{handle.name} is now a {form.role.data}.")
+            return redirect(url_for(".users"))
+    return render_template("moderation/users.html", form=form, staff=service.staff()), 400

@@ -1,11 +1,14 @@
 """Forms for writing: stories, threads, replies, edits."""
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..models import REPORT_REASONS
 from ..models.content import WARNINGS
 
 
@@ -76,3 +79,22 @@ class ReplyForm(FlaskForm):
 
 class EditPostForm(FlaskForm):
     body = TextAreaField("Your text", validators=[DataRequired(message="Please write something before sending."), _body_length])
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField(
+        "What is wrong?", choices=[SelectChoice(k, v) for k, v in REPORT_REASONS.items()],
+        validators=[InputRequired(message="Please choose what is wrong.")],
+    )
+    details = TextAreaField(
+        "Anything the moderators should know (optional)",
+        description="Only moderators read this. They never see or show who sent a report.",
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class CloseCommentsForm(FlaskForm):
+    reason = StringField(
+        "Why (optional)", description="Shown under your story where the comment box was.",
+        validators=[Optional(), Length(max=500)],
+    )

@@ -8,10 +8,12 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Board, Group, Post, Story, Thread
+from ..models import PUBLISHED, Board, Group, Post, Story, Thread
 from ..threads.service import post_url
 from . import service
-from .forms import EditPostForm, ReplyForm, StoryEditForm, StoryForm, ThreadForm
+from .forms import (
+    CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, StoryEditForm, StoryForm, ThreadForm,
+)
 
 bp = Blueprint("posting", __name__)
 MAX_ID = "int(max=2147483647)"
@@ -150,3 +152,72 @@ def delete_post(post_id):
         abort(error.status)
     flash("Your post is deleted.")
     return redirect(post_url(post))
+
+
+# --- reports, and authors closing their own comments ------------------------------------
+
+def _report(template_item: dict, back: str):
+    """The report form for one post or story; a report is filed through the posting path."""
+    form = ReportForm()
+    context = {"form": form, "back": back, **template_item}
+    if form.validate_on_submit():
+        try:
+            service.report(current_user, reason=form.reason.data, details=form.details.data or "",
+                           now=utcnow(), **template_item)
+        except service.AlreadyReported as error:
+            flash(error.message)
+            return redirect(back)
+        except service.PostingError as error:
+            return _refused("posting/report_form.html", error, **context)
+        flash("Thank you. A moderator will look at it; nobody else learns who reported it.")
+        return redirect(back)
+    return render_template("posting/report_form.html", **context), 400 if form.errors else 200
+
+
+@bp.route(f"/posts/<{MAX_ID}:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report_post(post_id):
+    """Ask the moderators to look at a post, saying what is wrong with it."""
+    post = db.get_or_404(Post, post_id)
+    if post.thread.hidden and not permissions.can_see_hidden(current_user):
+        abort(404)
+    return _report({"post": post}, post_url(post))
+
+
+@bp.route("/stories/<slug>/report", methods=["GET", "POST"])
+@login_required
+def report_story(slug):
+    """Ask the moderators to look at a story, saying what is wrong with it."""
+    story = db.first_or_404(select(Story).where(Story.slug == slug, Story.state == PUBLISHED))
+    return _report({"story": story}, url_for("stories.show", slug=story.slug))
+
+
+@bp.route("/stories/<slug>/close-comments", methods=["POST"])
+@login_required
+def close_comments(slug):
+    """Close the comments on your story, with an optional reason shown to readers."""
+    story = db.first_or_404(select(Story).where(Story.slug == slug))
+    form = CloseCommentsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.close_comments(current_user, story, reason=form.reason.data or "", now=utcnow())
+    except service.PostingError as error:
+        flash(error.message)  # shown on the error page, which says nothing more specific
+        abort(error.status)
+    flash("Comments on your story are closed.")
+    return redirect(url_for("stories.show", slug=story.slug))
+
+
+@bp.route("/stories/<slug>/reopen-comments", methods=["POST"])
+@login_required
+def reopen_comments(slug):
+    """Reopen the comments you closed on your story."""
+    story = db.first_or_404(select(Story).where(Story.slug == slug))
+    try:
+        service.reopen_comments(current_user, story, now=utcnow())
+    except service.PostingError as error:
+        flash(error.message)  # shown on the error page, which says nothing more specific
+        abort(error.status)
+    flash("Comments on your story are open again.")
+    return redirect(url_for("stories.show", slug=story.slug))

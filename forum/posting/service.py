@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import false, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, ratelimit, text
 from ..extensions import db
@@ -15,15 +16,19 @@ from ..models import (
     DELETED,
     DRAFT,
     PUBLISHED,
+    REPORT_REASONS,
     Board,
     Group,
     Handle,
     Post,
+    Report,
     Story,
     Thread,
     User,
 )
+from ..moderation import service as moderation
 from ..names import name_key, pseudonym
+from ..notifications import service as notifications
 
 
 class PostingError(Exception):
@@ -215,6 +220,7 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         .where(Thread.id == thread.id)
         .values(post_count=Thread.post_count + 1, last_post_at=now)
     )
+    notifications.on_new_post(post, parent, author, now)
     return post
 
 
@@ -275,6 +281,8 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
         published_at=now, groups=groups_named(group_names, now),
     )
     db.session.add(story)
+    if not draft:
+        notifications.on_new_story(story, author, now)
     db.session.commit()
     return story
 
@@ -346,3 +354,72 @@ def delete_post(user: User, post: Post, now: datetime) -> Post:
     post.state, post.body, post.body_html, post.edited_at = DELETED, "", "", now
     db.session.commit()
     return post
+
+
+# --- reports and the author's own moderation --------------------------------------------
+
+class AlreadyReported(PostingError):
+    status = 409
+
+
+REPORT_DETAILS_MAX = 2000
+
+
+def report(user: User, *, post: Post | None = None, story: Story | None = None, reason: str,
+           details: str, now: datetime) -> Report:
+    """Ask the moderators to look at a post or a story, saying why."""
+    _check_writer(user, now)
+    if (post is None) == (story is None):
+        raise PostingError("Report one post or one story at a time.")
+    if not permissions.can_report(user, post or story):
+        raise PostingError("This is no longer shown to readers, so there is nothing to report.")
+    if reason not in REPORT_REASONS:
+        raise PostingError("Please choose what is wrong.")
+    details = (details or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    if len(details) > REPORT_DETAILS_MAX:
+        raise TooLong(f"That is {len(details):,} characters; the limit is {REPORT_DETAILS_MAX:,}.")
+    target = Report.post_id == post.id if post is not None else Report.story_id == story.id
+    already = AlreadyReported("You have reported this already; the moderators will look at it.")
+    if db.session.scalar(select(Report.id).where(Report.reporter_id == user.id, target)):
+        raise already
+    filed = Report(reporter_id=user.id, post_id=post.id if post else None,
+                   story_id=story.id if story else None, reason=reason, details=details,
+                   created_at=now)
+    db.session.add(filed)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A double click raced past the check above: the unique constraint says the same.
+        db.session.rollback()
+        raise already from None
+    return filed
+
+
+def close_comments(user: User, story: Story, *, reason: str, now: datetime) -> Thread:
+    """Close the comments on your own story, logged as your choice under your story's name."""
+    _check_writer(user, now)
+    if not permissions.can_close_comments(user, story):
+        raise NotAllowed("Only the author can close the comments on this story.")
+    if story.thread.is_locked:
+        raise PostingError("The comments on this story are closed already.")
+    reason = moderation.clean_reason(reason, required=False)
+    moderation.close_thread(story.thread, reason, now, by_author=True)
+    # Signed with the story's own handle: its pseudonym if the story is anonymous.
+    moderation.record(story.handle, moderation.CLOSE_COMMENTS, reason, now, story=story)
+    db.session.commit()
+    return story.thread
+
+
+def reopen_comments(user: User, story: Story, *, now: datetime) -> Thread:
+    """Reopen the comments you closed on your own story."""
+    _check_writer(user, now)
+    if not permissions.can_close_comments(user, story):
+        raise NotAllowed("Only the author can reopen the comments on this story.")
+    if not story.thread.is_locked:
+        raise PostingError("The comments on this story are open already.")
+    if not permissions.can_reopen_comments(user, story):
+        raise NotAllowed("A moderator closed these comments, so only a moderator can reopen them.")
+    moderation.open_thread(story.thread)
+    moderation.record(story.handle, moderation.REOPEN_COMMENTS, "", now, story=story)
+    db.session.commit()
+    return story.thread

@@ -1,9 +1,9 @@
 """Settings forms: public profile, password, other sessions."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN
+from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN, new_password_rules
 from .service import BIO_MAX
 
 # Field names never clash between the three forms, because all three share one page and one
@@ -40,9 +40,8 @@ class PasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password", description=f"At least {PASSWORD_MIN} characters.",
-        validators=[DataRequired(message="Please choose a new password."),
-                    Length(PASSWORD_MIN, PASSWORD_MAX)],
+        "New password", description=f"At least {PASSWORD_MIN} characters, and not one of the common passwords people guess first.",
+        validators=[DataRequired(message="Please choose a new password."), new_password_rules],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -55,3 +54,26 @@ class PasswordForm(FlaskForm):
 
 class SessionsForm(FlaskForm):
     """No fields: the button and the CSRF token are the whole form."""
+
+
+class ExportForm(FlaskForm):
+    """No fields: a POST with a CSRF token, so no link or image can fetch someone's data."""
+
+
+class DeleteAccountForm(FlaskForm):
+    writing = RadioField(
+        "What happens to what you wrote",
+        choices=[
+            ("keep", "Keep my posts and stories in place as “[deleted]”, with their text "
+                     "removed, so replies to them still make sense."),
+            ("remove", "Remove my posts and stories. Where someone replied, a “[deleted]” "
+                       "placeholder stays so their words keep their place."),
+        ],
+        validators=[InputRequired(message="Please choose what happens to what you wrote.")],
+    )
+    current_password = PasswordField(
+        "Your password",
+        description="To be sure it is you. Deleting your account cannot be undone.",
+        validators=[DataRequired(message="Please enter your password."), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -1,18 +1,25 @@
 """Profile pages, and the settings a person changes about their own account."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import json
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+)
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
+from ..clock import utcnow
 from ..extensions import limiter
 from ..pagination import parse_after
 from . import service
-from .forms import PasswordForm, ProfileForm, SessionsForm
+from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
 
 bp = Blueprint("profiles", __name__)
 
 # Guessing the current password from a borrowed, logged-in browser must stay slow.
 PASSWORD_ATTEMPTS = "10 per hour"
+# An export reads every row an account has: plenty for a person, too slow to hammer.
+EXPORTS = "10 per hour"
 
 
 def _account_key() -> str:
@@ -105,3 +112,46 @@ def end_sessions():
     _relogin()
     flash("Every other device has been signed out.")
     return redirect(url_for("profiles.settings"))
+
+
+@bp.route("/settings/my-posts")
+@login_required
+def my_posts():
+    """List everything you wrote, showing which is anonymous and under which name."""
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    stories = service.my_stories(current_user, parse_after(request.args.get("stories_after")),
+                                 per_page)
+    posts = service.my_posts(current_user, parse_after(request.args.get("posts_after")),
+                             per_page)
+    return render_template("profiles/my_posts.html", stories=stories, posts=posts)
+
+
+@bp.route("/settings/export", methods=["POST"])
+@login_required
+@limiter.limit(EXPORTS, key_func=_account_key)
+def export_data():
+    """Download everything stored about your account as one JSON file."""
+    if not ExportForm().validate_on_submit():
+        abort(400)
+    body = json.dumps(service.export_data(current_user), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="afterward-my-data.json"'})
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(PASSWORD_ATTEMPTS, key_func=_account_key, methods=["POST"])
+def delete_account():
+    """Delete your account for good, once you confirm with your password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            service.delete_account(current_user, password=form.current_password.data,
+                                   remove_writing=form.writing.data == "remove", now=utcnow())
+        except service.SettingsError as error:
+            form.current_password.errors.append(error.message)
+        else:
+            logout_user()
+            flash("Your account is deleted. Take care.")
+            return redirect(url_for("pages.home"))
+    return render_template("profiles/delete.html", form=form), 400 if form.errors else 200

@@ -1,16 +1,20 @@
 """Profiles: what a public handle has written, and the changes a person makes to their account."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import text
 from ..auth.service import RegistrationError, end_sessions, handle_available
 from ..extensions import db
-from ..models import PUBLIC, PUBLISHED, VISIBLE, Handle, Post, Story, Thread, User
+from ..models import (
+    ANONYMOUS, DELETED, PUBLIC, PUBLISHED, VISIBLE, Follow, Handle, Notification, Post, Report,
+    Story, StoryRevision, Thread, User,
+)
 from ..names import name_key
 from ..pagination import Page, paginate
 
@@ -132,3 +136,241 @@ def change_password(user: User, *, current: str, new: str) -> None:
 def end_other_sessions(user: User) -> None:
     """Sign out every other device; the caller logs this one in again with the new version."""
     end_sessions(user)
+
+
+# --- the owner's own list of everything they wrote ---------------------------------------
+
+class MyPost(NamedTuple):
+    """One of my posts in my private list, with the name it appears under."""
+
+    post: Post
+    thread_title: str
+    story_slug: str | None
+    handle: Handle
+    excerpt: str
+
+
+def my_stories(user: User, after: int | None, per_page: int) -> Page:
+    """One page of every story this account wrote, under any of its names, in any state."""
+    stmt = (
+        select(Story).join(Handle, Story.handle_id == Handle.id)
+        .where(Handle.user_id == user.id)
+        .options(joinedload(Story.handle), joinedload(Story.thread))
+        .order_by(Story.published_at.desc(), Story.id.desc())
+    )
+    return paginate(stmt, Story, [Story.published_at, Story.id], after, per_page)
+
+
+def my_posts(user: User, after: int | None, per_page: int) -> Page:
+    """One page of every post this account wrote, public or anonymous, newest first."""
+    stmt = (
+        select(Post, Thread.title, Story.slug, Handle)
+        .join(Handle, Post.handle_id == Handle.id)
+        .join(Thread, Post.thread_id == Thread.id)
+        .outerjoin(Story, Story.thread_id == Thread.id)
+        .where(Handle.user_id == user.id)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+    page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)
+    page.items = [
+        MyPost(post, title, slug, handle, text.plain(post.body, EXCERPT_CHARS))
+        for post, title, slug, handle in page.items
+    ]
+    return page
+
+
+# --- export -------------------------------------------------------------------------------
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _handle_names(user: User) -> dict[int, Handle]:
+    return {h.id: h for h in db.session.scalars(select(Handle).where(Handle.user_id == user.id))}
+
+
+def export_data(user: User) -> dict:
+    """Everything stored about this account and written by it, as plain JSON-ready data."""
+    handles = _handle_names(user)
+    ids = list(handles)
+    stories = db.session.scalars(
+        select(Story).where(Story.handle_id.in_(ids)).order_by(Story.id)).all()
+    posts = db.session.execute(
+        select(Post, Thread.title).join(Thread, Post.thread_id == Thread.id)
+        .where(Post.handle_id.in_(ids)).order_by(Post.id)).all()
+    reports = db.session.scalars(
+        select(Report).where(Report.reporter_id == user.id).order_by(Report.id)).all()
+    notifications = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.id)).all()
+    follows = db.session.scalars(
+        select(Follow).where(Follow.user_id == user.id).order_by(Follow.id)).all()
+    return {
+        "account": {
+            "login_name": user.login_name, "email": user.email, "role": user.role,
+            "bio": user.bio, "anonymous_by_default": user.anonymous_by_default,
+            "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
+            "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),
+            "suspension_reason": user.suspension_reason,
+        },
+        "handles": [
+            {"name": h.name, "kind": h.kind, "thread_id": h.thread_id,
+             "created_at": _when(h.created_at)}
+            for h in handles.values()
+        ],
+        "stories": [_story_data(story, handles[story.handle_id]) for story in stories],
+        "posts": [
+            {"id": post.id, "thread_id": post.thread_id, "thread_title": title,
+             "parent_id": post.parent_id, "posted_as": handles[post.handle_id].name,
+             "anonymous": handles[post.handle_id].is_anonymous, "state": post.state,
+             "body": post.body, "created_at": _when(post.created_at),
+             "edited_at": _when(post.edited_at)}
+            for post, title in posts
+        ],
+        "reports_filed": [
+            {"post_id": r.post_id, "story_id": r.story_id, "reason": r.reason,
+             "details": r.details, "state": r.state, "created_at": _when(r.created_at)}
+            for r in reports
+        ],
+        "notifications": [
+            {"kind": n.kind, "thread_id": n.thread_id, "post_id": n.post_id, "reason": n.reason,
+             "created_at": _when(n.created_at), "read_at": _when(n.read_at)}
+            for n in notifications
+        ],
+        "follows": [
+            {"thread_id": f.thread_id, "group_id": f.group_id, "created_at": _when(f.created_at)}
+            for f in follows
+        ],
+    }
+
+
+def _story_data(story: Story, handle: Handle) -> dict:
+    revisions = db.session.scalars(
+        select(StoryRevision).where(StoryRevision.story_id == story.id)
+        .order_by(StoryRevision.id)).all()
+    return {
+        "id": story.id, "title": story.title, "slug": story.slug, "summary": story.summary,
+        "body": story.body, "content_warnings": story.warnings,
+        "groups": [g.name for g in story.groups], "state": story.state,
+        "posted_as": handle.name, "anonymous": handle.is_anonymous,
+        "comments_thread_id": story.thread_id, "published_at": _when(story.published_at),
+        "edited_at": _when(story.edited_at),
+        "earlier_versions": [
+            {"title": r.title, "summary": r.summary, "body": r.body,
+             "created_at": _when(r.created_at)} for r in revisions
+        ],
+    }
+
+
+# --- deleting the account -----------------------------------------------------------------
+
+DELETED_NAME = "[deleted]"
+
+
+def delete_account(user: User, *, password: str, remove_writing: bool, now: datetime) -> None:
+    """Erase the account: its words emptied or removed, its names freed, its login gone.
+
+    Every post and story loses its text either way. With `remove_writing`, what nobody
+    replied to goes entirely; what others answered stays as a "[deleted]" placeholder so
+    their words keep their place. All in one transaction.
+    """
+    if not user.check_password(password):
+        raise SettingsError("current_password", "That is not your current password.")
+    handle_ids = set(_handle_names(user))
+    public = public_handle_of(user)
+    post_ids = set(db.session.scalars(select(Post.id).where(Post.handle_id.in_(handle_ids))))
+    stories = db.session.scalars(select(Story).where(Story.handle_id.in_(handle_ids))).all()
+    touched = set(db.session.scalars(select(Post.thread_id).where(Post.id.in_(post_ids))))
+    touched |= {story.thread_id for story in stories}
+    started = set(db.session.scalars(select(Thread.id).where(
+        Thread.handle_id.in_(handle_ids), Thread.board_id.is_not(None))))
+
+    db.session.execute(
+        update(Post).where(Post.id.in_(post_ids)).values(state=DELETED, body="", body_html="")
+        .execution_options(synchronize_session=False))
+    for story in stories:
+        _erase_story(story, now)
+    db.session.flush()
+    if remove_writing:
+        _remove_posts(post_ids)
+        for story in stories:
+            if not db.session.scalar(select(Post.id).where(Post.thread_id == story.thread_id)):
+                if _purge(Story.__table__, {story.id}):
+                    _purge(Thread.__table__, {story.thread_id})
+        empty = {t for t in started
+                 if not db.session.scalar(select(Post.id).where(Post.thread_id == t))}
+        _purge(Thread.__table__, empty)
+        _recount(touched)
+
+    # Names: pseudonyms still shown on placeholders are cut loose from the account; the public
+    # name is released so someone else may take it, and old pages no longer show it.
+    db.session.execute(update(Handle).where(Handle.id.in_(handle_ids)).values(user_id=None)
+                       .execution_options(synchronize_session=False))
+    removed = _purge(Handle.__table__, handle_ids)
+    if public is not None and public.id not in removed:
+        db.session.execute(update(Handle).where(Handle.id == public.id).values(
+            name=DELETED_NAME, name_key=f"#deleted{public.id}")
+            .execution_options(synchronize_session=False))
+    if _purge(User.__table__, {user.id}) != {user.id}:
+        # A table added later points at users without saying what to do on delete.
+        raise RuntimeError("The account is still referenced and was not deleted.")
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _erase_story(story: Story, now: datetime) -> None:
+    """Empty a story in place: a "[deleted]" placeholder whose comments stay readable."""
+    db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
+    story.state, story.title, story.summary = DELETED, DELETED_NAME, ""
+    story.body = story.body_html = story.content_warnings = ""
+    story.groups = []
+    # The old address spelled out the title; "_" never appears in a generated slug.
+    story.slug = f"deleted_{story.id}"
+    story.noindex = True
+    thread = story.thread
+    thread.title = DELETED_NAME
+    if not thread.is_locked:
+        thread.locked_at, thread.locked_by_author = now, True
+
+
+def _remove_posts(post_ids: set[int]) -> None:
+    """Delete the posts nobody replied to, leaves first, so every tree keeps its shape."""
+    remaining = set(post_ids)
+    # Each round removes the current leaves; a post whose replies were all removed becomes one.
+    while removed := _purge(Post.__table__, remaining):
+        remaining -= removed
+
+
+def _recount(thread_ids: set[int]) -> None:
+    """Set the post count and latest activity of these threads from the posts they still hold."""
+    count = select(func.count(Post.id)).where(Post.thread_id == Thread.id).scalar_subquery()
+    latest = select(func.max(Post.created_at)).where(Post.thread_id == Thread.id).scalar_subquery()
+    db.session.execute(
+        update(Thread).where(Thread.id.in_(thread_ids))
+        .values(post_count=count, last_post_at=func.coalesce(latest, Thread.created_at))
+        .execution_options(synchronize_session=False))
+
+
+def _purge(table: Table, ids: set[int]) -> set[int]:
+    """Delete the rows among `ids` that no restricting foreign key still points at.
+
+    Read from the schema rather than listed by hand, so a table added later is honoured:
+    rows pointing here with ON DELETE CASCADE go too, SET NULL ones are cut loose, and any
+    other reference (a report, a moderation log entry, a reply) keeps its target alive.
+    """
+    refs = [(fk.parent, (fk.ondelete or "").upper()) for other in db.metadata.tables.values()
+            for fk in other.foreign_keys if fk.column.table is table]
+    ids = set(ids)
+    for column, ondelete in refs:
+        if ids and ondelete not in ("CASCADE", "SET NULL"):
+            ids -= set(db.session.scalars(select(column).where(column.in_(ids))))
+    if not ids:
+        return set()
+    for column, ondelete in refs:
+        if ondelete == "CASCADE":
+            db.session.execute(delete(column.table).where(column.in_(ids)))
+        elif ondelete == "SET NULL":
+            db.session.execute(
+                update(column.table).where(column.in_(ids)).values({column.name: None}))
+    db.session.execute(delete(table).where(table.c.id.in_(ids)))
+    return ids

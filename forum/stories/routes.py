@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import permissions
 from ..extensions import db
 from ..models import Group, Story, story_groups
+from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
 from ..threads.service import post_page
 
@@ -21,7 +22,8 @@ def _visible_story(slug: str) -> Story:
     )
     if story is None:
         abort(404)
-    if not story.is_published and not (
+    # A story deleted with its account stays as a placeholder so others' comments survive.
+    if not story.is_published and story.state != "deleted" and not (
         permissions.owns(current_user, story.handle) and story.state == "draft"
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
@@ -44,7 +46,9 @@ def show(slug):
     """Show a story and its comment tree."""
     story = _visible_story(slug)
     posts = post_page(story.thread, parse_after(request.args.get("after")))
-    return render_template("stories/show.html", story=story, thread=story.thread, posts=posts)
+    following = is_following(current_user, thread=story.thread)
+    return render_template("stories/show.html", story=story, thread=story.thread, posts=posts,
+                           following=following)
 
 
 @bp.route("/groups/")
@@ -64,4 +68,5 @@ def group(slug):
     )
     page = paginate(stmt, Story, [Story.published_at, Story.id],
                     parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
-    return render_template("stories/group.html", group=group, page=page)
+    return render_template("stories/group.html", group=group, page=page,
+                           following=is_following(current_user, group=group))

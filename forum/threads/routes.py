@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..extensions import db
 from ..models import Board, Post, Story, Thread
+from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
 from .service import post_page, post_url
 
@@ -46,7 +47,8 @@ def show(thread_id):
         slug = db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
         return redirect(url_for("stories.show", slug=slug, **request.args))
     posts = post_page(thread, parse_after(request.args.get("after")))
-    return render_template("threads/show.html", thread=thread, posts=posts)
+    return render_template("threads/show.html", thread=thread, posts=posts,
+                           following=is_following(current_user, thread=thread))
 
 
 @bp.route("/posts/<int(max=2147483647):post_id>")

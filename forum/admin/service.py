@@ -1,0 +1,91 @@
+"""Unmasking: an admin looks up the account behind an anonymous name, and it is always logged."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import PUBLIC, Handle, Post, Story, Thread, Unmasking, User
+from ..permissions import can_unmask
+
+REASON_MIN = 10
+_NUMBER = r"(\d{1,9})"
+
+
+class UnmaskError(ValueError):
+    """Why nothing could be looked up; shown beside the form."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+class Unmasked(NamedTuple):
+    """What the admin learns: the pseudonym, where it speaks, and the public handle behind it."""
+
+    pseudonym: str
+    thread_title: str
+    public_name: str | None  # None when the account was deleted: nothing links it any more
+
+
+def handle_at(address: str) -> Handle | None:
+    """The name shown on the post, thread or story at `address` (a path, URL or post number)."""
+    parts = urlsplit(address.strip())
+    path = parts.path.rstrip("/")
+    if match := re.fullmatch(r"p" + _NUMBER, parts.fragment):
+        post = db.session.get(Post, int(match[1]))
+    elif match := re.fullmatch(r"(?:.*/posts/)?" + _NUMBER, path):
+        post = db.session.get(Post, int(match[1]))
+    elif match := re.fullmatch(r".*/threads/" + _NUMBER, path):
+        thread = db.session.get(Thread, int(match[1]))
+        return thread.handle if thread else None
+    elif match := re.fullmatch(r".*/stories/([^/]+)", path):
+        story = db.session.scalar(select(Story).where(Story.slug == match[1]))
+        return story.handle if story else None
+    else:
+        return None
+    return post.handle if post else None
+
+
+def unmask(admin: User, address: str, reason: str, now: datetime) -> Unmasked:
+    """Tell an admin whose anonymous name this is, writing the look-up to the audit log first."""
+    if not can_unmask(admin):
+        raise PermissionError("Only administrators can unmask.")
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN:
+        raise UnmaskError("reason", f"Please give a reason of at least {REASON_MIN} characters.")
+    handle = handle_at(address)
+    if handle is None:
+        raise UnmaskError("address", "Nothing was found at that address.")
+    if not handle.is_anonymous:
+        raise UnmaskError("address", "That was written under a public handle, not anonymously.")
+    # Logged even when the account is gone: the attempt to look is what the log is for.
+    db.session.add(Unmasking(admin_id=admin.id, handle_id=handle.id, reason=reason,
+                             created_at=now))
+    db.session.commit()
+    public = db.session.scalar(
+        select(Handle).where(Handle.user_id == handle.user_id, Handle.kind == PUBLIC)
+    ) if handle.user_id is not None else None
+    return Unmasked(handle.name, _thread_title(handle), public.name if public else None)
+
+
+def _thread_title(handle: Handle) -> str:
+    return db.session.scalar(select(Thread.title).where(Thread.id == handle.thread_id)) or ""
+
+
+def audit_log():
+    """Every unmasking, newest first: the admin's public handle, the pseudonym, its thread."""
+    admin_handle = aliased(Handle)
+    return (
+        select(Unmasking, Handle.name, Thread.title, admin_handle.name)
+        .join(Handle, Unmasking.handle_id == Handle.id)
+        .outerjoin(Thread, Thread.id == Handle.thread_id)
+        .outerjoin(admin_handle, (admin_handle.user_id == Unmasking.admin_id)
+                   & (admin_handle.kind == PUBLIC))
+        .order_by(Unmasking.created_at.desc(), Unmasking.id.desc())
+    )

@@ -1,0 +1,27 @@
+"""Forms for moderators: one form per reported item or discussion, and the role form."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..models import ROLES
+from .service import MAX_SUSPENSION_DAYS, REASON_MAX
+
+
+class ActionForm(FlaskForm):
+    """What every action button on an item sends; each action reads the fields it needs."""
+
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_MAX)])
+    days = IntegerField("Days", validators=[Optional(), NumberRange(1, MAX_SUSPENSION_DAYS)])
+    permanent = BooleanField("Permanently")
+    next = HiddenField()
+
+    def suspension_days(self) -> int | None:
+        """The suspension length: None for permanent, 0 when none was given (refused later)."""
+        return None if self.permanent.data else (self.days.data or 0)
+
+
+class RoleForm(FlaskForm):
+    handle = StringField("Public handle", validators=[DataRequired(), Length(max=64)])
+    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES])
+    reason = StringField("Reason (optional, shown in the public log)",
+                         validators=[Optional(), Length(max=REASON_MAX)])

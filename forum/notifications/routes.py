@@ -1,0 +1,114 @@
+"""A person's notifications, what they follow, and how they hear about it."""
+import click
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Group, Notification, Thread
+from ..pagination import paginate, parse_after
+from . import mail, service
+from .forms import NotificationSettingsForm
+
+bp = Blueprint("notifications", __name__)
+MAX_ID = "int(max=2147483647)"
+
+
+@bp.app_context_processor
+def unread():
+    """The header's unread count, asked for only by pages shown to a logged-in person."""
+    def unread_notifications():
+        return service.unread_count(current_user) if current_user.is_authenticated else 0
+    return {"unread_notifications": unread_notifications}
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    """List my notifications, newest first."""
+    page = paginate(service.for_user(current_user), Notification, [Notification.id],
+                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
+    return render_template("notifications/index.html", page=page)
+
+
+@bp.route(f"/notifications/<{MAX_ID}:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id):
+    """Mark one notification read and go to what it is about."""
+    notification = db.first_or_404(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == current_user.id))
+    service.mark_read(current_user, utcnow(), notification.id)
+    if notification.post_id:
+        return redirect(url_for("threads.post", post_id=notification.post_id))
+    return redirect(url_for("threads.show", thread_id=notification.thread_id))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all():
+    """Mark all my notifications read."""
+    service.mark_read(current_user, utcnow())
+    flash("All notifications are marked read.")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Choose whether writing follows a thread, and whether to get the daily email."""
+    form = NotificationSettingsForm(obj=current_user)
+    if form.validate_on_submit():
+        service.update_settings(current_user, follow_on_write=form.follow_on_write.data,
+                                email=form.email.data, email_digest=form.email_digest.data)
+        flash("Saved.")
+        return redirect(url_for("notifications.settings"))
+    return render_template("notifications/settings.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/notifications/following")
+@login_required
+def following():
+    """List the threads, stories and groups I follow."""
+    follows = db.session.scalars(service.follows_of(current_user)).all()
+    return render_template("notifications/following.html", follows=follows)
+
+
+def _back(default):
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+
+
+@bp.route(f"/threads/<{MAX_ID}:thread_id>/follow", methods=["POST"])
+@login_required
+def follow_thread(thread_id):
+    """Follow or unfollow a thread or a story's comments."""
+    thread = db.get_or_404(Thread, thread_id)
+    follow = request.form.get("follow") == "1"
+    service.set_following(current_user, thread=thread, follow=follow, now=utcnow())
+    flash("You follow this discussion now." if follow else "You no longer follow this discussion.")
+    return _back(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.route("/groups/<slug>/follow", methods=["POST"])
+@login_required
+def follow_group(slug):
+    """Follow or unfollow new stories about a group."""
+    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    follow = request.form.get("follow") == "1"
+    service.set_following(current_user, group=group, follow=follow, now=utcnow())
+    flash(f"You will hear about new stories about {group.name}." if follow
+          else f"You no longer follow {group.name}.")
+    return _back(url_for("stories.group", slug=group.slug))
+
+
+@bp.cli.command("send-digests")
+def send_digests():
+    """Email each person who asked for it how many new replies they have (daily)."""
+    now = utcnow()
+    due = service.digests_due(now)
+    if due:
+        mail.send([mail.digest_message(user.email, count) for user, count in due])
+        for user, _ in due:
+            service.digest_sent(user, now)
+    click.echo(f"Sent {len(due)} digest{'s' if len(due) != 1 else ''}.")

@@ -1,0 +1,186 @@
+"""Notifications and follows. Written by the posting path inside its own transaction."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Follow, Handle, Notification, Post, Story, Thread, User
+from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
+
+
+def _owner(handle_id: int | None) -> int | None:
+    if handle_id is None:
+        return None
+    return db.session.scalar(select(Handle.user_id).where(Handle.id == handle_id))
+
+
+def on_new_post(post: Post, parent: Post | None, author: User, now: datetime) -> None:
+    """Tell the parent's author, the story's author and the thread's followers; no commit.
+
+    Each recipient gets one notification, the most specific kind; the author gets none.
+    `recipient_handle_id` is the name the recipient wrote under there, so a notification
+    about an anonymous post reminds its owner of their pseudonym and tells no one else.
+    """
+    thread = post.thread
+    recipients: dict[int, tuple[str, int | None]] = {}
+    if parent is not None and parent.handle.user_id is not None:
+        recipients[parent.handle.user_id] = (REPLY, parent.handle_id)
+    if thread.board_id is None:
+        story_handle = db.session.scalar(select(Story.handle_id).where(Story.thread_id == thread.id))
+        owner = _owner(story_handle)
+        if owner is not None:
+            recipients.setdefault(owner, (COMMENT, story_handle))
+    followers = db.session.execute(
+        select(Follow.user_id, Handle.id)
+        .outerjoin(Handle, (Handle.user_id == Follow.user_id) & (Handle.thread_id == thread.id))
+        .where(Follow.thread_id == thread.id)
+    ).all()
+    for user_id, anonymous_handle in followers:
+        recipients.setdefault(user_id, (FOLLOWED, anonymous_handle))
+    recipients.pop(author.id, None)
+    if recipients:
+        db.session.execute(insert(Notification), [
+            {"user_id": user_id, "kind": kind, "thread_id": thread.id, "post_id": post.id,
+             "recipient_handle_id": handle_id, "created_at": now}
+            for user_id, (kind, handle_id) in recipients.items()
+        ])
+    if author.follow_on_write:
+        follow_thread(author, thread, now)
+
+
+def on_new_story(story: Story, author: User, now: datetime) -> None:
+    """Tell the followers of the story's groups; the author follows its comments; no commit."""
+    group_ids = [g.id for g in story.groups]
+    if group_ids:
+        followers = set(db.session.scalars(
+            select(Follow.user_id).where(Follow.group_id.in_(group_ids))
+        )) - {author.id}
+        if followers:
+            db.session.execute(insert(Notification), [
+                {"user_id": user_id, "kind": NEW_STORY, "thread_id": story.thread_id,
+                 "created_at": now} for user_id in followers
+            ])
+    if author.follow_on_write:
+        follow_thread(author, story.thread, now)
+
+
+def on_moderation(*, post: Post | None = None, story: Story | None = None, action: str,
+                  reason: str, now: datetime) -> None:
+    """Tell an author that a moderator acted on their post or story, and why; no commit."""
+    handle_id = post.handle_id if post is not None else story.handle_id
+    owner = _owner(handle_id)
+    if owner is None:
+        return
+    thread_id = post.thread_id if post is not None else story.thread_id
+    db.session.add(Notification(
+        user_id=owner, kind=MODERATION, thread_id=thread_id,
+        post_id=post.id if post is not None else None, recipient_handle_id=handle_id,
+        reason=f"{action}: {reason}"[:500] if reason else action, created_at=now))
+
+
+# --- following --------------------------------------------------------------------------
+
+def follow_thread(user: User, thread: Thread, now: datetime) -> None:
+    """Follow a thread or a story's comments (no commit; idempotent)."""
+    exists = db.session.scalar(
+        select(Follow.id).where(Follow.user_id == user.id, Follow.thread_id == thread.id))
+    if exists is None:
+        db.session.add(Follow(user_id=user.id, thread_id=thread.id, created_at=now))
+
+
+def set_following(user: User, *, thread: Thread | None = None, group=None, follow: bool,
+                  now: datetime) -> None:
+    """Follow or unfollow one thread or one group."""
+    target = (Follow.thread_id == thread.id) if thread is not None else (Follow.group_id == group.id)
+    if follow:
+        exists = db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, target))
+        if exists is None:
+            db.session.add(Follow(user_id=user.id, created_at=now,
+                                  thread_id=thread.id if thread is not None else None,
+                                  group_id=group.id if group is not None else None))
+    else:
+        db.session.execute(delete(Follow).where(Follow.user_id == user.id, target))
+    db.session.commit()
+
+
+def is_following(user, *, thread: Thread | None = None, group=None) -> bool:
+    if not user.is_authenticated:
+        return False
+    target = (Follow.thread_id == thread.id) if thread is not None else (Follow.group_id == group.id)
+    return db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, target)) is not None
+
+
+def follows_of(user: User):
+    """What `user` follows, for their own page only."""
+    return (select(Follow).where(Follow.user_id == user.id)
+            .options(joinedload(Follow.thread), joinedload(Follow.group))
+            .order_by(Follow.created_at.desc(), Follow.id.desc()))
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def unread_count(user: User) -> int:
+    """The header's number: one indexed count."""
+    return db.session.scalar(
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def for_user(user: User):
+    """A person's notifications, newest first, with what each points at, in one query."""
+    return (
+        select(Notification).where(Notification.user_id == user.id)
+        .options(joinedload(Notification.thread),
+                 joinedload(Notification.post).joinedload(Post.handle),
+                 joinedload(Notification.recipient_handle))
+        .order_by(Notification.id.desc())
+    )
+
+
+def mark_read(user: User, now: datetime, notification_id: int | None = None) -> None:
+    """Mark one of the person's notifications read, or all of them."""
+    stmt = update(Notification).where(Notification.user_id == user.id,
+                                      Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    db.session.execute(stmt.values(read_at=now))
+    db.session.commit()
+
+
+def update_settings(user: User, *, follow_on_write: bool, email: str | None,
+                    email_digest: bool) -> None:
+    """Save how the person wants to hear about replies."""
+    user.follow_on_write = follow_on_write
+    user.email = (email or "").strip() or None
+    user.email_digest = email_digest and user.email is not None
+    db.session.commit()
+
+
+# --- the daily digest -------------------------------------------------------------------
+
+def digests_due(now: datetime) -> list[tuple[User, int]]:
+    """People who asked for the digest, have new unread notifications, and had none today."""
+    pending = (
+        select(Notification.user_id, func.count(Notification.id).label("n"))
+        .where(Notification.read_at.is_(None), Notification.emailed_at.is_(None))
+        .group_by(Notification.user_id).subquery()
+    )
+    rows = db.session.execute(
+        select(User, pending.c.n).join(pending, pending.c.user_id == User.id)
+        .where(User.email_digest.is_(True), User.email.is_not(None),
+               (User.digest_sent_at.is_(None)) | (User.digest_sent_at <= now - timedelta(hours=23)))
+    ).all()
+    return [(user, n) for user, n in rows]
+
+
+def digest_sent(user: User, now: datetime) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.emailed_at.is_(None))
+        .values(emailed_at=now))
+    user.digest_sent_at = now
+    db.session.commit()

@@ -1,0 +1,76 @@
+"""Requests refused before any view runs, and the security log.
+
+The log ("forum.security") notes failed log-ins, refusals (403) and rate limits (429). It
+never holds a password, cookie, token, client address, path or id: nothing in it can tie an
+anonymous handle to its account. Every value is written with repr(), so text someone typed
+cannot start a new line and pass for another entry.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from urllib.parse import unquote_to_bytes
+
+from flask import abort, current_app, request
+
+log = logging.getLogger("forum.security")
+
+_FORM = "application/x-www-form-urlencoded"
+_EVENTS = {403: "forbidden", 429: "rate_limited"}
+
+
+def log_event(event: str, **fields) -> None:
+    """Write one security log line: the event, then each field as key=repr(value)."""
+    log.warning("%s %s", event, " ".join(f"{key}={value!r}" for key, value in fields.items()))
+
+
+def name_tag(login_name: str) -> str:
+    """A keyed hash of a login name: repeated attempts on one name show, the name does not."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"log-login:{login_name.strip().lower()}".encode(),
+                    hashlib.sha256).hexdigest()[:12]
+
+
+def log_failed_login(login_name: str) -> None:
+    log_event("login_failed", name=name_tag(login_name))
+
+
+def _malformed(raw: bytes) -> bool:
+    """Tell whether percent-encoded form or query bytes hide broken UTF-8 or a NUL."""
+    try:
+        text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return "\x00" in text
+
+
+def refuse_malformed_input() -> None:
+    """Refuse a NUL byte or broken UTF-8 in the path, query or form: no browser sends them."""
+    if "\x00" in request.path:
+        abort(404)
+    if _malformed(request.query_string):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype == _FORM:
+            # Read (and cached for the form parser) within MAX_CONTENT_LENGTH, else 413.
+            if _malformed(request.get_data(cache=True)):
+                abort(400)
+        elif any("\x00" in text for pair in request.form.items(multi=True) for text in pair):
+            abort(400)
+
+
+def log_refusal(response):
+    """Note every 403 and 429 answer, by endpoint only."""
+    event = _EVENTS.get(response.status_code)
+    if event:
+        log_event(event, method=request.method, endpoint=request.endpoint)
+    return response
+
+
+def init_app(app) -> None:
+    """Call before CSRFProtect is bound, so broken input is refused before anything reads it."""
+    app.before_request(refuse_malformed_input)
+    app.after_request(log_refusal)
+    # Flask-Limiter logs each breach with its key, which can be a client address.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)

@@ -5,13 +5,14 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, config, errors, headers, moderation, pages, permissions, posting, profiles
-from . import admin, notifications, security, stories, threads
+from . import admin, feeds, notifications, search, security, stories, threads
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .templating import register_filters
 
-BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin)
+BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
+              feeds, search)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -24,6 +24,7 @@ def _secret_key(instance_path: Path) -> str:
 def load(instance_path: str) -> dict:
     """Build the configuration mapping for create_app()."""
     instance = Path(instance_path)
+    secure = os.environ.get("SECURE_COOKIES", "0") == "1"
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
@@ -47,6 +48,9 @@ def load(instance_path: str) -> dict:
         "FIRST_DAY_REPLIES": _int("FIRST_DAY_REPLIES", 10),
         "ADDRESS_REPLIES_PER_HOUR": _int("ADDRESS_REPLIES_PER_HOUR", 120),
         "EDIT_LIMIT": os.environ.get("EDIT_LIMIT", "1 per 2 seconds;60 per hour"),
+        # Draft saves, by hand or every 30 seconds by autosave.
+        "DRAFT_LIMIT": os.environ.get("DRAFT_LIMIT", "1 per 5 seconds;300 per hour"),
+        "AUTOSAVE_SECONDS": _int("AUTOSAVE_SECONDS", 30),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "3 per day"),
         # Login names refused at registration, per address: slows testing which ones exist.
@@ -56,6 +60,10 @@ def load(instance_path: str) -> dict:
         "LOGIN_NAME_LIMIT": os.environ.get("LOGIN_NAME_LIMIT", "10 per hour"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SITE_NAME": os.environ.get("SITE_NAME", "Afterward"),
+        # Where "Leave this site" goes: a busy, ordinary page that draws no second look.
+        "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
+        # The admin's own support.md / safety.md here replace the texts shipped in forum/pages/.
+        "SITE_TEXT_DIR": os.environ.get("SITE_TEXT_DIR", str(instance)),
         # Threads nest this many levels; a reply to the deepest level attaches beside it.
         "MAX_DEPTH": _int("MAX_DEPTH", 5),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 100),
@@ -74,12 +82,22 @@ def load(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Afterward <no-reply@localhost>"),
+        # werkzeug's scrypt (N=2**15, r=8, p=1). Tests lower N to stay fast.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": os.environ.get("SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": secure,
+        # Over HTTPS the __Host- prefix makes a browser take these cookies only from this very
+        # host, so neither the network nor a sibling subdomain can plant a session of its own.
+        "SESSION_COOKIE_NAME": "__Host-session" if secure else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if secure else "remember_token",
+        # Pages send no Referer (Referrer-Policy: no-referrer), so Flask-WTF's HTTPS referrer
+        # check would refuse every form. SameSite cookies, the token, and refusing writes that
+        # browsers mark as cross-site (forum/security.py) do that job instead.
+        "WTF_CSRF_SSL_STRICT": False,
         "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 14)),
         # A login lasts at most SESSION_HOURS (REMEMBER_DAYS with "keep me logged in"), and a
         # login without "keep me logged in" ends after SESSION_IDLE_MINUTES without a request.

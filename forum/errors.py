@@ -50,6 +50,10 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        # Another site sent this form: handing its text back with a fresh token would let
+        # that site put words in a person's mouth for the price of one click.
+        return _page(400, "This form was sent from another website, so nothing was saved.")
     return resubmit_page(
         "This form had expired or came from another page, so nothing was saved yet. "
         "Your text is below: check it and send it again.", 400)

@@ -28,7 +28,7 @@ def parse_after(raw: str | None) -> int | None:
     """The `after` query argument as an id, or None; nonsense gives 404, not an error page."""
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         abort(404)
     return int(raw)
 

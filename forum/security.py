@@ -13,11 +13,20 @@ import logging
 from urllib.parse import unquote_to_bytes
 
 from flask import abort, current_app, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger("forum.security")
 
 _FORM = "application/x-www-form-urlencoded"
+_WRITES = ("POST", "PUT", "PATCH", "DELETE")
 _EVENTS = {403: "forbidden", 429: "rate_limited"}
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """Ids in URLs are ASCII digits only: "/threads/１" (a full-width 1) is not thread 1."""
+
+    regex = r"[0-9]+"
 
 
 def log_event(event: str, **fields) -> None:
@@ -45,13 +54,20 @@ def _malformed(raw: bytes) -> bool:
     return "\x00" in text
 
 
+def refuse_cross_site_writes() -> None:
+    """Refuse a write that the browser says another site's page sent."""
+    if request.method in _WRITES and request.headers.get("Sec-Fetch-Site") in ("cross-site",
+                                                                                "same-site"):
+        raise CSRFError("This form was sent from another website.")
+
+
 def refuse_malformed_input() -> None:
     """Refuse a NUL byte or broken UTF-8 in the path, query or form: no browser sends them."""
     if "\x00" in request.path:
         abort(404)
     if _malformed(request.query_string):
         abort(400)
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    if request.method in _WRITES:
         if request.mimetype == _FORM:
             # Read (and cached for the form parser) within MAX_CONTENT_LENGTH, else 413.
             if _malformed(request.get_data(cache=True)):
@@ -69,7 +85,10 @@ def log_refusal(response):
 
 
 def init_app(app) -> None:
-    """Call before CSRFProtect is bound, so broken input is refused before anything reads it."""
+    """Call before CSRFProtect is bound and blueprints are registered: input is refused
+    before anything reads it, and every route gets the strict id converter."""
+    app.url_map.converters["int"] = AsciiIntegerConverter
+    app.before_request(refuse_cross_site_writes)
     app.before_request(refuse_malformed_input)
     app.after_request(log_refusal)
     # Flask-Limiter logs each breach with its key, which can be a client address.

@@ -3,9 +3,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import ratelimit
-from ..security import log_failed_login
 from ..clock import utcnow
 from ..errors import resubmit_page
+from ..security import log_failed_login
 from . import service
 from .forms import LoginForm, RegisterForm
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
@@ -18,8 +18,14 @@ from ..names import HandleNameError, check_public_name, name_key
 # Prefix of the fields a login form carries for a write that was interrupted by a logout.
 RESUME = "resume__"
 
-# Checked when no account matches, so a wrong login name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+def _dummy_hash() -> str:
+    """Checked when no account matches, so a wrong login name costs as long as a wrong password."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    cached = current_app.extensions.get("forum.dummy_hash")
+    if cached is None or cached[0] != method:
+        cached = (method, generate_password_hash("not a real password", method=method))
+        current_app.extensions["forum.dummy_hash"] = cached
+    return cached[1]
 
 # One answer for every login name that can't be had, whether it is taken, looks like a taken
 # one, or is reserved: the refusal alone does not prove that an account exists.
@@ -146,7 +152,7 @@ def authenticate(login_name: str, password: str) -> User | None:
     """The account for these credentials, or None, taking the same time either way."""
     user = db.session.scalar(User.by_login_name(login_name))
     if user is None:
-        User(password_hash=_DUMMY_HASH).check_password(password)
+        User(password_hash=_dummy_hash()).check_password(password)
         return None
     return user if user.check_password(password) else None
 
@@ -165,6 +171,8 @@ def start_session(user: User, *, remember: bool, now: datetime,
                   login_at: int | None = None) -> None:
     """Log `user` in on this browser in a brand-new session: nothing planted before survives."""
     session.clear()
+    # A form on the page after this must carry a token from the new session, not the old.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     login_user(user, remember=remember)
     stamp = _minute(now) if login_at is None else login_at
     # The login time rides in the identity token too, so that the remember-me cookie (which

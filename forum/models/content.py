@@ -1,6 +1,7 @@
 """Groups, boards, stories, threads and posts: what people write and read."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Optional
 
@@ -26,6 +27,10 @@ WARNINGS = {
     "violence": "Violence",
     "eating-disorders": "Eating disorders",
 }
+# Warnings under which a story also points, calmly, to the support page: these keys, or a
+# writer's own words that name the same things.
+SUPPORT_WARNINGS = {"suicide", "self-harm"}
+SUPPORT_WORDS = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
 # Width of one path segment: base-36 post ids, 7 characters cover 78 billion posts.
 PATH_SEGMENT = 7
@@ -153,8 +158,19 @@ class Story(db.Model):
         return [w for w in self.content_warnings.split(",") if w]
 
     @property
+    def points_to_support(self) -> bool:
+        """Tell whether the story's warnings call for a pointer to the support page."""
+        return any(w in SUPPORT_WARNINGS or SUPPORT_WORDS.search(w) for w in self.warning_keys)
+
+    @property
     def is_published(self) -> bool:
         return self.state == PUBLISHED
+
+    @classmethod
+    def listed(cls):
+        """Published stories whose authors let them be listed for machines (search engines,
+        sitemaps, site-wide feeds), newest first."""
+        return cls.published().where(cls.noindex.is_(False))
 
     @classmethod
     def published(cls):

@@ -1,6 +1,7 @@
 """Forms for moderators: one form per reported item or discussion, and the role form."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import ROLES
@@ -22,6 +23,6 @@ class ActionForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     handle = StringField("Public handle", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES])
     reason = StringField("Reason (optional, shown in the public log)",
                          validators=[Optional(), Length(max=REASON_MAX)])

@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..models.moderation import ACTIONED, DISMISSED, OPEN
 from ..names import name_key
+from ..notifications import service as notifications
 from ..pagination import Page, paginate
 
 # What ModAction.action holds. A parameter may follow a colon: "suspend:7", "set_role:admin".
@@ -134,6 +135,12 @@ def _target(item) -> dict:
     return {"story": story} if story is not None else {"thread": item}
 
 
+def _tell_author(item: Post | Story, what: str, reason: str, now: datetime) -> None:
+    """Let the author know, privately, what happened to their writing and why."""
+    key = "post" if isinstance(item, Post) else "story"
+    notifications.on_moderation(**{key: item}, action=what, reason=reason, now=now)
+
+
 def _commit() -> None:
     try:
         db.session.commit()
@@ -222,6 +229,7 @@ def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: date
     record(public_handle_of(moderator), HIDE, reason, now, **_target(item))
     if not isinstance(item, Thread):
         _resolve_reports(moderator, item, ACTIONED, now)
+        _tell_author(item, "removed by a moderator", reason, now)
     _commit()
     return item
 
@@ -244,6 +252,8 @@ def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: d
             raise ModerationError("This thread is not hidden.")
         item.hidden = False
     record(public_handle_of(moderator), RESTORE, reason, now, **_target(item))
+    if not isinstance(item, Thread):
+        _tell_author(item, "restored", reason, now)
     _commit()
     return item
 
@@ -278,6 +288,7 @@ def suspend_author(moderator: User, item: Post | Story, *, days: int | None, rea
     action = f"{SUSPEND}:{'permanent' if days is None else days}"
     record(public_handle_of(moderator), action, reason, now, **_target(item))
     _resolve_reports(moderator, item, ACTIONED, now)
+    _tell_author(item, "your account is suspended because of this", reason, now)
     _commit()
     return until
 
@@ -425,7 +436,7 @@ def staff() -> list[tuple[str, str]]:
         select(Handle.name, User.role).join(User, Handle.user_id == User.id)
         .where(Handle.kind == PUBLIC, User.role != "member")
         .order_by(User.role, func.lower(Handle.name))
-    ).tuples())
+    ))
 
 
 def set_role(admin: User, *, handle: str, role: str, reason: str, now: datetime) -> Handle:

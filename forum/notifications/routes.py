@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..auth.service import safe_next
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Group, Notification, Thread
@@ -75,8 +76,7 @@ def following():
 
 
 def _back(default):
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+    return redirect(safe_next(request.form.get("next")) or default)
 
 
 @bp.route(f"/threads/<{MAX_ID}:thread_id>/follow", methods=["POST"])

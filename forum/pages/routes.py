@@ -1,9 +1,12 @@
-"""The home page and the health check."""
-from flask import Blueprint, jsonify, render_template
+"""The home page, the support and safety pages, and the health check."""
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
 from .. import ratelimit
+from ..text import render
 from ..extensions import db
 from ..models import Story, Thread
 
@@ -28,13 +31,33 @@ def home():
     return render_template("pages/home.html", stories=stories, threads=threads)
 
 
+def site_text(name: str) -> str:
+    """The page text `name` as safe HTML: the admin's Markdown file if there is one, else ours."""
+    custom = Path(current_app.config["SITE_TEXT_DIR"]) / f"{name}.md"
+    source = custom if custom.is_file() else Path(__file__).with_name(f"{name}.md")
+    return render(source.read_text(encoding="utf-8"))
+
+
+@bp.route("/support")
+def support():
+    """List the kinds of help a reader can turn to, in the words the site's admin chose."""
+    return render_template("pages/text.html", body=site_text("support"))
+
+
+@bp.route("/safety")
+def safety():
+    """Explain, in plain words, how to read this site without leaving traces."""
+    return render_template("pages/text.html", body=site_text("safety"))
+
+
 @bp.route("/healthz")
 def healthz():
     """Tell a load balancer whether the database and the rate-limit storage answer."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
-    except Exception:  # any failure means "not healthy", whatever the driver raised
+    except Exception as error:  # any failure means "not healthy", whatever the driver raised
+        current_app.logger.warning("Database health check failed: %s", type(error).__name__)
         db.session.rollback()
         database = "unavailable"
     # Limits fall back to memory when the shared storage fails: the site still serves.

@@ -1,11 +1,13 @@
 """Forms for writing: stories, threads, replies, edits."""
-from flask import current_app
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import REPORT_REASONS
@@ -23,16 +25,38 @@ def _body_length(form, field):
         raise ValidationError(f"That is {len(field.data):,} characters; the limit is {limit:,}.")
 
 
+# The story form's buttons: publish (or save changes), keep as a draft, or look first.
+PUBLISH, DRAFT, PREVIEW = "publish", "draft", "preview"
+
+
+def action() -> str:
+    """Which button sent the form."""
+    return request.form.get("action", PUBLISH) if request.method == "POST" else ""
+
+
+def _required_to_publish(message: str):
+    """Required to publish; a draft or a preview may be unfinished."""
+    def check(form, field):
+        if not (field.data or "").strip():
+            if action() in (DRAFT, PREVIEW):
+                raise StopValidation()
+            raise StopValidation(message)
+    return check
+
+
 class StoryForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[_required_to_publish("Please give your story a title."),
+                                             Length(max=200)])
     summary = TextAreaField(
         "Summary (optional)", description="One or two sentences shown in lists.",
         validators=[Optional(), Length(max=500)],
     )
     body = TextAreaField(
         "Your story", description="Markdown works: *italic*, **bold**, # headings, > quotes, lists, links.",
-        validators=[DataRequired(message="Please write your story before sending."), _body_length],
+        validators=[_required_to_publish("Please write your story before sending."), _body_length],
     )
+    # Set once the editor has saved a draft (by hand or by autosave): publishing uses it.
+    draft_id = HiddenField()
     warnings = MultiCheckboxField(
         "Content warnings", choices=[SelectChoice(k, v) for k, v in WARNINGS.items()], validate_choice=True,
         description="Readers see these first and choose whether to open the story.",
@@ -46,6 +70,11 @@ class StoryForm(FlaskForm):
     anonymous = BooleanField(
         "Post anonymously",
         description="Shows a generated name, used only under this story. Nobody can link it to you.",
+    )
+    noindex = BooleanField(
+        "Keep this story out of search engines",
+        description="Search engines are asked not to list it, and it stays out of the sitemap, "
+                    "the site-wide feeds and link previews. Anyone with the link can still read it here.",
     )
 
     def warning_values(self) -> list[str]:

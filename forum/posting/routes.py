@@ -1,30 +1,26 @@
 """Writing: new stories and threads, replies, edits and deletions. Thin views over service."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import permissions
+from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
-from ..models import PUBLISHED, Board, Group, Post, Story, Thread
+from ..models import PUBLISHED, Board, Post, Story, Thread
 from ..threads.service import post_url
 from . import service
 from .forms import (
-    CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, StoryEditForm, StoryForm, ThreadForm,
+    PREVIEW, CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, ThreadForm, action,
 )
 
 bp = Blueprint("posting", __name__)
 MAX_ID = "int(max=2147483647)"
 
 
-def _story_form(form_class, **kw):
-    form = form_class(**kw)
-    form.groups.choices = [
-        SelectChoice(g.name) for g in db.session.scalars(select(Group).order_by(Group.name))
-    ]
-    return form
+def _preview(template, **context):
+    """The form again with the text rendered exactly as it will be published; nothing stored."""
+    return render_template(template, preview=text.render(context["form"].body.data), **context)
 
 
 def _refused(template, error: service.PostingError, **context):
@@ -33,56 +29,14 @@ def _refused(template, error: service.PostingError, **context):
     return render_template(template, refusal=error.message, **context), error.status, headers
 
 
-@bp.route("/stories/new", methods=["GET", "POST"])
-@login_required
-def new_story():
-    """Write and publish a testimony."""
-    form = _story_form(StoryForm, anonymous=current_user.anonymous_by_default)
-    if form.validate_on_submit():
-        try:
-            story = service.create_story(
-                current_user, title=form.title.data, summary=form.summary.data or "",
-                body=form.body.data, warnings=form.warning_values(),
-                group_names=form.group_names(), anonymous=form.anonymous.data, now=utcnow())
-        except service.PostingError as error:
-            return _refused("posting/story_form.html", error, form=form, story=None)
-        flash("Your story is published.")
-        return redirect(url_for("stories.show", slug=story.slug))
-    return render_template("posting/story_form.html", form=form, story=None), 400 if form.errors else 200
-
-
-@bp.route("/stories/<slug>/edit", methods=["GET", "POST"])
-@login_required
-def edit_story(slug):
-    """Change a story you wrote."""
-    story = db.first_or_404(select(Story).where(Story.slug == slug))
-    if not permissions.owns(current_user, story.handle):
-        abort(404 if not story.is_published else 403)
-    form = _story_form(StoryEditForm, obj=None if request.method == "POST" else story)
-    if request.method == "GET":
-        known = {choice.value for choice in form.warnings.choices}
-        form.warnings.data = [w for w in story.warning_keys if w in known]
-        form.other_warning.data = ", ".join(w for w in story.warning_keys if w not in known)
-        form.groups.data = [g.name for g in story.groups]
-    if form.validate_on_submit():
-        try:
-            service.update_story(
-                current_user, story, title=form.title.data, summary=form.summary.data or "",
-                body=form.body.data, warnings=form.warning_values(),
-                group_names=form.group_names(), now=utcnow())
-        except service.PostingError as error:
-            return _refused("posting/story_form.html", error, form=form, story=story)
-        flash("Your changes are saved.")
-        return redirect(url_for("stories.show", slug=story.slug))
-    return render_template("posting/story_form.html", form=form, story=story), 400 if form.errors else 200
-
-
 @bp.route("/boards/<slug>/new", methods=["GET", "POST"])
 @login_required
 def new_thread(slug):
     """Start a discussion on a board."""
     board = db.first_or_404(select(Board).where(Board.slug == slug))
     form = ThreadForm(anonymous=current_user.anonymous_by_default)
+    if form.validate_on_submit() and action() == PREVIEW:
+        return _preview("posting/thread_form.html", form=form, board=board)
     if form.validate_on_submit():
         try:
             thread = service.create_thread(current_user, board, title=form.title.data,
@@ -97,7 +51,7 @@ def new_thread(slug):
 def _parent(thread: Thread, raw: str | None) -> Post | None:
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         abort(404)
     post = db.session.scalar(select(Post).where(Post.id == int(raw)).options(joinedload(Post.handle)))
     if post is None or post.thread_id != thread.id:
@@ -113,6 +67,8 @@ def reply(thread_id):
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}
+    if form.validate_on_submit() and action() == PREVIEW:
+        return _preview("posting/reply_form.html", **context)
     if form.validate_on_submit():
         try:
             post = service.reply(current_user, thread, parent, form.body.data,
@@ -129,6 +85,8 @@ def edit_post(post_id):
     """Change a post you wrote."""
     post = db.get_or_404(Post, post_id)
     form = EditPostForm(obj=None if request.method == "POST" else post)
+    if form.validate_on_submit() and action() == PREVIEW:
+        return _preview("posting/edit_post.html", form=form, post=post)
     if form.validate_on_submit():
         try:
             service.edit_post(current_user, post, form.body.data, now=utcnow())

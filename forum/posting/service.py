@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import false, func, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, ratelimit, text
@@ -23,6 +23,7 @@ from ..models import (
     Post,
     Report,
     Story,
+    StoryRevision,
     Thread,
     User,
 )
@@ -124,8 +125,9 @@ def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]
                           f"first day. {wait}"))
         rules.append(("replies", f"{cfg['ADDRESS_REPLIES_PER_HOUR']} per hour", address,
                       f"Your network has posted a lot in the last hour. {wait}"))
-    if action in ("edit", "report"):
-        rule = cfg["EDIT_LIMIT"] if action == "edit" else cfg["REPORT_LIMIT"]
+    if action in ("edit", "report", "draft"):
+        rule = {"edit": cfg["EDIT_LIMIT"], "report": cfg["REPORT_LIMIT"],
+                "draft": cfg["DRAFT_LIMIT"]}[action]
         message = f"You are doing that faster than this site allows. {wait}"
         rules += [(action, rule, account, message), (action, rule, address, message)]
     return rules
@@ -232,11 +234,13 @@ def slugify(title: str) -> str:
     return slug or "story"
 
 
-def _unique_slug(title: str) -> str:
+def _unique_slug(title: str, story: Story | None = None) -> str:
     base = slugify(title)
+    if story is not None and story.slug == base:
+        return base
     taken = set(db.session.scalars(
         select(Story.slug).where((Story.slug == base) | Story.slug.like(f"{base}-%"))
-    ))
+    )) | RESERVED_SLUGS
     if base not in taken:
         return base
     n = 2
@@ -266,20 +270,44 @@ def _warnings(values: list[str]) -> str:
     return ",".join(dict.fromkeys(v.strip().replace(",", " ")[:60] for v in values if v.strip()))
 
 
+# Routes under /stories/ that a story's slug must never shadow.
+RESERVED_SLUGS = {"new", "drafts", "autosave"}
+UNTITLED = "Untitled draft"
+
+
+def _apply_story_fields(story: Story, *, title: str, summary: str, body: str,
+                        warnings: list[str], group_names: list[str], noindex: bool | None,
+                        now: datetime) -> None:
+    story.title = story.thread.title = title.strip() or UNTITLED
+    story.summary = summary.strip()
+    if body != story.body:
+        story.body, story.body_html = body, text.render(body)
+    story.content_warnings = _warnings(warnings)
+    story.groups = groups_named(group_names, now)
+    if noindex is not None:
+        story.noindex = bool(noindex)
+
+
+def _check_author(user: User, story: Story) -> None:
+    if not permissions.can_edit_story(user, story):
+        raise NotAllowed("Only the author can change this story.")
+
+
 def create_story(author: User, *, title: str, summary: str, body: str, warnings: list[str],
                  group_names: list[str], anonymous: bool, now: datetime,
-                 draft: bool = False) -> Story:
+                 draft: bool = False, noindex: bool = False) -> Story:
     """Publish a testimony (or save it as a draft) with an empty comment section."""
     _check_writer(author, now)
-    body = _clean_body(body)
-    _count_write(author, "topic", now)
-    thread = _new_thread(author, title.strip(), None, anonymous, now)
+    body = _clean_draft(body) if draft else _clean_body(body)
+    _count_write(author, "draft" if draft else "topic", now)
+    thread = _new_thread(author, title.strip() or UNTITLED, None, anonymous, now)
     story = Story(
-        title=title.strip(), slug=_unique_slug(title), summary=summary.strip(), body=body,
-        body_html=text.render(body), content_warnings=_warnings(warnings),
+        title="", slug=_unique_slug(title or UNTITLED), body="", body_html="",
         handle=thread.handle, thread=thread, state=DRAFT if draft else PUBLISHED,
-        published_at=now, groups=groups_named(group_names, now),
+        published_at=now,
     )
+    _apply_story_fields(story, title=title, summary=summary, body=body,
+                        warnings=warnings, group_names=group_names, noindex=noindex, now=now)
     db.session.add(story)
     if not draft:
         notifications.on_new_story(story, author, now)
@@ -287,23 +315,97 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
     return story
 
 
-def update_story(user: User, story: Story, *, title: str, summary: str, body: str,
-                 warnings: list[str], group_names: list[str], now: datetime) -> Story:
-    """Save the author's changes to their story and mark it edited."""
+def _clean_draft(body: str) -> str:
+    """A draft may be empty, but it is held to the same length limit as a story."""
+    body = (body or "").replace("\r\n", "\n").replace("\x00", "")
+    limit = current_app.config["MAX_BODY_CHARS"]
+    if len(body) > limit:
+        raise TooLong(f"That is {len(body):,} characters; the limit is {limit:,}.")
+    return body
+
+
+def save_draft(user: User, story: Story | None, *, title: str, summary: str, body: str,
+               warnings: list[str], group_names: list[str], anonymous: bool, now: datetime,
+               noindex: bool = False) -> Story:
+    """Keep an unpublished story on the server, creating the draft on first save."""
+    if story is None:
+        return create_story(user, title=title, summary=summary, body=body, warnings=warnings,
+                            group_names=group_names, anonymous=anonymous, now=now,
+                            draft=True, noindex=noindex)
     _check_writer(user, now)
-    if not permissions.can_edit_story(user, story):
-        raise NotAllowed("Only the author can edit this story.")
+    _check_author(user, story)
+    if story.state != DRAFT:
+        raise NotAllowed("This story is already published; save your changes instead.")
+    body = _clean_draft(body)
+    _count_write(user, "draft", now)
+    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+                        group_names=group_names, noindex=noindex, now=now)
+    story.published_at = now  # a draft's date is when it was last worked on
+    db.session.commit()
+    return story
+
+
+def publish_draft(user: User, story: Story, *, title: str, summary: str, body: str,
+                  warnings: list[str], group_names: list[str], now: datetime,
+                  noindex: bool = False, anonymous: bool | None = None) -> Story:
+    """Publish a draft with its final text: it appears in lists, feeds and search from now."""
+    _check_writer(user, now)
+    _check_author(user, story)
+    if story.state != DRAFT:
+        raise NotAllowed("This story is already published.")
+    body = _clean_body(body)
+    if not title.strip():
+        raise PostingError("Please give your story a title before publishing it.")
+    _count_write(user, "topic", now)
+    if anonymous is not None and anonymous != story.handle.is_anonymous:
+        story.handle = story.thread.handle = handle_for(user, story.thread, anonymous, now)
+    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+                        group_names=group_names, noindex=noindex, now=now)
+    story.state, story.published_at, story.slug = PUBLISHED, now, _unique_slug(title, story)
+    story.thread.created_at = story.thread.last_post_at = now
+    notifications.on_new_story(story, user, now)
+    db.session.commit()
+    return story
+
+
+def update_story(user: User, story: Story, *, title: str, summary: str, body: str,
+                 warnings: list[str], group_names: list[str], now: datetime,
+                 noindex: bool | None = None) -> Story:
+    """Save the author's changes to their story and mark it edited.
+
+    The text before the change is kept as a revision only its author can see. `noindex=None`
+    leaves the search-engine choice as it was, so no caller that forgets it can expose a
+    story its author kept out of search engines.
+    """
+    _check_writer(user, now)
+    _check_author(user, story)
     body = _clean_body(body)
     _count_write(user, "edit", now)
-    story.title = story.thread.title = title.strip()
-    story.summary = summary.strip()
-    if body != story.body:
-        story.body, story.body_html = body, text.render(body)
-    story.content_warnings = _warnings(warnings)
-    story.groups = groups_named(group_names, now)
+    if (title.strip(), summary.strip(), body) != (story.title, story.summary, story.body):
+        db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,
+                                     body=story.body, created_at=now))
+    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+                        group_names=group_names, noindex=noindex, now=now)
     story.edited_at = now
     db.session.commit()
     return story
+
+
+def restore_revision(user: User, story: Story, revision: StoryRevision, now: datetime) -> Story:
+    """Bring back an earlier version; the current one becomes a revision in its turn."""
+    if revision.story_id != story.id:
+        raise NotAllowed("That version belongs to another story.")
+    return update_story(user, story, title=revision.title, summary=revision.summary,
+                        body=revision.body, warnings=story.warning_keys,
+                        group_names=[g.name for g in story.groups], now=now)
+
+
+def purge_revisions(user: User, story: Story) -> int:
+    """Delete every earlier version of the author's story; returns how many went."""
+    _check_author(user, story)
+    result = db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
+    db.session.commit()
+    return result.rowcount
 
 
 # --- threads and posts ------------------------------------------------------------------
@@ -325,6 +427,9 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     """Add a comment to a story or a reply in a thread, under `parent` if given."""
     _check_writer(author, now)
     _check_open(thread)
+    if thread.board_id is None and db.session.scalar(
+            select(Story.state).where(Story.thread_id == thread.id)) != PUBLISHED:
+        raise NotAllowed("This story is not published, so it cannot take comments yet.")
     if parent is not None and parent.thread_id != thread.id:
         raise PostingError("That reply belongs to another discussion.")
     body = _clean_body(body)
@@ -382,6 +487,7 @@ def report(user: User, *, post: Post | None = None, story: Story | None = None, 
     already = AlreadyReported("You have reported this already; the moderators will look at it.")
     if db.session.scalar(select(Report.id).where(Report.reporter_id == user.id, target)):
         raise already
+    _count_write(user, "report", now)
     filed = Report(reporter_id=user.id, post_id=post.id if post else None,
                    story_id=story.id if story else None, reason=reason, details=details,
                    created_at=now)
@@ -402,7 +508,10 @@ def close_comments(user: User, story: Story, *, reason: str, now: datetime) -> T
         raise NotAllowed("Only the author can close the comments on this story.")
     if story.thread.is_locked:
         raise PostingError("The comments on this story are closed already.")
-    reason = moderation.clean_reason(reason, required=False)
+    try:
+        reason = moderation.clean_reason(reason, required=False)
+    except moderation.ModerationError as error:
+        raise PostingError(error.message) from error
     moderation.close_thread(story.thread, reason, now, by_author=True)
     # Signed with the story's own handle: its pseudonym if the story is anonymous.
     moderation.record(story.handle, moderation.CLOSE_COMMENTS, reason, now, story=story)

@@ -1,6 +1,7 @@
 """Settings forms: public profile, password, other sessions."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN, new_password_rules
@@ -64,10 +65,10 @@ class DeleteAccountForm(FlaskForm):
     writing = RadioField(
         "What happens to what you wrote",
         choices=[
-            ("keep", "Keep my posts and stories in place as “[deleted]”, with their text "
-                     "removed, so replies to them still make sense."),
-            ("remove", "Remove my posts and stories. Where someone replied, a “[deleted]” "
-                       "placeholder stays so their words keep their place."),
+            SelectChoice("keep", "Keep my posts and stories in place as “[deleted]”, with "
+                                 "their text removed, so replies to them still make sense."),
+            SelectChoice("remove", "Remove my posts and stories. Where someone replied, a "
+                                   "“[deleted]” placeholder stays so their words keep their place."),
         ],
         validators=[InputRequired(message="Please choose what happens to what you wrote.")],
     )

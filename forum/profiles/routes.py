@@ -5,9 +5,9 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
 )
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_login.config import COOKIE_NAME
+from flask_login import current_user, login_required, logout_user
 
+from ..auth.service import renew_session
 from ..clock import utcnow
 from ..extensions import limiter
 from ..pagination import parse_after
@@ -28,8 +28,7 @@ def _account_key() -> str:
 
 def _relogin() -> None:
     """Give this browser a cookie with the new session version, keeping "remember me" if set."""
-    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
-    login_user(current_user._get_current_object(), remember=cookie in request.cookies)
+    renew_session(current_user._get_current_object(), utcnow())
 
 
 def _settings_page(profile_form=None, password_form=None, status=200):

@@ -1,5 +1,5 @@
 """Reading stories: the index, one story with its comments, and the groups."""
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -47,8 +47,13 @@ def show(slug):
     story = _visible_story(slug)
     posts = post_page(story.thread, parse_after(request.args.get("after")))
     following = is_following(current_user, thread=story.thread)
-    return render_template("stories/show.html", story=story, thread=story.thread, posts=posts,
-                           following=following)
+    response = make_response(render_template(
+        "stories/show.html", story=story, thread=story.thread, posts=posts, following=following))
+    if story.noindex or not story.is_published:
+        # The author kept it out of search engines (or it is not public): say so in the
+        # header too, which crawlers honour even for responses they do not parse as HTML.
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @bp.route("/groups/")

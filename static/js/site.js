@@ -8,6 +8,39 @@
   // Lets the stylesheet tell "scripts run" from "scripts off", should it ever need to.
   document.documentElement.classList.add("js");
 
+  // Quick exit: "Leave this site", or Shift pressed three times within a second, goes to a
+  // neutral page and puts it in place of this one in the history, so Back does not return
+  // here. Only Shift presses in a row count: typing capitals in a reply never leaves.
+  var exit = document.getElementById("quick-exit");
+  var shifts = [];
+  function leave() {
+    // Blank the page at once, in case the neutral page is slow to arrive.
+    document.documentElement.classList.add("leaving");
+    window.location.replace(exit.href);
+  }
+  if (exit) {
+    exit.addEventListener("click", function (event) {
+      event.preventDefault();
+      leave();
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Shift") {
+        shifts = [];
+        return;
+      }
+      if (event.repeat) {
+        return;
+      }
+      var now = Date.now();
+      shifts = shifts.filter(function (time) { return now - time < 1000; });
+      shifts.push(now);
+      if (shifts.length >= 3) {
+        shifts = [];
+        leave();
+      }
+    }, true);
+  }
+
   // A story behind its content warnings prints whole even if the reader never opened it;
   // the warnings stay closed on screen afterwards as they were.
   var opened = [];

@@ -1,0 +1,199 @@
+"""Writing a testimony: the editor, preview, drafts, autosave and the author's history."""
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from .. import permissions, text
+from ..clock import utcnow
+from ..extensions import db
+from ..models import DRAFT, Group, Handle, Story, StoryRevision
+from . import service
+from .forms import DRAFT as SAVE_DRAFT
+from .forms import PREVIEW, StoryEditForm, StoryForm, action
+from .routes import MAX_ID, bp
+
+
+def _story_form(form_class, **kw):
+    form = form_class(**kw)
+    form.groups.choices = [
+        SelectChoice(g.name) for g in db.session.scalars(select(Group).order_by(Group.name))
+    ]
+    return form
+
+
+def _fields(form) -> dict:
+    return {"title": form.title.data or "", "summary": form.summary.data or "",
+            "body": form.body.data or "", "warnings": form.warning_values(),
+            "group_names": form.group_names(), "noindex": form.noindex.data}
+
+
+def _own_story(slug: str, private: bool = False) -> Story:
+    """The signed-in author's story at `slug`.
+
+    Others get 403 for a published story, and the 404 of a missing story for a draft or,
+    with `private`, for anything: edit histories can unmask an author, so for anyone else
+    they do not exist.
+    """
+    story = db.first_or_404(select(Story).where(Story.slug == slug))
+    if not permissions.owns(current_user, story.handle):
+        abort(404 if private or not story.is_published else 403)
+    return story
+
+
+def _own_draft(raw: str | None) -> Story | None:
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        abort(404)
+    story = db.session.get(Story, int(raw))
+    if story is None or story.state != DRAFT or not permissions.owns(current_user, story.handle):
+        abort(404)
+    return story
+
+
+def _editor(form, story, status=200, **context):
+    return render_template(
+        "posting/story_form.html", form=form, story=story,
+        autosave_seconds=current_app.config["AUTOSAVE_SECONDS"], **context,
+    ), status, ({"Retry-After": str(context["retry_after"])} if "retry_after" in context else {})
+
+
+def _save(form, story: Story | None):
+    """Carry out the button the writer pressed; on refusal their text comes straight back."""
+    if action() == PREVIEW:
+        # The same function renders the published story, so the preview is exactly it.
+        return _editor(form, story, preview=text.render(form.body.data or ""))
+    fields, now = _fields(form), utcnow()
+    anonymous = form.anonymous.data if form.anonymous else None
+    try:
+        if action() == SAVE_DRAFT:
+            story = service.save_draft(current_user, story, anonymous=bool(anonymous), now=now,
+                                       **fields)
+            flash("Your draft is saved. Only you can see it.")
+            return redirect(url_for("posting.edit_story", slug=story.slug))
+        if story is None:
+            story = service.create_story(current_user, anonymous=bool(anonymous), now=now,
+                                         **fields)
+        elif story.state == DRAFT:
+            story = service.publish_draft(current_user, story, anonymous=anonymous, now=now,
+                                          **fields)
+        else:
+            service.update_story(current_user, story, now=now, **fields)
+    except service.PostingError as error:
+        extra = {"retry_after": error.retry_after} if hasattr(error, "retry_after") else {}
+        return _editor(form, story, error.status, refusal=error.message, **extra)
+    flash("Your changes are saved." if story.edited_at else "Your story is published.")
+    return redirect(url_for("stories.show", slug=story.slug))
+
+
+@bp.route("/stories/new", methods=["GET", "POST"])
+@login_required
+def new_story():
+    """Write a testimony: preview it, keep it as a draft, or publish it."""
+    form = _story_form(StoryForm, anonymous=current_user.anonymous_by_default)
+    if not form.validate_on_submit():
+        return _editor(form, None, 400 if form.errors else 200)
+    return _save(form, _own_draft(form.draft_id.data))
+
+
+@bp.route("/stories/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_story(slug):
+    """Change a story or a draft you wrote."""
+    story = _own_story(slug)
+    form = _story_form(StoryEditForm, obj=None if request.method == "POST" else story)
+    if request.method == "GET":
+        known = {choice.value for choice in form.warnings.choices}
+        form.warnings.data = [w for w in story.warning_keys if w in known]
+        form.other_warning.data = ", ".join(w for w in story.warning_keys if w not in known)
+        form.groups.data = [g.name for g in story.groups]
+        form.draft_id.data = story.id if story.state == DRAFT else ""
+    if not form.validate_on_submit():
+        return _editor(form, story, 400 if form.errors else 200)
+    return _save(form, story)
+
+
+@bp.route("/stories/autosave", methods=["POST"])
+@login_required
+def autosave():
+    """Keep the editor's text in the writer's server draft (called by the editor's script)."""
+    form = _story_form(StoryForm)
+    if not form.validate():
+        return jsonify(ok=False, message="Not saved: " + "; ".join(
+            e for errors in form.errors.values() for e in errors)), 400
+    story = _own_draft(form.draft_id.data)
+    try:
+        story = service.save_draft(current_user, story, anonymous=form.anonymous.data,
+                                   now=utcnow(), **_fields(form))
+    except service.PostingError as error:
+        retry = getattr(error, "retry_after", None)
+        return (jsonify(ok=False, message=error.message, retry_after=retry), error.status,
+                {"Retry-After": str(retry)} if retry else {})
+    return jsonify(ok=True, draft_id=story.id,
+                   edit_url=url_for("posting.edit_story", slug=story.slug))
+
+
+@bp.route("/stories/drafts")
+@login_required
+def drafts():
+    """List my unpublished drafts."""
+    stories = db.session.scalars(
+        select(Story).join(Handle, Story.handle_id == Handle.id)
+        .where(Handle.user_id == current_user.id, Story.state == DRAFT)
+        .order_by(Story.published_at.desc(), Story.id.desc())
+    ).all()
+    return render_template("posting/drafts.html", stories=stories)
+
+
+@bp.route("/stories/<slug>/history")
+@login_required
+def history(slug):
+    """List the earlier versions of my story (only I can see them)."""
+    story = _own_story(slug, private=True)
+    revisions = db.session.scalars(
+        select(StoryRevision).where(StoryRevision.story_id == story.id)
+        .order_by(StoryRevision.id.desc())
+    ).all()
+    return render_template("posting/history.html", story=story, revisions=revisions)
+
+
+def _revision(story: Story, revision_id: int) -> StoryRevision:
+    revision = db.session.get(StoryRevision, revision_id)
+    if revision is None or revision.story_id != story.id:
+        abort(404)
+    return revision
+
+
+@bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>")
+@login_required
+def revision(slug, revision_id):
+    """Read one earlier version of my story."""
+    story = _own_story(slug, private=True)
+    revision = _revision(story, revision_id)
+    return render_template("posting/revision.html", story=story, revision=revision,
+                           body_html=text.render(revision.body))
+
+
+@bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>/restore", methods=["POST"])
+@login_required
+def restore(slug, revision_id):
+    """Make an earlier version my story's text again."""
+    story = _own_story(slug, private=True)
+    try:
+        service.restore_revision(current_user, story, _revision(story, revision_id), utcnow())
+    except service.PostingError as error:
+        flash(error.message)
+        return redirect(url_for("posting.history", slug=story.slug))
+    flash("That version is your story's text again; the one it replaced is kept in the history.")
+    return redirect(url_for("stories.show", slug=story.slug))
+
+
+@bp.route("/stories/<slug>/history/purge", methods=["POST"])
+@login_required
+def purge(slug):
+    """Delete every earlier version of my story for good."""
+    story = _own_story(slug, private=True)
+    count = service.purge_revisions(current_user, story)
+    flash(f"{count} earlier version{'s' if count != 1 else ''} deleted for good.")
+    return redirect(url_for("posting.history", slug=story.slug))

@@ -1,0 +1,33 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Everything comes from the environment, so each host sets only what differs:
+WEB_CONCURRENCY (worker processes, default 2), PORT (default 8000), BIND (overrides PORT,
+e.g. "unix:/run/afterward.sock"), GUNICORN_TIMEOUT.
+"""
+import os
+
+bind = os.environ.get("BIND") or f"0.0.0.0:{int(os.environ.get('PORT', '8000'))}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Synchronous workers: each request is a few short queries, and nothing is held between them.
+worker_class = "sync"
+
+# A request still running after this long is killed and its worker replaced: a slow page must
+# not hold a worker for ever. A posting request (rendering 100,000 characters) takes well
+# under a second.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+
+# Recycle workers now and then, staggered, so slow memory growth never builds up.
+max_requests = 10_000
+max_requests_jitter = 1_000
+
+# Privacy: no access log. Its usual format starts with the client's address, and this site
+# keeps no record of who read what. Errors still go to stderr (no addresses in them).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# Load the app in each worker (not the master), so each opens its own database connections.
+# Client addresses behind proxies are the app's business: it trusts exactly TRUSTED_PROXIES
+# hops of X-Forwarded-For (ProxyFix in forum/__init__.py), and uses them for rate limits only.
+preload_app = False

@@ -1,0 +1,1 @@
+"""Hostile tests: sessions, passwords, enumeration, redirects, input, headers, CSRF, XSS."""

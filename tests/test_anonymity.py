@@ -1,0 +1,484 @@
+"""Anonymity: pseudonyms that hold within a thread and nowhere else, and a crawl for leaks.
+
+The crawl builds a demo-like site, has Alice write anonymously (and publicly) in several
+places, then follows every same-origin link as a visitor and as another member. On every
+page it checks that nothing ties her pseudonyms to her account or to each other.
+
+"Tying" is defined strictly:
+- her login name and any attribute carrying her user id never appear anywhere;
+- her profile (and every profile) shows none of her pseudonyms;
+- a discussion page (one comment tree) shows at most one of her pseudonyms: the one for
+  that thread;
+- any single list item (a post in a tree, a card in a list) holds at most one of her
+  pseudonyms, and an item holding one never also holds her public handle, a "you" badge,
+  or an edit/delete control for her post. Listing pages may show two of her pseudonyms
+  in separate cards (two unrelated titles), which is what a reader sees anyway.
+"""
+from __future__ import annotations
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import pytest
+from sqlalchemy import String, Text, select
+
+from forum import names
+from forum.extensions import db
+from forum.models import ANONYMOUS, PUBLIC, Board, Handle, Post, Story, Thread, User
+from tests.factories import make_board, make_reply, make_story, make_thread, make_user
+
+PASSWORD = "correct horse battery"
+ALICE_PUBLIC = "Alice Marsh"
+ALICE_LOGIN = "alice_login"
+SITE_NAME = "Afterward"
+USER_AGENT = "LeakProbe/9.9 (ua-canary-7f3e)"
+CRAWL_LIMIT = 1500
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def post_id(response) -> int:
+    return int(response.headers["Location"].rsplit("#p", 1)[1])
+
+
+# --- pseudonyms -------------------------------------------------------------------------
+
+def test_pseudonym_is_stable_in_a_thread_and_differs_elsewhere(app):
+    with app.app_context():
+        alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
+        board = make_board()
+        story = make_story(alice, anonymous=True)
+        comment = make_reply(bob, story.thread, body="Thank you for this.")
+        # The anonymous author answering under her own story keeps the story's name.
+        answer = make_reply(alice, story.thread, comment, body="Thank you.", anonymous=True)
+        assert answer.handle_id == story.handle_id
+        thread = make_thread(alice, board, anonymous=True)
+        again = make_reply(alice, thread, body="Me again", anonymous=True)
+        assert again.handle_id == thread.handle_id
+        first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+        assert first_post.handle_id == thread.handle_id
+        # A public reply in the same thread is under her public handle, not the pseudonym.
+        assert make_reply(alice, thread, body="Signed").handle.kind == PUBLIC
+        names_used = {story.handle.name, thread.handle.name}
+        for n in range(8):
+            other = make_thread(bob, board, title=f"Thread {n}")
+            names_used.add(make_reply(alice, other, anonymous=True).handle.name)
+        assert len(names_used) == 10
+        assert ALICE_PUBLIC not in names_used
+
+
+def test_pseudonyms_are_unique_within_a_thread_even_when_names_run_out(app, monkeypatch):
+    # Two possible pairs only: the third and fourth writer must get numbered names.
+    monkeypatch.setattr(names, "_PSEUDONYMS", ("Quiet Heron", "Calm Otter"))
+    monkeypatch.setattr(names, "_PSEUDONYM_KEYS",
+                        tuple(names.name_key(n) for n in ("Quiet Heron", "Calm Otter")))
+    with app.app_context():
+        board = make_board()
+        thread = make_thread(make_user(), board)
+        writers = [make_user() for _ in range(4)]
+        handles = [make_reply(w, thread, anonymous=True).handle for w in writers]
+        keys = [h.name_key for h in handles]
+        assert len(set(keys)) == 4
+        assert {h.name for h in handles[:2]} == {"Quiet Heron", "Calm Otter"}
+
+
+def test_anonymous_by_default_prechecks_every_write_form(app, browser):
+    with app.app_context():
+        make_user("alice", "Alice Marsh", anonymous_by_default=True)
+        board = make_board()
+        story = make_story(make_user(), title="Someone's story")
+        thread = make_thread(make_user(), board, title="Someone's thread")
+        slug, thread_id, board_slug = story.slug, thread.id, board.slug
+    browser.login("alice")
+    checked = re.compile(r'<input[^>]*\bchecked\b[^>]*name="anonymous"|'
+                         r'<input[^>]*name="anonymous"[^>]*\bchecked\b')
+    pages = ["/stories/new", f"/boards/{board_slug}/new", f"/threads/{thread_id}/reply",
+             f"/threads/{thread_id}", f"/stories/{slug}"]
+    for url in pages:
+        page = text(browser.get(url))
+        assert 'name="anonymous"' in page, url
+        assert checked.search(page), url
+    # Turned off in settings, every box starts unticked.
+    browser.submit("/settings", {"handle": "Alice Marsh", "bio": ""}, action="/settings/profile")
+    for url in pages:
+        page = text(browser.get(url))
+        assert 'name="anonymous"' in page and not checked.search(page), url
+
+
+def test_the_box_still_decides_each_time(app, browser):
+    with app.app_context():
+        make_user("alice", "Alice Marsh", anonymous_by_default=True)
+        thread = make_thread(make_user(), make_board())
+        thread_id = thread.id
+    browser.login("alice")
+    signed = browser.submit(f"/threads/{thread_id}/reply", {"body": "Signed this time"})
+    hidden = browser.submit(f"/threads/{thread_id}/reply", {"body": "Hidden", "anonymous": "y"})
+    with app.app_context():
+        assert db.session.get(Post, post_id(signed)).handle.kind == PUBLIC
+        assert db.session.get(Post, post_id(hidden)).handle.kind == ANONYMOUS
+
+
+# --- privacy by default -----------------------------------------------------------------
+
+def test_no_address_or_user_agent_is_stored_anywhere(app, make_browser):
+    with app.app_context():
+        board = make_board()
+        board_slug = board.slug
+    person = make_browser()
+    person.client.environ_base.update({"REMOTE_ADDR": "127.0.0.1",
+                                       "HTTP_USER_AGENT": USER_AGENT})
+    person.register("walker", handle="Walker")
+    person.submit("/stories/new", {"title": "A story", "body": "Text", "anonymous": "y"})
+    started = person.submit(f"/boards/{board_slug}/new", {"title": "T", "body": "First"})
+    thread_url = started.headers["Location"]
+    thread_id = int(re.search(r"/threads/(\d+)", thread_url).group(1))
+    reply = person.submit(f"/threads/{thread_id}/reply", {"body": "More", "anonymous": "y"})
+    person.submit(f"/posts/{post_id(reply)}/edit", {"body": "Edited"})
+    person.submit("/settings", {"handle": "Walker Two", "bio": "Hi"}, action="/settings/profile")
+    person.logout()
+    person.login("walker")
+    person.get("/settings/my-posts")
+
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                assert not re.search(r"(^|_)(ip|addr|address|agent|ua|last_seen|last_login|"
+                                     r"last_active|online)(_|$)", column.name), \
+                    f"{table.name}.{column.name}"
+            text_columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
+            for row in db.session.execute(select(*text_columns)) if text_columns else ():
+                for value in row:
+                    assert "127.0.0.1" not in (value or ""), table.name
+                    assert "ua-canary" not in (value or ""), table.name
+
+
+def test_no_member_directory_and_no_presence(app, client):
+    # Staff pages (behind the moderation and admin guards) may list staff; nothing public may
+    # list members or say who is around.
+    rules = [rule.rule for rule in app.url_map.iter_rules()
+             if not rule.rule.startswith(("/mod/", "/admin/"))]
+    for rule in rules:
+        assert not re.search(r"members|/users|online|who|last.?seen|active", rule), rule
+    for url in ("/u/", "/members", "/users", "/online"):
+        assert client.get(url).status_code == 404
+    with app.app_context():
+        make_user("alice", ALICE_PUBLIC)
+    page = text(client.get("/u/" + quote(ALICE_PUBLIC)))
+    assert "last seen" not in page.lower() and "online" not in page.lower()
+
+
+# --- the leak crawl ---------------------------------------------------------------------
+
+class Items(HTMLParser):
+    """Every <li> of a page as its exact source, nested ones included, plus all hrefs."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.stack: list[int] = []
+        self.items: list[str] = []
+        self.hrefs: list[str] = []
+        self.times: list[str] = []
+        self.titles: list[str] = []
+        self._in_title = False
+        self.feed(html)
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "li":
+            self.stack.append(self._offset())
+        if tag in ("a", "link") and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+        if "datetime" in attrs:
+            self.times.append(attrs["datetime"] or "")
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self.stack:
+            start = self.stack.pop()
+            end = self.html.index(">", self._offset()) + 1
+            self.items.append(self.html[start:end])
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.titles.append(data)
+
+
+def same_origin(href: str) -> str | None:
+    parts = urlsplit(href)
+    if parts.scheme and (parts.scheme, parts.netloc) != ("http", "localhost"):
+        return None
+    if not parts.scheme and (parts.netloc or not parts.path.startswith("/")):
+        return None
+    if parts.path.startswith("/static/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def crawl(client, start: list[str]) -> dict[str, tuple[int, str, str]]:
+    """GET every page reachable from `start` by same-origin links: url -> (status, type, body)."""
+    seen: dict[str, tuple[int, str, str]] = {}
+    queue = deque(start)
+    while queue and len(seen) < CRAWL_LIMIT:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        response = client.get(url)
+        body = text(response)
+        seen[url] = (response.status_code, response.mimetype, body)
+        if response.status_code in (301, 302, 303, 307, 308):
+            target = same_origin(response.headers["Location"].split("#")[0])
+            if target:
+                queue.append(target)
+        elif response.mimetype == "text/html":
+            for href in Items(body).hrefs:
+                target = same_origin(href.split("#")[0])
+                if target and target not in seen:
+                    queue.append(target)
+    assert len(seen) < CRAWL_LIMIT, "crawl did not finish"
+    return seen
+
+
+def structure(item: str, replace: dict[str, str]) -> list[tuple]:
+    """The tags and attributes of one post's markup, with its own names and numbers blanked."""
+    for old, new in replace.items():
+        item = item.replace(old, new)
+    item = re.sub(r"\d+", "N", item)
+    outline: list[tuple] = []
+
+    class Outline(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            outline.append((tag, tuple(sorted(attrs))))
+
+        def handle_endtag(self, tag):
+            outline.append(("/" + tag,))
+
+    Outline().feed(item)
+    return outline
+
+
+@pytest.fixture
+def site(app, make_browser):
+    """Demo content, then Alice's anonymous and public writing, made through the site."""
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        make_user(ALICE_LOGIN, ALICE_PUBLIC)
+        make_user("bob_login", "Bob Reed")
+        make_user("carol_login", "Carol Lane")
+        boards = db.session.scalars(select(Board).order_by(Board.position)).all()
+        demo_threads = db.session.scalars(
+            select(Thread).where(Thread.board_id.is_not(None)).order_by(Thread.id)).all()
+        demo_story = db.session.scalars(select(Story).order_by(Story.id)).first()
+        board_slug = boards[0].slug
+        d1, d2, d3 = (t.id for t in demo_threads[:3])
+        d1_root = db.session.scalar(select(Post.id).where(Post.thread_id == d1, Post.depth == 0))
+        demo_story_thread = demo_story.thread_id
+        alice_id = db.session.scalar(User.by_login_name(ALICE_LOGIN)).id
+
+    alice, bob, carol = make_browser(), make_browser(), make_browser()
+    for person, login in ((alice, ALICE_LOGIN), (bob, "bob_login"), (carol, "carol_login")):
+        assert person.login(login).status_code == 302
+    anon = {"anonymous": "y"}
+
+    # An anonymous story; Bob comments; Alice answers him under her story's name.
+    r = alice.submit("/stories/new", {"title": "What the elders never said",
+                                      "body": "A long anonymous testimony.",
+                                      "new_group": "Harvest Light Assembly", **anon})
+    story_slug = r.headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        story = db.session.scalar(select(Story).where(Story.slug == story_slug))
+        story_thread = story.thread_id
+    r = bob.submit(f"/threads/{story_thread}/reply", {"body": "Thank you for writing this."})
+    bob_comment = post_id(r)
+    r = alice.submit(f"/threads/{story_thread}/reply?to={bob_comment}",
+                     {"body": "Thank you for reading.", "parent_id": bob_comment, **anon})
+    story_answer = post_id(r)
+    carol.submit(f"/threads/{story_thread}/reply", {"body": "Same here.", **anon})
+
+    # An anonymous thread; Bob replies; Alice again.
+    r = alice.submit(f"/boards/{board_slug}/new", {"title": "Is it normal to miss them?",
+                                                   "body": "Asking for myself.", **anon})
+    own_thread = int(re.search(r"/threads/(\d+)", r.headers["Location"]).group(1))
+    bob.submit(f"/threads/{own_thread}/reply", {"body": "Yes, it is."})
+    own_reply = post_id(alice.submit(f"/threads/{own_thread}/reply",
+                                     {"body": "That helps.", **anon}))
+
+    # Anonymous replies in two demo threads (one to a given post) and under a demo story;
+    # Carol writes anonymously beside her at the same depth, for comparing markup.
+    d1_reply = post_id(alice.submit(f"/threads/{d1}/reply?to={d1_root}",
+                                    {"body": "Plain words.", "parent_id": d1_root, **anon}))
+    carol_d1 = post_id(carol.submit(f"/threads/{d1}/reply?to={d1_root}",
+                                    {"body": "Plain words.", "parent_id": d1_root, **anon}))
+    d2_reply = post_id(alice.submit(f"/threads/{d2}/reply", {"body": "From me too.", **anon}))
+    ds_reply = post_id(alice.submit(f"/threads/{demo_story_thread}/reply",
+                                    {"body": "This is my story as well.", **anon}))
+
+    # Signed writing elsewhere.
+    alice.submit("/stories/new", {"title": "Signed: my garden", "body": "Tomatoes."})
+    alice.submit(f"/threads/{d3}/reply", {"body": "Signed reply from Alice."})
+    alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
+
+    with app.app_context():
+        handle_of = {pid: db.session.get(Post, pid).handle
+                     for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1)}
+        pseudonyms = {
+            "story": db.session.scalar(select(Story).where(Story.slug == story_slug)).handle.name,
+            "own_thread": db.session.get(Thread, own_thread).handle.name,
+            "d1": handle_of[d1_reply].name, "d2": handle_of[d2_reply].name,
+            "demo_story": handle_of[ds_reply].name,
+        }
+        assert handle_of[story_answer].name == pseudonyms["story"]
+        assert handle_of[own_reply].name == pseudonyms["own_thread"]
+        assert all(handle_of[p].kind == ANONYMOUS for p in handle_of)
+        public_names = db.session.scalars(select(Handle.name).where(Handle.kind == PUBLIC)).all()
+        anon_post_ids = db.session.scalars(
+            select(Post.id).join(Handle, Post.handle_id == Handle.id)
+            .where(Handle.user_id == alice_id, Handle.kind == ANONYMOUS)).all()
+    assert len(set(pseudonyms.values())) == len(pseudonyms)
+    # Words only Alice wrote anonymously: seeing them beside her public name would out her.
+    anon_texts = ["What the elders never said", "A long anonymous testimony.",
+                  "Thank you for reading.", "Is it normal to miss them?", "Asking for myself.",
+                  "That helps.", "From me too.", "This is my story as well."]
+    return {
+        "anon_texts": anon_texts,
+        "alice": alice, "bob": bob, "carol": carol, "alice_id": alice_id,
+        "pseudonyms": pseudonyms, "public_names": public_names, "anon_post_ids": anon_post_ids,
+        "d1": d1, "d1_reply": d1_reply, "carol_d1": carol_d1, "carol_d1_name": handle_of[carol_d1].name,
+        "own_thread": own_thread, "story_slug": story_slug, "board_slug": board_slug,
+    }
+
+
+def start_urls(site) -> list[str]:
+    known = ["/", "/stories/", "/boards/", "/groups/", "/mod/log", "/healthz",
+             "/search?q=Heron", "/feeds/stories.atom", "/sitemap.xml", "/robots.txt"]
+    profiles = ["/u/" + quote(name) for name in site["public_names"]]
+    return known + profiles
+
+
+def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: str) -> None:
+    """Assert that nothing on one page ties Alice's pseudonyms to her or to each other."""
+    pseudonyms = set(site["pseudonyms"].values())
+    where = f"{viewer} {url}"
+    assert ALICE_LOGIN not in body, where
+    assert not re.search(rf"(?i)[\w-]*user[\w-]*\s*=\s*[\"']?{site['alice_id']}\b", body), where
+    assert not re.search(rf"/users?/{site['alice_id']}\b", body), where
+    # Day precision: no time of day anywhere except a bare midnight.
+    for stamp in re.findall(r"\d{4}-\d{2}-\d{2}[T ](\d{2}:\d{2}(?::\d{2})?)", body):
+        assert stamp in ("00:00", "00:00:00"), f"{where}: time of day {stamp}"
+    if mimetype != "text/html":
+        # A feed is a list: each entry is one item, held to the same rule as a card.
+        entries = [m.group(0) for m in re.finditer(r"<(entry|item)\b.*?</\1>", body, re.S)]
+        for entry in entries:
+            inside = {p for p in pseudonyms if p in entry}
+            assert len(inside) <= 1 and not (inside and ALICE_PUBLIC in entry), where
+        rest = re.sub(r"<(entry|item)\b.*?</\1>", "", body, flags=re.S)
+        assert not {p for p in pseudonyms if p in rest}, where
+        return
+
+    page = Items(body)
+    if status == 200:
+        assert [t.strip() for t in page.titles] == [SITE_NAME], where
+    for value in page.times:
+        assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value), f"{where}: datetime={value}"
+    for href in page.hrefs:
+        for key, value in parse_qsl(urlsplit(href).query):
+            if key == "after" or key.endswith("_after") or key == "to":
+                assert value.isdigit(), f"{where}: cursor {key}={value}"
+
+    found = {p for p in pseudonyms if p in body}
+    path = urlsplit(url).path
+    if path.startswith("/u/"):
+        assert not found, f"{where}: pseudonym on a profile"
+        assert not [t for t in site["anon_texts"] if t in body], f"{where}: anonymous words"
+    if 'class="comment-tree"' in body:
+        assert len(found) <= 1, f"{where}: two pseudonyms in one discussion: {found}"
+    for item in page.items:
+        inside = {p for p in pseudonyms if p in item}
+        assert len(inside) <= 1, f"{where}: {inside} in one item"
+        if ALICE_PUBLIC in item:
+            assert not [t for t in site["anon_texts"] if t in item], f"{where}: {item}"
+        if inside:
+            assert ALICE_PUBLIC not in item, f"{where}: public handle beside {inside}"
+            if viewer != "alice":
+                assert 'class="badge">you' not in item, f"{where}: 'you' beside {inside}"
+    if viewer != "alice":
+        for pid in site["anon_post_ids"]:
+            assert f"/posts/{pid}/edit" not in body and f"/posts/{pid}/delete" not in body, where
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer):
+    client = app.test_client() if viewer == "visitor" else site["bob"].client
+    pages = crawl(client, start_urls(site))
+    html = [u for u, (status, kind, _) in pages.items() if status == 200 and kind == "text/html"]
+    # The crawl really reached the places she wrote in.
+    assert f"/threads/{site['own_thread']}" in pages and f"/stories/{site['story_slug']}" in pages
+    assert len(html) > 30
+    if viewer == "member":
+        assert any("/reply?to=" in u for u in html)
+    for name in site["pseudonyms"].values():
+        assert any(name in pages[u][2] for u in html), f"{name} never seen"
+        assert app.test_client().get("/u/" + quote(name)).status_code == 404
+    for url, (status, kind, body) in pages.items():
+        # /healthz answers 503 when a service is down; that is its job, not a crawl failure.
+        assert status < 500 or url == "/healthz", url
+        check_page(url, status, kind, body, site, viewer)
+
+
+def test_alices_own_pages_show_you_only_to_her(app, site):
+    url = f"/threads/{site['d1']}"
+    mine = Items(text(site["alice"].get(url))).items
+    theirs = Items(text(site["bob"].get(url))).items
+    own = [i for i in mine if f'id="p{site["d1_reply"]}"' in i]
+    assert own and 'class="badge">you' in own[0]
+    carols = [i for i in mine if f'id="p{site["carol_d1"]}"' in i]
+    assert carols and 'class="badge">you' not in carols[0]
+    assert not any('class="badge">you' in i for i in theirs)
+    # And Alice's own crawl of her anonymous thread still never names her beside it.
+    body = text(site["alice"].get(f"/threads/{site['own_thread']}"))
+    check_page(f"/threads/{site['own_thread']}", 200, "text/html", body, site, "alice")
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_anonymous_posts_have_identical_markup(app, site, viewer):
+    client = app.test_client() if viewer == "visitor" else site["bob"].client
+    body = text(client.get(f"/threads/{site['d1']}"))
+    items = Items(body).items
+    [alices] = [i for i in items if f'id="p{site["d1_reply"]}"' in i]
+    [carols] = [i for i in items if f'id="p{site["carol_d1"]}"' in i]
+    assert structure(alices, {site["pseudonyms"]["d1"]: "NAME"}) == \
+        structure(carols, {site["carol_d1_name"]: "NAME"})
+
+
+def test_profiles_and_listings_keep_anonymous_writing_apart(app, site, client):
+    profile = text(client.get("/u/" + quote(ALICE_PUBLIC)))
+    assert "Signed: my garden" in profile and "Signed reply from Alice." in profile
+    for hidden in ("What the elders never said", "Is it normal to miss them?", "Plain words.",
+                   "From me too.", "This is my story as well.", "That helps.",
+                   *site["pseudonyms"].values()):
+        assert hidden not in profile
+    board = text(client.get(f"/boards/{site['board_slug']}"))
+    assert f"started by <span>{site['pseudonyms']['own_thread']}</span>" in board
+    thread = text(client.get(f"/threads/{site['own_thread']}"))
+    assert f"started by <span>{site['pseudonyms']['own_thread']}</span>" in thread
+    story = text(client.get(f"/stories/{site['story_slug']}"))
+    assert f"by <span>{site['pseudonyms']['story']}</span>" in story
+
+
+def test_reply_links_reveal_nothing(app, site):
+    url = f"/threads/{site['d1']}/reply?to={site['d1_reply']}"
+    body = text(site["bob"].get(url))
+    assert site["pseudonyms"]["d1"] in body
+    check_page(url, 200, "text/html", body, site, "member")
+    assert ALICE_PUBLIC not in body

@@ -1,0 +1,186 @@
+"""Writing without fear of losing it: drafts, preview, autosave, and the author's history."""
+import re
+
+import pytest
+
+from forum.extensions import db
+from forum.models import Story, StoryRevision
+
+BODY = "# Day one\n\nI packed one bag and *left*.\n\n> They said I would be back."
+
+
+@pytest.fixture
+def author(browser):
+    browser.register("author", handle="Writer One")
+    return browser
+
+
+@pytest.fixture
+def other(make_browser):
+    b = make_browser()
+    b.register("other", handle="Someone Else")
+    return b
+
+
+def _tokenless(response):
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+
+
+def _draft(author, title="Not ready yet", body=BODY):
+    r = author.submit("/stories/new", {"title": title, "body": body, "action": "draft"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return r.headers["Location"]  # the draft's edit page
+
+
+def test_draft_is_private_and_absent_everywhere(author, other, app):
+    client = app.test_client()  # a visitor (the `client` fixture is the author's browser)
+    edit_url = _draft(author, title="Unfinished testimony")
+    slug = edit_url.split("/")[2]
+    assert "Unfinished testimony" in author.get("/stories/drafts").get_data(as_text=True)
+    assert author.get(f"/stories/{slug}").status_code == 200
+    for viewer in (client, other.client):
+        viewer.get("/boards/")  # shows (and so clears) any welcome message first
+        missing = viewer.get("/stories/no-such-story")
+        r = viewer.get(f"/stories/{slug}")
+        # The same page as a story that does not exist (CSRF tokens differ on every page).
+        assert r.status_code == 404 and _tokenless(r) == _tokenless(missing)
+        assert viewer.get(edit_url).status_code in (302, 404)
+        for url in ("/", "/stories/", "/groups/", "/u/Writer%20One", "/search?q=Unfinished",
+                    "/feeds/stories.atom", "/sitemap.xml"):
+            page = viewer.get(url).get_data(as_text=True)
+            assert "Unfinished testimony" not in page and f"/stories/{slug}" not in page, url
+    assert "My drafts" not in other.get("/stories/drafts").get_data(as_text=True) or \
+        "Unfinished" not in other.get("/stories/drafts").get_data(as_text=True)
+
+
+def test_draft_takes_no_comments(author, other, app):
+    edit_url = _draft(author)
+    with app.app_context():
+        thread_id = db.session.scalar(db.select(Story.thread_id))
+    r = other.submit("/stories/", {"body": "early"}, action=f"/threads/{thread_id}/reply")
+    assert r.status_code in (403, 404)
+
+
+def test_draft_may_be_unfinished_then_published(author, app):
+    client = app.test_client()
+    r = author.submit("/stories/new", {"title": "", "body": "", "action": "draft"})
+    assert r.status_code == 302
+    edit_url = r.headers["Location"]
+    page = author.get(edit_url).get_data(as_text=True)
+    assert "Your draft" in page and 'value="publish"' in page
+    # Publishing needs a title and a text; the refusal keeps what was typed.
+    token = author.csrf_token(edit_url)
+    r = author.client.post(edit_url, data={"csrf_token": token, "title": "", "body": BODY, "action": "publish"})
+    assert r.status_code == 400 and "I packed one bag" in r.get_data(as_text=True)
+    r = author.submit(edit_url, {"title": "Leaving day", "body": BODY, "action": "publish"})
+    assert r.status_code == 302
+    assert "Leaving day" in client.get("/stories/").get_data(as_text=True)
+    assert "Leaving day" not in author.get("/stories/drafts").get_data(as_text=True)
+
+
+def test_preview_matches_published_render_and_stores_nothing(author, app):
+    client = app.test_client()
+    r = author.submit("/stories/new", {"title": "Preview me", "body": BODY, "action": "preview"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    preview = re.search(r'<section class="preview.*?<div class="story-body">(.*?)</div>\s*</section>', page, re.S).group(1)
+    assert "I packed one bag and" in page.split("</section>", 1)[1]  # still in the form
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
+    url = author.submit("/stories/new", {"title": "Preview me", "body": BODY}).headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(db.select(Story.body_html)) == preview
+    assert preview in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["reply", "thread", "edit"])
+def test_preview_on_every_write_form(author, app, kind):
+    from tests.factories import make_board
+    with app.app_context():
+        board = make_board("Talk").slug
+    url = author.submit(f"/boards/{board}/new", {"title": "T", "body": "first"}).headers["Location"]
+    thread_id = url.rsplit("/", 1)[1]
+    post_id = re.search(r'id="p(\d+)"', author.get(url).get_data(as_text=True)).group(1)
+    form_url = {"reply": f"/threads/{thread_id}/reply", "thread": f"/boards/{board}/new",
+                "edit": f"/posts/{post_id}/edit"}[kind]
+    r = author.submit(form_url, {"title": "x", "body": "**bold** words", "action": "preview"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<strong>bold</strong>" in page and "**bold** words" in page
+    with app.app_context():
+        from forum.models import Post
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
+
+
+def test_autosave_creates_then_updates_one_draft(author, app):
+    token = author.csrf_token("/stories/new")
+    r = author.client.post("/stories/autosave", data={"csrf_token": token, "title": "Saving",
+                                                       "body": "first words", "action": "draft"})
+    assert r.status_code == 200 and r.get_json()["ok"]
+    draft_id = r.get_json()["draft_id"]
+    r = author.client.post("/stories/autosave", data={"csrf_token": token, "title": "Saving",
+                                                       "body": "more words", "draft_id": draft_id,
+                                                       "action": "draft"})
+    assert r.get_json()["draft_id"] == draft_id
+    with app.app_context():
+        assert db.session.scalars(db.select(Story.body)).all() == ["more words"]
+    # Publishing from the editor uses that same draft.
+    r = author.submit("/stories/new", {"title": "Saving", "body": "final words", "draft_id": draft_id})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(db.select(Story.state)).all() == ["published"]
+
+
+def test_autosave_refusals_keep_nothing_lost(author, other, app):
+    client = app.test_client()
+    token = author.csrf_token("/stories/new")
+    # Without a valid token: refused, nothing stored (the page keeps the text in the editor).
+    r = author.client.post("/stories/autosave", data={"title": "x", "body": "y", "action": "draft"})
+    assert r.status_code == 400
+    # Logged out: 401, so the editor keeps the text in the browser until the writer logs in.
+    r = client.post("/stories/autosave", data={"title": "x", "body": "y", "action": "draft"})
+    assert r.status_code in (400, 401)
+    # Someone else's draft id: 404.
+    r = author.client.post("/stories/autosave", data={"csrf_token": token, "body": "mine", "action": "draft"})
+    draft_id = r.get_json()["draft_id"]
+    other_token = other.csrf_token("/stories/new")
+    r = other.client.post("/stories/autosave", data={"csrf_token": other_token, "body": "hijack",
+                                                      "draft_id": draft_id, "action": "draft"})
+    assert r.status_code == 404
+    # Too fast: 429 with Retry-After, as JSON the editor understands.
+    app.config["DRAFT_LIMIT"] = "1 per minute"
+    for expected in (200, 429):
+        r = author.client.post("/stories/autosave", data={"csrf_token": token, "body": "again",
+                                                           "draft_id": draft_id, "action": "draft"})
+        assert r.status_code == expected
+    assert r.get_json()["retry_after"] > 0 and "Retry-After" in r.headers
+
+
+def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other, app):
+    client = app.test_client()
+    url = author.submit("/stories/new", {"title": "Versions", "body": "version one"}).headers["Location"]
+    slug = url.rsplit("/", 1)[1]
+    author.submit(f"/stories/{slug}/edit", {"title": "Versions", "body": "version two"})
+    author.submit(f"/stories/{slug}/edit", {"title": "Versions", "body": "version three"})
+    page = author.get(f"/stories/{slug}/history").get_data(as_text=True)
+    assert page.count("/history/") >= 2
+    with app.app_context():
+        first = db.session.scalar(db.select(StoryRevision).where(StoryRevision.body == "version one"))
+        first_id = first.id
+    assert "version one" in author.get(f"/stories/{slug}/history/{first_id}").get_data(as_text=True)
+    for viewer in (client, other.client):
+        for path in (f"/stories/{slug}/history", f"/stories/{slug}/history/{first_id}"):
+            assert viewer.get(path).status_code in (302, 404)
+    assert other.submit(url, {}, action=f"/stories/{slug}/history/{first_id}/restore").status_code == 404
+    assert other.submit(url, {}, action=f"/stories/{slug}/history/purge").status_code == 404
+    r = author.submit(url, {}, action=f"/stories/{slug}/history/{first_id}/restore")
+    assert r.status_code == 302
+    assert "version one" in client.get(url).get_data(as_text=True)
+    author.submit(url, {}, action=f"/stories/{slug}/history/purge")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(StoryRevision.id))) == 0
+
+
+def test_reserved_slugs_are_never_taken_by_a_title(author):
+    for title in ("Drafts", "New", "Autosave"):
+        url = author.submit("/stories/new", {"title": title, "body": "x"}).headers["Location"]
+        assert url.rsplit("/", 1)[1] not in ("drafts", "new", "autosave")

@@ -1,0 +1,315 @@
+"""Search: finds stories, threads and posts by their words, ranked, a page at a time, and
+never shows what readers may not see or ties an anonymous name to anyone."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import Board, Post, Story, User
+from forum.moderation import service as moderation
+from forum.posting import service as posting
+from forum.search import service as search
+from tests.conftest import Browser
+from tests.factories import make_board, make_reply, make_story, make_thread, make_user
+
+RESULT_RE = re.compile(r'<li class="search-result (story|thread|post)">\s*<h2><a href="([^"]+)"')
+NEXT_RE = re.compile(r'href="(/search\?[^"]*after=[^"]+)" rel="next"')
+
+
+def results(client, q, **args):
+    """The (kind, url) of each result on one results page, and the next page's link."""
+    response = client.get("/search", query_string={"q": q, **args})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    nxt = NEXT_RE.search(page)
+    return RESULT_RE.findall(page), (nxt.group(1).replace("&amp;", "&") if nxt else None)
+
+
+def urls(client, q):
+    return [url for _, url in results(client, q)[0]]
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        alice = make_user("alice", "Alice Marsh")
+        bob = make_user("bob", "Bob Reed")
+        mod = make_user("mod", "Mod Person", role="moderator")
+        board = make_board()
+        return {"alice": alice.id, "bob": bob.id, "mod": mod.id, "board": board.id}
+
+
+def _get(model, id_):
+    return db.session.get(model, id_)
+
+
+# --- finding things ---------------------------------------------------------------------
+
+def test_search_page_and_header_form(client):
+    response = client.get("/search")
+    assert response.status_code == 200
+    assert 'role="search"' in response.get_data(as_text=True)
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    assert 'action="/search"' in client.get("/").get_data(as_text=True)
+
+
+def test_finds_stories_threads_and_posts_by_their_words(app, client, people):
+    with app.app_context():
+        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+        board = _get(Board, people["board"])
+        story = make_story(alice, title="Leaving the compound", summary="How the orchard ended",
+                           body="We walked out before dawn, past the greenhouses.")
+        thread = make_thread(bob, board, title="Lighthouse meetings", body="Anyone else?")
+        post = make_reply(bob, story.thread, body="The greenhouses haunted me too, honestly.")
+        slug, thread_id, post_id = story.slug, thread.id, post.id
+    assert urls(client, "compound") == [f"/stories/{slug}"]
+    assert urls(client, "orchard") == [f"/stories/{slug}"]
+    assert urls(client, "lighthouse") == [f"/threads/{thread_id}"]
+    assert urls(client, "haunted") == [f"/posts/{post_id}"]
+    # Stemmed on both engines: "greenhouse" finds "greenhouses", in the story and the comment.
+    assert sorted(urls(client, "greenhouse")) == sorted([f"/stories/{slug}", f"/posts/{post_id}"])
+    # Every word must match.
+    assert urls(client, "greenhouses haunted") == [f"/posts/{post_id}"]
+    assert urls(client, "greenhouses zebra") == []
+    # The link to a post leads to it.
+    assert client.get(f"/posts/{post_id}").headers["Location"].endswith(f"#p{post_id}")
+
+
+def test_results_show_day_dates_and_escaped_excerpts(app, client, people):
+    with app.app_context():
+        alice = _get(User, people["alice"])
+        story = make_story(alice, title="Plain title", body="Before <script>alert(1)</script> "
+                           "the *quartz* meeting, after.", now=utcnow().replace(hour=13, minute=7))
+        published = story.published_at
+    page = client.get("/search?q=quartz").get_data(as_text=True)
+    assert "<mark>quartz</mark>" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert f'datetime="{published:%Y-%m-%d}"' in page
+    assert "13:07" not in page
+
+
+def test_editing_and_deleting_keep_the_index_current(app, client, people):
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="A question")
+        post = make_reply(bob, thread, body="Original words about marmalade.")
+        posting.edit_post(bob, post, "Rewritten words about porridge.", now=utcnow())
+        post_id = post.id
+    assert urls(client, "marmalade") == []
+    assert urls(client, "porridge") == [f"/posts/{post_id}"]
+    with app.app_context():
+        posting.delete_post(_get(User, people["bob"]), _get(Post, post_id), now=utcnow())
+    assert urls(client, "porridge") == []
+
+
+# --- ranking and pages ------------------------------------------------------------------
+
+def test_title_matches_rank_above_passing_mentions(app, client, people):
+    with app.app_context():
+        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+        board = _get(Board, people["board"])
+        filler = " ".join(["We talked about many other things that evening."] * 20)
+        thread = make_thread(bob, board, title="General chat", body="Hello all.")
+        mention = make_reply(bob, thread, body=f"{filler} Someone said shunning once. {filler}")
+        story = make_story(alice, title="Shunning", summary="What shunning did to us",
+                           body="Shunning is the word for it. Shunning took my family.")
+        slug, mention_id = story.slug, mention.id
+    assert urls(client, "shunning") == [f"/stories/{slug}", f"/posts/{mention_id}"]
+
+
+def test_results_page_by_keyset_with_an_id_cursor(app, client, people):
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Lanterns")
+        ids = set()
+        # Some identical (tied ranks, ordered by id), some more relevant than others.
+        for i in range(45):
+            body = "lantern " * (1 + i % 3) + "in the window" + (" again" * (i % 5))
+            ids.add(make_reply(bob, thread, body=body).id)
+    seen, url, pages = [], None, 0
+    per_page = app.config["ITEMS_PER_PAGE"]
+    while True:
+        if url is None:
+            found, url = results(client, "lantern")
+        else:
+            response = client.get(url)
+            assert response.status_code == 200
+            page = response.get_data(as_text=True)
+            found = RESULT_RE.findall(page)
+            nxt = NEXT_RE.search(page)
+            url = nxt.group(1).replace("&amp;", "&") if nxt else None
+        pages += 1
+        seen += [u for _, u in found if u.startswith("/posts/")]
+        assert len(found) <= per_page
+        if url is None:
+            break
+        # The cursor names the last result shown: an id, never a timestamp or a rank.
+        assert re.search(r"after=[stp]\d+(&|$)", url), url
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 45
+    assert {int(u.rsplit("/", 1)[1]) for u in seen} == ids
+
+
+def test_ranking_is_the_same_across_pages(app, client, people):
+    """Reading page by page gives the same order as one long page would."""
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Kites")
+        for i in range(30):
+            make_reply(bob, thread, body="kite " * (1 + i % 7) + "string " * (i % 4))
+    app.config["ITEMS_PER_PAGE"] = 100
+    everything = urls(client, "kite")
+    app.config["ITEMS_PER_PAGE"] = 7
+    paged, url = [], None
+    first, url = results(client, "kite")
+    paged += [u for _, u in first]
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        paged += [u for _, u in RESULT_RE.findall(page)]
+        nxt = NEXT_RE.search(page)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert paged == everything and len(paged) == 31  # the title, and 30 posts
+
+
+@pytest.mark.parametrize("after", ["2026-01-01", "12", "x1", "p", "p-1", "p" + "9" * 11,
+                                   "p1 OR 1=1", "s1"])
+def test_bad_cursors_are_not_found(client, after):
+    response = client.get("/search", query_string={"q": "anything", "after": after})
+    assert response.status_code == 404
+
+
+# --- what must never appear -------------------------------------------------------------
+
+def test_hidden_deleted_and_draft_content_never_appears(app, client, people):
+    now = utcnow()
+    with app.app_context():
+        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+        mod, board = _get(User, people["mod"]), _get(Board, people["board"])
+        draft = make_story(alice, title="Walrus draft", body="walrus", draft=True)
+        hidden_story = make_story(alice, title="Walrus hidden", body="walrus")
+        under_hidden = make_reply(bob, hidden_story.thread, body="walrus comment")
+        moderation.hide(mod, hidden_story, reason="spam", now=now)
+        hidden_thread = make_thread(bob, board, title="Walrus thread", body="walrus opening")
+        make_reply(bob, hidden_thread, body="walrus reply")
+        moderation.hide(mod, hidden_thread, reason="spam", now=now)
+        open_thread = make_thread(bob, board, title="Open", body="fine")
+        hidden_post = make_reply(bob, open_thread, body="walrus hidden post")
+        moderation.hide(mod, hidden_post, reason="spam", now=now)
+        deleted = make_reply(bob, open_thread, body="walrus deleted post")
+        posting.delete_post(bob, deleted, now=now)
+        shown = make_reply(bob, open_thread, body="walrus visible post")
+        assert draft.state == "draft" and under_hidden.id
+        shown_id, hidden_story_id = shown.id, hidden_story.id
+    assert urls(client, "walrus") == [f"/posts/{shown_id}"]
+    # Moderators read hidden things on their pages, but search is the same for everyone.
+    mod_browser = Browser(app.test_client())
+    assert mod_browser.login("mod").status_code == 302
+    assert urls(mod_browser.client, "walrus") == [f"/posts/{shown_id}"]
+    with app.app_context():
+        moderation.restore(_get(User, people["mod"]), _get(Story, hidden_story_id),
+                           reason="", now=now)
+    assert len(urls(client, "walrus")) == 3  # the story and its comment are back
+
+
+def test_anonymous_results_show_only_the_pseudonym(app, client, people):
+    with app.app_context():
+        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+        board = _get(Board, people["board"])
+        thread = make_thread(bob, board, title="Open thread")
+        secret = make_reply(alice, thread, body="The elders kept a ledger of everything.",
+                            anonymous=True)
+        story = make_story(alice, title="Ledger years", body="ledger", anonymous=True)
+        pseudonyms = {secret.handle.name, story.handle.name}
+        make_reply(alice, thread, body="Signed publicly: Alice Marsh was here.")
+    page = client.get("/search?q=ledger").get_data(as_text=True)
+    for name in pseudonyms:
+        assert name in page
+    assert "Alice Marsh" not in page and "/u/" not in page
+    # Her public name finds only the post that contains those words, never her anonymous ones.
+    found = urls(client, "Alice Marsh")
+    assert len(found) == 1
+    page = client.get("/search?q=Alice+Marsh").get_data(as_text=True)
+    assert not any(name in page for name in pseudonyms)
+    assert urls(client, "alice") == found
+
+
+@pytest.mark.parametrize("query", [
+    '"', '""', "*", "a*", "NEAR(", "NEAR(a b)", "OR", "AND", "NOT", "title:x", "^x", "-x",
+    "(", ")", "x'); DROP TABLE posts; --", "x" * 5000, "word " * 1000, "\x00", "%", "_",
+    "ünïcödé", "日本語", "the", "   ", "🙂", "{}", "a:b:c", '"unbalanced', "col : x",
+])
+def test_bad_queries_do_not_fail(client, people, query):
+    response = client.get("/search", query_string={"q": query})
+    # A NUL byte is refused site-wide (forum/security.py) before any view runs.
+    assert response.status_code == (400 if "\x00" in query else 200)
+
+
+def test_query_terms_are_plain_words():
+    assert search.terms('NEAR("a" b*) OR title:secret') == ["near", "b", "title", "secret"]
+    assert search.terms("the way out") == ["way", "out"]
+    assert search.terms("x" * 5000) == []
+    assert len(search.terms(" ".join(f"w{i}" for i in range(100)))) == search.MAX_TERMS
+
+
+# --- cost -------------------------------------------------------------------------------
+
+def test_a_results_page_costs_a_constant_number_of_queries(app, client, people,
+                                                           count_queries):
+    with app.app_context():
+        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+        board = _get(Board, people["board"])
+        make_story(alice, title="Heron", body="one heron")
+        make_thread(bob, board, title="Heron", body="heron")
+        for _ in range(3):
+            make_story(alice, title="Egret", body="egret", anonymous=True)
+            thread = make_thread(bob, board, title="Egret", body="egret", anonymous=True)
+            for _ in range(10):
+                make_reply(alice, thread, body="egret egret")
+    with count_queries() as few:
+        assert len(results(client, "heron")[0]) == 3
+    with count_queries() as many:
+        found, nxt = results(client, "egret")
+        assert len(found) == 20
+    with count_queries() as next_page:
+        assert client.get(nxt).status_code == 200
+    # Ranking, then one query per kind of result; a later page adds the anchor's rank.
+    assert len(few) == len(many) == 4
+    assert len(next_page) <= len(many) + 1
+
+
+# --- the index itself -------------------------------------------------------------------
+
+def test_install_is_idempotent_and_indexes_existing_rows(app, client, people):
+    with app.app_context():
+        make_story(_get(User, people["alice"]), title="Badger", body="badger sett")
+        search.uninstall(db.engine)
+        search.install(db.engine)
+        search.install(db.engine)
+        make_story(_get(User, people["alice"]), title="Second badger", body="more")
+    assert len(urls(client, "badger")) == 2
+    with app.app_context():
+        search.rebuild(db.engine)
+    assert len(urls(client, "badger")) == 2
+
+
+def test_migrations_build_the_index(tmp_path):
+    import flask_migrate
+    from forum import create_app
+    from tests.test_migrations import MIGRATIONS
+    app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": "memory://",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite'}"})
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        assert "search_fts" in inspect(db.engine).get_table_names()
+        alice = make_user("alice", "Alice")
+        make_story(alice, title="Otter", body="otter holt", now=utcnow() - timedelta(days=1))
+        assert urls(app.test_client(), "otter")
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="0001")
+        assert not any(search.is_search_table(t) for t in inspect(db.engine).get_table_names())
+        db.session.remove()
+        db.engine.dispose()

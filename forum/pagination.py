@@ -14,6 +14,10 @@ from sqlalchemy import Select, select, tuple_
 from .extensions import db
 
 
+# Ids are 32-bit integer columns: a larger cursor could only be a mistake or a probe.
+MAX_ID = 2**31 - 1
+
+
 @dataclass
 class Page:
     items: list[Any]
@@ -24,13 +28,16 @@ class Page:
         return self.next_after is not None
 
 
-def parse_after(raw: str | None) -> int | None:
-    """The `after` query argument as an id, or None; nonsense gives 404, not an error page."""
+def parse_id(raw: str | None) -> int | None:
+    """An id from a URL or a form, or None if empty; nonsense gives 404, not an error page."""
     if raw in (None, ""):
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
         abort(404)
     return int(raw)
+
+
+parse_after = parse_id  # the `after` cursor of a list is the id of its last item
 
 
 def paginate(stmt: Select, model, order_columns: list, after: int | None, per_page: int,

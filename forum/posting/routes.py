@@ -8,6 +8,7 @@ from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
+from ..pagination import parse_id
 from ..threads.service import post_url
 from . import service
 from .forms import (
@@ -51,9 +52,7 @@ def new_thread(slug):
 def _parent(thread: Thread, raw: str | None) -> Post | None:
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        abort(404)
-    post = db.session.scalar(select(Post).where(Post.id == int(raw)).options(joinedload(Post.handle)))
+    post = db.session.scalar(select(Post).where(Post.id == parse_id(raw)).options(joinedload(Post.handle)))
     if post is None or post.thread_id != thread.id:
         abort(404)
     return post
@@ -114,14 +113,14 @@ def delete_post(post_id):
 
 # --- reports, and authors closing their own comments ------------------------------------
 
-def _report(template_item: dict, back: str):
-    """The report form for one post or story; a report is filed through the posting path."""
+def _report(target: dict, back: str):
+    """The report form for one post or story (`target`: {"post": ...} or {"story": ...})."""
     form = ReportForm()
-    context = {"form": form, "back": back, **template_item}
+    context = {"form": form, "back": back, **target}
     if form.validate_on_submit():
         try:
             service.report(current_user, reason=form.reason.data, details=form.details.data or "",
-                           now=utcnow(), **template_item)
+                           now=utcnow(), **target)
         except service.AlreadyReported as error:
             flash(error.message)
             return redirect(back)

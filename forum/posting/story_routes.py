@@ -8,6 +8,7 @@ from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import DRAFT, Group, Handle, Story, StoryRevision
+from ..pagination import parse_id
 from . import service
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
@@ -44,9 +45,7 @@ def _own_story(slug: str, private: bool = False) -> Story:
 def _own_draft(raw: str | None) -> Story | None:
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        abort(404)
-    story = db.session.get(Story, int(raw))
+    story = db.session.get(Story, parse_id(raw))
     if story is None or story.state != DRAFT or not permissions.owns(current_user, story.handle):
         abort(404)
     return story

@@ -12,8 +12,9 @@ or an exact status (403 not allowed, 404 for things that must not even be admitt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy import event, select
@@ -21,7 +22,16 @@ from werkzeug.security import generate_password_hash
 
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import PUBLIC, Group, Handle, ModAction, Notification, Report, StoryRevision, User
+from forum.models import (
+    PUBLIC,
+    Group,
+    Handle,
+    ModAction,
+    Notification,
+    Report,
+    StoryRevision,
+    User,
+)
 from forum.models.notifications import REPLY
 from forum.names import name_key
 from tests.factories import make_board, make_reply, make_story, make_thread
@@ -134,8 +144,8 @@ MATRIX: dict[str, Case] = {
     "auth.register": Case(lambda w, r: "/auth/register", {**everyone(), "visitor": OK}, _register),
     "auth.login": Case(lambda w, r: "/auth/login", {**everyone(), "visitor": OK}, _own_login),
     "auth.logout": Case(lambda w, r: "/auth/logout", everyone()),
-    # Changing one's own profile is allowed while suspended (it is not posting).
-    "profiles.update_profile": Case(lambda w, r: "/settings/profile", everyone(), _profile),
+    # A public handle and bio are user text: a suspended member cannot change them either.
+    "profiles.update_profile": Case(lambda w, r: "/settings/profile", WRITE, _profile),
     "profiles.update_password": Case(lambda w, r: "/settings/password", everyone(), _password),
     "profiles.end_sessions": Case(lambda w, r: "/settings/sessions", everyone()),
     "profiles.export_data": Case(lambda w, r: "/settings/export", everyone()),

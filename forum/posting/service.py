@@ -80,15 +80,23 @@ def _check_writer(user: User, now: datetime) -> None:
         raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
 
 
+def check_profile_write(user: User, now: datetime) -> None:
+    """A public handle and a bio are user text too: the same account checks and limits."""
+    _check_writer(user, now)
+    _count_write(user, "edit", now)
+
+
 def is_new_account(user: User, now: datetime) -> bool:
     """New accounts get stricter limits: young, or with few posts written yet."""
     cfg = current_app.config
     if now - user.created_at < timedelta(hours=cfg["NEW_ACCOUNT_HOURS"]):
         return True
-    written = db.session.scalar(
-        select(func.count(Post.id)).join(Handle, Post.handle_id == Handle.id)
-        .where(Handle.user_id == user.id)
-    )
+    # Counts no further than the threshold: a prolific writer's every post would otherwise
+    # count all their posts again (thousands of rows per reply).
+    written = db.session.scalar(select(func.count()).select_from(
+        select(Post.id).join(Handle, Post.handle_id == Handle.id)
+        .where(Handle.user_id == user.id).limit(cfg["NEW_ACCOUNT_POSTS"]).subquery()
+    ))
     return written < cfg["NEW_ACCOUNT_POSTS"]
 
 

@@ -76,9 +76,9 @@ def update_profile():
                 anonymous_by_default=form.anonymous_by_default.data)
         except service.SettingsError as error:
             getattr(form, error.field).errors.append(error.message)
-        else:
-            flash(f"Your profile is saved. Your public handle is {handle.name}.")
-            return redirect(url_for("profiles.settings"))
+            return _settings_page(profile_form=form, status=error.status)
+        flash(f"Your profile is saved. Your public handle is {handle.name}.")
+        return redirect(url_for("profiles.settings"))
     return _settings_page(profile_form=form, status=400)
 
 

@@ -10,13 +10,15 @@ from sqlalchemy.orm import joinedload
 
 from .. import text
 from ..auth.service import RegistrationError, end_sessions, handle_available
+from ..clock import utcnow
 from ..extensions import db
 from ..models import (
-    ANONYMOUS, DELETED, PUBLIC, PUBLISHED, VISIBLE, Follow, Handle, Notification, Post, Report,
+    DELETED, PUBLIC, PUBLISHED, VISIBLE, Follow, Handle, Notification, Post, Report,
     Story, StoryRevision, Thread, User,
 )
 from ..names import name_key
 from ..pagination import Page, paginate
+from ..posting import service as posting
 
 BIO_MAX = 2000
 # Long enough to recognise a post in the list; the whole text is one click away.
@@ -26,9 +28,9 @@ EXCERPT_CHARS = 240
 class SettingsError(ValueError):
     """A settings change that was refused, phrased for the form field it concerns."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, status: int = 400):
         super().__init__(message)
-        self.field, self.message = field, message
+        self.field, self.message, self.status = field, message, status
 
 
 class PostListing(NamedTuple):
@@ -45,9 +47,12 @@ class PostListing(NamedTuple):
 
 def profile_handle(name: str) -> Handle | None:
     """The live public handle called exactly `name`, with its account; never an anonymous one."""
+    # Found through the unique index on public name keys; names alone have no index, and
+    # reading every handle made a profile cost 0.2 s at a million posts (bench/RESULTS.md).
     return db.session.scalar(
         select(Handle)
-        .where(Handle.name == name, Handle.kind == PUBLIC, Handle.user_id.is_not(None))
+        .where(Handle.name_key == name_key(name), Handle.kind == PUBLIC, Handle.name == name,
+               Handle.user_id.is_not(None))
         .options(joinedload(Handle.user))
     )
 
@@ -102,6 +107,10 @@ def clean_bio(bio: str | None) -> str:
 
 def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: bool) -> Handle:
     """Save a new public handle, bio and default for anonymous posting, all or nothing."""
+    try:
+        posting.check_profile_write(user, utcnow())
+    except posting.PostingError as error:
+        raise SettingsError("bio", error.message, getattr(error, "status", 400)) from error
     try:
         name = handle_available(handle, user)
     except RegistrationError as error:
@@ -292,14 +301,7 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
         _erase_story(story, now)
     db.session.flush()
     if remove_writing:
-        _remove_posts(post_ids)
-        for story in stories:
-            if not db.session.scalar(select(Post.id).where(Post.thread_id == story.thread_id)):
-                if _purge(Story.__table__, {story.id}):
-                    _purge(Thread.__table__, {story.thread_id})
-        empty = {t for t in started
-                 if not db.session.scalar(select(Post.id).where(Post.thread_id == t))}
-        _purge(Thread.__table__, empty)
+        _remove_writing(post_ids, stories, started)
         _recount(touched)
 
     # Names: pseudonyms still shown on placeholders are cut loose from the account; the public
@@ -313,6 +315,7 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
             .execution_options(synchronize_session=False))
     if _purge(User.__table__, {user.id}) != {user.id}:
         # A table added later points at users without saying what to do on delete.
+        db.session.rollback()
         raise RuntimeError("The account is still referenced and was not deleted.")
     db.session.commit()
     db.session.expire_all()
@@ -333,12 +336,22 @@ def _erase_story(story: Story, now: datetime) -> None:
         thread.locked_at, thread.locked_by_author = now, True
 
 
-def _remove_posts(post_ids: set[int]) -> None:
-    """Delete the posts nobody replied to, leaves first, so every tree keeps its shape."""
+def _remove_writing(post_ids: set[int], stories: list[Story], started: set[int]) -> None:
+    """Delete the emptied posts, stories and threads that no one else's words depend on."""
     remaining = set(post_ids)
-    # Each round removes the current leaves; a post whose replies were all removed becomes one.
+    # Each round removes the current leaves; a post whose replies were all removed becomes one,
+    # and a post someone answered stays as a placeholder so every tree keeps its shape.
     while removed := _purge(Post.__table__, remaining):
         remaining -= removed
+    for story in stories:
+        if not _has_posts(story.thread_id) and _purge(Story.__table__, {story.id}):
+            _purge(Thread.__table__, {story.thread_id})
+    _purge(Thread.__table__, {t for t in started if not _has_posts(t)})
+
+
+def _has_posts(thread_id: int) -> bool:
+    first = db.session.scalar(select(Post.id).where(Post.thread_id == thread_id).limit(1))
+    return first is not None
 
 
 def _recount(thread_ids: set[int]) -> None:

@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from .auth.forms import PASSWORD_MAX, PASSWORD_MIN
+from .auth.passwords import password_problem
 from .auth.service import RegistrationError, handle_available, register
 from .clock import utcnow
 from .extensions import db
@@ -37,10 +37,9 @@ users = AppGroup("users", help="Create accounts and change their roles.")
 def _read_password() -> str:
     """Ask for the password twice without echoing it (reads stdin when it is not a terminal)."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise click.ClickException(
-            f"The password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long."
-        )
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
     return password
 
 

@@ -176,6 +176,20 @@ def test_ranking_is_the_same_across_pages(app, client, people):
     assert paged == everything and len(paged) == 31  # the title, and 30 posts
 
 
+def test_only_the_newest_matches_of_each_kind_are_ranked(app, client, people, monkeypatch):
+    """Ranking reads every candidate, so a very common word ranks among its recent uses."""
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Weather")
+        oldest = make_reply(bob, thread, body="puffin puffin puffin puffin puffin").id
+        newer = [make_reply(bob, thread, body=f"a puffin, once, in {n} words or so").id
+                 for n in range(4)]
+    monkeypatch.setattr(search, "WINDOW", 10)
+    assert urls(client, "puffin")[0] == f"/posts/{oldest}"
+    monkeypatch.setattr(search, "WINDOW", 3)
+    assert sorted(urls(client, "puffin")) == sorted(f"/posts/{i}" for i in newer[1:])
+
+
 @pytest.mark.parametrize("after", ["2026-01-01", "12", "x1", "p", "p-1", "p" + "9" * 11,
                                    "p1 OR 1=1", "s1"])
 def test_bad_cursors_are_not_found(client, after):

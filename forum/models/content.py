@@ -85,6 +85,9 @@ class Thread(db.Model):
     __table_args__ = (
         # A board page lists pinned threads first, then by latest activity.
         Index("ix_threads_board_listing", "board_id", "pinned", "last_post_at", "id"),
+        # The home page's "active discussions", across boards: read newest first, stopping
+        # after a few, instead of sorting every thread (migration 0002).
+        Index("ix_threads_activity", "last_post_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,16 @@
 Every view here is behind one guard (`_moderators_only`), so no action can forget the check;
 the services then ask the named permission for the item in hand.
 """
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 

@@ -6,9 +6,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
 from .. import ratelimit
-from ..text import render
 from ..extensions import db
 from ..models import Story, Thread
+from ..text import render
 
 bp = Blueprint("pages", __name__)
 

@@ -68,7 +68,8 @@ class DeleteAccountForm(FlaskForm):
             SelectChoice("keep", "Keep my posts and stories in place as “[deleted]”, with "
                                  "their text removed, so replies to them still make sense."),
             SelectChoice("remove", "Remove my posts and stories. Where someone replied, a "
-                                   "“[deleted]” placeholder stays so their words keep their place."),
+                                   "“[deleted]” placeholder stays so their words keep "
+                                   "their place."),
         ],
         validators=[InputRequired(message="Please choose what happens to what you wrote.")],
     )

@@ -1,15 +1,23 @@
 """Full-text search over stories, board threads and posts: one interface, two engines.
 
 SQLite (the embedded default) keeps one contentless FTS5 table, `search_fts`, filled by
-triggers on stories, threads and posts. PostgreSQL needs no extra table: GIN indexes on
-`to_tsvector` expressions of the same columns, which the database keeps current itself.
-Either way nothing in the posting path knows search exists.
+triggers on stories, threads and posts. PostgreSQL keeps a stored generated `tsvector` column,
+`search_vector`, on each of those tables, with a GIN index; the database computes it on every
+write. Either way nothing in the posting path knows search exists.
 
 `install(bind)` creates those objects (idempotently). Migration 0002 calls it, and so does
-`db.create_all()` through the `after_create` listener at the bottom of this module, so a
-schema built either way can be searched. A later migration that rebuilds stories, threads or
-posts (Alembic's batch mode on SQLite copies the table and drops its triggers) must call
-`install()` again.
+`db.create_all()` through the `after_create` listener below, so a schema built either way
+can be searched. They are not in the models: `include_object` keeps Alembic's autogenerate
+away from them. A later migration that rebuilds stories, threads or posts (Alembic's batch
+mode on SQLite copies the table and drops its triggers) must call `install()` again.
+
+Why a stored column and not only an expression index on PostgreSQL: ranking needs each
+match's tsvector, and recomputing `to_tsvector` of a 1,500-word story for every match made a
+search ten times slower (measured: bench/RESULTS.md).
+
+Cost: ranking reads every candidate, so each kind of result ranks only its WINDOW newest
+matches. A specific query (fewer matches than that) is ranked exactly; a very common word is
+ranked among its recent uses, and the page costs the same at 10,000 posts as at millions.
 
 Visibility (hidden, deleted, draft, hidden thread) is decided when searching, not when
 indexing: a moderator's decision takes effect at once, with nothing to re-index.
@@ -29,12 +37,16 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Post, Story, Thread
 
-# Kinds of result. A search key is id * KEY_WIDTH + kind: one integer orders and identifies
-# every result, whatever table it comes from, so the three lists can be ranked as one.
+# Kinds of result. A search key is (kind << KIND_SHIFT) + id: one integer identifies and
+# orders every result, whatever its table, so three lists rank as one; each kind's keys form
+# one contiguous range, which the FTS5 index can scan newest first.
 STORY, THREAD, POST = 0, 1, 2
-KEY_WIDTH = 4
+KIND_SHIFT = 40
+ID_MASK = (1 << KIND_SHIFT) - 1
 CURSOR_PREFIX = {STORY: "s", THREAD: "t", POST: "p"}
-CURSOR_RE = re.compile(r"^([stp])([0-9]{1,10})$")
+CURSOR_RE = re.compile(r"^([stp])([0-9]{1,12})$")
+# Newest matches of each kind that are ranked (see the module docstring).
+WINDOW = 200
 
 # What a query may be: a few plain words. Everything else (quotes, operators, column filters,
 # megabytes of text) is dropped before either engine sees it.
@@ -53,6 +65,8 @@ EXCERPT_CHARS = 240
 
 # --- the index: SQLite ------------------------------------------------------------------
 
+# SQL below is built from module constants only (names, kinds, weights), never from user
+# text: search words are bound parameters. Hence the B608 exemptions for bandit.
 FTS_TABLE = "search_fts"
 # Title, summary and body: a story fills all three, a thread its title, a post its body.
 # bm25 weights below favour a match in a title over one in a summary over one in a body.
@@ -61,7 +75,7 @@ CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
     title, summary, body, content='', tokenize='porter unicode61 remove_diacritics 2'
 )"""
 SQLITE_WEIGHTS = "10.0, 4.0, 1.0"
-# Per table: key expression and the three column values, for old.* and new.* rows.
+# Per table: its kind and the values of the three columns.
 _SOURCES = {
     "stories": (STORY, "title", "summary", "body"),
     "threads": (THREAD, "title", "NULL", "NULL"),
@@ -71,16 +85,17 @@ _SOURCES = {
 
 def _values(kind: int, row: str, cols: tuple[str, str, str]) -> str:
     exprs = [c if c == "NULL" else f"{row}.{c}" for c in cols]
-    return f"{row}.id * {KEY_WIDTH} + {kind}, " + ", ".join(exprs)
+    return f"{kind << KIND_SHIFT} + {row}.id, " + ", ".join(exprs)
 
 
 def _sqlite_triggers() -> list[str]:
     """AFTER INSERT/UPDATE/DELETE triggers that mirror each source row into search_fts."""
     out = []
     for table, (kind, *cols) in _SOURCES.items():
-        insert = f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) VALUES ({_values(kind, 'new', cols)});"
+        insert = (f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "  # nosec B608
+                  f"VALUES ({_values(kind, 'new', cols)});")
         # A contentless table forgets a row only when told its exact old values.
-        delete = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, summary, body) "
+        delete = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, summary, body) "  # nosec B608
                   f"VALUES ('delete', {_values(kind, 'old', cols)});")
         watched = ", ".join(c for c in cols if c != "NULL")
         out += [
@@ -98,7 +113,7 @@ def _sqlite_triggers() -> list[str]:
 def _sqlite_fill() -> list[str]:
     """Statements that index every existing row (the triggers only see later changes)."""
     return [
-        f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "
+        f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "  # nosec B608
         f"SELECT {_values(kind, table, cols)} FROM {table}"
         for table, (kind, *cols) in _SOURCES.items()
     ]
@@ -106,42 +121,47 @@ def _sqlite_fill() -> list[str]:
 
 # --- the index: PostgreSQL --------------------------------------------------------------
 
-# The same expressions build the indexes and appear in every query, so the planner uses them
-# ({t} is the table's alias in a query; the planner matches the expression either way).
+PG_COLUMN = "search_vector"
 PG_CONFIG = "'english'"
+# Weights A (title), B (summary), D (body): ts_rank counts a title match ten times a body's.
 PG_VECTORS = {
     "stories": (
-        f"setweight(to_tsvector({PG_CONFIG}, {{t}}title), 'A') || "
-        f"setweight(to_tsvector({PG_CONFIG}, {{t}}summary), 'B') || "
-        f"to_tsvector({PG_CONFIG}, {{t}}body)"
+        f"setweight(to_tsvector({PG_CONFIG}, title), 'A') || "
+        f"setweight(to_tsvector({PG_CONFIG}, summary), 'B') || "
+        f"to_tsvector({PG_CONFIG}, body)"
     ),
-    "threads": f"setweight(to_tsvector({PG_CONFIG}, {{t}}title), 'A')",
-    "posts": f"to_tsvector({PG_CONFIG}, {{t}}body)",
+    "threads": f"setweight(to_tsvector({PG_CONFIG}, title), 'A')",
+    "posts": f"to_tsvector({PG_CONFIG}, body)",
 }
-PG_ALIAS = {"stories": "s.", "threads": "t.", "posts": "p."}
-
-
-def _vector(table: str, alias: str = "") -> str:
-    return PG_VECTORS[table].format(t=alias)
-
-
 SEARCH_INDEXES = {f"ix_{table}_search" for table in PG_VECTORS}
 # ts_rank normalisation 1: divide by 1 + log(length), so long texts do not win by size alone.
 PG_NORMALIZATION = 1
 
 
-def _pg_ddl() -> list[str]:
+def _pg_columns() -> list[str]:
+    # Adding a stored column rewrites the table once (at migration time), like any such ALTER.
+    # A longer list of common words in the statistics lets the planner tell a rare word (read
+    # the GIN index) from a common one (walk the newest rows until WINDOW match): with the
+    # default, a word in no post at all was taken for a common one, and a search read every row.
     return [
-        f"CREATE INDEX IF NOT EXISTS ix_{table}_search ON {table} USING gin (({_vector(table)}))"
+        statement
+        for table, expr in PG_VECTORS.items()
+        for statement in (
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
+            f"GENERATED ALWAYS AS ({expr}) STORED",
+            f"ALTER TABLE {table} ALTER COLUMN {PG_COLUMN} SET STATISTICS 1000",
+        )
+    ]
+
+
+def _pg_indexes() -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS ix_{table}_search ON {table} USING gin ({PG_COLUMN})"
         for table in PG_VECTORS
     ]
 
 
 # --- installing and removing ------------------------------------------------------------
-
-def _dialect(bind) -> str:
-    return bind.dialect.name
-
 
 def _run(bind: Connection | Engine, work) -> None:
     if isinstance(bind, Engine):
@@ -151,10 +171,16 @@ def _run(bind: Connection | Engine, work) -> None:
         work(bind)
 
 
+def _drop_sqlite_triggers(conn: Connection) -> None:
+    for table in _SOURCES:
+        for suffix in ("ai", "ad", "au"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_{table}_{suffix}")
+
+
 def install(bind: Connection | Engine) -> None:
     """Create the search index for this database if it is missing; safe to call again."""
     def work(conn: Connection) -> None:
-        if _dialect(conn) == "sqlite":
+        if conn.dialect.name == "sqlite":
             exists = conn.exec_driver_sql(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)
             ).first()
@@ -164,43 +190,39 @@ def install(bind: Connection | Engine) -> None:
                     conn.exec_driver_sql(statement)
             for statement in _sqlite_triggers():
                 conn.exec_driver_sql(statement)
-        elif _dialect(conn) == "postgresql":
-            for statement in _pg_ddl():
+        elif conn.dialect.name == "postgresql":
+            for statement in _pg_columns() + _pg_indexes():
                 conn.exec_driver_sql(statement)
     _run(bind, work)
 
 
 def uninstall(bind: Connection | Engine) -> None:
-    """Remove the search index, its table and triggers (for downgrades and drop_all)."""
+    """Remove the search index entirely (downgrade, drop_all)."""
     def work(conn: Connection) -> None:
-        if _dialect(conn) == "sqlite":
-            for table in _SOURCES:
-                for suffix in ("ai", "ad", "au"):
-                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_{table}_{suffix}")
+        if conn.dialect.name == "sqlite":
+            _drop_sqlite_triggers(conn)
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        elif _dialect(conn) == "postgresql":
-            for name in sorted(SEARCH_INDEXES):
-                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        elif conn.dialect.name == "postgresql":
+            for table in PG_VECTORS:  # the GIN index goes with its column
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {PG_COLUMN}")
     _run(bind, work)
 
 
-def drop_triggers(bind: Connection | Engine) -> None:
-    """Stop indexing writes (before a bulk load); rebuild() afterwards puts everything back."""
+def pause(bind: Connection | Engine) -> None:
+    """Stop indexing row by row, before a bulk load; rebuild() puts everything back."""
     def work(conn: Connection) -> None:
-        if _dialect(conn) == "sqlite":
-            for table in _SOURCES:
-                for suffix in ("ai", "ad", "au"):
-                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_{table}_{suffix}")
-        elif _dialect(conn) == "postgresql":
+        if conn.dialect.name == "sqlite":
+            _drop_sqlite_triggers(conn)
+        elif conn.dialect.name == "postgresql":
             for name in sorted(SEARCH_INDEXES):
                 conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     _run(bind, work)
 
 
 def rebuild(bind: Connection | Engine) -> None:
-    """Index every row again from scratch, and restore the triggers or indexes."""
+    """Index every row again in one pass, and restore the triggers or indexes."""
     def work(conn: Connection) -> None:
-        if _dialect(conn) == "sqlite":
+        if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     _run(bind, work)
     install(bind)
@@ -208,9 +230,11 @@ def rebuild(bind: Connection | Engine) -> None:
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: the search objects are made by install(), not by the models."""
-    if type_ == "table" and name and name.startswith(FTS_TABLE):
+    if type_ == "table" and name and is_search_table(name):
         return False  # the FTS5 table and its shadow tables (_data, _idx, _docsize, _config)
     if type_ == "index" and name in SEARCH_INDEXES:
+        return False
+    if type_ == "column" and name == PG_COLUMN:
         return False
     return True
 
@@ -244,75 +268,87 @@ def parse_cursor(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
     match = CURSOR_RE.match(raw)
-    if not match:
+    if not match or int(match.group(2)) > ID_MASK:
         abort(404)
     kind = {v: k for k, v in CURSOR_PREFIX.items()}[match.group(1)]
-    return int(match.group(2)) * KEY_WIDTH + kind
+    return (kind << KIND_SHIFT) + int(match.group(2))
 
 
 def cursor(key: int) -> str:
-    return f"{CURSOR_PREFIX[key % KEY_WIDTH]}{key // KEY_WIDTH}"
+    return f"{CURSOR_PREFIX[key >> KIND_SHIFT]}{key & ID_MASK}"
+
+
+def _sqlite_window(kind: int) -> str:
+    low = kind << KIND_SHIFT
+    return (f"SELECT * FROM (SELECT rowid AS key, bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS rank "  # nosec B608
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match "
+            f"AND rowid BETWEEN {low} AND {low + ID_MASK} ORDER BY rowid DESC LIMIT :window)")
 
 
 # Visible to every reader: published stories; board threads not hidden; visible posts in a
 # thread not hidden, and, for a story's comments, under a published story.
 SQLITE_RANKED = f"""
 SELECT h.key, h.rank FROM (
-    SELECT rowid AS key, bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS rank
-    FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match
+    {_sqlite_window(STORY)} UNION ALL {_sqlite_window(THREAD)} UNION ALL {_sqlite_window(POST)}
 ) AS h
-WHERE {{after}} CASE h.key % {KEY_WIDTH}
+WHERE {{after}} CASE h.key >> {KIND_SHIFT}
     WHEN {STORY} THEN EXISTS (
         SELECT 1 FROM stories s JOIN threads t ON t.id = s.thread_id
-        WHERE s.id = h.key / {KEY_WIDTH} AND s.state = 'published' AND NOT t.hidden)
+        WHERE s.id = h.key & {ID_MASK} AND s.state = 'published' AND NOT t.hidden)
     WHEN {THREAD} THEN EXISTS (
         SELECT 1 FROM threads t
-        WHERE t.id = h.key / {KEY_WIDTH} AND t.board_id IS NOT NULL AND NOT t.hidden)
+        WHERE t.id = h.key & {ID_MASK} AND t.board_id IS NOT NULL AND NOT t.hidden)
     WHEN {POST} THEN EXISTS (
         SELECT 1 FROM posts p JOIN threads t ON t.id = p.thread_id
         LEFT JOIN stories s ON s.thread_id = t.id
-        WHERE p.id = h.key / {KEY_WIDTH} AND p.state = 'visible' AND NOT t.hidden
+        WHERE p.id = h.key & {ID_MASK} AND p.state = 'visible' AND NOT t.hidden
           AND (t.board_id IS NOT NULL OR s.state = 'published'))
     ELSE 0 END
 ORDER BY h.rank, h.key
 LIMIT :limit
-"""
+"""  # nosec B608
 SQLITE_ANCHOR = f"""
 SELECT bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) FROM {FTS_TABLE}
 WHERE {FTS_TABLE} MATCH :match AND rowid = :key
-"""
+"""  # nosec B608
 
 _TSQUERY = f"plainto_tsquery({PG_CONFIG}, :words)"
 
 
-def _pg_rank(table: str) -> str:
+def _pg_rank(alias: str) -> str:
     # Negated, so that on both engines a smaller rank is a better match.
-    return (f"-ts_rank({_vector(table, PG_ALIAS[table])}, {_TSQUERY}, "
-            f"{PG_NORMALIZATION})::float8")
+    return f"-ts_rank({alias}.{PG_COLUMN}, {_TSQUERY}, {PG_NORMALIZATION})::float8"
+
+
+def _pg_window(table: str, columns: str, where: str) -> str:
+    """The newest WINDOW matches in `table`: PostgreSQL walks the primary key backwards
+    for a common word, or reads the GIN index for a rare one, whichever is cheaper."""
+    return (f"(SELECT {columns}, {PG_COLUMN} FROM {table} "  # nosec B608
+            f"WHERE {PG_COLUMN} @@ {_TSQUERY} AND {where} ORDER BY id DESC LIMIT :window)")
 
 
 PG_RANKED = f"""
 SELECT key, rank FROM (
-    SELECT s.id::bigint * {KEY_WIDTH} + {STORY} AS key, {_pg_rank('stories')} AS rank
-    FROM stories s JOIN threads t ON t.id = s.thread_id
-    WHERE ({_vector('stories', 's.')}) @@ {_TSQUERY} AND s.state = 'published' AND NOT t.hidden
+    SELECT {STORY << KIND_SHIFT}::bigint + s.id AS key, {_pg_rank('s')} AS rank
+    FROM {_pg_window('stories', 'id, thread_id', "state = 'published'")} AS s
+    JOIN threads t ON t.id = s.thread_id
+    WHERE NOT t.hidden
   UNION ALL
-    SELECT t.id::bigint * {KEY_WIDTH} + {THREAD}, {_pg_rank('threads')}
-    FROM threads t
-    WHERE ({_vector('threads', 't.')}) @@ {_TSQUERY} AND t.board_id IS NOT NULL AND NOT t.hidden
+    SELECT {THREAD << KIND_SHIFT}::bigint + t.id, {_pg_rank('t')}
+    FROM {_pg_window('threads', 'id', 'board_id IS NOT NULL AND NOT hidden')} AS t
   UNION ALL
-    SELECT p.id::bigint * {KEY_WIDTH} + {POST}, {_pg_rank('posts')}
-    FROM posts p JOIN threads t ON t.id = p.thread_id LEFT JOIN stories s ON s.thread_id = t.id
-    WHERE ({_vector('posts', 'p.')}) @@ {_TSQUERY} AND p.state = 'visible' AND NOT t.hidden
-      AND (t.board_id IS NOT NULL OR s.state = 'published')
+    SELECT {POST << KIND_SHIFT}::bigint + p.id, {_pg_rank('p')}
+    FROM {_pg_window('posts', 'id, thread_id', "state = 'visible'")} AS p
+    JOIN threads t ON t.id = p.thread_id LEFT JOIN stories s ON s.thread_id = t.id
+    WHERE NOT t.hidden AND (t.board_id IS NOT NULL OR s.state = 'published')
 ) AS h
 WHERE {{after}} TRUE
 ORDER BY rank, key
 LIMIT :limit
-"""
+"""  # nosec B608
 PG_ANCHOR = {
-    kind: f"SELECT {_pg_rank(table)} FROM {table} AS {PG_ALIAS[table][0]} "
-          f"WHERE {PG_ALIAS[table]}id = :id AND ({_vector(table, PG_ALIAS[table])}) @@ {_TSQUERY}"
+    kind: f"SELECT {_pg_rank('x')} FROM {table} AS x "  # nosec B608
+          f"WHERE x.id = :id AND x.{PG_COLUMN} @@ {_TSQUERY}"
     for kind, table in ((STORY, "stories"), (THREAD, "threads"), (POST, "posts"))
 }
 AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
@@ -322,7 +358,7 @@ def _ranked_keys(words: list[str], after: int | None, limit: int) -> list[int]:
     """Search keys of the best visible matches, after the result `after`, best first."""
     session = db.session
     sqlite = session.get_bind().dialect.name == "sqlite"
-    params = {"limit": limit}
+    params = {"limit": limit, "window": WINDOW}
     if sqlite:
         # Each term a quoted string: FTS5 reads it as a word, never as syntax.
         params["match"] = " ".join(f'"{w}"' for w in words)
@@ -333,9 +369,8 @@ def _ranked_keys(words: list[str], after: int | None, limit: int) -> list[int]:
         if sqlite:
             rank = session.execute(text(SQLITE_ANCHOR), {**params, "key": after}).scalar()
         else:
-            anchor = PG_ANCHOR.get(after % KEY_WIDTH)
-            rank = anchor and session.execute(
-                text(anchor), {**params, "id": after // KEY_WIDTH}).scalar()
+            rank = session.execute(text(PG_ANCHOR[after >> KIND_SHIFT]),
+                                   {**params, "id": after & ID_MASK}).scalar()
         if rank is None:
             abort(404)
         params.update(after_rank=rank, after_key=after)
@@ -375,7 +410,8 @@ def excerpt(html: str, words: list[str], length: int = EXCERPT_CHARS) -> list[tu
     The text comes from the already sanitised HTML with its tags stripped; the template
     escapes every piece, so nothing a writer typed becomes markup here.
     """
-    plain = Markup(html).striptags()
+    # Already sanitised HTML in, plain text out (escaped by the template): no Markup escapes.
+    plain = Markup(html).striptags()  # nosec B704
     if not plain:
         return []
     # A match is any word starting like a search term, so "shunned" marks "shunning" too.
@@ -408,14 +444,14 @@ def excerpt(html: str, words: list[str], length: int = EXCERPT_CHARS) -> list[tu
 
 def _load(keys: list[int], words: list[str]) -> list[Result]:
     """The rows behind `keys`, one query per kind, in the order of `keys`."""
-    ids = {kind: [k // KEY_WIDTH for k in keys if k % KEY_WIDTH == kind]
+    ids = {kind: [k & ID_MASK for k in keys if k >> KIND_SHIFT == kind]
            for kind in (STORY, THREAD, POST)}
     found: dict[int, Result] = {}
     if ids[STORY]:
         stories = db.session.scalars(
             select(Story).where(Story.id.in_(ids[STORY])).options(joinedload(Story.handle)))
         for story in stories:
-            found[story.id * KEY_WIDTH + STORY] = Result(
+            found[(STORY << KIND_SHIFT) + story.id] = Result(
                 "story", story.title, url_for("stories.show", slug=story.slug), story.handle,
                 story.published_at,
                 excerpt(f"<p>{Markup.escape(story.summary)}</p>{story.body_html}", words))
@@ -424,7 +460,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
             select(Thread).where(Thread.id.in_(ids[THREAD]))
             .options(joinedload(Thread.handle), joinedload(Thread.board)))
         for thread in threads:
-            found[thread.id * KEY_WIDTH + THREAD] = Result(
+            found[(THREAD << KIND_SHIFT) + thread.id] = Result(
                 "thread", thread.title, url_for("threads.show", thread_id=thread.id),
                 thread.handle, thread.created_at,
                 context=thread.board.name if thread.board else "")
@@ -433,7 +469,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
             select(Post, Thread.title).join(Thread, Post.thread_id == Thread.id)
             .where(Post.id.in_(ids[POST])).options(joinedload(Post.handle)))
         for post, title in rows:
-            found[post.id * KEY_WIDTH + POST] = Result(
+            found[(POST << KIND_SHIFT) + post.id] = Result(
                 "post", title, url_for("threads.post", post_id=post.id), post.handle,
                 post.created_at, excerpt(post.body_html, words), context=title)
     return [found[k] for k in keys if k in found]

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from forum import create_app
 from forum.extensions import db
+from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Keeps Chromium's own background lookups (accounts, updates) off the network: only the
@@ -27,15 +28,26 @@ CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EX
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-PASSWORD = "correct horse battery"
+
+
+def _missing(msg):
+    """Skip on a developer's machine; fail in CI, where a skipped browser test proves nothing."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg, pytrace=False)
+    pytest.skip(msg)
 
 
 def require_chromium():
     if not os.path.exists(CHROMIUM):
-        msg = f"{CHROMIUM} missing: apt-get install -y chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        _missing(f"{CHROMIUM} missing: apt-get install -y chromium")
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's script, from npm (package.json): `npm ci` in the project root installs it."""
+    if not AXE.exists():
+        _missing(f"{AXE} missing: run `npm ci` in the project root")
+    return AXE.read_text()
 
 
 class _CurrentApp:

@@ -4,9 +4,7 @@ import re
 from playwright.sync_api import expect
 
 from forum.extensions import db
-from tests.factories import make_user
-
-PASSWORD = "correct horse battery"
+from tests.factories import PASSWORD, make_user
 
 
 def test_member_writes_replies_and_sees_comments_closed(page, app, new_context, log_in,

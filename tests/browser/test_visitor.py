@@ -1,7 +1,6 @@
 """A visitor reads the demo site: a story behind its warnings, a group, a board thread."""
 from playwright.sync_api import expect
 
-
 STORY = "Growing up at Stillwater"           # warnings: self-harm, abuse; has comments
 THREAD = "Day 12. Is it normal to miss it?"  # nested replies, some anonymous
 
@@ -17,7 +16,8 @@ def test_visitor_reads_a_story_a_group_and_a_thread(page, seeded, offsite_reques
     expect(body).to_be_hidden()
     pointer = page.locator(".support-pointer")
     expect(pointer).to_be_visible()
-    expect(pointer.get_by_role("link", name="support is here")).to_have_attribute("href", "/support")
+    expect(pointer.get_by_role("link", name="support is here")).to_have_attribute("href",
+                                                                               "/support")
     page.get_by_text("Content warnings: Self-harm, Abuse.").click()
     expect(body).to_be_visible()
     expect(page.locator(".comment-tree > .post").first).to_be_visible()

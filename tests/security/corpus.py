@@ -270,9 +270,14 @@ def fill(form: dict, text: str, browser_like: bool = True, **fixed) -> dict:
 
 
 def form_with(html: str, action_part: str) -> dict:
-    """The form on the page whose action contains `action_part` ("" matches "post here")."""
-    for form in forms_on(html):
-        if action_part in form["action"] or (not action_part and not form["action"]):
+    """The form on the page whose action contains `action_part`, else the one that posts back
+    to the page itself (no action)."""
+    forms = forms_on(html)
+    for form in forms:
+        if action_part and action_part in form["action"]:
+            return form
+    for form in forms:
+        if not form["action"]:
             return form
     raise AssertionError(f"no form posting to {action_part!r} on the page")
 

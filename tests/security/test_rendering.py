@@ -6,21 +6,23 @@ parsed: no script, no event handler, no style, no dangerous URL, template syntax
 """
 from __future__ import annotations
 
+import html
+import re
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from forum import text
 from forum.extensions import db
-from forum.models import Post, Thread
+from forum.models import Post
 from tests.conftest import CSRF_RE
-from tests.factories import make_board, make_story, make_thread, make_user
+from tests.factories import make_board, make_user
 from tests.security import site as seed_site
-from tests.security.corpus import PAYLOADS, check_inert, check_literal, fill, form_with, forms_on
+from tests.security.corpus import PAYLOADS, check_inert, check_literal, fill, form_with
 
 # nh3 bundles the Rust sanitiser ammonia; each pinned release was checked in its sdist's
 # Cargo.lock (pip download --no-binary :all: --no-deps nh3==X). ammonia >= 4.1.4 is needed.
@@ -56,12 +58,7 @@ def test_nh3_is_pinned_to_a_release_with_a_patched_ammonia():
 
 @pytest.mark.parametrize("name", PAYLOADS)
 def test_render_makes_every_payload_inert(name):
-    html = text.render(PAYLOADS[name])
-    check_inert(html)
-    for scheme in ("javascript:", "vbscript:", "data:"):
-        assert f'href="{scheme}' not in html.lower()
-    excerpt = text.plain(PAYLOADS[name])
-    assert "<" not in excerpt or "&lt;" not in excerpt  # plain text, escaped once by templates
+    check_inert(text.render(PAYLOADS[name]))
 
 
 # --- every field, through the site ------------------------------------------------------
@@ -72,16 +69,21 @@ def relaxed(app_config):
     app_config.update(RATELIMIT_ENABLED=False, ITEMS_PER_PAGE=500, POSTS_PER_PAGE=500)
 
 
+def _no_fsync(dbapi_connection, _record):
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
 @pytest.fixture
 def world(relaxed, app, make_browser):
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # Hundreds of throwaway writes: skip the disk flush on each commit.
+            event.listen(db.engine, "connect", _no_fsync)
+            db.engine.dispose()
         make_user("author", "Author")
         make_user("reader", "Reader")
         make_user("keeper", "Keeper", role="moderator")
-        board = make_board("General")
-        target = make_thread(db.session.get(type(board.threads[0].handle.user) if False else
-                                            __import__("forum.models", fromlist=["User"]).User,
-                                            1) if False else None, board) if False else None
+        make_board("General")
     return {
         "author": seed_site.logged_in(make_browser, "author"),
         "reader": seed_site.logged_in(make_browser, "reader"),
@@ -127,38 +129,44 @@ def check_feed(browser, url: str) -> None:
 
 def test_story_fields(world, app):
     author = world["author"]
+    saved = 0
     for name, payload in PAYLOADS.items():
-        # A hostile client sends the text whole; whatever comes back is inert.
-        inert_answer(submit(author, "/stories/new", "/stories/new", payload, browser_like=False))
+        if len(payload) > 60:  # longer than some fields' maxlength
+            # A hostile client sends the text whole; whatever comes back is inert.
+            inert_answer(submit(author, "/stories/new", "/stories/new", payload,
+                                browser_like=False))
         # A browser cuts each field to its maxlength: the story is saved and shown.
         response = submit(author, "/stories/new", "/stories/new", payload + " " + name)
         inert_answer(response)
         if response.status_code != 302:
             continue
         story_url = response.headers["Location"]
-        show(author, story_url, payload)
+        saved += 1
         show(world["reader"], story_url, payload)
         show(author, story_url + "/edit")  # the form, refilled with the stored text
         edited = submit(author, story_url + "/edit", story_url + "/edit", payload + " edited")
         inert_answer(edited)
         show(world["reader"], story_url, payload)
+    assert saved > len(PAYLOADS) * 0.8, f"only {saved} stories were saved: the test lost its way"
     for url in ("/", "/stories/", "/groups/", "/u/Author", "/search?q=script",
                 "/search?q=" + quote("{{7*7}}")):
         show(world["reader"], url)
-    groups = show(world["reader"], "/groups/")
-    group_links = {link for form in [groups] for link in
-                   __import__("re").findall(r'href="(/groups/[^"#?]+)"', groups.replace("&amp;", "&"))}
-    for link in group_links:
-        show(world["reader"], link)
+    groups = world["reader"].get("/groups/").get_data(as_text=True)
+    links = set(re.findall(r'href="(/groups/[^"#?]+)"', groups))
+    assert len(links) > 10
+    for link in links:
+        show(world["reader"], html.unescape(link))
     check_feed(world["reader"], "/feeds/stories.atom")
 
 
 def test_thread_reply_and_edit_fields(world, app):
     author, reader = world["author"], world["reader"]
     board = world["board"]
+    replies = 0
     for name, payload in PAYLOADS.items():
-        inert_answer(submit(author, f"/boards/{board}/new", f"/boards/{board}/new", payload,
-                            browser_like=False))
+        if len(payload) > 200:  # longer than the title's maxlength
+            inert_answer(submit(author, f"/boards/{board}/new", f"/boards/{board}/new", payload,
+                                browser_like=False))
         response = submit(author, f"/boards/{board}/new", f"/boards/{board}/new", payload)
         inert_answer(response)
         if response.status_code != 302:
@@ -170,6 +178,7 @@ def test_thread_reply_and_edit_fields(world, app):
         reply = submit(reader, f"/threads/{thread_id}/reply", f"/threads/{thread_id}/reply",
                        payload)
         inert_answer(reply)
+        replies += reply.status_code == 302
         show(author, thread_url, payload)
         with app.app_context():
             post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread_id)
@@ -179,6 +188,7 @@ def test_thread_reply_and_edit_fields(world, app):
                             payload + " (edited)"))
         show(author, thread_url, payload)
         check_feed(reader, f"/feeds/threads/{thread_id}.atom")
+    assert replies > len(PAYLOADS) * 0.8, f"only {replies} replies were saved"
     for url in ("/", f"/boards/{board}", "/boards/", "/u/Reader", "/u/Author"):
         show(reader, url)
 
@@ -192,32 +202,31 @@ def test_profile_fields(world):
         # A valid handle with the payload as the bio is saved and shown on the profile.
         saved = submit(author, "/settings", "/settings/profile", payload, handle="Author")
         inert_answer(saved)
+        assert saved.status_code == 302 or len(payload) > 2000, (name, saved.status_code)
         show(world["reader"], "/u/Author", payload)
         show(author, "/settings")
 
 
 def test_report_details_and_moderation_reasons(world, app):
     author, reader, moderator = world["author"], world["reader"], world["moderator"]
-    with app.app_context():
-        user = db.session.scalar(select(__import__("forum.models", fromlist=["User"]).User)
-                                 .where(__import__("forum.models", fromlist=["User"]).User
-                                        .login_name == "author"))
-        board = db.session.scalar(select(Thread.board_id))
     response = submit(author, f"/boards/{world['board']}/new", f"/boards/{world['board']}/new",
                       "A thread to report")
     thread_id = int(response.headers["Location"].split("#")[0].rstrip("/").split("/")[-1])
     with app.app_context():
         post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread_id))
     token = CSRF_RE.search(moderator.get("/mod/").get_data(as_text=True)).group(1)
+    done = {"report": 0, "lock": 0, "suspend": 0, "refused": 0}
     for name, payload in PAYLOADS.items():
-        inert_answer(submit(reader, f"/posts/{post_id}/report", f"/posts/{post_id}/report",
-                            payload))
+        report = submit(reader, f"/posts/{post_id}/report", f"/posts/{post_id}/report", payload)
+        inert_answer(report)
+        done["report"] += report.status_code == 302
         show(moderator, "/mod/")
         show(moderator, f"/mod/posts/{post_id}")
         # A moderator's reason is shown in the public log and in place of the reply box.
         locked = moderator.client.post(f"/mod/threads/{thread_id}/lock",
                                        data={"csrf_token": token, "reason": payload})
         inert_answer(locked)
+        done["lock"] += locked.status_code == 302
         show(reader, f"/threads/{thread_id}", payload if locked.status_code == 302 else None)
         show(reader, "/mod/log")
         refused = reader.client.post(f"/threads/{thread_id}/reply", data={
@@ -227,14 +236,20 @@ def test_report_details_and_moderation_reasons(world, app):
         inert_answer(moderator.client.post(f"/mod/threads/{thread_id}/unlock",
                                            data={"csrf_token": token, "reason": payload}))
         # Suspension reasons reach the suspended writer's refusal message.
-        inert_answer(moderator.client.post(f"/mod/posts/{post_id}/suspend", data={
-            "csrf_token": token, "reason": payload, "days": "1"}))
-        inert_answer(submit(author, f"/threads/{thread_id}/reply", f"/threads/{thread_id}/reply",
-                            "Am I still here?"))
+        suspended = moderator.client.post(f"/mod/posts/{post_id}/suspend", data={
+            "csrf_token": token, "reason": payload, "days": "1"})
+        inert_answer(suspended)
+        done["suspend"] += suspended.status_code == 302
+        refused = submit(author, f"/threads/{thread_id}/reply", f"/threads/{thread_id}/reply",
+                         "Am I still here?")
+        inert_answer(refused)
+        done["refused"] += refused.status_code == 403
         show(author, "/")
         inert_answer(moderator.client.post(f"/mod/posts/{post_id}/unsuspend", data={
             "csrf_token": token, "reason": payload}))
     show(reader, "/mod/log")
+    # Reasons need some text, and a few payloads are whitespace once cleaned: most still count.
+    assert all(count > len(PAYLOADS) * 0.7 for count in done.values()), done
 
 
 def test_resubmit_page_hands_back_hostile_fields_inert(world):

@@ -71,7 +71,7 @@ def client(app):
 
 
 class Browser:
-    """Drives the site the way a person's browser does: read the form, then submit it."""
+    """Drives the site the way a person does in a browser: read the form, then submit it."""
 
     def __init__(self, client):
         self.client = client
@@ -105,7 +105,7 @@ class Browser:
 
 
 @pytest.fixture
-def browser(client):
+def person(client):
     return Browser(client)
 
 

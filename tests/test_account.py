@@ -19,13 +19,13 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def alice_and_bob(app, browser):
+def alice_and_bob(app, person):
     """Alice (logged in on `browser`) and Bob, with ids."""
     with app.app_context():
         alice = make_user("alice_login", "Alice Marsh", email="alice@example.org")
         bob = make_user("bob_login", "Bob Reed")
         ids = alice.id, bob.id
-    assert browser.login("alice_login").status_code == 302
+    assert person.login("alice_login").status_code == 302
     return ids
 
 
@@ -40,8 +40,8 @@ def test_my_posts_needs_a_login(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_my_posts_lists_public_and_anonymous_writing_with_pseudonyms(app, browser, make_browser):
-    alice_and_bob(app, browser)
+def test_my_posts_lists_public_and_anonymous_writing_with_pseudonyms(app, person, make_browser):
+    alice_and_bob(app, person)
     with app.app_context():
         alice, bob = user("alice_login"), user("bob_login")
         board = make_board()
@@ -54,7 +54,7 @@ def test_my_posts_lists_public_and_anonymous_writing_with_pseudonyms(app, browse
         story_pseudonym, reply_pseudonym = secret.handle.name, hidden_reply.handle.name
         assert signed.handle.name == "Alice Marsh"
 
-    response = browser.get("/settings/my-posts")
+    response = person.get("/settings/my-posts")
     body = text(response)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
@@ -74,9 +74,9 @@ def test_my_posts_lists_public_and_anonymous_writing_with_pseudonyms(app, browse
         assert leaked not in bobs
 
 
-def test_settings_links_to_my_posts_export_and_delete(app, browser):
-    alice_and_bob(app, browser)
-    body = text(browser.get("/settings"))
+def test_settings_links_to_my_posts_export_and_delete(app, person):
+    alice_and_bob(app, person)
+    body = text(person.get("/settings"))
     assert 'href="/settings/my-posts"' in body
     assert 'action="/settings/export"' in body
     assert 'href="/settings/delete"' in body
@@ -84,14 +84,14 @@ def test_settings_links_to_my_posts_export_and_delete(app, browser):
 
 # --- export -----------------------------------------------------------------------------
 
-def test_export_is_post_only_and_needs_csrf(app, browser):
-    alice_and_bob(app, browser)
-    assert browser.get("/settings/export").status_code == 405
-    assert browser.client.post("/settings/export").status_code == 400
+def test_export_is_post_only_and_needs_csrf(app, person):
+    alice_and_bob(app, person)
+    assert person.get("/settings/export").status_code == 405
+    assert person.client.post("/settings/export").status_code == 400
 
 
-def test_export_has_all_my_data_and_nothing_of_anyone_else(app, browser):
-    alice_id, bob_id = alice_and_bob(app, browser)
+def test_export_has_all_my_data_and_nothing_of_anyone_else(app, person):
+    alice_id, bob_id = alice_and_bob(app, person)
     with app.app_context():
         alice, bob = user("alice_login"), user("bob_login")
         board = make_board()
@@ -119,7 +119,7 @@ def test_export_has_all_my_data_and_nothing_of_anyone_else(app, browser):
             select(Follow.thread_id).where(Follow.user_id == alice_id)))
         bobs_post_id = bobs_post.id
 
-    response = browser.submit("/settings", {}, action="/settings/export")
+    response = person.submit("/settings", {}, action="/settings/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -152,17 +152,17 @@ def test_export_has_all_my_data_and_nothing_of_anyone_else(app, browser):
 
 # --- deleting the account ---------------------------------------------------------------
 
-def delete_account(browser, writing, password=PASSWORD):
+def delete_account(person, writing, password=PASSWORD):
     data = {"current_password": password}
     if writing:
         data["writing"] = writing
-    return browser.submit("/settings/delete", data)
+    return person.submit("/settings/delete", data)
 
 
 @pytest.fixture
-def written(app, browser):
+def written(app, person):
     """Alice's writing, some answered by Bob, some not; returns the ids involved."""
-    alice_and_bob(app, browser)
+    alice_and_bob(app, person)
     with app.app_context():
         alice, bob = user("alice_login"), user("bob_login")
         board = make_board()
@@ -218,13 +218,13 @@ def assert_account_gone(app, make_browser, ids):
     assert visitor.get("/u/Alice%20Marsh").status_code == 200
 
 
-def test_delete_keeping_placeholders(app, browser, make_browser, client, written):
+def test_delete_keeping_placeholders(app, person, make_browser, client, written):
     ids = written
     with app.app_context():
         counts = dict(db.session.execute(select(Thread.id, Thread.post_count)).all())
-    response = delete_account(browser, "keep")
+    response = delete_account(person, "keep")
     assert response.status_code == 302
-    assert browser.get("/settings").status_code == 302  # logged out
+    assert person.get("/settings").status_code == 302  # logged out
     with app.app_context():
         for key in ("answered", "chain_top", "chain_leaf", "anon_reply"):
             post = db.session.get(Post, ids[key])
@@ -249,9 +249,9 @@ def test_delete_keeping_placeholders(app, browser, make_browser, client, written
     assert_account_gone(app, make_browser, ids)
 
 
-def test_delete_removing_writing(app, browser, make_browser, client, written):
+def test_delete_removing_writing(app, person, make_browser, client, written):
     ids = written
-    assert delete_account(browser, "remove").status_code == 302
+    assert delete_account(person, "remove").status_code == 302
     with app.app_context():
         # Answered: stays as a placeholder so Bob's reply keeps its parent.
         answered = db.session.get(Post, ids["answered"])
@@ -276,7 +276,7 @@ def test_delete_removing_writing(app, browser, make_browser, client, written):
     assert_account_gone(app, make_browser, ids)
 
 
-def test_a_reported_or_moderated_post_stays_as_a_placeholder(app, browser, written):
+def test_a_reported_or_moderated_post_stays_as_a_placeholder(app, person, written):
     ids = written
     with app.app_context():
         bob = user("bob_login")
@@ -285,7 +285,7 @@ def test_a_reported_or_moderated_post_stays_as_a_placeholder(app, browser, writt
         db.session.add(ModAction(action="lock", reason="calm down", created_at=utcnow(),
                                  thread_id=ids["lonely_thread"]))
         db.session.commit()
-    assert delete_account(browser, "remove").status_code == 302
+    assert delete_account(person, "remove").status_code == 302
     with app.app_context():
         kept = db.session.get(Post, ids["anon_reply"])
         assert kept.state == DELETED and kept.body == ""
@@ -294,24 +294,24 @@ def test_a_reported_or_moderated_post_stays_as_a_placeholder(app, browser, writt
         assert report.post_id == ids["anon_reply"]
 
 
-def test_delete_needs_the_password_and_a_choice(app, browser):
-    alice_and_bob(app, browser)
-    assert browser.get("/settings/delete").status_code == 200
-    response = delete_account(browser, "keep", password="not my password")
+def test_delete_needs_the_password_and_a_choice(app, person):
+    alice_and_bob(app, person)
+    assert person.get("/settings/delete").status_code == 200
+    response = delete_account(person, "keep", password="not my password")
     assert response.status_code == 400 and "not your current password" in text(response)
     assert "not my password" not in text(response)
-    response = delete_account(browser, None)
+    response = delete_account(person, None)
     assert response.status_code == 400 and "Please choose" in text(response)
-    response = browser.client.post("/settings/delete", data={
+    response = person.client.post("/settings/delete", data={
         "writing": "keep", "current_password": PASSWORD})
     assert response.status_code == 400  # no CSRF token
     with app.app_context():
         assert user("alice_login") is not None
-    assert browser.get("/settings").status_code == 200
+    assert person.get("/settings").status_code == 200
 
 
-def test_deleting_frees_reports_and_ends_other_sessions(app, browser, make_browser):
-    alice_id, bob_id = alice_and_bob(app, browser)
+def test_deleting_frees_reports_and_ends_other_sessions(app, person, make_browser):
+    alice_id, bob_id = alice_and_bob(app, person)
     other = make_browser()
     assert other.login("alice_login").status_code == 302
     with app.app_context():
@@ -321,7 +321,7 @@ def test_deleting_frees_reports_and_ends_other_sessions(app, browser, make_brows
         db.session.add(Report(reporter_id=alice_id, post_id=thread_first_post(thread.id),
                               reason="spam", created_at=utcnow()))
         db.session.commit()
-    assert delete_account(browser, "keep").status_code == 302
+    assert delete_account(person, "keep").status_code == 302
     assert other.get("/settings").status_code == 302
     with app.app_context():
         report = db.session.scalar(select(Report))
@@ -332,9 +332,9 @@ def thread_first_post(thread_id: int) -> int:
     return db.session.scalar(select(Post.id).where(Post.thread_id == thread_id))
 
 
-def test_deleted_public_handle_has_no_profile_and_old_address_is_404(app, browser, client,
+def test_deleted_public_handle_has_no_profile_and_old_address_is_404(app, person, client,
                                                                      written):
     assert client.get("/u/" + quote("Alice Marsh")).status_code == 200
-    assert delete_account(browser, "keep").status_code == 302
+    assert delete_account(person, "keep").status_code == 302
     assert client.get("/u/" + quote("Alice Marsh")).status_code == 404
     assert client.get("/u/" + quote("[deleted]")).status_code == 404

@@ -31,18 +31,18 @@ def scene(app):
         }
 
 
-def unmask(browser, address, reason=REASON):
-    return browser.submit("/admin/unmask", {"address": address, "reason": reason})
+def unmask(person, address, reason=REASON):
+    return person.submit("/admin/unmask", {"address": address, "reason": reason})
 
 
 def unmaskings() -> int:
     return db.session.scalar(select(func.count(Unmasking.id)))
 
 
-def test_admin_unmasks_with_a_reason_and_it_is_logged(app, browser, scene):
-    assert browser.login("root").status_code == 302
-    assert browser.get("/admin/unmask").status_code == 200
-    response = unmask(browser, f"/posts/{scene['post']}")
+def test_admin_unmasks_with_a_reason_and_it_is_logged(app, person, scene):
+    assert person.login("root").status_code == 302
+    assert person.get("/admin/unmask").status_code == 200
+    response = unmask(person, f"/posts/{scene['post']}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert scene["pseudonym"] in body and "Alice Marsh" in body
@@ -53,7 +53,7 @@ def test_admin_unmasks_with_a_reason_and_it_is_logged(app, browser, scene):
         admin = db.session.scalar(User.by_login_name("root"))
         assert (row.admin_id, row.handle_id, row.reason) == (admin.id, scene["handle"], REASON)
 
-    log = browser.get("/admin/unmaskings").get_data(as_text=True)
+    log = person.get("/admin/unmaskings").get_data(as_text=True)
     assert "Site Keeper" in log and scene["pseudonym"] in log and REASON in log
     # The log says who looked and why, never what they found.
     assert "Alice Marsh" not in log
@@ -63,39 +63,39 @@ def test_admin_unmasks_with_a_reason_and_it_is_logged(app, browser, scene):
     "{post}", "/posts/{post}", "http://localhost/threads/{thread}#p{post}",
     "https://afterward.example/posts/{post}/",
 ])
-def test_post_addresses_in_any_form(app, browser, scene, address):
-    browser.login("root")
-    response = unmask(browser, address.format(**scene))
+def test_post_addresses_in_any_form(app, person, scene, address):
+    person.login("root")
+    response = unmask(person, address.format(**scene))
     assert response.status_code == 200
     assert "Alice Marsh" in response.get_data(as_text=True)
 
 
-def test_thread_and_story_addresses_unmask_their_starter(app, browser, scene):
-    browser.login("root")
-    story = unmask(browser, f"/stories/{scene['slug']}").get_data(as_text=True)
+def test_thread_and_story_addresses_unmask_their_starter(app, person, scene):
+    person.login("root")
+    story = unmask(person, f"/stories/{scene['slug']}").get_data(as_text=True)
     assert scene["story_pseudonym"] in story and "Alice Marsh" in story
-    thread = unmask(browser, f"/threads/{scene['thread']}").get_data(as_text=True)
+    thread = unmask(person, f"/threads/{scene['thread']}").get_data(as_text=True)
     assert scene["pseudonym"] in thread and "Alice Marsh" in thread
     with app.app_context():
         assert unmaskings() == 2
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "because"])
-def test_a_reason_is_required(app, browser, scene, reason):
-    browser.login("root")
-    response = unmask(browser, f"/posts/{scene['post']}", reason=reason)
+def test_a_reason_is_required(app, person, scene, reason):
+    person.login("root")
+    response = unmask(person, f"/posts/{scene['post']}", reason=reason)
     assert response.status_code == 400
     assert "Alice Marsh" not in response.get_data(as_text=True)
     with app.app_context():
         assert unmaskings() == 0
 
 
-def test_public_posts_and_nonsense_are_refused(app, browser, scene):
-    browser.login("root")
+def test_public_posts_and_nonsense_are_refused(app, person, scene):
+    person.login("root")
     for address, message in ((f"/posts/{scene['signed']}", "public handle"),
                              ("/posts/999999", "Nothing was found"),
                              ("/boards/", "Nothing was found")):
-        response = unmask(browser, address)
+        response = unmask(person, address)
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
     with app.app_context():
@@ -103,16 +103,16 @@ def test_public_posts_and_nonsense_are_refused(app, browser, scene):
 
 
 @pytest.mark.parametrize("login", ["june", "bob"])
-def test_moderators_and_members_get_403(app, browser, scene, login):
-    browser.login(login)
-    assert browser.get("/admin/unmask").status_code == 403
-    assert browser.get("/admin/unmaskings").status_code == 403
-    token = browser.csrf_token("/settings")
-    response = browser.client.post("/admin/unmask", data={
+def test_moderators_and_members_get_403(app, person, scene, login):
+    person.login(login)
+    assert person.get("/admin/unmask").status_code == 403
+    assert person.get("/admin/unmaskings").status_code == 403
+    token = person.csrf_token("/settings")
+    response = person.client.post("/admin/unmask", data={
         "address": f"/posts/{scene['post']}", "reason": REASON, "csrf_token": token})
     assert response.status_code == 403
     assert "Alice Marsh" not in response.get_data(as_text=True)
-    assert "Admin</a>" not in browser.get("/").get_data(as_text=True)
+    assert "Admin</a>" not in person.get("/").get_data(as_text=True)
     with app.app_context():
         assert unmaskings() == 0
 
@@ -122,15 +122,15 @@ def test_visitors_are_sent_to_log_in(client, scene):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_a_deleted_account_cannot_be_unmasked_but_the_look_is_logged(app, browser, scene):
+def test_a_deleted_account_cannot_be_unmasked_but_the_look_is_logged(app, person, scene):
     with app.app_context():
         alice = db.session.scalar(User.by_login_name("alice_login"))
         for handle in db.session.scalars(select(Handle).where(Handle.user_id == alice.id)):
             handle.user_id = None
         db.session.delete(alice)
         db.session.commit()
-    browser.login("root")
-    response = unmask(browser, f"/posts/{scene['post']}")
+    person.login("root")
+    response = unmask(person, f"/posts/{scene['post']}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "deleted" in body and "Alice Marsh" not in body
     with app.app_context():

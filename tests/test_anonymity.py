@@ -86,37 +86,37 @@ def test_pseudonyms_are_unique_within_a_thread_even_when_names_run_out(app, monk
         assert {h.name for h in handles[:2]} == {"Quiet Heron", "Calm Otter"}
 
 
-def test_anonymous_by_default_prechecks_every_write_form(app, browser):
+def test_anonymous_by_default_prechecks_every_write_form(app, person):
     with app.app_context():
         make_user("alice", "Alice Marsh", anonymous_by_default=True)
         board = make_board()
         story = make_story(make_user(), title="Someone's story")
         thread = make_thread(make_user(), board, title="Someone's thread")
         slug, thread_id, board_slug = story.slug, thread.id, board.slug
-    browser.login("alice")
+    person.login("alice")
     checked = re.compile(r'<input[^>]*\bchecked\b[^>]*name="anonymous"|'
                          r'<input[^>]*name="anonymous"[^>]*\bchecked\b')
     pages = ["/stories/new", f"/boards/{board_slug}/new", f"/threads/{thread_id}/reply",
              f"/threads/{thread_id}", f"/stories/{slug}"]
     for url in pages:
-        page = text(browser.get(url))
+        page = text(person.get(url))
         assert 'name="anonymous"' in page, url
         assert checked.search(page), url
     # Turned off in settings, every box starts unticked.
-    browser.submit("/settings", {"handle": "Alice Marsh", "bio": ""}, action="/settings/profile")
+    person.submit("/settings", {"handle": "Alice Marsh", "bio": ""}, action="/settings/profile")
     for url in pages:
-        page = text(browser.get(url))
+        page = text(person.get(url))
         assert 'name="anonymous"' in page and not checked.search(page), url
 
 
-def test_the_box_still_decides_each_time(app, browser):
+def test_the_box_still_decides_each_time(app, person):
     with app.app_context():
         make_user("alice", "Alice Marsh", anonymous_by_default=True)
         thread = make_thread(make_user(), make_board())
         thread_id = thread.id
-    browser.login("alice")
-    signed = browser.submit(f"/threads/{thread_id}/reply", {"body": "Signed this time"})
-    hidden = browser.submit(f"/threads/{thread_id}/reply", {"body": "Hidden", "anonymous": "y"})
+    person.login("alice")
+    signed = person.submit(f"/threads/{thread_id}/reply", {"body": "Signed this time"})
+    hidden = person.submit(f"/threads/{thread_id}/reply", {"body": "Hidden", "anonymous": "y"})
     with app.app_context():
         assert db.session.get(Post, post_id(signed)).handle.kind == PUBLIC
         assert db.session.get(Post, post_id(hidden)).handle.kind == ANONYMOUS

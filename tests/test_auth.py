@@ -3,10 +3,10 @@ from forum.extensions import db
 from forum.models import User
 
 
-def test_register_logs_in_and_keeps_login_name_private(browser, app):
-    r = browser.register("secret_login", handle="Open Door Leaver")
+def test_register_logs_in_and_keeps_login_name_private(person, app):
+    r = person.register("secret_login", handle="Open Door Leaver")
     assert r.status_code == 302
-    home = browser.get("/").get_data(as_text=True)
+    home = person.get("/").get_data(as_text=True)
     assert "Log out" in home
     assert "secret_login" not in home
     with app.app_context():
@@ -15,8 +15,8 @@ def test_register_logs_in_and_keeps_login_name_private(browser, app):
         assert user.public_handle.name == "Open Door Leaver"
 
 
-def test_register_rejects_and_keeps_fields(browser):
-    r = browser.submit("/auth/register", {
+def test_register_rejects_and_keeps_fields(person):
+    r = person.submit("/auth/register", {
         "login_name": "ab c", "handle": "Good Handle", "password": "short",
         "confirm": "short", "email": "",
     })
@@ -26,31 +26,31 @@ def test_register_rejects_and_keeps_fields(browser):
     assert "Nothing was saved yet" in page
 
 
-def test_register_rejects_look_alike_handle(browser, make_browser):
-    browser.register("first", handle="Paul")
+def test_register_rejects_look_alike_handle(person, make_browser):
+    person.register("first", handle="Paul")
     other = make_browser()
     r = other.register("second", handle="Pau1")
     assert r.status_code == 400
     assert "looks like it, is taken" in r.get_data(as_text=True)
 
 
-def test_login_and_wrong_password(browser, make_browser):
-    browser.register("walker")
-    browser.logout()
-    r = browser.login("walker", "wrong password!")
+def test_login_and_wrong_password(person, make_browser):
+    person.register("walker")
+    person.logout()
+    r = person.login("walker", "wrong password!")
     assert r.status_code == 401
     assert "do not match" in r.get_data(as_text=True)
-    r = browser.login("nobody-here", "wrong password!")
+    r = person.login("nobody-here", "wrong password!")
     assert r.status_code == 401
-    assert browser.login("walker").status_code == 302
-    assert "Log out" in browser.get("/").get_data(as_text=True)
+    assert person.login("walker").status_code == 302
+    assert "Log out" in person.get("/").get_data(as_text=True)
 
 
-def test_logout_is_post_only_and_ends_copied_cookie(browser, client):
-    browser.register("leaver")
+def test_logout_is_post_only_and_ends_copied_cookie(person, client):
+    person.register("leaver")
     assert client.get("/auth/logout").status_code == 405
     cookie = client.get_cookie("session").value
-    browser.logout()
+    person.logout()
     client.set_cookie("session", cookie)
     assert "Log out" not in client.get("/").get_data(as_text=True)
 
@@ -61,11 +61,11 @@ def test_post_without_csrf_token_is_refused(client):
     assert r.status_code == 400
 
 
-def test_login_next_stays_on_site(browser):
-    browser.register("nexter")
-    browser.logout()
-    token = browser.csrf_token("/auth/login")
-    r = browser.client.post("/auth/login?next=//evil.example/x",
+def test_login_next_stays_on_site(person):
+    person.register("nexter")
+    person.logout()
+    token = person.csrf_token("/auth/login")
+    r = person.client.post("/auth/login?next=//evil.example/x",
                             data={"login_name": "nexter", "password": "correct horse battery",
                                   "csrf_token": token})
     assert r.headers["Location"] == "/"

@@ -10,9 +10,9 @@ BODY = "# Day one\n\nI packed one bag and *left*.\n\n> They said I would be back
 
 
 @pytest.fixture
-def author(browser):
-    browser.register("author", handle="Writer One")
-    return browser
+def author(person):
+    person.register("author", handle="Writer One")
+    return person
 
 
 @pytest.fixture

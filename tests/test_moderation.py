@@ -47,9 +47,9 @@ def scene(app, make_browser):
     return {**ids, **browsers, "visitor": make_browser()}
 
 
-def act(browser, url, page, **data):
+def act(person, url, page, **data):
     """Press one moderator button: read the token on `page`, post the form to `url`."""
-    return browser.submit(page, {"reason": "", **data}, action=url)
+    return person.submit(page, {"reason": "", **data}, action=url)
 
 
 def html(response) -> str:

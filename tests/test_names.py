@@ -109,29 +109,29 @@ def test_pseudonym_gets_a_number_when_every_pair_is_taken():
 # --- through the forms ------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["PAUL SMITH", "Pau1 Smith", "Paul\u00a0Smith", "ΡаuΙ Smith"])
-def test_registration_refuses_a_look_alike(app, browser, name):
+def test_registration_refuses_a_look_alike(app, person, name):
     with app.app_context():
         make_user("paul", "Paul Smith")
-    response = browser.register("copycat", handle=name)
+    response = person.register("copycat", handle=name)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "taken" in body or "one alphabet" in body
 
 
 @pytest.mark.parametrize("name", INVISIBLE[:4])
-def test_registration_refuses_invisible_characters(browser, name):
-    response = browser.register("sneaky", handle=name)
+def test_registration_refuses_invisible_characters(person, name):
+    response = person.register("sneaky", handle=name)
     assert response.status_code == 400
     assert "invisible" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("name", ["Paul Sm1th", "PaulSmith", "Paul Smith\u200b"])
-def test_settings_refuse_a_look_alike(app, browser, name):
+def test_settings_refuse_a_look_alike(app, person, name):
     with app.app_context():
         make_user("paul", "Paul Smith")
         make_user("ruth", "Ruth")
-    assert browser.login("ruth").status_code == 302
-    response = browser.submit("/settings", {"handle": name, "bio": ""},
+    assert person.login("ruth").status_code == 302
+    response = person.submit("/settings", {"handle": name, "bio": ""},
                               action="/settings/profile")
     assert response.status_code == 400
-    assert "Ruth" in browser.get("/settings").get_data(as_text=True)
+    assert "Ruth" in person.get("/settings").get_data(as_text=True)

@@ -34,22 +34,22 @@ def people(app, make_browser):
     return browsers
 
 
-def _story(browser, title="My way out", anonymous=False):
+def _story(person, title="My way out", anonymous=False):
     data = {"title": title, "body": "It was a long road."}
     if anonymous:
         data["anonymous"] = "y"
-    url = browser.submit("/stories/new", data).headers["Location"]
-    thread_id = re.search(r"/threads/(\d+)/reply", browser.get(url).get_data(as_text=True)).group(1)
+    url = person.submit("/stories/new", data).headers["Location"]
+    thread_id = re.search(r"/threads/(\d+)/reply", person.get(url).get_data(as_text=True)).group(1)
     return url, thread_id
 
 
-def _reply(browser, thread_id, body, parent=None, anonymous=False):
+def _reply(person, thread_id, body, parent=None, anonymous=False):
     data = {"body": body}
     if parent:
         data["parent_id"] = parent
     if anonymous:
         data["anonymous"] = "y"
-    r = browser.submit(f"/threads/{thread_id}/reply", data)
+    r = person.submit(f"/threads/{thread_id}/reply", data)
     assert r.status_code == 302, r.get_data(as_text=True)
     return r.headers["Location"].rsplit("#p", 1)[1]
 

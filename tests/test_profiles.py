@@ -22,8 +22,8 @@ def page_text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def is_logged_in(browser) -> bool:
-    return browser.get("/settings").status_code == 200
+def is_logged_in(person) -> bool:
+    return person.get("/settings").status_code == 200
 
 
 # --- the profile page -------------------------------------------------------------------
@@ -170,17 +170,17 @@ def test_profile_costs_the_same_queries_for_3_and_30_posts(app, client, count_qu
 
 # --- settings ---------------------------------------------------------------------------
 
-def log_in_new_user(app, browser, login_name="ruth", handle="Ruth"):
+def log_in_new_user(app, person, login_name="ruth", handle="Ruth"):
     with app.app_context():
         make_user(login_name, handle)
-    assert browser.login(login_name).status_code == 302
+    assert person.login(login_name).status_code == 302
 
 
-def save_profile(browser, handle="Ruth", bio="", anonymous=False, follow=False):
+def save_profile(person, handle="Ruth", bio="", anonymous=False, follow=False):
     data = {"handle": handle, "bio": bio}
     if anonymous:
         data["anonymous_by_default"] = "y"
-    return browser.submit("/settings", data, action="/settings/profile",
+    return person.submit("/settings", data, action="/settings/profile",
                           follow_redirects=follow)
 
 
@@ -189,9 +189,9 @@ def test_settings_need_a_login(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_settings_page_has_its_labelled_forms(app, browser):
-    log_in_new_user(app, browser)
-    body = page_text(browser.get("/settings"))
+def test_settings_page_has_its_labelled_forms(app, person):
+    log_in_new_user(app, person)
+    body = page_text(person.get("/settings"))
     # Site-wide forms (log out, search) aside, the page holds exactly its own four.
     assert body.count('<form method="post"') - body.count('action="/auth/logout"') == 4
     for action in ("/settings/profile", "/settings/password", "/settings/sessions",
@@ -205,11 +205,11 @@ def test_settings_page_has_its_labelled_forms(app, browser):
     assert 'id="csrf_token"' not in body
 
 
-def test_change_handle_moves_the_profile(app, browser, client):
-    log_in_new_user(app, browser)
-    response = save_profile(browser, handle="Ruth Again")
+def test_change_handle_moves_the_profile(app, person, client):
+    log_in_new_user(app, person)
+    response = save_profile(person, handle="Ruth Again")
     assert response.status_code == 302 and response.headers["Location"].endswith("/settings")
-    assert "Ruth Again" in page_text(browser.get("/settings"))  # the flash message
+    assert "Ruth Again" in page_text(person.get("/settings"))  # the flash message
     assert client.get("/u/Ruth").status_code == 404
     assert client.get(profile_url("Ruth Again")).status_code == 200
     with app.app_context():
@@ -217,11 +217,11 @@ def test_change_handle_moves_the_profile(app, browser, client):
         assert handle.name_key == name_key("Ruth Again")
 
 
-def test_look_alike_handle_is_refused_and_the_text_kept(app, browser):
+def test_look_alike_handle_is_refused_and_the_text_kept(app, person):
     with app.app_context():
         make_user("paul", "Paul")
-    log_in_new_user(app, browser)
-    response = save_profile(browser, handle="Pau1", bio="My bio text")
+    log_in_new_user(app, person)
+    response = save_profile(person, handle="Pau1", bio="My bio text")
     body = page_text(response)
     assert response.status_code == 400
     assert "taken" in body
@@ -230,65 +230,65 @@ def test_look_alike_handle_is_refused_and_the_text_kept(app, browser):
         assert db.session.scalar(select(User.bio).where(User.login_name == "ruth")) == ""
 
 
-def test_invalid_handle_is_refused(app, browser):
-    log_in_new_user(app, browser)
-    response = save_profile(browser, handle="R\u202euth")
+def test_invalid_handle_is_refused(app, person):
+    log_in_new_user(app, person)
+    response = save_profile(person, handle="R\u202euth")
     assert response.status_code == 400
     assert "invisible" in page_text(response)
 
 
-def test_same_handle_with_new_case_is_allowed(app, browser, client):
-    log_in_new_user(app, browser)
-    assert save_profile(browser, handle="RUTH").status_code == 302
+def test_same_handle_with_new_case_is_allowed(app, person, client):
+    log_in_new_user(app, person)
+    assert save_profile(person, handle="RUTH").status_code == 302
     assert client.get("/u/RUTH").status_code == 200
 
 
-def test_bio_is_shown_as_escaped_text_with_line_breaks(app, browser, client):
-    log_in_new_user(app, browser)
+def test_bio_is_shown_as_escaped_text_with_line_breaks(app, person, client):
+    log_in_new_user(app, person)
     bio = "<script>alert('hi')</script>\r\nSecond line **not bold**"
-    assert save_profile(browser, bio=bio).status_code == 302
+    assert save_profile(person, bio=bio).status_code == 302
     body = page_text(client.get("/u/Ruth"))
     assert "<script>alert" not in body
     assert "&lt;script&gt;" in body
     assert "<br>Second line **not bold**" in body
 
 
-def test_bio_too_long_is_refused(app, browser):
-    log_in_new_user(app, browser)
-    response = save_profile(browser, bio="x" * 2001)
+def test_bio_too_long_is_refused(app, person):
+    log_in_new_user(app, person)
+    response = save_profile(person, bio="x" * 2001)
     assert response.status_code == 400
     assert "2000" in page_text(response)
 
 
-def test_anonymous_by_default_is_saved(app, browser):
-    log_in_new_user(app, browser)
-    assert save_profile(browser, anonymous=True).status_code == 302
+def test_anonymous_by_default_is_saved(app, person):
+    log_in_new_user(app, person)
+    assert save_profile(person, anonymous=True).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(User).where(User.login_name == "ruth")).anonymous_by_default
-    assert save_profile(browser, anonymous=False).status_code == 302
+    assert save_profile(person, anonymous=False).status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.login_name == "ruth"))
         assert not user.anonymous_by_default
 
 
-def test_settings_forms_need_a_csrf_token(app, browser):
-    log_in_new_user(app, browser)
-    response = browser.client.post("/settings/profile", data={"handle": "Taken Over", "bio": ""})
+def test_settings_forms_need_a_csrf_token(app, person):
+    log_in_new_user(app, person)
+    response = person.client.post("/settings/profile", data={"handle": "Taken Over", "bio": ""})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Handle).where(Handle.name == "Taken Over")) is None
 
 
-def change_password(browser, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
-    return browser.submit("/settings", {
+def change_password(person, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
+    return person.submit("/settings", {
         "current_password": current, "new_password": new,
         "confirm": new if confirm is None else confirm,
     }, action="/settings/password")
 
 
-def test_password_change_needs_the_current_password(app, browser):
-    log_in_new_user(app, browser)
-    response = change_password(browser, current="not my password")
+def test_password_change_needs_the_current_password(app, person):
+    log_in_new_user(app, person)
+    response = change_password(person, current="not my password")
     body = page_text(response)
     assert response.status_code == 400
     assert "not your current password" in body
@@ -298,22 +298,22 @@ def test_password_change_needs_the_current_password(app, browser):
         assert user.check_password(PASSWORD)
 
 
-def test_password_change_checks_length_and_confirmation(app, browser):
-    log_in_new_user(app, browser)
-    assert change_password(browser, new="short").status_code == 400
-    response = change_password(browser, confirm="something else entirely")
+def test_password_change_checks_length_and_confirmation(app, person):
+    log_in_new_user(app, person)
+    assert change_password(person, new="short").status_code == 400
+    response = change_password(person, confirm="something else entirely")
     assert response.status_code == 400 and "differ" in page_text(response)
 
 
-def test_password_change_ends_other_sessions_but_not_this_one(app, browser, make_browser):
-    log_in_new_user(app, browser)
+def test_password_change_ends_other_sessions_but_not_this_one(app, person, make_browser):
+    log_in_new_user(app, person)
     other = make_browser()
     assert other.login("ruth").status_code == 302
     assert is_logged_in(other)
 
-    response = change_password(browser)
+    response = change_password(person)
     assert response.status_code == 302
-    assert is_logged_in(browser)
+    assert is_logged_in(person)
     assert not is_logged_in(other)
 
     third = make_browser()
@@ -321,30 +321,30 @@ def test_password_change_ends_other_sessions_but_not_this_one(app, browser, make
     assert third.login("ruth", NEW_PASSWORD).status_code == 302
 
 
-def test_guessing_the_current_password_is_rate_limited(app, browser):
-    log_in_new_user(app, browser)
+def test_guessing_the_current_password_is_rate_limited(app, person):
+    log_in_new_user(app, person)
     for _ in range(10):
-        assert change_password(browser, current="a wrong guess").status_code == 400
-    assert change_password(browser, current="a wrong guess").status_code == 429
+        assert change_password(person, current="a wrong guess").status_code == 400
+    assert change_password(person, current="a wrong guess").status_code == 429
 
 
-def test_sign_out_everywhere_else(app, browser, make_browser):
-    log_in_new_user(app, browser)
+def test_sign_out_everywhere_else(app, person, make_browser):
+    log_in_new_user(app, person)
     other = make_browser()
     other.login("ruth")
-    response = browser.submit("/settings", {}, action="/settings/sessions")
+    response = person.submit("/settings", {}, action="/settings/sessions")
     assert response.status_code == 302
-    assert is_logged_in(browser)
+    assert is_logged_in(person)
     assert not is_logged_in(other)
 
 
-def test_pseudonyms_are_untouched_by_a_handle_change(app, browser):
-    log_in_new_user(app, browser)
+def test_pseudonyms_are_untouched_by_a_handle_change(app, person):
+    log_in_new_user(app, person)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.login_name == "ruth"))
         story = make_story(user, anonymous=True)
         pseudonym = story.handle.name
-    assert save_profile(browser, handle="Ruth Renamed").status_code == 302
+    assert save_profile(person, handle="Ruth Renamed").status_code == 302
     with app.app_context():
         kinds = db.session.execute(
             select(Handle.kind, Handle.name).where(Handle.name.in_([pseudonym, "Ruth Renamed"]))

@@ -64,15 +64,15 @@ def story_thread(app):
         return story.thread_id
 
 
-def _reply(browser, thread_id, body=TEXT):
-    return browser.submit(f"/threads/{thread_id}/reply", {"body": body})
+def _reply(person, thread_id, body=TEXT):
+    return person.submit(f"/threads/{thread_id}/reply", {"body": body})
 
 
-def test_new_account_waits_30_seconds_and_keeps_text(app, browser, story_thread):
+def test_new_account_waits_30_seconds_and_keeps_text(app, person, story_thread):
     _member(app, "newbie")
-    browser.login("newbie")
-    assert _reply(browser, story_thread, "first").status_code == 302
-    r = _reply(browser, story_thread)
+    person.login("newbie")
+    assert _reply(person, story_thread, "first").status_code == 302
+    r = _reply(person, story_thread)
     page = r.get_data(as_text=True)
     assert r.status_code == 429
     assert 25 <= int(r.headers["Retry-After"]) <= 30
@@ -80,33 +80,33 @@ def test_new_account_waits_30_seconds_and_keeps_text(app, browser, story_thread)
     assert "What I wanted to say, after a long time." in page and "Every word of it." in page
 
 
-def test_established_account_waits_5_seconds_then_may_post(app, browser, story_thread):
+def test_established_account_waits_5_seconds_then_may_post(app, person, story_thread):
     app.config["POST_INTERVAL"] = 1
     _member(app, "veteran", days_old=10, posts=5)
-    browser.login("veteran")
-    assert _reply(browser, story_thread, "one").status_code == 302
-    r = _reply(browser, story_thread, "two")
+    person.login("veteran")
+    assert _reply(person, story_thread, "one").status_code == 302
+    r = _reply(person, story_thread, "two")
     assert r.status_code == 429 and r.headers["Retry-After"] == "1"
     assert "once every 1 seconds." in r.get_data(as_text=True)
     time.sleep(1.1)
-    assert _reply(browser, story_thread, "two").status_code == 302
+    assert _reply(person, story_thread, "two").status_code == 302
 
 
-def test_old_account_with_few_posts_is_still_new(app, browser, story_thread):
+def test_old_account_with_few_posts_is_still_new(app, person, story_thread):
     _member(app, "lurker", days_old=400, posts=0)
-    browser.login("lurker")
-    assert _reply(browser, story_thread, "hello").status_code == 302
-    r = _reply(browser, story_thread)
+    person.login("lurker")
+    assert _reply(person, story_thread, "hello").status_code == 302
+    r = _reply(person, story_thread)
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 5
 
 
-def test_first_day_three_topics_then_refused(app, browser):
+def test_first_day_three_topics_then_refused(app, person):
     app.config.update(NEW_POST_INTERVAL=0, POST_INTERVAL=0)
     _member(app, "eager")
-    browser.login("eager")
+    person.login("eager")
     for i in range(3):
-        assert browser.submit("/stories/new", {"title": f"Part {i}", "body": "text"}).status_code == 302
-    r = browser.submit("/stories/new", {"title": "Part 4", "body": TEXT})
+        assert person.submit("/stories/new", {"title": f"Part {i}", "body": "text"}).status_code == 302
+    r = person.submit("/stories/new", {"title": "Part 4", "body": TEXT})
     assert r.status_code == 429
     page = r.get_data(as_text=True)
     assert "3 stories or threads a day on an account&#39;s first day" in page
@@ -114,26 +114,26 @@ def test_first_day_three_topics_then_refused(app, browser):
     assert int(r.headers["Retry-After"]) > 3600
 
 
-def test_established_twenty_topics_a_day(app, browser):
+def test_established_twenty_topics_a_day(app, person):
     app.config.update(NEW_POST_INTERVAL=0, POST_INTERVAL=0)
     with app.app_context():
         board = make_board("Talk").slug
     _member(app, "regular", days_old=30, posts=5)
-    browser.login("regular")
+    person.login("regular")
     for i in range(20):
-        r = browser.submit(f"/boards/{board}/new", {"title": f"T{i}", "body": "b"})
+        r = person.submit(f"/boards/{board}/new", {"title": f"T{i}", "body": "b"})
         assert r.status_code == 302, i
-    r = browser.submit(f"/boards/{board}/new", {"title": "T20", "body": TEXT})
+    r = person.submit(f"/boards/{board}/new", {"title": "T20", "body": TEXT})
     assert r.status_code == 429 and "Every word of it." in r.get_data(as_text=True)
 
 
-def test_first_day_ten_replies(app, browser, story_thread):
+def test_first_day_ten_replies(app, person, story_thread):
     app.config.update(NEW_POST_INTERVAL=0, POST_INTERVAL=0)
     _member(app, "chatty")
-    browser.login("chatty")
+    person.login("chatty")
     for i in range(10):
-        assert _reply(browser, story_thread, f"reply {i}").status_code == 302
-    assert _reply(browser, story_thread).status_code == 429
+        assert _reply(person, story_thread, f"reply {i}").status_code == 302
+    assert _reply(person, story_thread).status_code == 429
 
 
 def test_many_accounts_from_one_address_share_the_address_limit(app, make_browser, story_thread):
@@ -147,23 +147,23 @@ def test_many_accounts_from_one_address_share_the_address_limit(app, make_browse
     assert r.status_code == 429 and "Someone on your network" in r.get_data(as_text=True)
 
 
-def test_moderators_are_exempt_from_posting_limits(app, browser, story_thread):
+def test_moderators_are_exempt_from_posting_limits(app, person, story_thread):
     _member(app, "mod", role="moderator")
-    browser.login("mod")
+    person.login("mod")
     for i in range(5):
-        assert _reply(browser, story_thread, f"note {i}").status_code == 302
+        assert _reply(person, story_thread, f"note {i}").status_code == 302
 
 
-def test_edits_are_limited_too(app, browser, story_thread):
+def test_edits_are_limited_too(app, person, story_thread):
     _member(app, "editor", days_old=30, posts=5)
-    browser.login("editor")
-    post_id = _reply(browser, story_thread, "draft one").headers["Location"].rsplit("#p", 1)[1]
-    assert browser.submit(f"/posts/{post_id}/edit", {"body": "v2"}).status_code == 302
-    r = browser.submit(f"/posts/{post_id}/edit", {"body": TEXT})
+    person.login("editor")
+    post_id = _reply(person, story_thread, "draft one").headers["Location"].rsplit("#p", 1)[1]
+    assert person.submit(f"/posts/{post_id}/edit", {"body": "v2"}).status_code == 302
+    r = person.submit(f"/posts/{post_id}/edit", {"body": TEXT})
     assert r.status_code == 429 and "Every word of it." in r.get_data(as_text=True)
 
 
-def test_registration_three_a_day_per_address(browser, make_browser):
+def test_registration_three_a_day_per_address(person, make_browser):
     for i in range(3):
         assert make_browser().register(f"person{i}").status_code == 302
     r = make_browser().register("person3", handle="Fourth Person")
@@ -172,11 +172,11 @@ def test_registration_three_a_day_per_address(browser, make_browser):
     assert "most accounts allowed for one day" in page and 'value="Fourth Person"' in page
 
 
-def test_login_six_a_minute_per_address(app, browser):
+def test_login_six_a_minute_per_address(app, person):
     _member(app, "target")
     for _ in range(6):
-        assert browser.login("target", "wrong password 1").status_code == 401
-    r = browser.login("target")
+        assert person.login("target", "wrong password 1").status_code == 401
+    r = person.login("target")
     assert r.status_code == 429
     assert "Too many attempts to log in" in r.get_data(as_text=True)
     assert 0 < int(r.headers["Retry-After"]) <= 60
@@ -235,13 +235,13 @@ def test_429_and_healthz_when_limit_storage_is_down(app_config, story_thread):
     from forum import create_app
     from tests.conftest import Browser
     app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
-    browser = Browser(app.test_client())
+    person = Browser(app.test_client())
     _member(app, "writer")
-    browser.login("writer")
-    assert browser.get("/").status_code == 200
-    assert _reply(browser, story_thread, "first").status_code == 302
-    assert _reply(browser, story_thread).status_code == 429  # still limited, in memory
-    health = browser.get("/healthz").get_json()
+    person.login("writer")
+    assert person.get("/").status_code == 200
+    assert _reply(person, story_thread, "first").status_code == 302
+    assert _reply(person, story_thread).status_code == 429  # still limited, in memory
+    health = person.get("/healthz").get_json()
     assert health["ratelimit_storage"] == "degraded" and health["database"] == "ok"
 
 
@@ -312,18 +312,18 @@ def test_redis_outage_falls_back_and_recovers(app_config, story_thread):
     redis_lib.Redis.from_url(REDIS_URL).flushdb()
     app = create_app({**app_config, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/0",
                       "RATELIMIT_RECHECK_SECONDS": 0})
-    browser = Browser(app.test_client())
+    person = Browser(app.test_client())
     _member(app, "writer", days_old=30, posts=5)
-    browser.login("writer")
-    assert browser.get("/healthz").get_json()["ratelimit_storage"] == "ok"
-    assert _reply(browser, story_thread, "before").status_code == 302
+    person.login("writer")
+    assert person.get("/healthz").get_json()["ratelimit_storage"] == "ok"
+    assert _reply(person, story_thread, "before").status_code == 302
     proxy.cut()
-    assert browser.get("/").status_code == 200
-    assert browser.get("/healthz").get_json()["ratelimit_storage"] == "degraded"
-    assert _reply(browser, story_thread, "during").status_code == 302
-    assert _reply(browser, story_thread, "too fast").status_code == 429  # limited in memory
+    assert person.get("/").status_code == 200
+    assert person.get("/healthz").get_json()["ratelimit_storage"] == "degraded"
+    assert _reply(person, story_thread, "during").status_code == 302
+    assert _reply(person, story_thread, "too fast").status_code == 429  # limited in memory
     proxy.restore()
-    assert browser.get("/healthz").get_json()["ratelimit_storage"] == "ok"
+    assert person.get("/healthz").get_json()["ratelimit_storage"] == "ok"
     # Back on Redis: its window still holds the post made before the outage... and the keys
     # there are hashes, never the address.
     keys = [k.decode() for k in redis_lib.Redis.from_url(REDIS_URL).keys("*")]

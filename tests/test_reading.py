@@ -132,14 +132,14 @@ def every_page(site):
     return pages, members
 
 
-def test_quick_exit_link_and_neutral_title_on_every_page(browser, site):
+def test_quick_exit_link_and_neutral_title_on_every_page(person, site):
     pages, members = every_page(site)
     seen = []
     for url in pages:
-        seen.append((url, browser.get(url)))
-    browser.login("alice")
+        seen.append((url, person.get(url)))
+    person.login("alice")
     for url in members + pages:
-        seen.append((url, browser.get(url)))
+        seen.append((url, person.get(url)))
     for url, response in seen:
         if response.status_code in (301, 302, 303):
             continue  # a member sent from /auth/login to the home page
@@ -269,9 +269,9 @@ def test_pages_announce_their_feeds(client, site):
 
 # --- search engines -------------------------------------------------------------------------
 
-def test_author_keeps_a_story_out_of_search_engines(browser, client):
-    browser.register("maren", handle="Maren")
-    r = browser.submit("/stories/new", {"title": "Not for searching", "body": "Mine.",
+def test_author_keeps_a_story_out_of_search_engines(person, client):
+    person.register("maren", handle="Maren")
+    r = person.submit("/stories/new", {"title": "Not for searching", "body": "Mine.",
                                         "noindex": "y"})
     url = r.headers["Location"]
     story = client.get(url)
@@ -288,13 +288,13 @@ def test_author_keeps_a_story_out_of_search_engines(browser, client):
 
     # The edit form shows the choice; saving other changes keeps it; unticking lifts it.
     slug = url.rsplit("/", 1)[-1]
-    edit = browser.get(f"/stories/{slug}/edit").get_data(as_text=True)
+    edit = person.get(f"/stories/{slug}/edit").get_data(as_text=True)
     box = re.search(r'<input[^>]*\bname="noindex"[^>]*>', edit).group(0)
     assert " checked " in box
-    browser.submit(f"/stories/{slug}/edit", {"title": "Not for searching", "body": "Mine, edited.",
+    person.submit(f"/stories/{slug}/edit", {"title": "Not for searching", "body": "Mine, edited.",
                                              "noindex": "y"})
     assert "noindex" in client.get(url).headers.get("X-Robots-Tag", "")
-    browser.submit(f"/stories/{slug}/edit", {"title": "Not for searching", "body": "Mine, edited."})
+    person.submit(f"/stories/{slug}/edit", {"title": "Not for searching", "body": "Mine, edited."})
     listed = client.get(url)
     assert "X-Robots-Tag" not in listed.headers
     assert 'name="robots"' not in listed.get_data(as_text=True)
@@ -342,15 +342,15 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_story_pages_crawlable(client
 
 # --- nothing reaches a third party ----------------------------------------------------------
 
-def test_security_headers_on_every_kind_of_response(browser, site):
+def test_security_headers_on_every_kind_of_response(person, site):
     urls = ["/", f"/stories/{site['public']}", f"/stories/{site['unlisted']}",
             f"/threads/{site['thread']}", "/support", "/safety", "/auth/login",
             "/feeds/stories.atom", f"/feeds/threads/{site['thread']}.atom", "/sitemap.xml",
             "/robots.txt", "/static/css/site.css", "/static/js/site.js", "/healthz",
             "/no-such-page"]
-    browser.login("alice")
+    person.login("alice")
     for url in urls + ["/stories/new", "/settings"]:
-        response = browser.get(url)
+        response = person.get(url)
         csp = response.headers["Content-Security-Policy"]
         directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
         assert directives["default-src"] == "'self'", url
@@ -361,13 +361,13 @@ def test_security_headers_on_every_kind_of_response(browser, site):
             assert directives[name] == "'self'", (url, name)
         assert response.headers["Referrer-Policy"] == "no-referrer", url
         assert response.headers["X-Content-Type-Options"] == "nosniff", url
-    assert browser.get("/healthz").status_code == 200
+    assert person.get("/healthz").status_code == 200
 
 
-def test_pages_load_nothing_from_elsewhere_and_carry_no_tracking(browser, site):
+def test_pages_load_nothing_from_elsewhere_and_carry_no_tracking(person, site):
     pages, _ = every_page(site)
     for url in pages:
-        page = browser.get(url).get_data(as_text=True)
+        page = person.get(url).get_data(as_text=True)
         assets = re.findall(r'<(?:script|img|iframe|source|audio|video)\b[^>]*\bsrc="([^"]*)"',
                             page)
         assets += re.findall(r'<link\b[^>]*\brel="(?:stylesheet|icon|preload|manifest)"[^>]*'
@@ -377,5 +377,5 @@ def test_pages_load_nothing_from_elsewhere_and_carry_no_tracking(browser, site):
         assert not re.search(r"\bstyle=", page), f"inline style on {url}"
         assert not re.search(r"(analytics|gtag|googletagmanager|plausible|matomo|facebook|"
                              r"(property|name)=\"(og|twitter):)", page, re.IGNORECASE), url
-    css = browser.get("/static/css/site.css").get_data(as_text=True)
+    css = person.get("/static/css/site.css").get_data(as_text=True)
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", css)

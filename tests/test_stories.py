@@ -9,9 +9,9 @@ from tests.factories import make_reply, make_story, make_user
 
 
 @pytest.fixture
-def writer(browser):
-    browser.register("writer", handle="Maren")
-    return browser
+def writer(person):
+    person.register("writer", handle="Maren")
+    return person
 
 
 def test_write_story_with_groups_and_warnings(writer, client):

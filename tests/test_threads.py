@@ -15,9 +15,9 @@ def board(app):
         return make_board("Just left").slug
 
 
-def test_start_thread_reply_nested_and_read_as_visitor(browser, make_browser, client, board):
-    browser.register("starter", handle="Ines")
-    r = browser.submit(f"/boards/{board}/new", {"title": "First week outside", "body": "Everything is loud."})
+def test_start_thread_reply_nested_and_read_as_visitor(person, make_browser, client, board):
+    person.register("starter", handle="Ines")
+    r = person.submit(f"/boards/{board}/new", {"title": "First week outside", "body": "Everything is loud."})
     assert r.status_code == 302
     url = r.headers["Location"]
     thread_id = re.search(r"/threads/(\d+)", url).group(1)
@@ -28,7 +28,7 @@ def test_start_thread_reply_nested_and_read_as_visitor(browser, make_browser, cl
     r = other.submit(f"/threads/{thread_id}/reply?to={first}", {"body": "It gets quieter.", "parent_id": first})
     assert r.status_code == 302
     second = r.headers["Location"].rsplit("#p", 1)[1]
-    r = browser.submit(f"/threads/{thread_id}/reply?to={second}", {"body": "Thank you.", "parent_id": second})
+    r = person.submit(f"/threads/{thread_id}/reply?to={second}", {"body": "Thank you.", "parent_id": second})
     assert r.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "First week outside" in page and "3 posts" in page

@@ -105,15 +105,6 @@ def _quick_failures(context):
 
 
 @pytest.fixture(scope="session")
-def browser(launch_browser):
-    """Playwright's browser. tests/conftest.py names its form helper `browser` too; inside
-    tests/browser the name means the real one again."""
-    chromium = launch_browser()
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture(scope="session")
 def _demo_database(tmp_path_factory, database_url):
     """The demo content of `flask seed-demo`, built once a session into its own SQLite file."""
     if not database_url.startswith("sqlite:///"):

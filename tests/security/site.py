@@ -96,6 +96,6 @@ def snapshot(app) -> dict[str, list[str]]:
 
 
 def logged_in(make_browser, login_name: str, password: str = PASSWORD):
-    browser = make_browser()
-    assert browser.login(login_name, password).status_code == 302
-    return browser
+    person = make_browser()
+    assert person.login(login_name, password).status_code == 302
+    return person

@@ -22,8 +22,8 @@ def existing(app):
     return "jane.doe"
 
 
-def register(browser, login, handle="Fresh Face"):
-    return browser.submit("/auth/register", {
+def register(person, login, handle="Fresh Face"):
+    return person.submit("/auth/register", {
         "login_name": login, "handle": handle, "password": "Tall lamps over quiet water",
         "confirm": "Tall lamps over quiet water", "email": ""})
 
@@ -63,18 +63,18 @@ def hashing(monkeypatch):
     "admin",       # reserved; nobody has it
     "moderator",   # reserved
 ])
-def test_every_unusable_login_name_gets_the_same_answer(browser, existing, login):
-    reference = normalised(register(browser, "root"), "root")  # reserved, never an account
-    response = register(browser, login)
+def test_every_unusable_login_name_gets_the_same_answer(person, existing, login):
+    reference = normalised(register(person, "root"), "root")  # reserved, never an account
+    response = register(person, login)
     assert response.status_code == 400
     assert LOGIN_NAME_REFUSED in response.get_data(as_text=True)
     assert normalised(response, login) == reference
 
 
-def test_refusing_a_taken_login_name_costs_a_password_hash(browser, existing, hashing):
-    register(browser, "jane.doe")
+def test_refusing_a_taken_login_name_costs_a_password_hash(person, existing, hashing):
+    register(person, "jane.doe")
     assert hashing["made"] == 1, "a taken name was refused without hashing: faster than success"
-    register(browser, "someone.new")
+    register(person, "someone.new")
     assert hashing["made"] == 2
 
 
@@ -83,40 +83,40 @@ def few_refusals(app_config):
     app_config["REGISTER_REFUSED_LIMIT"] = "3 per hour"
 
 
-def test_refused_login_names_are_rate_limited_for_every_name(few_refusals, browser, existing):
+def test_refused_login_names_are_rate_limited_for_every_name(few_refusals, person, existing):
     for name in ("jane.doe", "jane_doe", "admin"):
-        assert register(browser, name).status_code == 400
+        assert register(person, name).status_code == 400
     # Now every attempt is refused alike, even with a name nobody has: no more probing.
     for name in ("jane.doe", "free.name.here"):
-        assert register(browser, name, handle="Another Face").status_code == 429
+        assert register(person, name, handle="Another Face").status_code == 429
 
 
 # --- log-in -----------------------------------------------------------------------------
 
-def login(browser, name, password="wrong password, long enough"):
-    return browser.submit("/auth/login", {"login_name": name, "password": password})
+def login(person, name, password="wrong password, long enough"):
+    return person.submit("/auth/login", {"login_name": name, "password": password})
 
 
-def test_login_answers_alike_for_unknown_names_and_wrong_passwords(browser, existing):
-    wrong = login(browser, "jane.doe")
-    unknown = login(browser, "nobody.at.all")
+def test_login_answers_alike_for_unknown_names_and_wrong_passwords(person, existing):
+    wrong = login(person, "jane.doe")
+    unknown = login(person, "nobody.at.all")
     assert wrong.status_code == unknown.status_code == 401
     assert normalised(wrong, "jane.doe") == normalised(unknown, "nobody.at.all")
 
 
-def test_login_checks_one_hash_either_way(browser, existing, hashing):
-    login(browser, "jane.doe")
+def test_login_checks_one_hash_either_way(person, existing, hashing):
+    login(person, "jane.doe")
     assert hashing["checked"] == 1
-    login(browser, "nobody.at.all")
+    login(person, "nobody.at.all")
     assert hashing["checked"] == 2
 
 
-def test_login_takes_as_long_for_unknown_names(browser, existing):
+def test_login_takes_as_long_for_unknown_names(person, existing):
     def median(name):
         times = []
         for _ in range(5):
             started = time.perf_counter()
-            login(browser, name)
+            login(person, name)
             times.append(time.perf_counter() - started)
         return statistics.median(times)
 
@@ -150,8 +150,8 @@ def test_login_limits_treat_known_and_unknown_names_alike(real_login_limits, app
     assert 429 in known  # the limits did come into play
 
 
-def test_login_name_is_not_echoed_by_a_logged_in_page(browser, existing):
+def test_login_name_is_not_echoed_by_a_logged_in_page(person, existing):
     """Login names are private: not shown even to their owner's own pages beyond settings."""
-    assert login(browser, "jane.doe", PASSWORD).status_code == 302
+    assert login(person, "jane.doe", PASSWORD).status_code == 302
     for url in ("/", "/u/Jane", "/stories/"):
-        assert "jane.doe" not in browser.get(url).get_data(as_text=True)
+        assert "jane.doe" not in person.get(url).get_data(as_text=True)

@@ -43,10 +43,10 @@ def site(app):
 
 @pytest.mark.parametrize("who", [None, "member_one", "the_admin"])
 def test_every_page_type_carries_the_headers(app, make_browser, site, who):
-    browser = seed_site.logged_in(make_browser, who) if who else make_browser()
+    person = seed_site.logged_in(make_browser, who) if who else make_browser()
     pages = 0
     for endpoint, url in seed_site.urls(app, site, "GET"):
-        response = browser.get(url)
+        response = person.get(url)
         check_headers(response, url, logged_in=bool(who))
         if response.mimetype == "text/html":
             check_inert(response.get_data(as_text=True))  # no inline script or style anywhere
@@ -56,13 +56,13 @@ def test_every_page_type_carries_the_headers(app, make_browser, site, who):
 
 
 def test_error_pages_carry_the_headers_too(app, make_browser, site):
-    browser = seed_site.logged_in(make_browser, "member_one")
+    person = seed_site.logged_in(make_browser, "member_one")
     answers = [
-        browser.get("/no/such/page"),                               # 404
-        browser.client.get("/auth/logout"),                         # 405
-        browser.client.post("/settings/sessions", data={}),         # 400, CSRF
-        browser.get("/mod/"),                                       # 403 for a member
-        browser.client.post("/settings/profile", data=b"x" * (3 * 1024 * 1024),
+        person.get("/no/such/page"),                               # 404
+        person.client.get("/auth/logout"),                         # 405
+        person.client.post("/settings/sessions", data={}),         # 400, CSRF
+        person.get("/mod/"),                                       # 403 for a member
+        person.client.post("/settings/profile", data=b"x" * (3 * 1024 * 1024),
                             content_type="application/x-www-form-urlencoded"),  # 413
     ]
     assert [r.status_code for r in answers] == [404, 405, 400, 403, 413]

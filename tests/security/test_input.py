@@ -17,11 +17,11 @@ EMOJI = "\U0001f331"  # four bytes in UTF-8, twelve once percent-encoded
 
 
 @pytest.fixture
-def writer(app, browser):
+def writer(app, person):
     with app.app_context():
         make_user("writer", "Writer")
-    browser.login("writer")
-    return browser
+    person.login("writer")
+    return person
 
 
 def story(body, title="Long"):
@@ -110,8 +110,8 @@ def _with_id(rule: str, real: dict, name: str, bad: str) -> str:
 
 def test_absurd_ids_are_not_found_on_every_route(app, make_browser):
     site = seed_site.seed(app)
-    browser = seed_site.logged_in(make_browser, site.admin_login)
-    token = browser.csrf_token("/settings")
+    person = seed_site.logged_in(make_browser, site.admin_login)
+    token = person.csrf_token("/settings")
     checked = 0
     with app.test_request_context():
         rules = [r for r in app.url_map.iter_rules()
@@ -124,9 +124,9 @@ def test_absurd_ids_are_not_found_on_every_route(app, make_browser):
                 for bad in BAD_IDS:
                     url = _with_id(rule.rule, real, name, bad)
                     if "GET" in rule.methods:
-                        response = browser.get(url)
+                        response = person.get(url)
                     else:
-                        response = browser.client.post(url, data={"csrf_token": token})
+                        response = person.client.post(url, data={"csrf_token": token})
                     assert response.status_code in (400, 404), (url, response.status_code)
                     checked += 1
     assert checked > 50
@@ -135,13 +135,13 @@ def test_absurd_ids_are_not_found_on_every_route(app, make_browser):
 @pytest.mark.parametrize("name", ["after", "to", "stories_after", "posts_after"])
 def test_absurd_query_ids_never_fail(app, make_browser, name):
     site = seed_site.seed(app)
-    browser = seed_site.logged_in(make_browser, site.member_login)
+    person = seed_site.logged_in(make_browser, site.member_login)
     pages = ["/stories/", f"/stories/{site.story_slug}", f"/threads/{site.thread_id}",
              f"/boards/{site.board_slug}", f"/groups/{site.group_slug}", "/u/Member%20One",
              "/mod/log", f"/threads/{site.thread_id}/reply", "/notifications"]
     for page in pages:
         for bad in BAD_IDS + ["", "0", "-0", "+1", "1" * 19]:
-            response = browser.get(f"{page}?{name}={bad}")
+            response = person.get(f"{page}?{name}={bad}")
             response.close()
             assert response.status_code in (200, 302, 400, 404), (page, bad, response.status_code)
 

@@ -29,11 +29,11 @@ def all_lines(caplog) -> str:
     return "\n".join(r.getMessage() for r in caplog.records)
 
 
-def test_failed_login_is_logged_without_name_password_or_address(app, browser, logs):
+def test_failed_login_is_logged_without_name_password_or_address(app, person, logs):
     with app.app_context():
         make_user("walker", "Walker")
-    browser.login("walker", SECRET_TYPED)
-    browser.login("nobody.here", SECRET_TYPED)
+    person.login("walker", SECRET_TYPED)
+    person.login("nobody.here", SECRET_TYPED)
     lines = security_lines(logs)
     assert len([line for line in lines if line.startswith("login_failed")]) == 2
     text = all_lines(logs)
@@ -41,14 +41,14 @@ def test_failed_login_is_logged_without_name_password_or_address(app, browser, l
         assert secret not in text
     # The same name gives the same tag, so an attack on one account shows; names differ.
     tags = [line.split("name=")[1] for line in lines if line.startswith("login_failed")]
-    browser.login("walker", "another wrong one")
+    person.login("walker", "another wrong one")
     again = [line.split("name=")[1] for line in security_lines(logs)
              if line.startswith("login_failed")][-1]
     assert again == tags[0] != tags[1]
 
 
-def test_a_login_name_cannot_forge_a_log_line(app, browser, logs):
-    browser.login(HOSTILE_NAME, SECRET_TYPED)
+def test_a_login_name_cannot_forge_a_log_line(app, person, logs):
+    person.login(HOSTILE_NAME, SECRET_TYPED)
     for record in logs.records:
         message = record.getMessage()
         assert "\n" not in message and "\r" not in message, message
@@ -72,11 +72,11 @@ def test_log_values_are_escaped():
     assert records == ["probe value='a\\r\\nforged line\\u2028and\\x1b[31m' other=42"]
 
 
-def test_forbidden_is_logged_by_endpoint_only(app, browser, logs):
+def test_forbidden_is_logged_by_endpoint_only(app, person, logs):
     with app.app_context():
         make_user("walker", "Walker")
-    browser.login("walker")
-    assert browser.get("/mod/").status_code == 403
+    person.login("walker")
+    assert person.get("/mod/").status_code == 403
     forbidden = [line for line in security_lines(logs) if line.startswith("forbidden")]
     assert forbidden == ["forbidden method='GET' endpoint='moderation.queue'"]
 
@@ -86,8 +86,8 @@ def tight_login_limit(app_config):
     app_config["LOGIN_ADDRESS_LIMIT"] = "2 per minute"
 
 
-def test_rate_limited_is_logged_without_the_address(tight_login_limit, app, browser, logs):
-    statuses = [browser.login("someone", SECRET_TYPED).status_code for _ in range(3)]
+def test_rate_limited_is_logged_without_the_address(tight_login_limit, app, person, logs):
+    statuses = [person.login("someone", SECRET_TYPED).status_code for _ in range(3)]
     assert statuses[-1] == 429
     assert any(line.startswith("rate_limited") and "auth.login" in line
                for line in security_lines(logs))
@@ -95,27 +95,27 @@ def test_rate_limited_is_logged_without_the_address(tight_login_limit, app, brow
 
 
 def test_logs_never_hold_secrets_or_tie_an_anonymous_handle_to_its_account(
-        app, browser, make_browser, logs):
+        app, person, make_browser, logs):
     with app.app_context():
         make_user("hidden_writer", "Visible Name")
         board = make_board("General")
         slug = board.slug
-    browser.login("hidden_writer")
-    page = browser.get(f"/boards/{slug}/new").get_data(as_text=True)
+    person.login("hidden_writer")
+    page = person.get(f"/boards/{slug}/new").get_data(as_text=True)
     token = CSRF_RE.search(page).group(1)
-    response = browser.client.post(f"/boards/{slug}/new", data={
+    response = person.client.post(f"/boards/{slug}/new", data={
         "title": "Quietly", "body": "Said without my name.", "anonymous": "y",
         "csrf_token": token})
     assert response.status_code == 302
-    thread_page = browser.get(response.headers["Location"]).get_data(as_text=True)
-    browser.get("/mod/")                      # a 403
-    browser.client.post("/settings/sessions")  # a CSRF failure
+    thread_page = person.get(response.headers["Location"]).get_data(as_text=True)
+    person.get("/mod/")                      # a 403
+    person.client.post("/settings/sessions")  # a CSRF failure
     make_browser().login("hidden_writer", SECRET_TYPED)  # a failed log-in
 
     with app.app_context():
         pseudonym = db.session.scalar(db.select(Handle.name).where(Handle.kind == ANONYMOUS))
     assert pseudonym and pseudonym in thread_page
-    session_cookie = browser.client.get_cookie("session").value
+    session_cookie = person.client.get_cookie("session").value
     text = all_lines(logs)
     for secret in (PASSWORD, SECRET_TYPED, session_cookie, token, "127.0.0.1", "hidden_writer",
                    pseudonym, "Visible Name"):

@@ -32,11 +32,11 @@ def test_no_route_is_exempt_from_csrf(app):
 
 @pytest.mark.parametrize("login", ["member_one", "the_admin"])
 def test_every_get_leaves_the_database_unchanged(app, make_browser, site, login):
-    browser = seed_site.logged_in(make_browser, login)
+    person = seed_site.logged_in(make_browser, login)
     before = seed_site.snapshot(app)
     statuses = {}
     for endpoint, url in seed_site.urls(app, site, "GET"):
-        response = browser.get(url)
+        response = person.get(url)
         response.close()
         statuses[url] = response.status_code
         # /healthz may say 503 (unhealthy) by design; nothing else may fail.
@@ -55,14 +55,14 @@ def _posts(app, site):
 
 
 def test_every_post_without_a_token_is_refused_and_changes_nothing(app, make_browser, site):
-    browser = seed_site.logged_in(make_browser, site.admin_login)
+    person = seed_site.logged_in(make_browser, site.admin_login)
     before = seed_site.snapshot(app)
     for endpoint, url in _posts(app, site):
-        response = browser.client.post(url, data=FORM)
+        response = person.client.post(url, data=FORM)
         assert response.status_code == 400, f"POST {url} ({endpoint}) without a token: {response.status_code}"
         assert seed_site.snapshot(app) == before, f"POST {url} ({endpoint}) without a token changed data"
     # Still logged in: not even the logout went through.
-    assert browser.get("/settings").status_code == 200
+    assert person.get("/settings").status_code == 200
 
 
 def test_every_post_with_another_sessions_token_is_refused(app, make_browser, site):

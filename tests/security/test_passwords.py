@@ -19,14 +19,14 @@ from tests.security.corpus import forms_on
 LIST = Path(forum.__file__).parent / "auth" / "common_passwords.txt"
 
 
-def register(browser, password, login="newcomer", confirm=None):
-    return browser.submit("/auth/register", {
+def register(person, password, login="newcomer", confirm=None):
+    return person.submit("/auth/register", {
         "login_name": login, "handle": "Newcomer", "password": password,
         "confirm": password if confirm is None else confirm, "email": ""})
 
 
-def change(browser, new, current=PASSWORD):
-    return browser.submit("/settings", {"current_password": current, "new_password": new,
+def change(person, new, current=PASSWORD):
+    return person.submit("/settings", {"current_password": current, "new_password": new,
                                         "confirm": new}, action="/settings/password")
 
 
@@ -81,54 +81,54 @@ def test_one_validator_guards_registration_and_password_change():
 
 # --- through the forms ------------------------------------------------------------------
 
-def test_registration_refuses_a_common_password_clearly(app, browser):
-    response = register(browser, "Password123")
+def test_registration_refuses_a_common_password_clearly(app, person):
+    response = register(person, "Password123")
     assert response.status_code == 400
     assert "most common" in response.get_data(as_text=True)
     assert account(app) is None
 
 
-def test_registration_refuses_short_and_overlong_passwords(app, browser):
-    assert register(browser, "Ab3$efgh9").status_code == 400
-    assert register(browser, "Tall lamps" * 13).status_code == 400
+def test_registration_refuses_short_and_overlong_passwords(app, person):
+    assert register(person, "Ab3$efgh9").status_code == 400
+    assert register(person, "Tall lamps" * 13).status_code == 400
     assert account(app) is None
 
 
-def test_registration_refuses_the_login_name_as_password(app, browser):
-    response = register(browser, "newcomer2024", login="newcomer")
+def test_registration_refuses_the_login_name_as_password(app, person):
+    response = register(person, "newcomer2024", login="newcomer")
     assert response.status_code == 400 and account(app) is None
 
 
-def test_password_is_compared_exactly_as_typed(app, browser, make_browser):
+def test_password_is_compared_exactly_as_typed(app, person, make_browser):
     typed = "  Tall lamps over quiet water  "
-    assert register(browser, typed).status_code == 302
+    assert register(person, typed).status_code == 302
     assert account(app).check_password(typed)
     for variant in (typed.strip(), typed.lower(), typed.upper(), " " + typed, typed + " "):
         assert make_browser().login("newcomer", variant).status_code == 401, repr(variant)
     assert make_browser().login("newcomer", typed).status_code == 302
 
 
-def test_password_change_applies_the_same_rule(app, browser):
+def test_password_change_applies_the_same_rule(app, person):
     with app.app_context():
         make_user("walker", "Walker")
-    browser.login("walker")
-    response = change(browser, "Iloveyou2024!")
+    person.login("walker")
+    response = change(person, "Iloveyou2024!")
     assert response.status_code == 400 and "most common" in response.get_data(as_text=True)
-    assert change(browser, "short pw").status_code == 400
-    assert change(browser, "walker123456").status_code == 400  # the login name
+    assert change(person, "short pw").status_code == 400
+    assert change(person, "walker123456").status_code == 400  # the login name
     assert account(app, "walker").check_password(PASSWORD)
 
 
-def test_password_change_needs_the_current_password(app, browser):
+def test_password_change_needs_the_current_password(app, person):
     with app.app_context():
         make_user("walker", "Walker")
-    browser.login("walker")
-    response = change(browser, "Tall lamps over quiet water", current="not my password")
+    person.login("walker")
+    response = change(person, "Tall lamps over quiet water", current="not my password")
     assert response.status_code == 400
     assert "not your current password" in response.get_data(as_text=True)
     assert account(app, "walker").check_password(PASSWORD)
     # Without the field at all, likewise.
-    response = browser.submit("/settings", {"new_password": "Tall lamps over quiet water",
+    response = person.submit("/settings", {"new_password": "Tall lamps over quiet water",
                                             "confirm": "Tall lamps over quiet water"},
                               action="/settings/password")
     assert response.status_code == 400 and account(app, "walker").check_password(PASSWORD)
@@ -142,20 +142,20 @@ def _deletion_endpoint(app):
     pytest.skip("account deletion is not built yet")
 
 
-def test_account_deletion_needs_the_current_password(app, browser):
+def test_account_deletion_needs_the_current_password(app, person):
     url = _deletion_endpoint(app)
     with app.app_context():
         make_user("walker", "Walker")
-    browser.login("walker")
+    person.login("walker")
     before = seed_site.snapshot(app)
     for wrong in ("", "not my password", PASSWORD.upper(), PASSWORD + " "):
-        page = browser.get(url).get_data(as_text=True)
+        page = person.get(url).get_data(as_text=True)
         form = next(f for f in forms_on(page)
                     if "current_password" in {name for name, *_ in f["fields"]})
         data = {name: value for name, kind, value, _ in form["fields"]
                 if kind in ("hidden", "radio") and name != "current_password"}
         data["current_password"] = wrong
-        response = browser.client.post(url, data=data)
+        response = person.client.post(url, data=data)
         assert response.status_code in (400, 401, 403), (wrong, response.status_code)
         assert seed_site.snapshot(app) == before, f"deleted with password {wrong!r}"
     assert account(app, "walker") is not None

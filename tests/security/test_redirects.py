@@ -51,12 +51,12 @@ ENCODED = [quote(t, safe="") for t in ESCAPES if t] + [
 ]
 
 
-def test_login_next_never_redirects_off_site(app, browser):
+def test_login_next_never_redirects_off_site(app, person):
     with app.app_context():
         make_user("walker", "Walker")
     for encoded in ENCODED:
-        token = browser.csrf_token("/auth/login")
-        response = browser.client.post(f"/auth/login?next={encoded}", data={
+        token = person.csrf_token("/auth/login")
+        response = person.client.post(f"/auth/login?next={encoded}", data={
             "login_name": "walker", "password": PASSWORD, "csrf_token": token})
         if response.status_code == 400:  # a NUL or broken UTF-8: refused outright
             continue
@@ -66,10 +66,10 @@ def test_login_next_never_redirects_off_site(app, browser):
         assert not _leaves(location), (encoded, location)
 
 
-def test_login_next_to_a_page_here_works(app, browser):
+def test_login_next_to_a_page_here_works(app, person):
     with app.app_context():
         make_user("walker", "Walker")
-    response = browser.submit("/auth/login?next=/settings", {"login_name": "walker",
+    response = person.submit("/auth/login?next=/settings", {"login_name": "walker",
                                                               "password": PASSWORD})
     assert response.headers["Location"] == "/settings"
 
@@ -77,15 +77,15 @@ def test_login_next_to_a_page_here_works(app, browser):
 def test_form_next_fields_stay_on_site(app, make_browser):
     """Every POST route that takes a `next` field from its form refuses to leave the site."""
     site = seed_site.seed(app)
-    browser = seed_site.logged_in(make_browser, site.admin_login)
-    token = browser.csrf_token("/settings")
+    person = seed_site.logged_in(make_browser, site.admin_login)
+    token = person.csrf_token("/settings")
     followed = 0
     for endpoint, url in seed_site.urls(app, site, "POST"):
         if endpoint.startswith(("auth.", "profiles.")):
             continue  # log-out, password and deletion forms: no `next`, and they end things
         for target in ("//evil.example", "/\\evil.example", "/\t/evil.example",
                        "https://evil.example"):
-            response = browser.client.post(url, data={"csrf_token": token, "next": target,
+            response = person.client.post(url, data={"csrf_token": token, "next": target,
                                                       "follow": "1", "reason": "spam"})
             if response.status_code in (301, 302, 303, 307, 308):
                 followed += 1

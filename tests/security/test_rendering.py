@@ -92,9 +92,9 @@ def world(relaxed, app, make_browser):
     }
 
 
-def show(browser, url: str, payload: str | None = None) -> str:
+def show(person, url: str, payload: str | None = None) -> str:
     """Fetch a page showing user text; fail unless it answers and is inert."""
-    response = browser.get(url)
+    response = person.get(url)
     assert response.status_code == 200, (url, response.status_code)
     page = check_inert(response.get_data(as_text=True))
     if payload is not None:
@@ -109,16 +109,16 @@ def inert_answer(response) -> None:
         check_inert(response.get_data(as_text=True))
 
 
-def submit(browser, page_url: str, action: str, payload: str, browser_like=True, **fixed):
-    page = browser.get(page_url)
+def submit(person, page_url: str, action: str, payload: str, browser_like=True, **fixed):
+    page = person.get(page_url)
     assert page.status_code == 200, (page_url, page.status_code)
     form = form_with(page.get_data(as_text=True), action)
     data = fill(form, payload, browser_like=browser_like, **fixed)
-    return browser.client.post(form["action"] or page_url, data=data)
+    return person.client.post(form["action"] or page_url, data=data)
 
 
-def check_feed(browser, url: str) -> None:
-    response = browser.get(url)
+def check_feed(person, url: str) -> None:
+    response = person.get(url)
     assert response.status_code == 200, url
     root = ElementTree.fromstring(response.data)  # still well-formed XML, whatever was posted
     for element in root.iter():

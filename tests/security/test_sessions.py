@@ -24,17 +24,17 @@ def member(app):
     return "walker"
 
 
-def login(browser, name="walker", password=PASSWORD, remember=False):
+def login(person, name="walker", password=PASSWORD, remember=False):
     data = {"login_name": name, "password": password}
     if remember:
         data["remember"] = "y"
-    response = browser.submit("/auth/login", data)
+    response = person.submit("/auth/login", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
 
-def cookie(browser, name):
-    found = browser.client.get_cookie(name)
+def cookie(person, name):
+    found = person.client.get_cookie(name)
     return found.value if found else None
 
 
@@ -47,45 +47,45 @@ def with_cookies(make_browser, **cookies):
     return thief
 
 
-def logged_in(browser) -> bool:
-    return browser.get("/settings").status_code == 200
+def logged_in(person) -> bool:
+    return person.get("/settings").status_code == 200
 
 
-def session_data(app, browser) -> dict:
+def session_data(app, person) -> dict:
     serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.loads(cookie(browser, SESSION))
+    return serializer.loads(cookie(person, SESSION))
 
 
 # --- ending sessions ------------------------------------------------------------------------
 
-def test_logout_ends_copied_session_and_remember_cookies(browser, make_browser, member):
-    login(browser, remember=True)
-    stolen = {SESSION: cookie(browser, SESSION), REMEMBER: cookie(browser, REMEMBER)}
+def test_logout_ends_copied_session_and_remember_cookies(person, make_browser, member):
+    login(person, remember=True)
+    stolen = {SESSION: cookie(person, SESSION), REMEMBER: cookie(person, REMEMBER)}
     assert stolen[REMEMBER], "remember-me cookie was not set"
     # Before the logout the copies work: the session cookie, and the remember-me cookie alone
     # (a browser restarted without its session cookie).
     assert logged_in(with_cookies(make_browser, **stolen))
     assert logged_in(with_cookies(make_browser, **{REMEMBER: stolen[REMEMBER]}))
 
-    assert browser.logout().status_code == 302
-    assert not logged_in(browser)
-    assert cookie(browser, REMEMBER) is None, "logout left the remember-me cookie in place"
+    assert person.logout().status_code == 302
+    assert not logged_in(person)
+    assert cookie(person, REMEMBER) is None, "logout left the remember-me cookie in place"
     assert not logged_in(with_cookies(make_browser, **stolen))
     assert not logged_in(with_cookies(make_browser, **{SESSION: stolen[SESSION]}))
     assert not logged_in(with_cookies(make_browser, **{REMEMBER: stolen[REMEMBER]}))
 
 
-def test_password_change_ends_every_other_session(browser, make_browser, member):
-    login(browser)
+def test_password_change_ends_every_other_session(person, make_browser, member):
+    login(person)
     laptop = make_browser()
     login(laptop, remember=True)
     stolen_remember = cookie(laptop, REMEMBER)
 
-    response = browser.submit("/settings", {
+    response = person.submit("/settings", {
         "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
     }, action="/settings/password")
     assert response.status_code == 302
-    assert logged_in(browser), "the browser that changed the password was logged out"
+    assert logged_in(person), "the browser that changed the password was logged out"
     assert not logged_in(laptop)
     assert not logged_in(with_cookies(make_browser, **{REMEMBER: stolen_remember}))
     # The new password works, the old one does not.
@@ -93,21 +93,21 @@ def test_password_change_ends_every_other_session(browser, make_browser, member)
     assert make_browser().login("walker", NEW_PASSWORD).status_code == 302
 
 
-def test_password_change_keeps_remember_me_on_this_device(browser, make_browser, member):
-    login(browser, remember=True)
-    browser.submit("/settings", {
+def test_password_change_keeps_remember_me_on_this_device(person, make_browser, member):
+    login(person, remember=True)
+    person.submit("/settings", {
         "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
     }, action="/settings/password")
-    renewed = cookie(browser, REMEMBER)
+    renewed = cookie(person, REMEMBER)
     assert renewed and logged_in(with_cookies(make_browser, **{REMEMBER: renewed}))
 
 
-def test_sign_out_everywhere_else(browser, make_browser, member):
-    login(browser)
+def test_sign_out_everywhere_else(person, make_browser, member):
+    login(person)
     other = make_browser()
     login(other)
-    assert browser.submit("/settings", {}, action="/settings/sessions").status_code == 302
-    assert logged_in(browser) and not logged_in(other)
+    assert person.submit("/settings", {}, action="/settings/sessions").status_code == 302
+    assert logged_in(person) and not logged_in(other)
 
 
 # --- cookie flags ---------------------------------------------------------------------------
@@ -116,8 +116,8 @@ def _set_cookie_headers(response) -> dict[str, str]:
     return {h.split("=", 1)[0]: h for h in response.headers.getlist("Set-Cookie")}
 
 
-def test_cookies_are_httponly_and_samesite_lax(browser, member):
-    headers = _set_cookie_headers(login(browser, remember=True))
+def test_cookies_are_httponly_and_samesite_lax(person, member):
+    headers = _set_cookie_headers(login(person, remember=True))
     for name in (SESSION, REMEMBER):
         assert "HttpOnly" in headers[name], headers[name]
         assert "SameSite=Lax" in headers[name], headers[name]
@@ -179,39 +179,39 @@ def clock(monkeypatch):
     return clock
 
 
-def test_idle_login_ends_after_two_hours(browser, member, clock):
-    login(browser)
+def test_idle_login_ends_after_two_hours(person, member, clock):
+    login(person)
     clock.advance(minutes=119)
-    assert logged_in(browser)
+    assert logged_in(person)
     clock.advance(minutes=119)  # active 119 minutes ago: still fine
-    assert logged_in(browser)
+    assert logged_in(person)
     clock.advance(minutes=121)
-    assert not logged_in(browser)
+    assert not logged_in(person)
     # And it stays ended: the stale session is not revived by activity.
     clock.advance(minutes=1)
-    assert not logged_in(browser)
+    assert not logged_in(person)
 
 
-def test_active_login_ends_after_twelve_hours(browser, member, clock):
-    login(browser)
+def test_active_login_ends_after_twelve_hours(person, member, clock):
+    login(person)
     for _ in range(7):  # 7 x 100 minutes = 11 h 40 min, never idle for long
         clock.advance(minutes=100)
-        assert logged_in(browser)
+        assert logged_in(person)
     clock.advance(minutes=21)  # 12 h 1 min after logging in
-    assert not logged_in(browser)
+    assert not logged_in(person)
 
 
 def test_remembered_login_is_not_idle_limited_but_ends_after_fourteen_days(
-        browser, make_browser, member, clock):
-    login(browser, remember=True)
+        person, make_browser, member, clock):
+    login(person, remember=True)
     clock.advance(hours=20)
-    assert logged_in(browser), "a remembered login ended while idle"
-    remember = cookie(browser, REMEMBER)
+    assert logged_in(person), "a remembered login ended while idle"
+    remember = cookie(person, REMEMBER)
     clock.advance(days=12)
     # A browser restarted with only its remember-me cookie is let back in within 14 days.
     assert logged_in(with_cookies(make_browser, **{REMEMBER: remember}))
     clock.advance(days=1, hours=4, minutes=1)  # 14 days and a minute after logging in
-    assert not logged_in(browser)
+    assert not logged_in(person)
     assert not logged_in(with_cookies(make_browser, **{REMEMBER: remember}))
 
 
@@ -220,37 +220,37 @@ def short_idle(app_config):
     app_config["SESSION_IDLE_TIMEOUT"] = timedelta(minutes=10)
 
 
-def test_idle_limit_comes_from_configuration(short_idle, browser, member, clock):
-    login(browser)
+def test_idle_limit_comes_from_configuration(short_idle, person, member, clock):
+    login(person)
     clock.advance(minutes=10)
-    assert logged_in(browser)
+    assert logged_in(person)
     clock.advance(minutes=11)
-    assert not logged_in(browser)
+    assert not logged_in(person)
 
 
-def test_last_seen_is_kept_in_the_cookie_at_minute_precision(app, browser, member, clock):
-    login(browser)
-    data = session_data(app, browser)
+def test_last_seen_is_kept_in_the_cookie_at_minute_precision(app, person, member, clock):
+    login(person)
+    data = session_data(app, person)
     assert data["seen_at"] == data["login_at"] == int(clock.now.replace(tzinfo=UTC).timestamp()) // 60
     clock.advance(seconds=30)
-    browser.get("/settings")
-    same_minute = session_data(app, browser)["seen_at"]
+    person.get("/settings")
+    same_minute = session_data(app, person)["seen_at"]
     clock.advance(minutes=5)
-    browser.get("/settings")
-    assert session_data(app, browser)["seen_at"] == same_minute + 5
+    person.get("/settings")
+    assert session_data(app, person)["seen_at"] == same_minute + 5
 
 
-def test_no_activity_is_stored_in_the_database(app, browser, member, clock):
+def test_no_activity_is_stored_in_the_database(app, person, member, clock):
     activity = {"last_seen", "last_seen_at", "last_active", "last_active_at", "last_login",
                 "last_login_at", "seen_at", "login_at", "last_ip", "ip_address"}
     for table in db.metadata.sorted_tables:
         assert not activity & set(table.columns.keys()), table.name
-    login(browser)
+    login(person)
     with app.app_context():
         before = db.session.execute(db.select(User).where(User.login_name == "walker")).scalar_one()
         row = {c: getattr(before, c) for c in User.__table__.columns.keys()}
     clock.advance(minutes=30)
-    browser.get("/settings")
+    person.get("/settings")
     with app.app_context():
         after = db.session.execute(db.select(User).where(User.login_name == "walker")).scalar_one()
         assert row == {c: getattr(after, c) for c in User.__table__.columns.keys()}
@@ -259,7 +259,7 @@ def test_no_activity_is_stored_in_the_database(app, browser, member, clock):
 # --- fixation -------------------------------------------------------------------------------
 
 def test_login_starts_a_new_session_and_a_planted_cookie_gives_nothing(
-        app, browser, make_browser, member):
+        app, person, make_browser, member):
     attacker = make_browser()
     attacker_page = attacker.get("/auth/login").get_data(as_text=True)
     planted = cookie(attacker, SESSION)
@@ -268,35 +268,35 @@ def test_login_starts_a_new_session_and_a_planted_cookie_gives_nothing(
     assert planted and "csrf_token" in planted_data
 
     # The attacker plants their cookie in the victim's browser, who then logs in.
-    browser.client.set_cookie(SESSION, planted)
-    login(browser)
-    after = cookie(browser, SESSION)
+    person.client.set_cookie(SESSION, planted)
+    login(person)
+    after = cookie(person, SESSION)
     assert after != planted
-    fresh = session_data(app, browser)
+    fresh = session_data(app, person)
     assert fresh.get("csrf_token") != planted_data["csrf_token"], "CSRF secret survived login"
     assert set(planted_data) - {"csrf_token"} <= set(fresh)  # nothing else to keep
 
     # The attacker's copy of the cookie is still nobody's, and their token is no use.
     assert not logged_in(attacker)
     assert not logged_in(with_cookies(make_browser, **{SESSION: planted}))
-    refused = browser.client.post("/settings/sessions", data={"csrf_token": attacker_token})
+    refused = person.client.post("/settings/sessions", data={"csrf_token": attacker_token})
     assert refused.status_code == 400
-    assert logged_in(browser)
+    assert logged_in(person)
 
 
 def test_login_over_someone_elses_session_keeps_nothing_of_theirs(
-        app, browser, make_browser, member):
+        app, person, make_browser, member):
     with app.app_context():
         make_user("intruder", "Intruder")
-    login(browser, name="intruder")
-    browser.get("/settings")
-    before = session_data(app, browser)
-    login(browser)  # same browser, now the member
-    browser.get("/settings")
-    after = session_data(app, browser)
+    login(person, name="intruder")
+    person.get("/settings")
+    before = session_data(app, person)
+    login(person)  # same browser, now the member
+    person.get("/settings")
+    after = session_data(app, person)
     assert after["_user_id"] != before["_user_id"]
     assert after["csrf_token"] != before["csrf_token"]
-    assert "Intruder" not in browser.get("/settings").get_data(as_text=True)
+    assert "Intruder" not in person.get("/settings").get_data(as_text=True)
 
 
 def test_session_cookie_alone_grants_nothing_after_forgery(app, make_browser, member):

@@ -54,7 +54,7 @@ def test_draft_is_private_and_absent_everywhere(author, other, app):
 
 
 def test_draft_takes_no_comments(author, other, app):
-    edit_url = _draft(author)
+    _draft(author)
     with app.app_context():
         thread_id = db.session.scalar(db.select(Story.thread_id))
     r = other.submit("/stories/", {"body": "early"}, action=f"/threads/{thread_id}/reply")

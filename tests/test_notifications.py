@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Notification, User
-from tests.factories import make_board, make_reply, make_story, make_thread, make_user
+from tests.factories import make_board, make_reply, make_thread, make_user
 
 
 def _user(app, login, handle):

@@ -19,7 +19,7 @@ import pytest
 
 from forum.clock import utcnow
 from forum.extensions import db, limiter
-from forum.models import Board, Story, Thread, User
+from forum.models import Story
 from tests.factories import PASSWORD, make_board, make_reply, make_story, make_user
 
 REAL_LIMITS = {
@@ -48,11 +48,6 @@ def _member(app, login, *, days_old=0, posts=0, role="member"):
                 make_reply(user, story.thread)
             limiter.enabled = True
         return user.id
-
-
-def _thread_id(app):
-    with app.app_context():
-        return db.session.scalar(db.select(Thread.id).order_by(Thread.id.desc()))
 
 
 @pytest.fixture

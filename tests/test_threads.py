@@ -5,7 +5,6 @@ import pytest
 
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Thread
 from tests.factories import make_board, make_reply, make_thread, make_user
 
 
@@ -47,7 +46,7 @@ def test_board_lists_pinned_first_then_latest_activity(app, client, board):
         old = make_thread(user, b, title="Old but pinned")
         old.pinned = True
         quiet = make_thread(user, b, title="Quiet thread")
-        busy = make_thread(user, b, title="Busy thread")
+        make_thread(user, b, title="Busy thread")
         make_reply(user, quiet, None, body="bump", now=utcnow())
         db.session.commit()
     page = client.get(f"/boards/{board}").get_data(as_text=True)

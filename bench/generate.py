@@ -8,11 +8,12 @@ COPY on PostgreSQL (psycopg), executemany on SQLite. The search index's triggers
 indexes are dropped for the load and rebuilt at the end, in one pass.
 
 Shape for --posts P (1,000,000 gives the figures in brackets): P/50 accounts [20,000], each
-with a public handle, writing with a Zipf-like skew; P/100 stories [10,000], about 1,500 words
+with a public handle, writing with a Zipf-like skew; P/100 stories [10,000], about 750 words
 each, 15% anonymous, some drafts and hidden; P/20 board threads [50,000] on 12 boards; P/5000
-groups [200]; posts in nested trees (depth, parent_id and materialised path as the posting
-path sets them), 10% anonymous, 1% hidden, 1% deleted; thread post_count and last_post_at
-right. At every scale: one story with exactly 200 comments (slug `bench-200-comments`), one
+groups [200]; posts of about 60 words in nested trees (depth, parent_id and materialised path
+as the posting path sets them), 10% anonymous, 1% hidden, 1% deleted; thread post_count and
+last_post_at right. Text is English-like with a Zipf word distribution (real words, mostly
+on the site's topics, then a long tail of made-up ones), so search sees realistic postings. At every scale: one story with exactly 200 comments (slug `bench-200-comments`), one
 board thread with exactly 150 posts (`Bench: one hundred and fifty posts`), one with exactly
 2,000 (`Bench: two thousand posts`), and P/50,000 more with 2,000 to 4,000 posts. Writers
 follow the threads they write in (the default), as the posting path would have recorded.
@@ -36,10 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy.engine import make_url  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
+from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
-from forum.names import ADJECTIVES, ANIMALS, name_key  # noqa: E402
+from forum.names import ADJECTIVES, ANIMALS, name_key
 
 POSTER_LOGIN = "bench_poster"
 POSTER_PASSWORD = "bench-poster-password"
@@ -301,7 +302,10 @@ class Generator:
             tree: list[tuple[int, int, str, int | None]] = []  # id, depth, path, parent id
             by_id: dict[int, tuple[int, int, str, int | None]] = {}
             when = created
-            gap_hours = rng.uniform(0.5, 24)
+            # Replies come hours apart, faster in a busy thread, and all before NOW: piling
+            # the late ones onto one instant would make ties no real site has.
+            room = (NOW - created).total_seconds() / 3600
+            gap_hours = min(rng.uniform(0.5, 24), 0.8 * room / max(1, t["posts"]))
             for i in range(t["posts"]):
                 post_id += 1
                 opening = i == 0 and not is_story
@@ -331,7 +335,8 @@ class Generator:
                 yield (post_id, thread_id, parent[0] if parent else None, handle_id, body,
                        html, when, None, state, depth, path)
                 count, last = count + 1, when
-                when = min(NOW, when + timedelta(hours=rng.expovariate(1 / gap_hours)))
+                when = max(when, min(NOW - timedelta(seconds=rng.randint(1, 3600)),
+                                     when + timedelta(hours=rng.expovariate(1 / gap_hours))))
                 progress.update()
             self.threads.append((thread_id, title, None if is_story else rng.randint(
                 1, plan.n_boards), starter_handle, created, last, count, None, None, False,
@@ -458,6 +463,7 @@ def main() -> None:
 
     os.environ.setdefault("SECRET_KEY", "bench-generate")
     import flask_migrate
+
     from forum import create_app
     from forum.extensions import db
     from forum.search import service as search
@@ -466,7 +472,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_text})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-        search.drop_triggers(db.engine)  # indexing row by row during the load is slow
+        search.pause(db.engine)  # indexing row by row during the load is slow
         db.engine.dispose()
     print(f"schema: migrations applied ({time.monotonic() - started:.1f}s)", file=sys.stderr)
 

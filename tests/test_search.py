@@ -313,6 +313,7 @@ def test_install_is_idempotent_and_indexes_existing_rows(app, client, people):
 
 def test_migrations_build_the_index(tmp_path):
     import flask_migrate
+
     from forum import create_app
     from tests.test_migrations import MIGRATIONS
     app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": "memory://",

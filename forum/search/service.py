@@ -99,13 +99,13 @@ def _sqlite_triggers() -> list[str]:
                   f"VALUES ('delete', {_values(kind, 'old', cols)});")
         watched = ", ".join(c for c in cols if c != "NULL")
         out += [
-            f"CREATE TRIGGER IF NOT EXISTS search_{table}_ai AFTER INSERT ON {table} "
-            f"BEGIN {insert} END",
-            f"CREATE TRIGGER IF NOT EXISTS search_{table}_ad AFTER DELETE ON {table} "
-            f"BEGIN {delete} END",
+            (f"CREATE TRIGGER IF NOT EXISTS search_{table}_ai AFTER INSERT ON {table} "
+             f"BEGIN {insert} END"),
+            (f"CREATE TRIGGER IF NOT EXISTS search_{table}_ad AFTER DELETE ON {table} "
+             f"BEGIN {delete} END"),
             # Only when indexed text changes: a thread's counters change on every reply.
-            f"CREATE TRIGGER IF NOT EXISTS search_{table}_au AFTER UPDATE OF {watched} "
-            f"ON {table} BEGIN {delete} {insert} END",
+            (f"CREATE TRIGGER IF NOT EXISTS search_{table}_au AFTER UPDATE OF {watched} "
+             f"ON {table} BEGIN {delete} {insert} END"),
         ]
     return out
 
@@ -147,8 +147,8 @@ def _pg_columns() -> list[str]:
         statement
         for table, expr in PG_VECTORS.items()
         for statement in (
-            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
-            f"GENERATED ALWAYS AS ({expr}) STORED",
+            (f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
+             f"GENERATED ALWAYS AS ({expr}) STORED"),
             f"ALTER TABLE {table} ALTER COLUMN {PG_COLUMN} SET STATISTICS 1000",
         )
     ]
@@ -234,9 +234,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
         return False  # the FTS5 table and its shadow tables (_data, _idx, _docsize, _config)
     if type_ == "index" and name in SEARCH_INDEXES:
         return False
-    if type_ == "column" and name == PG_COLUMN:
-        return False
-    return True
+    return not (type_ == "column" and name == PG_COLUMN)
 
 
 def is_search_table(name: str) -> bool:

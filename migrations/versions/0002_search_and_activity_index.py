@@ -1,5 +1,7 @@
-"""Search index (FTS5 + triggers on SQLite, stored tsvector columns + GIN on PostgreSQL), and
-an index for the home page's latest-active threads.
+"""Full-text search index, and an index for the home page's latest-active threads.
+
+Search: an FTS5 table kept by triggers on SQLite; stored tsvector columns with GIN indexes
+on PostgreSQL.
 
 The search DDL lives in forum.search.service.install(), which db.create_all() also runs, so
 a migrated database and a create_all() one have the same index. Those objects are not in the

@@ -15,6 +15,7 @@ import hmac
 import logging
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from flask import current_app, has_request_context, request
 from limits import parse_many
@@ -167,6 +168,17 @@ def check(rules: list[Rule]) -> None:
         for item in _limits(rule):
             if not _call("test", item, f"{bucket}:{key}"):
                 raise _refuse(item, f"{bucket}:{key}", message)
+
+
+@contextmanager
+def lifted():
+    """No limits inside: for administrative commands, which are no client's requests."""
+    was = limiter.enabled
+    limiter.enabled = False
+    try:
+        yield
+    finally:
+        limiter.enabled = was
 
 
 def wait_words(seconds: int) -> str:

@@ -124,3 +124,20 @@ def test_users_set_role(app):
     assert runner.invoke(args=["users", "set-role", "helper", "king"]).exit_code == 2
     missing = runner.invoke(args=["users", "set-role", "nobody", "admin"])
     assert missing.exit_code == 1 and "nobody" in missing.output
+
+
+def test_commands_are_not_held_to_client_rate_limits(app_config):
+    """With the site's real limits (3 sign-ups a day, 30 s between a new account's posts),
+    seed-demo still creates every account and post, and an admin can add a fourth account."""
+    from forum import create_app
+    from tests.test_ratelimit import REAL_LIMITS
+    app = create_app({**app_config, **REAL_LIMITS})
+    with app.app_context():
+        db.create_all()
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        assert count(User) == len(USERS) and count(Post) > 20
+        result = app.test_cli_runner().invoke(
+            args=["users", "create", "fourth_admin", "--role", "admin"],
+            input="a long enough passphrase\na long enough passphrase\n")
+        assert result.exit_code == 0, result.output

@@ -10,6 +10,7 @@ from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .templating import register_filters
+from .threads import cache as thread_cache
 
 BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
               feeds, search)
@@ -35,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for area in BLUEPRINTS:
         app.register_blueprint(area.bp)
+    thread_cache.init_app(app)
     errors.init_app(app)
     app.after_request(headers.secure_headers)
     app.jinja_env.globals.update(permissions.TEMPLATE_FUNCTIONS)

@@ -67,6 +67,9 @@ def load(instance_path: str) -> dict:
         # Threads nest this many levels; a reply to the deepest level attaches beside it.
         "MAX_DEPTH": _int("MAX_DEPTH", 5),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 100),
+        # Rendered post trees kept per process for readers who are not logged in
+        # (forum/threads/cache.py), in characters: about 40 pages of 100 posts. 0 turns it off.
+        "TREE_CACHE_CHARS": _int("TREE_CACHE_CHARS", 4_000_000),
         "ITEMS_PER_PAGE": _int("ITEMS_PER_PAGE", 20),
         # 100,000 characters of Markdown must fit, with room for multi-byte text: a browser
         # percent-encodes each UTF-8 byte, so 100,000 emoji arrive as 1.2 MB of form data.

@@ -103,6 +103,10 @@ class Thread(db.Model):
     locked_by_author: Mapped[bool] = mapped_column(default=False)
     pinned: Mapped[bool] = mapped_column(default=False)
     hidden: Mapped[bool] = mapped_column(default=False)
+    # Goes up whenever a post already in this thread changes or goes (edited, hidden,
+    # restored, deleted, its author's name freed): with post_count, it says whether a copy of
+    # the rendered tree is still true (forum/threads/cache.py, which also bumps it).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     board: Mapped[Optional[Board]] = relationship()
     handle: Mapped[Handle] = relationship(foreign_keys=[handle_id])

@@ -19,6 +19,7 @@ from ..models import (
 from ..names import name_key
 from ..pagination import Page, paginate
 from ..posting import service as posting
+from ..threads import cache as thread_cache
 
 BIO_MAX = 2000
 # Long enough to recognise a post in the list; the whole text is one click away.
@@ -293,6 +294,8 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     touched |= {story.thread_id for story in stories}
     started = set(db.session.scalars(select(Thread.id).where(
         Thread.handle_id.in_(handle_ids), Thread.board_id.is_not(None))))
+    # The statements below bypass the ORM, so its hook cannot see them: say it here.
+    thread_cache.touch(db.session, touched)
 
     db.session.execute(
         update(Post).where(Post.id.in_(post_ids)).values(state=DELETED, body="", body_html="")

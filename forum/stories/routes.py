@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Group, Story, story_groups
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
-from ..threads.service import post_page
+from ..threads.cache import rendered_tree
 
 bp = Blueprint("stories", __name__)
 
@@ -45,10 +45,11 @@ def index():
 def show(slug):
     """Show a story and its comment tree."""
     story = _visible_story(slug)
-    posts = post_page(story.thread, parse_after(request.args.get("after")))
+    tree = rendered_tree(story.thread, parse_after(request.args.get("after")), "stories.show",
+                         slug=story.slug)
     following = is_following(current_user, thread=story.thread)
     response = make_response(render_template(
-        "stories/show.html", story=story, thread=story.thread, posts=posts, following=following))
+        "stories/show.html", story=story, thread=story.thread, tree=tree, following=following))
     if story.noindex or not story.is_published:
         # The author kept it out of search engines (or it is not public): say so in the
         # header too, which crawlers honour even for responses they do not parse as HTML.

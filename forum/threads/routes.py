@@ -9,7 +9,8 @@ from ..extensions import db
 from ..models import Board, Post, Story, Thread
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
-from .service import post_page, post_url
+from .cache import rendered_tree
+from .service import post_url
 
 bp = Blueprint("threads", __name__)
 
@@ -46,8 +47,9 @@ def show(thread_id):
         # A story's comment section is read under its story.
         slug = db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
         return redirect(url_for("stories.show", slug=slug, **request.args))
-    posts = post_page(thread, parse_after(request.args.get("after")))
-    return render_template("threads/show.html", thread=thread, posts=posts,
+    tree = rendered_tree(thread, parse_after(request.args.get("after")), "threads.show",
+                         thread_id=thread.id)
+    return render_template("threads/show.html", thread=thread, tree=tree,
                            following=is_following(current_user, thread=thread))
 
 

@@ -87,7 +87,10 @@ end
 """
 
 PAGES = ["baseline", "home", "story index", "story, 200 comments", "thread, 100 posts",
-         "thread, 2000 posts", "profile", "search", "posting"]
+         "thread, 100 posts, member", "thread, 2000 posts", "profile", "search", "posting"]
+# Pages read as the logged-in bench poster: no shared cached copy of the post tree
+# (forum/threads/cache.py serves only readers who are not logged in).
+MEMBER_PAGES = {"thread, 100 posts, member"}
 
 
 def free_port() -> int:
@@ -108,8 +111,9 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
-def fetch(url: str, opener=None) -> str:
-    with (opener or urllib.request.build_opener()).open(url, timeout=60) as r:
+def fetch(url: str, opener=None, cookie: str | None = None) -> str:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with (opener or urllib.request.build_opener()).open(request, timeout=60) as r:
         assert r.status == 200, (url, r.status)
         return r.read().decode()
 
@@ -219,6 +223,7 @@ def main() -> None:
     try:
         wait_for(f"{app}/healthz")
         wait_for(f"{base}/")
+        cookie, token = login(app)
         q = urllib.parse.quote_plus(args.search)
         urls = {
             "baseline": f"{base}/",
@@ -226,6 +231,7 @@ def main() -> None:
             "story index": f"{app}/stories/",
             "story, 200 comments": f"{app}/stories/{found['story200']}",
             "thread, 100 posts": f"{app}/threads/{found['thread150']}",
+            "thread, 100 posts, member": f"{app}/threads/{found['thread150']}",
             "thread, 2000 posts": f"{app}/threads/{found['thread2000']}",
             "profile": f"{app}/u/{urllib.parse.quote(found['profile'])}",
             "search": f"{app}/search?q={q}",
@@ -233,26 +239,31 @@ def main() -> None:
         # Each page answers and shows what it should before anything is timed.
         shown = {}
         for name, page_url in urls.items():
-            page = fetch(page_url)
+            page = fetch(page_url, cookie=cookie if name in MEMBER_PAGES else None)
+            if name in MEMBER_PAGES:
+                assert "Log out" in page, f"{name}: not logged in"
             shown[name] = len(re.findall(r'<li (?:id="p\d+" )?class="(?:post|depth)', page))
             if name == "search":
                 shown[name] = page.count('class="search-result ')
         assert shown["baseline"] == shown["thread, 100 posts"] == 100, shown
+        assert shown["thread, 100 posts, member"] == 100, shown
         assert shown["thread, 2000 posts"] == 100, shown
         print(f"{label}: {found['posts']:,} posts; posts on page: {shown}", file=sys.stderr)
 
         tmp = Path(tempfile.mkdtemp(prefix="afterward-bench-"))
         report = tmp / "report.lua"
         report.write_text(REPORT_LUA)
+        member_report = tmp / "member.lua"
+        member_report.write_text(f'wrk.headers["Cookie"] = "{cookie}"\n' + REPORT_LUA)
         runs: dict[str, list[dict]] = {name: [] for name in PAGES}
         checks = []
         if not args.skip_posting:
-            cookie, token = login(app)
             paths = ", ".join(f'"/threads/{t}/reply"' for t in found["posting_threads"])
         for round_no in range(1, args.rounds + 1):
             for name, page_url in urls.items():
-                wrk(page_url, 1, report, args.connections, args.threads)  # warm up
-                result = wrk(page_url, args.duration, report, args.connections, args.threads)
+                script = member_report if name in MEMBER_PAGES else report
+                wrk(page_url, 1, script, args.connections, args.threads)  # warm up
+                result = wrk(page_url, args.duration, script, args.connections, args.threads)
                 runs[name].append(result)
                 print(f"round {round_no} {name:<22} {result['rps']:8.1f} req/s "
                       f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms "

@@ -216,3 +216,18 @@ def test_the_cache_can_be_turned_off(app, client, count_queries):
     with count_queries() as statements:
         assert client.get(url).status_code == 200
     assert len(statements) == 2
+
+
+def test_a_handle_cut_loose_from_its_account_loses_its_profile_link(app, client):
+    """A handle links to a profile only while it has an account (Handle.has_profile)."""
+    from forum.models import Handle
+    with app.app_context():
+        ada = make_user("ada", "Ada")
+        thread = make_thread(ada, make_board())
+        url = f"/threads/{thread.id}"
+    assert 'href="/u/Ada"' in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(select(Handle).where(Handle.name == "Ada")).user_id = None
+        db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert 'href="/u/Ada"' not in html and "<span>Ada</span>" in html

@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session
 from ..models import Handle, Post, Thread
 from .service import post_page
 
-# What a post or a handle shows in a tree and can change once written; a change to anything
-# else (a handle's user cut loose) leaves every rendered copy true. A post's place (parent,
-# depth, path) is set once, while it is being inserted, which post_count already covers.
+# What a post or a handle shows in a tree and can change once written (a handle links to a
+# profile while it has an account: user_id). A post's place (parent, depth, path) is set once,
+# while it is being inserted, which post_count already covers.
 POST_SHOWN = ("state", "body_html", "edited_at", "handle_id")
-HANDLE_SHOWN = ("name", "kind")
+HANDLE_SHOWN = ("name", "kind", "user_id")
 
 
 class TreeCache:

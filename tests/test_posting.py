@@ -109,3 +109,87 @@ def test_reply_to_post_of_another_thread_is_404(person, app):
 def test_write_pages_need_login(client):
     r = client.get("/stories/new")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+
+
+def _board_thread(app, *followers):
+    """A board thread started by "starter", followed by `followers` too; its id."""
+    from forum.notifications import service as notifications
+    from tests.factories import make_board, make_thread, make_user
+    with app.app_context():
+        board = make_board()
+        thread = make_thread(make_user("starter"), board, title="Leaving")
+        for login in followers:
+            notifications.set_following(make_user(login), thread=thread, follow=True,
+                                        now=utcnow())
+        return thread.id
+
+
+def test_reply_costs_a_fixed_number_of_statements(person, app, count_queries):
+    """Loading the writer and the thread, the handle (with the new id on PostgreSQL), the
+    INSERT (and setting the path, on SQLite), the thread's counters, the followers, one
+    INSERT for all their notifications: nothing more, however many follow."""
+    thread_id = _board_thread(app, "f1", "f2", "f3", "f4")
+    person.register("writer")
+    token = person.csrf_token(f"/threads/{thread_id}/reply")
+    # The first reply also makes the writer follow the thread (one INSERT more).
+    person.client.post(f"/threads/{thread_id}/reply", data={"body": "One", "csrf_token": token})
+    with count_queries() as statements:
+        r = person.client.post(f"/threads/{thread_id}/reply",
+                               data={"body": "Two", "csrf_token": token})
+    assert r.status_code == 302
+    postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert len(statements) == (7 if postgresql else 8), statements
+    with app.app_context():
+        from forum.models import Follow, Notification, Post
+        assert db.session.scalar(db.select(db.func.count(Notification.id))) == 2 * 5  # starter, 4
+        assert db.session.scalar(db.select(db.func.count(Follow.id))) == 6  # starter, 4, writer
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 3
+        assert db.session.get(Thread, thread_id).post_count == 3
+
+
+def test_reply_redirect_lands_on_the_page_that_shows_it(person, app):
+    """The redirect after a reply is the one /posts/<id> gives, on every page of the thread,
+    for replies at any depth, in a board thread and under a story."""
+    from forum.models import Post
+    from forum.threads.service import post_url
+    app.config["POSTS_PER_PAGE"] = 3
+    board_thread = _board_thread(app)
+    person.register("writer")
+    _, story_thread = _story_thread(person)
+    for thread_id in (board_thread, story_thread):
+        token = person.csrf_token(f"/threads/{thread_id}/reply")
+        ids = []
+        for i in range(14):
+            data = {"body": f"Reply {i}", "csrf_token": token}
+            if i % 3 and ids:
+                data["parent_id"] = ids[i // 2]  # nested replies land among older posts
+            r = person.client.post(f"/threads/{thread_id}/reply", data=data)
+            assert r.status_code == 302
+            location = r.headers["Location"]
+            post_id = int(location.rsplit("#p", 1)[1])
+            ids.append(str(post_id))
+            with app.test_request_context():
+                assert location == post_url(db.session.get(Post, post_id)), i
+        assert "after=" in location
+
+
+def test_anonymous_reply_keeps_its_pseudonym_and_path(person, app):
+    """An anonymous reply takes the thread's pseudonym (the same one each time) and its place
+    in the tree under its parent."""
+    from forum.models import ANONYMOUS, Post
+    thread_id = _board_thread(app)
+    person.register("writer")
+    token = person.csrf_token(f"/threads/{thread_id}/reply")
+    ids = []
+    for parent in (None, 0):
+        data = {"body": "Quietly", "anonymous": "y", "csrf_token": token}
+        if parent is not None:
+            data["parent_id"] = ids[parent]
+        r = person.client.post(f"/threads/{thread_id}/reply", data=data)
+        ids.append(r.headers["Location"].rsplit("#p", 1)[1])
+    with app.app_context():
+        first, second = (db.session.get(Post, int(i)) for i in ids)
+        assert first.handle.kind == ANONYMOUS and second.handle_id == first.handle_id
+        assert second.parent_id == first.id and second.depth == first.depth + 1
+        assert second.path == first.path + Post.path_segment(second.id)
+        assert first.path.endswith(Post.path_segment(first.id))

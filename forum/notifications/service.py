@@ -17,20 +17,25 @@ def _owner(handle_id: int | None) -> int | None:
     return db.session.scalar(select(Handle.user_id).where(Handle.id == handle_id))
 
 
-def on_new_post(post: Post, parent: Post | None, author: User, now: datetime) -> None:
+def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
+                story: tuple[int | None, int] | None = None) -> None:
     """Tell the parent's author, the story's author and the thread's followers; no commit.
 
     Each recipient gets one notification, the most specific kind; the author gets none.
     `recipient_handle_id` is the name the recipient wrote under there, so a notification
     about an anonymous post reminds its owner of their pseudonym and tells no one else.
+    `story` is (its author's user id, its handle id) when the caller has read them already.
     """
     thread = post.thread
     recipients: dict[int, tuple[str, int | None]] = {}
     if parent is not None and parent.handle.user_id is not None:
         recipients[parent.handle.user_id] = (REPLY, parent.handle_id)
     if thread.board_id is None:
-        story_handle = db.session.scalar(select(Story.handle_id).where(Story.thread_id == thread.id))
-        owner = _owner(story_handle)
+        if story is None:
+            story_handle = db.session.scalar(
+                select(Story.handle_id).where(Story.thread_id == thread.id))
+            story = (_owner(story_handle), story_handle)
+        owner, story_handle = story
         if owner is not None:
             recipients.setdefault(owner, (COMMENT, story_handle))
     followers = db.session.execute(
@@ -38,17 +43,22 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime) ->
         .outerjoin(Handle, (Handle.user_id == Follow.user_id) & (Handle.thread_id == thread.id))
         .where(Follow.thread_id == thread.id)
     ).all()
+    # The followers say whether the author follows already: no query of its own for that.
+    following = False
     for user_id, anonymous_handle in followers:
+        following = following or user_id == author.id
         recipients.setdefault(user_id, (FOLLOWED, anonymous_handle))
     recipients.pop(author.id, None)
     if recipients:
-        db.session.execute(insert(Notification), [
+        # One multi-row INSERT (RETURNING makes SQLAlchemy batch the rows into one statement,
+        # "insertmanyvalues"), not one statement per row or per set of non-NULL columns.
+        db.session.execute(insert(Notification.__table__).returning(Notification.__table__.c.id), [
             {"user_id": user_id, "kind": kind, "thread_id": thread.id, "post_id": post.id,
              "recipient_handle_id": handle_id, "created_at": now}
             for user_id, (kind, handle_id) in recipients.items()
         ])
-    if author.follow_on_write:
-        follow_thread(author, thread, now)
+    if author.follow_on_write and not following:
+        db.session.add(Follow(user_id=author.id, thread_id=thread.id, created_at=now))
 
 
 def on_new_story(story: Story, author: User, now: datetime) -> None:

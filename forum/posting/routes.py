@@ -58,6 +58,16 @@ def _parent(thread: Thread, raw: str | None) -> Post | None:
     return post
 
 
+def _placed_url(placed: service.Placed) -> str:
+    """The page that shows a new post, scrolled to it: post_url() without its queries."""
+    args = {"_anchor": f"p{placed.post_id}"}
+    if placed.after is not None:
+        args["after"] = placed.after
+    if placed.story_slug is not None:
+        return url_for("stories.show", slug=placed.story_slug, **args)
+    return url_for("threads.show", thread_id=placed.thread_id, **args)
+
+
 @bp.route(f"/threads/<{MAX_ID}:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id):
@@ -66,15 +76,16 @@ def reply(thread_id):
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}
-    if form.validate_on_submit() and action() == PREVIEW:
+    valid = form.validate_on_submit()  # once: the busiest form on the site
+    if valid and action() == PREVIEW:
         return _preview("posting/reply_form.html", **context)
-    if form.validate_on_submit():
+    if valid:
         try:
-            post = service.reply(current_user, thread, parent, form.body.data,
-                                 anonymous=form.anonymous.data, now=utcnow())
+            placed = service.place_reply(current_user, thread, parent, form.body.data,
+                                         anonymous=form.anonymous.data, now=utcnow())
         except service.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
-        return redirect(post_url(post))
+        return redirect(_placed_url(placed))
     return render_template("posting/reply_form.html", **context), 400 if form.errors else 200
 
 

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, false, func, select, update
+from sqlalchemy import ColumnElement, delete, false, func, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, ratelimit, text
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import (
     ANONYMOUS,
     DELETED,
     DRAFT,
+    PUBLIC,
     PUBLISHED,
     REPORT_REASONS,
     Board,
@@ -30,6 +32,7 @@ from ..models import (
 from ..moderation import service as moderation
 from ..names import name_key, pseudonym
 from ..notifications import service as notifications
+from ..threads.service import page_start
 
 
 class PostingError(Exception):
@@ -143,7 +146,9 @@ def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]
 
 def _count_write(user: User, action: str, now: datetime) -> None:
     """Count this write against the rate limits, or refuse it; moderators are exempt."""
-    if user.is_moderator:
+    # With limits off (RATELIMIT_ENABLED) there is nothing to count against: skip building
+    # the rules, whose new-account check costs a query.
+    if user.is_moderator or not limiter.enabled:
         return
     try:
         ratelimit.hit(_limit_rules(user, action, now))
@@ -209,29 +214,67 @@ def _new_thread(author: User, title: str, board: Board | None, anonymous: bool, 
     return thread
 
 
+def _next_post_id() -> ColumnElement | None:
+    """The id the next post will get, where the database can hand it out before the INSERT.
+
+    On PostgreSQL the post's id comes from its sequence, so the post goes in with its path in
+    one INSERT: no second statement to set the path, no row version left behind by it, and no
+    placeholder path that a concurrent reply in the same thread would have to wait behind
+    (the unique index on thread and path). SQLite has no sequence (None): there the path is
+    set by an UPDATE after the INSERT."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence("posts", "id"))
+    return None
+
+
 def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
-              now: datetime) -> Post:
+              now: datetime, story: tuple | None = None) -> tuple[Post, int]:
+    """Insert the post, count it in its thread, notify; returns it with the number of posts
+    of the thread before it in reading order (where the redirect finds its page).
+
+    `story`: (owner's user id, story handle id) when the thread is a story's comments."""
     max_depth = current_app.config["MAX_DEPTH"]
     # A reply to the deepest level attaches beside its parent, at that same level.
     while parent is not None and parent.depth >= max_depth - 1:
         parent = db.session.get(Post, parent.parent_id) if parent.parent_id else None
+    next_id = _next_post_id()
+    if anonymous:
+        speaker = {"handle": handle_for(author, thread, True, now)}
+        post_id = db.session.scalar(select(next_id)) if next_id is not None else None
+    else:
+        # The public handle's id, and the new post's id with it: one round trip.
+        handle_id, post_id = db.session.execute(
+            select(Handle.id, next_id if next_id is not None else null())
+            .where(Handle.user_id == author.id, Handle.kind == PUBLIC)
+        ).one()
+        speaker = {"handle_id": handle_id}
+    prefix = parent.path if parent else ""
     post = Post(
-        thread=thread, parent_id=parent.id if parent else None,
-        handle=handle_for(author, thread, anonymous, now), body=body,
-        body_html=text.render(body), created_at=now,
-        depth=parent.depth + 1 if parent else 0,
+        id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
+        body_html=text.render(body), created_at=now, depth=parent.depth + 1 if parent else 0,
+        path=prefix + Post.path_segment(post_id) if post_id is not None else "", **speaker,
     )
     db.session.add(post)
-    db.session.flush()
-    post.path = (parent.path if parent else "") + Post.path_segment(post.id)
-    # Counted in SQL, not in Python, so concurrent replies never lose an increment.
-    db.session.execute(
+    if post_id is None:
+        db.session.flush()
+        post.path = prefix + Post.path_segment(post.id)
+    # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
+    # statement counts the posts before this one, for the page the writer is sent to. (It
+    # flushes the post first: an ORM statement.)
+    before = db.session.execute(
         update(Thread)
         .where(Thread.id == thread.id)
         .values(post_count=Thread.post_count + 1, last_post_at=now)
-    )
-    notifications.on_new_post(post, parent, author, now)
-    return post
+        .returning(
+            # Not correlated (thread.id as a value): SQLite writes RETURNING without table names.
+            select(func.count())  # not count(id): the index on (thread_id, path) answers alone
+            .where(Post.thread_id == thread.id, Post.path < post.path)
+            .scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    notifications.on_new_post(post, parent, author, now, story=story)
+    return post, before
 
 
 # --- stories ----------------------------------------------------------------------------
@@ -430,21 +473,47 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     return thread
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A new post and where it shows, read before the commit so the redirect needs no query."""
+
+    post: Post
+    post_id: int
+    thread_id: int
+    story_slug: str | None  # the story whose comments these are; None on a board
+    after: int | None  # the page showing the post starts after this post; None: the first page
+
+
 def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anonymous: bool,
           now: datetime) -> Post:
     """Add a comment to a story or a reply in a thread, under `parent` if given."""
+    return place_reply(author, thread, parent, body, anonymous=anonymous, now=now).post
+
+
+def place_reply(author: User, thread: Thread, parent: Post | None, body: str, *,
+                anonymous: bool, now: datetime) -> Placed:
+    """reply(), telling also where the new post shows: its page of the thread or story."""
     _check_writer(author, now)
     _check_open(thread)
-    if thread.board_id is None and db.session.scalar(
-            select(Story.state).where(Story.thread_id == thread.id)) != PUBLISHED:
-        raise NotAllowed("This story is not published, so it cannot take comments yet.")
+    story = None
+    if thread.board_id is None:
+        # Whether comments are open, where the story lives, and whom to tell: one query.
+        story = db.session.execute(
+            select(Story.state, Story.slug, Handle.user_id, Story.handle_id)
+            .join(Handle, Handle.id == Story.handle_id).where(Story.thread_id == thread.id)
+        ).first()
+        if story is None or story.state != PUBLISHED:
+            raise NotAllowed("This story is not published, so it cannot take comments yet.")
     if parent is not None and parent.thread_id != thread.id:
         raise PostingError("That reply belongs to another discussion.")
     body = _clean_body(body)
     _count_write(author, "reply", now)
-    post = _add_post(author, thread, parent, body, anonymous, now)
+    post, before = _add_post(author, thread, parent, body, anonymous, now,
+                             story=story[2:] if story else None)
+    placed = Placed(post, post.id, thread.id, story.slug if story else None,
+                    page_start(thread.id, before))
     db.session.commit()
-    return post
+    return placed
 
 
 def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:

@@ -17,19 +17,27 @@ def post_page(thread: Thread, after: int | None) -> Page:
 
 def post_url(post: Post, slug: str | None = None) -> str:
     """The address of the page that shows `post`, scrolled to it."""
-    per_page = current_app.config["POSTS_PER_PAGE"]
     thread = post.thread
     before = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path)
     )
     args = {"_anchor": f"p{post.id}"}
-    if before >= per_page:
-        # The page starts after the last post of the previous page.
-        args["after"] = db.session.scalar(
-            select(Post.id).where(Post.thread_id == thread.id).order_by(Post.path)
-            .offset(before - before % per_page - 1).limit(1)
-        )
+    after = page_start(thread.id, before)
+    if after is not None:
+        args["after"] = after
     if thread.board_id is None:
         slug = slug or db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
         return url_for("stories.show", slug=slug, **args)
     return url_for("threads.show", thread_id=thread.id, **args)
+
+
+def page_start(thread_id: int, before: int) -> int | None:
+    """The post after which the page showing a post with `before` posts ahead of it in
+    reading order begins: the last post of the previous page (None: the first page)."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    if before < per_page:
+        return None
+    return db.session.scalar(
+        select(Post.id).where(Post.thread_id == thread_id).order_by(Post.path)
+        .offset(before - before % per_page - 1).limit(1)
+    )

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from forum.clock import utcnow
 from forum.extensions import db
@@ -190,6 +190,98 @@ def test_only_the_newest_matches_of_each_kind_are_ranked(app, client, people, mo
     assert sorted(urls(client, "puffin")) == sorted(f"/posts/{i}" for i in newer[1:])
 
 
+@pytest.fixture
+def few_recent(app):
+    """Recent tables of 4 posts, and 2 matches there are enough to rank a word on them."""
+    saved = dict(search.RECENT_INDEXED), search.MIN_RECENT
+    search.RECENT_INDEXED[search.POST], search.MIN_RECENT = 4, 2
+    with app.app_context():
+        search.rebuild(db.engine)  # the size is part of the triggers
+    yield
+    search.RECENT_INDEXED.update(saved[0])
+    search.MIN_RECENT = saved[1]
+    with app.app_context():
+        search.rebuild(db.engine)
+
+
+def _recent_post_ids():
+    column = "rowid" if db.engine.dialect.name == "sqlite" else "id"
+    return {row[0] for row in db.session.execute(
+        text(f"SELECT {column} FROM {search.RECENT_TABLES[search.POST]}"))}  # nosec B608
+
+
+def test_a_common_word_ranks_among_recent_posts_a_rare_one_among_all(app, client, people,
+                                                                      few_recent):
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Birdwatching")
+        oldest = make_reply(bob, thread, body="heron heron heron heron, and one egret").id
+        older = [make_reply(bob, thread, body=f"a heron, seen {n}").id for n in range(3)]
+        newer = [make_reply(bob, thread, body=f"a heron, noted {n}").id for n in range(2)]
+        newer += [make_reply(bob, thread, body="nothing to report").id for _ in range(2)]
+        # Only the 4 newest posts are in the recent table, whatever was there before.
+        assert _recent_post_ids() == set(newer)
+    # "heron" matches twice there: enough, so the best heron of all, older, is not ranked.
+    assert sorted(urls(client, "heron")) == sorted(f"/posts/{i}" for i in newer[:2])
+    # "egret" matches nowhere recent: its newest matches of any age are.
+    assert urls(client, "egret") == [f"/posts/{oldest}"]
+    # Below MIN_RECENT recent matches, all of them count again.
+    with app.app_context():
+        posting.edit_post(_get(User, people["bob"]), _get(Post, newer[0]), "a crane, noted",
+                          now=utcnow())
+        assert _recent_post_ids() == set(newer)
+    found = urls(client, "heron")
+    assert found[0] == f"/posts/{oldest}"
+    assert sorted(found) == sorted(f"/posts/{i}" for i in [oldest, *older, newer[1]])
+    assert urls(client, "crane") == [f"/posts/{newer[0]}"]
+
+
+def test_the_recent_tables_follow_edits_and_deletions(app, client, people, few_recent):
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Ponds")
+        ids = [make_reply(bob, thread, body=f"newt number {n}").id for n in range(6)]
+        assert _recent_post_ids() == set(ids[2:])
+        posting.delete_post(bob, _get(Post, ids[-1]), now=utcnow())
+        posting.edit_post(bob, _get(Post, ids[-2]), "a toad instead", now=utcnow())
+        db.session.execute(text("DELETE FROM posts WHERE id = :id"), {"id": ids[-3]})
+        db.session.commit()
+        assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
+    # One recent "newt" is left, fewer than MIN_RECENT: the full index answers, without the
+    # post deleted outright or the one emptied by deleting it.
+    assert sorted(urls(client, "newt")) == sorted(f"/posts/{i}" for i in ids[:3])
+    assert urls(client, "toad") == [f"/posts/{ids[-2]}"]
+    with app.app_context():
+        search.rebuild(db.engine)  # refilled from the posts as they are now
+        assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
+
+
+@pytest.mark.parametrize("recent_matches", [0, 3])
+def test_pages_follow_one_ranking_from_the_recent_or_the_full_index(app, client, people,
+                                                                   few_recent, recent_matches):
+    """Later pages rank their cursor on the same table as the first page did."""
+    with app.app_context():
+        bob = _get(User, people["bob"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Skylarks")
+        for i in range(12):
+            make_reply(bob, thread, body="lark " * (1 + i % 4) + "over the field")
+        for i in range(4):
+            make_reply(bob, thread, body="lark, late" if i < recent_matches else "quiet now")
+    app.config["ITEMS_PER_PAGE"] = 100
+    everything = urls(client, "lark")
+    assert len(everything) == (recent_matches if recent_matches >= 2 else 12)
+    app.config["ITEMS_PER_PAGE"] = 2
+    paged, url = [], None
+    first, url = results(client, "lark")
+    paged += [u for _, u in first]
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        paged += [u for _, u in RESULT_RE.findall(page)]
+        nxt = NEXT_RE.search(page)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert paged == everything
+
+
 @pytest.mark.parametrize("after", ["2026-01-01", "12", "x1", "p", "p-1", "p" + "9" * 11,
                                    "p1 OR 1=1", "s1"])
 def test_bad_cursors_are_not_found(client, after):
@@ -320,9 +412,19 @@ def test_migrations_build_the_index(tmp_path):
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite'}"})
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)
-        assert "search_fts" in inspect(db.engine).get_table_names()
+        assert "search_fts_posts_recent" in inspect(db.engine).get_table_names()
         alice = make_user("alice", "Alice")
         make_story(alice, title="Otter", body="otter holt", now=utcnow() - timedelta(days=1))
+        assert urls(app.test_client(), "otter")
+        # 0004 back to 0002's single table, refilled, then forward again.
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="0003")
+        names = set(inspect(db.engine).get_table_names())
+        assert "search_fts" in names and "search_fts_posts_recent" not in names
+        assert db.session.execute(text(
+            "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'otter'")).scalar() >= 1
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        names = set(inspect(db.engine).get_table_names())
+        assert "search_fts" not in names and "search_fts_stories_recent" in names
         assert urls(app.test_client(), "otter")
         flask_migrate.downgrade(directory=MIGRATIONS, revision="0001")
         assert not any(search.is_search_table(t) for t in inspect(db.engine).get_table_names())

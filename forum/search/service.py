@@ -1,12 +1,14 @@
 """Full-text search over stories, board threads and posts: one interface, two engines.
 
-SQLite (the embedded default) keeps one contentless FTS5 table, `search_fts`, filled by
-triggers on stories, threads and posts. PostgreSQL keeps a stored generated `tsvector` column,
-`search_vector`, on each of those tables, with a GIN index; the database computes it on every
-write. Either way nothing in the posting path knows search exists.
+SQLite (the embedded default) keeps contentless FTS5 tables, one per kind
+(`search_fts_stories`, `_threads`, `_posts`), filled by triggers on those tables. PostgreSQL
+keeps a stored generated `tsvector` column, `search_vector`, on each of them, with a GIN
+index; the database computes it on every write. Both also keep a small "recent" table per
+kind (`search_fts_<table>_recent`: the RECENT_INDEXED newest rows, with its own index, kept by
+triggers). Either way nothing in the posting path knows search exists.
 
-`install(bind)` creates those objects (idempotently). Migration 0002 calls it, and so does
-`db.create_all()` through the `after_create` listener below, so a schema built either way
+`install(bind)` creates those objects (idempotently). Migrations 0002 and 0004 call it, and so
+does `db.create_all()` through the `after_create` listener below, so a schema built either way
 can be searched. They are not in the models: `include_object` keeps Alembic's autogenerate
 away from them. A later migration that rebuilds stories, threads or posts (Alembic's batch
 mode on SQLite copies the table and drops its triggers) must call `install()` again.
@@ -15,9 +17,15 @@ Why a stored column and not only an expression index on PostgreSQL: ranking need
 match's tsvector, and recomputing `to_tsvector` of a 1,500-word story for every match made a
 search ten times slower (measured: bench/RESULTS.md).
 
-Cost: ranking reads every candidate, so each kind of result ranks only its WINDOW newest
-matches. A specific query (fewer matches than that) is ranked exactly; a very common word is
-ranked among its recent uses, and the page costs the same at 10,000 posts as at millions.
+Cost, the same at 10,000 posts as at millions: ranking reads every candidate, so each kind
+ranks only its WINDOW newest matches (stories, long, a quarter of that). Finding those must
+not grow with the corpus either, and neither engine does that on its full index: SQLite's
+bm25() first counts every row holding each query word (its IDF, 15 of the 18 ms of "elders
+meeting" at 1M posts), and PostgreSQL either walks the newest rows until WINDOW of them match
+(16,000 posts, 19 ms) or reads every match from the GIN index. So a word's newest matches
+come from the recent tables, whose size bounds all of that; only a word with fewer than
+MIN_RECENT matches there is looked up in the full index, where it is rare as well. A specific
+query is thus ranked exactly; a very common word among its recent uses.
 
 Visibility (hidden, deleted, draft, hidden thread) is decided when searching, not when
 indexing: a moderator's decision takes effect at once, with nothing to re-index.
@@ -38,15 +46,19 @@ from ..extensions import db
 from ..models import Post, Story, Thread
 
 # Kinds of result. A search key is (kind << KIND_SHIFT) + id: one integer identifies and
-# orders every result, whatever its table, so three lists rank as one; each kind's keys form
-# one contiguous range, which the FTS5 index can scan newest first.
+# orders every result, whatever its table, so three lists rank as one.
 STORY, THREAD, POST = 0, 1, 2
 KIND_SHIFT = 40
 ID_MASK = (1 << KIND_SHIFT) - 1
 CURSOR_PREFIX = {STORY: "s", THREAD: "t", POST: "p"}
 CURSOR_RE = re.compile(r"^([stp])([0-9]{1,12})$")
-# Newest matches of each kind that are ranked (see the module docstring).
+# Newest matches of each kind that are ranked (stories: WINDOW // 4) ...
 WINDOW = 200
+# ... found among each kind's newest rows, kept in the recent tables (about 10 MB at most;
+# built into the triggers, so a change needs rebuild(), i.e. a migration); a word with fewer
+# than MIN_RECENT matches there ranks its newest matches of any age instead.
+RECENT_INDEXED = {STORY: 2_000, THREAD: 10_000, POST: 20_000}
+MIN_RECENT = 5
 
 # What a query may be: a few plain words. Everything else (quotes, operators, column filters,
 # megabytes of text) is dropped before either engine sees it.
@@ -67,55 +79,80 @@ EXCERPT_CHARS = 240
 
 # SQL below is built from module constants only (names, kinds, weights), never from user
 # text: search words are bound parameters. Hence the B608 exemptions for bandit.
-FTS_TABLE = "search_fts"
-# Title, summary and body: a story fills all three, a thread its title, a post its body.
-# bm25 weights below favour a match in a title over one in a summary over one in a body.
-SQLITE_DDL = f"""
-CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
-    title, summary, body, content='', tokenize='porter unicode61 remove_diacritics 2'
-)"""
-SQLITE_WEIGHTS = "10.0, 4.0, 1.0"
-# Per table: its kind and the values of the three columns.
+FTS_TABLE = "search_fts"  # every search table's name starts with this
+# Per kind of result, two FTS5 tables, their rowid the source row's id:
+#   search_fts_<table>: contentless, every row. One per kind, not one for all: bm25() counts
+#     the word's rows in its whole table once per cursor, and a search opens one per kind.
+#   search_fts_<table>_recent: the newest rows only, with a copy of their text, so that a
+#     row leaves it by id (a contentless table must be told a row's exact old text).
+# Columns, and bm25 weights: a match in a title counts more than one in a summary, more than
+# one in a body.
 _SOURCES = {
-    "stories": (STORY, "title", "summary", "body"),
-    "threads": (THREAD, "title", "NULL", "NULL"),
-    "posts": (POST, "NULL", "NULL", "body"),
+    STORY: ("stories", (("title", 10.0), ("summary", 4.0), ("body", 1.0))),
+    THREAD: ("threads", (("title", 10.0),)),
+    POST: ("posts", (("body", 1.0),)),
 }
+FTS_TABLES = {kind: f"{FTS_TABLE}_{table}" for kind, (table, _) in _SOURCES.items()}
+RECENT_TABLES = {kind: f"{fts}_recent" for kind, fts in FTS_TABLES.items()}  # both engines
+_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+# Objects of the single-table layout of migration 0002, removed by migration 0004.
+_LEGACY_TRIGGERS = [f"search_{table}_{suffix}" for table in ("stories", "threads", "posts")
+                    for suffix in ("ai", "ad", "au")]
 
 
-def _values(kind: int, row: str, cols: tuple[str, str, str]) -> str:
-    exprs = [c if c == "NULL" else f"{row}.{c}" for c in cols]
-    return f"{kind << KIND_SHIFT} + {row}.id, " + ", ".join(exprs)
+def _columns(kind: int) -> list[str]:
+    return [name for name, _ in _SOURCES[kind][1]]
 
 
-def _sqlite_triggers() -> list[str]:
-    """AFTER INSERT/UPDATE/DELETE triggers that mirror each source row into search_fts."""
-    out = []
-    for table, (kind, *cols) in _SOURCES.items():
-        insert = (f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "  # nosec B608
-                  f"VALUES ({_values(kind, 'new', cols)});")
-        # A contentless table forgets a row only when told its exact old values.
-        delete = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, summary, body) "  # nosec B608
-                  f"VALUES ('delete', {_values(kind, 'old', cols)});")
-        watched = ", ".join(c for c in cols if c != "NULL")
-        out += [
-            (f"CREATE TRIGGER IF NOT EXISTS search_{table}_ai AFTER INSERT ON {table} "
-             f"BEGIN {insert} END"),
-            (f"CREATE TRIGGER IF NOT EXISTS search_{table}_ad AFTER DELETE ON {table} "
-             f"BEGIN {delete} END"),
-            # Only when indexed text changes: a thread's counters change on every reply.
-            (f"CREATE TRIGGER IF NOT EXISTS search_{table}_au AFTER UPDATE OF {watched} "
-             f"ON {table} BEGIN {delete} {insert} END"),
-        ]
-    return out
+def _weights(kind: int) -> str:
+    return ", ".join(str(weight) for _, weight in _SOURCES[kind][1])
 
 
-def _sqlite_fill() -> list[str]:
-    """Statements that index every existing row (the triggers only see later changes)."""
+def _sqlite_ddl(kind: int) -> list[str]:
+    cols = ", ".join(_columns(kind))
     return [
-        f"INSERT INTO {FTS_TABLE}(rowid, title, summary, body) "  # nosec B608
-        f"SELECT {_values(kind, table, cols)} FROM {table}"
-        for table, (kind, *cols) in _SOURCES.items()
+        f"CREATE VIRTUAL TABLE {FTS_TABLES[kind]} USING fts5({cols}, content='', {_TOKENIZE})",
+        f"CREATE VIRTUAL TABLE {RECENT_TABLES[kind]} USING fts5({cols}, {_TOKENIZE})",
+    ]
+
+
+def _sqlite_triggers(kind: int) -> list[str]:
+    """AFTER INSERT/UPDATE/DELETE triggers that mirror a kind's rows into its FTS tables."""
+    table, fts, recent = _SOURCES[kind][0], FTS_TABLES[kind], RECENT_TABLES[kind]
+    cols = _columns(kind)
+    names = ", ".join(cols)
+    insert = (f"INSERT INTO {fts}(rowid, {names}) "  # nosec B608
+              f"VALUES (new.id, {', '.join(f'new.{c}' for c in cols)});")
+    # A contentless table forgets a row only when told its exact old values.
+    delete = (f"INSERT INTO {fts}({fts}, rowid, {names}) "  # nosec B608
+              f"VALUES ('delete', old.id, {', '.join(f'old.{c}' for c in cols)});")
+    # The recent table keeps its own copy, so it forgets by id (a no-op for an older row).
+    recent_insert = (f"INSERT INTO {recent}(rowid, {names}) "  # nosec B608
+                     f"VALUES (new.id, {', '.join(f'new.{c}' for c in cols)}); "
+                     f"DELETE FROM {recent} WHERE rowid <= new.id - {RECENT_INDEXED[kind]};")
+    recent_update = (f"UPDATE {recent} SET "  # nosec B608
+                     f"{', '.join(f'{c} = new.{c}' for c in cols)} WHERE rowid = new.id;")
+    recent_delete = f"DELETE FROM {recent} WHERE rowid = old.id;"  # nosec B608
+    return [
+        (f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} "
+         f"BEGIN {insert} {recent_insert} END"),
+        (f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} "
+         f"BEGIN {delete} {recent_delete} END"),
+        # Only when indexed text changes: a thread's counters change on every reply.
+        (f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {names} ON {table} "
+         f"BEGIN {delete} {insert} {recent_update} END"),
+    ]
+
+
+def _sqlite_fill(kind: int) -> list[str]:
+    """Statements that index the existing rows (the triggers only see later changes)."""
+    table, names = _SOURCES[kind][0], ", ".join(_columns(kind))
+    return [
+        (f"INSERT INTO {FTS_TABLES[kind]}(rowid, {names}) "  # nosec B608
+         f"SELECT id, {names} FROM {table}"),
+        (f"INSERT INTO {RECENT_TABLES[kind]}(rowid, {names}) "  # nosec B608
+         f"SELECT id, {names} FROM {table} "
+         f"WHERE id > (SELECT max(id) FROM {table}) - {RECENT_INDEXED[kind]}"),
     ]
 
 
@@ -141,8 +178,9 @@ PG_NORMALIZATION = 1
 def _pg_columns() -> list[str]:
     # Adding a stored column rewrites the table once (at migration time), like any such ALTER.
     # A longer list of common words in the statistics lets the planner tell a rare word (read
-    # the GIN index) from a common one (walk the newest rows until WINDOW match): with the
-    # default, a word in no post at all was taken for a common one, and a search read every row.
+    # the GIN index) from a common one (walk the newest rows until WINDOW match) when it looks
+    # beyond the recent tables: with the default, a word in no post at all was taken for a
+    # common one, and a search read every row.
     return [
         statement
         for table, expr in PG_VECTORS.items()
@@ -158,7 +196,66 @@ def _pg_indexes() -> list[str]:
     return [
         f"CREATE INDEX IF NOT EXISTS ix_{table}_search ON {table} USING gin ({PG_COLUMN})"
         for table in PG_VECTORS
+    ] + [
+        f"CREATE INDEX IF NOT EXISTS ix_{recent} ON {recent} USING gin ({PG_COLUMN})"
+        for recent in RECENT_TABLES.values()
     ]
+
+
+# The recent tables: (id, search_vector) of each kind's newest rows, with their own GIN
+# index, kept by a trigger (see the module docstring).
+def _pg_recent_table(kind: int) -> str:
+    return (f"CREATE TABLE {RECENT_TABLES[kind]} (id integer PRIMARY KEY, "
+            f"{PG_COLUMN} tsvector NOT NULL)")
+
+
+def _pg_recent_fill(kind: int) -> str:
+    table, recent = _SOURCES[kind][0], RECENT_TABLES[kind]
+    return (f"INSERT INTO {recent} (id, {PG_COLUMN}) "  # nosec B608
+            f"SELECT id, {PG_COLUMN} FROM {table} "
+            f"WHERE id > (SELECT max(id) FROM {table}) - {RECENT_INDEXED[kind]}")
+
+
+def _pg_recent_trigger(kind: int) -> list[str]:
+    table, recent = _SOURCES[kind][0], RECENT_TABLES[kind]
+    watched = ", ".join(_columns(kind))
+    return [
+        f"""CREATE OR REPLACE FUNCTION {recent}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM {recent} WHERE id = OLD.id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        UPDATE {recent} SET {PG_COLUMN} = NEW.{PG_COLUMN} WHERE id = NEW.id;
+    ELSE
+        INSERT INTO {recent} (id, {PG_COLUMN}) VALUES (NEW.id, NEW.{PG_COLUMN});
+        DELETE FROM {recent} WHERE id <= NEW.id - {RECENT_INDEXED[kind]};
+    END IF;
+    RETURN NULL;
+END $$""",  # nosec B608
+        f"DROP TRIGGER IF EXISTS {recent}_sync ON {table}",
+        (f"CREATE TRIGGER {recent}_sync AFTER INSERT OR DELETE OR UPDATE OF {watched} "
+         f"ON {table} FOR EACH ROW EXECUTE FUNCTION {recent}_sync()"),
+    ]
+
+
+def _install_pg(conn: Connection) -> None:
+    for statement in _pg_columns():
+        conn.exec_driver_sql(statement)
+    for kind, recent in RECENT_TABLES.items():
+        if conn.exec_driver_sql(f"SELECT to_regclass('{recent}')").scalar() is None:
+            conn.exec_driver_sql(_pg_recent_table(kind))
+            conn.exec_driver_sql(_pg_recent_fill(kind))
+        for statement in _pg_recent_trigger(kind):
+            conn.exec_driver_sql(statement)
+    for statement in _pg_indexes():
+        conn.exec_driver_sql(statement)
+
+
+def _drop_pg_recent(conn: Connection) -> None:
+    for kind, recent in RECENT_TABLES.items():
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {recent}_sync ON {_SOURCES[kind][0]}")
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {recent}_sync()")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {recent}")
 
 
 # --- installing and removing ------------------------------------------------------------
@@ -172,27 +269,36 @@ def _run(bind: Connection | Engine, work) -> None:
 
 
 def _drop_sqlite_triggers(conn: Connection) -> None:
-    for table in _SOURCES:
-        for suffix in ("ai", "ad", "au"):
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_{table}_{suffix}")
+    for name in [f"{fts}_{suffix}" for fts in FTS_TABLES.values()
+                 for suffix in ("ai", "ad", "au")] + _LEGACY_TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def _drop_sqlite_tables(conn: Connection) -> None:
+    # FTS_TABLE itself: the one table of migration 0002's layout.
+    for name in [*FTS_TABLES.values(), *RECENT_TABLES.values(), FTS_TABLE]:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
 def install(bind: Connection | Engine) -> None:
     """Create the search index for this database if it is missing; safe to call again."""
     def work(conn: Connection) -> None:
         if conn.dialect.name == "sqlite":
-            exists = conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)
-            ).first()
-            if not exists:
-                conn.exec_driver_sql(SQLITE_DDL)
-                for statement in _sqlite_fill():
+            _drop_sqlite_triggers(conn)  # recreated below, so they are always current
+            for kind in _SOURCES:
+                exists = conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+                    (FTS_TABLES[kind], RECENT_TABLES[kind]),
+                ).scalar()
+                if exists != 2:
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLES[kind]}")
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {RECENT_TABLES[kind]}")
+                    for statement in _sqlite_ddl(kind) + _sqlite_fill(kind):
+                        conn.exec_driver_sql(statement)
+                for statement in _sqlite_triggers(kind):
                     conn.exec_driver_sql(statement)
-            for statement in _sqlite_triggers():
-                conn.exec_driver_sql(statement)
         elif conn.dialect.name == "postgresql":
-            for statement in _pg_columns() + _pg_indexes():
-                conn.exec_driver_sql(statement)
+            _install_pg(conn)
     _run(bind, work)
 
 
@@ -201,8 +307,9 @@ def uninstall(bind: Connection | Engine) -> None:
     def work(conn: Connection) -> None:
         if conn.dialect.name == "sqlite":
             _drop_sqlite_triggers(conn)
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            _drop_sqlite_tables(conn)
         elif conn.dialect.name == "postgresql":
+            _drop_pg_recent(conn)
             for table in PG_VECTORS:  # the GIN index goes with its column
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {PG_COLUMN}")
     _run(bind, work)
@@ -214,6 +321,7 @@ def pause(bind: Connection | Engine) -> None:
         if conn.dialect.name == "sqlite":
             _drop_sqlite_triggers(conn)
         elif conn.dialect.name == "postgresql":
+            _drop_pg_recent(conn)  # rebuild() fills them again
             for name in sorted(SEARCH_INDEXES):
                 conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     _run(bind, work)
@@ -223,7 +331,10 @@ def rebuild(bind: Connection | Engine) -> None:
     """Index every row again in one pass, and restore the triggers or indexes."""
     def work(conn: Connection) -> None:
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            _drop_sqlite_triggers(conn)
+            _drop_sqlite_tables(conn)
+        elif conn.dialect.name == "postgresql":
+            _drop_pg_recent(conn)
     _run(bind, work)
     install(bind)
 
@@ -231,9 +342,10 @@ def rebuild(bind: Connection | Engine) -> None:
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: the search objects are made by install(), not by the models."""
     if type_ == "table" and name and is_search_table(name):
-        return False  # the FTS5 table and its shadow tables (_data, _idx, _docsize, _config)
-    if type_ == "index" and name in SEARCH_INDEXES:
-        return False
+        return False  # FTS5 tables, their shadow tables (_data, _idx...), the recent tables
+    if type_ == "index" and name and (name in SEARCH_INDEXES
+                                       or name.startswith(f"ix_{FTS_TABLE}")):
+        return False  # GIN indexes, the recent tables' among them
     return not (type_ == "column" and name == PG_COLUMN)
 
 
@@ -276,18 +388,33 @@ def cursor(key: int) -> str:
     return f"{CURSOR_PREFIX[key >> KIND_SHIFT]}{key & ID_MASK}"
 
 
-def _sqlite_window(kind: int) -> str:
-    low = kind << KIND_SHIFT
-    return (f"SELECT * FROM (SELECT rowid AS key, bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS rank "  # nosec B608
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match "
-            f"AND rowid BETWEEN {low} AND {low + ID_MASK} ORDER BY rowid DESC LIMIT :window)")
+def _sqlite_candidates(kind: int) -> str:
+    """Two CTEs: <kind>_recent, the WINDOW newest matches in the recent table, and <kind>_hits,
+    those if there are at least MIN_RECENT, else the WINDOW newest in the full table. Each
+    with its bm25 rank. Newest first with a LIMIT: FTS5 reads a word's rowid-ordered list
+    backwards and stops there."""
+    name, fts, recent = _SOURCES[kind][0], FTS_TABLES[kind], RECENT_TABLES[kind]
+    enough = f"(SELECT count(*) FROM {name}_recent) >= :min_recent"  # nosec B608
+    return (
+        f"{name}_recent AS MATERIALIZED (SELECT rowid AS id, "  # nosec B608
+        f"bm25({recent}, {_weights(kind)}) AS rank FROM {recent} WHERE {recent} MATCH :match "
+        f"ORDER BY rowid DESC LIMIT :window_{name}), "
+        f"{name}_hits AS (SELECT id, rank FROM {name}_recent WHERE {enough} "
+        # A LIMIT of 0, not a WHERE: with a WHERE, FTS5 would still read every match.
+        f"UNION ALL SELECT * FROM (SELECT rowid AS id, bm25({fts}, {_weights(kind)}) AS rank "
+        f"FROM {fts} WHERE {fts} MATCH :match ORDER BY rowid DESC "
+        f"LIMIT CASE WHEN {enough} THEN 0 ELSE :window_{name} END))"
+    )
 
 
 # Visible to every reader: published stories; board threads not hidden; visible posts in a
 # thread not hidden, and, for a story's comments, under a published story.
 SQLITE_RANKED = f"""
+WITH {_sqlite_candidates(STORY)}, {_sqlite_candidates(THREAD)}, {_sqlite_candidates(POST)}
 SELECT h.key, h.rank FROM (
-    {_sqlite_window(STORY)} UNION ALL {_sqlite_window(THREAD)} UNION ALL {_sqlite_window(POST)}
+    SELECT {STORY << KIND_SHIFT} + id AS key, rank FROM stories_hits
+    UNION ALL SELECT {THREAD << KIND_SHIFT} + id, rank FROM threads_hits
+    UNION ALL SELECT {POST << KIND_SHIFT} + id, rank FROM posts_hits
 ) AS h
 WHERE {{after}} CASE h.key >> {KIND_SHIFT}
     WHEN {STORY} THEN EXISTS (
@@ -305,10 +432,20 @@ WHERE {{after}} CASE h.key >> {KIND_SHIFT}
 ORDER BY h.rank, h.key
 LIMIT :limit
 """  # nosec B608
-SQLITE_ANCHOR = f"""
-SELECT bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) FROM {FTS_TABLE}
-WHERE {FTS_TABLE} MATCH :match AND rowid = :key
+# The rank of one result (a page's cursor), from the table its kind was ranked on.
+SQLITE_ANCHOR = {
+    kind: f"""
+WITH {_SOURCES[kind][0]}_recent AS MATERIALIZED (
+    SELECT rowid FROM {recent} WHERE {recent} MATCH :match ORDER BY rowid DESC
+    LIMIT :window_{_SOURCES[kind][0]})
+SELECT bm25({recent}, {_weights(kind)}) FROM {recent} WHERE {recent} MATCH :match
+    AND rowid = :id AND (SELECT count(*) FROM {_SOURCES[kind][0]}_recent) >= :min_recent
+UNION ALL
+SELECT bm25({fts}, {_weights(kind)}) FROM {fts} WHERE {fts} MATCH :match
+    AND rowid = :id AND (SELECT count(*) FROM {_SOURCES[kind][0]}_recent) < :min_recent
 """  # nosec B608
+    for kind, fts, recent in ((k, FTS_TABLES[k], RECENT_TABLES[k]) for k in _SOURCES)
+}
 
 _TSQUERY = f"plainto_tsquery({PG_CONFIG}, :words)"
 
@@ -318,27 +455,40 @@ def _pg_rank(alias: str) -> str:
     return f"-ts_rank({alias}.{PG_COLUMN}, {_TSQUERY}, {PG_NORMALIZATION})::float8"
 
 
-def _pg_window(table: str, columns: str, where: str) -> str:
-    """The newest WINDOW matches in `table`: PostgreSQL walks the primary key backwards
-    for a common word, or reads the GIN index for a rare one, whichever is cheaper."""
-    return (f"(SELECT {columns}, {PG_COLUMN} FROM {table} "  # nosec B608
-            f"WHERE {PG_COLUMN} @@ {_TSQUERY} AND {where} ORDER BY id DESC LIMIT :window)")
+def _pg_candidates(kind: int) -> str:
+    """Two CTEs, as on SQLite: <table>_recent, the WINDOW newest matches in the recent table,
+    and <table>_hits, those if there are at least MIN_RECENT, else the WINDOW newest in the
+    full table. The second query runs only then (a one-time filter); the planner reads the
+    GIN index for it, since a word that rare has few matches to read."""
+    table, recent = _SOURCES[kind][0], RECENT_TABLES[kind]
+    enough = f"(SELECT count(*) FROM {table}_recent) >= :min_recent"  # nosec B608
+    return (f"{table}_recent AS MATERIALIZED (SELECT id, {PG_COLUMN} FROM {recent} "  # nosec B608
+            f"WHERE {PG_COLUMN} @@ {_TSQUERY} ORDER BY id DESC LIMIT :window_{table}), "
+            f"{table}_hits AS (SELECT * FROM {table}_recent WHERE {enough} "
+            f"UNION ALL (SELECT id, {PG_COLUMN} FROM {table} WHERE {PG_COLUMN} @@ {_TSQUERY} "
+            f"AND NOT {enough} ORDER BY id DESC LIMIT :window_{table}))")
 
 
+# Visibility as on SQLite: a lookup by id per candidate (a subplan: the planner, which
+# cannot know which of a kind's two candidate lists runs, otherwise hash-joined all stories).
 PG_RANKED = f"""
+WITH {_pg_candidates(STORY)}, {_pg_candidates(THREAD)}, {_pg_candidates(POST)}
 SELECT key, rank FROM (
-    SELECT {STORY << KIND_SHIFT}::bigint + s.id AS key, {_pg_rank('s')} AS rank
-    FROM {_pg_window('stories', 'id, thread_id', "state = 'published'")} AS s
-    JOIN threads t ON t.id = s.thread_id
-    WHERE NOT t.hidden
+    SELECT {STORY << KIND_SHIFT}::bigint + h.id AS key, {_pg_rank('h')} AS rank
+    FROM stories_hits h WHERE (
+        SELECT s.state = 'published' AND NOT t.hidden
+        FROM stories s JOIN threads t ON t.id = s.thread_id WHERE s.id = h.id)
   UNION ALL
-    SELECT {THREAD << KIND_SHIFT}::bigint + t.id, {_pg_rank('t')}
-    FROM {_pg_window('threads', 'id', 'board_id IS NOT NULL AND NOT hidden')} AS t
+    SELECT {THREAD << KIND_SHIFT}::bigint + h.id, {_pg_rank('h')}
+    FROM threads_hits h WHERE (
+        SELECT t.board_id IS NOT NULL AND NOT t.hidden FROM threads t WHERE t.id = h.id)
   UNION ALL
-    SELECT {POST << KIND_SHIFT}::bigint + p.id, {_pg_rank('p')}
-    FROM {_pg_window('posts', 'id, thread_id', "state = 'visible'")} AS p
-    JOIN threads t ON t.id = p.thread_id LEFT JOIN stories s ON s.thread_id = t.id
-    WHERE NOT t.hidden AND (t.board_id IS NOT NULL OR s.state = 'published')
+    SELECT {POST << KIND_SHIFT}::bigint + h.id, {_pg_rank('h')}
+    FROM posts_hits h WHERE (
+        SELECT p.state = 'visible' AND NOT t.hidden
+               AND (t.board_id IS NOT NULL OR s.state = 'published')
+        FROM posts p JOIN threads t ON t.id = p.thread_id
+        LEFT JOIN stories s ON s.thread_id = t.id WHERE p.id = h.id)
 ) AS h
 WHERE {{after}} TRUE
 ORDER BY rank, key
@@ -356,7 +506,10 @@ def _ranked_keys(words: list[str], after: int | None, limit: int) -> list[int]:
     """Search keys of the best visible matches, after the result `after`, best first."""
     session = db.session
     sqlite = session.get_bind().dialect.name == "sqlite"
-    params = {"limit": limit, "window": WINDOW}
+    windows = {STORY: max(1, WINDOW // 4), THREAD: WINDOW, POST: WINDOW}
+    params = {f"window_{_SOURCES[kind][0]}": n for kind, n in windows.items()}
+    # A window smaller than MIN_RECENT (in tests) is enough when full.
+    params.update(limit=limit, min_recent=min(MIN_RECENT, *windows.values()))
     if sqlite:
         # Each term a quoted string: FTS5 reads it as a word, never as syntax.
         params["match"] = " ".join(f'"{w}"' for w in words)
@@ -365,10 +518,10 @@ def _ranked_keys(words: list[str], after: int | None, limit: int) -> list[int]:
     if after is not None:
         # The cursor is an id; its rank is worked out again from it, for this query.
         if sqlite:
-            rank = session.execute(text(SQLITE_ANCHOR), {**params, "key": after}).scalar()
+            anchor = SQLITE_ANCHOR[after >> KIND_SHIFT]
         else:
-            rank = session.execute(text(PG_ANCHOR[after >> KIND_SHIFT]),
-                                   {**params, "id": after & ID_MASK}).scalar()
+            anchor = PG_ANCHOR[after >> KIND_SHIFT]
+        rank = session.execute(text(anchor), {**params, "id": after & ID_MASK}).scalar()
         if rank is None:
             abort(404)
         params.update(after_rank=rank, after_key=after)

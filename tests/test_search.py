@@ -34,6 +34,19 @@ def urls(client, q):
     return [url for _, url in results(client, q)[0]]
 
 
+def walk_pages(client, q) -> list[str]:
+    """The result urls of every page of a search, following "next" links to the end."""
+    paged, url = [], None
+    first, url = results(client, q)
+    paged += [u for _, u in first]
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        paged += [u for _, u in RESULT_RE.findall(page)]
+        nxt = NEXT_RE.search(page)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    return paged
+
+
 @pytest.fixture
 def people(app):
     with app.app_context():
@@ -165,14 +178,7 @@ def test_ranking_is_the_same_across_pages(app, client, people):
     app.config["ITEMS_PER_PAGE"] = 100
     everything = urls(client, "kite")
     app.config["ITEMS_PER_PAGE"] = 7
-    paged, url = [], None
-    first, url = results(client, "kite")
-    paged += [u for _, u in first]
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        paged += [u for _, u in RESULT_RE.findall(page)]
-        nxt = NEXT_RE.search(page)
-        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    paged = walk_pages(client, "kite")
     assert paged == everything and len(paged) == 31  # the title, and 30 posts
 
 
@@ -271,14 +277,7 @@ def test_pages_follow_one_ranking_from_the_recent_or_the_full_index(app, client,
     everything = urls(client, "lark")
     assert len(everything) == (recent_matches if recent_matches >= 2 else 12)
     app.config["ITEMS_PER_PAGE"] = 2
-    paged, url = [], None
-    first, url = results(client, "lark")
-    paged += [u for _, u in first]
-    while url:
-        page = client.get(url).get_data(as_text=True)
-        paged += [u for _, u in RESULT_RE.findall(page)]
-        nxt = NEXT_RE.search(page)
-        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    paged = walk_pages(client, "lark")
     assert paged == everything
 
 

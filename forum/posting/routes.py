@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
 from ..pagination import parse_id
-from ..threads.service import post_url
+from ..threads.service import placed_url, post_url
 from . import service
 from .forms import (
     PREVIEW, CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, ThreadForm, action,
@@ -58,16 +58,6 @@ def _parent(thread: Thread, raw: str | None) -> Post | None:
     return post
 
 
-def _placed_url(placed: service.Placed) -> str:
-    """The page that shows a new post, scrolled to it: post_url() without its queries."""
-    args = {"_anchor": f"p{placed.post_id}"}
-    if placed.after is not None:
-        args["after"] = placed.after
-    if placed.story_slug is not None:
-        return url_for("stories.show", slug=placed.story_slug, **args)
-    return url_for("threads.show", thread_id=placed.thread_id, **args)
-
-
 @bp.route(f"/threads/<{MAX_ID}:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id):
@@ -85,7 +75,8 @@ def reply(thread_id):
                                          anonymous=form.anonymous.data, now=utcnow())
         except service.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
-        return redirect(_placed_url(placed))
+        return redirect(placed_url(placed.post_id, placed.thread_id, placed.story_slug,
+                                    placed.after))
     return render_template("posting/reply_form.html", **context), 400 if form.errors else 200
 
 

@@ -21,14 +21,20 @@ def post_url(post: Post, slug: str | None = None) -> str:
     before = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path)
     )
-    args = {"_anchor": f"p{post.id}"}
-    after = page_start(thread.id, before)
-    if after is not None:
-        args["after"] = after
     if thread.board_id is None:
         slug = slug or db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
-        return url_for("stories.show", slug=slug, **args)
-    return url_for("threads.show", thread_id=thread.id, **args)
+    return placed_url(post.id, thread.id, slug, page_start(thread.id, before))
+
+
+def placed_url(post_id: int, thread_id: int, story_slug: str | None, after: int | None) -> str:
+    """The page of a story (`story_slug`) or board thread starting after post `after`
+    (None: the first page), scrolled to post `post_id`."""
+    args = {"_anchor": f"p{post_id}"}
+    if after is not None:
+        args["after"] = after
+    if story_slug is not None:
+        return url_for("stories.show", slug=story_slug, **args)
+    return url_for("threads.show", thread_id=thread_id, **args)
 
 
 def page_start(thread_id: int, before: int) -> int | None:

@@ -430,10 +430,104 @@ def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: st
             assert f"/posts/{pid}/edit" not in body and f"/posts/{pid}/delete" not in body, where
 
 
-@pytest.mark.parametrize("viewer", ["visitor", "member"])
-def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer):
-    client = app.test_client() if viewer == "visitor" else site["bob"].client
-    pages = crawl(client, start_urls(site))
+# --- a moderator who reports and suspends ------------------------------------------------
+
+@pytest.fixture
+def watched(app, site, make_browser):
+    """June, a moderator, reports everything Alice wrote, then suspends one pseudonym's author.
+
+    These are the two ways a moderator could try to link names: report a set of posts and
+    see which the queue groups together, or suspend through one name and see which other
+    names then show a suspension.
+    """
+    with app.app_context():
+        make_user("june_login", "June Watch", role="moderator")
+        alice_posts = db.session.scalars(
+            select(Post.id).join(Handle, Post.handle_id == Handle.id)
+            .where(Handle.user_id == site["alice_id"])).all()
+        alice_stories = db.session.scalars(
+            select(Story.slug).join(Handle, Story.handle_id == Handle.id)
+            .where(Handle.user_id == site["alice_id"])).all()
+    june = make_browser()
+    assert june.login("june_login").status_code == 302
+    for pid in [*alice_posts, site["carol_d1"]]:
+        r = june.submit(f"/posts/{pid}/report", {"reason": "harassment", "details": "Checking."})
+        assert r.status_code == 302, pid
+    for slug in alice_stories:
+        assert june.submit(f"/stories/{slug}/report", {"reason": "spam"}).status_code == 302
+    suspended = site["d1_reply"]
+    r = june.submit(f"/mod/posts/{suspended}", {"reason": "Outing", "days": "3"},
+                    action=f"/mod/posts/{suspended}/suspend")
+    assert r.status_code == 302
+    with app.app_context():
+        handle_of = {str(pid): hid for pid, hid in db.session.execute(select(Post.id, Post.handle_id))}
+        handle_of.update({slug: hid for slug, hid in db.session.execute(
+            select(Story.slug, Story.handle_id))})
+    return {"june": june, "handle_of": handle_of, "suspended": handle_of[str(suspended)],
+            "alice_posts": alice_posts, "alice_stories": alice_stories}
+
+
+MOD_ITEM = re.compile(r"/mod/(posts|stories)/([^/\"?#]+)")
+
+
+def check_moderator_page(url: str, body: str, watched) -> None:
+    """A moderator's view of an item speaks of that item's name only, never of its account."""
+    handle_of = watched["handle_of"]
+    path = urlsplit(url).path
+    pieces = [body]
+    if path == "/mod/":
+        pieces = re.findall(r"<article\b.*?</article>", body, re.S)
+    for piece in pieces:
+        own = MOD_ITEM.match(path) if path != "/mod/" else MOD_ITEM.search(piece)
+        if not own:
+            continue
+        name = handle_of[own.group(2)]
+        linked = {handle_of[key] for _, key in MOD_ITEM.findall(piece) if key in handle_of}
+        assert linked <= {name}, f"{url}: links writing by other names {linked - {name}}"
+        said = " ".join(re.sub(r"<[^>]+>", " ", piece).split())
+        if name != watched["suspended"]:
+            assert not re.search(r"is suspended|Lift the author", said), f"{url}: suspension"
+
+
+def test_suspend_then_look_shows_the_suspension_on_that_pseudonym_only(app, site, watched):
+    june = watched["june"]
+    seen = text(june.get(f"/mod/posts/{site['d1_reply']}"))
+    assert f"{site['pseudonyms']['d1']} is suspended until" in seen
+    pages = [f"/mod/posts/{pid}" for pid in watched["alice_posts"]]
+    pages += [f"/mod/stories/{slug}" for slug in watched["alice_stories"]]
+    pages += [f"/mod/posts/{site['carol_d1']}", "/mod/"]
+    for url in pages:
+        response = june.get(url)
+        assert response.status_code == 200, url
+        check_moderator_page(url, text(response), watched)
+    # Every other name of hers offers to suspend, exactly as Carol's post does.
+    for pid in watched["alice_posts"]:
+        if pid != site["d1_reply"]:
+            assert "Suspend the author" in text(june.get(f"/mod/posts/{pid}")), pid
+
+
+def test_report_then_look_links_no_two_names_of_one_account(app, site, watched):
+    june = watched["june"]
+    queue = text(june.get("/mod/"))
+    assert len(re.findall(r"<article\b", queue)) >= len(watched["alice_posts"])
+    check_moderator_page("/mod/", queue, watched)
+    for pid in watched["alice_posts"]:
+        url = f"/mod/posts/{pid}"
+        check_moderator_page(url, text(june.get(url)), watched)
+        # Dismissing the reports leaves nothing behind that links names either.
+        assert june.submit(url, {"reason": ""}, action=f"{url}/dismiss").status_code in (302, 400)
+        check_moderator_page(url, text(june.get(url)), watched)
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member", "moderator"])
+def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, request):
+    if viewer == "moderator":
+        watched = request.getfixturevalue("watched")
+        client, start = watched["june"].client, start_urls(site) + ["/mod/"]
+    else:
+        client = app.test_client() if viewer == "visitor" else site["bob"].client
+        start = start_urls(site)
+    pages = crawl(client, start)
     html = [u for u, (status, kind, _) in pages.items() if status == 200 and kind == "text/html"]
     # The crawl really reached the places she wrote in.
     assert f"/threads/{site['own_thread']}" in pages and f"/stories/{site['story_slug']}" in pages
@@ -443,10 +537,14 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer):
     for name in site["pseudonyms"].values():
         assert any(name in pages[u][2] for u in html), f"{name} never seen"
         assert app.test_client().get("/u/" + quote(name)).status_code == 404
+    if viewer == "moderator":
+        assert sum(u.startswith("/mod/posts/") for u in html) >= len(watched["alice_posts"])
     for url, (status, kind, body) in pages.items():
         # /healthz answers 503 when a service is down; that is its job, not a crawl failure.
         assert status < 500 or url == "/healthz", url
         check_page(url, status, kind, body, site, viewer)
+        if viewer == "moderator" and kind == "text/html":
+            check_moderator_page(url, body, watched)
 
 
 def test_markup_is_the_same_for_every_anonymous_post_and_you_is_for_her_only(app, site):

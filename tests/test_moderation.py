@@ -381,22 +381,64 @@ def test_suspension_needs_a_length_and_a_reason(app, scene):
     assert r.status_code == 400 and "cannot suspend yourself" in html(r)
 
 
-def test_other_reported_posts_by_an_anonymous_author_never_include_public_ones(app, scene):
+def test_a_review_lists_other_reported_writing_of_the_same_name_only(app, scene):
+    """Report-based linking across one account's names is never shown to moderators."""
     with app.app_context():
         alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        elsewhere = make_thread(alice, db.session.get(Thread, scene["thread"]).board,
-                                title="Another place", body="Elsewhere, anonymously.",
-                                anonymous=True)
+        thread = db.session.get(Thread, scene["thread"])
+        elsewhere = make_thread(alice, thread.board, title="Another place",
+                                body="Elsewhere, anonymously.", anonymous=True)
         other = db.session.scalar(select(Post.id).where(Post.thread_id == elsewhere.id))
-    for post in (scene["anon"], other, scene["public"]):
-        file_report(app, "bob", post=post)
+        # The same pseudonym again, in the same thread.
+        again = make_reply(alice, thread, body="More from the same name.", anonymous=True).id
+    for post in (scene["anon"], other, scene["public"], again):
+        file_report(app, "june", post=post)
+    file_report(app, "june", slug=scene["story"])
     review = html(scene["june"].get(f"/mod/posts/{scene['anon']}"))
-    assert "other reported posts" in review
-    assert f"/mod/posts/{other}" in review and f"/mod/posts/{scene['public']}\"" not in review
-    assert "Another place" in review and ALICE not in review
-    # From the public post, nothing points to the anonymous ones.
+    assert f"Other reported writing by {scene['pseudonym']}" in review
+    assert f"/mod/posts/{again}" in review
+    assert f"/mod/posts/{other}" not in review and "Another place" not in review
+    assert f'/mod/posts/{scene["public"]}"' not in review and ALICE not in review
+    # Her public name lists her public writing, and nothing she wrote under a pseudonym.
     review = html(scene["june"].get(f"/mod/posts/{scene['public']}"))
-    assert "other reported posts" not in review and f"/mod/posts/{scene['anon']}" not in review
+    assert f"Other reported writing by {ALICE}" in review
+    assert f"/mod/stories/{scene['story']}" in review
+    for hidden in (scene["anon"], other, again):
+        assert f"/mod/posts/{hidden}\"" not in review
+    queue = html(scene["june"].get("/mod/"))
+    for item in re.findall(r"<article.*?</article>", queue, re.S):
+        if f'/mod/posts/{other}"' in item:
+            assert scene["pseudonym"] not in item and ALICE not in item
+            assert f"/mod/posts/{scene['anon']}\"" not in item
+
+
+def test_a_suspension_shows_on_the_name_it_was_applied_through_only(app, scene):
+    june, anon, public = scene["june"], scene["anon"], scene["public"]
+    assert act(june, f"/mod/posts/{anon}/suspend", f"/mod/posts/{anon}", days="3",
+               reason="Outing").status_code == 302
+    assert f"{scene['pseudonym']} is suspended until" in html(june.get(f"/mod/posts/{anon}"))
+    # Her public writing looks exactly like an unsuspended member's: no notice, same buttons.
+    for page in (f"/mod/posts/{public}", f"/mod/stories/{scene['story']}"):
+        body = html(june.get(page))
+        assert "suspended" not in words(june.get(page)).replace("Needed to hide, close or suspend", "")
+        assert "Suspend the author" in body and "Lift the author" not in body
+    # Lifting through another of her names is refused as for anyone never suspended...
+    r = act(june, f"/mod/posts/{public}/unsuspend", f"/mod/posts/{public}")
+    assert r.status_code == 400 and "This name is not suspended." in html(r)
+    with app.app_context():
+        bob = db.session.scalar(User.by_login_name("bob"))
+        bobs = make_reply(bob, db.session.get(Thread, scene["thread"]), body="Bob here.").id
+    r = act(june, f"/mod/posts/{bobs}/unsuspend", f"/mod/posts/{bobs}")
+    assert r.status_code == 400 and "This name is not suspended." in html(r)
+    # ...and a second suspension through her public name works as for anyone, and is
+    # lifted on its own: the one applied through the pseudonym still stops her.
+    assert act(june, f"/mod/posts/{public}/suspend", f"/mod/posts/{public}", days="1",
+               reason="Insults").status_code == 302
+    assert act(june, f"/mod/posts/{public}/unsuspend", f"/mod/posts/{public}").status_code == 302
+    r = scene["alice_login"].submit("/stories/new", {"title": "T", "body": "My words"})
+    assert r.status_code == 403 and "Outing" in html(r) and "My words" in html(r)
+    assert act(june, f"/mod/posts/{anon}/unsuspend", f"/mod/posts/{anon}").status_code == 302
+    assert scene["alice_login"].submit("/stories/new", {"title": "T", "body": "My words"}).status_code == 302
 
 
 # --- guard, roles, the log --------------------------------------------------------------

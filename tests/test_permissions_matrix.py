@@ -30,6 +30,7 @@ from forum.models import (
     Notification,
     Report,
     StoryRevision,
+    Suspension,
     User,
 )
 from forum.models.notifications import REPLY
@@ -90,7 +91,12 @@ def _report_all(w):
 
 
 def _suspend_author(w):
-    w["users"]["author"].suspended_until = utcnow() + timedelta(days=1)
+    # Through her public handle, which signs both the post and the story.
+    author = w["users"]["author"]
+    until = utcnow() + timedelta(days=1)
+    author.suspended_until = until
+    db.session.add(Suspension(user_id=author.id, handle_id=w["post_obj"].handle_id, until=until,
+                              reason="", created_at=utcnow()))
 
 
 def _hide_post(w):

@@ -15,11 +15,11 @@ from .content import (
     story_groups,
 )
 from .notifications import Follow, Notification
-from .moderation import REPORT_REASONS, ModAction, Report, Unmasking
+from .moderation import REPORT_REASONS, ModAction, Report, Suspension, Unmasking
 
 __all__ = [
     "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
-    "REPORT_REASONS", "ModAction", "Report", "Unmasking", "StoryRevision", "Follow",
+    "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification",
 ]

@@ -88,6 +88,33 @@ class ModAction(db.Model):
     handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[handle_id])
 
 
+class Suspension(db.Model):
+    """An account stopped from writing, through one of its names.
+
+    The account is what is suspended (User.suspended_until sums up its suspensions in force, for
+    the posting path and the notice on every page); the name it was applied through is what
+    moderators see it on. A suspension made through a pseudonym shows on that pseudonym only,
+    so the account's other names look exactly like the names of someone never suspended.
+    """
+
+    __tablename__ = "suspensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    handle_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("handles.id", ondelete="SET NULL"), index=True)
+    # Who suspended: an appeal must go to another moderator.
+    moderator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    lifted_at: Mapped[Optional[datetime]]
+
+    def in_force(self, now: datetime) -> bool:
+        """Tell whether this suspension still stops its account from writing at `now`."""
+        return self.lifted_at is None and self.until > now
+
+
 class Unmasking(db.Model):
     """Private admin audit: an admin looked behind an anonymous handle, and why."""
 

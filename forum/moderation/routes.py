@@ -60,7 +60,7 @@ def _suspension_notice():
 @bp.route("/")
 def queue():
     """List reported posts and stories, most reported first, with their text and actions."""
-    return render_template("moderation/queue.html", items=service.report_queue())
+    return render_template("moderation/queue.html", items=service.report_queue(utcnow()))
 
 
 @bp.route("/log")
@@ -78,13 +78,11 @@ def _review(item, form=None, refusal=None, status=200):
         item = service.story_of(item)
     if isinstance(item, Thread):
         return render_template("moderation/thread.html", thread=item, **context), status
-    now = utcnow()
     context.update(reports=service.open_reports(item),
-                   suspended_until=service.author_suspended_until(item, now))
+                   facts=service.facts_about_authors([item], utcnow())[0])
     if isinstance(item, Story):
         return render_template("moderation/story.html", story=item, **context), status
-    others = service.other_reported_posts([item.id]).get(item.id, [])
-    return render_template("moderation/post.html", post=item, others=others, **context), status
+    return render_template("moderation/post.html", post=item, **context), status
 
 
 def _review_url(item) -> str:

@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import url_for
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from .. import permissions, text
 from ..extensions import db
 from ..models import (
-    ANONYMOUS,
     HIDDEN,
     PUBLIC,
     PUBLISHED,
@@ -28,6 +27,7 @@ from ..models import (
     Post,
     Report,
     Story,
+    Suspension,
     Thread,
     User,
 )
@@ -270,11 +270,23 @@ def _author_of(moderator: User, item: Post | Story) -> User:
     return author
 
 
+def _settle(user: User, now: datetime) -> None:
+    """Sum up the account's suspensions in force: the longest one stops it from writing."""
+    db.session.flush()
+    longest = db.session.scalar(
+        select(Suspension).where(Suspension.user_id == user.id, Suspension.lifted_at.is_(None),
+                                 Suspension.until > now)
+        .order_by(Suspension.until.desc(), Suspension.id.desc()).limit(1))
+    user.suspended_until = longest.until if longest else None
+    user.suspension_reason = longest.reason if longest else None
+
+
 def suspend_author(moderator: User, item: Post | Story, *, days: int | None, reason: str,
                    now: datetime) -> datetime:
     """Stop the author of a post or story from writing for `days` (None: permanently).
 
-    Works the same for anonymous writing: the log line names the post or story, not a handle.
+    The suspension is applied through the item's name: moderators see it on that name only,
+    and the log line names the post or story, never a handle.
     """
     if not permissions.can_suspend(moderator):
         raise NotAllowed("Only moderators can suspend an account.")
@@ -283,8 +295,13 @@ def suspend_author(moderator: User, item: Post | Story, *, days: int | None, rea
         raise ModerationError(
             f"Choose between 1 and {MAX_SUSPENSION_DAYS:,} days, or a permanent suspension.")
     author = _author_of(moderator, item)
+    if _suspensions_through(item.handle_id, now):
+        raise ModerationError("This name is suspended already.")
     until = PERMANENT if days is None else now + timedelta(days=days)
-    author.suspended_until, author.suspension_reason = until, reason
+    db.session.add(Suspension(user_id=author.id, handle_id=item.handle_id,
+                              moderator_id=moderator.id, until=until, reason=reason,
+                              created_at=now))
+    _settle(author, now)
     action = f"{SUSPEND}:{'permanent' if days is None else days}"
     record(public_handle_of(moderator), action, reason, now, **_target(item))
     _resolve_reports(moderator, item, ACTIONED, now)
@@ -294,28 +311,91 @@ def suspend_author(moderator: User, item: Post | Story, *, days: int | None, rea
 
 
 def lift_suspension(moderator: User, item: Post | Story, *, reason: str, now: datetime) -> None:
-    """Let the author of a post or story write again before their suspension ends."""
+    """Let the author of a post or story write again, ending what was applied through its name.
+
+    A suspension applied through another of the account's names stays: this name was never
+    told of it, and lifting it from here would tie the two names together.
+    """
     if not permissions.can_suspend(moderator):
         raise NotAllowed("Only moderators can lift a suspension.")
     reason = clean_reason(reason, required=False)
-    author = _author_of(moderator, item)
-    # Under a pseudonym, "not suspended" would be a clue to who wrote it: lift quietly instead.
-    if not author.is_suspended(now) and not item.handle.is_anonymous:
-        raise ModerationError("The author of this is not suspended.")
-    author.suspended_until, author.suspension_reason = None, None
+    suspensions = _suspensions_through(item.handle_id, now)
+    if not suspensions:
+        raise ModerationError("This name is not suspended.")
+    for suspension in suspensions:
+        suspension.lifted_at = now
+    author = item.handle.user
+    if author is not None:
+        _settle(author, now)
     record(public_handle_of(moderator), UNSUSPEND, reason, now, **_target(item))
     _commit()
 
 
-def author_suspended_until(item: Post | Story, now: datetime) -> datetime | None:
-    """When the author of a publicly signed item may write again, or None.
+def _suspensions_through(handle_id: int, now: datetime) -> list[Suspension]:
+    """The suspensions in force that were applied through this one name."""
+    return list(db.session.scalars(
+        select(Suspension).where(Suspension.handle_id == handle_id,
+                                 Suspension.lifted_at.is_(None), Suspension.until > now)))
 
-    Always None under a pseudonym: matching suspension dates would tie it to an account.
+
+class NameFacts(NamedTuple):
+    """What a moderator may know about the author of an item: facts about its name only."""
+
+    handle: Handle
+    suspended_until: datetime | None  # a suspension applied through this very name
+    reported: list[tuple[str, str]]  # (words, moderation link) of this name's other reported items
+
+
+def name_facts(handles: list[Handle], now: datetime) -> dict[int, NameFacts]:
+    """Facts about each of these names, keyed by handle id, in two queries for any number.
+
+    The one source of everything a moderation page says about an author. It reads rows that
+    point at the handle (suspensions applied through it, reports on its writing) and never
+    the account behind it: that is how a moderator is kept from linking a pseudonym to its
+    account or to the account's other names.
     """
-    author = item.handle.user
-    if item.handle.is_anonymous:
-        return None
-    return author.suspended_until if author is not None and author.is_suspended(now) else None
+    ids = {handle.id for handle in handles}
+    if not ids:
+        return {}
+    until = dict(db.session.execute(
+        select(Suspension.handle_id, func.max(Suspension.until))
+        .where(Suspension.handle_id.in_(ids), Suspension.lifted_at.is_(None),
+               Suspension.until > now)
+        .group_by(Suspension.handle_id)).all())
+    reported: dict[int, list[tuple[str, str]]] = {}
+    rows = db.session.execute(
+        select(Post.handle_id, Post.id, Thread.title, Story.handle_id, Story.id, Story.slug,
+               Story.title)
+        .select_from(Report)
+        .outerjoin(Post, Report.post_id == Post.id).outerjoin(Thread, Post.thread_id == Thread.id)
+        .outerjoin(Story, Report.story_id == Story.id)
+        .where(or_(Post.handle_id.in_(ids), Story.handle_id.in_(ids)))
+        .distinct().order_by(Post.id, Story.id)).all()
+    for post_handle, post_id, thread_title, story_handle, _, slug, story_title in rows:
+        if post_id is not None:
+            item = (f"A post in “{thread_title}”", url_for("moderation.post", post_id=post_id))
+        else:
+            item = (f"The story “{story_title}”", url_for("moderation.story", slug=slug))
+        reported.setdefault(post_handle or story_handle, []).append(item)
+    return {handle.id: NameFacts(handle, until.get(handle.id), reported.get(handle.id, []))
+            for handle in handles}
+
+
+def facts_about_authors(items: list[Post | Story], now: datetime) -> list[NameFacts]:
+    """For each reported item, the facts about its author's name, less the item's own report."""
+    facts = name_facts([item.handle for item in items], now)
+    result = []
+    for item in items:
+        own = _review_link(item)
+        author = facts[item.handle_id]
+        result.append(author._replace(reported=[r for r in author.reported if r[1] != own]))
+    return result
+
+
+def _review_link(item: Post | Story) -> str:
+    if isinstance(item, Post):
+        return url_for("moderation.post", post_id=item.id)
+    return url_for("moderation.story", slug=item.slug)
 
 
 def suspension_of(user, now: datetime) -> tuple[datetime, str] | None:
@@ -348,33 +428,6 @@ def open_reports(item: Post | Story) -> list[Report]:
     ))
 
 
-def other_reported_posts(post_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """For each anonymous post, other reported posts its hidden account wrote anonymously.
-
-    Matched in SQL, so the account never reaches Python. Public posts by the same account are
-    left out: listing one beside an anonymous post would tell the moderator who wrote it.
-    """
-    if not post_ids:
-        return {}
-    mine, theirs = aliased(Handle), aliased(Handle)
-    other = aliased(Post)
-    rows = db.session.execute(
-        select(Post.id, other.id, Thread.title)
-        .join(mine, Post.handle_id == mine.id)
-        .join(theirs, and_(theirs.user_id == mine.user_id, theirs.kind == ANONYMOUS))
-        .join(other, other.handle_id == theirs.id)
-        .join(Thread, other.thread_id == Thread.id)
-        .where(Post.id.in_(post_ids), mine.kind == ANONYMOUS, other.id != Post.id,
-               exists().where(Report.post_id == other.id))
-        .distinct()
-        .order_by(Post.id, other.id)
-    ).all()
-    found: dict[int, list[tuple[int, str]]] = {}
-    for post_id, other_id, title in rows:
-        found.setdefault(post_id, []).append((other_id, title))
-    return found
-
-
 class QueueItem(NamedTuple):
     """One reported post or story with its open reports, as the queue shows it."""
 
@@ -383,15 +436,15 @@ class QueueItem(NamedTuple):
     count: int
     first_reported: datetime
     reports: list[Report]
-    others: list[tuple[int, str]]  # other reported posts by the same anonymous author
+    author: NameFacts  # what may be known of the author: facts about the name only
     excerpt: str  # the start of a reported story, as plain text
 
 
-def report_queue(limit: int = QUEUE_SIZE) -> list[QueueItem]:
+def report_queue(now: datetime, limit: int = QUEUE_SIZE) -> list[QueueItem]:
     """Reported items with open reports: most reported first, then the longest waiting.
 
     A fixed number of queries whatever the queue's length: the ranking, the posts, the
-    stories, the reports' texts, and the anonymous authors' other reported posts.
+    stories, the reports' texts, and the facts about their authors' names.
     """
     count, first = func.count(Report.id), func.min(Report.created_at)
     ranked = db.session.execute(
@@ -419,12 +472,13 @@ def report_queue(limit: int = QUEUE_SIZE) -> list[QueueItem]:
             .order_by(Report.created_at, Report.id)
         ):
             reports.setdefault((report.post_id, report.story_id), []).append(report)
-    others = other_reported_posts([pid for pid, p in posts.items() if p.handle.is_anonymous])
+    items = [posts.get(r.post_id) or stories.get(r.story_id) for r in ranked]
+    authors = facts_about_authors(items, now)
     return [
         QueueItem(posts.get(r.post_id), stories.get(r.story_id), r[2], r[3],
-                  reports.get((r.post_id, r.story_id), []), others.get(r.post_id, []),
+                  reports.get((r.post_id, r.story_id), []), author,
                   text.plain(stories[r.story_id].body, EXCERPT_CHARS) if r.story_id else "")
-        for r in ranked
+        for r, author in zip(ranked, authors)
     ]
 
 

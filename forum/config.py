@@ -58,6 +58,11 @@ def load(instance_path: str) -> dict:
         "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "6 per minute;30 per hour"),
         # Counted on failed attempts only, so the owner is not locked out by their own log-ins.
         "LOGIN_NAME_LIMIT": os.environ.get("LOGIN_NAME_LIMIT", "10 per hour"),
+        # Tries with the current password (changing it, deleting the account), per account: a
+        # borrowed, logged-in browser must not make guessing it quick.
+        "PASSWORD_CHECK_LIMIT": os.environ.get("PASSWORD_CHECK_LIMIT", "10 per hour"),
+        # Downloads of one's data, per account: each reads every row the account has.
+        "EXPORT_LIMIT": os.environ.get("EXPORT_LIMIT", "10 per hour"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SITE_NAME": os.environ.get("SITE_NAME", "Afterward"),
         # Where "Leave this site" goes: a busy, ordinary page that draws no second look.

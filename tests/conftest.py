@@ -23,6 +23,7 @@ RELAXED_LIMITS = {
     "EDIT_LIMIT": "10000 per hour", "REPORT_LIMIT": "10000 per hour", "DRAFT_LIMIT": "10000 per hour",
     "REGISTER_LIMIT": "10000 per day", "LOGIN_ADDRESS_LIMIT": "10000 per hour",
     "LOGIN_NAME_LIMIT": "10000 per hour",
+    "PASSWORD_CHECK_LIMIT": "10000 per hour", "EXPORT_LIMIT": "10000 per hour",
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

@@ -17,10 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from forum import ratelimit
 from forum.clock import utcnow
 from forum.extensions import db, limiter
-from forum.models import Story
+from forum.models import Story, User
+from tests.conftest import RELAXED_LIMITS
 from tests.factories import PASSWORD, make_board, make_reply, make_story, make_user
+from tests.security import site as seed_site
+from tests.test_permissions_matrix import MATRIX, OK, ROLES
+from tests.test_permissions_matrix import _outcome as matrix_outcome
 
 REAL_LIMITS = {
     "POST_INTERVAL": 5, "NEW_POST_INTERVAL": 30, "TOPICS_PER_DAY": 20, "FIRST_DAY_TOPICS": 3,
@@ -28,6 +33,7 @@ REAL_LIMITS = {
     "EDIT_LIMIT": "1 per 2 seconds;60 per hour", "REPORT_LIMIT": "1 per 5 seconds;20 per day",
     "REGISTER_LIMIT": "3 per day", "LOGIN_ADDRESS_LIMIT": "6 per minute;30 per hour",
     "LOGIN_NAME_LIMIT": "10 per hour",
+    "PASSWORD_CHECK_LIMIT": "10 per hour", "EXPORT_LIMIT": "10 per hour",
 }
 TEXT = "What I wanted to say, after a long time.\n\nEvery word of it."
 
@@ -239,6 +245,106 @@ def test_429_and_healthz_when_limit_storage_is_down(app_config, story_thread):
     health = person.get("/healthz").get_json()
     assert health["ratelimit_storage"] == "degraded" and health["database"] == "ok"
 
+
+# --- settings: password tries and data downloads ------------------------------------------
+
+def test_password_tries_are_one_count_for_changing_it_and_deleting_the_account(app, person):
+    _member(app, "owner", days_old=30)
+    person.login("owner")
+    wrong = {"current_password": "a wrong guess", "new_password": "a new long passphrase",
+             "confirm": "a new long passphrase"}
+    for _ in range(10):  # PASSWORD_CHECK_LIMIT
+        assert person.submit("/settings", wrong, action="/settings/password").status_code == 400
+    r = person.submit("/settings/delete", {"writing": "remove", "current_password": PASSWORD})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 3600
+    assert "as many tries with your current password as this site allows" in page
+    assert re.search(r'<input[^>]*checked[^>]*value="remove"|value="remove"[^>]*checked', page)
+    assert PASSWORD not in page
+    with app.app_context():  # nothing was deleted
+        assert db.session.scalar(db.select(User).where(User.login_name == "owner"))
+    r = person.submit("/settings", {**wrong, "current_password": PASSWORD},
+                      action="/settings/password")
+    assert r.status_code == 429
+    assert "current password as this site allows" in r.get_data(as_text=True)
+
+
+def test_data_downloads_are_limited_with_a_clear_refusal(app, person):
+    _member(app, "owner", days_old=30)
+    person.login("owner")
+    for _ in range(10):  # EXPORT_LIMIT
+        r = person.submit("/settings", {}, action="/settings/export")
+        assert r.status_code == 200 and r.mimetype == "application/json"
+    r = person.submit("/settings", {}, action="/settings/export")
+    assert r.status_code == 429 and r.mimetype == "text/html" and "Retry-After" in r.headers
+    assert "as many downloads of your data as this site allows" in r.get_data(as_text=True)
+
+
+def test_no_view_carries_a_flask_limiter_limit(app):
+    """Every limit goes through forum/ratelimit.py: a decorator's would skip its fallback."""
+    from flask_limiter.util import get_qualified_name
+    manager = limiter.limit_manager
+    assert not manager.application_limits and not manager.default_limits
+    decorated = {}
+    for endpoint, view in app.view_functions.items():
+        blueprint = endpoint.rpartition(".")[0]
+        found = (manager.decorated_limits(get_qualified_name(view))
+                 + manager.blueprint_limits(app, blueprint))
+        if found:
+            decorated[endpoint] = [str(limit.limit) for limit in found]
+    assert not decorated, f"use forum/ratelimit.py rules instead of decorators: {decorated}"
+
+
+# --- every page and form with the limit storage down -------------------------------------
+
+DEAD_REDIS = "redis://127.0.0.1:9/0"  # nothing listens on port 9: every call fails at once
+
+
+def _outage_app(app_config):
+    """The site with its limit storage unreachable, and limits loose enough for any one form."""
+    from forum import create_app
+    return create_app({**app_config, **RELAXED_LIMITS, "RATELIMIT_STORAGE_URI": DEAD_REDIS})
+
+
+def _doer(case) -> str:
+    """The first role the permissions matrix lets do it: whose request does the work."""
+    return next(role for role in ROLES if case.expect[role] == OK)
+
+
+# MATRIX holds every POST endpoint of app.url_map (test_every_post_endpoint_has_a_rule sees
+# to that), each with a valid form and the people who may send it.
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_every_form_works_while_limit_storage_is_down(app, app_config, endpoint):
+    outage = _outage_app(app_config)
+    assert endpoint in {r.endpoint for r in outage.url_map.iter_rules() if "POST" in r.methods}
+    case = MATRIX[endpoint]
+    problem = matrix_outcome(outage, case, _doer(case))
+    assert problem is None, f"{endpoint}, limit storage down: {problem}"
+    with outage.app_context():
+        assert ratelimit.storage_status() == "degraded"  # the storage really was down
+
+
+@pytest.mark.parametrize("login", [None, "member_one", "the_moderator", "the_admin"])
+def test_every_page_answers_while_limit_storage_is_down(app, app_config, login):
+    from tests.conftest import Browser
+    outage = _outage_app(app_config)
+    site = seed_site.seed(outage)
+    viewer = Browser(outage.test_client())
+    if login:
+        assert viewer.login(login).status_code == 302
+    statuses = {}
+    for endpoint, url in seed_site.urls(outage, site, "GET"):
+        response = viewer.get(url)
+        response.close()
+        statuses[endpoint] = response.status_code
+    failed = {endpoint: status for endpoint, status in statuses.items() if status >= 500}
+    assert not failed, failed
+    # Each area was walked by someone it answers: a member's settings, a moderator's queue.
+    own = {"member_one": "profiles.settings", "the_moderator": "moderation.queue",
+           "the_admin": "admin.unmaskings", None: "pages.home"}[login]
+    assert statuses[own] == 200, statuses
+    with outage.app_context():
+        assert ratelimit.storage_status() == "degraded"
 
 # --- against the real Redis ------------------------------------------------------------
 

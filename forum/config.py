@@ -37,8 +37,8 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_RECHECK_SECONDS": _int("RATELIMIT_RECHECK_SECONDS", 5),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         "RATELIMIT_HEADERS_ENABLED": False,
-        # Posting limits, after Discourse's defaults. An account is "new" while it is younger
-        # than NEW_ACCOUNT_HOURS or has fewer than NEW_ACCOUNT_POSTS posts.
+        # Posting limits per account, after Discourse's defaults. An account is "new" while it
+        # is younger than NEW_ACCOUNT_HOURS or has fewer than NEW_ACCOUNT_POSTS posts.
         "NEW_ACCOUNT_HOURS": _int("NEW_ACCOUNT_HOURS", 24),
         "NEW_ACCOUNT_POSTS": _int("NEW_ACCOUNT_POSTS", 3),
         "POST_INTERVAL": _int("POST_INTERVAL", 5),
@@ -46,18 +46,48 @@ def load(instance_path: str) -> dict:
         "TOPICS_PER_DAY": _int("TOPICS_PER_DAY", 20),
         "FIRST_DAY_TOPICS": _int("FIRST_DAY_TOPICS", 3),
         "FIRST_DAY_REPLIES": _int("FIRST_DAY_REPLIES", 10),
-        "ADDRESS_REPLIES_PER_HOUR": _int("ADDRESS_REPLIES_PER_HOUR", 120),
         "EDIT_LIMIT": os.environ.get("EDIT_LIMIT", "1 per 2 seconds;60 per hour"),
         # Draft saves, by hand or every 30 seconds by autosave.
         "DRAFT_LIMIT": os.environ.get("DRAFT_LIMIT", "1 per 5 seconds;300 per hour"),
         "AUTOSAVE_SECONDS": _int("AUTOSAVE_SECONDS", 30),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
-        "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "3 per day"),
+        # Limits per network address. A shelter, a library, a campus or a mobile carrier puts
+        # many people behind one address, so these only stop floods: long windows, no short
+        # interval (one person's post must never make another wait, nor use up their quota),
+        # each sized for some 30 people writing busily at once:
+        #   replies: 10 an hour each (a reply every 6 minutes, all hour long), 300 in all;
+        #   stories and threads: 3 a day each (the first-day allowance), about 100;
+        #   edits: 20 an hour each, 600; reports: 200 a day; draft saves: autosave's 120 an hour
+        #   each, 3,600. Accounts: a handful of newcomers on a busy day, 10. Log-ins: 100 an hour
+        #   and 500 a day, every attempt counted, which also caps how many passwords one address
+        #   can try across login names (one name from one address: LOGIN_PAIR_LIMIT below).
+        # A refusal from one of these says only that the address reached its limit: nothing
+        # about who else wrote or when (forum/ratelimit.py gives the whole window as the wait).
+        "ADDRESS_REPLIES_PER_HOUR": _int("ADDRESS_REPLIES_PER_HOUR", 300),
+        "ADDRESS_TOPICS_PER_DAY": _int("ADDRESS_TOPICS_PER_DAY", 100),
+        "ADDRESS_EDIT_LIMIT": os.environ.get("ADDRESS_EDIT_LIMIT", "600 per hour"),
+        "ADDRESS_REPORT_LIMIT": os.environ.get("ADDRESS_REPORT_LIMIT", "200 per day"),
+        "ADDRESS_DRAFT_LIMIT": os.environ.get("ADDRESS_DRAFT_LIMIT", "3600 per hour"),
+        "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "10 per day"),
         # Login names refused at registration, per address: slows testing which ones exist.
+        # Only a name that is taken or reserved counts, which people rarely pick by chance.
         "REGISTER_REFUSED_LIMIT": os.environ.get("REGISTER_REFUSED_LIMIT", "10 per hour;20 per day"),
-        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "6 per minute;30 per hour"),
-        # Counted on failed attempts only, so the owner is not locked out by their own log-ins.
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "100 per hour;500 per day"),
+        # Failed log-ins with one login name from one address: what refuses a guesser.
+        "LOGIN_PAIR_LIMIT": os.environ.get("LOGIN_PAIR_LIMIT", "5 per 15 minutes"),
+        # Failed log-ins with one login name from every address together. A full count never
+        # refuses anyone (its owner must always get in): it marks the name as under attack, and
+        # then each address gets LOGIN_PAIR_LIMIT_UNDER_ATTACK for it, so a botnet gets one
+        # guess per address per hour while the owner, from any address that has not failed,
+        # logs in with the right password.
         "LOGIN_NAME_LIMIT": os.environ.get("LOGIN_NAME_LIMIT", "10 per hour"),
+        "LOGIN_PAIR_LIMIT_UNDER_ATTACK": os.environ.get("LOGIN_PAIR_LIMIT_UNDER_ATTACK",
+                                                        "1 per hour"),
+        # Tries with the current password (changing it, deleting the account), per account: a
+        # borrowed, logged-in browser must not make guessing it quick.
+        "PASSWORD_CHECK_LIMIT": os.environ.get("PASSWORD_CHECK_LIMIT", "10 per hour"),
+        # Downloads of one's data, per account: each reads every row the account has.
+        "EXPORT_LIMIT": os.environ.get("EXPORT_LIMIT", "10 per hour"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SITE_NAME": os.environ.get("SITE_NAME", "Afterward"),
         # Where "Leave this site" goes: a busy, ordinary page that draws no second look.

@@ -7,6 +7,10 @@ moderator), so the posting path asks here directly instead of decorating routes.
 Client addresses never reach the storage raw: each is replaced by an HMAC under a key
 derived from SECRET_KEY and the date, so a copy of Redis reveals no reader's address and
 yesterday's keys cannot be recomputed from today's.
+
+Several people can share an address (a shelter, a library), so a refusal on an address key
+must not tell one of them when another acted: it gives the whole window as the wait, never
+the moment the oldest attempt in it runs out.
 """
 from __future__ import annotations
 
@@ -114,20 +118,45 @@ def _retry_after(item, key: str) -> int:
     return math.ceil(stats.reset_time - time.time())
 
 
-def address_key() -> str:
-    """This request's client address as a keyed hash that changes every day."""
-    address = request.remote_addr if has_request_context() else None
+class SharedKey(str):
+    """A key that several people may share (it contains the client address).
+
+    Refusals on it give the whole window as the wait: when such a bucket empties depends on
+    when the others on that address acted, which is theirs to keep.
+    """
+
+
+def _daily_hash(purpose: str, value: str) -> str:
     day = utcnow().strftime("%Y-%m-%d")
     daily_key = hmac.new(current_app.config["SECRET_KEY"].encode(),
-                         f"ratelimit-address:{day}".encode(), hashlib.sha256).digest()
-    return hmac.new(daily_key, (address or "none").encode(), hashlib.sha256).hexdigest()[:32]
+                         f"{purpose}:{day}".encode(), hashlib.sha256).digest()
+    return hmac.new(daily_key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _address() -> str:
+    return (request.remote_addr if has_request_context() else None) or "none"
+
+
+def _login(login_name: str) -> str:
+    return login_name.strip().lower()
+
+
+def address_key() -> SharedKey:
+    """This request's client address as a keyed hash that changes every day."""
+    return SharedKey(_daily_hash("ratelimit-address", _address()))
 
 
 def name_key(login_name: str) -> str:
     """A login name as a keyed hash: the storage should not hold a list of login names."""
     return hmac.new(current_app.config["SECRET_KEY"].encode(),
-                    f"ratelimit-login:{login_name.strip().lower()}".encode(),
+                    f"ratelimit-login:{_login(login_name)}".encode(),
                     hashlib.sha256).hexdigest()[:32]
+
+
+def pair_key(login_name: str) -> SharedKey:
+    """A login name tried from this request's address, as one keyed hash that changes daily."""
+    # A newline cannot be part of an address, so no other name and address give this text.
+    return SharedKey(_daily_hash("ratelimit-login-pair", f"{_address()}\n{_login(login_name)}"))
 
 
 def _limits(rule: str):
@@ -137,9 +166,23 @@ def _limits(rule: str):
 Rule = tuple[str, str, str, str]  # bucket, limit ("1 per 5 seconds;20 per day"), key, message
 
 
-def _refuse(item, key: str, message: str):
-    wait = _retry_after(item, key)
-    return RateLimited(message.format(wait=wait_words(max(1, wait))), wait)
+@dataclass
+class _Bucket:
+    key: str
+    item: object
+    message: str
+    shared: bool
+
+
+def _buckets(rules: list[Rule]) -> list[_Bucket]:
+    return [_Bucket(f"{bucket}:{key}", item, message, isinstance(key, SharedKey))
+            for bucket, rule, key, message in rules for item in _limits(rule)]
+
+
+def _refuse(bucket: _Bucket) -> RateLimited:
+    # A shared bucket's exact reset time would date someone else's attempt: give the window.
+    wait = bucket.item.get_expiry() if bucket.shared else _retry_after(bucket.item, bucket.key)
+    return RateLimited(bucket.message.format(wait=wait_words(max(1, wait))), wait)
 
 
 def hit(rules: list[Rule]) -> None:
@@ -150,24 +193,41 @@ def hit(rules: list[Rule]) -> None:
     """
     if not limiter.enabled:
         return
-    expanded = [(f"{bucket}:{key}", item, message)
-                for bucket, rule, key, message in rules for item in _limits(rule)]
-    for key, item, message in expanded:
-        if not _call("test", item, key):
-            raise _refuse(item, key, message)
-    for key, item, message in expanded:
-        if not _call("hit", item, key):
-            raise _refuse(item, key, message)
+    buckets = _buckets(rules)
+    for bucket in buckets:
+        if not _call("test", bucket.item, bucket.key):
+            raise _refuse(bucket)
+    for bucket in buckets:
+        if not _call("hit", bucket.item, bucket.key):
+            raise _refuse(bucket)
 
 
 def check(rules: list[Rule]) -> None:
     """Raise RateLimited if any rule is full, without counting this attempt."""
     if not limiter.enabled:
         return
-    for bucket, rule, key, message in rules:
-        for item in _limits(rule):
-            if not _call("test", item, f"{bucket}:{key}"):
-                raise _refuse(item, f"{bucket}:{key}", message)
+    for bucket in _buckets(rules):
+        if not _call("test", bucket.item, bucket.key):
+            raise _refuse(bucket)
+
+
+def is_full(rules: list[Rule]) -> bool:
+    """Tell whether any rule is full, without counting anything."""
+    if not limiter.enabled:
+        return False
+    return any(not _call("test", bucket.item, bucket.key) for bucket in _buckets(rules))
+
+
+def note(rules: list[Rule]) -> None:
+    """Count one event against every rule that has room, refusing nothing.
+
+    For what is known only afterwards, such as a wrong password: the attempt has already
+    been answered, and a full bucket simply stays full.
+    """
+    if not limiter.enabled:
+        return
+    for bucket in _buckets(rules):
+        _call("hit", bucket.item, bucket.key)
 
 
 @contextmanager

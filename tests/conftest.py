@@ -20,9 +20,14 @@ from forum.extensions import db  # noqa: E402
 RELAXED_LIMITS = {
     "POST_INTERVAL": 0, "NEW_POST_INTERVAL": 0, "TOPICS_PER_DAY": 10_000,
     "FIRST_DAY_TOPICS": 10_000, "FIRST_DAY_REPLIES": 10_000, "ADDRESS_REPLIES_PER_HOUR": 10_000,
+    "ADDRESS_TOPICS_PER_DAY": 10_000,
     "EDIT_LIMIT": "10000 per hour", "REPORT_LIMIT": "10000 per hour", "DRAFT_LIMIT": "10000 per hour",
+    "ADDRESS_EDIT_LIMIT": "10000 per hour", "ADDRESS_REPORT_LIMIT": "10000 per hour",
+    "ADDRESS_DRAFT_LIMIT": "10000 per hour",
     "REGISTER_LIMIT": "10000 per day", "LOGIN_ADDRESS_LIMIT": "10000 per hour",
-    "LOGIN_NAME_LIMIT": "10000 per hour",
+    "LOGIN_NAME_LIMIT": "10000 per hour", "LOGIN_PAIR_LIMIT": "10000 per hour",
+    "LOGIN_PAIR_LIMIT_UNDER_ATTACK": "10000 per hour",
+    "PASSWORD_CHECK_LIMIT": "10000 per hour", "EXPORT_LIMIT": "10000 per hour",
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

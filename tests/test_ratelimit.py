@@ -16,25 +16,56 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+from limits import parse_many
 
+from forum import config as forum_config
+from forum import ratelimit
+from forum.auth import service as auth
 from forum.clock import utcnow
 from forum.extensions import db, limiter
-from forum.models import Story
+from forum.models import Story, User
+from forum.posting import service as posting
+from tests.conftest import RELAXED_LIMITS
 from tests.factories import PASSWORD, make_board, make_reply, make_story, make_user
+from tests.security import site as seed_site
+from tests.test_permissions_matrix import MATRIX, OK, ROLES
+from tests.test_permissions_matrix import _outcome as matrix_outcome
 
 REAL_LIMITS = {
     "POST_INTERVAL": 5, "NEW_POST_INTERVAL": 30, "TOPICS_PER_DAY": 20, "FIRST_DAY_TOPICS": 3,
-    "FIRST_DAY_REPLIES": 10, "ADDRESS_REPLIES_PER_HOUR": 120,
+    "FIRST_DAY_REPLIES": 10, "ADDRESS_REPLIES_PER_HOUR": 300, "ADDRESS_TOPICS_PER_DAY": 100,
     "EDIT_LIMIT": "1 per 2 seconds;60 per hour", "REPORT_LIMIT": "1 per 5 seconds;20 per day",
-    "REGISTER_LIMIT": "3 per day", "LOGIN_ADDRESS_LIMIT": "6 per minute;30 per hour",
-    "LOGIN_NAME_LIMIT": "10 per hour",
+    "DRAFT_LIMIT": "1 per 5 seconds;300 per hour", "ADDRESS_EDIT_LIMIT": "600 per hour",
+    "ADDRESS_REPORT_LIMIT": "200 per day", "ADDRESS_DRAFT_LIMIT": "3600 per hour",
+    "REGISTER_LIMIT": "10 per day", "LOGIN_ADDRESS_LIMIT": "100 per hour;500 per day",
+    "LOGIN_PAIR_LIMIT": "5 per 15 minutes", "LOGIN_NAME_LIMIT": "10 per hour",
+    "LOGIN_PAIR_LIMIT_UNDER_ATTACK": "1 per hour",
+    "PASSWORD_CHECK_LIMIT": "10 per hour", "EXPORT_LIMIT": "10 per hour",
 }
 TEXT = "What I wanted to say, after a long time.\n\nEvery word of it."
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
 
 
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, **REAL_LIMITS}
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=needs_redis)])
+def each_storage(request, app_config):
+    """Run the test on the in-memory storage, and on Redis when TEST_REDIS_URL is set."""
+    if request.param == "redis":
+        import redis as redis_lib
+        redis_lib.Redis.from_url(REDIS_URL).flushdb()
+        app_config["RATELIMIT_STORAGE_URI"] = REDIS_URL
+    return request.param
+
+
+def test_real_limits_here_are_the_defaults(tmp_path):
+    defaults = forum_config.load(str(tmp_path))
+    assert REAL_LIMITS == {name: defaults[name] for name in REAL_LIMITS}
+    assert set(REAL_LIMITS) == set(RELAXED_LIMITS)
 
 
 def _member(app, login, *, days_old=0, posts=0, role="member"):
@@ -131,15 +162,67 @@ def test_first_day_ten_replies(app, person, story_thread):
     assert _reply(person, story_thread).status_code == 429
 
 
-def test_many_accounts_from_one_address_share_the_address_limit(app, make_browser, story_thread):
-    for name in ("sock1", "sock2"):
+def _neighbours(app, make_browser):
+    """Two people logged in from one network address (the test client's), in two browsers."""
+    browsers = []
+    for name in ("neighbour1", "neighbour2"):
         _member(app, name, days_old=30, posts=5)
-    first, second = make_browser(), make_browser()
-    first.login("sock1")
-    second.login("sock2")
+        browsers.append(make_browser())
+        assert browsers[-1].login(name).status_code == 302
+    return browsers
+
+
+def _refusal(response) -> str:
+    """The words of the refusal on a page that hands the writer's text back."""
+    return re.search(r'<p class="notice" role="alert">(.*?)</p>',
+                     response.get_data(as_text=True), re.S).group(1)
+
+
+def test_two_people_on_one_address_post_at_a_normal_pace(each_storage, app, make_browser,
+                                                          story_thread):
+    app.config["POST_INTERVAL"] = 1
+    first, second = _neighbours(app, make_browser)
+    for turn in range(2):
+        # Each keeps to their own account's pace; the other's post never makes them wait.
+        assert _reply(first, story_thread, f"first, turn {turn}").status_code == 302
+        assert _reply(second, story_thread, f"second, turn {turn}").status_code == 302
+        time.sleep(1.1)
+
+
+def test_an_address_refusal_says_nothing_about_the_others_on_it(each_storage, app, make_browser,
+                                                               story_thread):
+    app.config.update(POST_INTERVAL=0, ADDRESS_REPLIES_PER_HOUR=2)  # a flood guard, filled fast
+    first, second = _neighbours(app, make_browser)
     assert _reply(first, story_thread, "one").status_code == 302
-    r = _reply(second, story_thread)
-    assert r.status_code == 429 and "Someone on your network" in r.get_data(as_text=True)
+    assert _reply(first, story_thread, "two").status_code == 302
+    time.sleep(1.1)
+    r = _reply(second, story_thread)  # the second person has not written a word yet
+    assert r.status_code == 429
+    assert "Every word of it." in r.get_data(as_text=True)
+    refusal = _refusal(r)
+    assert "Replies from one network address are limited to 2 an hour" in refusal
+    for leak in ("someone", "moments ago", "your network", "posted", "today"):
+        assert leak not in refusal.lower(), refusal
+    # The wait is the whole window: when the first person's replies run out would date them.
+    assert r.headers["Retry-After"] == "3600" and "wait 60 minutes" in refusal
+
+
+def test_no_limit_on_an_address_has_a_short_window(app):
+    """Many people share an address: its limits only stop floods, so none is under an hour."""
+    user_id = _member(app, "anyone")
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        rules = [rule for action in ("topic", "reply", "edit", "report", "draft")
+                 for rule in posting._limit_rules(user, action, utcnow())]
+        rules += (auth._register_rules() + auth._refused_name_rules()
+                  + auth._login_rules("anyone").per_address)
+        address = ratelimit.address_key()
+        on_address = [(bucket, limit) for bucket, limit, key, _ in rules if key == address]
+    assert {bucket for bucket, _ in on_address} == {
+        "topics", "replies", "edit", "report", "draft", "register", "register-refused", "login"}
+    short = [(bucket, str(item)) for bucket, limit in on_address for item in parse_many(limit)
+             if item.get_expiry() < 3600]
+    assert not short, short
 
 
 def test_moderators_are_exempt_from_posting_limits(app, person, story_thread):
@@ -158,53 +241,86 @@ def test_edits_are_limited_too(app, person, story_thread):
     assert r.status_code == 429 and "Every word of it." in r.get_data(as_text=True)
 
 
-def test_registration_three_a_day_per_address(person, make_browser):
-    for i in range(3):
-        assert make_browser().register(f"person{i}").status_code == 302
-    r = make_browser().register("person3", handle="Fourth Person")
-    page = r.get_data(as_text=True)
-    assert r.status_code == 429 and "Retry-After" in r.headers
-    assert "most accounts allowed for one day" in page and 'value="Fourth Person"' in page
-
-
-def test_login_six_a_minute_per_address(app, person):
-    _member(app, "target")
-    for _ in range(6):
-        assert person.login("target", "wrong password 1").status_code == 401
-    r = person.login("target")
-    assert r.status_code == 429
-    assert "Too many attempts to log in" in r.get_data(as_text=True)
-    assert 0 < int(r.headers["Retry-After"]) <= 60
-
-
-def test_login_name_limit_holds_across_addresses(app, client):
-    _member(app, "victim")
-    from tests.conftest import Browser
-
-    def attempt(i, password):
-        env = {"REMOTE_ADDR": f"10.0.{i // 250}.{i % 250 + 1}"}
-        page = client.get("/auth/login", environ_base=env).get_data(as_text=True)
-        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-        return client.post("/auth/login", data={"login_name": "victim", "password": password,
-                                                 "csrf_token": token}, environ_base=env)
+def test_registration_ten_a_day_per_address(person, make_browser):
     for i in range(10):
-        assert attempt(i, f"guess number {i}").status_code == 401
-    # The eleventh guess, from yet another address, is refused even with the right password.
-    assert attempt(99, PASSWORD).status_code == 429
-    assert Browser  # the shared helper is not needed: each attempt carries its own address
+        assert make_browser().register(f"person{i}").status_code == 302
+    r = make_browser().register("person10", handle="Eleventh Person")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 429 and r.headers["Retry-After"] == str(24 * 3600)
+    assert "New accounts from one network address are limited" in page
+    assert 'value="Eleventh Person"' in page
 
 
-def _login_from(client, env):
+def _login_from(client, env, login_name="nobody", password="x" * 12):
     page = client.get("/auth/login", environ_base=env).get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-    return client.post("/auth/login", data={"login_name": "nobody", "password": "x" * 12,
+    return client.post("/auth/login", data={"login_name": login_name, "password": password,
                                              "csrf_token": token}, environ_base=env)
+
+
+def _address(i: int) -> dict:
+    return {"REMOTE_ADDR": f"10.0.{i // 250}.{i % 250 + 1}"}
+
+
+def test_the_address_limit_holds_across_login_names(each_storage, app, client):
+    app.config["LOGIN_ADDRESS_LIMIT"] = "8 per hour"  # the real 100 an hour, quicker to fill
+    _member(app, "target")
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    for i in range(8):
+        assert _login_from(client, address, f"name{i}", "wrong password 1").status_code == 401
+    r = _login_from(client, address, "target", PASSWORD)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "3600"
+    assert "Log-ins from one network address are limited" in r.get_data(as_text=True)
+
+
+def test_guesses_from_many_addresses_do_not_lock_the_owner_out(each_storage, app, client):
+    _member(app, "victim")
+    for i in range(15):  # more than LOGIN_NAME_LIMIT (10 an hour), each from its own address
+        assert _login_from(client, _address(i), "victim", f"guess number {i}").status_code == 401
+    owner = _login_from(app.test_client(), {"REMOTE_ADDR": "198.51.100.99"}, "victim", PASSWORD)
+    assert owner.status_code == 302
+
+
+def test_a_guessing_address_is_refused_after_its_budget_for_the_name(each_storage, app, client):
+    _member(app, "victim")
+    guesser = {"REMOTE_ADDR": "203.0.113.5"}
+    for i in range(5):  # LOGIN_PAIR_LIMIT: 5 failures with one name from one address
+        assert _login_from(client, guesser, "victim", f"guess number {i}").status_code == 401
+    r = _login_from(client, guesser, "victim", PASSWORD)  # even the right password, from here
+    page = r.get_data(as_text=True)
+    assert r.status_code == 429 and r.headers["Retry-After"] == str(15 * 60)
+    assert "Too many failed log-ins with this login name from this network address" in page
+    assert 'value="victim"' in page and PASSWORD not in page
+    # Only this name from this address: other names from it, and the owner elsewhere, go on.
+    assert _login_from(client, guesser, "someone.else", "a wrong password").status_code == 401
+    owner = _login_from(app.test_client(), {"REMOTE_ADDR": "198.51.100.7"}, "victim", PASSWORD)
+    assert owner.status_code == 302
+    if each_storage == "redis":  # the keys are keyed hashes: neither the name nor the address
+        import redis as redis_lib
+        keys = " ".join(k.decode() for k in redis_lib.Redis.from_url(REDIS_URL).keys("*"))
+        assert "login-pair" in keys and "victim" not in keys and "203.0.113.5" not in keys
+
+
+def test_a_name_under_attack_gives_each_address_one_guess_an_hour(each_storage, app, client):
+    _member(app, "victim")
+    for i in range(10):  # LOGIN_NAME_LIMIT failures from anywhere: the name is under attack
+        assert _login_from(client, _address(i), "victim", f"guess number {i}").status_code == 401
+    fresh = {"REMOTE_ADDR": "203.0.113.200"}
+    assert _login_from(client, fresh, "victim", "one more guess").status_code == 401
+    r = _login_from(client, fresh, "victim", "and another")
+    assert r.status_code == 429 and r.headers["Retry-After"] == "3600"
+    # An address that failed once was within its usual budget of 5, but not within 1 an hour.
+    assert _login_from(client, _address(0), "victim", "a second guess").status_code == 429
+    # The owner, from any address that has not failed, gets straight in.
+    owner = _login_from(app.test_client(), {"REMOTE_ADDR": "198.51.100.1"}, "victim", PASSWORD)
+    assert owner.status_code == 302
 
 
 @pytest.mark.parametrize("hops", [0, 1])
 def test_spoofed_forwarded_for_does_not_escape_the_limit(app_config, hops):
     from forum import create_app
-    app = create_app({**app_config, "TRUSTED_PROXIES": hops, "LOGIN_NAME_LIMIT": "1000 per hour"})
+    app = create_app({**app_config, "TRUSTED_PROXIES": hops, "LOGIN_ADDRESS_LIMIT": "6 per hour",
+                      "LOGIN_PAIR_LIMIT": "1000 per hour", "LOGIN_NAME_LIMIT": "1000 per hour"})
     client = app.test_client()
     codes = []
     for i in range(8):
@@ -240,10 +356,108 @@ def test_429_and_healthz_when_limit_storage_is_down(app_config, story_thread):
     assert health["ratelimit_storage"] == "degraded" and health["database"] == "ok"
 
 
-# --- against the real Redis ------------------------------------------------------------
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
-needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+# --- settings: password tries and data downloads ------------------------------------------
+
+def test_password_tries_are_one_count_for_changing_it_and_deleting_the_account(app, person):
+    _member(app, "owner", days_old=30)
+    person.login("owner")
+    wrong = {"current_password": "a wrong guess", "new_password": "a new long passphrase",
+             "confirm": "a new long passphrase"}
+    for _ in range(10):  # PASSWORD_CHECK_LIMIT
+        assert person.submit("/settings", wrong, action="/settings/password").status_code == 400
+    r = person.submit("/settings/delete", {"writing": "remove", "current_password": PASSWORD})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 3600
+    assert "as many tries with your current password as this site allows" in page
+    assert re.search(r'<input[^>]*checked[^>]*value="remove"|value="remove"[^>]*checked', page)
+    assert PASSWORD not in page
+    with app.app_context():  # nothing was deleted
+        assert db.session.scalar(db.select(User).where(User.login_name == "owner"))
+    r = person.submit("/settings", {**wrong, "current_password": PASSWORD},
+                      action="/settings/password")
+    assert r.status_code == 429
+    assert "current password as this site allows" in r.get_data(as_text=True)
+
+
+def test_data_downloads_are_limited_with_a_clear_refusal(app, person):
+    _member(app, "owner", days_old=30)
+    person.login("owner")
+    for _ in range(10):  # EXPORT_LIMIT
+        r = person.submit("/settings", {}, action="/settings/export")
+        assert r.status_code == 200 and r.mimetype == "application/json"
+    r = person.submit("/settings", {}, action="/settings/export")
+    assert r.status_code == 429 and r.mimetype == "text/html" and "Retry-After" in r.headers
+    assert "as many downloads of your data as this site allows" in r.get_data(as_text=True)
+
+
+def test_no_view_carries_a_flask_limiter_limit(app):
+    """Every limit goes through forum/ratelimit.py: a decorator's would skip its fallback."""
+    from flask_limiter.util import get_qualified_name
+    manager = limiter.limit_manager
+    assert not manager.application_limits and not manager.default_limits
+    decorated = {}
+    for endpoint, view in app.view_functions.items():
+        blueprint = endpoint.rpartition(".")[0]
+        found = (manager.decorated_limits(get_qualified_name(view))
+                 + manager.blueprint_limits(app, blueprint))
+        if found:
+            decorated[endpoint] = [str(limit.limit) for limit in found]
+    assert not decorated, f"use forum/ratelimit.py rules instead of decorators: {decorated}"
+
+
+# --- every page and form with the limit storage down -------------------------------------
+
+DEAD_REDIS = "redis://127.0.0.1:9/0"  # nothing listens on port 9: every call fails at once
+
+
+def _outage_app(app_config):
+    """The site with its limit storage unreachable, and limits loose enough for any one form."""
+    from forum import create_app
+    return create_app({**app_config, **RELAXED_LIMITS, "RATELIMIT_STORAGE_URI": DEAD_REDIS})
+
+
+def _doer(case) -> str:
+    """The first role the permissions matrix lets do it: whose request does the work."""
+    return next(role for role in ROLES if case.expect[role] == OK)
+
+
+# MATRIX holds every POST endpoint of app.url_map (test_every_post_endpoint_has_a_rule sees
+# to that), each with a valid form and the people who may send it.
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_every_form_works_while_limit_storage_is_down(app, app_config, endpoint):
+    outage = _outage_app(app_config)
+    assert endpoint in {r.endpoint for r in outage.url_map.iter_rules() if "POST" in r.methods}
+    case = MATRIX[endpoint]
+    problem = matrix_outcome(outage, case, _doer(case))
+    assert problem is None, f"{endpoint}, limit storage down: {problem}"
+    with outage.app_context():
+        assert ratelimit.storage_status() == "degraded"  # the storage really was down
+
+
+@pytest.mark.parametrize("login", [None, "member_one", "the_moderator", "the_admin"])
+def test_every_page_answers_while_limit_storage_is_down(app, app_config, login):
+    from tests.conftest import Browser
+    outage = _outage_app(app_config)
+    site = seed_site.seed(outage)
+    viewer = Browser(outage.test_client())
+    if login:
+        assert viewer.login(login).status_code == 302
+    statuses = {}
+    for endpoint, url in seed_site.urls(outage, site, "GET"):
+        response = viewer.get(url)
+        response.close()
+        statuses[endpoint] = response.status_code
+    failed = {endpoint: status for endpoint, status in statuses.items() if status >= 500}
+    assert not failed, failed
+    # Each area was walked by someone it answers: a member's settings, a moderator's queue.
+    own = {"member_one": "profiles.settings", "the_moderator": "moderation.queue",
+           "the_admin": "admin.unmaskings", None: "pages.home"}[login]
+    assert statuses[own] == 200, statuses
+    with outage.app_context():
+        assert ratelimit.storage_status() == "degraded"
+
+# --- against the real Redis ------------------------------------------------------------
 
 
 class _Proxy:
@@ -305,7 +519,9 @@ def test_redis_outage_falls_back_and_recovers(app_config, story_thread):
     parsed = urllib.parse.urlsplit(REDIS_URL)
     proxy = _Proxy((parsed.hostname, parsed.port or 6379))
     redis_lib.Redis.from_url(REDIS_URL).flushdb()
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/0",
+    # Through the proxy to the same database number as TEST_REDIS_URL, the one read below.
+    through_proxy = f"redis://127.0.0.1:{proxy.port}{parsed.path or '/0'}"
+    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": through_proxy,
                       "RATELIMIT_RECHECK_SECONDS": 0})
     person = Browser(app.test_client())
     _member(app, "writer", days_old=30, posts=5)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
@@ -90,43 +91,63 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
     return user
 
 
-def _login_rules(login_name: str) -> tuple[list[ratelimit.Rule], list[ratelimit.Rule]]:
+class LoginRules(NamedTuple):
+    """The log-in limits one attempt with one login name meets (see LOGIN_* in config.py)."""
+
+    per_address: list[ratelimit.Rule]  # every attempt from this address, whatever the name
+    per_pair: list[ratelimit.Rule]  # failures with this name from this address
+    per_pair_under_attack: list[ratelimit.Rule]  # the same failures, the tighter budget
+    per_name: list[ratelimit.Rule]  # failures with this name from anywhere; never refuses
+
+
+def _login_rules(login_name: str) -> LoginRules:
     cfg = current_app.config
-    message = "Too many attempts to log in. Please wait {wait}, then try again."
-    per_address = [("login", cfg["LOGIN_ADDRESS_LIMIT"], ratelimit.address_key(), message)]
-    per_name = [("login-name", cfg["LOGIN_NAME_LIMIT"], ratelimit.name_key(login_name), message)]
-    return per_address, per_name
+    # The same words whether or not an account has this name: a refusal proves nothing.
+    pair_message = ("Too many failed log-ins with this login name from this network address. "
+                    "Please wait {wait}, then try again.")
+    pair = ratelimit.pair_key(login_name)
+    return LoginRules(
+        per_address=[("login", cfg["LOGIN_ADDRESS_LIMIT"], ratelimit.address_key(),
+                      "Log-ins from one network address are limited, to keep password guessing "
+                      "off the site. Please wait {wait}, then try again.")],
+        per_pair=[("login-pair", cfg["LOGIN_PAIR_LIMIT"], pair, pair_message)],
+        per_pair_under_attack=[("login-pair-attacked", cfg["LOGIN_PAIR_LIMIT_UNDER_ATTACK"],
+                                pair, pair_message)],
+        per_name=[("login-name", cfg["LOGIN_NAME_LIMIT"], ratelimit.name_key(login_name), "")],
+    )
 
 
 def limited_authenticate(login_name: str, password: str) -> User | None:
     """authenticate(), within the log-in limits (raises ratelimit.RateLimited).
 
-    Every attempt counts against the client address; failed ones also count against the
-    login name, so guessing one account's password from many addresses is stopped too.
+    Every attempt counts against the client address. Failures count against the login name
+    tried from this address, which is what stops a guesser, and against the name from
+    anywhere. That last count never refuses anyone, or guessing from many addresses would
+    lock the owner out: once it is full the name is under attack, and every address gets
+    the tighter budget for it. An address that has not failed with the name still has that
+    one try, so its owner gets in with the right password.
     """
-    per_address, per_name = _login_rules(login_name)
-    ratelimit.check(per_name)
-    ratelimit.hit(per_address)
+    rules = _login_rules(login_name)
+    under_attack = ratelimit.is_full(rules.per_name)
+    ratelimit.check(rules.per_pair + (rules.per_pair_under_attack if under_attack else []))
+    ratelimit.hit(rules.per_address)
     user = authenticate(login_name, password)
     if user is None:
-        try:
-            ratelimit.hit(per_name)
-        except ratelimit.RateLimited:
-            pass  # this attempt failed anyway; the next one is refused by check()
+        ratelimit.note(rules.per_pair + rules.per_pair_under_attack + rules.per_name)
     return user
 
 
 def _register_rules() -> list[ratelimit.Rule]:
     return [("register", current_app.config["REGISTER_LIMIT"], ratelimit.address_key(),
-             "This network has opened the most accounts allowed for one day. "
-             "Please wait {wait}, then try again.")]
+             "New accounts from one network address are limited, to keep floods of accounts "
+             "off the site. Please wait {wait}, then try again.")]
 
 
 def _refused_name_rules() -> list[ratelimit.Rule]:
     return [("register-refused", current_app.config["REGISTER_REFUSED_LIMIT"],
              ratelimit.address_key(),
-             "That is too many login names tried from this network for now. "
-             "Please wait {wait}, then try again.")]
+             "Login names that cannot be used are limited per network address, so that nobody "
+             "can test which ones exist. Please wait {wait}, then try again.")]
 
 
 def _fold_login(name):

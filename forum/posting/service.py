@@ -103,12 +103,29 @@ def is_new_account(user: User, now: datetime) -> bool:
     return written < cfg["NEW_ACCOUNT_POSTS"]
 
 
+_WAIT = "Please wait {wait}, then send it again. Your text is kept below."
+# Each write with one limit of its own: its settings per account and per address, and what
+# the writes are called in a refusal from the limit on the address.
+_PLAIN_LIMITS = {"edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT", "Edits"),
+                 "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT", "Reports"),
+                 "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT", "Draft saves")}
+
+
+def _address_refusal(writes: str, limit: str = "") -> str:
+    """A refusal by the limit on a network address: the rule, and nothing about who used it."""
+    return (f"{writes} from one network address are limited{limit}, to keep floods off the "
+            f"site. {_WAIT}")
+
+
 def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]:
-    """The limits one write counts against: per account and per client address, both."""
+    """The limits one write counts against: the account's own pace, and a flood guard per address.
+
+    Many people can share an address, so its limits have long windows and no interval, and
+    their refusals state the rule, never what anyone else on that address did or when.
+    """
     cfg = current_app.config
     account, address = f"u{user.id}", ratelimit.address_key()
     first_day = now - user.created_at < timedelta(days=1)
-    wait = "Please wait {wait}, then send it again. Your text is kept below."
     rules: list[ratelimit.Rule] = []
     if action in ("topic", "reply"):
         new = is_new_account(user, now)
@@ -116,31 +133,32 @@ def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]
         who = " while an account is new" if new else ""
         if interval:
             rules.append(("interval", f"1 per {interval} seconds", account,
-                          f"You can post once every {interval} seconds{who}. {wait}"))
-        if cfg["POST_INTERVAL"]:
-            rules.append(("interval", f"1 per {cfg['POST_INTERVAL']} seconds", address,
-                          f"Someone on your network posted moments ago. {wait}"))
+                          f"You can post once every {interval} seconds{who}. {_WAIT}"))
     if action == "topic":
         per_day = cfg["FIRST_DAY_TOPICS"] if first_day else cfg["TOPICS_PER_DAY"]
         day = " on an account's first day" if first_day else ""
+        per_address = cfg["ADDRESS_TOPICS_PER_DAY"]
         rules += [
             ("topics", f"{per_day} per day", account,
-             f"You can start {per_day} stories or threads a day{day}. {wait}"),
-            ("topics", f"{cfg['TOPICS_PER_DAY']} per day", address,
-             f"Your network has started {cfg['TOPICS_PER_DAY']} stories or threads today. {wait}"),
+             f"You can start {per_day} stories or threads a day{day}. {_WAIT}"),
+            ("topics", f"{per_address} per day", address,
+             _address_refusal("Stories and threads", f" to {per_address} a day")),
         ]
     if action == "reply":
         if first_day:
             rules.append(("replies", f"{cfg['FIRST_DAY_REPLIES']} per day", account,
                           f"You can write {cfg['FIRST_DAY_REPLIES']} replies on your account's "
-                          f"first day. {wait}"))
-        rules.append(("replies", f"{cfg['ADDRESS_REPLIES_PER_HOUR']} per hour", address,
-                      f"Your network has posted a lot in the last hour. {wait}"))
-    if action in ("edit", "report", "draft"):
-        rule = {"edit": cfg["EDIT_LIMIT"], "report": cfg["REPORT_LIMIT"],
-                "draft": cfg["DRAFT_LIMIT"]}[action]
-        message = f"You are doing that faster than this site allows. {wait}"
-        rules += [(action, rule, account, message), (action, rule, address, message)]
+                          f"first day. {_WAIT}"))
+        per_address = cfg["ADDRESS_REPLIES_PER_HOUR"]
+        rules.append(("replies", f"{per_address} per hour", address,
+                      _address_refusal("Replies", f" to {per_address} an hour")))
+    if action in _PLAIN_LIMITS:
+        per_account, per_address, writes = _PLAIN_LIMITS[action]
+        rules += [
+            (action, cfg[per_account], account,
+             f"You are doing that faster than this site allows. {_WAIT}"),
+            (action, cfg[per_address], address, _address_refusal(writes)),
+        ]
     return rules
 
 

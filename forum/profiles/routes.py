@@ -4,34 +4,23 @@ import json
 from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
 )
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 
+from .. import ratelimit
 from ..auth.service import renew_session
 from ..clock import utcnow
-from ..extensions import limiter
 from ..pagination import parse_after
 from . import service
 from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
 
 bp = Blueprint("profiles", __name__)
 
-# Guessing the current password from a borrowed, logged-in browser must stay slow.
-PASSWORD_ATTEMPTS = "10 per hour"
-# An export reads every row an account has: plenty for a person, too slow to hammer.
-EXPORTS = "10 per hour"
-
-
-def _account_key() -> str:
-    return f"account:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-
-
 def _relogin() -> None:
     """Give this browser a cookie with the new session version, keeping "remember me" if set."""
     renew_session(current_user._get_current_object(), utcnow())
 
 
-def _settings_page(profile_form=None, password_form=None, status=200):
+def _settings_page(profile_form=None, password_form=None, status=200, retry_after=None):
     """The settings page; forms not being submitted are filled from the account, not the POST."""
     public_name = service.public_handle_of(current_user).name
     if profile_form is None:
@@ -41,7 +30,12 @@ def _settings_page(profile_form=None, password_form=None, status=200):
     return render_template(
         "profiles/settings.html", public_name=public_name, profile_form=profile_form,
         password_form=password_form or PasswordForm(formdata=None),
-    ), status
+    ), status, _retry(retry_after)
+
+
+def _retry(retry_after: int | None) -> dict:
+    """Headers for a refusal that a wait will lift: Retry-After, in seconds."""
+    return {} if retry_after is None else {"Retry-After": str(retry_after)}
 
 
 @bp.route("/u/<handle>")
@@ -84,7 +78,6 @@ def update_profile():
 
 @bp.route("/settings/password", methods=["POST"])
 @login_required
-@limiter.limit(PASSWORD_ATTEMPTS, key_func=_account_key)
 def update_password():
     """Change your password and sign out everywhere else."""
     form = PasswordForm()
@@ -94,6 +87,10 @@ def update_password():
                                     new=form.new_password.data)
         except service.SettingsError as error:
             getattr(form, error.field).errors.append(error.message)
+        except ratelimit.RateLimited as limited:
+            form.current_password.errors.append(limited.message)
+            return _settings_page(password_form=form, status=429,
+                                  retry_after=limited.retry_after)
         else:
             _relogin()
             flash("Your password is changed. Every other device has been signed out.")
@@ -127,19 +124,22 @@ def my_posts():
 
 @bp.route("/settings/export", methods=["POST"])
 @login_required
-@limiter.limit(EXPORTS, key_func=_account_key)
 def export_data():
     """Download everything stored about your account as one JSON file."""
     if not ExportForm().validate_on_submit():
         abort(400)
-    body = json.dumps(service.export_data(current_user), ensure_ascii=False, indent=2)
+    try:
+        data = service.export_data(current_user)
+    except ratelimit.RateLimited as limited:
+        flash(limited.message)
+        return _settings_page(status=429, retry_after=limited.retry_after)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": 'attachment; filename="afterward-my-data.json"'})
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit(PASSWORD_ATTEMPTS, key_func=_account_key, methods=["POST"])
 def delete_account():
     """Delete your account for good, once you confirm with your password."""
     form = DeleteAccountForm()
@@ -149,6 +149,10 @@ def delete_account():
                                    remove_writing=form.writing.data == "remove", now=utcnow())
         except service.SettingsError as error:
             form.current_password.errors.append(error.message)
+        except ratelimit.RateLimited as limited:
+            form.current_password.errors.append(limited.message)
+            return (render_template("profiles/delete.html", form=form), 429,
+                    _retry(limited.retry_after))
         else:
             logout_user()
             flash("Your account is deleted. Take care.")

@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import text
+from .. import ratelimit, text
 from ..auth.service import RegistrationError, end_sessions, handle_available
 from ..clock import utcnow
 from ..extensions import db
@@ -134,8 +135,20 @@ def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: b
     return public
 
 
+def _password_check_rules(user: User) -> list[ratelimit.Rule]:
+    # One count for changing the password and deleting the account: both let a borrowed,
+    # logged-in browser guess the current password, so together they stay slow.
+    return [("password-check", current_app.config["PASSWORD_CHECK_LIMIT"], f"u{user.id}",
+             "That is as many tries with your current password as this site allows for now. "
+             "Please wait {wait}, then try again.")]
+
+
 def change_password(user: User, *, current: str, new: str) -> None:
-    """Set a new password once the current one is proven, and end every other session."""
+    """Set a new password once the current one is proven, and end every other session.
+
+    Raises ratelimit.RateLimited once the current password was tried too often.
+    """
+    ratelimit.hit(_password_check_rules(user))
     if not user.check_password(current):
         raise SettingsError("current_password", "That is not your current password.")
     user.set_password(new)
@@ -200,7 +213,13 @@ def _handle_names(user: User) -> dict[int, Handle]:
 
 
 def export_data(user: User) -> dict:
-    """Everything stored about this account and written by it, as plain JSON-ready data."""
+    """Everything stored about this account and written by it, as plain JSON-ready data.
+
+    Raises ratelimit.RateLimited after EXPORT_LIMIT exports: each one reads every row.
+    """
+    ratelimit.hit([("export", current_app.config["EXPORT_LIMIT"], f"u{user.id}",
+                    "That is as many downloads of your data as this site allows for now. "
+                    "Please wait {wait}, then try again.")])
     handles = _handle_names(user)
     ids = list(handles)
     stories = db.session.scalars(
@@ -282,8 +301,10 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
 
     Every post and story loses its text either way. With `remove_writing`, what nobody
     replied to goes entirely; what others answered stays as a "[deleted]" placeholder so
-    their words keep their place. All in one transaction.
+    their words keep their place. All in one transaction. Raises ratelimit.RateLimited once
+    the current password was tried too often.
     """
+    ratelimit.hit(_password_check_rules(user))
     if not user.check_password(password):
         raise SettingsError("current_password", "That is not your current password.")
     handle_ids = set(_handle_names(user))

@@ -10,6 +10,7 @@ import pytest
 
 import forum.models.accounts as accounts
 from forum.auth.service import LOGIN_NAME_REFUSED
+from tests.conftest import Browser
 from tests.factories import PASSWORD, make_user
 
 TOKEN = re.compile(r'value="[A-Za-z0-9._-]{40,}"')
@@ -155,3 +156,28 @@ def test_login_name_is_not_echoed_by_a_logged_in_page(person, existing):
     assert login(person, "jane.doe", PASSWORD).status_code == 302
     for url in ("/", "/u/Jane", "/stories/"):
         assert "jane.doe" not in person.get(url).get_data(as_text=True)
+
+
+@pytest.fixture
+def per_name_limits(app_config):
+    app_config.update(LOGIN_PAIR_LIMIT="3 per 15 minutes", LOGIN_NAME_LIMIT="4 per hour",
+                      LOGIN_PAIR_LIMIT_UNDER_ATTACK="1 per hour")
+
+
+def test_login_refusals_per_name_read_alike_for_known_and_unknown_names(per_name_limits, app,
+                                                                         existing):
+    def attempts(name, first, second):
+        """Guesses from `first` until it is refused, then from `second`: its name under attack."""
+        answers = []
+        for address in (first,) * 4 + (second,) * 2:
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = address
+            answers.append(login(Browser(client), name))
+        return answers
+
+    known = attempts("jane.doe", "192.0.2.1", "192.0.2.2")
+    unknown = attempts("nobody.at.all", "192.0.2.3", "192.0.2.4")
+    assert [r.status_code for r in known] == [401, 401, 401, 429, 401, 429]
+    assert [r.status_code for r in unknown] == [401, 401, 401, 429, 401, 429]
+    for mine, theirs in zip(known, unknown):
+        assert normalised(mine, "jane.doe") == normalised(theirs, "nobody.at.all")

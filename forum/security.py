@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import logging
 import re
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
+
+from .siteurl import site_origin
 
 log = logging.getLogger("forum.security")
 
@@ -54,6 +56,21 @@ def _malformed(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return "\x00" in text
+
+
+def came_from_this_site() -> bool:
+    """Tell whether the browser says one of this site's own pages sent this request."""
+    # Browsers since 2023 send Sec-Fetch-Site, and an attacker's page cannot make them say
+    # "same-origin". Pages here send Referrer-Policy: no-referrer, under which Chromium says
+    # "Origin: null" even for our own forms, so Origin and Referer only help older browsers.
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    for header in ("Origin", "Referer"):
+        parts = urlsplit(request.headers.get(header, ""))
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}".lower() == site_origin()
+    return False
 
 
 def refuse_cross_site_writes() -> None:

@@ -14,6 +14,7 @@ from ..errors import pending_fields, resubmit_page
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
 from ..names import HandleNameError, check_public_name, name_key
+from .emails import EmailError, clean_email
 
 # Prefix of the fields a login form carries for a write that was interrupted by a logout.
 RESUME = "resume__"
@@ -73,8 +74,11 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
     login_name = login_name.strip().lower()
     # Once either limit is full every attempt is refused alike, taken name or not.
     ratelimit.check(_register_rules() + _refused_name_rules())
-    user = User(login_name=login_name, email=(email or "").strip() or None, role="member",
-                bio="", created_at=now)
+    try:
+        email = clean_email(email)
+    except EmailError as error:
+        raise RegistrationError("email", str(error)) from error
+    user = User(login_name=login_name, email=email, role="member", bio="", created_at=now)
     # Hashed before any check, so a refused login name costs as long as an accepted one.
     user.set_password(password)
     handle = handle_available(handle)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import text
+from ..auth.emails import is_usable
 from ..auth.service import RegistrationError, end_sessions, handle_available
 from ..clock import utcnow
 from ..extensions import db
@@ -17,6 +18,7 @@ from ..models import (
     Story, StoryRevision, Thread, User,
 )
 from ..names import name_key
+from ..notifications import mail
 from ..pagination import Page, paginate
 from ..posting import service as posting
 from ..threads import cache as thread_cache
@@ -141,6 +143,9 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.set_password(new)
     # Bumping the session version (and committing both) signs out every copy of the old cookie.
     end_sessions(user)
+    # An owner who did not make the change hears of it; the notice names nothing else.
+    if is_usable(user.email):
+        mail.send_notice(mail.password_changed_message(user.email))
 
 
 def end_other_sessions(user: User) -> None:

@@ -2,11 +2,20 @@
 
 Everything comes from the environment, so each host sets only what differs:
 WEB_CONCURRENCY (worker processes, default 2), PORT (default 8000), BIND (overrides PORT,
-e.g. "unix:/run/afterward.sock"), GUNICORN_TIMEOUT.
+e.g. "unix:/run/afterward.sock"), GUNICORN_TIMEOUT. SITE_URL is required.
 """
 import os
 
-bind = os.environ.get("BIND") or f"0.0.0.0:{int(os.environ.get('PORT', '8000'))}"
+# Production builds feed, sitemap and email links from SITE_URL and answers only to its host
+# (TRUSTED_HOSTS): without it, every link would point at the development default.
+if not os.environ.get("SITE_URL"):
+    raise SystemExit("SITE_URL is not set: the site's public address, e.g. https://forum.example.org")
+
+# Loopback only, by default: the reverse proxy on this host is the only client. Rate limits
+# count the address in X-Forwarded-For once TRUSTED_PROXIES is set, and anyone who could
+# reach gunicorn directly could write any address there and never be limited. A proxy on
+# another host needs BIND set to an address only it can reach (or a firewall that says so).
+bind = os.environ.get("BIND") or f"127.0.0.1:{int(os.environ.get('PORT', '8000'))}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Synchronous workers: each request is a few short queries, and nothing is held between them.
 worker_class = "sync"

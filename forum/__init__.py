@@ -1,11 +1,10 @@
 """Afterward: a community site for people who have left high-control groups."""
 from __future__ import annotations
 
-from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, config, errors, headers, moderation, pages, permissions, posting, profiles
-from . import admin, feeds, notifications, search, security, stories, threads
+from . import admin, feeds, notifications, search, security, siteurl, stories, threads
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -16,11 +15,12 @@ BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, noti
               feeds, search)
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     """Build the application: settings, extensions, blueprints, error pages, commands."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = siteurl.Afterward(__name__, template_folder="../templates", static_folder="../static")
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
+    siteurl.init_app(app)  # first: a request for an unknown host goes no further
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

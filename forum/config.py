@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .siteurl import DEFAULT_SITE_URL
+
 
 def _int(name, default):
     return int(os.environ.get(name, default))
@@ -19,6 +21,16 @@ def _secret_key(instance_path: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _site_url() -> str:
+    """SITE_URL; a production setup (DATABASE_URL set) must say it, the default is for one machine."""
+    if os.environ.get("DATABASE_URL") and not os.environ.get("SITE_URL"):
+        raise RuntimeError(
+            "SITE_URL is not set. With DATABASE_URL set this is a production setup, and feeds, "
+            "the sitemap and email need the site's public address: SITE_URL=https://... "
+            "(see README.md, Production).")
+    return os.environ.get("SITE_URL") or DEFAULT_SITE_URL
 
 
 def load(instance_path: str) -> dict:
@@ -107,8 +119,14 @@ def load(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         # Werkzeug refuses a form larger than this even under MAX_CONTENT_LENGTH (default 500 kB).
         "MAX_FORM_MEMORY_SIZE": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
-        # Email is optional and off by default: only the daily digest is ever sent.
-        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
+        # Every absolute link (feeds, sitemap, robots.txt, email) starts with SITE_URL, never
+        # with the Host a request names; hosts outside TRUSTED_HOSTS (comma-separated; by
+        # default SITE_URL's host, or localhost and 127.0.0.1 for a loopback SITE_URL) get 400.
+        "SITE_URL": _site_url(),
+        "TRUSTED_HOSTS": [host.strip().lower() for host in
+                          os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()],
+        # Email is optional and off by default: the daily digest, and a notice when the
+        # password or the email address of an account changes, are all it ever sends.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",

@@ -5,6 +5,8 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .security import came_from_this_site
+
 MESSAGES = {
     400: ("Something in that request was not right", "The page could not understand what was sent."),
     403: ("Not allowed", "You do not have permission to do that."),
@@ -50,10 +52,15 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
+    # The text goes back, with a fresh token, only to a form the browser says came from this
+    # site: handed back to another site's form, it would put that site's words in a person's
+    # mouth for the price of one click.
     if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        # Another site sent this form: handing its text back with a fresh token would let
-        # that site put words in a person's mouth for the price of one click.
         return _page(400, "This form was sent from another website, so nothing was saved.")
+    if not came_from_this_site():
+        return _page(400, "This form had expired, or it was sent from somewhere other than "
+                          "this site, so nothing was saved. If you wrote it here, go back to "
+                          "that page: your browser may still have your text.")
     return resubmit_page(
         "This form had expired or came from another page, so nothing was saved yet. "
         "Your text is below: check it and send it again.", 400)

@@ -3,18 +3,22 @@
 The log ("forum.security") notes failed log-ins, refusals (403) and rate limits (429). It
 never holds a password, cookie, token, client address, path or id: nothing in it can tie an
 anonymous handle to its account. Every value is written with repr(), so text someone typed
-cannot start a new line and pass for another entry.
+cannot start a new line and pass for another entry. The development server's own request
+log (an address and a path per line) is dropped too.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
-from urllib.parse import unquote_to_bytes
+import re
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
+
+from .siteurl import site_origin
 
 log = logging.getLogger("forum.security")
 
@@ -54,6 +58,21 @@ def _malformed(raw: bytes) -> bool:
     return "\x00" in text
 
 
+def came_from_this_site() -> bool:
+    """Tell whether the browser says one of this site's own pages sent this request."""
+    # Browsers since 2023 send Sec-Fetch-Site, and an attacker's page cannot make them say
+    # "same-origin". Pages here send Referrer-Policy: no-referrer, under which Chromium says
+    # "Origin: null" even for our own forms, so Origin and Referer only help older browsers.
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    for header in ("Origin", "Referer"):
+        parts = urlsplit(request.headers.get(header, ""))
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}".lower() == site_origin()
+    return False
+
+
 def refuse_cross_site_writes() -> None:
     """Refuse a write that the browser says another site's page sent."""
     if request.method in _WRITES and request.headers.get("Sec-Fetch-Site") in ("cross-site",
@@ -84,6 +103,20 @@ def log_refusal(response):
     return response
 
 
+class QuietRequestLog(logging.Filter):
+    """Drops the development server's line per request, which starts with the client address
+    and names the path; its startup lines ("Running on ...") and tracebacks pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _REQUEST_LINE.match(str(record.msg))
+
+
+# Werkzeug's request handler writes f"{address} - - [{date}] {what}": every such line is one
+# client's visit (or a malformed request from it), nothing an operator needs to keep.
+_REQUEST_LINE = re.compile(r"\S* - - \[")
+_QUIET = QuietRequestLog()
+
+
 def init_app(app) -> None:
     """Call before CSRFProtect is bound and blueprints are registered: input is refused
     before anything reads it, and every route gets the strict id converter."""
@@ -93,3 +126,5 @@ def init_app(app) -> None:
     app.after_request(log_refusal)
     # Flask-Limiter logs each breach with its key, which can be a client address.
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
+    # `flask run` (the README's first command) would print every visitor's address and path.
+    logging.getLogger("werkzeug").addFilter(_QUIET)  # the same filter once, however many apps

@@ -171,7 +171,8 @@ def test_daily_digest_says_only_a_count(app, people):
     try:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         r = people["ana"].submit("/notifications/settings", {
-            "follow_on_write": "y", "email": "ana@example.org", "email_digest": "y"})
+            "follow_on_write": "y", "email": "ana@example.org", "email_digest": "y",
+            "current_password": "correct horse battery"})  # a new address needs the password
         assert r.status_code == 302
         url, thread = _story(people["ana"], title="Secret title of pain")
         _reply(people["ben"], thread, "Private words of support")

@@ -15,9 +15,14 @@ def _story_thread(person):
     return url, re.search(r"/threads/(\d+)/reply", page).group(1)
 
 
+# What a browser says about a form sent from one of this site's own pages.
+OUR_PAGE = {"Sec-Fetch-Site": "same-origin"}
+
+
 def test_expired_csrf_token_keeps_text_and_resends(person):
     person.register("writer")
-    r = person.client.post("/stories/new", data={"title": "My story", "body": TEXT, "csrf_token": "stale"})
+    r = person.client.post("/stories/new", data={"title": "My story", "body": TEXT, "csrf_token": "stale"},
+                           headers=OUR_PAGE)
     page = r.get_data(as_text=True)
     assert r.status_code == 400
     assert "Your text is safe" in page
@@ -26,6 +31,35 @@ def test_expired_csrf_token_keeps_text_and_resends(person):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = person.client.post("/stories/new", data={"title": "My story", "body": TEXT, "csrf_token": token})
     assert r.status_code == 302
+
+
+def test_a_failed_form_from_elsewhere_or_from_nowhere_gets_no_text_back(person, app):
+    """Only a form the browser says came from this site gets its text back with a fresh token."""
+    person.register("writer")
+    elsewhere = [
+        {},                                       # a browser that says nothing
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "none"},               # typed or bookmarked: no page of ours
+        {"Origin": "null"},
+        {"Origin": "https://attacker.example"},
+        {"Referer": "https://attacker.example/form.html"},
+        {"Origin": "http://localhost.attacker.example"},
+    ]
+    for headers in elsewhere:
+        r = person.client.post("/stories/new", headers=headers, data={
+            "title": "Words put in my mouth", "body": TEXT, "csrf_token": "stale"})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 400, headers
+        assert "Words put in my mouth" not in page and "Three years" not in page, headers
+        assert "Your text is safe" not in page and 'class="resubmit' not in page, headers
+        assert "nothing was saved" in page
+    # A browser without Sec-Fetch-Site that names this site's origin gets its text back.
+    r = person.client.post("/stories/new", headers={"Origin": app.config["SITE_URL"]}, data={
+        "title": "My own words", "body": TEXT, "csrf_token": "stale"})
+    assert r.status_code == 400 and "My own words" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
 
 
 def test_expired_login_keeps_text_and_sends_after_logging_in(person, make_browser, app):

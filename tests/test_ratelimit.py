@@ -565,7 +565,8 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
     (tmp_path / "gconf.py").write_text(
         f"def post_request(worker, req, environ, resp):\n"
         f"    open({str(pids)!r}, 'a').write(str(worker.pid) + '\\n')\n")
-    env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": database_url, "SITE_URL": "http://127.0.0.1:5000",
+           "RATELIMIT_STORAGE_URI": REDIS_URL,
            "SECRET_KEY": "gunicorn-test", "POST_INTERVAL": "0", "NEW_POST_INTERVAL": "0",
            "FIRST_DAY_REPLIES": str(allowed), "LOGIN_ADDRESS_LIMIT": "1000 per minute"}
     server = subprocess.Popen(

@@ -2,8 +2,9 @@
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
+from .emails import EmailError, clean_email
 from .passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
 
 
@@ -15,6 +16,14 @@ def new_password_rules(form, field):
     problem = password_problem(field.data or "", *names)
     if problem:
         raise ValidationError(problem)
+
+
+def email_rules(form, field):
+    """The site's one rule for an email address, at registration and in settings alike."""
+    try:
+        clean_email(field.data)
+    except EmailError as error:
+        raise ValidationError(str(error)) from error
 
 
 class RegisterForm(FlaskForm):
@@ -38,8 +47,10 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
     email = EmailField(
-        "Email (optional)", description="Never shown. Only used if you ask for it.",
-        validators=[Optional(), Length(max=254)],
+        "Email (optional)",
+        description="Never shown. Used for a daily count of new replies if you ask for it, and "
+                    "for a short notice if your password or this address is changed.",
+        validators=[email_rules],
     )
 
 

@@ -15,6 +15,7 @@ from ..errors import pending_fields, resubmit_page
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
 from ..names import HandleNameError, check_public_name, name_key
+from .emails import EmailError, clean_email
 
 # Prefix of the fields a login form carries for a write that was interrupted by a logout.
 RESUME = "resume__"
@@ -74,8 +75,11 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
     login_name = login_name.strip().lower()
     # Once either limit is full every attempt is refused alike, taken name or not.
     ratelimit.check(_register_rules() + _refused_name_rules())
-    user = User(login_name=login_name, email=(email or "").strip() or None, role="member",
-                bio="", created_at=now)
+    try:
+        email = clean_email(email)
+    except EmailError as error:
+        raise RegistrationError("email", str(error)) from error
+    user = User(login_name=login_name, email=email, role="member", bio="", created_at=now)
     # Hashed before any check, so a refused login name costs as long as an accepted one.
     user.set_password(password)
     handle = handle_available(handle)
@@ -177,6 +181,19 @@ def authenticate(login_name: str, password: str) -> User | None:
         User(password_hash=_dummy_hash()).check_password(password)
         return None
     return user if user.check_password(password) else None
+
+
+def confirm_password(user: User, password: str | None) -> bool:
+    """Tell whether `password` is the account's current one, counting the try.
+
+    One count for every action that asks for the current password (changing it or the
+    email, deleting the account): from a borrowed, logged-in browser, guessing it stays
+    slow. Raises ratelimit.RateLimited past PASSWORD_CHECK_LIMIT.
+    """
+    ratelimit.hit([("password-check", current_app.config["PASSWORD_CHECK_LIMIT"], f"u{user.id}",
+                    "That is as many tries with your current password as this site allows "
+                    "for now. Please wait {wait}, then try again.")])
+    return bool(password) and user.check_password(password)
 
 
 def end_sessions(user: User) -> None:

@@ -1,7 +1,9 @@
 """How a person wants to hear about replies."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField
-from wtforms.validators import Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import Length
+
+from ..auth.forms import PASSWORD_MAX, email_rules
 
 
 class NotificationSettingsForm(FlaskForm):
@@ -11,10 +13,15 @@ class NotificationSettingsForm(FlaskForm):
     )
     email = EmailField(
         "Email (optional, never shown)",
-        # A shape check only: email_validator would look the domain up in DNS.
-        validators=[Optional(), Length(max=254),
-                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                           message="That does not look like an email address.")],
+        # A shape check only, shared with registration: no lookup of the domain.
+        validators=[email_rules],
+    )
+    current_password = PasswordField(
+        "Your password",
+        description="Needed only to add, change or remove the email address. The address "
+                    "being replaced gets a short notice that it changed, saying nothing else.",
+        validators=[Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
     )
     email_digest = BooleanField(
         "Send me a daily email when I have new replies",

@@ -1,33 +1,81 @@
-"""The daily digest email: a count and a link, nothing that could out anyone."""
+"""The email the site sends: the daily digest, and notices about changes to an account.
+
+Each says as little as it can: no names, no titles, no text, nothing that could out anyone
+to a person who shares the inbox. Links come from SITE_URL (forum/siteurl.py).
+"""
 from __future__ import annotations
 
+import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, url_for
+
+log = logging.getLogger("forum.mail")
+
+# A notice is sent while the person waits for their settings page: a mail server that does
+# not answer must not hold the page for long.
+NOTICE_TIMEOUT = 10
+
+
+def _message(to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
 
 
 def digest_message(to: str, count: int) -> EmailMessage:
     """The whole digest. No names, no text, no titles: a shared inbox must learn nothing."""
-    cfg = current_app.config
-    message = EmailMessage()
-    message["From"] = cfg["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = f"{count} new repl{'y' if count == 1 else 'ies'} on {cfg['SITE_NAME']}"
-    message.set_content(
-        f"You have {count} new repl{'y' if count == 1 else 'ies'} on {cfg['SITE_NAME']}.\n\n"
-        f"{cfg['SITE_URL'].rstrip('/')}/notifications\n"
-    )
-    return message
+    site = current_app.config["SITE_NAME"]
+    replies = f"{count} new repl{'y' if count == 1 else 'ies'}"
+    return _message(to, f"{replies} on {site}",
+                    f"You have {replies} on {site}.\n\n"
+                    f"{url_for('notifications.index', _external=True)}\n")
 
 
-def send(messages: list[EmailMessage]) -> None:
+def password_changed_message(to: str) -> EmailMessage:
+    """The notice that an account's password was changed, and nothing else about it."""
+    site = current_app.config["SITE_NAME"]
+    return _message(to, f"Your password on {site} was changed",
+                    f"The password of your account on {site} was just changed, and every "
+                    f"other device where the account was logged in was signed out.\n\n"
+                    f"If you changed it, there is nothing to do. If you did not, someone "
+                    f"else has been able to use your account.\n\n"
+                    f"{url_for('profiles.settings', _external=True)}\n")
+
+
+def email_changed_message(to: str) -> EmailMessage:
+    """The notice, to the address being replaced, that the account's email was changed."""
+    site = current_app.config["SITE_NAME"]
+    return _message(to, f"Your email address on {site} was changed",
+                    f"The email address of your account on {site} was just changed or "
+                    f"removed, so this address will get no more email about that account.\n\n"
+                    f"If you did not do this, someone else has been able to use your "
+                    f"account.\n\n"
+                    f"{url_for('notifications.settings', _external=True)}\n")
+
+
+def send(messages: list[EmailMessage], timeout: float = 30) -> None:
     """Send through the configured SMTP server, in one connection."""
     cfg = current_app.config
-    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout) as smtp:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls()
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         for message in messages:
             smtp.send_message(message)
+
+
+def send_notice(message: EmailMessage) -> bool:
+    """Send one notice now; a mail server that fails is noted in the log, without the address."""
+    try:
+        send([message], timeout=NOTICE_TIMEOUT)
+    except (OSError, smtplib.SMTPException) as error:
+        # The change itself is saved; only the notice is lost, and the log says so.
+        log.warning("notice_not_sent reason=%r", type(error).__name__)
+        return False
+    return True

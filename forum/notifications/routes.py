@@ -60,8 +60,14 @@ def settings():
     """Choose whether writing follows a thread, and whether to get the daily email."""
     form = NotificationSettingsForm(obj=current_user)
     if form.validate_on_submit():
-        service.update_settings(current_user, follow_on_write=form.follow_on_write.data,
-                                email=form.email.data, email_digest=form.email_digest.data)
+        try:
+            service.update_settings(current_user, follow_on_write=form.follow_on_write.data,
+                                    email=form.email.data, email_digest=form.email_digest.data,
+                                    password=form.current_password.data)
+        except service.SettingsError as error:
+            getattr(form, error.field).errors.append(error.message)
+            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+            return render_template("notifications/settings.html", form=form), error.status, headers
         flash("Saved.")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form), 400 if form.errors else 200

@@ -6,9 +6,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
+from .. import ratelimit
+from ..auth.emails import EmailError, clean_email, is_usable
+from ..auth.service import confirm_password
 from ..extensions import db
 from ..models import Follow, Handle, Notification, Post, Story, Thread, User
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
+from . import mail
 
 
 def _owner(handle_id: int | None) -> int | None:
@@ -161,13 +165,47 @@ def mark_read(user: User, now: datetime, notification_id: int | None = None) -> 
     db.session.commit()
 
 
+class SettingsError(ValueError):
+    """A settings change that was refused, phrased for the form field it concerns."""
+
+    def __init__(self, field: str, message: str, status: int = 400, retry_after: int = 0):
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+        self.retry_after = retry_after
+
+
+def _check_password(user: User, password: str | None) -> None:
+    if not password:
+        raise SettingsError("current_password",
+                            "To change the email address, enter your password too.")
+    try:
+        right = confirm_password(user, password)
+    except ratelimit.RateLimited as limited:
+        raise SettingsError("current_password", limited.message, 429,
+                            limited.retry_after) from limited
+    if not right:
+        raise SettingsError("current_password", "That is not your password.")
+
+
 def update_settings(user: User, *, follow_on_write: bool, email: str | None,
-                    email_digest: bool) -> None:
-    """Save how the person wants to hear about replies."""
+                    email_digest: bool, password: str | None = None) -> None:
+    """Save how the person wants to hear about replies; a new email needs their password.
+
+    The address being replaced (or removed) gets a notice that says only that it changed.
+    """
+    try:
+        email = clean_email(email)
+    except EmailError as error:
+        raise SettingsError("email", str(error)) from error
+    old_email = user.email
+    if email != old_email:
+        _check_password(user, password)
     user.follow_on_write = follow_on_write
-    user.email = (email or "").strip() or None
+    user.email = email
     user.email_digest = email_digest and user.email is not None
     db.session.commit()
+    if old_email is not None and email != old_email and is_usable(old_email):
+        mail.send_notice(mail.email_changed_message(old_email))
 
 
 # --- the daily digest -------------------------------------------------------------------
@@ -184,7 +222,9 @@ def digests_due(now: datetime) -> list[tuple[User, int]]:
         .where(User.email_digest.is_(True), User.email.is_not(None),
                (User.digest_sent_at.is_(None)) | (User.digest_sent_at <= now - timedelta(hours=23)))
     ).all()
-    return [(user, n) for user, n in rows]
+    # An address stored before addresses were checked may not fit in a mail header: it is
+    # left out, rather than stopping everyone's digest.
+    return [(user, n) for user, n in rows if is_usable(user.email)]
 
 
 def digest_sent(user: User, now: datetime) -> None:

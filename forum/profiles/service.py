@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import ratelimit, text
-from ..auth.service import RegistrationError, end_sessions, handle_available
+from ..auth.emails import is_usable
+from ..auth.service import RegistrationError, confirm_password, end_sessions, handle_available
 from ..clock import utcnow
 from ..extensions import db
 from ..models import (
@@ -18,6 +19,7 @@ from ..models import (
     Story, StoryRevision, Thread, User,
 )
 from ..names import name_key
+from ..notifications import mail
 from ..pagination import Page, paginate
 from ..posting import service as posting
 from ..threads import cache as thread_cache
@@ -135,25 +137,19 @@ def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: b
     return public
 
 
-def _password_check_rules(user: User) -> list[ratelimit.Rule]:
-    # One count for changing the password and deleting the account: both let a borrowed,
-    # logged-in browser guess the current password, so together they stay slow.
-    return [("password-check", current_app.config["PASSWORD_CHECK_LIMIT"], f"u{user.id}",
-             "That is as many tries with your current password as this site allows for now. "
-             "Please wait {wait}, then try again.")]
-
-
 def change_password(user: User, *, current: str, new: str) -> None:
     """Set a new password once the current one is proven, and end every other session.
 
     Raises ratelimit.RateLimited once the current password was tried too often.
     """
-    ratelimit.hit(_password_check_rules(user))
-    if not user.check_password(current):
+    if not confirm_password(user, current):
         raise SettingsError("current_password", "That is not your current password.")
     user.set_password(new)
     # Bumping the session version (and committing both) signs out every copy of the old cookie.
     end_sessions(user)
+    # An owner who did not make the change hears of it; the notice names nothing else.
+    if is_usable(user.email):
+        mail.send_notice(mail.password_changed_message(user.email))
 
 
 def end_other_sessions(user: User) -> None:
@@ -304,8 +300,7 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     their words keep their place. All in one transaction. Raises ratelimit.RateLimited once
     the current password was tried too often.
     """
-    ratelimit.hit(_password_check_rules(user))
-    if not user.check_password(password):
+    if not confirm_password(user, password):
         raise SettingsError("current_password", "That is not your current password.")
     handle_ids = set(_handle_names(user))
     public = public_handle_of(user)

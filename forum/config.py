@@ -50,6 +50,8 @@ def load(instance_path: str) -> dict:
         "EDIT_LIMIT": os.environ.get("EDIT_LIMIT", "1 per 2 seconds;60 per hour"),
         # Draft saves, by hand or every 30 seconds by autosave.
         "DRAFT_LIMIT": os.environ.get("DRAFT_LIMIT", "1 per 5 seconds;300 per hour"),
+        # Previews: each renders the whole text, as posting does.
+        "PREVIEW_LIMIT": os.environ.get("PREVIEW_LIMIT", "1 per 2 seconds;120 per hour"),
         "AUTOSAVE_SECONDS": _int("AUTOSAVE_SECONDS", 30),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "3 per day"),

@@ -141,6 +141,11 @@ def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]
                 "draft": cfg["DRAFT_LIMIT"]}[action]
         message = f"You are doing that faster than this site allows. {wait}"
         rules += [(action, rule, account, message), (action, rule, address, message)]
+    if action == "preview":
+        message = ("You are asking for previews faster than this site allows. Please wait "
+                   "{wait}, then preview again. Your text is kept below.")
+        rules += [(action, cfg["PREVIEW_LIMIT"], account, message),
+                  (action, cfg["PREVIEW_LIMIT"], address, message)]
     return rules
 
 
@@ -172,6 +177,14 @@ def _clean_body(body: str) -> str:
     if not body.strip():
         raise PostingError("Please write something before sending.")
     return body
+
+
+def preview(user: User, body: str, now: datetime) -> text.Rendered:
+    """The writer's text exactly as it would be published, and nothing stored.
+
+    Counted like a write: rendering costs the server as much as posting does."""
+    _count_write(user, "preview", now)
+    return text.render(body or "")
 
 
 # --- handles ----------------------------------------------------------------------------
@@ -249,9 +262,11 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         ).one()
         speaker = {"handle_id": handle_id}
     prefix = parent.path if parent else ""
+    rendered = text.render(body, Post.EXCERPT_CHARS)
     post = Post(
         id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
-        body_html=text.render(body), created_at=now, depth=parent.depth + 1 if parent else 0,
+        body_html=rendered.html, excerpt=rendered.excerpt, created_at=now,
+        depth=parent.depth + 1 if parent else 0,
         path=prefix + Post.path_segment(post_id) if post_id is not None else "", **speaker,
     )
     db.session.add(post)
@@ -332,7 +347,8 @@ def _apply_story_fields(story: Story, *, title: str, summary: str, body: str,
     story.title = story.thread.title = title.strip() or UNTITLED
     story.summary = summary.strip()
     if body != story.body:
-        story.body, story.body_html = body, text.render(body)
+        rendered = text.render(body, Story.EXCERPT_CHARS)
+        story.body, story.body_html, story.excerpt = body, rendered.html, rendered.excerpt
     story.content_warnings = _warnings(warnings)
     story.groups = groups_named(group_names, now)
     if noindex is not None:
@@ -434,7 +450,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
     _count_write(user, "edit", now)
     if (title.strip(), summary.strip(), body) != (story.title, story.summary, story.body):
         db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,
-                                     body=story.body, created_at=now))
+                                     body=story.body, body_html=story.body_html, created_at=now))
     _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
                         group_names=group_names, noindex=noindex, now=now)
     story.edited_at = now
@@ -524,7 +540,9 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
     _check_open(post.thread)
     body = _clean_body(body)
     _count_write(user, "edit", now)
-    post.body, post.body_html, post.edited_at = body, text.render(body), now
+    rendered = text.render(body, Post.EXCERPT_CHARS)
+    post.body, post.body_html, post.excerpt, post.edited_at = (
+        body, rendered.html, rendered.excerpt, now)
     db.session.commit()
     return post
 
@@ -533,7 +551,8 @@ def delete_post(user: User, post: Post, now: datetime) -> Post:
     """Remove the author's text; the post keeps its place so replies still make sense."""
     if not permissions.can_delete_post(user, post):
         raise NotAllowed("Only the author can delete this post.")
-    post.state, post.body, post.body_html, post.edited_at = DELETED, "", "", now
+    post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
+        DELETED, "", "", "", now)
     db.session.commit()
     return post
 

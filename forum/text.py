@@ -6,8 +6,8 @@ Every text the site accepts (MAX_BODY_CHARS, 100,000 characters) renders in well
 1. Markup beyond what any ordinary text uses is read as literal characters. markdown-it-py
    spends time per markup character, and some constructs cost far more than others: an `[`
    that never closes makes the parser look ahead to the end of its paragraph, up to
-   MAX_NESTING levels deep. So after the first few hundred link openers, or the first
-   thousands of emphasis marks, backticks, `<`, `&` or backslashes, or MARKUP_CAP markup
+   MAX_NESTING levels deep. So past the first thousand link openers, the first thousands of
+   emphasis marks, backticks, `<`, `&` or backslashes (MARKUP_LIMITS), or MARKUP_CAP markup
    characters of any kind, the rest of that kind is swapped for stand-in characters the
    parser reads as plain text, and swapped back into the output. A text under those counts
    (any ordinary one) is parsed exactly as before, byte for byte.
@@ -54,13 +54,15 @@ EXCERPT_CHARS = 240
 # look ahead 100 levels.
 MAX_NESTING = 20
 # How many of each kind of markup a text may use before the rest of that kind is literal.
-# An ordinary long story uses a few dozen of each; these cost at most ~15 ms each when full.
+# An ordinary long story uses a few dozen of each; the budget bounds them all together.
 MARKUP_LIMITS = {"[": 1_000, "*_~": 4_000, "`": 4_000, "<": 2_000, "&": 2_000, "\\": 2_000}
 # ... and of all markup characters together (line breaks, `#`, `-`, `:` and the rest).
 MARKUP_CAP = 20_000
-# Units of parser and sanitiser work one text may use: about 1 µs each on a 2020s server core
-# (tests/security/test_render_budget.py measures every known worst case against it).
-WORK_BUDGET = 60_000
+# Units of parser and sanitiser work one text may use, each about a microsecond of a server
+# core: the known worst cases stop within about 50 ms on an idle core (measured by
+# tests/security/test_render_budget.py). Ordinary texts of any accepted length fit, except
+# the densest: bulleted lists past about 60,000 characters, tables past about 25,000.
+WORK_BUDGET = 75_000
 
 # Characters that end a run of plain text for markdown-it (its inline "terminators").
 _MARKUP = "\n!#$%&*+-:<=>@[\\]^_`{}~"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from itertools import islice
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -175,27 +176,19 @@ _ENCODED_STAND_IN = re.compile("|".join(map(re.escape, _ENCODED)))
 
 def _over(text: str) -> bool:
     """Whether a text uses more markup than the limits let through (counted generously)."""
-    if sum(text.count(c) for c in _MARKUP) > MARKUP_CAP:
+    if _count(text, _MARKUP) > MARKUP_CAP:
         return True
-    return any(sum(text.count(c) for c in chars) > limit for chars, limit in _LIMITED)
+    return any(_count(text, chars) > limit for chars, limit in _LIMITED)
+
+
+def _count(text: str, chars: str) -> int:
+    return sum(text.count(c) for c in chars)
 
 
 def _nth(text: str, chars: str, n: int) -> int:
     """Where the `n`th (from 1) of `chars` is in `text`; len(text) if there are fewer."""
-    found = _pattern(chars).finditer(text)
-    for i, match in enumerate(found, 1):
-        if i == n:
-            return match.start()
-    return len(text)
-
-
-_patterns: dict[str, re.Pattern] = {}
-
-
-def _pattern(chars: str) -> re.Pattern:
-    if chars not in _patterns:
-        _patterns[chars] = re.compile("[" + re.escape(chars) + "]")
-    return _patterns[chars]
+    found = next(islice(re.finditer("[" + re.escape(chars) + "]", text), n - 1, None), None)
+    return found.start() if found else len(text)
 
 
 def _limit_markup(state) -> None:
@@ -208,30 +201,21 @@ def _limit_markup(state) -> None:
     if not _over(state.src):
         return
     state.env["limited"] = True
-    # A stand-in the writer typed would come back as markup: it becomes U+FFFD.
-    for token in state.tokens:
-        if _STAND_INS.search(token.content + token.info):
+    if _STAND_INS.search(state.src):
+        # A stand-in the writer typed would come back as markup: it becomes U+FFFD.
+        for token in state.tokens:
             token.content = _STAND_INS.sub("\ufffd", token.content)
             token.info = _STAND_INS.sub("\ufffd", token.info)
-    used = dict.fromkeys(MARKUP_LIMITS, 0)
-    used_all = 0
-    for token in state.tokens:
-        if token.type != "inline":
-            continue
-        content = token.content
-        for chars, limit in _LIMITED:
-            n = sum(content.count(c) for c in chars)
-            if used[chars] + n > limit:
-                at = _nth(content, chars, limit - used[chars] + 1)
-                content = content[:at] + _as_text(content[at:], chars)
-                n = limit - used[chars]
-            used[chars] += n
-        n = sum(content.count(c) for c in _MARKUP)
-        if used_all + n > MARKUP_CAP:
-            at = _nth(content, _MARKUP, MARKUP_CAP - used_all + 1)
-            content = content[:at] + _as_text(content[at:], _MARKUP)
-            n = MARKUP_CAP - used_all
-        used_all += n
+    inline = [token for token in state.tokens if token.type == "inline"]
+    _local.budget.spend(2 * len(inline))
+    # All the inline text in reading order, as one string (the parser turned any NUL into
+    # U+FFFD, so NUL can part the pieces): each limit is found and applied at C speed.
+    joined = "\0".join(token.content for token in inline)
+    for chars, limit in [*_LIMITED, (_MARKUP, MARKUP_CAP)]:
+        if _count(joined, chars) > limit:
+            at = _nth(joined, chars, limit + 1)
+            joined = joined[:at] + _as_text(joined[at:], chars)
+    for token, content in zip(inline, joined.split("\0")):
         token.content = content
 
 

@@ -40,7 +40,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
+from forum.models.content import Post, Story
 from forum.names import ADJECTIVES, ANIMALS, name_key
+from forum.text import cut
 
 POSTER_LOGIN = "bench_poster"
 POSTER_PASSWORD = "bench-poster-password"
@@ -141,10 +143,12 @@ class Text:
     def paragraph(self, lo: int = 1, hi: int = 5) -> str:
         return " ".join(self.rng.choices(self.sentences, k=self.rng.randint(lo, hi)))
 
-    def body(self, paragraphs: int) -> tuple[str, str]:
-        """Markdown source and the HTML forum.text.render() gives for it (plain paragraphs)."""
+    def body(self, paragraphs: int, excerpt_chars: int) -> tuple[str, str, str]:
+        """Markdown source, and the HTML and excerpt forum.text.render() gives for it (plain
+        paragraphs of words and full stops, so the excerpt is their words, cut)."""
         paras = [self.paragraph() for _ in range(paragraphs)]
-        return "\n\n".join(paras), "".join(f"<p>{p}</p>\n" for p in paras)
+        return ("\n\n".join(paras), "".join(f"<p>{p}</p>\n" for p in paras),
+                cut(" ".join(paras), excerpt_chars))
 
     def title(self) -> str:
         return " ".join(self.rng.sample(TITLE_WORDS, self.rng.randint(2, 6))).capitalize()
@@ -287,10 +291,10 @@ class Generator:
                 special = t.get("special")
                 slug = special or f"{title.lower().replace(' ', '-')[:60]}-{story_id}"
                 title = "A story with two hundred comments" if special else title
-                body, html = self.text.body(rng.randint(15, 35))
+                body, html, excerpt = self.text.body(rng.randint(15, 35), Story.EXCERPT_CHARS)
                 state = t["state"]
                 self.stories.append((story_id, title, slug, self.text.paragraph(1, 2), body,
-                                     html, "", starter_handle, thread_id, state, False,
+                                     html, excerpt, "", starter_handle, thread_id, state, False,
                                      created, None))
                 for gid in rng.sample(group_ids, rng.randint(1, 2)):
                     self.story_groups.append((story_id, gid))
@@ -329,11 +333,12 @@ class Generator:
                 by_id[post_id] = node
                 state = rng.choices(("visible", "hidden", "deleted"), (98, 1, 1))[0]
                 if state == "deleted":
-                    body, html = "", ""
+                    body, html, excerpt = "", "", ""
                 else:
-                    body, html = self.text.body(rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0])
+                    body, html, excerpt = self.text.body(
+                        rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0], Post.EXCERPT_CHARS)
                 yield (post_id, thread_id, parent[0] if parent else None, handle_id, body,
-                       html, when, None, state, depth, path)
+                       html, excerpt, when, None, state, depth, path)
                 count, last = count + 1, when
                 when = max(when, min(NOW - timedelta(seconds=rng.randint(1, 3600)),
                                      when + timedelta(hours=rng.expovariate(1 / gap_hours))))
@@ -356,10 +361,10 @@ TABLES = {
     "boards": "id name slug description position",
     "threads": "id title board_id handle_id created_at last_post_at post_count locked_at "
                "lock_reason locked_by_author pinned hidden",
-    "stories": "id title slug summary body body_html content_warnings handle_id thread_id "
-               "state noindex published_at edited_at",
-    "posts": "id thread_id parent_id handle_id body body_html created_at edited_at state depth "
-             "path",
+    "stories": "id title slug summary body body_html excerpt content_warnings handle_id "
+               "thread_id state noindex published_at edited_at",
+    "posts": "id thread_id parent_id handle_id body body_html excerpt created_at edited_at "
+             "state depth path",
     "story_groups": "story_id group_id",
     "follows": "user_id thread_id group_id created_at",
 }

@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     for area in BLUEPRINTS:
         app.register_blueprint(area.bp)
     thread_cache.init_app(app)
+    pages.init_app(app)
     errors.init_app(app)
     app.after_request(headers.secure_headers)
     app.jinja_env.globals.update(permissions.TEMPLATE_FUNCTIONS)

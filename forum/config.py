@@ -61,6 +61,8 @@ def load(instance_path: str) -> dict:
         "EDIT_LIMIT": os.environ.get("EDIT_LIMIT", "1 per 2 seconds;60 per hour"),
         # Draft saves, by hand or every 30 seconds by autosave.
         "DRAFT_LIMIT": os.environ.get("DRAFT_LIMIT", "1 per 5 seconds;300 per hour"),
+        # Previews: each renders the whole text, as posting does.
+        "PREVIEW_LIMIT": os.environ.get("PREVIEW_LIMIT", "1 per 2 seconds;120 per hour"),
         "AUTOSAVE_SECONDS": _int("AUTOSAVE_SECONDS", 30),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
         # Limits per network address. A shelter, a library, a campus or a mobile carrier puts
@@ -80,6 +82,8 @@ def load(instance_path: str) -> dict:
         "ADDRESS_EDIT_LIMIT": os.environ.get("ADDRESS_EDIT_LIMIT", "600 per hour"),
         "ADDRESS_REPORT_LIMIT": os.environ.get("ADDRESS_REPORT_LIMIT", "200 per day"),
         "ADDRESS_DRAFT_LIMIT": os.environ.get("ADDRESS_DRAFT_LIMIT", "3600 per hour"),
+        # Previews: PREVIEW_LIMIT's 120 an hour each, 3,600.
+        "ADDRESS_PREVIEW_LIMIT": os.environ.get("ADDRESS_PREVIEW_LIMIT", "3600 per hour"),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "10 per day"),
         # Login names refused at registration, per address: slows testing which ones exist.
         # Only a name that is taken or reserved counts, which people rarely pick by chance.

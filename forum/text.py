@@ -1,11 +1,41 @@
-"""The one road from user Markdown to HTML: parse, then sanitise with an allow-list."""
+"""The one road from a person's Markdown to what pages show: sanitised HTML and a plain excerpt.
+
+A text is rendered once, when it is written (and for a preview); pages show what was stored.
+Every text the site accepts (MAX_BODY_CHARS, 100,000 characters) renders in well under 100 ms:
+
+1. Markup beyond what any ordinary text uses is read as literal characters. markdown-it-py
+   spends time per markup character, and some constructs cost far more than others: an `[`
+   that never closes makes the parser look ahead to the end of its paragraph, up to
+   MAX_NESTING levels deep. So past the first thousand link openers, the first thousands of
+   emphasis marks, backticks, `<`, `&` or backslashes (MARKUP_LIMITS), or MARKUP_CAP markup
+   characters of any kind, the rest of that kind is swapped for stand-in characters the
+   parser reads as plain text, and swapped back into the output. A text under those counts
+   (any ordinary one) is parsed exactly as before, byte for byte.
+2. Whatever still costs too much runs out of a fixed budget of work, counted where the parser
+   does its work (each block and inline step, each look-ahead, each character a link scan
+   reads) and for the sanitiser by the size of what it would read. A text that runs out is
+   shown as escaped plain text, paragraphs and line breaks kept, never half-formatted.
+   The budget is counted in steps, not seconds, so a text renders the same whatever the
+   server's load: a preview shows exactly what publishing will store. (A clock could not stop
+   the parser anyway: signals only reach the main thread, and a thread cannot be killed.)
+"""
+from __future__ import annotations
+
 import html
+import re
+import threading
+from itertools import islice
+from types import SimpleNamespace
+from typing import NamedTuple
 
 import nh3
 from markdown_it import MarkdownIt
-
-# Raw HTML is off in js-default; whatever Markdown builds is still passed through nh3.
-_markdown = MarkdownIt("js-default").enable("table").enable("strikethrough")
+from markdown_it.common.utils import escapeHtml
+from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import reference as _reference
+from markdown_it.rules_inline import StateInline
+from mdurl import encode as url_encode
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
@@ -14,25 +44,336 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
-LINK_REL = "nofollow ugc noopener"
+# noreferrer too: a link followed from a feed reader or a saved page names no page of ours.
+LINK_REL = "nofollow ugc noopener noreferrer"
+
+# What lists, feeds and profiles show of a text.
+EXCERPT_CHARS = 240
+
+# Containers (quotes, lists) and inline constructs nest at most this deep; deeper markup is
+# text. CommonMark's own preset uses 20; markdown-it's default of 100 made every unclosed `[`
+# look ahead 100 levels.
+MAX_NESTING = 20
+# How many of each kind of markup a text may use before the rest of that kind is literal.
+# An ordinary long story uses a few dozen of each; the budget bounds them all together.
+MARKUP_LIMITS = {"[": 1_000, "*_~": 4_000, "`": 4_000, "<": 2_000, "&": 2_000, "\\": 2_000}
+# ... and of all markup characters together (line breaks, `#`, `-`, `:` and the rest).
+MARKUP_CAP = 20_000
+# Units of parser and sanitiser work one text may use, each about a microsecond of a server
+# core: the known worst cases stop within about 50 ms on an idle core (measured by
+# tests/security/test_render_budget.py). Ordinary texts of any accepted length fit, except
+# the densest: bulleted lists past about 60,000 characters, tables past about 25,000.
+WORK_BUDGET = 75_000
+
+# Characters that end a run of plain text for markdown-it (its inline "terminators").
+_MARKUP = "\n!#$%&*+-:<=>@[\\]^_`{}~"
+# Stand-ins: Unicode noncharacters, which no one types and the parser treats as plain text.
+_STAND_IN = {c: chr(0xFDD0 + i) for i, c in enumerate(_MARKUP)}
+_STAND_INS = re.compile("[\ufdd0-\ufdef]")
+
+_markdown = MarkdownIt("js-default").enable("table").enable("strikethrough")
+_markdown.options["maxNesting"] = MAX_NESTING
 
 
-def render(markdown: str) -> str:
-    """Turn a person's Markdown into HTML that is safe to put in any page."""
-    html = _markdown.render(markdown)
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_SCHEMES,
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+class Rendered(NamedTuple):
+    """A text as pages show it: safe HTML, and the start of it as plain text."""
+
+    html: str
+    excerpt: str
+    # False when the text was too intricate to format within the budget: shown as plain text.
+    formatted: bool
 
 
-def plain(markdown: str, length: int = 240) -> str:
-    """A short plain-text excerpt of a Markdown text, for lists and feeds."""
-    # nh3 returns escaped text; unescape it so the template escapes it exactly once.
-    text = html.unescape(nh3.clean(_markdown.render(markdown), tags=set()))
-    text = " ".join(text.split())
+def render(markdown: str, excerpt_chars: int = EXCERPT_CHARS) -> Rendered:
+    """Turn a person's Markdown into HTML that is safe in any page, and a plain excerpt of it."""
+    budget = _Budget(WORK_BUDGET)
+    _local.budget = budget
+    try:
+        budget.spend(_source_work(markdown))
+        env: dict = {}
+        page = _markdown.render(markdown, env)
+        if env.get("limited"):
+            page = _restore(page)
+        budget.spend(_sanitiser_work(page))
+        safe = nh3.clean(page, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                         url_schemes=ALLOWED_SCHEMES, link_rel=LINK_REL, strip_comments=True)
+        formatted = True
+    except _OverBudget:
+        safe, formatted = plain_html(markdown), False
+    finally:
+        _local.budget = None
+    return Rendered(safe, excerpt(safe, excerpt_chars), formatted)
+
+
+def plain_html(text: str) -> str:
+    """A text as escaped plain paragraphs, line breaks kept: markup only from us, none from it."""
+    paragraphs = (p.strip("\n") for p in _BLANK_LINES.split(text.replace("\r\n", "\n")))
+    return "".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>\n"
+                   for p in paragraphs if p.strip())
+
+
+def excerpt(safe_html: str, length: int = EXCERPT_CHARS) -> str:
+    """The start of a rendered text as plain words, at most `length` characters."""
+    # Only the start is needed: read a growing prefix until it holds more than `length`
+    # characters of text (a long text's references would otherwise be unescaped one by one).
+    size = 8 * length
+    while True:
+        words = " ".join(_plain_words(start_of(safe_html, size)))
+        if len(words) > length or size >= len(safe_html):
+            return cut(words, length)
+        size *= 4
+
+
+def start_of(safe_html: str, size: int) -> str:
+    """At most `size` characters from the start of sanitised HTML, cutting no tag or
+    character reference in two."""
+    if len(safe_html) <= size:
+        return safe_html
+    prefix = safe_html[:size]
+    end = len(prefix)
+    tag = prefix.rfind("<")
+    if tag > prefix.rfind(">"):
+        end = tag
+    reference = prefix.rfind("&", 0, end)
+    if reference > prefix.rfind(";", 0, end):
+        end = reference
+    return prefix[:end]
+
+
+def _plain_words(safe_html: str) -> list[str]:
+    # Sanitised HTML quotes every attribute, so a tag ends at the first `>` outside quotes;
+    # the text between tags is escaped, and unescaped here so a template escapes it once.
+    return html.unescape(_TAG.sub("", safe_html)).split()
+
+
+def cut(text: str, length: int) -> str:
+    """`text` if it fits in `length` characters, else its first words and an ellipsis."""
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+
+
+# --- 1. markup beyond the limits is read as text --------------------------------------------
+
+def _as_text(text: str, chars: str) -> str:
+    """`text` with each of `chars` swapped for its stand-in (str.replace: C speed)."""
+    for c in chars:
+        if c in text:
+            text = text.replace(c, _STAND_IN[c])
+    return text
+
+
+_LIMITED = list(MARKUP_LIMITS.items())
+_AS_TYPED = {s: escapeHtml(c) for c, s in _STAND_IN.items()}
+# In a link's address the parser percent-encodes a stand-in; put back what it does to the
+# character itself (a `%` stays as typed: it may begin an escape of the writer's own).
+_ENCODED = {url_encode(s): escapeHtml(url_encode(c) if c != "%" else c)
+            for c, s in _STAND_IN.items()}
+_ENCODED_STAND_IN = re.compile("|".join(map(re.escape, _ENCODED)))
+
+
+def _over(text: str) -> bool:
+    """Whether a text uses more markup than the limits let through (counted generously)."""
+    if _count(text, _MARKUP) > MARKUP_CAP:
+        return True
+    return any(_count(text, chars) > limit for chars, limit in _LIMITED)
+
+
+def _count(text: str, chars: str) -> int:
+    return sum(text.count(c) for c in chars)
+
+
+def _nth(text: str, chars: str, n: int) -> int:
+    """Where the `n`th (from 1) of `chars` is in `text`; len(text) if there are fewer."""
+    found = next(islice(re.finditer("[" + re.escape(chars) + "]", text), n - 1, None), None)
+    return found.start() if found else len(text)
+
+
+def _limit_markup(state) -> None:
+    """Core rule, between block and inline parsing: past each limit, markup becomes text.
+
+    Only inline text is touched (paragraphs, headings, table cells), in reading order; code
+    blocks and the block structure are already parsed. Stand-ins stay in the tokens and come
+    out in the HTML, where render() puts the characters back, escaped as the parser would.
+    """
+    if not _over(state.src):
+        return
+    state.env["limited"] = True
+    if _STAND_INS.search(state.src):
+        # A stand-in the writer typed would come back as markup: it becomes U+FFFD.
+        for token in state.tokens:
+            token.content = _STAND_INS.sub("\ufffd", token.content)
+            token.info = _STAND_INS.sub("\ufffd", token.info)
+    inline = [token for token in state.tokens if token.type == "inline"]
+    _local.budget.spend(2 * len(inline))
+    # All the inline text in reading order, as one string (the parser turned any NUL into
+    # U+FFFD, so NUL can part the pieces): each limit is found and applied at C speed.
+    joined = "\0".join(token.content for token in inline)
+    for chars, limit in [*_LIMITED, (_MARKUP, MARKUP_CAP)]:
+        if _count(joined, chars) > limit:
+            at = _nth(joined, chars, limit + 1)
+            joined = joined[:at] + _as_text(joined[at:], chars)
+    for token, content in zip(inline, joined.split("\0")):
+        token.content = content
+
+
+def _restore(page: str) -> str:
+    """Put the characters that were read as text back into the HTML, escaped."""
+    if "%EF%B7%" in page:
+        page = _ENCODED_STAND_IN.sub(lambda m: _ENCODED[m.group()], page)
+    for stand_in, typed in _AS_TYPED.items():
+        if stand_in in page:
+            page = page.replace(stand_in, typed)
+    return page
+
+
+_markdown.core.ruler.after("block", "limit_markup", _limit_markup)
+
+
+# --- 2. the budget ------------------------------------------------------------------------
+
+class _OverBudget(Exception):
+    """The text needs more work than one text may use."""
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, units: int):
+        self.left = units
+
+    def spend(self, units: int) -> None:
+        self.left -= units
+        if self.left < 0:
+            raise _OverBudget
+
+
+# The budget of the render running in this thread (the parser is shared by all threads).
+_local = threading.local()
+# What each kind of work costs, in units. A block start tries every block rule at a line; a
+# block check asks whether a line ends the block around it; an inline step tries the inline
+# rules at one position (a check: without making tokens); a look-ahead steps over one token
+# while a link label is sought; a token is one piece of the parsed text.
+_BLOCK_START = 4
+_BLOCK_CHECK = 1
+_INLINE_STEP = 2
+_INLINE_CHECK = 1
+_LOOK_AHEAD = 1
+_BLOCK_TOKEN = 6
+_INLINE_TOKEN = 3
+_REFERENCE = 12
+# Characters a link's address or title scan reads, per unit.
+_SCAN_CHARS = 2
+# Reading the text at all: characters per unit, and units per line.
+_SOURCE_CHARS = 20
+_SOURCE_LINE = 2
+# The sanitiser: characters per unit, and units per tag and per character reference.
+_SANITISE_CHARS = 40
+_SANITISE_TAG = 1
+_SANITISE_REFERENCE = 2
+
+
+def _source_work(text: str) -> int:
+    return len(text) // _SOURCE_CHARS + text.count("\n") * _SOURCE_LINE
+
+
+def _sanitiser_work(page: str) -> int:
+    """The sanitiser's work on `page`: it grows with the tags and character references."""
+    return (len(page) // _SANITISE_CHARS + page.count("<") * _SANITISE_TAG
+            + page.count("&") * _SANITISE_REFERENCE)
+
+
+def _block_step(state, start_line, end_line, silent) -> bool:
+    _local.budget.spend(_BLOCK_CHECK if silent else _BLOCK_START)
+    return False
+
+
+def _inline_step(state, silent) -> bool:
+    _local.budget.spend(_INLINE_CHECK if silent else _INLINE_STEP)
+    return False
+
+
+class _BlockState(StateBlock):
+    def push(self, ttype, tag, nesting):
+        _local.budget.spend(_BLOCK_TOKEN)
+        return StateBlock.push(self, ttype, tag, nesting)
+
+
+class _InlineState(StateInline):
+    def push(self, ttype, tag, nesting):
+        _local.budget.spend(_INLINE_TOKEN)
+        return StateInline.push(self, ttype, tag, nesting)
+
+    def pushPending(self):
+        _local.budget.spend(_INLINE_TOKEN)
+        return StateInline.pushPending(self)
+
+
+def _parse_blocks(src, md, env, tokens):
+    # ParserBlock.parse, with a state that counts the tokens it makes.
+    if not src:
+        return None
+    state = _BlockState(src, md, env, tokens)
+    md.block.tokenize(state, state.line, state.lineMax)
+    return state.tokens
+
+
+def _parse_inline(src, md, env, tokens):
+    # ParserInline.parse, with a state that counts the tokens it makes.
+    state = _InlineState(src, md, env, tokens)
+    md.inline.tokenize(state)
+    for rule in md.inline.ruler2.getRules(""):
+        rule(state)
+    return state.tokens
+
+
+_skip_token = _markdown.inline.skipToken
+
+
+def _counted_skip_token(state) -> None:
+    # A link label's look-ahead steps over one token at a time, mostly from a cache that the
+    # rules never see: each step counts.
+    _local.budget.spend(_LOOK_AHEAD)
+    _skip_token(state)
+
+
+def _counted_reference(state, start_line, end_line, silent) -> bool:
+    found = _reference(state, start_line, end_line, silent)
+    if found:
+        _local.budget.spend(_REFERENCE)
+    return found
+
+
+_SCAN_END = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _counted_destination(string: str, pos: int, maximum: int):
+    result = parseLinkDestination(string, pos, maximum)
+    # A failed scan stops at the latest at the first space or control character.
+    end = result.pos if result.ok else (
+        (found.start() if (found := _SCAN_END.search(string, pos, maximum)) else maximum))
+    _local.budget.spend((end - pos) // _SCAN_CHARS)
+    return result
+
+
+def _counted_title(string: str, start: int, maximum: int, prev_state=None):
+    result = parseLinkTitle(string, start, maximum, prev_state)
+    if result.ok or result.can_continue:  # else it stopped at once, or at a `(`
+        _local.budget.spend(((result.pos if result.ok else maximum) - start) // _SCAN_CHARS)
+    return result
+
+
+# Raw HTML and linkify are off: their rules would only say no, at every line and position.
+_markdown.disable(["html_block", "html_inline", "linkify"])
+_markdown.block.ruler.before("table", "budget", _block_step,
+                             {"alt": ["paragraph", "reference", "blockquote", "list"]})
+_markdown.inline.ruler.before("text", "budget", _inline_step)
+_markdown.block.ruler.at("reference", _counted_reference)
+_markdown.block.parse = _parse_blocks
+_markdown.inline.parse = _parse_inline
+_markdown.inline.skipToken = _counted_skip_token
+_markdown.helpers = SimpleNamespace(parseLinkLabel=parseLinkLabel,
+                                    parseLinkDestination=_counted_destination,
+                                    parseLinkTitle=_counted_title)

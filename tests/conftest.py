@@ -24,6 +24,7 @@ RELAXED_LIMITS = {
     "EDIT_LIMIT": "10000 per hour", "REPORT_LIMIT": "10000 per hour", "DRAFT_LIMIT": "10000 per hour",
     "ADDRESS_EDIT_LIMIT": "10000 per hour", "ADDRESS_REPORT_LIMIT": "10000 per hour",
     "ADDRESS_DRAFT_LIMIT": "10000 per hour",
+    "PREVIEW_LIMIT": "10000 per hour", "ADDRESS_PREVIEW_LIMIT": "10000 per hour",
     "REGISTER_LIMIT": "10000 per day", "LOGIN_ADDRESS_LIMIT": "10000 per hour",
     "LOGIN_NAME_LIMIT": "10000 per hour", "LOGIN_PAIR_LIMIT": "10000 per hour",
     "LOGIN_PAIR_LIMIT_UNDER_ATTACK": "10000 per hour",

@@ -63,7 +63,7 @@ class Feed:
 def _story_entry(story: Story) -> Entry:
     # A story's text stays on its page, folded behind its warnings; a feed reader would
     # show it unfolded, so the feed carries the warnings and the summary only.
-    summary = story.summary or text.plain(story.body)
+    summary = story.summary or text.cut(story.excerpt, text.EXCERPT_CHARS)
     if story.warnings:
         summary = f"Content warnings: {', '.join(story.warnings)}. {summary}"
     link = url_for("stories.show", slug=story.slug, _external=True)

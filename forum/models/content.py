@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, select
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -151,6 +151,9 @@ class Story(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # The start of the text as plain words, made with body_html when the text is written:
+    # lists, feeds and the report queue show it, so no page renders Markdown to read.
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     # Comma-separated list of content-warning keys and free text.
     content_warnings: Mapped[str] = mapped_column(Text, default="")
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"), index=True)
@@ -164,6 +167,10 @@ class Story(db.Model):
     handle: Mapped[Handle] = relationship()
     thread: Mapped[Thread] = relationship()
     groups: Mapped[list[Group]] = relationship(secondary=story_groups, order_by=Group.name)
+
+    # Enough of a story for a moderator to judge it in the report queue; lists and feeds
+    # show less of it (forum.text.EXCERPT_CHARS).
+    EXCERPT_CHARS = 600
 
     @property
     def warnings(self) -> list[str]:
@@ -215,6 +222,8 @@ class Post(db.Model):
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # The start of the text as plain words, made with body_html: profile lists show it.
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime]
     edited_at: Mapped[Optional[datetime]]
     state: Mapped[str] = mapped_column(String(16), default=VISIBLE)
@@ -224,6 +233,9 @@ class Post(db.Model):
 
     thread: Mapped[Thread] = relationship()
     handle: Mapped[Handle] = relationship()
+
+    # What a profile's list of posts shows of each.
+    EXCERPT_CHARS = 240
 
     @property
     def is_visible(self) -> bool:
@@ -266,4 +278,7 @@ class StoryRevision(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
+    # The story's HTML as it was, kept with the revision so reading it renders nothing.
+    # Empty for revisions made before it was kept (migration 0005): shown as plain text.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime]

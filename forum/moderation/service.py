@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import permissions, text
+from .. import permissions
 from ..extensions import db
 from ..models import (
     HIDDEN,
@@ -52,8 +52,6 @@ MAX_SUSPENSION_DAYS = 3650
 REASON_MAX = 500
 # Reported items shown at once; the busiest come first, so the rest can wait a page load.
 QUEUE_SIZE = 50
-# Enough of a reported story to judge it in the queue; the whole text is one click away.
-EXCERPT_CHARS = 600
 
 
 class ModerationError(Exception):
@@ -437,7 +435,7 @@ class QueueItem(NamedTuple):
     first_reported: datetime
     reports: list[Report]
     author: NameFacts  # what may be known of the author: facts about the name only
-    excerpt: str  # the start of a reported story, as plain text
+    excerpt: str  # the start of a reported story, as plain text (Story.EXCERPT_CHARS)
 
 
 def report_queue(now: datetime, limit: int = QUEUE_SIZE) -> list[QueueItem]:
@@ -477,7 +475,7 @@ def report_queue(now: datetime, limit: int = QUEUE_SIZE) -> list[QueueItem]:
     return [
         QueueItem(posts.get(r.post_id), stories.get(r.story_id), r[2], r[3],
                   reports.get((r.post_id, r.story_id), []), author,
-                  text.plain(stories[r.story_id].body, EXCERPT_CHARS) if r.story_id else "")
+                  stories[r.story_id].excerpt if r.story_id else "")
         for r, author in zip(ranked, authors)
     ]
 

@@ -1,4 +1,4 @@
 """The pages blueprint; its views live in routes.py, which creates `bp`."""
-from .routes import bp
+from .routes import bp, init_app
 
-__all__ = ["bp"]
+__all__ = ["bp", "init_app"]

@@ -31,11 +31,29 @@ def home():
     return render_template("pages/home.html", stories=stories, threads=threads)
 
 
+SITE_TEXTS = ("support", "safety")
+# Each version of a page text (its file, modification time and size), rendered once per
+# process: a request reads the HTML, never the Markdown.
+_rendered: dict[Path, tuple[tuple[int, int], str]] = {}
+
+
 def site_text(name: str) -> str:
     """The page text `name` as safe HTML: the admin's Markdown file if there is one, else ours."""
     custom = Path(current_app.config["SITE_TEXT_DIR"]) / f"{name}.md"
     source = custom if custom.is_file() else Path(__file__).with_name(f"{name}.md")
-    return render(source.read_text(encoding="utf-8"))
+    stat = source.stat()
+    version = (stat.st_mtime_ns, stat.st_size)
+    known = _rendered.get(source)
+    if known is None or known[0] != version:
+        known = _rendered[source] = (version, render(source.read_text(encoding="utf-8")).html)
+    return known[1]
+
+
+def init_app(app) -> None:
+    """Render the page texts as the app starts, so no reader's request waits for it."""
+    with app.app_context():
+        for name in SITE_TEXTS:
+            site_text(name)
 
 
 @bp.route("/support")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import permissions, text
+from .. import permissions
 from ..clock import utcnow
 from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
@@ -21,7 +21,11 @@ MAX_ID = "int(max=2147483647)"
 
 def _preview(template, **context):
     """The form again with the text rendered exactly as it will be published; nothing stored."""
-    return render_template(template, preview=text.render(context["form"].body.data), **context)
+    try:
+        preview = service.preview(current_user, context["form"].body.data, utcnow())
+    except service.PostingError as error:
+        return _refused(template, error, **context)
+    return render_template(template, preview=preview, **context)
 
 
 def _refused(template, error: service.PostingError, **context):

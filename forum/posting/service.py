@@ -104,11 +104,17 @@ def is_new_account(user: User, now: datetime) -> bool:
 
 
 _WAIT = "Please wait {wait}, then send it again. Your text is kept below."
-# Each write with one limit of its own: its settings per account and per address, and what
-# the writes are called in a refusal from the limit on the address.
-_PLAIN_LIMITS = {"edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT", "Edits"),
-                 "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT", "Reports"),
-                 "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT", "Draft saves")}
+# Each write with one limit of its own: its settings per account and per address, what the
+# writes are called in a refusal from the limit on the address, and the account's refusal.
+_FASTER = f"You are doing that faster than this site allows. {_WAIT}"
+_PLAIN_LIMITS = {
+    "edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT", "Edits", _FASTER),
+    "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT", "Reports", _FASTER),
+    "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT", "Draft saves", _FASTER),
+    "preview": ("PREVIEW_LIMIT", "ADDRESS_PREVIEW_LIMIT", "Previews",
+                "You are asking for previews faster than this site allows. Please wait "
+                "{wait}, then preview again. Your text is kept below."),
+}
 
 
 def _address_refusal(writes: str, limit: str = "") -> str:
@@ -153,12 +159,9 @@ def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]
         rules.append(("replies", f"{per_address} per hour", address,
                       _address_refusal("Replies", f" to {per_address} an hour")))
     if action in _PLAIN_LIMITS:
-        per_account, per_address, writes = _PLAIN_LIMITS[action]
-        rules += [
-            (action, cfg[per_account], account,
-             f"You are doing that faster than this site allows. {_WAIT}"),
-            (action, cfg[per_address], address, _address_refusal(writes)),
-        ]
+        per_account, per_address, writes, message = _PLAIN_LIMITS[action]
+        rules += [(action, cfg[per_account], account, message),
+                  (action, cfg[per_address], address, _address_refusal(writes))]
     return rules
 
 
@@ -190,6 +193,14 @@ def _clean_body(body: str) -> str:
     if not body.strip():
         raise PostingError("Please write something before sending.")
     return body
+
+
+def preview(user: User, body: str, now: datetime) -> text.Rendered:
+    """The writer's text exactly as it would be published, and nothing stored.
+
+    Counted like a write: rendering costs the server as much as posting does."""
+    _count_write(user, "preview", now)
+    return text.render(body or "")
 
 
 # --- handles ----------------------------------------------------------------------------
@@ -267,9 +278,11 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         ).one()
         speaker = {"handle_id": handle_id}
     prefix = parent.path if parent else ""
+    rendered = text.render(body, Post.EXCERPT_CHARS)
     post = Post(
         id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
-        body_html=text.render(body), created_at=now, depth=parent.depth + 1 if parent else 0,
+        body_html=rendered.html, excerpt=rendered.excerpt, created_at=now,
+        depth=parent.depth + 1 if parent else 0,
         path=prefix + Post.path_segment(post_id) if post_id is not None else "", **speaker,
     )
     db.session.add(post)
@@ -350,7 +363,8 @@ def _apply_story_fields(story: Story, *, title: str, summary: str, body: str,
     story.title = story.thread.title = title.strip() or UNTITLED
     story.summary = summary.strip()
     if body != story.body:
-        story.body, story.body_html = body, text.render(body)
+        rendered = text.render(body, Story.EXCERPT_CHARS)
+        story.body, story.body_html, story.excerpt = body, rendered.html, rendered.excerpt
     story.content_warnings = _warnings(warnings)
     story.groups = groups_named(group_names, now)
     if noindex is not None:
@@ -452,7 +466,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
     _count_write(user, "edit", now)
     if (title.strip(), summary.strip(), body) != (story.title, story.summary, story.body):
         db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,
-                                     body=story.body, created_at=now))
+                                     body=story.body, body_html=story.body_html, created_at=now))
     _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
                         group_names=group_names, noindex=noindex, now=now)
     story.edited_at = now
@@ -542,7 +556,9 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
     _check_open(post.thread)
     body = _clean_body(body)
     _count_write(user, "edit", now)
-    post.body, post.body_html, post.edited_at = body, text.render(body), now
+    rendered = text.render(body, Post.EXCERPT_CHARS)
+    post.body, post.body_html, post.excerpt, post.edited_at = (
+        body, rendered.html, rendered.excerpt, now)
     db.session.commit()
     return post
 
@@ -551,7 +567,8 @@ def delete_post(user: User, post: Post, now: datetime) -> Post:
     """Remove the author's text; the post keeps its place so replies still make sense."""
     if not permissions.can_delete_post(user, post):
         raise NotAllowed("Only the author can delete this post.")
-    post.state, post.body, post.body_html, post.edited_at = DELETED, "", "", now
+    post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
+        DELETED, "", "", "", now)
     db.session.commit()
     return post
 

@@ -60,12 +60,12 @@ def _editor(form, story, status=200, **context):
 
 def _save(form, story: Story | None):
     """Carry out the button the writer pressed; on refusal their text comes straight back."""
-    if action() == PREVIEW:
-        # The same function renders the published story, so the preview is exactly it.
-        return _editor(form, story, preview=text.render(form.body.data or ""))
     fields, now = _fields(form), utcnow()
     anonymous = form.anonymous.data if form.anonymous else None
     try:
+        if action() == PREVIEW:
+            # The same function renders the published story, so the preview is exactly it.
+            return _editor(form, story, preview=service.preview(current_user, fields["body"], now))
         if action() == SAVE_DRAFT:
             story = service.save_draft(current_user, story, anonymous=bool(anonymous), now=now,
                                        **fields)
@@ -170,8 +170,10 @@ def revision(slug, revision_id):
     """Read one earlier version of my story."""
     story = _own_story(slug, private=True)
     revision = _revision(story, revision_id)
+    # Kept with the revision when it was made; one older than that is shown as plain text.
+    body_html = revision.body_html or text.plain_html(revision.body)
     return render_template("posting/revision.html", story=story, revision=revision,
-                           body_html=text.render(revision.body))
+                           body_html=body_html)
 
 
 @bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>/restore", methods=["POST"])

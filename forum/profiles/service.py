@@ -25,8 +25,6 @@ from ..posting import service as posting
 from ..threads import cache as thread_cache
 
 BIO_MAX = 2000
-# Long enough to recognise a post in the list; the whole text is one click away.
-EXCERPT_CHARS = 240
 
 
 class SettingsError(ValueError):
@@ -44,7 +42,7 @@ class PostListing(NamedTuple):
     thread_id: int
     thread_title: str
     story_slug: str | None  # set when the post is a comment on a story
-    excerpt: str
+    excerpt: str  # stored with the post (Post.EXCERPT_CHARS): the whole text is one click away
 
 
 # --- reading a profile ------------------------------------------------------------------
@@ -89,7 +87,7 @@ def posts_by(handle: Handle, after: int | None, per_page: int) -> Page:
     )
     page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)
     page.items = [
-        PostListing(post, post.thread_id, title, slug, text.plain(post.body, EXCERPT_CHARS))
+        PostListing(post, post.thread_id, title, slug, post.excerpt)
         for post, title, slug in page.items
     ]
     return page
@@ -192,7 +190,7 @@ def my_posts(user: User, after: int | None, per_page: int) -> Page:
     )
     page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)
     page.items = [
-        MyPost(post, title, slug, handle, text.plain(post.body, EXCERPT_CHARS))
+        MyPost(post, title, slug, handle, post.excerpt)
         for post, title, slug, handle in page.items
     ]
     return page
@@ -314,7 +312,8 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     thread_cache.touch(db.session, touched)
 
     db.session.execute(
-        update(Post).where(Post.id.in_(post_ids)).values(state=DELETED, body="", body_html="")
+        update(Post).where(Post.id.in_(post_ids))
+        .values(state=DELETED, body="", body_html="", excerpt="")
         .execution_options(synchronize_session=False))
     for story in stories:
         _erase_story(story, now)
@@ -344,7 +343,7 @@ def _erase_story(story: Story, now: datetime) -> None:
     """Empty a story in place: a "[deleted]" placeholder whose comments stay readable."""
     db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
     story.state, story.title, story.summary = DELETED, DELETED_NAME, ""
-    story.body = story.body_html = story.content_warnings = ""
+    story.body = story.body_html = story.excerpt = story.content_warnings = ""
     story.groups = []
     # The old address spelled out the title; "_" never appears in a generated slug.
     story.slug = f"deleted_{story.id}"

@@ -58,7 +58,7 @@ def test_nh3_is_pinned_to_a_release_with_a_patched_ammonia():
 
 @pytest.mark.parametrize("name", PAYLOADS)
 def test_render_makes_every_payload_inert(name):
-    check_inert(text.render(PAYLOADS[name]))
+    check_inert(text.render(PAYLOADS[name]).html)
 
 
 # --- every field, through the site ------------------------------------------------------

@@ -4,8 +4,8 @@ Moderators see a suspension on that name only, so an account's other names (its 
 handle, its pseudonyms in other threads) cannot be matched to it by their suspension state.
 users.suspended_until / suspension_reason stay as the account's summary for the posting path.
 
-Revision ID: 0008
-Revises: 0004
+Revision ID: 0007
+Revises: 0005
 Create Date: 2026-11-29 03:30:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0004'
+revision = '0007'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,91 @@
+"""The demo site's groups, boards, accounts, stories and threads, read from content.toml."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import NamedTuple
+
+CONTENT_FILE = Path(__file__).with_name("content.toml")
+
+
+class GroupText(NamedTuple):
+    """A demo group: an organisation people left."""
+
+    name: str
+    description: str
+
+
+class BoardText(NamedTuple):
+    """A demo board, in the order the boards index lists them."""
+
+    name: str
+    slug: str
+    description: str
+
+
+class Account(NamedTuple):
+    """A demo account; its login name is also its public handle."""
+
+    login_name: str
+    role: str
+    joined_days_ago: float
+    bio: str
+
+
+class Note(NamedTuple):
+    """One demo post: who writes it, how many hours after its parent, and its replies."""
+
+    author: str
+    hours: float
+    body: str
+    anonymous: bool = False
+    replies: tuple[Note, ...] = ()
+
+
+class StoryText(NamedTuple):
+    """A demo story and the comments under it."""
+
+    author: str
+    days_ago: float
+    anonymous: bool
+    title: str
+    summary: str
+    groups: tuple[str, ...]
+    warnings: tuple[str, ...]
+    body: str
+    comments: tuple[Note, ...]
+
+
+class ThreadText(NamedTuple):
+    """A demo board thread: its first post and the replies under it."""
+
+    board: str
+    author: str
+    days_ago: float
+    anonymous: bool
+    title: str
+    body: str
+    replies: tuple[Note, ...]
+
+
+def _notes(tables: list[dict]) -> tuple[Note, ...]:
+    """Read a tree of comments or replies, keeping the file's order."""
+    return tuple(Note(author=t["author"], hours=t["hours"], body=t["body"],
+                      anonymous=t.get("anonymous", False), replies=_notes(t.get("replies", [])))
+                 for t in tables)
+
+
+with CONTENT_FILE.open("rb") as _file:
+    _data = tomllib.load(_file)
+
+DEMO_PASSWORD: str = _data["password"]
+GROUPS = tuple(GroupText(**group) for group in _data["groups"])
+BOARDS = tuple(BoardText(**board) for board in _data["boards"])
+USERS = tuple(Account(**account) for account in _data["accounts"])
+STORIES = tuple(
+    StoryText(**{**story, "groups": tuple(story["groups"]), "warnings": tuple(story["warnings"]),
+                 "comments": _notes(story.get("comments", []))})
+    for story in _data["stories"]
+)
+THREADS = tuple(ThreadText(**{**thread, "replies": _notes(thread.get("replies", []))})
+                for thread in _data["threads"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from forum.cli import DEMO_PASSWORD, USERS
+from forum.demo.content import DEMO_PASSWORD, USERS
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import ANONYMOUS, Board, Group, Handle, Post, Story, Thread, User

@@ -1,6 +1,6 @@
 """axe-core (from npm, see package.json) finds no serious or critical problem on the pages
 people read and the forms they fill in, in light and dark mode."""
-from forum.cli import DEMO_PASSWORD
+from forum.demo.content import DEMO_PASSWORD
 
 READER_PAGES = ["/", "/stories/growing-up-at-stillwater", "/boards/just-left",
                 "/groups/the-stillwater-community", "/auth/register", "/auth/login",

@@ -1,0 +1,117 @@
+"""Fill an empty site with the demo content, written through the posting path like any post."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from .. import ratelimit
+from ..auth.service import register
+from ..extensions import db
+from ..models import Board, Group, Post, Story, Thread, User
+from ..posting import service as posting
+from .content import BOARDS, DEMO_PASSWORD, GROUPS, STORIES, THREADS, USERS, Note
+
+
+class NoTables(Exception):
+    """The database has no tables yet: migrations have not been run."""
+
+
+class Seeded(NamedTuple):
+    """How much demo content was written."""
+
+    groups: int
+    boards: int
+    accounts: int
+    stories: int
+    posts: int
+
+
+def has_content() -> bool:
+    """Tell whether anyone or anything is already stored."""
+    try:
+        return any(
+            db.session.scalar(select(model.id).limit(1)) is not None
+            for model in (User, Group, Board, Thread, Story)
+        )
+    except (OperationalError, ProgrammingError) as error:
+        db.session.rollback()
+        raise NoTables() from error
+
+
+def _schedule(notes: tuple[Note, ...], start: datetime, parent_key=None, out=None) -> list:
+    """Flatten a reply tree into (time, key, parent key, note), children after parents."""
+    out = [] if out is None else out
+    for note in notes:
+        when = start + timedelta(hours=note.hours)
+        key = len(out)
+        out.append((when, key, parent_key, note))
+        _schedule(note.replies, when, key, out)
+    return out
+
+
+def _post_tree(people: dict, thread: Thread, notes: tuple[Note, ...], start: datetime,
+               now: datetime) -> None:
+    """Write a reply tree through the posting service, oldest post first, in the past."""
+    made = {None: None}
+    latest = now - timedelta(minutes=5)
+    for when, key, parent_key, note in sorted(_schedule(notes, start), key=lambda s: s[:2]):
+        made[key] = posting.reply(people[note.author], thread, made[parent_key], note.body,
+                                  anonymous=note.anonymous, now=min(when, latest))
+
+
+def _write(now: datetime) -> None:
+    """Write the demo groups, boards, accounts, stories and threads, dated before `now`."""
+    for group in GROUPS:
+        db.session.add(Group(name=group.name, slug=posting.slugify(group.name),
+                             description=group.description, created_at=now - timedelta(days=64)))
+    boards = {}
+    for position, board in enumerate(BOARDS):
+        boards[board.slug] = Board(name=board.name, slug=board.slug,
+                                   description=board.description, position=position)
+        db.session.add(boards[board.slug])
+    db.session.commit()
+
+    people = {}
+    for account in USERS:
+        user = register(login_name=account.login_name, handle=account.login_name,
+                        password=DEMO_PASSWORD, email=None,
+                        now=now - timedelta(days=account.joined_days_ago))
+        user.role, user.bio = account.role, account.bio
+        people[account.login_name] = user
+    db.session.commit()
+
+    for spec in STORIES:
+        published = now - timedelta(days=spec.days_ago)
+        story = posting.create_story(
+            people[spec.author], title=spec.title, summary=spec.summary, body=spec.body,
+            warnings=list(spec.warnings), group_names=list(spec.groups),
+            anonymous=spec.anonymous, now=published,
+        )
+        _post_tree(people, story.thread, spec.comments, published, now)
+
+    for spec in THREADS:
+        started = now - timedelta(days=spec.days_ago)
+        thread = posting.create_thread(
+            people[spec.author], boards[spec.board], title=spec.title, body=spec.body,
+            anonymous=spec.anonymous, now=started,
+        )
+        _post_tree(people, thread, spec.replies, started, now)
+
+
+def seed(now: datetime) -> Seeded:
+    """Write the whole demo site, dated before `now`, and say how much was written."""
+    try:
+        # An administrator's command, not a client: eight sign-ups and dozens of posts in a
+        # second would otherwise hit the registration and posting limits.
+        with ratelimit.lifted():
+            _write(now)
+    except Exception:
+        # The posting service commits each write, so a failure leaves part of the demo behind.
+        db.session.rollback()
+        raise
+    return Seeded(groups=len(GROUPS), boards=len(BOARDS), accounts=len(USERS),
+                  stories=db.session.scalar(select(func.count(Story.id))),
+                  posts=db.session.scalar(select(func.count(Post.id))))

@@ -6,6 +6,7 @@ database created on the same server and dropped afterwards.
 """
 from __future__ import annotations
 
+import ast
 import os
 import uuid
 from pathlib import Path
@@ -68,6 +69,38 @@ def schema_diff() -> list:
                         "include_object": include_object}
         )
         return compare_metadata(context, db.metadata)
+
+
+def forum_imports(source: str) -> list[int]:
+    """Line numbers of every import of the forum package in a module, at any depth."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        else:
+            continue
+        if any(name == "forum" or name.startswith("forum.") for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_forum_imports_are_found():
+    assert forum_imports("import forum") == [1]
+    assert forum_imports("def f():\n    from forum.search import service\n") == [2]
+    assert forum_imports("import os, forum.models as m") == [1]
+    assert forum_imports("import forumlike\nfrom alembic import op\n") == []
+
+
+def test_migrations_carry_their_own_ddl():
+    """A migration builds the schema of its own time: it never imports today's code."""
+    found = {
+        path.name: lines
+        for path in sorted((Path(MIGRATIONS) / "versions").glob("*.py"))
+        if (lines := forum_imports(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, f"migrations import the forum package (file: lines): {found}"
 
 
 def test_one_head():

@@ -348,7 +348,7 @@ def open_reports(item: Post | Story) -> list[Report]:
     ))
 
 
-def other_reported_posts(post_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+def other_reported_posts(post_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """For each anonymous post, other reported posts its hidden account wrote anonymously.
 
     Matched in SQL, so the account never reaches Python. Public posts by the same account are
@@ -359,7 +359,7 @@ def other_reported_posts(post_ids: list[int]) -> dict[int, list[tuple[int, str]]
     mine, theirs = aliased(Handle), aliased(Handle)
     other = aliased(Post)
     rows = db.session.execute(
-        select(Post.id, other.id, Thread.title)
+        select(Post.id, other.public_id, Thread.title)
         .join(mine, Post.handle_id == mine.id)
         .join(theirs, and_(theirs.user_id == mine.user_id, theirs.kind == ANONYMOUS))
         .join(other, other.handle_id == theirs.id)
@@ -367,9 +367,9 @@ def other_reported_posts(post_ids: list[int]) -> dict[int, list[tuple[int, str]]
         .where(Post.id.in_(post_ids), mine.kind == ANONYMOUS, other.id != Post.id,
                exists().where(Report.post_id == other.id))
         .distinct()
-        .order_by(Post.id, other.id)
+        .order_by(Post.id, other.public_id)
     ).all()
-    found: dict[int, list[tuple[int, str]]] = {}
+    found: dict[int, list[tuple[str, str]]] = {}
     for post_id, other_id, title in rows:
         found.setdefault(post_id, []).append((other_id, title))
     return found
@@ -469,7 +469,7 @@ def set_role(admin: User, *, handle: str, role: str, reason: str, now: datetime)
 class LogEntry(NamedTuple):
     """One line of the public log, already worded: nothing hidden, no anonymous author."""
 
-    id: int
+    id: str  # the entry's public id
     actor: Handle | None
     by_author: bool
     verb: str
@@ -496,7 +496,7 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
         thread = entry.post.thread
         if thread.hidden:
             return "a post in a removed discussion", None
-        return f"a post in “{thread.title}”", url_for("threads.post", post_id=entry.post_id)
+        return f"a post in “{thread.title}”", url_for("threads.post", post_id=entry.post.public_id)
     if entry.story is not None:
         if entry.story.state != PUBLISHED:
             return "a story that is not public", None
@@ -505,7 +505,7 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
     if entry.thread is not None:
         if entry.thread.hidden:
             return "a removed thread", None
-        return f"the thread “{entry.thread.title}”", url_for("threads.show", thread_id=entry.thread_id)
+        return f"the thread “{entry.thread.title}”", url_for("threads.show", thread_id=entry.thread.public_id)
     if entry.handle is not None and entry.handle.kind == PUBLIC:
         link = url_for("profiles.show", handle=entry.handle.name) if entry.handle.has_profile else None
         return entry.handle.name, link
@@ -522,11 +522,11 @@ def _describe(entry: ModAction) -> LogEntry:
         target += " permanently" if param == "permanent" else f" for {param} day{'' if param == '1' else 's'}"
     elif action == SET_ROLE:
         target += f" {'an' if param == 'admin' else 'a'} {param}"
-    return LogEntry(entry.id, entry.moderator_handle, by_author, verb, target, url,
+    return LogEntry(entry.public_id, entry.moderator_handle, by_author, verb, target, url,
                     entry.reason, entry.created_at)
 
 
-def log_page(after: int | None, per_page: int) -> Page:
+def log_page(after: str | None, per_page: int) -> Page:
     """One page of the public log, newest first, in a fixed number of queries."""
     stmt = (
         select(ModAction)

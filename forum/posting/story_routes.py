@@ -8,7 +8,7 @@ from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import DRAFT, Group, Handle, Story, StoryRevision
-from ..pagination import parse_id
+from ..pagination import parse_public_id
 from . import service
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
@@ -45,7 +45,7 @@ def _own_story(slug: str, private: bool = False) -> Story:
 def _own_draft(raw: str | None) -> Story | None:
     if not raw:
         return None
-    story = db.session.get(Story, parse_id(raw))
+    story = db.session.scalar(select(Story).where(Story.public_id == parse_public_id(raw)))
     if story is None or story.state != DRAFT or not permissions.owns(current_user, story.handle):
         abort(404)
     return story
@@ -107,7 +107,7 @@ def edit_story(slug):
         form.warnings.data = [w for w in story.warning_keys if w in known]
         form.other_warning.data = ", ".join(w for w in story.warning_keys if w not in known)
         form.groups.data = [g.name for g in story.groups]
-        form.draft_id.data = story.id if story.state == DRAFT else ""
+        form.draft_id.data = story.public_id if story.state == DRAFT else ""
     if not form.validate_on_submit():
         return _editor(form, story, 400 if form.errors else 200)
     return _save(form, story)
@@ -129,7 +129,7 @@ def autosave():
         retry = getattr(error, "retry_after", None)
         return (jsonify(ok=False, message=error.message, retry_after=retry), error.status,
                 {"Retry-After": str(retry)} if retry else {})
-    return jsonify(ok=True, draft_id=story.id,
+    return jsonify(ok=True, draft_id=story.public_id,
                    edit_url=url_for("posting.edit_story", slug=story.slug))
 
 

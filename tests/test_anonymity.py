@@ -407,7 +407,8 @@ def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: st
         for key, value in parse_qsl(urlsplit(href).query):
             if key == "after" or key.endswith("_after") or key == "to":
                 # A public id (a search's with its kind's letter): never a time or a row id.
-                assert re.fullmatch(r"[stp]?[a-z][a-z0-9]{11}", value), f"{where}: cursor {key}={value}"
+                assert re.fullmatch(r"[stp]?[a-z][a-z0-9]{11}", value), \
+                    f"{where}: cursor {key}={value}"
 
     found = {p for p in pseudonyms if p in body}
     path = urlsplit(url).path

@@ -165,7 +165,7 @@ def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other,
     assert page.count("/history/") >= 2
     with app.app_context():
         first = db.session.scalar(db.select(StoryRevision).where(StoryRevision.body == "version one"))
-        first_id = first.id
+        first_id = first.public_id
     assert "version one" in author.get(f"/stories/{slug}/history/{first_id}").get_data(as_text=True)
     for viewer in (client, other.client):
         for path in (f"/stories/{slug}/history", f"/stories/{slug}/history/{first_id}"):

@@ -270,7 +270,7 @@ def build_world(tag: str) -> dict:
         "users": users, "logins": logins, "handles": handles, "board": board.slug,
         "thread": thread.public_id, "thread_obj": thread, "post": post.public_id, "post_obj": post,
         "anonymous_post": anonymous.public_id,
-        "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.id,
+        "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.public_id,
         "group": db.session.scalar(select(Group.slug)), "notifications": notifications,
     }
 

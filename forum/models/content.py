@@ -282,6 +282,9 @@ class StoryRevision(db.Model):
     __tablename__ = "story_revisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Seen by the author only, yet every story's revisions share one sequence of row ids: the
+    # gap between two of yours would count everyone else's edits in between.
+    public_id: Mapped[str] = public_id_column()
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -505,7 +505,8 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
     if entry.thread is not None:
         if entry.thread.hidden:
             return "a removed thread", None
-        return f"the thread “{entry.thread.title}”", url_for("threads.show", thread_id=entry.thread.public_id)
+        return f"the thread “{entry.thread.title}”", url_for("threads.show",
+                                                            thread_id=entry.thread.public_id)
     if entry.handle is not None and entry.handle.kind == PUBLIC:
         link = url_for("profiles.show", handle=entry.handle.name) if entry.handle.has_profile else None
         return entry.handle.name, link

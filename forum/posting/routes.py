@@ -16,9 +16,6 @@ from .forms import (
 )
 
 bp = Blueprint("posting", __name__)
-# Story revisions keep their row ids: only their author ever sees them, and each was made by
-# that author's own edit, so their numbers tell nothing about when anyone else wrote.
-MAX_ID = "int(max=2147483647)"
 
 
 def _preview(template, **context):

@@ -12,7 +12,7 @@ from ..pagination import parse_public_id
 from . import service
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
-from .routes import MAX_ID, bp
+from .routes import bp
 
 
 def _story_form(form_class, **kw):
@@ -157,14 +157,12 @@ def history(slug):
     return render_template("posting/history.html", story=story, revisions=revisions)
 
 
-def _revision(story: Story, revision_id: int) -> StoryRevision:
-    revision = db.session.get(StoryRevision, revision_id)
-    if revision is None or revision.story_id != story.id:
-        abort(404)
-    return revision
+def _revision(story: Story, revision_id: str) -> StoryRevision:
+    return db.first_or_404(select(StoryRevision).where(
+        StoryRevision.public_id == revision_id, StoryRevision.story_id == story.id))
 
 
-@bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>")
+@bp.route("/stories/<slug>/history/<public_id:revision_id>")
 @login_required
 def revision(slug, revision_id):
     """Read one earlier version of my story."""
@@ -174,7 +172,7 @@ def revision(slug, revision_id):
                            body_html=text.render(revision.body))
 
 
-@bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>/restore", methods=["POST"])
+@bp.route("/stories/<slug>/history/<public_id:revision_id>/restore", methods=["POST"])
 @login_required
 def restore(slug, revision_id):
     """Make an earlier version my story's text again."""

@@ -48,6 +48,7 @@ ROW_ID_SHOWN = [
     re.compile(r"[?&](?:after|stories_after|posts_after|to)=[stp]?\d+(?=[&\"'#<\s]|$)"),
     re.compile(r"/stories/deleted_\d"),         # an erased story's address
     re.compile(r"afterward-unsent:\d"),         # the key of unsent text in the browser
+    re.compile(r"/history/\d"),                 # a story's earlier versions
 ]
 
 
@@ -120,6 +121,9 @@ def scene(app, make_browser):
                        group_names=["The Fellowship"])
         story = make_story(alice, title="Alice's story", body="Her story.", anonymous=True,
                            group_names=["The Fellowship"])
+        posting.update_story(alice, story, title="Alice's story", summary="",
+                             body="Her story, again.", warnings=[],
+                             group_names=["The Fellowship"], now=utcnow())
         for n in range(5):
             make_reply(bob, story.thread, body=f"Comment {n} lantern")
         posting.create_story(alice, title="Unfinished", summary="", body="Draft text",
@@ -169,8 +173,9 @@ def test_a_crawl_finds_no_row_id_in_any_address_anchor_field_feed_or_cursor(
                     r"/feeds/threads/[a-z]\w+\.atom", r"/posts/[a-z]\w+", r"/search\?[^\"]*after="):
         assert re.search(reached, seen), f"the crawl never saw {reached}"
     if viewer == "member":
-        for reached in (r"reply\?to=[a-z]", r"/posts/[a-z]\w+/edit", r"/notifications/[a-z]\w+/read",
-                        r"/notifications\?after=", r'name="draft_id"[^>]*value="[a-z]'):
+        for reached in (r"reply\?to=[a-z]", r"/posts/[a-z]\w+/edit",
+                        r"/notifications/[a-z]\w+/read", r"/notifications\?after=",
+                        r'name="draft_id"[^>]*value="[a-z]', r"/history/[a-z]\w+/restore"):
             assert re.search(reached, seen), f"the crawl never saw {reached}"
     if viewer == "moderator":
         assert re.search(r"/mod/posts/[a-z]\w+/hide", seen)
@@ -297,7 +302,8 @@ def test_old_addresses_answer_for_old_rows_only(app, client, make_browser):
     # Rows written since never answer to their row id; neither does anything else.
     for url in (f"/threads/{new['thread']}", f"/posts/{new['post']}",
                 f"/feeds/threads/{new['thread']}.atom", f"/threads/{hidden_row}",
-                f"/threads/{thread_row}?after={new['post']}", f"/stories/{slug}?after={new['post']}",
+                f"/threads/{thread_row}?after={new['post']}",
+                f"/stories/{slug}?after={new['post']}",
                 "/threads/99999", "/posts/99999", f"/threads/{thread_row}/reply",
                 f"/posts/{old['post'][0]}/edit", f"/mod/posts/{old['post'][0]}"):
         assert client.get(url).status_code == 404, url
@@ -417,8 +423,11 @@ def test_migration_gives_every_old_row_a_random_public_id_and_its_old_address(sc
                     "VALUES (:n, 'S', :slug, '', '', '', '', 1, :n, :state, true, :now)"),
                     {"n": n, "now": now, "slug": f"deleted_{n}" if n % 2 else f"story-{n}",
                      "state": "deleted" if n % 2 else "published"})
+                conn.execute(text(
+                    "INSERT INTO story_revisions (id, story_id, title, summary, body, "
+                    "created_at) VALUES (:n, :n, 'S', '', 'b', :now)"), {"n": n, "now": now})
         flask_migrate.upgrade(directory=MIGRATIONS)
-        for table in ("threads", "posts", "stories"):
+        for table in ("threads", "posts", "stories", "story_revisions"):
             ids = db.session.execute(text(f"SELECT public_id FROM {table}")).scalars().all()
             assert len(ids) == 30 and len(set(ids)) == 30, table
             assert all(PUBLIC_ID.fullmatch(i) for i in ids), ids
@@ -443,6 +452,8 @@ def test_migration_gives_every_old_row_a_random_public_id_and_its_old_address(sc
                 "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")).scalars().all()
             assert {t: triggers.count(t) for t in ("stories", "threads", "posts")} == \
                 {"stories": 3, "threads": 3, "posts": 3}
+        # The session's open transaction would hold the locks the downgrade needs.
+        db.session.remove()
         flask_migrate.downgrade(directory=MIGRATIONS, revision="0004")
         columns = {c["name"] for c in inspect(db.engine).get_columns("posts")}
         assert "public_id" not in columns and "has_legacy_url" not in columns

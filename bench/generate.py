@@ -43,6 +43,7 @@ from werkzeug.security import generate_password_hash
 from forum.models.content import Post, Story
 from forum.names import ADJECTIVES, ANIMALS, name_key
 from forum.text import cut
+from forum.public_ids import new_public_id
 
 POSTER_LOGIN = "bench_poster"
 POSTER_PASSWORD = "bench-poster-password"
@@ -295,7 +296,7 @@ class Generator:
                 state = t["state"]
                 self.stories.append((story_id, title, slug, self.text.paragraph(1, 2), body,
                                      html, excerpt, "", starter_handle, thread_id, state, False,
-                                     created, None))
+                                     created, None, new_public_id()))
                 for gid in rng.sample(group_ids, rng.randint(1, 2)):
                     self.story_groups.append((story_id, gid))
                 hidden = state == "hidden"
@@ -338,14 +339,14 @@ class Generator:
                     body, html, excerpt = self.text.body(
                         rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0], Post.EXCERPT_CHARS)
                 yield (post_id, thread_id, parent[0] if parent else None, handle_id, body,
-                       html, excerpt, when, None, state, depth, path)
+                       html, excerpt, when, None, state, depth, path, new_public_id())
                 count, last = count + 1, when
                 when = max(when, min(NOW - timedelta(seconds=rng.randint(1, 3600)),
                                      when + timedelta(hours=rng.expovariate(1 / gap_hours))))
                 progress.update()
             self.threads.append((thread_id, title, None if is_story else rng.randint(
                 1, plan.n_boards), starter_handle, created, last, count, None, None, False,
-                rng.random() < 0.002, hidden))
+                rng.random() < 0.002, hidden, new_public_id()))
             for uid in writers:
                 self.follows.append((uid, thread_id, None, created))
 
@@ -359,12 +360,14 @@ TABLES = {
     "handles": "id user_id name name_key kind thread_id created_at",
     "groups": "id name slug description created_at",
     "boards": "id name slug description position",
+    # Public ids come from the site's own drawing (secrets), not from the seeded generator:
+    # the same seed still gives the same site, and they are as random as the site's.
     "threads": "id title board_id handle_id created_at last_post_at post_count locked_at "
-               "lock_reason locked_by_author pinned hidden",
+               "lock_reason locked_by_author pinned hidden public_id",
     "stories": "id title slug summary body body_html excerpt content_warnings handle_id "
-               "thread_id state noindex published_at edited_at",
+               "thread_id state noindex published_at edited_at public_id",
     "posts": "id thread_id parent_id handle_id body body_html excerpt created_at edited_at "
-             "state depth path",
+             "state depth path public_id",
     "story_groups": "story_id group_id",
     "follows": "user_id thread_id group_id created_at",
 }

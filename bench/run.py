@@ -126,13 +126,17 @@ def targets(engine) -> dict:
             "posts": one("SELECT count(*) FROM posts"),
             "story200": one("SELECT slug FROM stories WHERE slug = :s", s=STORY_200_SLUG),
             "thread150": one("SELECT id FROM threads WHERE title = :t", t=THREAD_150_TITLE),
-            "thread2000": one("SELECT id FROM threads WHERE title = :t", t=THREAD_2000_TITLE),
+            # Pages are addressed by public id; the baseline reads by row id.
+            "thread150_page": one("SELECT public_id FROM threads WHERE title = :t",
+                                  t=THREAD_150_TITLE),
+            "thread2000_page": one("SELECT public_id FROM threads WHERE title = :t",
+                                   t=THREAD_2000_TITLE),
             # The busiest writer's profile: the longest lists a profile can have.
             "profile": one(
                 "SELECT h.name FROM handles h JOIN posts p ON p.handle_id = h.id "
                 "WHERE h.kind = 'public' GROUP BY h.id, h.name ORDER BY count(*) DESC LIMIT 1"),
-            "posting_threads": [r[0] for r in c.execute(text(
-                "SELECT id FROM threads WHERE board_id IS NOT NULL AND NOT hidden "
+            "posting_threads": [tuple(r) for r in c.execute(text(
+                "SELECT id, public_id FROM threads WHERE board_id IS NOT NULL AND NOT hidden "
                 "AND locked_at IS NULL AND post_count BETWEEN 10 AND 40 ORDER BY id LIMIT 50"))],
         }
     missing = [k for k, v in found.items() if not v]
@@ -176,7 +180,7 @@ def worker_rss(master_pid: int) -> list[float]:
 
 def marker_counts(engine, thread_ids, run_id) -> tuple[int, int, int]:
     """Posts carrying this run's markers (all, distinct) and the threads' summed post_count."""
-    ids = ",".join(str(int(t)) for t in thread_ids)
+    ids = ",".join(str(int(t)) for t, _ in thread_ids)
     with engine.connect() as c:
         stored, distinct = c.execute(text(
             f"SELECT count(*), count(DISTINCT body) FROM posts "
@@ -230,9 +234,9 @@ def main() -> None:
             "home": f"{app}/",
             "story index": f"{app}/stories/",
             "story, 200 comments": f"{app}/stories/{found['story200']}",
-            "thread, 100 posts": f"{app}/threads/{found['thread150']}",
-            "thread, 100 posts, member": f"{app}/threads/{found['thread150']}",
-            "thread, 2000 posts": f"{app}/threads/{found['thread2000']}",
+            "thread, 100 posts": f"{app}/threads/{found['thread150_page']}",
+            "thread, 100 posts, member": f"{app}/threads/{found['thread150_page']}",
+            "thread, 2000 posts": f"{app}/threads/{found['thread2000_page']}",
             "profile": f"{app}/u/{urllib.parse.quote(found['profile'])}",
             "search": f"{app}/search?q={q}",
         }
@@ -258,7 +262,7 @@ def main() -> None:
         runs: dict[str, list[dict]] = {name: [] for name in PAGES}
         checks = []
         if not args.skip_posting:
-            paths = ", ".join(f'"/threads/{t}/reply"' for t in found["posting_threads"])
+            paths = ", ".join(f'"/threads/{t}/reply"' for _, t in found["posting_threads"])
         for round_no in range(1, args.rounds + 1):
             for name, page_url in urls.items():
                 script = member_report if name in MEMBER_PAGES else report

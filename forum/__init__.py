@@ -8,6 +8,7 @@ from . import admin, feeds, notifications, search, security, siteurl, stories, t
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .public_ids import PublicIdConverter
 from .templating import register_filters
 from .threads import cache as thread_cache
 
@@ -34,6 +35,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     limiter.init_app(app)
     init_login(login_manager)
 
+    app.url_map.converters["public_id"] = PublicIdConverter  # before any route uses it
     for area in BLUEPRINTS:
         app.register_blueprint(area.bp)
     thread_cache.init_app(app)

@@ -116,8 +116,10 @@ def test_export_has_all_my_data_and_nothing_of_anyone_else(app, person):
         my_notifications = db.session.scalar(
             select(func.count(Notification.id)).where(Notification.user_id == alice_id))
         my_follows = sorted(db.session.scalars(
-            select(Follow.thread_id).where(Follow.user_id == alice_id)))
-        bobs_post_id = bobs_post.id
+            select(Thread.public_id).join(Follow, Follow.thread_id == Thread.id)
+            .where(Follow.user_id == alice_id)))
+        # The export names posts and threads by their public ids, as the site does.
+        bobs_post_id = bobs_post.public_id
 
     response = person.submit("/settings", {}, action="/settings/export")
     assert response.status_code == 200
@@ -175,7 +177,7 @@ def written(app, person):
         chain = make_reply(alice, own, body="Alice alone")
         ids["chain_top"] = chain.id
         ids["chain_leaf"] = make_reply(alice, own, chain, body="Alice again", anonymous=True).id
-        ids["own_thread"] = own.id
+        ids["own_thread"], ids["own_thread_page"] = own.id, own.public_id
         # A thread only she wrote in.
         lonely = make_thread(alice, board, title="Lonely thread", body="Nobody answered",
                              anonymous=True)
@@ -190,6 +192,8 @@ def written(app, person):
         make_reply(bob, commented.thread, body="Bob comments")
         make_reply(alice, commented.thread, body="Author answers", anonymous=True)
         ids["commented_story"], ids["commented_thread"] = commented.id, commented.thread_id
+        # An erased story's address names it by public id, never by row id.
+        ids["commented_tombstone"] = f"/stories/deleted_{commented.public_id}"
         ids["commented_slug"] = commented.slug
         quiet = make_story(alice, title="Quiet story", body="Nobody commented")
         ids["quiet_story"], ids["quiet_thread"] = quiet.id, quiet.thread_id
@@ -237,12 +241,12 @@ def test_delete_keeping_placeholders(app, person, make_browser, client, written)
         # Pseudonyms remain on the placeholders, cut loose from any account.
         anon = db.session.get(Post, ids["anon_reply"]).handle
         assert anon.kind == ANONYMOUS and anon.user_id is None
-    page = text(client.get(f"/threads/{ids['own_thread']}"))
+    page = text(client.get(f"/threads/{ids['own_thread_page']}"))
     assert "Bob replies to Alice" in page and "Alice opens" not in page
     assert "[deleted]" in page and "Alice Marsh" not in page
     # The story's old address is gone; its comments live on under a placeholder.
     assert client.get(f"/stories/{ids['commented_slug']}").status_code == 404
-    tombstone = text(client.get(f"/stories/deleted_{ids['commented_story']}"))
+    tombstone = text(client.get(ids["commented_tombstone"]))
     assert "Bob comments" in tombstone and "Story text" not in tombstone
     assert "The author deleted this story" in tombstone
     assert "Commented story" not in text(client.get("/stories/"))
@@ -271,7 +275,7 @@ def test_delete_removing_writing(app, person, make_browser, client, written):
         remaining = db.session.scalars(
             select(Post.body).where(Post.thread_id == ids["commented_thread"])).all()
         assert remaining == ["Bob comments"]
-    assert "Bob comments" in text(client.get(f"/stories/deleted_{ids['commented_story']}"))
+    assert "Bob comments" in text(client.get(ids["commented_tombstone"]))
     assert client.get(f"/stories/{ids['quiet_slug']}").status_code == 404
     assert_account_gone(app, make_browser, ids)
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Handle, Unmasking, User
+from forum.models import Handle, Post, Unmasking, User
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 REASON = "Credible threat reported against another member"
@@ -25,7 +25,8 @@ def scene(app):
         signed = make_reply(alice, thread, body="Signed words")
         story = make_story(alice, title="Anonymous story", anonymous=True)
         return {
-            "thread": thread.id, "post": reply.id, "signed": signed.id, "slug": story.slug,
+            "thread": thread.public_id, "post": reply.public_id, "signed": signed.public_id,
+            "post_row": reply.id, "slug": story.slug,
             "pseudonym": reply.handle.name, "handle": reply.handle.id,
             "story_pseudonym": story.handle.name,
         }
@@ -68,6 +69,19 @@ def test_post_addresses_in_any_form(app, person, scene, address):
     response = unmask(person, address.format(**scene))
     assert response.status_code == 200
     assert "Alice Marsh" in response.get_data(as_text=True)
+
+
+def test_a_row_id_names_only_a_post_from_before_public_ids(app, person, scene):
+    person.login("root")
+    for address in ("{post_row}", "/posts/{post_row}", "/threads/1#p{post_row}"):
+        response = unmask(person, address.format(**scene))
+        assert response.status_code == 400 and "Nothing was found" in response.get_data(
+            as_text=True), address
+    with app.app_context():
+        db.session.get(Post, scene["post_row"]).has_legacy_url = True  # as migration 0006 does
+        db.session.commit()
+    response = unmask(person, "/posts/{post_row}".format(**scene))
+    assert response.status_code == 200 and "Alice Marsh" in response.get_data(as_text=True)
 
 
 def test_thread_and_story_addresses_unmask_their_starter(app, person, scene):

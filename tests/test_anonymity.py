@@ -41,8 +41,13 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def post_id(response) -> int:
-    return int(response.headers["Location"].rsplit("#p", 1)[1])
+def post_id(response) -> str:
+    """The public id of the post a reply's redirect scrolls to."""
+    return response.headers["Location"].rsplit("#p", 1)[1]
+
+
+def by_public_id(model, public_id):
+    return db.session.scalar(select(model).where(model.public_id == public_id))
 
 
 # --- pseudonyms -------------------------------------------------------------------------
@@ -92,7 +97,7 @@ def test_anonymous_by_default_prechecks_every_write_form(app, person):
         board = make_board()
         story = make_story(make_user(), title="Someone's story")
         thread = make_thread(make_user(), board, title="Someone's thread")
-        slug, thread_id, board_slug = story.slug, thread.id, board.slug
+        slug, thread_id, board_slug = story.slug, thread.public_id, board.slug
     person.login("alice")
     checked = re.compile(r'<input[^>]*\bchecked\b[^>]*name="anonymous"|'
                          r'<input[^>]*name="anonymous"[^>]*\bchecked\b')
@@ -113,13 +118,13 @@ def test_the_box_still_decides_each_time(app, person):
     with app.app_context():
         make_user("alice", "Alice Marsh", anonymous_by_default=True)
         thread = make_thread(make_user(), make_board())
-        thread_id = thread.id
+        thread_id = thread.public_id
     person.login("alice")
     signed = person.submit(f"/threads/{thread_id}/reply", {"body": "Signed this time"})
     hidden = person.submit(f"/threads/{thread_id}/reply", {"body": "Hidden", "anonymous": "y"})
     with app.app_context():
-        assert db.session.get(Post, post_id(signed)).handle.kind == PUBLIC
-        assert db.session.get(Post, post_id(hidden)).handle.kind == ANONYMOUS
+        assert by_public_id(Post, post_id(signed)).handle.kind == PUBLIC
+        assert by_public_id(Post, post_id(hidden)).handle.kind == ANONYMOUS
 
 
 # --- privacy by default -----------------------------------------------------------------
@@ -135,7 +140,7 @@ def test_no_address_or_user_agent_is_stored_anywhere(app, make_browser):
     person.submit("/stories/new", {"title": "A story", "body": "Text", "anonymous": "y"})
     started = person.submit(f"/boards/{board_slug}/new", {"title": "T", "body": "First"})
     thread_url = started.headers["Location"]
-    thread_id = int(re.search(r"/threads/(\d+)", thread_url).group(1))
+    thread_id = re.search(r"/threads/([a-z0-9]+)", thread_url).group(1)
     reply = person.submit(f"/threads/{thread_id}/reply", {"body": "More", "anonymous": "y"})
     person.submit(f"/posts/{post_id(reply)}/edit", {"body": "Edited"})
     person.submit("/settings", {"handle": "Walker Two", "bio": "Hi"}, action="/settings/profile")
@@ -281,9 +286,10 @@ def site(app, make_browser):
             select(Thread).where(Thread.board_id.is_not(None)).order_by(Thread.id)).all()
         demo_story = db.session.scalars(select(Story).order_by(Story.id)).first()
         board_slug = boards[0].slug
-        d1, d2, d3 = (t.id for t in demo_threads[:3])
-        d1_root = db.session.scalar(select(Post.id).where(Post.thread_id == d1, Post.depth == 0))
-        demo_story_thread = demo_story.thread_id
+        d1, d2, d3 = (t.public_id for t in demo_threads[:3])
+        d1_root = db.session.scalar(select(Post.public_id).where(
+            Post.thread_id == demo_threads[0].id, Post.depth == 0))
+        demo_story_thread = demo_story.thread.public_id
         alice_id = db.session.scalar(User.by_login_name(ALICE_LOGIN)).id
 
     alice, bob, carol = make_browser(), make_browser(), make_browser()
@@ -298,7 +304,7 @@ def site(app, make_browser):
     story_slug = r.headers["Location"].rsplit("/", 1)[1]
     with app.app_context():
         story = db.session.scalar(select(Story).where(Story.slug == story_slug))
-        story_thread = story.thread_id
+        story_thread = story.thread.public_id
     r = bob.submit(f"/threads/{story_thread}/reply", {"body": "Thank you for writing this."})
     bob_comment = post_id(r)
     r = alice.submit(f"/threads/{story_thread}/reply?to={bob_comment}",
@@ -309,7 +315,7 @@ def site(app, make_browser):
     # An anonymous thread; Bob replies; Alice again.
     r = alice.submit(f"/boards/{board_slug}/new", {"title": "Is it normal to miss them?",
                                                    "body": "Asking for myself.", **anon})
-    own_thread = int(re.search(r"/threads/(\d+)", r.headers["Location"]).group(1))
+    own_thread = re.search(r"/threads/([a-z0-9]+)", r.headers["Location"]).group(1)
     bob.submit(f"/threads/{own_thread}/reply", {"body": "Yes, it is."})
     own_reply = post_id(alice.submit(f"/threads/{own_thread}/reply",
                                      {"body": "That helps.", **anon}))
@@ -330,11 +336,11 @@ def site(app, make_browser):
     alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
 
     with app.app_context():
-        handle_of = {pid: db.session.get(Post, pid).handle
+        handle_of = {pid: by_public_id(Post, pid).handle
                      for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1)}
         pseudonyms = {
             "story": db.session.scalar(select(Story).where(Story.slug == story_slug)).handle.name,
-            "own_thread": db.session.get(Thread, own_thread).handle.name,
+            "own_thread": by_public_id(Thread, own_thread).handle.name,
             "d1": handle_of[d1_reply].name, "d2": handle_of[d2_reply].name,
             "demo_story": handle_of[ds_reply].name,
         }
@@ -343,7 +349,7 @@ def site(app, make_browser):
         assert all(handle_of[p].kind == ANONYMOUS for p in handle_of)
         public_names = db.session.scalars(select(Handle.name).where(Handle.kind == PUBLIC)).all()
         anon_post_ids = db.session.scalars(
-            select(Post.id).join(Handle, Post.handle_id == Handle.id)
+            select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
             .where(Handle.user_id == alice_id, Handle.kind == ANONYMOUS)).all()
     assert len(set(pseudonyms.values())) == len(pseudonyms)
     with app.app_context():
@@ -410,7 +416,9 @@ def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: st
     for href in page.hrefs:
         for key, value in parse_qsl(urlsplit(href).query):
             if key == "after" or key.endswith("_after") or key == "to":
-                assert value.isdigit(), f"{where}: cursor {key}={value}"
+                # A public id (a search's with its kind's letter): never a time or a row id.
+                assert re.fullmatch(r"[stp]?[a-z][a-z0-9]{11}", value), \
+                    f"{where}: cursor {key}={value}"
 
     found = {p for p in pseudonyms if p in body}
     path = urlsplit(url).path
@@ -453,7 +461,7 @@ def watched(app, site, make_browser):
     with app.app_context():
         make_user("june_login", "June Watch", role="moderator")
         alice_posts = db.session.scalars(
-            select(Post.id).join(Handle, Post.handle_id == Handle.id)
+            select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
             .where(Handle.user_id == site["alice_id"])).all()
         alice_stories = db.session.scalars(
             select(Story.slug).join(Handle, Story.handle_id == Handle.id)
@@ -470,10 +478,11 @@ def watched(app, site, make_browser):
                     action=f"/mod/posts/{suspended}/suspend")
     assert r.status_code == 302
     with app.app_context():
-        handle_of = {str(pid): hid for pid, hid in db.session.execute(select(Post.id, Post.handle_id))}
+        handle_of = {pid: hid for pid, hid in db.session.execute(
+            select(Post.public_id, Post.handle_id))}
         handle_of.update({slug: hid for slug, hid in db.session.execute(
             select(Story.slug, Story.handle_id))})
-    return {"june": june, "handle_of": handle_of, "suspended": handle_of[str(suspended)],
+    return {"june": june, "handle_of": handle_of, "suspended": handle_of[suspended],
             "alice_posts": alice_posts, "alice_stories": alice_stories}
 
 
@@ -569,8 +578,8 @@ def test_markup_is_the_same_for_every_anonymous_post_and_you_is_for_her_only(app
     # Served to a visitor or another member, her post and Carol's differ only in words.
     for viewer in (app.test_client(), site["bob"]):
         alices, carols = post_items(viewer)
-        assert structure(alices, {site["pseudonyms"]["d1"]: "NAME"}) == \
-            structure(carols, {site["carol_d1_name"]: "NAME"})
+        assert structure(alices, {site["pseudonyms"]["d1"]: "NAME", site["d1_reply"]: "ID"}) == \
+            structure(carols, {site["carol_d1_name"]: "NAME", site["carol_d1"]: "ID"})
         assert 'class="badge">you' not in alices + carols
     # Served to Alice, hers (only) says "you".
     alices, carols = post_items(site["alice"])

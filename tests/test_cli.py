@@ -46,7 +46,7 @@ def test_demo_pages_render(app, client):
     with app.app_context():
         story = db.session.scalar(Story.published().limit(1))
         thread = db.session.scalar(select(Thread).where(Thread.board_id.is_not(None)).limit(1))
-        slug, thread_id = story.slug, thread.id
+        slug, thread_id = story.slug, thread.public_id
     for url in ("/", "/stories/", f"/stories/{slug}", "/boards/", f"/threads/{thread_id}"):
         assert client.get(url).status_code == 200, url
 

@@ -56,7 +56,7 @@ def test_draft_is_private_and_absent_everywhere(author, other, app):
 def test_draft_takes_no_comments(author, other, app):
     _draft(author)
     with app.app_context():
-        thread_id = db.session.scalar(db.select(Story.thread_id))
+        thread_id = db.session.scalar(db.select(Story)).thread.public_id
     r = other.submit("/stories/", {"body": "early"}, action=f"/threads/{thread_id}/reply")
     assert r.status_code in (403, 404)
 
@@ -100,7 +100,7 @@ def test_preview_on_every_write_form(author, app, kind):
         board = make_board("Talk").slug
     url = author.submit(f"/boards/{board}/new", {"title": "T", "body": "first"}).headers["Location"]
     thread_id = url.rsplit("/", 1)[1]
-    post_id = re.search(r'id="p(\d+)"', author.get(url).get_data(as_text=True)).group(1)
+    post_id = re.search(r'id="p([a-z0-9]+)"', author.get(url).get_data(as_text=True)).group(1)
     form_url = {"reply": f"/threads/{thread_id}/reply", "thread": f"/boards/{board}/new",
                 "edit": f"/posts/{post_id}/edit"}[kind]
     r = author.submit(form_url, {"title": "x", "body": "**bold** words", "action": "preview"})
@@ -165,7 +165,7 @@ def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other,
     assert page.count("/history/") >= 2
     with app.app_context():
         first = db.session.scalar(db.select(StoryRevision).where(StoryRevision.body == "version one"))
-        first_id = first.id
+        first_id = first.public_id
     assert "version one" in author.get(f"/stories/{slug}/history/{first_id}").get_data(as_text=True)
     for viewer in (client, other.client):
         for path in (f"/stories/{slug}/history", f"/stories/{slug}/history/{first_id}"):

@@ -37,9 +37,10 @@ def scene(app, make_browser):
         answer = make_reply(make_user("cleo", "Cleo March"), thread, anonymous, body="Please don't.")
         story = make_story(alice, title="Nine years inside", body="It began with a meeting.",
                            group_names=["Open Door"])
-        ids = {"board": board.slug, "thread": thread.id, "public": public.id,
-               "anon": anonymous.id, "answer": answer.id, "story": story.slug,
-               "story_thread": story.thread_id, "pseudonym": anonymous.handle.name}
+        # Rows by their public ids, as the site's addresses name them.
+        ids = {"board": board.slug, "thread": thread.public_id, "public": public.public_id,
+               "anon": anonymous.public_id, "answer": answer.public_id, "story": story.slug,
+               "story_thread": story.thread.public_id, "pseudonym": anonymous.handle.name}
     browsers = {}
     for login in ("alice_login", "bob", "june", "root"):
         browsers[login] = make_browser()
@@ -61,11 +62,15 @@ def words(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html(response)).split())
 
 
+def by_public_id(model, public_id):
+    return db.session.scalar(select(model).where(model.public_id == public_id))
+
+
 def file_report(app, login, *, post=None, slug=None, reason="harassment", when=None):
     with app.app_context():
         user = db.session.scalar(User.by_login_name(login))
         story = db.session.scalar(select(Story).where(Story.slug == slug)) if slug else None
-        posting.report(user, post=db.session.get(Post, post) if post else None, story=story,
+        posting.report(user, post=by_public_id(Post, post) if post else None, story=story,
                        reason=reason, details="", now=when or utcnow())
 
 
@@ -142,10 +147,10 @@ def test_queue_orders_by_reports_then_age_with_text_in_context(app, scene):
 def test_queue_costs_the_same_queries_however_long(app, scene, count_queries, size):
     with app.app_context():
         alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        thread = db.session.get(Thread, scene["thread"])
+        thread = by_public_id(Thread, scene["thread"])
         for n in range(size):
             post = make_reply(alice, thread, body=f"post {n}", anonymous=n % 2 == 0)
-            file_report(app, "bob", post=post.id)
+            file_report(app, "bob", post=post.public_id)
             make_story(alice, title=f"story {n}", anonymous=n % 2 == 1)
         for story in db.session.scalars(select(Story).where(Story.title.like("story %"))):
             file_report(app, "bob", slug=story.slug)
@@ -183,7 +188,7 @@ def test_hidden_post_keeps_its_place_and_moderators_can_restore_it(app, scene):
     seen = html(june.get(url))
     assert SECRET in seen and "Hidden by a moderator" in seen
     with app.app_context():
-        assert db.session.get(Post, scene["anon"]).state == HIDDEN
+        assert by_public_id(Post, scene["anon"]).state == HIDDEN
         assert db.session.scalar(select(Report.state)) == ACTIONED
     log = html(scene["visitor"].get("/mod/log"))
     assert "removed" in log and "Names a private address" in log and SECRET not in log
@@ -200,7 +205,7 @@ def test_hiding_needs_a_reason_and_a_token(app, scene):
     r = june.client.post(url, data={"reason": "no token"})
     assert r.status_code == 400
     with app.app_context():
-        assert db.session.get(Post, scene["public"]).state == "visible"
+        assert by_public_id(Post, scene["public"]).state == "visible"
     assert actions(app) == []
 
 
@@ -302,7 +307,7 @@ def test_author_cannot_reopen_comments_a_moderator_closed(app, scene):
 def test_pinned_thread_leads_its_board(app, scene):
     with app.app_context():
         alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        make_thread(alice, db.session.get(Thread, scene["thread"]).board, title="Newer thread")
+        make_thread(alice, by_public_id(Thread, scene["thread"]).board, title="Newer thread")
     june, board = scene["june"], f"/boards/{scene['board']}"
     page = html(scene["visitor"].get(board))
     assert page.index("Newer thread") < page.index("First week outside")
@@ -337,7 +342,7 @@ def test_suspending_the_author_of_an_anonymous_post_reveals_nothing(app, scene):
     assert "Posting someone&#39;s address" in log
     with app.app_context():
         entry = db.session.scalar(select(ModAction))
-        assert (entry.post_id, entry.handle_id, entry.thread_id, entry.story_id) == (anon, None, None, None)
+        assert (entry.post.public_id, entry.handle_id, entry.thread_id, entry.story_id) == (anon, None, None, None)
         alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
         assert alice.suspended_until > utcnow() + timedelta(days=2)
     # Alice can still read and log in, is told why on every page, and cannot write.
@@ -376,7 +381,7 @@ def test_suspension_needs_a_length_and_a_reason(app, scene):
     # A moderator cannot suspend themselves by way of their own post.
     with app.app_context():
         mine = make_reply(db.session.scalar(User.by_login_name("june")),
-                          db.session.get(Thread, scene["thread"]), body="mod words").id
+                          by_public_id(Thread, scene["thread"]), body="mod words").public_id
     r = act(june, f"/mod/posts/{mine}/suspend", f"/mod/posts/{mine}", days="1", reason="oops")
     assert r.status_code == 400 and "cannot suspend yourself" in html(r)
 
@@ -385,12 +390,13 @@ def test_a_review_lists_other_reported_writing_of_the_same_name_only(app, scene)
     """Report-based linking across one account's names is never shown to moderators."""
     with app.app_context():
         alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        thread = db.session.get(Thread, scene["thread"])
+        thread = by_public_id(Thread, scene["thread"])
         elsewhere = make_thread(alice, thread.board, title="Another place",
                                 body="Elsewhere, anonymously.", anonymous=True)
-        other = db.session.scalar(select(Post.id).where(Post.thread_id == elsewhere.id))
+        other = db.session.scalar(select(Post.public_id).where(Post.thread_id == elsewhere.id))
         # The same pseudonym again, in the same thread.
-        again = make_reply(alice, thread, body="More from the same name.", anonymous=True).id
+        again = make_reply(alice, thread, body="More from the same name.",
+                           anonymous=True).public_id
     for post in (scene["anon"], other, scene["public"], again):
         file_report(app, "june", post=post)
     file_report(app, "june", slug=scene["story"])
@@ -427,7 +433,7 @@ def test_a_suspension_shows_on_the_name_it_was_applied_through_only(app, scene):
     assert r.status_code == 400 and "This name is not suspended." in html(r)
     with app.app_context():
         bob = db.session.scalar(User.by_login_name("bob"))
-        bobs = make_reply(bob, db.session.get(Thread, scene["thread"]), body="Bob here.").id
+        bobs = make_reply(bob, by_public_id(Thread, scene["thread"]), body="Bob here.").public_id
     r = act(june, f"/mod/posts/{bobs}/unsuspend", f"/mod/posts/{bobs}")
     assert r.status_code == 400 and "This name is not suspended." in html(r)
     # ...and a second suspension through her public name works as for anyone, and is
@@ -483,12 +489,12 @@ def test_log_is_keyset_paginated_at_day_precision(app, scene):
         for n in range(25):
             db.session.add(ModAction(moderator_handle=handle, action="pin", reason=f"reason {n:02}",
                                      created_at=start + timedelta(days=n, minutes=7),
-                                     thread_id=scene["thread"]))
+                                     thread_id=by_public_id(Thread, scene["thread"]).id))
         db.session.commit()
     first = html(scene["visitor"].get("/mod/log"))
     assert "reason 24" in first and "reason 05" in first and "reason 04" not in first
     assert ":07" not in first  # no time of day
-    after = re.search(r'href="/mod/log\?after=(\d+)"', first).group(1)
+    after = re.search(r'href="/mod/log\?after=([a-z0-9]+)"', first).group(1)
     second = html(scene["visitor"].get(f"/mod/log?after={after}"))
     assert "reason 04" in second and "reason 00" in second and "reason 05" not in second
     assert 'rel="next"' not in second

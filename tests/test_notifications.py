@@ -39,7 +39,7 @@ def _story(person, title="My way out", anonymous=False):
     if anonymous:
         data["anonymous"] = "y"
     url = person.submit("/stories/new", data).headers["Location"]
-    thread_id = re.search(r"/threads/(\d+)/reply", person.get(url).get_data(as_text=True)).group(1)
+    thread_id = re.search(r"/threads/([a-z0-9]+)/reply", person.get(url).get_data(as_text=True)).group(1)
     return url, thread_id
 
 
@@ -123,11 +123,11 @@ def test_mark_one_and_all_read(people, app):
     _reply(people["cleo"], thread, "two")
     notes = _notes(app, "ana")
     assert len(notes) == 2
-    r = people["ana"].submit("/notifications", {}, action=f"/notifications/{notes[0].id}/read")
+    r = people["ana"].submit("/notifications", {}, action=f"/notifications/{notes[0].public_id}/read")
     assert r.status_code == 302 and "/posts/" in r.headers["Location"]
     assert sum(n.read_at is None for n in _notes(app, "ana")) == 1
     # Someone else cannot mark Ana's notification.
-    assert people["ben"].submit("/notifications", {}, action=f"/notifications/{notes[1].id}/read").status_code == 404
+    assert people["ben"].submit("/notifications", {}, action=f"/notifications/{notes[1].public_id}/read").status_code == 404
     people["ana"].submit("/notifications", {}, action="/notifications/read-all")
     assert all(n.read_at for n in _notes(app, "ana"))
     assert 'class="badge">' not in people["ana"].get("/stories/").get_data(as_text=True).split("</nav>")[0]

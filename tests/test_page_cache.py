@@ -25,7 +25,7 @@ def scene(app, person, make_browser):
         june = make_user("june", "June", role="moderator")
         thread = make_thread(ada, make_board(), title="Leaving", body="The first meeting.")
         reply = make_reply(ben, thread, thread_first_post(thread), body="Ben was there too.")
-        ids = {"thread": thread.id, "reply": reply.id, "june": june.id}
+        ids = {"thread": thread.public_id, "reply": reply.public_id, "june": june.id}
     person.login("ada")
     ben_browser = make_browser()
     ben_browser.login("ben")
@@ -133,9 +133,11 @@ def test_story_comments_are_cached_and_kept_true(app, person, make_browser):
 
 
 def story_thread_id(app, slug):
-    from forum.models import Story
+    from forum.models import Story, Thread
     with app.app_context():
-        return db.session.scalar(select(Story.thread_id).where(Story.slug == slug))
+        return db.session.scalar(
+            select(Thread.public_id).join(Story, Story.thread_id == Thread.id)
+            .where(Story.slug == slug))
 
 
 def test_each_page_of_a_long_thread_is_kept_apart(app, client):
@@ -145,7 +147,7 @@ def test_each_page_of_a_long_thread_is_kept_apart(app, client):
         thread = make_thread(ada, make_board(), body="post 0")
         for i in range(1, 5):
             make_reply(ada, thread, None, body=f"post {i}")
-        thread_id = thread.id
+        thread_id = thread.public_id
     first = client.get(f"/threads/{thread_id}").get_data(as_text=True)
     assert "post 0" in first and "post 2" not in first
     after = first.split("after=")[1].split('"')[0]
@@ -162,8 +164,8 @@ def test_a_change_made_by_another_process_is_seen(app, app_config, make_browser)
     with app.app_context():
         ada = make_user("ada", "Ada")
         thread = make_thread(ada, make_board(), body="As it was.")
-        post_id = thread_first_post(thread).id
-        url = f"/threads/{thread.id}"
+        post_id = thread_first_post(thread).public_id
+        url = f"/threads/{thread.public_id}"
     other = create_app(app_config)
     reader = other.test_client()
     assert "As it was." in reader.get(url).get_data(as_text=True)
@@ -211,7 +213,7 @@ def test_the_cache_can_be_turned_off(app, client, count_queries):
     app.extensions["tree_cache"] = TreeCache(0)
     with app.app_context():
         thread = make_thread(make_user(), make_board())
-        url = f"/threads/{thread.id}"
+        url = f"/threads/{thread.public_id}"
     client.get(url)
     with count_queries() as statements:
         assert client.get(url).status_code == 200
@@ -224,7 +226,7 @@ def test_a_handle_cut_loose_from_its_account_loses_its_profile_link(app, client)
     with app.app_context():
         ada = make_user("ada", "Ada")
         thread = make_thread(ada, make_board())
-        url = f"/threads/{thread.id}"
+        url = f"/threads/{thread.public_id}"
     assert 'href="/u/Ada"' in client.get(url).get_data(as_text=True)
     with app.app_context():
         db.session.scalar(select(Handle).where(Handle.name == "Ada")).user_id = None

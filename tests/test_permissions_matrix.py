@@ -86,7 +86,7 @@ def _author_closed(w):
 
 def _report_all(w):
     bob = w["users"]["member"]
-    db.session.add(Report(reporter_id=bob.id, post_id=w["post"], reason="spam", created_at=utcnow()))
+    db.session.add(Report(reporter_id=bob.id, post_id=w["post_obj"].id, reason="spam", created_at=utcnow()))
     db.session.add(Report(reporter_id=bob.id, story_id=w["story_id"], reason="spam", created_at=utcnow()))
 
 
@@ -270,12 +270,13 @@ def build_world(tag: str) -> dict:
                             created_at=now)
         db.session.add(note)
         db.session.flush()
-        notifications[role] = note.id
+        notifications[role] = note.public_id
     db.session.commit()
     return {
-        "users": users, "logins": logins, "handles": handles, "board": board.slug, "thread": thread.id,
-        "thread_obj": thread, "post": post.id, "post_obj": post, "anonymous_post": anonymous.id,
-        "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.id,
+        "users": users, "logins": logins, "handles": handles, "board": board.slug,
+        "thread": thread.public_id, "thread_obj": thread, "post": post.public_id, "post_obj": post,
+        "anonymous_post": anonymous.public_id,
+        "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.public_id,
         "group": db.session.scalar(select(Group.slug)), "notifications": notifications,
     }
 

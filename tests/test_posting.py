@@ -12,7 +12,7 @@ TEXT = "Three years of my life.\n\nI am still angry, and that is all right."
 def _story_thread(person):
     url = person.submit("/stories/new", {"title": "Kept", "body": "Story"}).headers["Location"]
     page = person.get(url).get_data(as_text=True)
-    return url, re.search(r"/threads/(\d+)/reply", page).group(1)
+    return url, re.search(r"/threads/([a-z0-9]+)/reply", page).group(1)
 
 
 # What a browser says about a form sent from one of this site's own pages.
@@ -92,7 +92,7 @@ def test_locked_thread_refuses_reply_and_keeps_text(person, app):
     person.register("writer")
     url, thread_id = _story_thread(person)
     with app.app_context():
-        thread = db.session.get(Thread, int(thread_id))
+        thread = by_public_id(Thread, thread_id)
         thread.locked_at, thread.lock_reason = utcnow(), "cooling down"
         db.session.commit()
     page = person.get(url).get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_reply_to_post_of_another_thread_is_404(person, app):
     _, first = _story_thread(person)
     url2 = person.submit("/stories/new", {"title": "Other", "body": "x"}).headers["Location"]
     page = person.get(url2).get_data(as_text=True)
-    second = re.search(r"/threads/(\d+)/reply", page).group(1)
+    second = re.search(r"/threads/([a-z0-9]+)/reply", page).group(1)
     r = person.submit(f"/threads/{first}/reply", {"body": "a comment"})
     post_id = r.headers["Location"].rsplit("#p", 1)[1]
     r = person.submit(f"/threads/{second}/reply", {"body": "cross", "parent_id": post_id})
@@ -155,7 +155,11 @@ def _board_thread(app, *followers):
         for login in followers:
             notifications.set_following(make_user(login), thread=thread, follow=True,
                                         now=utcnow())
-        return thread.id
+        return thread.public_id
+
+
+def by_public_id(model, public_id):
+    return db.session.scalar(db.select(model).where(model.public_id == public_id))
 
 
 def test_reply_costs_a_fixed_number_of_statements(person, app, count_queries):
@@ -178,7 +182,7 @@ def test_reply_costs_a_fixed_number_of_statements(person, app, count_queries):
         assert db.session.scalar(db.select(db.func.count(Notification.id))) == 2 * 5  # starter, 4
         assert db.session.scalar(db.select(db.func.count(Follow.id))) == 6  # starter, 4, writer
         assert db.session.scalar(db.select(db.func.count(Post.id))) == 3
-        assert db.session.get(Thread, thread_id).post_count == 3
+        assert by_public_id(Thread, thread_id).post_count == 3
 
 
 def test_reply_redirect_lands_on_the_page_that_shows_it(person, app):
@@ -200,10 +204,10 @@ def test_reply_redirect_lands_on_the_page_that_shows_it(person, app):
             r = person.client.post(f"/threads/{thread_id}/reply", data=data)
             assert r.status_code == 302
             location = r.headers["Location"]
-            post_id = int(location.rsplit("#p", 1)[1])
-            ids.append(str(post_id))
+            post_id = location.rsplit("#p", 1)[1]
+            ids.append(post_id)
             with app.test_request_context():
-                assert location == post_url(db.session.get(Post, post_id)), i
+                assert location == post_url(by_public_id(Post, post_id)), i
         assert "after=" in location
 
 
@@ -222,7 +226,7 @@ def test_anonymous_reply_keeps_its_pseudonym_and_path(person, app):
         r = person.client.post(f"/threads/{thread_id}/reply", data=data)
         ids.append(r.headers["Location"].rsplit("#p", 1)[1])
     with app.app_context():
-        first, second = (db.session.get(Post, int(i)) for i in ids)
+        first, second = (by_public_id(Post, i) for i in ids)
         assert first.handle.kind == ANONYMOUS and second.handle_id == first.handle_id
         assert second.parent_id == first.id and second.depth == first.depth + 1
         assert second.path == first.path + Post.path_segment(second.id)

@@ -37,7 +37,7 @@ def test_profile_shows_handle_bio_joined_month_stories_and_posts(app, client):
         board = make_board("Recovery")
         thread = make_thread(user, board, title="Sleeping again", body="It took a year.")
         comment = make_reply(user, story.thread, body="Thank you all for reading.")
-        story_slug, thread_id, comment_id = story.slug, thread.id, comment.id
+        story_slug, thread_id, comment_id = story.slug, thread.public_id, comment.public_id
 
     response = client.get(profile_url("Ruth Walks"))
     body = page_text(response)
@@ -141,7 +141,7 @@ def test_lists_are_newest_first_and_paginate_by_keyset(app, client):
     assert "offset" not in first.lower() and "page=" not in first
 
     with app.app_context():
-        last_reply = db.session.scalar(select(Post.id).where(Post.body == "Reply number 3"))
+        last_reply = db.session.scalar(select(Post.public_id).where(Post.body == "Reply number 3"))
     second = page_text(client.get(profile_url("Ruth") + f"?posts_after={last_reply}"))
     assert "Reply number 2" in second and "Reply number 1" in second
     assert "Reply number 3" not in second and "Reply number 0" not in second

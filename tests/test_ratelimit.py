@@ -88,7 +88,7 @@ def story_thread(app):
         limiter.enabled = False
         story = make_story(make_user("host", created_at=utcnow() - timedelta(days=30)))
         limiter.enabled = True
-        return story.thread_id
+        return story.thread.public_id
 
 
 def _reply(person, thread_id, body=TEXT):
@@ -558,7 +558,7 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
         limiter.enabled = False
         user = make_user("racer", created_at=utcnow() - timedelta(hours=1))
         story = make_story(make_user("host2"), title="Shared")
-        thread_id = story.thread_id
+        thread_id, thread_page = story.thread_id, story.thread.public_id
         limiter.enabled = True
         assert user.id
     port = _free_port()
@@ -601,7 +601,7 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
         assert post("/auth/login", {"login_name": "racer", "password": PASSWORD}) == 302
         results = []
         workers = [threading.Thread(target=lambda i=i: results.append(
-            post(f"/threads/{thread_id}/reply", {"body": f"quick {i}"}))) for i in range(allowed + 1)]
+            post(f"/threads/{thread_page}/reply", {"body": f"quick {i}"}))) for i in range(allowed + 1)]
         for w in workers:
             w.start()
         for w in workers:

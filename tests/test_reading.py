@@ -62,12 +62,12 @@ def site(app):
         removed.state = HIDDEN
         db.session.commit()
         return {
-            "board": board.slug, "thread": thread.id, "public": public.slug,
+            "board": board.slug, "thread": thread.public_id, "public": public.slug,
             "masked": masked.slug, "masked_name": masked.handle.name,
             "quiet_name": quiet.handle.name, "unlisted": unlisted.slug,
-            "unlisted_thread": unlisted.thread_id, "draft": draft.slug,
-            "draft_thread": draft.thread_id, "hidden": hidden.slug,
-            "hidden_thread": hidden.thread_id,
+            "unlisted_thread": unlisted.thread.public_id, "draft": draft.slug,
+            "draft_thread": draft.thread.public_id, "hidden": hidden.slug,
+            "hidden_thread": hidden.thread.public_id,
         }
 
 
@@ -213,11 +213,11 @@ def test_thread_feed_has_visible_posts_only_under_their_shown_names(client, site
 
 def test_no_feed_for_hidden_draft_or_unlisted_discussions(app, client, site):
     with app.app_context():
-        thread = db.session.get(Thread, site["thread"])
+        thread = db.session.scalar(db.select(Thread).where(Thread.public_id == site["thread"]))
         thread.hidden = True
         db.session.commit()
     for thread_id in (site["thread"], site["draft_thread"], site["hidden_thread"],
-                      site["unlisted_thread"], 999999):
+                      site["unlisted_thread"], 999999, "zzzzzzzzzzzz"):
         assert client.get(f"/feeds/threads/{thread_id}.atom").status_code == 404
 
 
@@ -225,7 +225,7 @@ def test_story_comments_have_a_feed(app, client, site):
     with app.app_context():
         story = db.session.scalar(db.select(Story).where(Story.slug == site["public"]))
         make_reply(make_user(), story.thread, body="Thank you for writing this.")
-        thread_id = story.thread_id
+        thread_id = story.thread.public_id
     feed = atom(client, f"/feeds/threads/{thread_id}.atom")
     assert feed.feed.title == "Afterward: comments on “Out in the open”"
     assert [e.content[0].value for e in feed.entries] == ["<p>Thank you for writing this.</p>"]

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from forum.clock import utcnow
 from forum.extensions import db
@@ -61,6 +61,14 @@ def _get(model, id_):
     return db.session.get(model, id_)
 
 
+def post_urls(app, *row_ids) -> list[str]:
+    """The addresses search results give these posts (named here by row id)."""
+    with app.app_context():
+        public = dict(db.session.execute(
+            select(Post.id, Post.public_id).where(Post.id.in_(row_ids))).all())
+    return [f"/posts/{public[i]}" for i in row_ids]
+
+
 # --- finding things ---------------------------------------------------------------------
 
 def test_search_page_and_header_form(client):
@@ -79,7 +87,7 @@ def test_finds_stories_threads_and_posts_by_their_words(app, client, people):
                            body="We walked out before dawn, past the greenhouses.")
         thread = make_thread(bob, board, title="Lighthouse meetings", body="Anyone else?")
         post = make_reply(bob, story.thread, body="The greenhouses haunted me too, honestly.")
-        slug, thread_id, post_id = story.slug, thread.id, post.id
+        slug, thread_id, post_id = story.slug, thread.public_id, post.public_id
     assert urls(client, "compound") == [f"/stories/{slug}"]
     assert urls(client, "orchard") == [f"/stories/{slug}"]
     assert urls(client, "lighthouse") == [f"/threads/{thread_id}"]
@@ -112,11 +120,11 @@ def test_editing_and_deleting_keep_the_index_current(app, client, people):
         thread = make_thread(bob, _get(Board, people["board"]), title="A question")
         post = make_reply(bob, thread, body="Original words about marmalade.")
         posting.edit_post(bob, post, "Rewritten words about porridge.", now=utcnow())
-        post_id = post.id
+        post_id, row_id = post.public_id, post.id
     assert urls(client, "marmalade") == []
     assert urls(client, "porridge") == [f"/posts/{post_id}"]
     with app.app_context():
-        posting.delete_post(_get(User, people["bob"]), _get(Post, post_id), now=utcnow())
+        posting.delete_post(_get(User, people["bob"]), _get(Post, row_id), now=utcnow())
     assert urls(client, "porridge") == []
 
 
@@ -131,7 +139,7 @@ def test_title_matches_rank_above_passing_mentions(app, client, people):
         mention = make_reply(bob, thread, body=f"{filler} Someone said shunning once. {filler}")
         story = make_story(alice, title="Shunning", summary="What shunning did to us",
                            body="Shunning is the word for it. Shunning took my family.")
-        slug, mention_id = story.slug, mention.id
+        slug, mention_id = story.slug, mention.public_id
     assert urls(client, "shunning") == [f"/stories/{slug}", f"/posts/{mention_id}"]
 
 
@@ -143,7 +151,7 @@ def test_results_page_by_keyset_with_an_id_cursor(app, client, people):
         # Some identical (tied ranks, ordered by id), some more relevant than others.
         for i in range(45):
             body = "lantern " * (1 + i % 3) + "in the window" + (" again" * (i % 5))
-            ids.add(make_reply(bob, thread, body=body).id)
+            ids.add(make_reply(bob, thread, body=body).public_id)
     seen, url, pages = [], None, 0
     per_page = app.config["ITEMS_PER_PAGE"]
     while True:
@@ -161,11 +169,12 @@ def test_results_page_by_keyset_with_an_id_cursor(app, client, people):
         assert len(found) <= per_page
         if url is None:
             break
-        # The cursor names the last result shown: an id, never a timestamp or a rank.
-        assert re.search(r"after=[stp]\d+(&|$)", url), url
+        # The cursor names the last result shown: its public id, never a row id, a timestamp
+        # or a rank.
+        assert re.search(r"after=[stp][a-z][a-z0-9]{11}(&|$)", url), url
     assert pages == 3
     assert len(seen) == len(set(seen)) == 45
-    assert {int(u.rsplit("/", 1)[1]) for u in seen} == ids
+    assert {u.rsplit("/", 1)[1] for u in seen} == ids
 
 
 def test_ranking_is_the_same_across_pages(app, client, people):
@@ -191,9 +200,9 @@ def test_only_the_newest_matches_of_each_kind_are_ranked(app, client, people, mo
         newer = [make_reply(bob, thread, body=f"a puffin, once, in {n} words or so").id
                  for n in range(4)]
     monkeypatch.setattr(search, "WINDOW", 10)
-    assert urls(client, "puffin")[0] == f"/posts/{oldest}"
+    assert urls(client, "puffin")[0] == post_urls(app, oldest)[0]
     monkeypatch.setattr(search, "WINDOW", 3)
-    assert sorted(urls(client, "puffin")) == sorted(f"/posts/{i}" for i in newer[1:])
+    assert sorted(urls(client, "puffin")) == sorted(post_urls(app, *newer[1:]))
 
 
 @pytest.fixture
@@ -228,18 +237,18 @@ def test_a_common_word_ranks_among_recent_posts_a_rare_one_among_all(app, client
         # Only the 4 newest posts are in the recent table, whatever was there before.
         assert _recent_post_ids() == set(newer)
     # "heron" matches twice there: enough, so the best heron of all, older, is not ranked.
-    assert sorted(urls(client, "heron")) == sorted(f"/posts/{i}" for i in newer[:2])
+    assert sorted(urls(client, "heron")) == sorted(post_urls(app, *newer[:2]))
     # "egret" matches nowhere recent: its newest matches of any age are.
-    assert urls(client, "egret") == [f"/posts/{oldest}"]
+    assert urls(client, "egret") == post_urls(app, oldest)
     # Below MIN_RECENT recent matches, all of them count again.
     with app.app_context():
         posting.edit_post(_get(User, people["bob"]), _get(Post, newer[0]), "a crane, noted",
                           now=utcnow())
         assert _recent_post_ids() == set(newer)
     found = urls(client, "heron")
-    assert found[0] == f"/posts/{oldest}"
-    assert sorted(found) == sorted(f"/posts/{i}" for i in [oldest, *older, newer[1]])
-    assert urls(client, "crane") == [f"/posts/{newer[0]}"]
+    assert found[0] == post_urls(app, oldest)[0]
+    assert sorted(found) == sorted(post_urls(app, oldest, *older, newer[1]))
+    assert urls(client, "crane") == post_urls(app, newer[0])
 
 
 def test_the_recent_tables_follow_edits_and_deletions(app, client, people, few_recent):
@@ -255,8 +264,8 @@ def test_the_recent_tables_follow_edits_and_deletions(app, client, people, few_r
         assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
     # One recent "newt" is left, fewer than MIN_RECENT: the full index answers, without the
     # post deleted outright or the one emptied by deleting it.
-    assert sorted(urls(client, "newt")) == sorted(f"/posts/{i}" for i in ids[:3])
-    assert urls(client, "toad") == [f"/posts/{ids[-2]}"]
+    assert sorted(urls(client, "newt")) == sorted(post_urls(app, *ids[:3]))
+    assert urls(client, "toad") == post_urls(app, ids[-2])
     with app.app_context():
         search.rebuild(db.engine)  # refilled from the posts as they are now
         assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
@@ -309,7 +318,7 @@ def test_hidden_deleted_and_draft_content_never_appears(app, client, people):
         posting.delete_post(bob, deleted, now=now)
         shown = make_reply(bob, open_thread, body="walrus visible post")
         assert draft.state == "draft" and under_hidden.id
-        shown_id, hidden_story_id = shown.id, hidden_story.id
+        shown_id, hidden_story_id = shown.public_id, hidden_story.id
     assert urls(client, "walrus") == [f"/posts/{shown_id}"]
     # Moderators read hidden things on their pages, but search is the same for everyone.
     mod_browser = Browser(app.test_client())

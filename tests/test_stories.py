@@ -70,16 +70,16 @@ def test_comment_reply_three_deep_edit_delete_and_read_as_visitor(writer, make_b
     reader = make_browser()
     reader.register("reader", handle="Jonas")
     story_page = reader.get(url).get_data(as_text=True)
-    thread_id = re.search(r"/threads/(\d+)/reply", story_page).group(1)
+    thread_id = re.search(r"/threads/([a-z0-9]+)/reply", story_page).group(1)
     r = reader.submit(url, {"body": "Thank you for writing this."}, action=f"/threads/{thread_id}/reply")
     assert r.status_code == 302
-    first = int(r.headers["Location"].rsplit("#p", 1)[1])
+    first = r.headers["Location"].rsplit("#p", 1)[1]
     parent, ids = first, []
     for depth, text in enumerate(["Reply one", "Reply two", "Reply three"], start=1):
         who = writer if depth % 2 else reader
         r = who.submit(f"/threads/{thread_id}/reply?to={parent}", {"body": text, "parent_id": parent})
         assert r.status_code == 302, r.get_data(as_text=True)
-        parent = int(r.headers["Location"].rsplit("#p", 1)[1])
+        parent = r.headers["Location"].rsplit("#p", 1)[1]
         ids.append(parent)
     page = client.get(url).get_data(as_text=True)
     assert "4 thoughts on" in page
@@ -136,7 +136,7 @@ def test_index_paginates_newest_first(app, client):
             make_story(user, title=f"Story number {i}")
     page = client.get("/stories/").get_data(as_text=True)
     assert "Story number 4" in page and "Story number 3" in page and "Story number 2" not in page
-    nxt = re.search(r'href="(/stories/\?after=\d+)"', page).group(1)
+    nxt = re.search(r'href="(/stories/\?after=[a-z0-9]+)"', page).group(1)
     page2 = client.get(nxt).get_data(as_text=True)
     assert "Story number 2" in page2 and "Story number 1" in page2 and "Story number 4" not in page2
     assert client.get("/stories/?after=abc").status_code == 404

@@ -19,11 +19,11 @@ def test_start_thread_reply_nested_and_read_as_visitor(person, make_browser, cli
     r = person.submit(f"/boards/{board}/new", {"title": "First week outside", "body": "Everything is loud."})
     assert r.status_code == 302
     url = r.headers["Location"]
-    thread_id = re.search(r"/threads/(\d+)", url).group(1)
+    thread_id = re.search(r"/threads/([a-z0-9]+)", url).group(1)
     other = make_browser()
     other.register("other", handle="Tomas")
     page = other.get(url).get_data(as_text=True)
-    first = re.search(r'id="p(\d+)"', page).group(1)
+    first = re.search(r'id="p([a-z0-9]+)"', page).group(1)
     r = other.submit(f"/threads/{thread_id}/reply?to={first}", {"body": "It gets quieter.", "parent_id": first})
     assert r.status_code == 302
     second = r.headers["Location"].rsplit("#p", 1)[1]
@@ -62,7 +62,7 @@ def test_thread_page_query_count_is_constant(app, client, count_queries, board, 
         parent = None
         for i in range(size):
             parent = make_reply(user, thread, parent if i % 4 else None, body=f"reply {i}")
-        thread_id = thread.id
+        thread_id = thread.public_id
     with count_queries() as statements:
         assert client.get(f"/threads/{thread_id}").status_code == 200
     assert len(statements) == 2, statements
@@ -76,10 +76,10 @@ def test_thread_paginates_by_path(app, client, board):
         thread = make_thread(user, db.session.scalar(db.select(Board)), title="Paged", body="post 0")
         for i in range(1, 6):
             make_reply(user, thread, None, body=f"post {i}")
-        thread_id = thread.id
+        thread_id = thread.public_id
     page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
     assert "post 2" in page and "post 3" not in page
-    nxt = re.search(r'href="(/threads/\d+\?after=\d+)"', page).group(1)
+    nxt = re.search(r'href="(/threads/[a-z0-9]+\?after=[a-z0-9]+)"', page).group(1)
     page2 = client.get(nxt).get_data(as_text=True)
     assert "post 3" in page2 and "post 5" in page2 and "post 2" not in page2
 
@@ -87,6 +87,7 @@ def test_thread_paginates_by_path(app, client, board):
 def test_unknown_and_absurd_ids(client):
     assert client.get("/threads/999999").status_code == 404
     assert client.get("/threads/99999999999999999999999").status_code == 404
+    assert client.get("/threads/zzzzzzzzzzzz").status_code == 404
     assert client.get("/boards/nope").status_code == 404
 
 
@@ -97,9 +98,10 @@ def test_post_permalink_finds_its_page(app, client, board):
         user = make_user()
         thread = make_thread(user, db.session.scalar(db.select(Board)), title="Permalinks")
         posts = [make_reply(user, thread, None, body=f"reply {i}") for i in range(4)]
-        last_id = posts[-1].id
+        last_id = posts[-1].public_id
     r = client.get(f"/posts/{last_id}")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"#p{last_id}")
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "reply 3" in page and "reply 0" not in page
     assert client.get("/posts/424242").status_code == 404
+    assert client.get("/posts/zzzzzzzzzzzz").status_code == 404

@@ -9,8 +9,8 @@ from .service import REASON_MIN
 class UnmaskForm(FlaskForm):
     address = StringField(
         "Anonymous post, thread or story",
-        description="Its address (for example /posts/123, or a link ending in #p123), "
-                    "or a post number.",
+        description="Its address (for example /posts/k3j9x0a2mqzt, or a link ending in "
+                    "#pk3j9x0a2mqzt), or a post's id.",
         validators=[DataRequired(message="Please say which anonymous post to look behind."),
                     Length(max=500)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},

@@ -12,9 +12,11 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import PUBLIC, Handle, Post, Story, Thread, Unmasking, User
 from ..permissions import can_unmask
+from ..public_ids import PATTERN as PUBLIC_ID
 
 REASON_MIN = 10
-_NUMBER = r"(\d{1,9})"
+# A public id, or the row id of an address from before public ids.
+_KEY = rf"({PUBLIC_ID}|\d{{1,9}})"
 
 
 class UnmaskError(ValueError):
@@ -33,16 +35,32 @@ class Unmasked(NamedTuple):
     public_name: str | None  # None when the account was deleted: nothing links it any more
 
 
+def _post_named(key: str) -> Post | None:
+    """A post by public id, or by row id if it existed before public ids (as its old
+    addresses did): the same rule as the site's own addresses."""
+    if key.isdigit():
+        return db.session.scalar(select(Post).where(Post.id == int(key),
+                                                    Post.has_legacy_url.is_(True)))
+    return db.session.scalar(select(Post).where(Post.public_id == key))
+
+
+def _thread_named(key: str) -> Thread | None:
+    if key.isdigit():
+        return db.session.scalar(select(Thread).where(Thread.id == int(key),
+                                                      Thread.has_legacy_url.is_(True)))
+    return db.session.scalar(select(Thread).where(Thread.public_id == key))
+
+
 def handle_at(address: str) -> Handle | None:
-    """The name shown on the post, thread or story at `address` (a path, URL or post number)."""
+    """The name shown on the post, thread or story at `address` (a path, URL or post id)."""
     parts = urlsplit(address.strip())
     path = parts.path.rstrip("/")
-    if match := re.fullmatch(r"p" + _NUMBER, parts.fragment):
-        post = db.session.get(Post, int(match[1]))
-    elif match := re.fullmatch(r"(?:.*/posts/)?" + _NUMBER, path):
-        post = db.session.get(Post, int(match[1]))
-    elif match := re.fullmatch(r".*/threads/" + _NUMBER, path):
-        thread = db.session.get(Thread, int(match[1]))
+    if match := re.fullmatch(r"p" + _KEY, parts.fragment):
+        post = _post_named(match[1])
+    elif match := re.fullmatch(r"(?:.*/posts/)?" + _KEY, path):
+        post = _post_named(match[1])
+    elif match := re.fullmatch(r".*/threads/" + _KEY, path):
+        thread = _thread_named(match[1])
         return thread.handle if thread else None
     elif match := re.fullmatch(r".*/stories/([^/]+)", path):
         story = db.session.scalar(select(Story).where(Story.slug == match[1]))

@@ -1,10 +1,10 @@
 """Feeds and the files crawlers read: Atom feeds, sitemap.xml, robots.txt."""
-from flask import Blueprint, abort, make_response, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Group
+from ..models import Group, Thread
 from . import service
 
 bp = Blueprint("feeds", __name__)
@@ -41,13 +41,23 @@ def group(slug):
     return _atom(service.stories_feed(utcnow(), group))
 
 
-@bp.route("/feeds/threads/<int(max=2147483647):thread_id>.atom")
+@bp.route("/feeds/threads/<public_id:thread_id>.atom")
 def thread(thread_id):
     """Offer the newest posts of one discussion or story's comments to feed readers."""
-    found = service.feed_thread(thread_id)
+    found = service.feed_thread(Thread.public_id == thread_id)
     if found is None:
         abort(404)
     return _atom(service.thread_feed(*found))
+
+
+@bp.route("/feeds/threads/<int(max=2147483647):row_id>.atom")
+def legacy_thread(row_id):
+    """Send a feed reader subscribed before public ids (/feeds/threads/123.atom) to the
+    same feed's address today; only for threads that existed then."""
+    found = service.feed_thread((Thread.id == row_id) & Thread.has_legacy_url.is_(True))
+    if found is None:
+        abort(404)
+    return redirect(url_for("feeds.thread", thread_id=found[0].public_id), 301)
 
 
 @bp.route("/sitemap.xml")

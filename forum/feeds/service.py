@@ -97,9 +97,10 @@ def stories_feed(now: datetime, group: Group | None = None) -> Feed:
     return _feed(self_url, title, page, [_story_entry(s) for s in stories], now)
 
 
-def feed_thread(thread_id: int) -> tuple[Thread, Story | None] | None:
-    """The discussion at `thread_id` and its story, if its posts may be in a feed."""
-    thread = db.session.get(Thread, thread_id)
+def feed_thread(which) -> tuple[Thread, Story | None] | None:
+    """The discussion `which` selects (a condition on Thread) and its story, if its posts
+    may be in a feed."""
+    thread = db.session.scalar(select(Thread).where(which))
     if thread is None or thread.hidden:
         return None
     story = None
@@ -119,7 +120,7 @@ def thread_feed(thread: Thread, story: Story | None) -> Feed:
     title = xml_text(thread.title)
     entries = []
     for post in posts:
-        link = url_for("threads.post", post_id=post.id, _external=True)
+        link = url_for("threads.post", post_id=post.public_id, _external=True)
         name = xml_text(post.handle.name)
         entries.append(Entry(
             id=link, title=f"{name} on “{title}”", link=link, author=name,
@@ -131,9 +132,9 @@ def thread_feed(thread: Thread, story: Story | None) -> Feed:
         page = url_for("stories.show", slug=story.slug, _external=True)
         heading = f"{current_app.config['SITE_NAME']}: comments on “{thread.title}”"
     else:
-        page = url_for("threads.show", thread_id=thread.id, _external=True)
+        page = url_for("threads.show", thread_id=thread.public_id, _external=True)
         heading = f"{current_app.config['SITE_NAME']}: {thread.title}"
-    self_url = url_for("feeds.thread", thread_id=thread.id, _external=True)
+    self_url = url_for("feeds.thread", thread_id=thread.public_id, _external=True)
     return _feed(self_url, heading, page, entries, thread.created_at)
 
 
@@ -153,10 +154,10 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
     urls += [(url_for("stories.show", slug=slug, _external=True), edited or published)
              for slug, published, edited in stories]
     threads = db.session.execute(
-        select(Thread.id, Thread.last_post_at)
+        select(Thread.public_id, Thread.last_post_at)
         .where(Thread.board_id.is_not(None), Thread.hidden.is_(False))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(SITEMAP_ITEMS)
     ).all()
-    urls += [(url_for("threads.show", thread_id=id_, _external=True), last)
-             for id_, last in threads]
+    urls += [(url_for("threads.show", thread_id=public_id, _external=True), last)
+             for public_id, last in threads]
     return urls

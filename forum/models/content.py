@@ -5,10 +5,11 @@ import re
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, select, text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..public_ids import LENGTH, new_public_id
 from .accounts import Handle
 
 # Post and story states. A hidden or deleted post keeps its place in the tree.
@@ -34,6 +35,18 @@ SUPPORT_WORDS = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
 # Width of one path segment: base-36 post ids, 7 characters cover 78 billion posts.
 PATH_SEGMENT = 7
+
+
+def public_id_column() -> Mapped[str]:
+    """The random id a row is known by outside the database (forum/public_ids.py)."""
+    return mapped_column(String(LENGTH), default=new_public_id, unique=True, index=True)
+
+
+def legacy_url_column() -> Mapped[bool]:
+    """Whether the row existed before public ids (migration 0006), so that its old address
+    with the row id (/posts/123) still leads to it. New rows never answer to a row id: if
+    they did, trying integers would still tell which rows came first."""
+    return mapped_column(default=False, server_default=false())
 
 story_groups = Table(
     "story_groups",
@@ -101,6 +114,8 @@ class Thread(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = public_id_column()
+    has_legacy_url: Mapped[bool] = legacy_url_column()
     title: Mapped[str] = mapped_column(String(200))
     board_id: Mapped[Optional[int]] = mapped_column(ForeignKey("boards.id"))
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
@@ -146,6 +161,9 @@ class Story(db.Model):
     __table_args__ = (Index("ix_stories_listing", "state", "published_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Keys the author's unsent text in their browser and pages the story lists; the slug
+    # can change, this cannot.
+    public_id: Mapped[str] = public_id_column()
     title: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -217,6 +235,8 @@ class Post(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = public_id_column()
+    has_legacy_url: Mapped[bool] = legacy_url_column()
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id"), index=True)
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
@@ -274,6 +294,9 @@ class StoryRevision(db.Model):
     __tablename__ = "story_revisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Seen by the author only, yet every story's revisions share one sequence of row ids: the
+    # gap between two of yours would count everyone else's edits in between.
+    public_id: Mapped[str] = public_id_column()
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import Handle, User
-from .content import Post, Story, Thread
+from .content import Post, Story, Thread, public_id_column
 
 REPORT_REASONS = {
     "harassment": "Harassment or threats",
@@ -70,6 +70,8 @@ class ModAction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The public log's page cursor.
+    public_id: Mapped[str] = public_id_column()
     # Shown publicly as this moderator's public handle.
     moderator_handle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handles.id"))
     action: Mapped[str] = mapped_column(String(32))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import Handle
-from .content import Group, Post, Thread
+from .content import Group, Post, Thread, public_id_column
 
 REPLY = "reply"            # someone replied to my post
 COMMENT = "comment"        # someone commented on my story
@@ -28,6 +28,10 @@ class Notification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Shown to the owner only, yet the row ids of everyone's notifications are one sequence:
+    # the gap between two of yours would count the notifications others got in between,
+    # each made the moment someone posted.
+    public_id: Mapped[str] = public_id_column()
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     thread_id: Mapped[Optional[int]] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))

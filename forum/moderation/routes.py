@@ -26,7 +26,6 @@ from . import service
 from .forms import ActionForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
-MAX_ID = "int(max=2147483647)"
 
 # Readable by anyone: the log is how the community sees what moderators do.
 PUBLIC_ENDPOINTS = {"moderation.log"}
@@ -87,15 +86,16 @@ def _review(item, form=None, refusal=None, status=200):
 
 def _review_url(item) -> str:
     if isinstance(item, Post):
-        return url_for(".post", post_id=item.id)
+        return url_for(".post", post_id=item.public_id)
     if isinstance(item, Thread):
         story = service.story_of(item)
-        return url_for(".story", slug=story.slug) if story else url_for(".thread", thread_id=item.id)
+        return (url_for(".story", slug=story.slug) if story
+                else url_for(".thread", thread_id=item.public_id))
     return url_for(".story", slug=item.slug)
 
 
 def _post(post_id) -> Post:
-    return db.get_or_404(Post, post_id)
+    return db.first_or_404(select(Post).where(Post.public_id == post_id))
 
 
 def _story(slug) -> Story:
@@ -103,10 +103,10 @@ def _story(slug) -> Story:
 
 
 def _thread(thread_id) -> Thread:
-    return db.get_or_404(Thread, thread_id)
+    return db.first_or_404(select(Thread).where(Thread.public_id == thread_id))
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>")
+@bp.route("/posts/<public_id:post_id>")
 def post(post_id):
     """Read one post in full, even hidden, with its reports and what can be done about it."""
     return _review(_post(post_id))
@@ -118,7 +118,7 @@ def story(slug):
     return _review(_story(slug))
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>")
+@bp.route("/threads/<public_id:thread_id>")
 def thread(thread_id):
     """Close, pin or remove a discussion thread."""
     return _review(_thread(thread_id))
@@ -149,37 +149,37 @@ def _act(item, action, done: str, *, with_days: bool = False):
     return redirect(safe_next(form.next.data) or _review_url(item))
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/hide", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/hide", methods=["POST"])
 def hide_post(post_id):
     """Hide a post from readers; it keeps its place in the tree."""
     return _act(_post(post_id), service.hide, "The post is hidden.")
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/restore", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/restore", methods=["POST"])
 def restore_post(post_id):
     """Show a hidden post to readers again."""
     return _act(_post(post_id), service.restore, "The post is restored.")
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/lock", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/lock", methods=["POST"])
 def lock_post(post_id):
     """Close replies in the discussion a reported post is in."""
     return _act(_post(post_id), service.lock, "The discussion is closed.")
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/suspend", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/suspend", methods=["POST"])
 def suspend_post_author(post_id):
     """Suspend whoever wrote a post, without learning who they are."""
     return _act(_post(post_id), service.suspend_author, "The author is suspended.", with_days=True)
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/unsuspend", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/unsuspend", methods=["POST"])
 def unsuspend_post_author(post_id):
     """Lift the suspension of whoever wrote a post."""
     return _act(_post(post_id), service.lift_suspension, "The author may write again.")
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/dismiss", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/dismiss", methods=["POST"])
 def dismiss_post_reports(post_id):
     """Close the reports on a post without changing it."""
     return _act(_post(post_id), service.dismiss_reports, "The reports are dismissed.")
@@ -221,37 +221,37 @@ def dismiss_story_reports(slug):
     return _act(_story(slug), service.dismiss_reports, "The reports are dismissed.")
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/lock", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/lock", methods=["POST"])
 def lock_thread(thread_id):
     """Close replies in a thread or a story's comments, with a reason shown in their place."""
     return _act(_thread(thread_id), service.lock, "The discussion is closed.")
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/unlock", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/unlock", methods=["POST"])
 def unlock_thread(thread_id):
     """Let people reply again in a closed discussion."""
     return _act(_thread(thread_id), service.unlock, "The discussion is open again.")
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/pin", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/pin", methods=["POST"])
 def pin_thread(thread_id):
     """Keep a thread at the top of its board."""
     return _act(_thread(thread_id), service.pin, "The thread is pinned.")
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/unpin", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/unpin", methods=["POST"])
 def unpin_thread(thread_id):
     """Let a pinned thread fall back into place."""
     return _act(_thread(thread_id), service.unpin, "The thread is unpinned.")
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/hide", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/hide", methods=["POST"])
 def hide_thread(thread_id):
     """Take a whole board thread off the site; moderators can still read it."""
     return _act(_thread(thread_id), service.hide, "The thread is hidden.")
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/restore", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/restore", methods=["POST"])
 def restore_thread(thread_id):
     """Put a hidden board thread back on its board."""
     return _act(_thread(thread_id), service.restore, "The thread is restored.")

@@ -362,13 +362,13 @@ def name_facts(handles: list[Handle], now: datetime) -> dict[int, NameFacts]:
         .group_by(Suspension.handle_id)).all())
     reported: dict[int, list[tuple[str, str]]] = {}
     rows = db.session.execute(
-        select(Post.handle_id, Post.id, Thread.title, Story.handle_id, Story.id, Story.slug,
-               Story.title)
+        select(Post.handle_id, Post.public_id, Thread.title, Story.handle_id, Story.id,
+               Story.slug, Story.title)
         .select_from(Report)
         .outerjoin(Post, Report.post_id == Post.id).outerjoin(Thread, Post.thread_id == Thread.id)
         .outerjoin(Story, Report.story_id == Story.id)
         .where(or_(Post.handle_id.in_(ids), Story.handle_id.in_(ids)))
-        .distinct().order_by(Post.id, Story.id)).all()
+        .distinct().order_by(Post.public_id, Story.id)).all()
     for post_handle, post_id, thread_title, story_handle, _, slug, story_title in rows:
         if post_id is not None:
             item = (f"A post in “{thread_title}”", url_for("moderation.post", post_id=post_id))
@@ -392,7 +392,7 @@ def facts_about_authors(items: list[Post | Story], now: datetime) -> list[NameFa
 
 def _review_link(item: Post | Story) -> str:
     if isinstance(item, Post):
-        return url_for("moderation.post", post_id=item.id)
+        return url_for("moderation.post", post_id=item.public_id)
     return url_for("moderation.story", slug=item.slug)
 
 
@@ -521,7 +521,7 @@ def set_role(admin: User, *, handle: str, role: str, reason: str, now: datetime)
 class LogEntry(NamedTuple):
     """One line of the public log, already worded: nothing hidden, no anonymous author."""
 
-    id: int
+    id: str  # the entry's public id
     actor: Handle | None
     by_author: bool
     verb: str
@@ -548,7 +548,7 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
         thread = entry.post.thread
         if thread.hidden:
             return "a post in a removed discussion", None
-        return f"a post in “{thread.title}”", url_for("threads.post", post_id=entry.post_id)
+        return f"a post in “{thread.title}”", url_for("threads.post", post_id=entry.post.public_id)
     if entry.story is not None:
         if entry.story.state != PUBLISHED:
             return "a story that is not public", None
@@ -557,7 +557,8 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
     if entry.thread is not None:
         if entry.thread.hidden:
             return "a removed thread", None
-        return f"the thread “{entry.thread.title}”", url_for("threads.show", thread_id=entry.thread_id)
+        return f"the thread “{entry.thread.title}”", url_for("threads.show",
+                                                            thread_id=entry.thread.public_id)
     if entry.handle is not None and entry.handle.kind == PUBLIC:
         link = url_for("profiles.show", handle=entry.handle.name) if entry.handle.has_profile else None
         return entry.handle.name, link
@@ -574,11 +575,11 @@ def _describe(entry: ModAction) -> LogEntry:
         target += " permanently" if param == "permanent" else f" for {param} day{'' if param == '1' else 's'}"
     elif action == SET_ROLE:
         target += f" {'an' if param == 'admin' else 'a'} {param}"
-    return LogEntry(entry.id, entry.moderator_handle, by_author, verb, target, url,
+    return LogEntry(entry.public_id, entry.moderator_handle, by_author, verb, target, url,
                     entry.reason, entry.created_at)
 
 
-def log_page(after: int | None, per_page: int) -> Page:
+def log_page(after: str | None, per_page: int) -> Page:
     """One page of the public log, newest first, in a fixed number of queries."""
     stmt = (
         select(ModAction)

@@ -3,6 +3,7 @@ import click
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth.service import safe_next
 from ..clock import utcnow
@@ -13,7 +14,6 @@ from . import mail, service
 from .forms import NotificationSettingsForm
 
 bp = Blueprint("notifications", __name__)
-MAX_ID = "int(max=2147483647)"
 
 
 @bp.app_context_processor
@@ -33,16 +33,20 @@ def index():
     return render_template("notifications/index.html", page=page)
 
 
-@bp.route(f"/notifications/<{MAX_ID}:notification_id>/read", methods=["POST"])
+@bp.route("/notifications/<public_id:notification_id>/read", methods=["POST"])
 @login_required
 def read(notification_id):
     """Mark one notification read and go to what it is about."""
-    notification = db.first_or_404(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == current_user.id))
+    notification = db.first_or_404(
+        select(Notification).where(Notification.public_id == notification_id,
+                                   Notification.user_id == current_user.id)
+        .options(joinedload(Notification.post), joinedload(Notification.thread)))
+    if notification.post is not None:
+        target = url_for("threads.post", post_id=notification.post.public_id)
+    else:
+        target = url_for("threads.show", thread_id=notification.thread.public_id)
     service.mark_read(current_user, utcnow(), notification.id)
-    if notification.post_id:
-        return redirect(url_for("threads.post", post_id=notification.post_id))
-    return redirect(url_for("threads.show", thread_id=notification.thread_id))
+    return redirect(target)
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
@@ -85,15 +89,15 @@ def _back(default):
     return redirect(safe_next(request.form.get("next")) or default)
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/follow", methods=["POST"])
+@bp.route("/threads/<public_id:thread_id>/follow", methods=["POST"])
 @login_required
 def follow_thread(thread_id):
     """Follow or unfollow a thread or a story's comments."""
-    thread = db.get_or_404(Thread, thread_id)
+    thread = db.first_or_404(select(Thread).where(Thread.public_id == thread_id))
     follow = request.form.get("follow") == "1"
     service.set_following(current_user, thread=thread, follow=follow, now=utcnow())
     flash("You follow this discussion now." if follow else "You no longer follow this discussion.")
-    return _back(url_for("threads.show", thread_id=thread.id))
+    return _back(url_for("threads.show", thread_id=thread.public_id))
 
 
 @bp.route("/groups/<slug>/follow", methods=["POST"])

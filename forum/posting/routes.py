@@ -8,7 +8,7 @@ from .. import permissions
 from ..clock import utcnow
 from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
-from ..pagination import parse_id
+from ..pagination import parse_public_id
 from ..threads.service import placed_url, post_url
 from . import service
 from .forms import (
@@ -16,7 +16,6 @@ from .forms import (
 )
 
 bp = Blueprint("posting", __name__)
-MAX_ID = "int(max=2147483647)"
 
 
 def _preview(template, **context):
@@ -49,24 +48,28 @@ def new_thread(slug):
                                            now=utcnow())
         except service.PostingError as error:
             return _refused("posting/thread_form.html", error, form=form, board=board)
-        return redirect(url_for("threads.show", thread_id=thread.id))
+        return redirect(url_for("threads.show", thread_id=thread.public_id))
     return render_template("posting/thread_form.html", form=form, board=board), 400 if form.errors else 200
 
 
 def _parent(thread: Thread, raw: str | None) -> Post | None:
+    """The post being answered, by its public id, if it is in `thread`; else 404."""
     if not raw:
         return None
-    post = db.session.scalar(select(Post).where(Post.id == parse_id(raw)).options(joinedload(Post.handle)))
-    if post is None or post.thread_id != thread.id:
-        abort(404)
-    return post
+    return db.first_or_404(
+        select(Post).where(Post.public_id == parse_public_id(raw), Post.thread_id == thread.id)
+        .options(joinedload(Post.handle)))
 
 
-@bp.route(f"/threads/<{MAX_ID}:thread_id>/reply", methods=["GET", "POST"])
+def _post(public_id: str) -> Post:
+    return db.first_or_404(select(Post).where(Post.public_id == public_id))
+
+
+@bp.route("/threads/<public_id:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id):
     """Comment on a story or reply in a thread, optionally to one post."""
-    thread = db.get_or_404(Thread, thread_id)
+    thread = db.first_or_404(select(Thread).where(Thread.public_id == thread_id))
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}
@@ -79,16 +82,16 @@ def reply(thread_id):
                                          anonymous=form.anonymous.data, now=utcnow())
         except service.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
-        return redirect(placed_url(placed.post_id, placed.thread_id, placed.story_slug,
-                                    placed.after))
+        return redirect(placed_url(placed.post_public_id, placed.thread_public_id,
+                                   placed.story_slug, placed.after))
     return render_template("posting/reply_form.html", **context), 400 if form.errors else 200
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/posts/<public_id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id):
     """Change a post you wrote."""
-    post = db.get_or_404(Post, post_id)
+    post = _post(post_id)
     form = EditPostForm(obj=None if request.method == "POST" else post)
     if form.validate_on_submit() and action() == PREVIEW:
         return _preview("posting/edit_post.html", form=form, post=post)
@@ -104,11 +107,11 @@ def edit_post(post_id):
     return render_template("posting/edit_post.html", form=form, post=post), 400 if form.errors else 200
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/delete", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/delete", methods=["POST"])
 @login_required
 def delete_post(post_id):
     """Delete a post you wrote; replies to it stay in place."""
-    post = db.get_or_404(Post, post_id)
+    post = _post(post_id)
     try:
         service.delete_post(current_user, post, now=utcnow())
     except service.PostingError as error:
@@ -137,11 +140,11 @@ def _report(target: dict, back: str):
     return render_template("posting/report_form.html", **context), 400 if form.errors else 200
 
 
-@bp.route(f"/posts/<{MAX_ID}:post_id>/report", methods=["GET", "POST"])
+@bp.route("/posts/<public_id:post_id>/report", methods=["GET", "POST"])
 @login_required
 def report_post(post_id):
     """Ask the moderators to look at a post, saying what is wrong with it."""
-    post = db.get_or_404(Post, post_id)
+    post = _post(post_id)
     if post.thread.hidden and not permissions.can_see_hidden(current_user):
         abort(404)
     return _report({"post": post}, post_url(post))

@@ -510,10 +510,10 @@ class Placed:
     """A new post and where it shows, read before the commit so the redirect needs no query."""
 
     post: Post
-    post_id: int
-    thread_id: int
+    post_public_id: str
+    thread_public_id: str
     story_slug: str | None  # the story whose comments these are; None on a board
-    after: int | None  # the page showing the post starts after this post; None: the first page
+    after: str | None  # the page showing the post starts after this post; None: the first page
 
 
 def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anonymous: bool,
@@ -542,7 +542,7 @@ def place_reply(author: User, thread: Thread, parent: Post | None, body: str, *,
     _count_write(author, "reply", now)
     post, before = _add_post(author, thread, parent, body, anonymous, now,
                              story=story[2:] if story else None)
-    placed = Placed(post, post.id, thread.id, story.slug if story else None,
+    placed = Placed(post, post.public_id, thread.public_id, story.slug if story else None,
                     page_start(thread.id, before))
     db.session.commit()
     return placed

@@ -8,11 +8,11 @@ from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import DRAFT, Group, Handle, Story, StoryRevision
-from ..pagination import parse_id
+from ..pagination import parse_public_id
 from . import service
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
-from .routes import MAX_ID, bp
+from .routes import bp
 
 
 def _story_form(form_class, **kw):
@@ -45,7 +45,7 @@ def _own_story(slug: str, private: bool = False) -> Story:
 def _own_draft(raw: str | None) -> Story | None:
     if not raw:
         return None
-    story = db.session.get(Story, parse_id(raw))
+    story = db.session.scalar(select(Story).where(Story.public_id == parse_public_id(raw)))
     if story is None or story.state != DRAFT or not permissions.owns(current_user, story.handle):
         abort(404)
     return story
@@ -107,7 +107,7 @@ def edit_story(slug):
         form.warnings.data = [w for w in story.warning_keys if w in known]
         form.other_warning.data = ", ".join(w for w in story.warning_keys if w not in known)
         form.groups.data = [g.name for g in story.groups]
-        form.draft_id.data = story.id if story.state == DRAFT else ""
+        form.draft_id.data = story.public_id if story.state == DRAFT else ""
     if not form.validate_on_submit():
         return _editor(form, story, 400 if form.errors else 200)
     return _save(form, story)
@@ -129,7 +129,7 @@ def autosave():
         retry = getattr(error, "retry_after", None)
         return (jsonify(ok=False, message=error.message, retry_after=retry), error.status,
                 {"Retry-After": str(retry)} if retry else {})
-    return jsonify(ok=True, draft_id=story.id,
+    return jsonify(ok=True, draft_id=story.public_id,
                    edit_url=url_for("posting.edit_story", slug=story.slug))
 
 
@@ -157,14 +157,12 @@ def history(slug):
     return render_template("posting/history.html", story=story, revisions=revisions)
 
 
-def _revision(story: Story, revision_id: int) -> StoryRevision:
-    revision = db.session.get(StoryRevision, revision_id)
-    if revision is None or revision.story_id != story.id:
-        abort(404)
-    return revision
+def _revision(story: Story, revision_id: str) -> StoryRevision:
+    return db.first_or_404(select(StoryRevision).where(
+        StoryRevision.public_id == revision_id, StoryRevision.story_id == story.id))
 
 
-@bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>")
+@bp.route("/stories/<slug>/history/<public_id:revision_id>")
 @login_required
 def revision(slug, revision_id):
     """Read one earlier version of my story."""
@@ -176,7 +174,7 @@ def revision(slug, revision_id):
                            body_html=body_html)
 
 
-@bp.route(f"/stories/<slug>/history/<{MAX_ID}:revision_id>/restore", methods=["POST"])
+@bp.route("/stories/<slug>/history/<public_id:revision_id>/restore", methods=["POST"])
 @login_required
 def restore(slug, revision_id):
     """Make an earlier version my story's text again."""

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import ratelimit, text
 from ..auth.emails import is_usable
@@ -39,7 +39,7 @@ class PostListing(NamedTuple):
     """One post in a profile's list, with what its link and heading need."""
 
     post: Post
-    thread_id: int
+    thread_public_id: str
     thread_title: str
     story_slug: str | None  # set when the post is a comment on a story
     excerpt: str  # stored with the post (Post.EXCERPT_CHARS): the whole text is one click away
@@ -59,7 +59,7 @@ def profile_handle(name: str) -> Handle | None:
     )
 
 
-def stories_by(handle: Handle, after: int | None, per_page: int) -> Page:
+def stories_by(handle: Handle, after: str | None, per_page: int) -> Page:
     """One page of the published stories written under this handle, newest first."""
     stmt = (
         Story.published().where(Story.handle_id == handle.id)
@@ -69,10 +69,10 @@ def stories_by(handle: Handle, after: int | None, per_page: int) -> Page:
     return paginate(stmt, Story, [Story.published_at, Story.id], after, per_page)
 
 
-def posts_by(handle: Handle, after: int | None, per_page: int) -> Page:
+def posts_by(handle: Handle, after: str | None, per_page: int) -> Page:
     """One page of the visible posts written under this handle, newest first, with their places."""
     stmt = (
-        select(Post, Thread.title, Story.slug)
+        select(Post, Thread.public_id, Thread.title, Story.slug)
         .join(Thread, Post.thread_id == Thread.id)
         # Comments on a story are read on the story's page, so fetch its slug with the post.
         .outerjoin(Story, Story.thread_id == Thread.id)
@@ -87,8 +87,8 @@ def posts_by(handle: Handle, after: int | None, per_page: int) -> Page:
     )
     page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)
     page.items = [
-        PostListing(post, post.thread_id, title, slug, post.excerpt)
-        for post, title, slug in page.items
+        PostListing(post, thread, title, slug, post.excerpt)
+        for post, thread, title, slug in page.items
     ]
     return page
 
@@ -161,13 +161,14 @@ class MyPost(NamedTuple):
     """One of my posts in my private list, with the name it appears under."""
 
     post: Post
+    thread_public_id: str
     thread_title: str
     story_slug: str | None
     handle: Handle
     excerpt: str
 
 
-def my_stories(user: User, after: int | None, per_page: int) -> Page:
+def my_stories(user: User, after: str | None, per_page: int) -> Page:
     """One page of every story this account wrote, under any of its names, in any state."""
     stmt = (
         select(Story).join(Handle, Story.handle_id == Handle.id)
@@ -178,10 +179,10 @@ def my_stories(user: User, after: int | None, per_page: int) -> Page:
     return paginate(stmt, Story, [Story.published_at, Story.id], after, per_page)
 
 
-def my_posts(user: User, after: int | None, per_page: int) -> Page:
+def my_posts(user: User, after: str | None, per_page: int) -> Page:
     """One page of every post this account wrote, public or anonymous, newest first."""
     stmt = (
-        select(Post, Thread.title, Story.slug, Handle)
+        select(Post, Thread.public_id, Thread.title, Story.slug, Handle)
         .join(Handle, Post.handle_id == Handle.id)
         .join(Thread, Post.thread_id == Thread.id)
         .outerjoin(Story, Story.thread_id == Thread.id)
@@ -190,8 +191,8 @@ def my_posts(user: User, after: int | None, per_page: int) -> Page:
     )
     page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)
     page.items = [
-        MyPost(post, title, slug, handle, post.excerpt)
-        for post, title, slug, handle in page.items
+        MyPost(post, thread, title, slug, handle, post.excerpt)
+        for post, thread, title, slug, handle in page.items
     ]
     return page
 
@@ -209,7 +210,10 @@ def _handle_names(user: User) -> dict[int, Handle]:
 def export_data(user: User) -> dict:
     """Everything stored about this account and written by it, as plain JSON-ready data.
 
-    Raises ratelimit.RateLimited after EXPORT_LIMIT exports: each one reads every row.
+    Posts, threads, stories and notifications are named by their public ids, as on the
+    site: the row ids of others' posts that replied or were reported would tell the order
+    and closeness in time of writing the site itself no longer shows. Raises
+    ratelimit.RateLimited after EXPORT_LIMIT exports: each one reads every row.
     """
     ratelimit.hit([("export", current_app.config["EXPORT_LIMIT"], f"u{user.id}",
                     "That is as many downloads of your data as this site allows for now. "
@@ -217,17 +221,26 @@ def export_data(user: User) -> dict:
     handles = _handle_names(user)
     ids = list(handles)
     stories = db.session.scalars(
-        select(Story).where(Story.handle_id.in_(ids)).order_by(Story.id)).all()
+        select(Story).where(Story.handle_id.in_(ids)).options(joinedload(Story.thread))
+        .order_by(Story.id)).all()
+    parent = aliased(Post)
     posts = db.session.execute(
-        select(Post, Thread.title).join(Thread, Post.thread_id == Thread.id)
+        select(Post, Thread.public_id, Thread.title, parent.public_id)
+        .join(Thread, Post.thread_id == Thread.id)
+        .outerjoin(parent, Post.parent_id == parent.id)
         .where(Post.handle_id.in_(ids)).order_by(Post.id)).all()
     reports = db.session.scalars(
-        select(Report).where(Report.reporter_id == user.id).order_by(Report.id)).all()
+        select(Report).where(Report.reporter_id == user.id)
+        .options(joinedload(Report.post), joinedload(Report.story)).order_by(Report.id)).all()
     notifications = db.session.scalars(
         select(Notification).where(Notification.user_id == user.id)
+        .options(joinedload(Notification.thread), joinedload(Notification.post))
         .order_by(Notification.id)).all()
     follows = db.session.scalars(
-        select(Follow).where(Follow.user_id == user.id).order_by(Follow.id)).all()
+        select(Follow).where(Follow.user_id == user.id)
+        .options(joinedload(Follow.thread), joinedload(Follow.group)).order_by(Follow.id)).all()
+    threads = dict(db.session.execute(select(Thread.id, Thread.public_id).where(
+        Thread.id.in_([h.thread_id for h in handles.values() if h.thread_id is not None]))).all())
     return {
         "account": {
             "login_name": user.login_name, "email": user.email, "role": user.role,
@@ -237,34 +250,39 @@ def export_data(user: User) -> dict:
             "suspension_reason": user.suspension_reason,
         },
         "handles": [
-            {"name": h.name, "kind": h.kind, "thread_id": h.thread_id,
+            {"name": h.name, "kind": h.kind, "thread_id": threads.get(h.thread_id),
              "created_at": _when(h.created_at)}
             for h in handles.values()
         ],
         "stories": [_story_data(story, handles[story.handle_id]) for story in stories],
         "posts": [
-            {"id": post.id, "thread_id": post.thread_id, "thread_title": title,
-             "parent_id": post.parent_id, "posted_as": handles[post.handle_id].name,
+            {"id": post.public_id, "thread_id": thread, "thread_title": title,
+             "parent_id": parent_id, "posted_as": handles[post.handle_id].name,
              "anonymous": handles[post.handle_id].is_anonymous, "state": post.state,
              "body": post.body, "created_at": _when(post.created_at),
              "edited_at": _when(post.edited_at)}
-            for post, title in posts
+            for post, thread, title, parent_id in posts
         ],
         "reports_filed": [
-            {"post_id": r.post_id, "story_id": r.story_id, "reason": r.reason,
+            {"post_id": _public(r.post), "story_id": _public(r.story), "reason": r.reason,
              "details": r.details, "state": r.state, "created_at": _when(r.created_at)}
             for r in reports
         ],
         "notifications": [
-            {"kind": n.kind, "thread_id": n.thread_id, "post_id": n.post_id, "reason": n.reason,
-             "created_at": _when(n.created_at), "read_at": _when(n.read_at)}
+            {"kind": n.kind, "thread_id": _public(n.thread), "post_id": _public(n.post),
+             "reason": n.reason, "created_at": _when(n.created_at), "read_at": _when(n.read_at)}
             for n in notifications
         ],
         "follows": [
-            {"thread_id": f.thread_id, "group_id": f.group_id, "created_at": _when(f.created_at)}
+            {"thread_id": _public(f.thread), "group": f.group.slug if f.group else None,
+             "created_at": _when(f.created_at)}
             for f in follows
         ],
     }
+
+
+def _public(row) -> str | None:
+    return row.public_id if row is not None else None
 
 
 def _story_data(story: Story, handle: Handle) -> dict:
@@ -272,11 +290,11 @@ def _story_data(story: Story, handle: Handle) -> dict:
         select(StoryRevision).where(StoryRevision.story_id == story.id)
         .order_by(StoryRevision.id)).all()
     return {
-        "id": story.id, "title": story.title, "slug": story.slug, "summary": story.summary,
-        "body": story.body, "content_warnings": story.warnings,
+        "id": story.public_id, "title": story.title, "slug": story.slug,
+        "summary": story.summary, "body": story.body, "content_warnings": story.warnings,
         "groups": [g.name for g in story.groups], "state": story.state,
         "posted_as": handle.name, "anonymous": handle.is_anonymous,
-        "comments_thread_id": story.thread_id, "published_at": _when(story.published_at),
+        "comments_thread_id": story.thread.public_id, "published_at": _when(story.published_at),
         "edited_at": _when(story.edited_at),
         "earlier_versions": [
             {"title": r.title, "summary": r.summary, "body": r.body,
@@ -345,8 +363,9 @@ def _erase_story(story: Story, now: datetime) -> None:
     story.state, story.title, story.summary = DELETED, DELETED_NAME, ""
     story.body = story.body_html = story.excerpt = story.content_warnings = ""
     story.groups = []
-    # The old address spelled out the title; "_" never appears in a generated slug.
-    story.slug = f"deleted_{story.id}"
+    # The old address spelled out the title; "_" never appears in a generated slug. The
+    # public id, not the row id: that would tell when the story was begun.
+    story.slug = f"deleted_{story.public_id}"
     story.noindex = True
     thread = story.thread
     thread.title = DELETED_NAME

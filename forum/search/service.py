@@ -45,14 +45,17 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Post, Story, Thread
 from ..text import start_of
+from ..public_ids import PATTERN as PUBLIC_ID
 
 # Kinds of result. A search key is (kind << KIND_SHIFT) + id: one integer identifies and
 # orders every result, whatever its table, so three lists rank as one.
 STORY, THREAD, POST = 0, 1, 2
 KIND_SHIFT = 40
 ID_MASK = (1 << KIND_SHIFT) - 1
+# A page's cursor names its last result by kind and public id ("p" + a post's public id),
+# never by row id: a row id would tell when it was written, and trying any would probe.
 CURSOR_PREFIX = {STORY: "s", THREAD: "t", POST: "p"}
-CURSOR_RE = re.compile(r"^([stp])([0-9]{1,12})$")
+CURSOR_RE = re.compile(f"^([stp])({PUBLIC_ID})$")
 # Newest matches of each kind that are ranked (stories: WINDOW // 4) ...
 WINDOW = 200
 # ... found among each kind's newest rows, kept in the recent tables (about 10 MB at most;
@@ -376,19 +379,16 @@ def terms(raw: str | None) -> list[str]:
     return list(dict.fromkeys(kept))[:MAX_TERMS]
 
 
-def parse_cursor(raw: str | None) -> int | None:
-    """The `after` argument ("p123": the last result shown) as a search key; nonsense is 404."""
+def parse_cursor(raw: str | None) -> tuple[int, str] | None:
+    """The `after` argument (the last result shown: its kind's letter and public id) as
+    (kind, public id); nonsense is 404."""
     if raw in (None, ""):
         return None
     match = CURSOR_RE.match(raw)
-    if not match or int(match.group(2)) > ID_MASK:
+    if not match:
         abort(404)
     kind = {v: k for k, v in CURSOR_PREFIX.items()}[match.group(1)]
-    return (kind << KIND_SHIFT) + int(match.group(2))
-
-
-def cursor(key: int) -> str:
-    return f"{CURSOR_PREFIX[key >> KIND_SHIFT]}{key & ID_MASK}"
+    return kind, match.group(2)
 
 
 def _sqlite_candidates(kind: int) -> str:
@@ -435,17 +435,32 @@ WHERE {{after}} CASE h.key >> {KIND_SHIFT}
 ORDER BY h.rank, h.key
 LIMIT :limit
 """  # nosec B608
-# The rank of one result (a page's cursor), from the table its kind was ranked on.
+# The row id of the result a cursor names, by its public id, if every reader may see it
+# (as in the ranked lists): a cursor outside the list is refused, never used as a probe.
+VISIBLE_BY_PUBLIC_ID = {
+    STORY: "SELECT s.id FROM stories s JOIN threads t ON t.id = s.thread_id "
+           "WHERE s.public_id = :public_id AND s.state = 'published' AND NOT t.hidden",
+    THREAD: "SELECT t.id FROM threads t WHERE t.public_id = :public_id "
+            "AND t.board_id IS NOT NULL AND NOT t.hidden",
+    POST: "SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id "
+          "LEFT JOIN stories s ON s.thread_id = t.id WHERE p.public_id = :public_id "
+          "AND p.state = 'visible' AND NOT t.hidden "
+          "AND (t.board_id IS NOT NULL OR s.state = 'published')",
+}
+# The rank and row id of one result (a page's cursor), from the table its kind was ranked on.
 SQLITE_ANCHOR = {
     kind: f"""
 WITH {_SOURCES[kind][0]}_recent AS MATERIALIZED (
     SELECT rowid FROM {recent} WHERE {recent} MATCH :match ORDER BY rowid DESC
-    LIMIT :window_{_SOURCES[kind][0]})
-SELECT bm25({recent}, {_weights(kind)}) FROM {recent} WHERE {recent} MATCH :match
-    AND rowid = :id AND (SELECT count(*) FROM {_SOURCES[kind][0]}_recent) >= :min_recent
+    LIMIT :window_{_SOURCES[kind][0]}),
+anchor AS MATERIALIZED ({VISIBLE_BY_PUBLIC_ID[kind]})
+SELECT bm25({recent}, {_weights(kind)}), rowid FROM {recent} WHERE {recent} MATCH :match
+    AND rowid = (SELECT id FROM anchor)
+    AND (SELECT count(*) FROM {_SOURCES[kind][0]}_recent) >= :min_recent
 UNION ALL
-SELECT bm25({fts}, {_weights(kind)}) FROM {fts} WHERE {fts} MATCH :match
-    AND rowid = :id AND (SELECT count(*) FROM {_SOURCES[kind][0]}_recent) < :min_recent
+SELECT bm25({fts}, {_weights(kind)}), rowid FROM {fts} WHERE {fts} MATCH :match
+    AND rowid = (SELECT id FROM anchor)
+    AND (SELECT count(*) FROM {_SOURCES[kind][0]}_recent) < :min_recent
 """  # nosec B608
     for kind, fts, recent in ((k, FTS_TABLES[k], RECENT_TABLES[k]) for k in _SOURCES)
 }
@@ -498,15 +513,16 @@ ORDER BY rank, key
 LIMIT :limit
 """  # nosec B608
 PG_ANCHOR = {
-    kind: f"SELECT {_pg_rank('x')} FROM {table} AS x "  # nosec B608
-          f"WHERE x.id = :id AND x.{PG_COLUMN} @@ {_TSQUERY}"
+    kind: f"SELECT {_pg_rank('x')}, x.id FROM {table} AS x "  # nosec B608
+          f"WHERE x.id = ({VISIBLE_BY_PUBLIC_ID[kind]}) AND x.{PG_COLUMN} @@ {_TSQUERY}"
     for kind, table in ((STORY, "stories"), (THREAD, "threads"), (POST, "posts"))
 }
 AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
 
 
-def _ranked_keys(words: list[str], after: int | None, limit: int) -> list[int]:
-    """Search keys of the best visible matches, after the result `after`, best first."""
+def _ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int) -> list[int]:
+    """Search keys of the best visible matches, after the result `after` (kind, public
+    id), best first."""
     session = db.session
     sqlite = session.get_bind().dialect.name == "sqlite"
     windows = {STORY: max(1, WINDOW // 4), THREAD: WINDOW, POST: WINDOW}
@@ -519,15 +535,13 @@ def _ranked_keys(words: list[str], after: int | None, limit: int) -> list[int]:
     else:
         params["words"] = " ".join(words)
     if after is not None:
-        # The cursor is an id; its rank is worked out again from it, for this query.
-        if sqlite:
-            anchor = SQLITE_ANCHOR[after >> KIND_SHIFT]
-        else:
-            anchor = PG_ANCHOR[after >> KIND_SHIFT]
-        rank = session.execute(text(anchor), {**params, "id": after & ID_MASK}).scalar()
-        if rank is None:
+        # The cursor names a result; its rank is worked out again from it, for this query.
+        kind, public_id = after
+        anchor = (SQLITE_ANCHOR if sqlite else PG_ANCHOR)[kind]
+        found = session.execute(text(anchor), {**params, "public_id": public_id}).first()
+        if found is None:
             abort(404)
-        params.update(after_rank=rank, after_key=after)
+        params.update(after_rank=found[0], after_key=(kind << KIND_SHIFT) + found[1])
     sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(after=AFTER if after is not None else "")
     return [key for key, _ in session.execute(text(sql), params)]
 
@@ -545,6 +559,7 @@ class Result:
     date: datetime
     excerpt: list[tuple[str, bool]] = field(default_factory=list)  # (text, is a match)
     context: str = ""  # for a post: the title of the discussion it is in
+    cursor: str = ""  # names this result in a page link: its kind's letter and public id
 
 
 @dataclass
@@ -612,33 +627,36 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
             found[(STORY << KIND_SHIFT) + story.id] = Result(
                 "story", story.title, url_for("stories.show", slug=story.slug), story.handle,
                 story.published_at,
-                excerpt(f"<p>{Markup.escape(story.summary)}</p>{story.body_html}", words))
+                excerpt(f"<p>{Markup.escape(story.summary)}</p>{story.body_html}", words),
+                cursor=CURSOR_PREFIX[STORY] + story.public_id)
     if ids[THREAD]:
         threads = db.session.scalars(
             select(Thread).where(Thread.id.in_(ids[THREAD]))
             .options(joinedload(Thread.handle), joinedload(Thread.board)))
         for thread in threads:
             found[(THREAD << KIND_SHIFT) + thread.id] = Result(
-                "thread", thread.title, url_for("threads.show", thread_id=thread.id),
+                "thread", thread.title, url_for("threads.show", thread_id=thread.public_id),
                 thread.handle, thread.created_at,
-                context=thread.board.name if thread.board else "")
+                context=thread.board.name if thread.board else "",
+                cursor=CURSOR_PREFIX[THREAD] + thread.public_id)
     if ids[POST]:
         rows = db.session.execute(
             select(Post, Thread.title).join(Thread, Post.thread_id == Thread.id)
             .where(Post.id.in_(ids[POST])).options(joinedload(Post.handle)))
         for post, title in rows:
             found[(POST << KIND_SHIFT) + post.id] = Result(
-                "post", title, url_for("threads.post", post_id=post.id), post.handle,
-                post.created_at, excerpt(post.body_html, words), context=title)
+                "post", title, url_for("threads.post", post_id=post.public_id), post.handle,
+                post.created_at, excerpt(post.body_html, words), context=title,
+                cursor=CURSOR_PREFIX[POST] + post.public_id)
     return [found[k] for k in keys if k in found]
 
 
-def search(raw: str | None, after: int | None, per_page: int) -> Results:
+def search(raw: str | None, after: tuple[int, str] | None, per_page: int) -> Results:
     """One page of results for a reader's query, best match first, in a fixed few queries."""
     words = terms(raw)
     if not words:
         return Results(words, [], None)
     keys = _ranked_keys(words, after, per_page + 1)
     more = len(keys) > per_page
-    keys = keys[:per_page]
-    return Results(words, _load(keys, words), cursor(keys[-1]) if more else None)
+    items = _load(keys[:per_page], words)
+    return Results(words, items, items[-1].cursor if more and items else None)

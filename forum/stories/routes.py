@@ -1,5 +1,7 @@
 """Reading stories: the index, one story with its comments, and the groups."""
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import (
+    Blueprint, abort, current_app, make_response, redirect, render_template, request,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,6 +12,7 @@ from ..models import Group, Story, story_groups
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
 from ..threads.cache import rendered_tree
+from ..threads.service import legacy_page_url
 
 bp = Blueprint("stories", __name__)
 
@@ -45,8 +48,10 @@ def index():
 def show(slug):
     """Show a story and its comment tree."""
     story = _visible_story(slug)
-    tree = rendered_tree(story.thread, parse_after(request.args.get("after")), "stories.show",
-                         slug=story.slug)
+    raw_after = request.args.get("after")
+    if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
+        return redirect(old, 301)
+    tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
     following = is_following(current_user, thread=story.thread)
     response = make_response(render_template(
         "stories/show.html", story=story, thread=story.thread, tree=tree, following=following))

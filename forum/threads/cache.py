@@ -79,7 +79,7 @@ def init_app(app) -> None:
     app.extensions["tree_cache"] = TreeCache(app.config["TREE_CACHE_CHARS"])
 
 
-def rendered_tree(thread: Thread, after: int | None, endpoint: str, **url_args) -> Markup:
+def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) -> Markup:
     """One page of `thread`'s posts as HTML, with the link to the next page.
 
     `endpoint` and `url_args` address the page the tree sits on (a story or a thread)."""

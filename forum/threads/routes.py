@@ -9,10 +9,11 @@ from ..extensions import db
 from ..models import Board, Post, Story, Thread
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
+from . import service
 from .cache import rendered_tree
-from .service import post_url
 
 bp = Blueprint("threads", __name__)
+ROW_ID = "int(max=2147483647)"
 
 
 @bp.route("/boards/")
@@ -34,29 +35,53 @@ def board(slug):
     return render_template("threads/board.html", board=board, page=page)
 
 
-@bp.route("/threads/<int(max=2147483647):thread_id>")
-def show(thread_id):
-    """Show a discussion thread and its replies."""
-    thread = db.session.scalar(
-        select(Thread).where(Thread.id == thread_id)
-        .options(joinedload(Thread.board), joinedload(Thread.handle))
-    )
+def _readable(thread: Thread | None) -> Thread:
     if thread is None or (thread.hidden and not permissions.can_see_hidden(current_user)):
         abort(404)
+    return thread
+
+
+@bp.route("/threads/<public_id:thread_id>")
+def show(thread_id):
+    """Show a discussion thread and its replies."""
+    thread = _readable(db.session.scalar(
+        select(Thread).where(Thread.public_id == thread_id)
+        .options(joinedload(Thread.board), joinedload(Thread.handle))
+    ))
     if thread.board_id is None:
         # A story's comment section is read under its story.
         slug = db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
         return redirect(url_for("stories.show", slug=slug, **request.args))
-    tree = rendered_tree(thread, parse_after(request.args.get("after")), "threads.show",
-                         thread_id=thread.id)
+    raw_after = request.args.get("after")
+    if old := service.legacy_page_url(thread, raw_after, "threads.show", thread_id=thread_id):
+        return redirect(old, 301)
+    tree = rendered_tree(thread, parse_after(raw_after), "threads.show", thread_id=thread_id)
     return render_template("threads/show.html", thread=thread, tree=tree,
                            following=is_following(current_user, thread=thread))
 
 
-@bp.route("/posts/<int(max=2147483647):post_id>")
+@bp.route("/posts/<public_id:post_id>")
 def post(post_id):
     """Go to the page that shows one post, scrolled to it."""
-    post = db.get_or_404(Post, post_id)
-    if post.thread.hidden and not permissions.can_see_hidden(current_user):
-        abort(404)
-    return redirect(post_url(post))
+    post = db.first_or_404(select(Post).where(Post.public_id == post_id))
+    _readable(post.thread)
+    return redirect(service.post_url(post))
+
+
+# --- addresses of before public ids: kept for what existed then, and nothing since ----------
+
+@bp.route(f"/threads/<{ROW_ID}:row_id>")
+def legacy_show(row_id):
+    """Send an old thread address (/threads/123) to the same thread's address today."""
+    thread = _readable(service.legacy_thread(row_id))
+    url = service.legacy_page_url(thread, request.args.get("after"), "threads.show",
+                                  thread_id=thread.public_id)
+    return redirect(url or url_for("threads.show", thread_id=thread.public_id), 301)
+
+
+@bp.route(f"/posts/<{ROW_ID}:row_id>")
+def legacy_post(row_id):
+    """Send an old post address (/posts/123) to the same post's address today."""
+    post = service.legacy_post(row_id)
+    _readable(post.thread)
+    return redirect(url_for("threads.post", post_id=post.public_id), 301)

@@ -1,14 +1,14 @@
-"""Reading discussions: one page of a thread's post tree, and where a post lives."""
-from flask import current_app, url_for
+"""Reading discussions: one page of a thread's post tree, where a post lives, old addresses."""
+from flask import abort, current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Post, Story, Thread
-from ..pagination import Page, paginate
+from ..pagination import MAX_ID, Page, paginate
 
 
-def post_page(thread: Thread, after: int | None) -> Page:
+def post_page(thread: Thread, after: str | None) -> Page:
     """One page of `thread`'s posts in tree order, each with its handle, in one query."""
     stmt = Post.tree(thread.id).options(joinedload(Post.handle))
     return paginate(stmt, Post, [Post.path], after, current_app.config["POSTS_PER_PAGE"],
@@ -23,27 +23,63 @@ def post_url(post: Post, slug: str | None = None) -> str:
     )
     if thread.board_id is None:
         slug = slug or db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
-    return placed_url(post.id, thread.id, slug, page_start(thread.id, before))
+    return placed_url(post.public_id, thread.public_id, slug, page_start(thread.id, before))
 
 
-def placed_url(post_id: int, thread_id: int, story_slug: str | None, after: int | None) -> str:
-    """The page of a story (`story_slug`) or board thread starting after post `after`
-    (None: the first page), scrolled to post `post_id`."""
-    args = {"_anchor": f"p{post_id}"}
+def placed_url(post: str, thread: str, story_slug: str | None, after: str | None) -> str:
+    """The page of a story (`story_slug`) or board thread (public id `thread`) starting after
+    the post whose public id is `after` (None: the first page), scrolled to post `post`."""
+    args = {"_anchor": f"p{post}"}
     if after is not None:
         args["after"] = after
     if story_slug is not None:
         return url_for("stories.show", slug=story_slug, **args)
-    return url_for("threads.show", thread_id=thread_id, **args)
+    return url_for("threads.show", thread_id=thread, **args)
 
 
-def page_start(thread_id: int, before: int) -> int | None:
+def page_start(thread_id: int, before: int) -> str | None:
     """The post after which the page showing a post with `before` posts ahead of it in
-    reading order begins: the last post of the previous page (None: the first page)."""
+    reading order begins: the last post of the previous page, by its public id (None: the
+    first page)."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     if before < per_page:
         return None
     return db.session.scalar(
-        select(Post.id).where(Post.thread_id == thread_id).order_by(Post.path)
+        select(Post.public_id).where(Post.thread_id == thread_id).order_by(Post.path)
         .offset(before - before % per_page - 1).limit(1)
     )
+
+
+# --- the addresses of before public ids ----------------------------------------------------
+
+def _row_id(raw: str) -> int:
+    """A row id from an old address; anything out of range is a 404."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
+        abort(404)
+    return int(raw)
+
+
+def legacy_thread(row_id: int) -> Thread:
+    """The thread an old address (/threads/123) named, if it existed before public ids."""
+    return db.first_or_404(select(Thread).where(Thread.id == row_id,
+                                                Thread.has_legacy_url.is_(True)))
+
+
+def legacy_post(row_id: int) -> Post:
+    """The post an old address (/posts/123) named, if it existed before public ids."""
+    return db.first_or_404(select(Post).where(Post.id == row_id, Post.has_legacy_url.is_(True)))
+
+
+def legacy_cursor(thread: Thread, raw: str) -> str:
+    """The public id for an old page cursor (?after=123) of `thread`: the same post, if it
+    existed before public ids and is in this thread; otherwise 404."""
+    return db.first_or_404(select(Post.public_id).where(
+        Post.id == _row_id(raw), Post.thread_id == thread.id, Post.has_legacy_url.is_(True)))
+
+
+def legacy_page_url(thread: Thread, raw_after: str | None, endpoint: str, **url_args) -> str | None:
+    """Where a page link of before public ids (?after=123, as copied from the address bar)
+    now points, or None when `raw_after` is not such a link."""
+    if not raw_after or not (raw_after.isascii() and raw_after.isdigit()):
+        return None
+    return url_for(endpoint, after=legacy_cursor(thread, raw_after), **url_args)

@@ -5,7 +5,7 @@ handle, its pseudonyms in other threads) cannot be matched to it by their suspen
 users.suspended_until / suspension_reason stay as the account's summary for the posting path.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 03:30:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -25,8 +25,10 @@ class Site:
     story_slug: str
     board_slug: str
     group_slug: str
-    thread_id: int       # a board thread
-    post_id: int         # the member's own reply in it
+    thread_id: str       # a board thread, by public id
+    post_id: str         # the member's own reply in it, by public id
+    thread_row: int      # their row ids, which their old addresses (/threads/<row id>) name:
+    post_row: int        # both are marked as older than public ids, so those answer too
 
 
 def seed(app) -> Site:
@@ -42,13 +44,17 @@ def seed(app) -> Site:
         thread = make_thread(member, board, title="A thread", body="First post.")
         reply = make_reply(member, thread, body="My own reply.")
         make_reply(other, thread, parent=reply, body="An anonymous answer.", anonymous=True)
+        thread.has_legacy_url = reply.has_legacy_url = True
+        db.session.commit()
         return Site(member=member.id, member_login="member_one", member_handle="Member One",
                     admin_login="the_admin", story_slug=story.slug, board_slug=board.slug,
-                    group_slug=story.groups[0].slug, thread_id=thread.id, post_id=reply.id)
+                    group_slug=story.groups[0].slug, thread_id=thread.public_id,
+                    post_id=reply.public_id, thread_row=thread.id, post_row=reply.id)
 
 
-def _by_table(name: str) -> int:
-    """The newest id in the table an `<name>_id` argument points into, or 1 if it is empty."""
+def _by_table(name: str) -> int | str:
+    """The newest row of the table an `<name>_id` argument points into, by its public id if
+    it has one, else by row id (1 if the table is empty)."""
     tables = {t.name: t for t in db.metadata.sorted_tables}
     # "post_id" -> posts, "revision_id" -> story_revisions
     table = tables.get(name + "s")
@@ -56,7 +62,12 @@ def _by_table(name: str) -> int:
         table = next((t for n, t in tables.items() if n.endswith("_" + name + "s")), None)
     if table is None:
         pytest.fail(f"no table for <{name}_id>: teach tests/security/site.py about it")
-    return db.session.scalar(select(func.max(table.c.id))) or 1
+    newest = db.session.scalar(select(func.max(table.c.id))) or 1
+    if "public_id" in table.c:
+        # An empty table: a well-formed id that no row has.
+        return db.session.scalar(
+            select(table.c.public_id).where(table.c.id == newest)) or "z" * 12
+    return newest
 
 
 def argument(rule: str, name: str, site: Site):
@@ -70,6 +81,8 @@ def argument(rule: str, name: str, site: Site):
              "filename": "css/site.css"}
     if name in fixed:
         return fixed[name]
+    if name == "row_id":  # an old address: /threads/<row id>, /posts/<row id>, feeds
+        return site.post_row if rule.startswith("/posts/") else site.thread_row
     if name.endswith("_id"):
         return _by_table(name[:-3])
     pytest.fail(f"can't fill <{name}> in {rule}: teach tests/security/site.py about it")

@@ -33,7 +33,7 @@ def content(public_site, app):
         story = make_story(author, title="Seen from outside", group_names=["Open Door"])
         thread = make_thread(author, make_board("General"), title="A board thread")
         make_reply(make_user("replier", "Replier"), thread, body="A reply")
-        return {"thread": thread.id, "story": story.slug}
+        return {"thread": thread.public_id, "story": story.slug}
 
 
 def _machine_pages(content):

@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from forum import create_app
 from forum.extensions import db
 from forum.models import Story
+from forum.public_ids import PublicIdConverter
 from tests.factories import make_user
 from tests.security import site as seed_site
 
@@ -99,6 +100,10 @@ def test_nul_in_the_path_is_not_found(client, path):
 
 BAD_IDS = ["2147483648", "99999999999999999999999999", "-1", "0x10", "1e3", "abc", "%C2%B2",
            "%D9%A3", "1.5", "%20%31", "1%00", "%EF%BC%91"]
+# For a public id: row ids, the wrong length or case, and one of the right shape nobody has.
+BAD_PUBLIC_IDS = BAD_IDS + ["999999", "ABCDEFGHIJKL", "a" * 11, "a" * 13, "zzzzzzzzzzzz",
+                            "a1b2c3d4e5f%00", "%EF%BD%81bcdefghijkl"]
+ID_CONVERTERS = {IntegerConverter: BAD_IDS, PublicIdConverter: BAD_PUBLIC_IDS}
 
 
 def _with_id(rule: str, real: dict, name: str, bad: str) -> str:
@@ -115,13 +120,13 @@ def test_absurd_ids_are_not_found_on_every_route(app, make_browser):
     checked = 0
     with app.test_request_context():
         rules = [r for r in app.url_map.iter_rules()
-                 if any(isinstance(c, IntegerConverter) for c in r._converters.values())]
+                 if any(type(c) in ID_CONVERTERS for c in r._converters.values())]
         for rule in rules:
             real = {a: seed_site.argument(rule.rule, a, site) for a in rule.arguments}
             for name, converter in rule._converters.items():
-                if not isinstance(converter, IntegerConverter):
+                if type(converter) not in ID_CONVERTERS:
                     continue
-                for bad in BAD_IDS:
+                for bad in ID_CONVERTERS[type(converter)]:
                     url = _with_id(rule.rule, real, name, bad)
                     if "GET" in rule.methods:
                         response = person.get(url)

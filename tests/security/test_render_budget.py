@@ -366,7 +366,7 @@ def test_a_pathological_story_costs_readers_nothing(app, make_browser, parser_ca
         make_user("writer", "Writer")
         make_user("reader", "Reader")
         make_user("moderator", "Moderator", role="moderator")
-        thread_id = make_thread(make_user(), make_board("Talk")).id
+        thread_id = make_thread(make_user(), make_board("Talk")).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     body = WORST_CASES["[ then emphasis"]
     started = time.perf_counter()
@@ -391,22 +391,26 @@ def test_a_pathological_story_costs_readers_nothing(app, make_browser, parser_ca
         assert story.excerpt.startswith("[[[[") and len(story.excerpt) <= Story.EXCERPT_CHARS
 
 
+def _post(public_id: str) -> Post:
+    return db.session.scalar(select(Post).where(Post.public_id == public_id))
+
+
 def test_excerpts_go_with_the_text(app, make_browser):
     """Deleting a post or an account leaves no excerpt of what was written."""
     with app.app_context():
         make_user("writer", "Writer")
-        thread_id = make_thread(make_user(), make_board("Talk")).id
+        thread_id = make_thread(make_user(), make_board("Talk")).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     reply = writer.submit(f"/threads/{thread_id}/reply", {"body": "Words to *take back*."})
-    post_id = int(reply.headers["Location"].rsplit("#p", 1)[1])
+    post_id = reply.headers["Location"].rsplit("#p", 1)[1]
     with app.app_context():
-        assert db.session.get(Post, post_id).excerpt == "Words to take back."
+        assert _post(post_id).excerpt == "Words to take back."
     writer.submit(f"/posts/{post_id}/edit", {"body": "Other words."})
     with app.app_context():
-        assert db.session.get(Post, post_id).excerpt == "Other words."
+        assert _post(post_id).excerpt == "Other words."
     writer.submit(reply.headers["Location"].split("#")[0], {}, action=f"/posts/{post_id}/delete")
     with app.app_context():
-        assert db.session.get(Post, post_id).excerpt == ""
+        assert _post(post_id).excerpt == ""
     writer.submit("/stories/new", {"title": "Mine", "body": "A story to *erase*."})
     writer.submit("/settings/delete", {"writing": "keep",
                                        "current_password": "correct horse battery"})
@@ -426,10 +430,10 @@ def test_preview_is_limited_and_keeps_the_text(strict_preview, app, make_browser
     with app.app_context():
         make_user("writer", "Writer")
         board = make_board("Talk")
-        board_slug, thread_id = board.slug, make_thread(make_user(), board).id
+        board_slug, thread_id = board.slug, make_thread(make_user(), board).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     post = writer.submit(f"/threads/{thread_id}/reply", {"body": "Mine."})
-    post_id = int(post.headers["Location"].rsplit("#p", 1)[1])
+    post_id = post.headers["Location"].rsplit("#p", 1)[1]
     url = {"story": "/stories/new", "reply": f"/threads/{thread_id}/reply",
            "thread": f"/boards/{board_slug}/new", "edit": f"/posts/{post_id}/edit"}[form]
     words = "My *unsent* words & more"
@@ -461,7 +465,7 @@ def test_preview_says_when_a_text_will_be_plain(app, make_browser):
 def test_stored_links_carry_noreferrer(app, make_browser):
     with app.app_context():
         make_user("writer", "Writer")
-        thread_id = make_thread(make_user(), make_board("Talk")).id
+        thread_id = make_thread(make_user(), make_board("Talk")).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     reply = writer.submit(f"/threads/{thread_id}/reply",
                           {"body": "See [this](https://example.org) and <https://example.net>."})
@@ -549,8 +553,8 @@ def test_a_revision_saved_before_0005_reads_as_plain_text(app, make_browser, par
         db.session.commit()
         kept = db.session.scalar(select(StoryRevision).where(StoryRevision.id != old.id))
         assert kept.body_html == "<p>First <em>version</em>.</p>\n"
-        urls = [f"/stories/{story.slug}/history/{kept.id}",
-                f"/stories/{story.slug}/history/{old.id}"]
+        urls = [f"/stories/{story.slug}/history/{kept.public_id}",
+                f"/stories/{story.slug}/history/{old.public_id}"]
     writer = seed_site.logged_in(make_browser, "writer")
     parser_calls.clear()
     pages = [writer.get(url).get_data(as_text=True) for url in urls]

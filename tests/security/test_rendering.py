@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 
 from forum import text
 from forum.extensions import db
-from forum.models import Post
+from forum.models import Post, Thread
 from tests.conftest import CSRF_RE
 from tests.factories import make_board, make_user
 from tests.security import site as seed_site
@@ -173,7 +173,7 @@ def test_thread_reply_and_edit_fields(world, app):
             continue
         thread_url = response.headers["Location"].split("#")[0]
         show(reader, thread_url, payload)
-        thread_id = int(thread_url.rstrip("/").split("/")[-1])
+        thread_id = thread_url.rstrip("/").split("/")[-1]
         # A reply, then its edit, each through the forms a reader sees.
         reply = submit(reader, f"/threads/{thread_id}/reply", f"/threads/{thread_id}/reply",
                        payload)
@@ -181,8 +181,9 @@ def test_thread_reply_and_edit_fields(world, app):
         replies += reply.status_code == 302
         show(author, thread_url, payload)
         with app.app_context():
-            post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread_id)
-                                        .order_by(Post.id.desc()))
+            post_id = db.session.scalar(
+                select(Post.public_id).join(Thread, Post.thread_id == Thread.id)
+                .where(Thread.public_id == thread_id).order_by(Post.id.desc()))
         show(reader, f"/posts/{post_id}/edit")
         inert_answer(submit(reader, f"/posts/{post_id}/edit", f"/posts/{post_id}/edit",
                             payload + " (edited)"))
@@ -211,9 +212,10 @@ def test_report_details_and_moderation_reasons(world, app):
     author, reader, moderator = world["author"], world["reader"], world["moderator"]
     response = submit(author, f"/boards/{world['board']}/new", f"/boards/{world['board']}/new",
                       "A thread to report")
-    thread_id = int(response.headers["Location"].split("#")[0].rstrip("/").split("/")[-1])
+    thread_id = response.headers["Location"].split("#")[0].rstrip("/").split("/")[-1]
     with app.app_context():
-        post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread_id))
+        post_id = db.session.scalar(select(Post.public_id).join(Thread, Post.thread_id == Thread.id)
+                                    .where(Thread.public_id == thread_id))
     token = CSRF_RE.search(moderator.get("/mod/").get_data(as_text=True)).group(1)
     done = {"report": 0, "lock": 0, "suspend": 0, "refused": 0}
     for name, payload in PAYLOADS.items():

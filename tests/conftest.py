@@ -1,18 +1,49 @@
-"""Fixtures: a fresh database per test, an HTTP client, and a browser-like form helper.
+"""Fixtures: an empty database per test, an HTTP client, and a browser-like form helper.
 
 Runs on SQLite by default; set TEST_DATABASE_URL (PostgreSQL) and TEST_REDIS_URL to run
-against the real services.
+against the real services. The suite runs in parallel (pytest-xdist, `-n` in pyproject.toml):
+each worker gets its own database (a file, or `<TEST_DATABASE_URL's name>_gw0`, made afresh)
+and its own Redis database number, so workers never see each other's rows or counters.
+
+The schema is built once per worker; each test then gets a new app on it and leaves every
+table empty behind it, which is what keeps tests from seeing each other's rows.
 """
 from __future__ import annotations
 
 import os
 import re
+import time
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import event
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from werkzeug.routing import Rule
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"... under xdist, else None
+
+
+def _for_this_worker() -> None:
+    """Give an xdist worker its own PostgreSQL database and Redis number (before any import
+    of a test module reads them)."""
+    if not WORKER:
+        return
+    number = int(WORKER.removeprefix("gw"))
+    if os.environ.get("TEST_DATABASE_URL"):
+        url = make_url(os.environ["TEST_DATABASE_URL"])
+        os.environ["TEST_DATABASE_URL"] = url.set(
+            database=f"{url.database}_{WORKER}").render_as_string(hide_password=False)
+    if os.environ.get("TEST_REDIS_URL"):
+        parts = urlsplit(os.environ["TEST_REDIS_URL"])
+        base = int(parts.path.strip("/") or 0)
+        os.environ["TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{base + number}"))
+
+
+_for_this_worker()
 
 from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
@@ -33,11 +64,89 @@ RELAXED_LIMITS = {
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
+class _SharedTemplates(BytecodeCache):
+    """Compiled templates kept for the whole run: every test's app would compile them again."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedTemplates()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, connection_record):
+    """A test database need not survive a power cut: SQLite skips its fsync on each commit."""
+    if type(dbapi_connection).__module__ == "sqlite3":
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+
+_url_builders: dict = {}
+_compile_builder = Rule._compile_builder
+
+
+def _shared_url_builder(rule: Rule, append_unknown: bool = True):
+    """Werkzeug writes and compiles Python for every URL rule of every app; each test makes
+    an app, so the same few hundred functions were compiled again for every test. The code
+    depends only on the rule's parts and defaults: compile each once and let every app's rule
+    bind it (Rule.compile binds the function to its own rule)."""
+    key = (tuple(rule._trace), append_unknown, repr(sorted((rule.defaults or {}).items())),
+           tuple(sorted((k, type(v).__name__) for k, v in rule._converters.items())))
+    if key not in _url_builders:
+        _url_builders[key] = _compile_builder(rule, append_unknown)
+    return _url_builders[key]
+
+
+Rule._compile_builder = _shared_url_builder
+
+
+def create_database(admin, name: str) -> None:
+    """CREATE DATABASE, again if another worker's was copying the template at that moment."""
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            return
+        except OperationalError as error:
+            if "is being accessed by other users" not in str(error) or attempt == 19:
+                raise
+            time.sleep(0.25)
+
+
+def _fresh_postgresql_database(url: str) -> None:
+    """Drop and create a worker's own database: a run never inherits an older schema."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    create_database(admin, target.database)
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    )
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and WORKER:
+        _fresh_postgresql_database(url)
+    return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def schema(database_url):
+    """Build the tables (and the search index) once for this worker's database."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return database_url
 
 
 @pytest.fixture
@@ -60,10 +169,12 @@ def app_config(database_url):
 
 
 @pytest.fixture
-def app(app_config):
+def app(app_config, schema):
     app = create_app(app_config)
-    with app.app_context():
-        db.create_all()
+    app.jinja_env.bytecode_cache = _TEMPLATES
+    if app_config["SQLALCHEMY_DATABASE_URI"] != schema:
+        with app.app_context():
+            db.create_all()  # a test that chose a database of its own
     yield app
     with app.app_context():
         db.session.remove()

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from forum import create_app
 from forum.extensions import db
 from forum.search.service import include_object, is_search_table
+from tests.conftest import create_database
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -37,8 +38,7 @@ def scratch_url(tmp_path):
     name = f"test_migrations_{uuid.uuid4().hex[:12]}"
     # CREATE/DROP DATABASE cannot run inside a transaction.
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    create_database(admin, name)
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -161,7 +161,7 @@ def app_config(database_url):
         # tests/test_ratelimit.py sets the real numbers.
         **RELAXED_LIMITS,
         # Still scrypt, at a cost that keeps hundreds of log-ins in the suite quick.
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "PASSWORD_HASH_METHOD": "scrypt:256:8:1",
         # Absolute links (feeds, sitemap, email) start here; the test client asks for
         # "localhost", which a loopback SITE_URL trusts along with 127.0.0.1.
         "SITE_URL": "http://localhost",

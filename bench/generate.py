@@ -474,13 +474,13 @@ def main() -> None:
 
     from forum import create_app
     from forum.extensions import db
-    from forum.search import service as search
+    from forum.search import index as search_index
 
     started = time.monotonic()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_text})
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-        search.pause(db.engine)  # indexing row by row during the load is slow
+        search_index.pause(db.engine)  # indexing row by row during the load is slow
         db.engine.dispose()
     print(f"schema: migrations applied ({time.monotonic() - started:.1f}s)", file=sys.stderr)
 
@@ -512,7 +512,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_text})
     with app.app_context():
         print("search index: rebuilding ...", file=sys.stderr)
-        search.rebuild(db.engine)
+        search_index.rebuild(db.engine)
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
         db.engine.dispose()

@@ -5,7 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from forum.search.service import include_object
+from forum.search.index import include_object
 
 config = context.config
 
@@ -42,8 +42,9 @@ def _options() -> dict:
         "render_as_batch": True,
         "compare_type": True,
         "compare_server_default": True,
-        # The search index (FTS5 tables, GIN expression indexes) is built by migration 0002
-        # from forum.search.service, not from the models: autogenerate leaves it alone.
+        # The search index (FTS5 tables, GIN indexes) is built by migrations 0002 and 0004,
+        # each with its own DDL, and by forum.search.index.install(), not from the models:
+        # autogenerate leaves it alone.
         "include_object": include_object,
     }
 

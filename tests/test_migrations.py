@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from forum import create_app
 from forum.extensions import db
-from forum.search.service import include_object, is_search_table
+from forum.search.index import include_object, is_search_table
 from tests.conftest import create_database
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")

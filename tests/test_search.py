@@ -13,7 +13,8 @@ from forum.extensions import db
 from forum.models import Board, Post, Story, User
 from forum.moderation import service as moderation
 from forum.posting import service as posting
-from forum.search import service as search
+from forum.search import index as search_index
+from forum.search import query as search_query
 from tests.conftest import Browser
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
@@ -199,30 +200,31 @@ def test_only_the_newest_matches_of_each_kind_are_ranked(app, client, people, mo
         oldest = make_reply(bob, thread, body="puffin puffin puffin puffin puffin").id
         newer = [make_reply(bob, thread, body=f"a puffin, once, in {n} words or so").id
                  for n in range(4)]
-    monkeypatch.setattr(search, "WINDOW", 10)
+    monkeypatch.setattr(search_query, "WINDOW", 10)
     assert urls(client, "puffin")[0] == post_urls(app, oldest)[0]
-    monkeypatch.setattr(search, "WINDOW", 3)
+    monkeypatch.setattr(search_query, "WINDOW", 3)
     assert sorted(urls(client, "puffin")) == sorted(post_urls(app, *newer[1:]))
 
 
 @pytest.fixture
 def few_recent(app):
     """Recent tables of 4 posts, and 2 matches there are enough to rank a word on them."""
-    saved = dict(search.RECENT_INDEXED), search.MIN_RECENT
-    search.RECENT_INDEXED[search.POST], search.MIN_RECENT = 4, 2
+    saved = dict(search_index.RECENT_INDEXED), search_query.MIN_RECENT
+    search_index.RECENT_INDEXED[search_index.POST], search_query.MIN_RECENT = 4, 2
     with app.app_context():
-        search.rebuild(db.engine)  # the size is part of the triggers
+        search_index.rebuild(db.engine)  # the size is part of the triggers
     yield
-    search.RECENT_INDEXED.update(saved[0])
-    search.MIN_RECENT = saved[1]
+    search_index.RECENT_INDEXED.update(saved[0])
+    search_query.MIN_RECENT = saved[1]
     with app.app_context():
-        search.rebuild(db.engine)
+        search_index.rebuild(db.engine)
 
 
 def _recent_post_ids():
     column = "rowid" if db.engine.dialect.name == "sqlite" else "id"
     return {row[0] for row in db.session.execute(
-        text(f"SELECT {column} FROM {search.RECENT_TABLES[search.POST]}"))}  # nosec B608
+        text(f"SELECT {column} "  # nosec B608
+             f"FROM {search_index.RECENT_TABLES[search_index.POST]}"))}
 
 
 def test_a_common_word_ranks_among_recent_posts_a_rare_one_among_all(app, client, people,
@@ -267,7 +269,7 @@ def test_the_recent_tables_follow_edits_and_deletions(app, client, people, few_r
     assert sorted(urls(client, "newt")) == sorted(post_urls(app, *ids[:3]))
     assert urls(client, "toad") == post_urls(app, ids[-2])
     with app.app_context():
-        search.rebuild(db.engine)  # refilled from the posts as they are now
+        search_index.rebuild(db.engine)  # refilled from the posts as they are now
         assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
 
 
@@ -295,6 +297,26 @@ def test_pages_follow_one_ranking_from_the_recent_or_the_full_index(app, client,
 def test_bad_cursors_are_not_found(client, after):
     response = client.get("/search", query_string={"q": "anything", "after": after})
     assert response.status_code == 404
+
+
+def test_a_cursor_naming_no_visible_match_is_not_found(app, client, people):
+    """A well-formed cursor outside this query's visible results is a 404, never a probe."""
+    with app.app_context():
+        bob, mod = _get(User, people["bob"]), _get(User, people["mod"])
+        thread = make_thread(bob, _get(Board, people["board"]), title="Moths")
+        shown = make_reply(bob, thread, body="a moth at the lamp").public_id
+        other = make_reply(bob, thread, body="a beetle on the sill").public_id
+        hidden = make_reply(bob, thread, body="a moth, hidden")
+        moderation.hide(mod, hidden, reason="spam", now=utcnow())
+        hidden = hidden.public_id
+    response = client.get("/search", query_string={"q": "moth", "after": f"p{shown}"})
+    assert response.status_code == 200
+    for after in (f"p{hidden}", f"p{other}", f"s{shown}", "pzzzzzzzzzzzz"):
+        response = client.get("/search", query_string={"q": "moth", "after": after})
+        assert response.status_code == 404, after
+    # The query code says so with a domain error; the view turns it into the 404.
+    with pytest.raises(search_query.BadCursor):
+        search_query.parse_cursor("p1 OR 1=1")
 
 
 # --- what must never appear -------------------------------------------------------------
@@ -364,10 +386,11 @@ def test_bad_queries_do_not_fail(client, people, query):
 
 
 def test_query_terms_are_plain_words():
-    assert search.terms('NEAR("a" b*) OR title:secret') == ["near", "b", "title", "secret"]
-    assert search.terms("the way out") == ["way", "out"]
-    assert search.terms("x" * 5000) == []
-    assert len(search.terms(" ".join(f"w{i}" for i in range(100)))) == search.MAX_TERMS
+    assert search_query.terms('NEAR("a" b*) OR title:secret') == ["near", "b", "title", "secret"]
+    assert search_query.terms("the way out") == ["way", "out"]
+    assert search_query.terms("x" * 5000) == []
+    many = " ".join(f"w{i}" for i in range(100))
+    assert len(search_query.terms(many)) == search_query.MAX_TERMS
 
 
 # --- cost -------------------------------------------------------------------------------
@@ -401,13 +424,13 @@ def test_a_results_page_costs_a_constant_number_of_queries(app, client, people,
 def test_install_is_idempotent_and_indexes_existing_rows(app, client, people):
     with app.app_context():
         make_story(_get(User, people["alice"]), title="Badger", body="badger sett")
-        search.uninstall(db.engine)
-        search.install(db.engine)
-        search.install(db.engine)
+        search_index.uninstall(db.engine)
+        search_index.install(db.engine)
+        search_index.install(db.engine)
         make_story(_get(User, people["alice"]), title="Second badger", body="more")
     assert len(urls(client, "badger")) == 2
     with app.app_context():
-        search.rebuild(db.engine)
+        search_index.rebuild(db.engine)
     assert len(urls(client, "badger")) == 2
 
 
@@ -435,6 +458,7 @@ def test_migrations_build_the_index(tmp_path):
         assert "search_fts" not in names and "search_fts_stories_recent" in names
         assert urls(app.test_client(), "otter")
         flask_migrate.downgrade(directory=MIGRATIONS, revision="0001")
-        assert not any(search.is_search_table(t) for t in inspect(db.engine).get_table_names())
+        assert not any(search_index.is_search_table(t)
+                       for t in inspect(db.engine).get_table_names())
         db.session.remove()
         db.engine.dispose()

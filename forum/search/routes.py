@@ -1,7 +1,8 @@
 """Searching: one page that finds stories, threads and posts by the words in them."""
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
-from . import service
+from .query import MAX_QUERY_CHARS, BadCursor, parse_cursor
+from .results import search
 
 bp = Blueprint("search", __name__)
 
@@ -9,9 +10,12 @@ bp = Blueprint("search", __name__)
 @bp.route("/search")
 def index():
     """Find published stories, board threads and posts by their words, best matches first."""
-    query = request.args.get("q", "")[: service.MAX_QUERY_CHARS]
-    after = service.parse_cursor(request.args.get("after"))
-    results = service.search(query, after, current_app.config["ITEMS_PER_PAGE"])
+    query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    try:
+        results = search(query, parse_cursor(request.args.get("after")),
+                         current_app.config["ITEMS_PER_PAGE"])
+    except BadCursor:
+        abort(404)
     response = current_app.make_response(
         render_template("search/index.html", query=query, results=results)
     )

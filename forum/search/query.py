@@ -1,0 +1,251 @@
+"""The query: a reader's words and cursor, and the SQL that ranks the visible matches.
+
+Cost, the same at 10,000 posts as at millions: ranking reads every candidate, so each kind
+ranks only its WINDOW newest matches (stories, long, a quarter of that). Finding those must
+not grow with the corpus either, and neither engine does that on its full index: SQLite's
+bm25() first counts every row holding each query word (its IDF, 15 of the 18 ms of "elders
+meeting" at 1M posts), and PostgreSQL either walks the newest rows until WINDOW of them match
+(16,000 posts, 19 ms) or reads every match from the GIN index. So a word's newest matches
+come from the recent tables (index.py), whose size bounds all of that; only a word with fewer
+than MIN_RECENT matches there is looked up in the full index, where it is rare as well. A
+specific query is thus ranked exactly; a very common word among its recent uses.
+
+Visibility (hidden, deleted, draft, hidden thread) is decided when searching, not when
+indexing: a moderator's decision takes effect at once, with nothing to re-index.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+
+from ..extensions import db
+from ..models import PUBLISHED, VISIBLE
+from ..public_ids import PATTERN as PUBLIC_ID
+from .index import (
+    FTS_TABLES,
+    ID_MASK,
+    KIND_SHIFT,
+    PG_COLUMN,
+    PG_CONFIG,
+    POST,
+    RECENT_TABLES,
+    SOURCES,
+    STORY,
+    THREAD,
+    weights,
+)
+
+# A page's cursor names its last result by kind and public id ("p" + a post's public id),
+# never by row id: a row id would tell when it was written, and trying any would probe.
+CURSOR_PREFIX = {STORY: "s", THREAD: "t", POST: "p"}
+CURSOR_RE = re.compile(f"^([stp])({PUBLIC_ID})$")
+# Newest matches of each kind that are ranked (stories: WINDOW // 4), found among each kind's
+# newest rows (index.RECENT_INDEXED); a word with fewer than MIN_RECENT matches there ranks
+# its newest matches of any age instead.
+WINDOW = 200
+MIN_RECENT = 5
+# ts_rank normalisation 1: divide by 1 + log(length), so long texts do not win by size alone.
+PG_NORMALIZATION = 1
+
+# What a query may be: a few plain words. Everything else (quotes, operators, column filters,
+# megabytes of text) is dropped before either engine sees it.
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+MAX_TERM_CHARS = 40
+WORD_RE = re.compile(r"[^\W_]+")
+# Words too common to narrow anything down; PostgreSQL's english configuration drops these
+# too, so both engines treat "the way out" as "way out".
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have he her his i if in into is it its me my "
+    "no not of on or our she so such than that the their them then there these they this to "
+    "was we were what when which who will with you your".split()
+)
+
+
+class BadCursor(LookupError):
+    """A page link's `after` that names no result every reader may see: the page is not found."""
+
+
+def terms(raw: str | None) -> list[str]:
+    """The plain words of a query, lower-cased, without operators, stop words or repeats."""
+    words = WORD_RE.findall((raw or "")[:MAX_QUERY_CHARS].lower())
+    kept = [w for w in words if len(w) <= MAX_TERM_CHARS and w not in STOPWORDS]
+    return list(dict.fromkeys(kept))[:MAX_TERMS]
+
+
+def parse_cursor(raw: str | None) -> tuple[int, str] | None:
+    """The `after` argument (the last result shown: its kind's letter and public id) as
+    (kind, public id); nonsense raises BadCursor."""
+    if raw in (None, ""):
+        return None
+    match = CURSOR_RE.match(raw)
+    if not match:
+        raise BadCursor(raw)
+    kind = {v: k for k, v in CURSOR_PREFIX.items()}[match.group(1)]
+    return kind, match.group(2)
+
+
+# SQL below is built from module constants only (names, kinds, weights, states), never from
+# user text: search words are bound parameters. Hence the B608 exemptions for bandit.
+
+# Visible to every reader, per kind: published stories; board threads not hidden; visible
+# posts in a thread not hidden, and, for a story's comments, under a published story. Aliases
+# s (stories), t (threads), p (posts). The states are the models' constants written as SQL
+# literals: these statements are text, built once at import.
+STORY_SEEN = f"s.state = '{PUBLISHED}' AND NOT t.hidden"
+THREAD_SEEN = "t.board_id IS NOT NULL AND NOT t.hidden"
+POST_SEEN = (f"p.state = '{VISIBLE}' AND NOT t.hidden "
+             f"AND (t.board_id IS NOT NULL OR s.state = '{PUBLISHED}')")
+
+
+def _sqlite_candidates(kind: int) -> str:
+    """Two CTEs: <kind>_recent, the WINDOW newest matches in the recent table, and <kind>_hits,
+    those if there are at least MIN_RECENT, else the WINDOW newest in the full table. Each
+    with its bm25 rank. Newest first with a LIMIT: FTS5 reads a word's rowid-ordered list
+    backwards and stops there."""
+    name, fts, recent = SOURCES[kind][0], FTS_TABLES[kind], RECENT_TABLES[kind]
+    enough = f"(SELECT count(*) FROM {name}_recent) >= :min_recent"  # nosec B608
+    return (
+        f"{name}_recent AS MATERIALIZED (SELECT rowid AS id, "  # nosec B608
+        f"bm25({recent}, {weights(kind)}) AS rank FROM {recent} WHERE {recent} MATCH :match "
+        f"ORDER BY rowid DESC LIMIT :window_{name}), "
+        f"{name}_hits AS (SELECT id, rank FROM {name}_recent WHERE {enough} "
+        # A LIMIT of 0, not a WHERE: with a WHERE, FTS5 would still read every match.
+        f"UNION ALL SELECT * FROM (SELECT rowid AS id, bm25({fts}, {weights(kind)}) AS rank "
+        f"FROM {fts} WHERE {fts} MATCH :match ORDER BY rowid DESC "
+        f"LIMIT CASE WHEN {enough} THEN 0 ELSE :window_{name} END))"
+    )
+
+
+# Only what every reader may see: a lookup by id per candidate, in the three *_SEEN terms.
+SQLITE_RANKED = f"""
+WITH {_sqlite_candidates(STORY)}, {_sqlite_candidates(THREAD)}, {_sqlite_candidates(POST)}
+SELECT h.key, h.rank FROM (
+    SELECT {STORY << KIND_SHIFT} + id AS key, rank FROM stories_hits
+    UNION ALL SELECT {THREAD << KIND_SHIFT} + id, rank FROM threads_hits
+    UNION ALL SELECT {POST << KIND_SHIFT} + id, rank FROM posts_hits
+) AS h
+WHERE {{after}} CASE h.key >> {KIND_SHIFT}
+    WHEN {STORY} THEN EXISTS (
+        SELECT 1 FROM stories s JOIN threads t ON t.id = s.thread_id
+        WHERE s.id = h.key & {ID_MASK} AND {STORY_SEEN})
+    WHEN {THREAD} THEN EXISTS (
+        SELECT 1 FROM threads t
+        WHERE t.id = h.key & {ID_MASK} AND {THREAD_SEEN})
+    WHEN {POST} THEN EXISTS (
+        SELECT 1 FROM posts p JOIN threads t ON t.id = p.thread_id
+        LEFT JOIN stories s ON s.thread_id = t.id
+        WHERE p.id = h.key & {ID_MASK} AND {POST_SEEN})
+    ELSE 0 END
+ORDER BY h.rank, h.key
+LIMIT :limit
+"""  # nosec B608
+# The row id of the result a cursor names, by its public id, if every reader may see it
+# (as in the ranked lists): a cursor outside the list is refused, never used as a probe.
+VISIBLE_BY_PUBLIC_ID = {
+    STORY: ("SELECT s.id FROM stories s JOIN threads t ON t.id = s.thread_id "  # nosec B608
+            f"WHERE s.public_id = :public_id AND {STORY_SEEN}"),
+    THREAD: ("SELECT t.id FROM threads t WHERE t.public_id = :public_id "  # nosec B608
+             f"AND {THREAD_SEEN}"),
+    POST: ("SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id "  # nosec B608
+           "LEFT JOIN stories s ON s.thread_id = t.id "
+           f"WHERE p.public_id = :public_id AND {POST_SEEN}"),
+}
+# The rank and row id of one result (a page's cursor), from the table its kind was ranked on.
+SQLITE_ANCHOR = {
+    kind: f"""
+WITH {SOURCES[kind][0]}_recent AS MATERIALIZED (
+    SELECT rowid FROM {recent} WHERE {recent} MATCH :match ORDER BY rowid DESC
+    LIMIT :window_{SOURCES[kind][0]}),
+anchor AS MATERIALIZED ({VISIBLE_BY_PUBLIC_ID[kind]})
+SELECT bm25({recent}, {weights(kind)}), rowid FROM {recent} WHERE {recent} MATCH :match
+    AND rowid = (SELECT id FROM anchor)
+    AND (SELECT count(*) FROM {SOURCES[kind][0]}_recent) >= :min_recent
+UNION ALL
+SELECT bm25({fts}, {weights(kind)}), rowid FROM {fts} WHERE {fts} MATCH :match
+    AND rowid = (SELECT id FROM anchor)
+    AND (SELECT count(*) FROM {SOURCES[kind][0]}_recent) < :min_recent
+"""  # nosec B608
+    for kind, fts, recent in ((k, FTS_TABLES[k], RECENT_TABLES[k]) for k in SOURCES)
+}
+
+_TSQUERY = f"plainto_tsquery({PG_CONFIG}, :words)"
+
+
+def _pg_rank(alias: str) -> str:
+    # Negated, so that on both engines a smaller rank is a better match.
+    return f"-ts_rank({alias}.{PG_COLUMN}, {_TSQUERY}, {PG_NORMALIZATION})::float8"
+
+
+def _pg_candidates(kind: int) -> str:
+    """Two CTEs, as on SQLite: <table>_recent, the WINDOW newest matches in the recent table,
+    and <table>_hits, those if there are at least MIN_RECENT, else the WINDOW newest in the
+    full table. The second query runs only then (a one-time filter); the planner reads the
+    GIN index for it, since a word that rare has few matches to read."""
+    table, recent = SOURCES[kind][0], RECENT_TABLES[kind]
+    enough = f"(SELECT count(*) FROM {table}_recent) >= :min_recent"  # nosec B608
+    return (f"{table}_recent AS MATERIALIZED (SELECT id, {PG_COLUMN} FROM {recent} "  # nosec B608
+            f"WHERE {PG_COLUMN} @@ {_TSQUERY} ORDER BY id DESC LIMIT :window_{table}), "
+            f"{table}_hits AS (SELECT * FROM {table}_recent WHERE {enough} "
+            f"UNION ALL (SELECT id, {PG_COLUMN} FROM {table} WHERE {PG_COLUMN} @@ {_TSQUERY} "
+            f"AND NOT {enough} ORDER BY id DESC LIMIT :window_{table}))")
+
+
+# Visibility as on SQLite: a lookup by id per candidate (a subplan: the planner, which
+# cannot know which of a kind's two candidate lists runs, otherwise hash-joined all stories).
+PG_RANKED = f"""
+WITH {_pg_candidates(STORY)}, {_pg_candidates(THREAD)}, {_pg_candidates(POST)}
+SELECT key, rank FROM (
+    SELECT {STORY << KIND_SHIFT}::bigint + h.id AS key, {_pg_rank('h')} AS rank
+    FROM stories_hits h WHERE (
+        SELECT {STORY_SEEN}
+        FROM stories s JOIN threads t ON t.id = s.thread_id WHERE s.id = h.id)
+  UNION ALL
+    SELECT {THREAD << KIND_SHIFT}::bigint + h.id, {_pg_rank('h')}
+    FROM threads_hits h WHERE (
+        SELECT {THREAD_SEEN} FROM threads t WHERE t.id = h.id)
+  UNION ALL
+    SELECT {POST << KIND_SHIFT}::bigint + h.id, {_pg_rank('h')}
+    FROM posts_hits h WHERE (
+        SELECT {POST_SEEN}
+        FROM posts p JOIN threads t ON t.id = p.thread_id
+        LEFT JOIN stories s ON s.thread_id = t.id WHERE p.id = h.id)
+) AS h
+WHERE {{after}} TRUE
+ORDER BY rank, key
+LIMIT :limit
+"""  # nosec B608
+PG_ANCHOR = {
+    kind: f"SELECT {_pg_rank('x')}, x.id FROM {table} AS x "  # nosec B608
+          f"WHERE x.id = ({VISIBLE_BY_PUBLIC_ID[kind]}) AND x.{PG_COLUMN} @@ {_TSQUERY}"
+    for kind, table in ((STORY, "stories"), (THREAD, "threads"), (POST, "posts"))
+}
+AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
+
+
+def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int) -> list[int]:
+    """Search keys of the best visible matches, after the result `after` (kind, public
+    id), best first."""
+    session = db.session
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    windows = {STORY: max(1, WINDOW // 4), THREAD: WINDOW, POST: WINDOW}
+    params = {f"window_{SOURCES[kind][0]}": n for kind, n in windows.items()}
+    # A window smaller than MIN_RECENT (in tests) is enough when full.
+    params.update(limit=limit, min_recent=min(MIN_RECENT, *windows.values()))
+    if sqlite:
+        # Each term a quoted string: FTS5 reads it as a word, never as syntax.
+        params["match"] = " ".join(f'"{w}"' for w in words)
+    else:
+        params["words"] = " ".join(words)
+    if after is not None:
+        # The cursor names a result; its rank is worked out again from it, for this query.
+        kind, public_id = after
+        anchor = (SQLITE_ANCHOR if sqlite else PG_ANCHOR)[kind]
+        found = session.execute(text(anchor), {**params, "public_id": public_id}).first()
+        if found is None:
+            raise BadCursor(f"{CURSOR_PREFIX[kind]}{public_id}")
+        params.update(after_rank=found[0], after_key=(kind << KIND_SHIFT) + found[1])
+    sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(after=AFTER if after is not None else "")
+    return [key for key, _ in session.execute(text(sql), params)]
+

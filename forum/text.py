@@ -105,6 +105,13 @@ def render(markdown: str, excerpt_chars: int = EXCERPT_CHARS) -> Rendered:
     return Rendered(safe, excerpt(safe, excerpt_chars), formatted)
 
 
+def normalise(text: str | None, *, strip: bool = False) -> str:
+    """A person's text as the site stores it: every line break a newline, no NUL characters,
+    and with `strip` no blank space around it."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return text.strip() if strip else text
+
+
 def plain_html(text: str) -> str:
     """A text as escaped plain paragraphs, line breaks kept: markup only from us, none from it."""
     paragraphs = (p.strip("\n") for p in _BLANK_LINES.split(text.replace("\r\n", "\n")))

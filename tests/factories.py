@@ -8,7 +8,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import PUBLIC, Board, Handle, User
 from forum.names import name_key
-from forum.posting import service
+from forum.posting import replies, stories
 
 _seq = count(1)
 PASSWORD = "correct horse battery"
@@ -42,16 +42,16 @@ def make_story(author, title="What I left behind", body="It began with a meeting
     kw.setdefault("group_names", [])
     kw.setdefault("anonymous", False)
     kw.setdefault("now", utcnow())
-    return service.create_story(author, title=title, body=body, **kw)
+    return stories.create_story(author, title=title, body=body, **kw)
 
 
 def make_thread(author, board, title="Coming out of it", body="Where do I start?", **kw):
     kw.setdefault("anonymous", False)
     kw.setdefault("now", utcnow())
-    return service.create_thread(author, board, title=title, body=body, **kw)
+    return replies.create_thread(author, board, title=title, body=body, **kw)
 
 
 def make_reply(author, thread, parent=None, body="I hear you.", **kw):
     kw.setdefault("anonymous", False)
     kw.setdefault("now", utcnow())
-    return service.reply(author, thread, parent, body, **kw)
+    return replies.reply(author, thread, parent, body, **kw).post

@@ -15,7 +15,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import HIDDEN, ModAction, Post, Report, Story, Thread, User
 from forum.models.moderation import ACTIONED, DISMISSED, OPEN
-from forum.posting import service as posting
+from forum.posting import reports
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 ALICE_LOGIN, ALICE = "alice_login", "Alice Marsh"
@@ -70,7 +70,7 @@ def file_report(app, login, *, post=None, slug=None, reason="harassment", when=N
     with app.app_context():
         user = db.session.scalar(User.by_login_name(login))
         story = db.session.scalar(select(Story).where(Story.slug == slug)) if slug else None
-        posting.report(user, post=by_public_id(Post, post) if post else None, story=story,
+        reports.report(user, post=by_public_id(Post, post) if post else None, story=story,
                        reason=reason, details="", now=when or utcnow())
 
 

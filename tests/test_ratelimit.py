@@ -24,7 +24,7 @@ from forum.auth import service as auth
 from forum.clock import utcnow
 from forum.extensions import db, limiter
 from forum.models import Story, User
-from forum.posting import service as posting
+from forum.posting import refusals
 from tests.conftest import RELAXED_LIMITS
 from tests.factories import PASSWORD, make_board, make_reply, make_story, make_user
 from tests.security import site as seed_site
@@ -214,7 +214,7 @@ def test_no_limit_on_an_address_has_a_short_window(app):
     with app.test_request_context():
         user = db.session.get(User, user_id)
         rules = [rule for action in ("topic", "reply", "edit", "report", "draft")
-                 for rule in posting._limit_rules(user, action, utcnow())]
+                 for rule in refusals._limit_rules(user, action, utcnow())]
         rules += (auth._register_rules() + auth._refused_name_rules()
                   + auth._login_rules("anyone").per_address)
         address = ratelimit.address_key()

@@ -8,7 +8,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import DELETED, HIDDEN, Post, Story, Thread
-from forum.posting import service
+from forum.posting import stories
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -305,7 +305,7 @@ def test_an_edit_that_does_not_mention_noindex_keeps_it(app):
     with app.app_context():
         author = make_user()
         story = make_story(author, noindex=True)
-        service.update_story(author, story, title="New title", summary="", body="New body",
+        stories.update_story(author, story, title="New title", summary="", body="New body",
                              warnings=[], group_names=[], now=WHEN)
         assert db.session.get(Story, story.id).noindex is True
 

@@ -12,7 +12,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Board, Post, Story, User
 from forum.moderation import service as moderation
-from forum.posting import service as posting
+from forum.posting import replies
 from forum.search import index as search_index
 from forum.search import query as search_query
 from tests.conftest import Browser
@@ -120,12 +120,12 @@ def test_editing_and_deleting_keep_the_index_current(app, client, people):
         bob = _get(User, people["bob"])
         thread = make_thread(bob, _get(Board, people["board"]), title="A question")
         post = make_reply(bob, thread, body="Original words about marmalade.")
-        posting.edit_post(bob, post, "Rewritten words about porridge.", now=utcnow())
+        replies.edit_post(bob, post, "Rewritten words about porridge.", now=utcnow())
         post_id, row_id = post.public_id, post.id
     assert urls(client, "marmalade") == []
     assert urls(client, "porridge") == [f"/posts/{post_id}"]
     with app.app_context():
-        posting.delete_post(_get(User, people["bob"]), _get(Post, row_id), now=utcnow())
+        replies.delete_post(_get(User, people["bob"]), _get(Post, row_id), now=utcnow())
     assert urls(client, "porridge") == []
 
 
@@ -244,7 +244,7 @@ def test_a_common_word_ranks_among_recent_posts_a_rare_one_among_all(app, client
     assert urls(client, "egret") == post_urls(app, oldest)
     # Below MIN_RECENT recent matches, all of them count again.
     with app.app_context():
-        posting.edit_post(_get(User, people["bob"]), _get(Post, newer[0]), "a crane, noted",
+        replies.edit_post(_get(User, people["bob"]), _get(Post, newer[0]), "a crane, noted",
                           now=utcnow())
         assert _recent_post_ids() == set(newer)
     found = urls(client, "heron")
@@ -259,8 +259,8 @@ def test_the_recent_tables_follow_edits_and_deletions(app, client, people, few_r
         thread = make_thread(bob, _get(Board, people["board"]), title="Ponds")
         ids = [make_reply(bob, thread, body=f"newt number {n}").id for n in range(6)]
         assert _recent_post_ids() == set(ids[2:])
-        posting.delete_post(bob, _get(Post, ids[-1]), now=utcnow())
-        posting.edit_post(bob, _get(Post, ids[-2]), "a toad instead", now=utcnow())
+        replies.delete_post(bob, _get(Post, ids[-1]), now=utcnow())
+        replies.edit_post(bob, _get(Post, ids[-2]), "a toad instead", now=utcnow())
         db.session.execute(text("DELETE FROM posts WHERE id = :id"), {"id": ids[-3]})
         db.session.commit()
         assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
@@ -337,7 +337,7 @@ def test_hidden_deleted_and_draft_content_never_appears(app, client, people):
         hidden_post = make_reply(bob, open_thread, body="walrus hidden post")
         moderation.hide(mod, hidden_post, reason="spam", now=now)
         deleted = make_reply(bob, open_thread, body="walrus deleted post")
-        posting.delete_post(bob, deleted, now=now)
+        replies.delete_post(bob, deleted, now=now)
         shown = make_reply(bob, open_thread, body="walrus visible post")
         assert draft.state == "draft" and under_hidden.id
         shown_id, hidden_story_id = shown.public_id, hidden_story.id

@@ -13,18 +13,18 @@ from ..extensions import db
 from ..models import PUBLIC, Handle, Post, Story, Thread, Unmasking, User
 from ..permissions import can_unmask
 from ..public_ids import PATTERN as PUBLIC_ID
+from ..refusals import Refusal
 
 REASON_MIN = 10
 # A public id, or the row id of an address from before public ids.
 _KEY = rf"({PUBLIC_ID}|\d{{1,9}})"
 
 
-class UnmaskError(ValueError):
+class UnmaskError(Refusal):
     """Why nothing could be looked up; shown beside the form."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field=field)
 
 
 class Unmasked(NamedTuple):

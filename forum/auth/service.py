@@ -15,6 +15,7 @@ from ..errors import pending_fields, resubmit_page
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
 from ..names import HandleNameError, check_public_name, name_key
+from ..refusals import Refusal
 from .emails import EmailError, clean_email
 
 # Prefix of the fields a login form carries for a write that was interrupted by a logout.
@@ -47,12 +48,11 @@ _LOGIN_KEYS = ("_user_id", "_fresh", "_id", LOGIN_AT, SEEN_AT, REMEMBERED)
 CLOCK_SKEW_MINUTES = 5
 
 
-class RegistrationError(ValueError):
+class RegistrationError(Refusal):
     """Why an account could not be created, phrased for the form field it concerns."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field=field)
 
 
 def handle_available(name: str, user: User | None = None) -> str:

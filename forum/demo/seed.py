@@ -11,7 +11,7 @@ from .. import ratelimit
 from ..auth.service import register
 from ..extensions import db
 from ..models import Board, Group, Post, Story, Thread, User
-from ..posting import service as posting
+from ..posting import replies, stories
 from .content import BOARDS, DEMO_PASSWORD, GROUPS, STORIES, THREADS, USERS, Note
 
 
@@ -58,14 +58,14 @@ def _post_tree(people: dict, thread: Thread, notes: tuple[Note, ...], start: dat
     made = {None: None}
     latest = now - timedelta(minutes=5)
     for when, key, parent_key, note in sorted(_schedule(notes, start), key=lambda s: s[:2]):
-        made[key] = posting.reply(people[note.author], thread, made[parent_key], note.body,
-                                  anonymous=note.anonymous, now=min(when, latest))
+        made[key] = replies.reply(people[note.author], thread, made[parent_key], note.body,
+                                  anonymous=note.anonymous, now=min(when, latest)).post
 
 
 def _write(now: datetime) -> None:
     """Write the demo groups, boards, accounts, stories and threads, dated before `now`."""
     for group in GROUPS:
-        db.session.add(Group(name=group.name, slug=posting.slugify(group.name),
+        db.session.add(Group(name=group.name, slug=stories.slugify(group.name),
                              description=group.description, created_at=now - timedelta(days=64)))
     boards = {}
     for position, board in enumerate(BOARDS):
@@ -85,7 +85,7 @@ def _write(now: datetime) -> None:
 
     for spec in STORIES:
         published = now - timedelta(days=spec.days_ago)
-        story = posting.create_story(
+        story = stories.create_story(
             people[spec.author], title=spec.title, summary=spec.summary, body=spec.body,
             warnings=list(spec.warnings), group_names=list(spec.groups),
             anonymous=spec.anonymous, now=published,
@@ -94,7 +94,7 @@ def _write(now: datetime) -> None:
 
     for spec in THREADS:
         started = now - timedelta(days=spec.days_ago)
-        thread = posting.create_thread(
+        thread = replies.create_thread(
             people[spec.author], boards[spec.board], title=spec.title, body=spec.body,
             anonymous=spec.anonymous, now=started,
         )

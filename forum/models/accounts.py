@@ -108,6 +108,12 @@ class Handle(db.Model):
 
     user: Mapped[Optional[User]] = relationship(back_populates="handles")
 
+    @classmethod
+    def public_of(cls, user: User):
+        """The account's public handle (the one that signs a moderator's actions), fetched
+        alone rather than with every pseudonym the account has."""
+        return select(cls).where(cls.user_id == user.id, cls.kind == PUBLIC)
+
     @property
     def is_anonymous(self) -> bool:
         return self.kind == ANONYMOUS

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import permissions
+from .. import permissions, text
 from ..extensions import db
 from ..models import (
     HIDDEN,
@@ -35,6 +35,7 @@ from ..models.moderation import ACTIONED, DISMISSED, OPEN
 from ..names import name_key
 from ..notifications import service as notifications
 from ..pagination import Page, paginate
+from ..refusals import Refusal
 
 # What ModAction.action holds. A parameter may follow a colon: "suspend:7", "set_role:admin".
 LOCK, UNLOCK = "lock", "unlock"
@@ -54,14 +55,8 @@ REASON_MAX = 500
 QUEUE_SIZE = 50
 
 
-class ModerationError(Exception):
+class ModerationError(Refusal):
     """An action that was refused; `message` says why, for the moderator."""
-
-    status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class NotAllowed(ModerationError):
@@ -70,16 +65,9 @@ class NotAllowed(ModerationError):
 
 # --- shared steps -----------------------------------------------------------------------
 
-def public_handle_of(user: User) -> Handle | None:
-    """The handle a moderator's actions are signed with: their public one, never a pseudonym."""
-    return db.session.scalar(
-        select(Handle).where(Handle.user_id == user.id, Handle.kind == PUBLIC)
-    )
-
-
 def clean_reason(reason: str | None, *, required: bool) -> str:
     """The reason as stored: one line-break style, no outer space, and present when needed."""
-    reason = (reason or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    reason = text.normalise(reason, strip=True)
     if len(reason) > REASON_MAX:
         raise ModerationError(f"That reason is {len(reason):,} characters; the limit is {REASON_MAX}.")
     if required and not reason:
@@ -158,7 +146,7 @@ def lock(moderator: User, item: Thread | Post | Story, *, reason: str, now: date
     if thread.is_locked and not thread.locked_by_author:
         raise ModerationError("This discussion is already closed.")
     close_thread(thread, reason, now, by_author=False)
-    record(public_handle_of(moderator), LOCK, reason, now, **_target(thread))
+    record(db.session.scalar(Handle.public_of(moderator)), LOCK, reason, now, **_target(thread))
     if not isinstance(item, Thread):
         _resolve_reports(moderator, item, ACTIONED, now)
     _commit()
@@ -173,7 +161,7 @@ def unlock(moderator: User, thread: Thread, *, reason: str, now: datetime) -> Th
     if not thread.is_locked:
         raise ModerationError("This discussion is open already.")
     open_thread(thread)
-    record(public_handle_of(moderator), UNLOCK, reason, now, **_target(thread))
+    record(db.session.scalar(Handle.public_of(moderator)), UNLOCK, reason, now, **_target(thread))
     _commit()
     return thread
 
@@ -195,7 +183,8 @@ def _set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str, now)
     if thread.pinned == pinned:
         raise ModerationError("This thread is pinned already." if pinned else "This thread is not pinned.")
     thread.pinned = pinned
-    record(public_handle_of(moderator), PIN if pinned else UNPIN, reason, now, thread=thread)
+    record(db.session.scalar(Handle.public_of(moderator)), PIN if pinned else UNPIN, reason, now,
+           thread=thread)
     _commit()
     return thread
 
@@ -224,7 +213,7 @@ def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: date
         if item.hidden:
             raise ModerationError("This thread is hidden already.")
         item.hidden = True
-    record(public_handle_of(moderator), HIDE, reason, now, **_target(item))
+    record(db.session.scalar(Handle.public_of(moderator)), HIDE, reason, now, **_target(item))
     if not isinstance(item, Thread):
         _resolve_reports(moderator, item, ACTIONED, now)
         _tell_author(item, "removed by a moderator", reason, now)
@@ -249,7 +238,7 @@ def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: d
         if not item.hidden or item.board_id is None:
             raise ModerationError("This thread is not hidden.")
         item.hidden = False
-    record(public_handle_of(moderator), RESTORE, reason, now, **_target(item))
+    record(db.session.scalar(Handle.public_of(moderator)), RESTORE, reason, now, **_target(item))
     if not isinstance(item, Thread):
         _tell_author(item, "restored", reason, now)
     _commit()
@@ -301,7 +290,7 @@ def suspend_author(moderator: User, item: Post | Story, *, days: int | None, rea
                               created_at=now))
     _settle(author, now)
     action = f"{SUSPEND}:{'permanent' if days is None else days}"
-    record(public_handle_of(moderator), action, reason, now, **_target(item))
+    record(db.session.scalar(Handle.public_of(moderator)), action, reason, now, **_target(item))
     _resolve_reports(moderator, item, ACTIONED, now)
     _tell_author(item, "your account is suspended because of this", reason, now)
     _commit()
@@ -325,7 +314,7 @@ def lift_suspension(moderator: User, item: Post | Story, *, reason: str, now: da
     author = item.handle.user
     if author is not None:
         _settle(author, now)
-    record(public_handle_of(moderator), UNSUSPEND, reason, now, **_target(item))
+    record(db.session.scalar(Handle.public_of(moderator)), UNSUSPEND, reason, now, **_target(item))
     _commit()
 
 
@@ -413,7 +402,7 @@ def dismiss_reports(moderator: User, item: Post | Story, *, reason: str, now: da
     count = _resolve_reports(moderator, item, DISMISSED, now)
     if not count:
         raise ModerationError("There are no open reports on this.")
-    record(public_handle_of(moderator), DISMISS, reason, now, **_target(item))
+    record(db.session.scalar(Handle.public_of(moderator)), DISMISS, reason, now, **_target(item))
     _commit()
     return count
 
@@ -511,7 +500,8 @@ def set_role(admin: User, *, handle: str, role: str, reason: str, now: datetime)
     if public.user.role == role:
         raise ModerationError(f"{public.name} is a {role} already.")
     public.user.role = role
-    record(public_handle_of(admin), f"{SET_ROLE}:{role}", reason, now, handle=public)
+    record(db.session.scalar(Handle.public_of(admin)), f"{SET_ROLE}:{role}", reason, now,
+           handle=public)
     _commit()
     return public
 

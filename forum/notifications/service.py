@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,7 @@ from ..auth.service import confirm_password
 from ..extensions import db
 from ..models import Follow, Handle, Notification, Post, Story, Thread, User
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
+from ..refusals import SettingsError
 from . import mail
 
 
@@ -21,14 +23,22 @@ def _owner(handle_id: int | None) -> int | None:
     return db.session.scalar(select(Handle.user_id).where(Handle.id == handle_id))
 
 
+class StoryOwner(NamedTuple):
+    """Who a story's comments notify: its author's account (None once deleted), and the
+    handle the story is signed with."""
+
+    user_id: int | None
+    handle_id: int
+
+
 def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
-                story: tuple[int | None, int] | None = None) -> None:
+                story: StoryOwner | None = None) -> None:
     """Tell the parent's author, the story's author and the thread's followers; no commit.
 
     Each recipient gets one notification, the most specific kind; the author gets none.
     `recipient_handle_id` is the name the recipient wrote under there, so a notification
     about an anonymous post reminds its owner of their pseudonym and tells no one else.
-    `story` is (its author's user id, its handle id) when the caller has read them already.
+    `story` is who owns the story, when the caller has read it already.
     """
     thread = post.thread
     recipients: dict[int, tuple[str, int | None]] = {}
@@ -38,10 +48,9 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
         if story is None:
             story_handle = db.session.scalar(
                 select(Story.handle_id).where(Story.thread_id == thread.id))
-            story = (_owner(story_handle), story_handle)
-        owner, story_handle = story
-        if owner is not None:
-            recipients.setdefault(owner, (COMMENT, story_handle))
+            story = StoryOwner(_owner(story_handle), story_handle)
+        if story.user_id is not None:
+            recipients.setdefault(story.user_id, (COMMENT, story.handle_id))
     followers = db.session.execute(
         select(Follow.user_id, Handle.id)
         .outerjoin(Handle, (Handle.user_id == Follow.user_id) & (Handle.thread_id == thread.id))
@@ -163,15 +172,6 @@ def mark_read(user: User, now: datetime, notification_id: int | None = None) -> 
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=now))
     db.session.commit()
-
-
-class SettingsError(ValueError):
-    """A settings change that was refused, phrased for the form field it concerns."""
-
-    def __init__(self, field: str, message: str, status: int = 400, retry_after: int = 0):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
-        self.retry_after = retry_after
 
 
 def _check_password(user: User, password: str | None) -> None:

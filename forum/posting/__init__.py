@@ -1,4 +1,18 @@
-"""The posting blueprint: routes.py creates `bp`; story_routes.py adds the story editor."""
+"""The posting blueprint: every write of user text is checked, rendered and stored here.
+
+Where each part lives:
+- refusals.py  why a write is refused: PostingError and its kinds, the writer and lock checks,
+               the text's length, the rate limits (and the new-account test), previews
+- handles.py   which name a writer appears under: their public handle or a pseudonym
+- replies.py   posts in a thread: a new board thread, reply() (the one way in for a reply),
+               edits and deletions
+- stories.py   testimonies: slugs, groups, drafts, publishing, changes, earlier versions,
+               and the author closing or reopening their story's comments
+- reports.py   asking the moderators to look at a post or a story
+- routes.py    creates `bp`: the thread, reply, edit, delete, report and comment views
+- story_routes.py  the story editor: preview, drafts, autosave and the author's history
+- forms.py     the forms of all of these
+"""
 from . import story_routes
 from .routes import bp
 

@@ -1,4 +1,4 @@
-"""Writing: new stories and threads, replies, edits and deletions. Thin views over service."""
+"""Writing in threads: new board threads, replies, edits, deletions, reports, closing comments."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
 from ..pagination import parse_public_id
 from ..threads.service import placed_url, post_url
-from . import service
+from . import refusals, replies, reports, stories
 from .forms import (
     PREVIEW, CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, ThreadForm, action,
 )
@@ -21,15 +21,15 @@ bp = Blueprint("posting", __name__)
 def _preview(template, **context):
     """The form again with the text rendered exactly as it will be published; nothing stored."""
     try:
-        preview = service.preview(current_user, context["form"].body.data, utcnow())
-    except service.PostingError as error:
+        preview = refusals.preview(current_user, context["form"].body.data, utcnow())
+    except refusals.PostingError as error:
         return _refused(template, error, **context)
     return render_template(template, preview=preview, **context)
 
 
-def _refused(template, error: service.PostingError, **context):
+def _refused(template, error: refusals.PostingError, **context):
     """Show the form again with the writer's text and why it was refused."""
-    headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
+    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
     return render_template(template, refusal=error.message, **context), error.status, headers
 
 
@@ -43,10 +43,10 @@ def new_thread(slug):
         return _preview("posting/thread_form.html", form=form, board=board)
     if form.validate_on_submit():
         try:
-            thread = service.create_thread(current_user, board, title=form.title.data,
+            thread = replies.create_thread(current_user, board, title=form.title.data,
                                            body=form.body.data, anonymous=form.anonymous.data,
                                            now=utcnow())
-        except service.PostingError as error:
+        except refusals.PostingError as error:
             return _refused("posting/thread_form.html", error, form=form, board=board)
         return redirect(url_for("threads.show", thread_id=thread.public_id))
     return render_template("posting/thread_form.html", form=form, board=board), 400 if form.errors else 200
@@ -78,9 +78,9 @@ def reply(thread_id):
         return _preview("posting/reply_form.html", **context)
     if valid:
         try:
-            placed = service.place_reply(current_user, thread, parent, form.body.data,
-                                         anonymous=form.anonymous.data, now=utcnow())
-        except service.PostingError as error:
+            placed = replies.reply(current_user, thread, parent, form.body.data,
+                                   anonymous=form.anonymous.data, now=utcnow())
+        except refusals.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
         return redirect(placed_url(placed.post_public_id, placed.thread_public_id,
                                    placed.story_slug, placed.after))
@@ -97,8 +97,8 @@ def edit_post(post_id):
         return _preview("posting/edit_post.html", form=form, post=post)
     if form.validate_on_submit():
         try:
-            service.edit_post(current_user, post, form.body.data, now=utcnow())
-        except service.PostingError as error:
+            replies.edit_post(current_user, post, form.body.data, now=utcnow())
+        except refusals.PostingError as error:
             return _refused("posting/edit_post.html", error, form=form, post=post)
         flash("Your changes are saved.")
         return redirect(post_url(post))
@@ -113,8 +113,8 @@ def delete_post(post_id):
     """Delete a post you wrote; replies to it stay in place."""
     post = _post(post_id)
     try:
-        service.delete_post(current_user, post, now=utcnow())
-    except service.PostingError as error:
+        replies.delete_post(current_user, post, now=utcnow())
+    except refusals.PostingError as error:
         abort(error.status)
     flash("Your post is deleted.")
     return redirect(post_url(post))
@@ -128,12 +128,12 @@ def _report(target: dict, back: str):
     context = {"form": form, "back": back, **target}
     if form.validate_on_submit():
         try:
-            service.report(current_user, reason=form.reason.data, details=form.details.data or "",
+            reports.report(current_user, reason=form.reason.data, details=form.details.data or "",
                            now=utcnow(), **target)
-        except service.AlreadyReported as error:
+        except refusals.AlreadyReported as error:
             flash(error.message)
             return redirect(back)
-        except service.PostingError as error:
+        except refusals.PostingError as error:
             return _refused("posting/report_form.html", error, **context)
         flash("Thank you. A moderator will look at it; nobody else learns who reported it.")
         return redirect(back)
@@ -167,8 +167,8 @@ def close_comments(slug):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.close_comments(current_user, story, reason=form.reason.data or "", now=utcnow())
-    except service.PostingError as error:
+        stories.close_comments(current_user, story, reason=form.reason.data or "", now=utcnow())
+    except refusals.PostingError as error:
         flash(error.message)  # shown on the error page, which says nothing more specific
         abort(error.status)
     flash("Comments on your story are closed.")
@@ -181,8 +181,8 @@ def reopen_comments(slug):
     """Reopen the comments you closed on your story."""
     story = db.first_or_404(select(Story).where(Story.slug == slug))
     try:
-        service.reopen_comments(current_user, story, now=utcnow())
-    except service.PostingError as error:
+        stories.reopen_comments(current_user, story, now=utcnow())
+    except refusals.PostingError as error:
         flash(error.message)  # shown on the error page, which says nothing more specific
         abort(error.status)
     flash("Comments on your story are open again.")

@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import DRAFT, Group, Handle, Story, StoryRevision
 from ..pagination import parse_public_id
-from . import service
+from . import refusals, stories
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
 from .routes import bp
@@ -65,22 +65,22 @@ def _save(form, story: Story | None):
     try:
         if action() == PREVIEW:
             # The same function renders the published story, so the preview is exactly it.
-            return _editor(form, story, preview=service.preview(current_user, fields["body"], now))
+            return _editor(form, story, preview=refusals.preview(current_user, fields["body"], now))
         if action() == SAVE_DRAFT:
-            story = service.save_draft(current_user, story, anonymous=bool(anonymous), now=now,
+            story = stories.save_draft(current_user, story, anonymous=bool(anonymous), now=now,
                                        **fields)
             flash("Your draft is saved. Only you can see it.")
             return redirect(url_for("posting.edit_story", slug=story.slug))
         if story is None:
-            story = service.create_story(current_user, anonymous=bool(anonymous), now=now,
+            story = stories.create_story(current_user, anonymous=bool(anonymous), now=now,
                                          **fields)
         elif story.state == DRAFT:
-            story = service.publish_draft(current_user, story, anonymous=anonymous, now=now,
+            story = stories.publish_draft(current_user, story, anonymous=anonymous, now=now,
                                           **fields)
         else:
-            service.update_story(current_user, story, now=now, **fields)
-    except service.PostingError as error:
-        extra = {"retry_after": error.retry_after} if hasattr(error, "retry_after") else {}
+            stories.update_story(current_user, story, now=now, **fields)
+    except refusals.PostingError as error:
+        extra = {} if error.retry_after is None else {"retry_after": error.retry_after}
         return _editor(form, story, error.status, refusal=error.message, **extra)
     flash("Your changes are saved." if story.edited_at else "Your story is published.")
     return redirect(url_for("stories.show", slug=story.slug))
@@ -123,10 +123,10 @@ def autosave():
             e for errors in form.errors.values() for e in errors)), 400
     story = _own_draft(form.draft_id.data)
     try:
-        story = service.save_draft(current_user, story, anonymous=form.anonymous.data,
+        story = stories.save_draft(current_user, story, anonymous=form.anonymous.data,
                                    now=utcnow(), **_fields(form))
-    except service.PostingError as error:
-        retry = getattr(error, "retry_after", None)
+    except refusals.PostingError as error:
+        retry = error.retry_after
         return (jsonify(ok=False, message=error.message, retry_after=retry), error.status,
                 {"Retry-After": str(retry)} if retry else {})
     return jsonify(ok=True, draft_id=story.public_id,
@@ -180,8 +180,8 @@ def restore(slug, revision_id):
     """Make an earlier version my story's text again."""
     story = _own_story(slug, private=True)
     try:
-        service.restore_revision(current_user, story, _revision(story, revision_id), utcnow())
-    except service.PostingError as error:
+        stories.restore_revision(current_user, story, _revision(story, revision_id), utcnow())
+    except refusals.PostingError as error:
         flash(error.message)
         return redirect(url_for("posting.history", slug=story.slug))
     flash("That version is your story's text again; the one it replaced is kept in the history.")
@@ -193,6 +193,6 @@ def restore(slug, revision_id):
 def purge(slug):
     """Delete every earlier version of my story for good."""
     story = _own_story(slug, private=True)
-    count = service.purge_revisions(current_user, story)
+    count = stories.purge_revisions(current_user, story)
     flash(f"{count} earlier version{'s' if count != 1 else ''} deleted for good.")
     return redirect(url_for("posting.history", slug=story.slug))

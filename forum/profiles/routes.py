@@ -9,6 +9,8 @@ from flask_login import current_user, login_required, logout_user
 from .. import ratelimit
 from ..auth.service import renew_session
 from ..clock import utcnow
+from ..extensions import db
+from ..models import Handle
 from ..pagination import parse_after
 from . import service
 from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
@@ -22,7 +24,7 @@ def _relogin() -> None:
 
 def _settings_page(profile_form=None, password_form=None, status=200, retry_after=None):
     """The settings page; forms not being submitted are filled from the account, not the POST."""
-    public_name = service.public_handle_of(current_user).name
+    public_name = db.session.scalar(Handle.public_of(current_user)).name
     if profile_form is None:
         profile_form = ProfileForm(
             formdata=None, handle=public_name, bio=current_user.bio,

@@ -21,18 +21,11 @@ from ..models import (
 from ..names import name_key
 from ..notifications import mail
 from ..pagination import Page, paginate
-from ..posting import service as posting
+from ..posting import refusals as posting
+from ..refusals import SettingsError
 from ..threads import cache as thread_cache
 
 BIO_MAX = 2000
-
-
-class SettingsError(ValueError):
-    """A settings change that was refused, phrased for the form field it concerns."""
-
-    def __init__(self, field: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
 
 
 class PostListing(NamedTuple):
@@ -95,16 +88,9 @@ def posts_by(handle: Handle, after: str | None, per_page: int) -> Page:
 
 # --- changing one's own account ---------------------------------------------------------
 
-def public_handle_of(user: User) -> Handle:
-    """The account's public handle, fetched alone rather than with every anonymous one."""
-    return db.session.scalar(
-        select(Handle).where(Handle.user_id == user.id, Handle.kind == PUBLIC)
-    )
-
-
 def clean_bio(bio: str | None) -> str:
     """The bio as it will be stored: one kind of line break, no NULs, no outer blank space."""
-    return (bio or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    return text.normalise(bio, strip=True)
 
 
 def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: bool) -> Handle:
@@ -120,7 +106,7 @@ def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: b
     bio = clean_bio(bio)
     if len(bio) > BIO_MAX:
         raise SettingsError("bio", f"That is {len(bio):,} characters; the limit is {BIO_MAX:,}.")
-    public = public_handle_of(user)
+    public = db.session.scalar(Handle.public_of(user))
     public.name, public.name_key = name, name_key(name)
     user.bio = bio
     user.anonymous_by_default = anonymous_by_default
@@ -319,7 +305,7 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     if not confirm_password(user, password):
         raise SettingsError("current_password", "That is not your current password.")
     handle_ids = set(_handle_names(user))
-    public = public_handle_of(user)
+    public = db.session.scalar(Handle.public_of(user))
     post_ids = set(db.session.scalars(select(Post.id).where(Post.handle_id.in_(handle_ids))))
     stories = db.session.scalars(select(Story).where(Story.handle_id.in_(handle_ids))).all()
     touched = set(db.session.scalars(select(Post.thread_id).where(Post.id.in_(post_ids))))

@@ -25,7 +25,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Post, Thread
 from forum.moderation import service as moderation
-from forum.posting import service as posting
+from forum.posting import reports, stories
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 from tests.test_anonymity import crawl
 from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
@@ -121,15 +121,15 @@ def scene(app, make_browser):
                        group_names=["The Fellowship"])
         story = make_story(alice, title="Alice's story", body="Her story.", anonymous=True,
                            group_names=["The Fellowship"])
-        posting.update_story(alice, story, title="Alice's story", summary="",
+        stories.update_story(alice, story, title="Alice's story", summary="",
                              body="Her story, again.", warnings=[],
                              group_names=["The Fellowship"], now=utcnow())
         for n in range(5):
             make_reply(bob, story.thread, body=f"Comment {n} lantern")
-        posting.create_story(alice, title="Unfinished", summary="", body="Draft text",
+        stories.create_story(alice, title="Unfinished", summary="", body="Draft text",
                              warnings=[], group_names=[], anonymous=False, now=utcnow(),
                              draft=True)
-        posting.report(bob, post=anon_post, reason="spam", details="", now=utcnow())
+        reports.report(bob, post=anon_post, reason="spam", details="", now=utcnow())
         moderation.pin(june, threads[1], reason="Useful", now=utcnow())
         moderation.lock(june, threads[2], reason="Cooling down", now=utcnow())
         moderation.hide(june, replies[-1], reason="Off topic", now=utcnow())

@@ -28,7 +28,7 @@ from forum import text
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Post, Story, StoryRevision, User
-from forum.posting import service as posting
+from forum.posting import reports, stories
 from tests.factories import make_board, make_story, make_thread, make_user
 from tests.security import site as seed_site
 from tests.security.corpus import PAYLOADS, check_inert
@@ -332,11 +332,11 @@ def full_site(app):
         member = db.session.get(User, content.member)
         other = db.session.scalar(User.by_login_name("member_two"))
         story = db.session.scalar(select(Story).where(Story.slug == content.story_slug))
-        posting.update_story(member, story, title=story.title, summary="",
+        stories.update_story(member, story, title=story.title, summary="",
                              body="A changed *text*.", warnings=[],
                              group_names=[g.name for g in story.groups], now=utcnow())
-        posting.report(other, story=story, reason="other", details="Look.", now=utcnow())
-        posting.report(member, post=db.session.scalar(select(Post).where(
+        reports.report(other, story=story, reason="other", details="Look.", now=utcnow())
+        reports.report(member, post=db.session.scalar(select(Post).where(
             Post.body == "An anonymous answer.")), reason="spam", details="", now=utcnow())
         assert db.session.scalar(select(StoryRevision.id))
     return content
@@ -545,7 +545,7 @@ def test_a_revision_saved_before_0005_reads_as_plain_text(app, make_browser, par
     with app.app_context():
         author = make_user("writer", "Writer")
         story = make_story(author, title="Mine", body="First *version*.")
-        posting.update_story(author, story, title="Mine", summary="", body="Second.",
+        stories.update_story(author, story, title="Mine", summary="", body="Second.",
                              warnings=[], group_names=[], now=utcnow())
         old = StoryRevision(story_id=story.id, title="Mine", summary="",
                             body="Older <b>*text*</b>", created_at=utcnow())

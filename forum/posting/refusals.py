@@ -1,0 +1,190 @@
+"""Why a write is refused: the account, the thread, the text itself, and the rate limits."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import ratelimit, text
+from ..extensions import db, limiter
+from ..models import Handle, Post, Thread, User
+from ..refusals import Refusal
+
+
+class PostingError(Refusal):
+    """A write that was refused; `message` is shown to the writer beside their text."""
+
+
+class NotAllowed(PostingError):
+    status = 403
+
+
+class AccountSuspended(PostingError):
+    status = 403
+
+
+class ThreadLocked(PostingError):
+    status = 403
+
+
+class TooLong(PostingError):
+    status = 400
+
+
+class TooFast(PostingError):
+    """A rate limit was reached; the writer should wait `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, retry_after=retry_after)
+
+
+class AlreadyReported(PostingError):
+    status = 409
+
+
+# --- the writer and the thread ------------------------------------------------------------
+
+def check_writer(user: User, now: datetime) -> None:
+    """Refuse a write from no one, or from a suspended account, saying until when and why."""
+    if not (user and user.is_authenticated):
+        raise NotAllowed("Please log in to write.")
+    if user.is_suspended(now):
+        until = user.suspended_until
+        when = "permanently" if until.year >= 9999 else f"until {until:%d %B %Y, %H:%M} UTC"
+        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+        raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
+
+
+def check_profile_write(user: User, now: datetime) -> None:
+    """A public handle and a bio are user text too: the same account checks and limits."""
+    check_writer(user, now)
+    count_write(user, "edit", now)
+
+
+def check_open(thread: Thread) -> None:
+    """Refuse a write into a thread whose comments are closed or that a moderator removed."""
+    if thread.is_locked:
+        reason = f" ({thread.lock_reason})" if thread.lock_reason else ""
+        raise ThreadLocked(f"Comments are closed{reason}. Your text was not posted.")
+    if thread.hidden:
+        raise ThreadLocked("This discussion was removed by a moderator. Your text was not posted.")
+
+
+# --- the text -----------------------------------------------------------------------------
+
+def clean_draft(body: str) -> str:
+    """A draft may be empty, but it is held to the same length limit as a story."""
+    body = text.normalise(body)
+    limit = current_app.config["MAX_BODY_CHARS"]
+    if len(body) > limit:
+        raise TooLong(f"That is {len(body):,} characters; the limit is {limit:,}.")
+    return body
+
+
+def clean_body(body: str) -> str:
+    """The text as stored, refused when it is too long or has nothing in it."""
+    body = clean_draft(body)
+    if not body.strip():
+        raise PostingError("Please write something before sending.")
+    return body
+
+
+def preview(user: User, body: str, now: datetime) -> text.Rendered:
+    """The writer's text exactly as it would be published, and nothing stored.
+
+    Counted like a write: rendering costs the server as much as posting does."""
+    count_write(user, "preview", now)
+    return text.render(body or "")
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+def is_new_account(user: User, now: datetime) -> bool:
+    """New accounts get stricter limits: young, or with few posts written yet."""
+    cfg = current_app.config
+    if now - user.created_at < timedelta(hours=cfg["NEW_ACCOUNT_HOURS"]):
+        return True
+    # Counts no further than the threshold: a prolific writer's every post would otherwise
+    # count all their posts again (thousands of rows per reply).
+    written = db.session.scalar(select(func.count()).select_from(
+        select(Post.id).join(Handle, Post.handle_id == Handle.id)
+        .where(Handle.user_id == user.id).limit(cfg["NEW_ACCOUNT_POSTS"]).subquery()
+    ))
+    return written < cfg["NEW_ACCOUNT_POSTS"]
+
+
+_WAIT = "Please wait {wait}, then send it again. Your text is kept below."
+# Each write with one limit of its own: its settings per account and per address, what the
+# writes are called in a refusal from the limit on the address, and the account's refusal.
+_FASTER = f"You are doing that faster than this site allows. {_WAIT}"
+_PLAIN_LIMITS = {
+    "edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT", "Edits", _FASTER),
+    "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT", "Reports", _FASTER),
+    "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT", "Draft saves", _FASTER),
+    "preview": ("PREVIEW_LIMIT", "ADDRESS_PREVIEW_LIMIT", "Previews",
+                "You are asking for previews faster than this site allows. Please wait "
+                "{wait}, then preview again. Your text is kept below."),
+}
+
+
+def _address_refusal(writes: str, limit: str = "") -> str:
+    """A refusal by the limit on a network address: the rule, and nothing about who used it."""
+    return (f"{writes} from one network address are limited{limit}, to keep floods off the "
+            f"site. {_WAIT}")
+
+
+def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]:
+    """The limits one write counts against: the account's own pace, and a flood guard per address.
+
+    Many people can share an address, so its limits have long windows and no interval, and
+    their refusals state the rule, never what anyone else on that address did or when.
+    """
+    cfg = current_app.config
+    account, address = f"u{user.id}", ratelimit.address_key()
+    first_day = now - user.created_at < timedelta(days=1)
+    rules: list[ratelimit.Rule] = []
+    if action in ("topic", "reply"):
+        new = is_new_account(user, now)
+        interval = cfg["NEW_POST_INTERVAL"] if new else cfg["POST_INTERVAL"]
+        who = " while an account is new" if new else ""
+        if interval:
+            rules.append(("interval", f"1 per {interval} seconds", account,
+                          f"You can post once every {interval} seconds{who}. {_WAIT}"))
+    if action == "topic":
+        per_day = cfg["FIRST_DAY_TOPICS"] if first_day else cfg["TOPICS_PER_DAY"]
+        day = " on an account's first day" if first_day else ""
+        per_address = cfg["ADDRESS_TOPICS_PER_DAY"]
+        rules += [
+            ("topics", f"{per_day} per day", account,
+             f"You can start {per_day} stories or threads a day{day}. {_WAIT}"),
+            ("topics", f"{per_address} per day", address,
+             _address_refusal("Stories and threads", f" to {per_address} a day")),
+        ]
+    if action == "reply":
+        if first_day:
+            rules.append(("replies", f"{cfg['FIRST_DAY_REPLIES']} per day", account,
+                          f"You can write {cfg['FIRST_DAY_REPLIES']} replies on your account's "
+                          f"first day. {_WAIT}"))
+        per_address = cfg["ADDRESS_REPLIES_PER_HOUR"]
+        rules.append(("replies", f"{per_address} per hour", address,
+                      _address_refusal("Replies", f" to {per_address} an hour")))
+    if action in _PLAIN_LIMITS:
+        per_account, per_address, writes, message = _PLAIN_LIMITS[action]
+        rules += [(action, cfg[per_account], account, message),
+                  (action, cfg[per_address], address, _address_refusal(writes))]
+    return rules
+
+
+def count_write(user: User, action: str, now: datetime) -> None:
+    """Count this write against the rate limits, or refuse it; moderators are exempt."""
+    # With limits off (RATELIMIT_ENABLED) there is nothing to count against: skip building
+    # the rules, whose new-account check costs a query.
+    if user.is_moderator or not limiter.enabled:
+        return
+    try:
+        ratelimit.hit(_limit_rules(user, action, now))
+    except ratelimit.RateLimited as limited:
+        raise TooFast(limited.message, limited.retry_after) from limited

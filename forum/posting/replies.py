@@ -1,0 +1,171 @@
+"""Posts in a thread: starting a discussion on a board, replying, editing and deleting."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import ColumnElement, func, null, select, update
+
+from .. import permissions, text
+from ..extensions import db
+from ..models import DELETED, PUBLIC, PUBLISHED, Board, Handle, Post, Story, Thread, User
+from ..notifications import service as notifications
+from ..notifications.service import StoryOwner
+from ..threads.service import page_start
+from .handles import handle_for
+from .refusals import NotAllowed, PostingError, check_open, check_writer, clean_body, count_write
+
+
+def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
+               now: datetime) -> Thread:
+    """An empty thread on `board` (None: a story's comments), under the author's name for it."""
+    handle = handle_for(author, None, anonymous, now)
+    thread = Thread(
+        title=title, board=board, handle=handle, created_at=now, last_post_at=now, post_count=0
+    )
+    db.session.add(thread)
+    db.session.flush()
+    if anonymous:
+        handle.thread_id = thread.id
+    return thread
+
+
+def _next_post_id() -> ColumnElement | None:
+    """The id the next post will get, where the database can hand it out before the INSERT.
+
+    On PostgreSQL the post's id comes from its sequence, so the post goes in with its path in
+    one INSERT: no second statement to set the path, no row version left behind by it, and no
+    placeholder path that a concurrent reply in the same thread would have to wait behind
+    (the unique index on thread and path). SQLite has no sequence (None): there the path is
+    set by an UPDATE after the INSERT."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence("posts", "id"))
+    return None
+
+
+def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
+              now: datetime, story: StoryOwner | None = None) -> tuple[Post, int]:
+    """Insert the post, count it in its thread, notify; returns it with the number of posts
+    of the thread before it in reading order (where the redirect finds its page).
+
+    `story`: who owns the story, when the thread is a story's comments and the caller knows."""
+    max_depth = current_app.config["MAX_DEPTH"]
+    # A reply to the deepest level attaches beside its parent, at that same level.
+    while parent is not None and parent.depth >= max_depth - 1:
+        parent = db.session.get(Post, parent.parent_id) if parent.parent_id else None
+    next_id = _next_post_id()
+    if anonymous:
+        speaker = {"handle": handle_for(author, thread, True, now)}
+        post_id = db.session.scalar(select(next_id)) if next_id is not None else None
+    else:
+        # The public handle's id, and the new post's id with it: one round trip.
+        handle_id, post_id = db.session.execute(
+            select(Handle.id, next_id if next_id is not None else null())
+            .where(Handle.user_id == author.id, Handle.kind == PUBLIC)
+        ).one()
+        speaker = {"handle_id": handle_id}
+    prefix = parent.path if parent else ""
+    rendered = text.render(body, Post.EXCERPT_CHARS)
+    post = Post(
+        id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
+        body_html=rendered.html, excerpt=rendered.excerpt, created_at=now,
+        depth=parent.depth + 1 if parent else 0,
+        path=prefix + Post.path_segment(post_id) if post_id is not None else "", **speaker,
+    )
+    db.session.add(post)
+    if post_id is None:
+        db.session.flush()
+        post.path = prefix + Post.path_segment(post.id)
+    # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
+    # statement counts the posts before this one, for the page the writer is sent to. (It
+    # flushes the post first: an ORM statement.)
+    before = db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + 1, last_post_at=now)
+        .returning(
+            # Not correlated (thread.id as a value): SQLite writes RETURNING without table names.
+            select(func.count())  # not count(id): the index on (thread_id, path) answers alone
+            .where(Post.thread_id == thread.id, Post.path < post.path)
+            .scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    notifications.on_new_post(post, parent, author, now, story=story)
+    return post, before
+
+
+def create_thread(author: User, board: Board, *, title: str, body: str, anonymous: bool,
+                  now: datetime) -> Thread:
+    """Start a discussion on a board with its first post."""
+    check_writer(author, now)
+    body = clean_body(body)
+    count_write(author, "topic", now)
+    thread = new_thread(author, title.strip(), board, anonymous, now)
+    _add_post(author, thread, None, body, anonymous, now)
+    db.session.commit()
+    return thread
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A new post and where it shows, read before the commit so the redirect needs no query."""
+
+    post: Post
+    post_public_id: str
+    thread_public_id: str
+    story_slug: str | None  # the story whose comments these are; None on a board
+    after: str | None  # the page showing the post starts after this post; None: the first page
+
+
+def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anonymous: bool,
+          now: datetime) -> Placed:
+    """Add a comment to a story or a reply in a thread, under `parent` if given, and tell
+    where the new post shows: its page of the thread or story."""
+    check_writer(author, now)
+    check_open(thread)
+    story = None
+    if thread.board_id is None:
+        # Whether comments are open, where the story lives, and whom to tell: one query.
+        story = db.session.execute(
+            select(Story.state, Story.slug, Handle.user_id, Story.handle_id)
+            .join(Handle, Handle.id == Story.handle_id).where(Story.thread_id == thread.id)
+        ).first()
+        if story is None or story.state != PUBLISHED:
+            raise NotAllowed("This story is not published, so it cannot take comments yet.")
+    if parent is not None and parent.thread_id != thread.id:
+        raise PostingError("That reply belongs to another discussion.")
+    body = clean_body(body)
+    count_write(author, "reply", now)
+    owner = StoryOwner(story.user_id, story.handle_id) if story else None
+    post, before = _add_post(author, thread, parent, body, anonymous, now, story=owner)
+    placed = Placed(post, post.public_id, thread.public_id, story.slug if story else None,
+                    page_start(thread.id, before))
+    db.session.commit()
+    return placed
+
+
+def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
+    """Save the author's new text for their post and mark it edited."""
+    check_writer(user, now)
+    if not permissions.can_edit_post(user, post):
+        raise NotAllowed("Only the author can edit this post.")
+    check_open(post.thread)
+    body = clean_body(body)
+    count_write(user, "edit", now)
+    rendered = text.render(body, Post.EXCERPT_CHARS)
+    post.body, post.body_html, post.excerpt, post.edited_at = (
+        body, rendered.html, rendered.excerpt, now)
+    db.session.commit()
+    return post
+
+
+def delete_post(user: User, post: Post, now: datetime) -> Post:
+    """Remove the author's text; the post keeps its place so replies still make sense."""
+    if not permissions.can_delete_post(user, post):
+        raise NotAllowed("Only the author can delete this post.")
+    post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
+        DELETED, "", "", "", now)
+    db.session.commit()
+    return post

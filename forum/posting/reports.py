@@ -1,0 +1,45 @@
+"""Reports: a reader asking the moderators to look at a post or a story, and saying why."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import permissions, text
+from ..extensions import db
+from ..models import REPORT_REASONS, Post, Report, Story, User
+from .refusals import AlreadyReported, PostingError, TooLong, check_writer, count_write
+
+REPORT_DETAILS_MAX = 2000
+
+
+def report(user: User, *, post: Post | None = None, story: Story | None = None, reason: str,
+           details: str, now: datetime) -> Report:
+    """Ask the moderators to look at a post or a story, saying why."""
+    check_writer(user, now)
+    if (post is None) == (story is None):
+        raise PostingError("Report one post or one story at a time.")
+    if not permissions.can_report(user, post or story):
+        raise PostingError("This is no longer shown to readers, so there is nothing to report.")
+    if reason not in REPORT_REASONS:
+        raise PostingError("Please choose what is wrong.")
+    details = text.normalise(details, strip=True)
+    if len(details) > REPORT_DETAILS_MAX:
+        raise TooLong(f"That is {len(details):,} characters; the limit is {REPORT_DETAILS_MAX:,}.")
+    target = Report.post_id == post.id if post is not None else Report.story_id == story.id
+    already = AlreadyReported("You have reported this already; the moderators will look at it.")
+    if db.session.scalar(select(Report.id).where(Report.reporter_id == user.id, target)):
+        raise already
+    count_write(user, "report", now)
+    filed = Report(reporter_id=user.id, post_id=post.id if post else None,
+                   story_id=story.id if story else None, reason=reason, details=details,
+                   created_at=now)
+    db.session.add(filed)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A double click raced past the check above: the unique constraint says the same.
+        db.session.rollback()
+        raise already from None
+    return filed

@@ -1,0 +1,231 @@
+"""Testimonies: their addresses and groups, drafts, publishing, changes and earlier versions,
+and the author closing or reopening the comments on their own story."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from .. import permissions, text
+from ..extensions import db
+from ..models import DRAFT, PUBLISHED, Group, Story, StoryRevision, Thread, User
+from ..moderation import service as moderation
+from ..notifications import service as notifications
+from .handles import handle_for
+from .refusals import NotAllowed, PostingError, check_writer, clean_body, clean_draft, count_write
+from .replies import new_thread
+
+# Routes under /stories/ that a story's slug must never shadow.
+RESERVED_SLUGS = {"new", "drafts", "autosave"}
+UNTITLED = "Untitled draft"
+
+
+# --- addresses, groups and warnings -------------------------------------------------------
+
+def slugify(title: str) -> str:
+    """The readable part of an address made from a title: lower-case ASCII words and dashes."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
+    return slug or "story"
+
+
+def _unique_slug(title: str, story: Story | None = None) -> str:
+    base = slugify(title)
+    if story is not None and story.slug == base:
+        return base
+    taken = set(db.session.scalars(
+        select(Story.slug).where((Story.slug == base) | Story.slug.like(f"{base}-%"))
+    )) | RESERVED_SLUGS
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def groups_named(names: list[str], now: datetime) -> list[Group]:
+    """Existing groups with these names (matched by slug), creating the missing ones."""
+    wanted = {}
+    for raw in names:
+        name = " ".join(raw.split())[:120]
+        if name:
+            wanted.setdefault(slugify(name), name)
+    if not wanted:
+        return []
+    found = {g.slug: g for g in db.session.scalars(select(Group).where(Group.slug.in_(wanted)))}
+    for slug, name in wanted.items():
+        if slug not in found:
+            found[slug] = Group(name=name, slug=slug, description="", created_at=now)
+            db.session.add(found[slug])
+    return list(found.values())
+
+
+def _warnings(values: list[str]) -> str:
+    return ",".join(dict.fromkeys(v.strip().replace(",", " ")[:60] for v in values if v.strip()))
+
+
+def _apply_story_fields(story: Story, *, title: str, summary: str, body: str,
+                        warnings: list[str], group_names: list[str], noindex: bool | None,
+                        now: datetime) -> None:
+    story.title = story.thread.title = title.strip() or UNTITLED
+    story.summary = summary.strip()
+    if body != story.body:
+        rendered = text.render(body, Story.EXCERPT_CHARS)
+        story.body, story.body_html, story.excerpt = body, rendered.html, rendered.excerpt
+    story.content_warnings = _warnings(warnings)
+    story.groups = groups_named(group_names, now)
+    if noindex is not None:
+        story.noindex = bool(noindex)
+
+
+def _check_author(user: User, story: Story) -> None:
+    if not permissions.can_edit_story(user, story):
+        raise NotAllowed("Only the author can change this story.")
+
+
+# --- drafts and publishing ----------------------------------------------------------------
+
+def create_story(author: User, *, title: str, summary: str, body: str, warnings: list[str],
+                 group_names: list[str], anonymous: bool, now: datetime,
+                 draft: bool = False, noindex: bool = False) -> Story:
+    """Publish a testimony (or save it as a draft) with an empty comment section."""
+    check_writer(author, now)
+    body = clean_draft(body) if draft else clean_body(body)
+    count_write(author, "draft" if draft else "topic", now)
+    thread = new_thread(author, title.strip() or UNTITLED, None, anonymous, now)
+    story = Story(
+        title="", slug=_unique_slug(title or UNTITLED), body="", body_html="",
+        handle=thread.handle, thread=thread, state=DRAFT if draft else PUBLISHED,
+        published_at=now,
+    )
+    _apply_story_fields(story, title=title, summary=summary, body=body,
+                        warnings=warnings, group_names=group_names, noindex=noindex, now=now)
+    db.session.add(story)
+    if not draft:
+        notifications.on_new_story(story, author, now)
+    db.session.commit()
+    return story
+
+
+def save_draft(user: User, story: Story | None, *, title: str, summary: str, body: str,
+               warnings: list[str], group_names: list[str], anonymous: bool, now: datetime,
+               noindex: bool = False) -> Story:
+    """Keep an unpublished story on the server, creating the draft on first save."""
+    if story is None:
+        return create_story(user, title=title, summary=summary, body=body, warnings=warnings,
+                            group_names=group_names, anonymous=anonymous, now=now,
+                            draft=True, noindex=noindex)
+    check_writer(user, now)
+    _check_author(user, story)
+    if story.state != DRAFT:
+        raise NotAllowed("This story is already published; save your changes instead.")
+    body = clean_draft(body)
+    count_write(user, "draft", now)
+    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+                        group_names=group_names, noindex=noindex, now=now)
+    story.published_at = now  # a draft's date is when it was last worked on
+    db.session.commit()
+    return story
+
+
+def publish_draft(user: User, story: Story, *, title: str, summary: str, body: str,
+                  warnings: list[str], group_names: list[str], now: datetime,
+                  noindex: bool = False, anonymous: bool | None = None) -> Story:
+    """Publish a draft with its final text: it appears in lists, feeds and search from now."""
+    check_writer(user, now)
+    _check_author(user, story)
+    if story.state != DRAFT:
+        raise NotAllowed("This story is already published.")
+    body = clean_body(body)
+    if not title.strip():
+        raise PostingError("Please give your story a title before publishing it.")
+    count_write(user, "topic", now)
+    if anonymous is not None and anonymous != story.handle.is_anonymous:
+        story.handle = story.thread.handle = handle_for(user, story.thread, anonymous, now)
+    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+                        group_names=group_names, noindex=noindex, now=now)
+    story.state, story.published_at, story.slug = PUBLISHED, now, _unique_slug(title, story)
+    story.thread.created_at = story.thread.last_post_at = now
+    notifications.on_new_story(story, user, now)
+    db.session.commit()
+    return story
+
+
+# --- changes and earlier versions ---------------------------------------------------------
+
+def update_story(user: User, story: Story, *, title: str, summary: str, body: str,
+                 warnings: list[str], group_names: list[str], now: datetime,
+                 noindex: bool | None = None) -> Story:
+    """Save the author's changes to their story and mark it edited.
+
+    The text before the change is kept as a revision only its author can see. `noindex=None`
+    leaves the search-engine choice as it was, so no caller that forgets it can expose a
+    story its author kept out of search engines.
+    """
+    check_writer(user, now)
+    _check_author(user, story)
+    body = clean_body(body)
+    count_write(user, "edit", now)
+    if (title.strip(), summary.strip(), body) != (story.title, story.summary, story.body):
+        db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,
+                                     body=story.body, body_html=story.body_html, created_at=now))
+    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+                        group_names=group_names, noindex=noindex, now=now)
+    story.edited_at = now
+    db.session.commit()
+    return story
+
+
+def restore_revision(user: User, story: Story, revision: StoryRevision, now: datetime) -> Story:
+    """Bring back an earlier version; the current one becomes a revision in its turn."""
+    if revision.story_id != story.id:
+        raise NotAllowed("That version belongs to another story.")
+    return update_story(user, story, title=revision.title, summary=revision.summary,
+                        body=revision.body, warnings=story.warning_keys,
+                        group_names=[g.name for g in story.groups], now=now)
+
+
+def purge_revisions(user: User, story: Story) -> int:
+    """Delete every earlier version of the author's story; returns how many went."""
+    _check_author(user, story)
+    result = db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
+    db.session.commit()
+    return result.rowcount
+
+
+# --- the author's own moderation: closing and reopening comments --------------------------
+
+def close_comments(user: User, story: Story, *, reason: str, now: datetime) -> Thread:
+    """Close the comments on your own story, logged as your choice under your story's name."""
+    check_writer(user, now)
+    if not permissions.can_close_comments(user, story):
+        raise NotAllowed("Only the author can close the comments on this story.")
+    if story.thread.is_locked:
+        raise PostingError("The comments on this story are closed already.")
+    try:
+        reason = moderation.clean_reason(reason, required=False)
+    except moderation.ModerationError as error:
+        raise PostingError(error.message) from error
+    moderation.close_thread(story.thread, reason, now, by_author=True)
+    # Signed with the story's own handle: its pseudonym if the story is anonymous.
+    moderation.record(story.handle, moderation.CLOSE_COMMENTS, reason, now, story=story)
+    db.session.commit()
+    return story.thread
+
+
+def reopen_comments(user: User, story: Story, *, now: datetime) -> Thread:
+    """Reopen the comments you closed on your own story."""
+    check_writer(user, now)
+    if not permissions.can_close_comments(user, story):
+        raise NotAllowed("Only the author can reopen the comments on this story.")
+    if not story.thread.is_locked:
+        raise PostingError("The comments on this story are open already.")
+    if not permissions.can_reopen_comments(user, story):
+        raise NotAllowed("A moderator closed these comments, so only a moderator can reopen them.")
+    moderation.open_thread(story.thread)
+    moderation.record(story.handle, moderation.REOPEN_COMMENTS, "", now, story=story)
+    db.session.commit()
+    return story.thread

@@ -29,7 +29,8 @@ from ..models import (
     Thread,
     User,
 )
-from ..moderation import service as moderation
+from ..moderation import actions as moderation
+from ..moderation.suspensions import suspension_words
 from ..names import name_key, pseudonym
 from ..notifications import service as notifications
 from ..threads.service import page_start
@@ -77,8 +78,7 @@ def _check_writer(user: User, now: datetime) -> None:
     if not (user and user.is_authenticated):
         raise NotAllowed("Please log in to write.")
     if user.is_suspended(now):
-        until = user.suspended_until
-        when = "permanently" if until.year >= 9999 else f"until {until:%d %B %Y, %H:%M} UTC"
+        when = suspension_words(user.suspended_until, precise=True)
         reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
         raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
 

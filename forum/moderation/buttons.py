@@ -1,6 +1,7 @@
 """The action buttons on each moderation page: which ones show, in what order, with what words."""
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from flask import url_for
@@ -80,9 +81,7 @@ def story_actions(story: Story, facts: NameFacts, reports: list[Report]) -> list
 
 def thread_actions(thread: Thread) -> list[Action]:
     """What a moderator can do to a board thread: close or reopen, pin or unpin, hide or restore."""
-    def at(endpoint: str) -> str:
-        return url_for(endpoint, thread_id=thread.public_id)
-
+    at = partial(url_for, thread_id=thread.public_id)
     return [
         Action(at("moderation.unlock_thread"), "Reopen replies", UNLOCK) if thread.is_locked
         else Action(at("moderation.lock_thread"), "Close replies", LOCK),
@@ -96,19 +95,19 @@ def thread_actions(thread: Thread) -> list[Action]:
 def queue_actions(item: QueueItem) -> list[Action]:
     """The buttons that resolve one reported post or story from the queue."""
     if item.post is not None:
-        post_id = item.post.public_id
+        at = partial(url_for, post_id=item.post.public_id)
         return [
-            Action(url_for("moderation.dismiss_post_reports", post_id=post_id), "Dismiss reports", DISMISS),
-            Action(url_for("moderation.hide_post", post_id=post_id), "Hide post", HIDE),
-            Action(url_for("moderation.lock_post", post_id=post_id), "Close the discussion", LOCK),
-            Action(url_for("moderation.suspend_post_author", post_id=post_id), "Suspend the author", SUSPEND),
+            Action(at("moderation.dismiss_post_reports"), "Dismiss reports", DISMISS),
+            Action(at("moderation.hide_post"), "Hide post", HIDE),
+            Action(at("moderation.lock_post"), "Close the discussion", LOCK),
+            Action(at("moderation.suspend_post_author"), "Suspend the author", SUSPEND),
         ]
-    slug = item.story.slug
+    at = partial(url_for, slug=item.story.slug)
     return [
-        Action(url_for("moderation.dismiss_story_reports", slug=slug), "Dismiss reports", DISMISS),
-        Action(url_for("moderation.hide_story", slug=slug), "Hide story", HIDE),
-        Action(url_for("moderation.lock_story", slug=slug), "Close comments", LOCK),
-        Action(url_for("moderation.suspend_story_author", slug=slug), "Suspend the author", SUSPEND),
+        Action(at("moderation.dismiss_story_reports"), "Dismiss reports", DISMISS),
+        Action(at("moderation.hide_story"), "Hide story", HIDE),
+        Action(at("moderation.lock_story"), "Close comments", LOCK),
+        Action(at("moderation.suspend_story_author"), "Suspend the author", SUSPEND),
     ]
 
 

@@ -10,7 +10,15 @@ from .. import permissions
 from ..extensions import db
 from ..models import PUBLIC, ROLES, Handle, User
 from ..names import name_key
-from .actions import SET_ROLE, ModerationError, NotAllowed, clean_reason, commit, public_handle_of, record
+from .actions import (
+    SET_ROLE,
+    ModerationError,
+    NotAllowed,
+    clean_reason,
+    commit,
+    public_handle_of,
+    record,
+)
 
 
 def staff() -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from .actions import (
     UNPIN,
     UNSUSPEND,
 )
+from .suspensions import logged_length_words
 
 
 class LogEntry(NamedTuple):
@@ -80,7 +81,7 @@ def _describe(entry: ModAction) -> LogEntry:
     verb = (STORY_VERBS if entry.story_id else VERBS).get(action) or VERBS.get(action, action)
     target, url = _target_words(entry, by_author)
     if action == SUSPEND:
-        target += " permanently" if param == "permanent" else f" for {param} day{'' if param == '1' else 's'}"
+        target += " " + logged_length_words(param)
     elif action == SET_ROLE:
         target += f" {'an' if param == 'admin' else 'a'} {param}"
     return LogEntry(entry.public_id, entry.moderator_handle, by_author, verb, target, url,

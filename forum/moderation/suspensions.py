@@ -33,6 +33,8 @@ from .actions import (
 # "permanently" for any date in year 9999.
 PERMANENT = datetime(9999, 12, 31)
 MAX_SUSPENSION_DAYS = 3650
+# How the log line of a permanent suspension records its length: "suspend:permanent".
+PERMANENT_LENGTH = "permanent"
 
 
 def suspension_words(until: datetime, *, precise: bool = False) -> str:
@@ -40,6 +42,13 @@ def suspension_words(until: datetime, *, precise: bool = False) -> str:
     if until.year >= PERMANENT.year:
         return "permanently"
     return f"until {until:%-d %B %Y, %H:%M} UTC" if precise else f"until {until:%-d %B %Y}"
+
+
+def logged_length_words(length: str) -> str:
+    """How long a suspension was given for, as the log says it: "permanently", "for 7 days"."""
+    if length == PERMANENT_LENGTH:
+        return "permanently"
+    return f"for {length} day{'' if length == '1' else 's'}"
 
 
 def _author_of(moderator: User, item: Post | Story) -> User:
@@ -84,7 +93,7 @@ def suspend_author(moderator: User, item: Post | Story, *, days: int | None, rea
                               moderator_id=moderator.id, until=until, reason=reason,
                               created_at=now))
     _settle(author, now)
-    action = f"{SUSPEND}:{'permanent' if days is None else days}"
+    action = f"{SUSPEND}:{PERMANENT_LENGTH if days is None else days}"
     record(public_handle_of(moderator), action, reason, now, **log_target(item))
     resolve_reports(moderator, item, ACTIONED, now)
     tell_author(item, "your account is suspended because of this", reason, now)

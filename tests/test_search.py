@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, text
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Board, Post, Story, User
-from forum.moderation import service as moderation
+from forum.moderation import actions as moderation
 from forum.posting import replies
 from forum.search import index as search_index
 from forum.search import query as search_query

@@ -208,6 +208,18 @@ class Story(db.Model):
     def is_published(self) -> bool:
         return self.state == PUBLISHED
 
+    @property
+    def is_draft(self) -> bool:
+        return self.state == DRAFT
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.state == HIDDEN
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.state == DELETED
+
     @classmethod
     def listed(cls):
         """Published stories whose authors let them be listed for machines (search engines,

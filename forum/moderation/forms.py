@@ -12,7 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import ROLES
-from .service import MAX_SUSPENSION_DAYS, REASON_MAX
+from .actions import REASON_MAX
+from .suspensions import MAX_SUSPENSION_DAYS
 
 
 class ActionForm(FlaskForm):

@@ -22,7 +22,7 @@ from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..models import REPORT_REASONS, Post, Story, Thread
 from ..pagination import parse_after
-from . import service
+from . import actions, buttons, log as public_log, queue as reports, roles, suspensions
 from .forms import ActionForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
@@ -50,8 +50,12 @@ def _moderators_only():
 @bp.app_context_processor
 def _suspension_notice():
     # Every page tells a suspended person why and until when, not only the refused form.
-    return {"suspension": service.suspension_of(current_user, utcnow()),
+    return {"suspension": suspensions.suspension_of(current_user, utcnow()),
             "report_reasons": REPORT_REASONS}
+
+
+# How long a suspension lasts reads the same on every page that mentions one.
+bp.add_app_template_global(suspensions.suspension_words)
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -59,36 +63,43 @@ def _suspension_notice():
 @bp.route("/")
 def queue():
     """List reported posts and stories, most reported first, with their text and actions."""
-    return render_template("moderation/queue.html", items=service.report_queue(utcnow()))
+    return render_template("moderation/queue.html", items=reports.report_queue(utcnow()),
+                           queue_actions=buttons.queue_actions,
+                           asks_for_length=buttons.asks_for_length)
 
 
 @bp.route("/log")
 def log():
     """Show every moderator action, newest first, to anyone."""
-    page = service.log_page(parse_after(request.args.get("after")),
+    page = public_log.log_page(parse_after(request.args.get("after")),
                             current_app.config["ITEMS_PER_PAGE"])
     return render_template("moderation/log.html", page=page)
 
 
 def _review(item, form=None, refusal=None, status=200):
     """The page where a moderator reads one post, story or thread in full and acts on it."""
-    context = {"form": form or ActionForm(formdata=None), "refusal": refusal}
+    context = {"form": form or ActionForm(formdata=None), "refusal": refusal,
+               "asks_for_length": buttons.asks_for_length}
     if isinstance(item, Thread) and item.board_id is None:
-        item = service.story_of(item)
+        item = actions.story_of(item)
     if isinstance(item, Thread):
-        return render_template("moderation/thread.html", thread=item, **context), status
-    context.update(reports=service.open_reports(item),
-                   facts=service.facts_about_authors([item], utcnow())[0])
+        return render_template("moderation/thread.html", thread=item,
+                               actions=buttons.thread_actions(item), **context), status
+    open_reports = reports.open_reports(item)
+    facts = suspensions.facts_about_authors([item], utcnow())[0]
+    context.update(reports=open_reports, facts=facts)
     if isinstance(item, Story):
-        return render_template("moderation/story.html", story=item, **context), status
-    return render_template("moderation/post.html", post=item, **context), status
+        return render_template("moderation/story.html", story=item, **context,
+                               actions=buttons.story_actions(item, facts, open_reports)), status
+    return render_template("moderation/post.html", post=item, **context,
+                           actions=buttons.post_actions(item, facts, open_reports)), status
 
 
 def _review_url(item) -> str:
     if isinstance(item, Post):
         return url_for(".post", post_id=item.public_id)
     if isinstance(item, Thread):
-        story = service.story_of(item)
+        story = actions.story_of(item)
         return (url_for(".story", slug=story.slug) if story
                 else url_for(".thread", thread_id=item.public_id))
     return url_for(".story", slug=item.slug)
@@ -128,7 +139,7 @@ def thread(thread_id):
 def users():
     """Show who moderates the site, and a form to change someone's role."""
     form = RoleForm(formdata=None, handle=request.args.get("handle", ""))
-    return render_template("moderation/users.html", form=form, staff=service.staff())
+    return render_template("moderation/users.html", form=form, staff=roles.staff())
 
 
 # --- actions ----------------------------------------------------------------------------
@@ -141,9 +152,9 @@ def _act(item, action, done: str, *, with_days: bool = False):
     options = {"days": form.suspension_days()} if with_days else {}
     try:
         action(current_user, item, reason=form.reason.data or "", now=utcnow(), **options)
-    except service.NotAllowed:
+    except actions.NotAllowed:
         abort(403)
-    except service.ModerationError as error:
+    except actions.ModerationError as error:
         return _review(item, form, refusal=error.message, status=error.status)
     flash(done)
     return redirect(safe_next(form.next.data) or _review_url(item))
@@ -152,109 +163,109 @@ def _act(item, action, done: str, *, with_days: bool = False):
 @bp.route("/posts/<public_id:post_id>/hide", methods=["POST"])
 def hide_post(post_id):
     """Hide a post from readers; it keeps its place in the tree."""
-    return _act(_post(post_id), service.hide, "The post is hidden.")
+    return _act(_post(post_id), actions.hide, "The post is hidden.")
 
 
 @bp.route("/posts/<public_id:post_id>/restore", methods=["POST"])
 def restore_post(post_id):
     """Show a hidden post to readers again."""
-    return _act(_post(post_id), service.restore, "The post is restored.")
+    return _act(_post(post_id), actions.restore, "The post is restored.")
 
 
 @bp.route("/posts/<public_id:post_id>/lock", methods=["POST"])
 def lock_post(post_id):
     """Close replies in the discussion a reported post is in."""
-    return _act(_post(post_id), service.lock, "The discussion is closed.")
+    return _act(_post(post_id), actions.lock, "The discussion is closed.")
 
 
 @bp.route("/posts/<public_id:post_id>/suspend", methods=["POST"])
 def suspend_post_author(post_id):
     """Suspend whoever wrote a post, without learning who they are."""
-    return _act(_post(post_id), service.suspend_author, "The author is suspended.", with_days=True)
+    return _act(_post(post_id), suspensions.suspend_author, "The author is suspended.", with_days=True)
 
 
 @bp.route("/posts/<public_id:post_id>/unsuspend", methods=["POST"])
 def unsuspend_post_author(post_id):
     """Lift the suspension of whoever wrote a post."""
-    return _act(_post(post_id), service.lift_suspension, "The author may write again.")
+    return _act(_post(post_id), suspensions.lift_suspension, "The author may write again.")
 
 
 @bp.route("/posts/<public_id:post_id>/dismiss", methods=["POST"])
 def dismiss_post_reports(post_id):
     """Close the reports on a post without changing it."""
-    return _act(_post(post_id), service.dismiss_reports, "The reports are dismissed.")
+    return _act(_post(post_id), reports.dismiss_reports, "The reports are dismissed.")
 
 
 @bp.route("/stories/<slug>/hide", methods=["POST"])
 def hide_story(slug):
     """Take a story and its comments off the site; moderators can still read it."""
-    return _act(_story(slug), service.hide, "The story is hidden.")
+    return _act(_story(slug), actions.hide, "The story is hidden.")
 
 
 @bp.route("/stories/<slug>/restore", methods=["POST"])
 def restore_story(slug):
     """Publish a hidden story again."""
-    return _act(_story(slug), service.restore, "The story is restored.")
+    return _act(_story(slug), actions.restore, "The story is restored.")
 
 
 @bp.route("/stories/<slug>/lock", methods=["POST"])
 def lock_story(slug):
     """Close the comments on a reported story."""
-    return _act(_story(slug), service.lock, "Comments on the story are closed.")
+    return _act(_story(slug), actions.lock, "Comments on the story are closed.")
 
 
 @bp.route("/stories/<slug>/suspend", methods=["POST"])
 def suspend_story_author(slug):
     """Suspend whoever wrote a story, without learning who they are."""
-    return _act(_story(slug), service.suspend_author, "The author is suspended.", with_days=True)
+    return _act(_story(slug), suspensions.suspend_author, "The author is suspended.", with_days=True)
 
 
 @bp.route("/stories/<slug>/unsuspend", methods=["POST"])
 def unsuspend_story_author(slug):
     """Lift the suspension of whoever wrote a story."""
-    return _act(_story(slug), service.lift_suspension, "The author may write again.")
+    return _act(_story(slug), suspensions.lift_suspension, "The author may write again.")
 
 
 @bp.route("/stories/<slug>/dismiss", methods=["POST"])
 def dismiss_story_reports(slug):
     """Close the reports on a story without changing it."""
-    return _act(_story(slug), service.dismiss_reports, "The reports are dismissed.")
+    return _act(_story(slug), reports.dismiss_reports, "The reports are dismissed.")
 
 
 @bp.route("/threads/<public_id:thread_id>/lock", methods=["POST"])
 def lock_thread(thread_id):
     """Close replies in a thread or a story's comments, with a reason shown in their place."""
-    return _act(_thread(thread_id), service.lock, "The discussion is closed.")
+    return _act(_thread(thread_id), actions.lock, "The discussion is closed.")
 
 
 @bp.route("/threads/<public_id:thread_id>/unlock", methods=["POST"])
 def unlock_thread(thread_id):
     """Let people reply again in a closed discussion."""
-    return _act(_thread(thread_id), service.unlock, "The discussion is open again.")
+    return _act(_thread(thread_id), actions.unlock, "The discussion is open again.")
 
 
 @bp.route("/threads/<public_id:thread_id>/pin", methods=["POST"])
 def pin_thread(thread_id):
     """Keep a thread at the top of its board."""
-    return _act(_thread(thread_id), service.pin, "The thread is pinned.")
+    return _act(_thread(thread_id), actions.pin, "The thread is pinned.")
 
 
 @bp.route("/threads/<public_id:thread_id>/unpin", methods=["POST"])
 def unpin_thread(thread_id):
     """Let a pinned thread fall back into place."""
-    return _act(_thread(thread_id), service.unpin, "The thread is unpinned.")
+    return _act(_thread(thread_id), actions.unpin, "The thread is unpinned.")
 
 
 @bp.route("/threads/<public_id:thread_id>/hide", methods=["POST"])
 def hide_thread(thread_id):
     """Take a whole board thread off the site; moderators can still read it."""
-    return _act(_thread(thread_id), service.hide, "The thread is hidden.")
+    return _act(_thread(thread_id), actions.hide, "The thread is hidden.")
 
 
 @bp.route("/threads/<public_id:thread_id>/restore", methods=["POST"])
 def restore_thread(thread_id):
     """Put a hidden board thread back on its board."""
-    return _act(_thread(thread_id), service.restore, "The thread is restored.")
+    return _act(_thread(thread_id), actions.restore, "The thread is restored.")
 
 
 @bp.route("/users/role", methods=["POST"])
@@ -263,11 +274,11 @@ def set_role():
     form = RoleForm()
     if form.validate():
         try:
-            handle = service.set_role(current_user, handle=form.handle.data, role=form.role.data,
+            handle = roles.set_role(current_user, handle=form.handle.data, role=form.role.data,
                                       reason=form.reason.data or "", now=utcnow())
-        except service.ModerationError as error:
+        except actions.ModerationError as error:
             form.handle.errors.append(error.message)
         else:
             flash(f"{handle.name} is now a {form.role.data}.")
             return redirect(url_for(".users"))
-    return render_template("moderation/users.html", form=form, staff=service.staff()), 400
+    return render_template("moderation/users.html", form=form, staff=roles.staff()), 400

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from .. import ratelimit, text
 from ..extensions import db, limiter
 from ..models import Handle, Post, Thread, User
+from ..moderation.suspensions import suspension_words
 from ..refusals import Refusal
 
 
@@ -52,8 +53,7 @@ def check_writer(user: User, now: datetime) -> None:
     if not (user and user.is_authenticated):
         raise NotAllowed("Please log in to write.")
     if user.is_suspended(now):
-        until = user.suspended_until
-        when = "permanently" if until.year >= 9999 else f"until {until:%d %B %Y, %H:%M} UTC"
+        when = suspension_words(user.suspended_until, precise=True)
         reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
         raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
 

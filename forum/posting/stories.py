@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from .. import permissions, text
 from ..extensions import db
 from ..models import DRAFT, PUBLISHED, Group, Story, StoryRevision, Thread, User
-from ..moderation import service as moderation
+from ..moderation import actions as moderation
 from ..notifications import service as notifications
 from .handles import handle_for
 from .refusals import NotAllowed, PostingError, check_writer, clean_body, clean_draft, count_write

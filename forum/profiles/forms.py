@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN, new_password_rules
-from .service import BIO_MAX
+from .account_settings import BIO_MAX
 
 # Field names never clash between the three forms, because all three share one page and one
 # request.form. Password fields contain "password" or are called "confirm" so that

@@ -12,7 +12,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Handle
 from ..pagination import parse_after
-from . import service
+from . import account_settings, deletion, export, listings
 from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
 
 bp = Blueprint("profiles", __name__)
@@ -43,12 +43,12 @@ def _retry(retry_after: int | None) -> dict:
 @bp.route("/u/<handle>")
 def show(handle):
     """Show a public handle's profile with the stories and posts written under it."""
-    found = service.profile_handle(handle)
+    found = listings.profile_handle(handle)
     if found is None:
         abort(404)
     per_page = current_app.config["ITEMS_PER_PAGE"]
-    stories = service.stories_by(found, parse_after(request.args.get("stories_after")), per_page)
-    posts = service.posts_by(found, parse_after(request.args.get("posts_after")), per_page)
+    stories = listings.stories_by(found, parse_after(request.args.get("stories_after")), per_page)
+    posts = listings.posts_by(found, parse_after(request.args.get("posts_after")), per_page)
     return render_template("profiles/show.html", handle=found, user=found.user,
                            stories=stories, posts=posts)
 
@@ -67,10 +67,10 @@ def update_profile():
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            handle = service.update_profile(
+            handle = account_settings.update_profile(
                 current_user, handle=form.handle.data, bio=form.bio.data,
                 anonymous_by_default=form.anonymous_by_default.data)
-        except service.SettingsError as error:
+        except account_settings.SettingsError as error:
             getattr(form, error.field).errors.append(error.message)
             return _settings_page(profile_form=form, status=error.status)
         flash(f"Your profile is saved. Your public handle is {handle.name}.")
@@ -85,9 +85,9 @@ def update_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            service.change_password(current_user, current=form.current_password.data,
+            account_settings.change_password(current_user, current=form.current_password.data,
                                     new=form.new_password.data)
-        except service.SettingsError as error:
+        except account_settings.SettingsError as error:
             getattr(form, error.field).errors.append(error.message)
         except ratelimit.RateLimited as limited:
             form.current_password.errors.append(limited.message)
@@ -106,7 +106,7 @@ def end_sessions():
     """Sign out every other device where you are logged in, staying logged in here."""
     if not SessionsForm().validate_on_submit():
         abort(400)
-    service.end_other_sessions(current_user)
+    account_settings.end_other_sessions(current_user)
     _relogin()
     flash("Every other device has been signed out.")
     return redirect(url_for("profiles.settings"))
@@ -117,9 +117,9 @@ def end_sessions():
 def my_posts():
     """List everything you wrote, showing which is anonymous and under which name."""
     per_page = current_app.config["ITEMS_PER_PAGE"]
-    stories = service.my_stories(current_user, parse_after(request.args.get("stories_after")),
+    stories = listings.my_stories(current_user, parse_after(request.args.get("stories_after")),
                                  per_page)
-    posts = service.my_posts(current_user, parse_after(request.args.get("posts_after")),
+    posts = listings.my_posts(current_user, parse_after(request.args.get("posts_after")),
                              per_page)
     return render_template("profiles/my_posts.html", stories=stories, posts=posts)
 
@@ -131,7 +131,7 @@ def export_data():
     if not ExportForm().validate_on_submit():
         abort(400)
     try:
-        data = service.export_data(current_user)
+        data = export.export_data(current_user)
     except ratelimit.RateLimited as limited:
         flash(limited.message)
         return _settings_page(status=429, retry_after=limited.retry_after)
@@ -147,9 +147,9 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            service.delete_account(current_user, password=form.current_password.data,
+            deletion.delete_account(current_user, password=form.current_password.data,
                                    remove_writing=form.writing.data == "remove", now=utcnow())
-        except service.SettingsError as error:
+        except account_settings.SettingsError as error:
             form.current_password.errors.append(error.message)
         except ratelimit.RateLimited as limited:
             form.current_password.errors.append(limited.message)

@@ -24,7 +24,7 @@ from sqlalchemy import inspect, select, text
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Post, Thread
-from forum.moderation import service as moderation
+from forum.moderation import actions as moderation
 from forum.posting import reports, stories
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 from tests.test_anonymity import crawl

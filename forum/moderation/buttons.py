@@ -1,0 +1,116 @@
+"""The action buttons on each moderation page: which ones show, in what order, with what words."""
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+from flask import url_for
+
+from ..models import Post, Report, Story, Thread
+from .actions import DISMISS, HIDE, LOCK, PIN, RESTORE, SUSPEND, UNLOCK, UNPIN, UNSUSPEND
+from .queue import QueueItem
+from .suspensions import NameFacts
+
+
+class Action(NamedTuple):
+    """One button: where it posts the shared reason form, what it says, and which action it is."""
+
+    url: str
+    label: str
+    kind: str  # one of the ModAction verbs in actions.py; SUSPEND also asks for a length
+
+
+def _closable(thread: Thread) -> bool:
+    """A moderator may close a discussion that is open or that only its story's author closed."""
+    return not thread.is_locked or thread.locked_by_author
+
+
+def post_actions(post: Post, facts: NameFacts, reports: list[Report]) -> list[Action]:
+    """What a moderator can do on one post's review page, given its state and its author's name."""
+    actions = []
+    if reports:
+        actions.append(Action(url_for("moderation.dismiss_post_reports", post_id=post.public_id),
+                              "Dismiss reports", DISMISS))
+    if post.is_hidden:
+        actions.append(Action(url_for("moderation.restore_post", post_id=post.public_id),
+                              "Restore post", RESTORE))
+    elif not post.is_deleted:
+        actions.append(Action(url_for("moderation.hide_post", post_id=post.public_id),
+                              "Hide post", HIDE))
+    if _closable(post.thread):
+        actions.append(Action(url_for("moderation.lock_post", post_id=post.public_id),
+                              "Close the discussion", LOCK))
+    else:
+        actions.append(Action(url_for("moderation.unlock_thread", thread_id=post.thread.public_id),
+                              "Reopen the discussion", UNLOCK))
+    if not facts.suspended_until:
+        actions.append(Action(url_for("moderation.suspend_post_author", post_id=post.public_id),
+                              "Suspend the author", SUSPEND))
+    else:
+        actions.append(Action(url_for("moderation.unsuspend_post_author", post_id=post.public_id),
+                              "Lift the author’s suspension", UNSUSPEND))
+    return actions
+
+
+def story_actions(story: Story, facts: NameFacts, reports: list[Report]) -> list[Action]:
+    """What a moderator can do on one story's review page, given its state and its author's name."""
+    actions = []
+    if reports:
+        actions.append(Action(url_for("moderation.dismiss_story_reports", slug=story.slug),
+                              "Dismiss reports", DISMISS))
+    if story.is_hidden:
+        actions.append(Action(url_for("moderation.restore_story", slug=story.slug),
+                              "Restore story", RESTORE))
+    elif story.is_published:
+        actions.append(Action(url_for("moderation.hide_story", slug=story.slug),
+                              "Hide story", HIDE))
+    if _closable(story.thread):
+        actions.append(Action(url_for("moderation.lock_story", slug=story.slug),
+                              "Close comments", LOCK))
+    else:
+        actions.append(Action(url_for("moderation.unlock_thread", thread_id=story.thread.public_id),
+                              "Reopen comments", UNLOCK))
+    if not facts.suspended_until:
+        actions.append(Action(url_for("moderation.suspend_story_author", slug=story.slug),
+                              "Suspend the author", SUSPEND))
+    else:
+        actions.append(Action(url_for("moderation.unsuspend_story_author", slug=story.slug),
+                              "Lift the author’s suspension", UNSUSPEND))
+    return actions
+
+
+def thread_actions(thread: Thread) -> list[Action]:
+    """What a moderator can do to a board thread: close or reopen, pin or unpin, hide or restore."""
+    at = partial(url_for, thread_id=thread.public_id)
+    return [
+        Action(at("moderation.unlock_thread"), "Reopen replies", UNLOCK) if thread.is_locked
+        else Action(at("moderation.lock_thread"), "Close replies", LOCK),
+        Action(at("moderation.unpin_thread"), "Unpin", UNPIN) if thread.pinned
+        else Action(at("moderation.pin_thread"), "Pin to the top", PIN),
+        Action(at("moderation.restore_thread"), "Restore thread", RESTORE) if thread.hidden
+        else Action(at("moderation.hide_thread"), "Hide thread", HIDE),
+    ]
+
+
+def queue_actions(item: QueueItem) -> list[Action]:
+    """The buttons that resolve one reported post or story from the queue."""
+    if item.post is not None:
+        at = partial(url_for, post_id=item.post.public_id)
+        return [
+            Action(at("moderation.dismiss_post_reports"), "Dismiss reports", DISMISS),
+            Action(at("moderation.hide_post"), "Hide post", HIDE),
+            Action(at("moderation.lock_post"), "Close the discussion", LOCK),
+            Action(at("moderation.suspend_post_author"), "Suspend the author", SUSPEND),
+        ]
+    at = partial(url_for, slug=item.story.slug)
+    return [
+        Action(at("moderation.dismiss_story_reports"), "Dismiss reports", DISMISS),
+        Action(at("moderation.hide_story"), "Hide story", HIDE),
+        Action(at("moderation.lock_story"), "Close comments", LOCK),
+        Action(at("moderation.suspend_story_author"), "Suspend the author", SUSPEND),
+    ]
+
+
+def asks_for_length(actions: list[Action]) -> bool:
+    """Tell whether a form with these buttons needs the suspension-length fields."""
+    return any(action.kind == SUSPEND for action in actions)

@@ -1,0 +1,70 @@
+"""Settings: the owner changing their public handle, bio, default anonymity and password."""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.emails import is_usable
+from ..auth.service import RegistrationError, confirm_password, end_sessions, handle_available
+from .. import text
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Handle, User
+from ..names import name_key
+from ..notifications import mail
+from ..posting import refusals as posting
+from ..refusals import SettingsError
+
+BIO_MAX = 2000
+
+
+def clean_bio(bio: str | None) -> str:
+    """The bio as it will be stored: one kind of line break, no NULs, no outer blank space."""
+    return text.normalise(bio, strip=True)
+
+
+def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: bool) -> Handle:
+    """Save a new public handle, bio and default for anonymous posting, all or nothing."""
+    try:
+        posting.check_profile_write(user, utcnow())
+    except posting.PostingError as error:
+        raise SettingsError("bio", error.message, getattr(error, "status", 400)) from error
+    try:
+        name = handle_available(handle, user)
+    except RegistrationError as error:
+        raise SettingsError("handle", error.message) from error
+    bio = clean_bio(bio)
+    if len(bio) > BIO_MAX:
+        raise SettingsError("bio", f"That is {len(bio):,} characters; the limit is {BIO_MAX:,}.")
+    public = db.session.scalar(Handle.public_of(user))
+    public.name, public.name_key = name, name_key(name)
+    user.bio = bio
+    user.anonymous_by_default = anonymous_by_default
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # Someone took the same name between our check and this write: the unique index wins.
+        db.session.rollback()
+        raise SettingsError(
+            "handle", "That handle, or one that looks like it, is taken."
+        ) from error
+    return public
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Set a new password once the current one is proven, and end every other session.
+
+    Raises ratelimit.RateLimited once the current password was tried too often.
+    """
+    if not confirm_password(user, current):
+        raise SettingsError("current_password", "That is not your current password.")
+    user.set_password(new)
+    # Bumping the session version (and committing both) signs out every copy of the old cookie.
+    end_sessions(user)
+    # An owner who did not make the change hears of it; the notice names nothing else.
+    if is_usable(user.email):
+        mail.send_notice(mail.password_changed_message(user.email))
+
+
+def end_other_sessions(user: User) -> None:
+    """Sign out every other device; the caller logs this one in again with the new version."""
+    end_sessions(user)

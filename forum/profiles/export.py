@@ -1,0 +1,116 @@
+"""Export: everything stored about an account and written by it, as JSON-ready data."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, joinedload
+
+from .. import ratelimit
+from ..extensions import db
+from ..models import Follow, Handle, Notification, Post, Report, Story, StoryRevision, Thread, User
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _handle_names(user: User) -> dict[int, Handle]:
+    return {h.id: h for h in db.session.scalars(select(Handle).where(Handle.user_id == user.id))}
+
+
+def export_data(user: User) -> dict:
+    """Everything stored about this account and written by it, as plain JSON-ready data.
+
+    Posts, threads, stories and notifications are named by their public ids, as on the
+    site: the row ids of others' posts that replied or were reported would tell the order
+    and closeness in time of writing the site itself no longer shows. Raises
+    ratelimit.RateLimited after EXPORT_LIMIT exports: each one reads every row.
+    """
+    ratelimit.hit([("export", current_app.config["EXPORT_LIMIT"], f"u{user.id}",
+                    "That is as many downloads of your data as this site allows for now. "
+                    "Please wait {wait}, then try again.")])
+    handles = _handle_names(user)
+    ids = list(handles)
+    stories = db.session.scalars(
+        select(Story).where(Story.handle_id.in_(ids)).options(joinedload(Story.thread))
+        .order_by(Story.id)).all()
+    parent = aliased(Post)
+    posts = db.session.execute(
+        select(Post, Thread.public_id, Thread.title, parent.public_id)
+        .join(Thread, Post.thread_id == Thread.id)
+        .outerjoin(parent, Post.parent_id == parent.id)
+        .where(Post.handle_id.in_(ids)).order_by(Post.id)).all()
+    reports = db.session.scalars(
+        select(Report).where(Report.reporter_id == user.id)
+        .options(joinedload(Report.post), joinedload(Report.story)).order_by(Report.id)).all()
+    notifications = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .options(joinedload(Notification.thread), joinedload(Notification.post))
+        .order_by(Notification.id)).all()
+    follows = db.session.scalars(
+        select(Follow).where(Follow.user_id == user.id)
+        .options(joinedload(Follow.thread), joinedload(Follow.group)).order_by(Follow.id)).all()
+    threads = dict(db.session.execute(select(Thread.id, Thread.public_id).where(
+        Thread.id.in_([h.thread_id for h in handles.values() if h.thread_id is not None]))).all())
+    return {
+        "account": {
+            "login_name": user.login_name, "email": user.email, "role": user.role,
+            "bio": user.bio, "anonymous_by_default": user.anonymous_by_default,
+            "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
+            "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),
+            "suspension_reason": user.suspension_reason,
+        },
+        "handles": [
+            {"name": h.name, "kind": h.kind, "thread_id": threads.get(h.thread_id),
+             "created_at": _when(h.created_at)}
+            for h in handles.values()
+        ],
+        "stories": [_story_data(story, handles[story.handle_id]) for story in stories],
+        "posts": [
+            {"id": post.public_id, "thread_id": thread, "thread_title": title,
+             "parent_id": parent_id, "posted_as": handles[post.handle_id].name,
+             "anonymous": handles[post.handle_id].is_anonymous, "state": post.state,
+             "body": post.body, "created_at": _when(post.created_at),
+             "edited_at": _when(post.edited_at)}
+            for post, thread, title, parent_id in posts
+        ],
+        "reports_filed": [
+            {"post_id": _public(r.post), "story_id": _public(r.story), "reason": r.reason,
+             "details": r.details, "state": r.state, "created_at": _when(r.created_at)}
+            for r in reports
+        ],
+        "notifications": [
+            {"kind": n.kind, "thread_id": _public(n.thread), "post_id": _public(n.post),
+             "reason": n.reason, "created_at": _when(n.created_at), "read_at": _when(n.read_at)}
+            for n in notifications
+        ],
+        "follows": [
+            {"thread_id": _public(f.thread), "group": f.group.slug if f.group else None,
+             "created_at": _when(f.created_at)}
+            for f in follows
+        ],
+    }
+
+
+def _public(row) -> str | None:
+    return row.public_id if row is not None else None
+
+
+def _story_data(story: Story, handle: Handle) -> dict:
+    revisions = db.session.scalars(
+        select(StoryRevision).where(StoryRevision.story_id == story.id)
+        .order_by(StoryRevision.id)).all()
+    return {
+        "id": story.public_id, "title": story.title, "slug": story.slug,
+        "summary": story.summary, "body": story.body, "content_warnings": story.warnings,
+        "groups": [g.name for g in story.groups], "state": story.state,
+        "posted_as": handle.name, "anonymous": handle.is_anonymous,
+        "comments_thread_id": story.thread.public_id, "published_at": _when(story.published_at),
+        "edited_at": _when(story.edited_at),
+        "earlier_versions": [
+            {"title": r.title, "summary": r.summary, "body": r.body,
+             "created_at": _when(r.created_at)} for r in revisions
+        ],
+    }

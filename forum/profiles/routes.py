@@ -10,6 +10,7 @@ from .. import ratelimit
 from ..auth.service import renew_session
 from ..clock import utcnow
 from ..pagination import parse_after
+from ..threads.service import post_urls
 from . import service
 from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
 
@@ -48,7 +49,7 @@ def show(handle):
     stories = service.stories_by(found, parse_after(request.args.get("stories_after")), per_page)
     posts = service.posts_by(found, parse_after(request.args.get("posts_after")), per_page)
     return render_template("profiles/show.html", handle=found, user=found.user,
-                           stories=stories, posts=posts)
+                           stories=stories, posts=posts, links=post_urls(posts.items))
 
 
 @bp.route("/settings")
@@ -119,7 +120,8 @@ def my_posts():
                                  per_page)
     posts = service.my_posts(current_user, parse_after(request.args.get("posts_after")),
                              per_page)
-    return render_template("profiles/my_posts.html", stories=stories, posts=posts)
+    return render_template("profiles/my_posts.html", stories=stories, posts=posts,
+                           links=post_urls(posts.items))
 
 
 @bp.route("/settings/export", methods=["POST"])

@@ -97,13 +97,6 @@ def record(actor: Handle | None, action: str, reason: str, now: datetime, *,
     return entry
 
 
-def story_of(thread: Thread) -> Story | None:
-    """The story whose comments `thread` is, or None for a board thread."""
-    if thread.board_id is not None:
-        return None
-    return db.session.scalar(select(Story).where(Story.thread_id == thread.id))
-
-
 def close_thread(thread: Thread, reason: str, now: datetime, *, by_author: bool) -> None:
     """Stop new replies, remembering why and whether the story's author chose it."""
     thread.locked_at, thread.lock_reason, thread.locked_by_author = now, reason or None, by_author
@@ -129,8 +122,7 @@ def _target(item) -> dict:
         return {"post": item}
     if isinstance(item, Story):
         return {"story": item}
-    story = story_of(item)
-    return {"story": story} if story is not None else {"thread": item}
+    return {"story": item.story} if item.is_story else {"thread": item}
 
 
 def _tell_author(item: Post | Story, what: str, reason: str, now: datetime) -> None:
@@ -219,7 +211,7 @@ def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: date
         # The comment section goes with the story: no replies, no links into it.
         item.state, item.thread.hidden = HIDDEN, True
     else:
-        if item.board_id is None:
+        if item.is_story:
             raise ModerationError("A story's comments are removed with the story itself.")
         if item.hidden:
             raise ModerationError("This thread is hidden already.")
@@ -246,7 +238,7 @@ def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: d
             raise ModerationError("This story is not hidden.")
         item.state, item.thread.hidden = PUBLISHED, False
     else:
-        if not item.hidden or item.board_id is None:
+        if not item.hidden or item.is_story:
             raise ModerationError("This thread is not hidden.")
         item.hidden = False
     record(public_handle_of(moderator), RESTORE, reason, now, **_target(item))

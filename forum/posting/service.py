@@ -528,7 +528,7 @@ def place_reply(author: User, thread: Thread, parent: Post | None, body: str, *,
     _check_writer(author, now)
     _check_open(thread)
     story = None
-    if thread.board_id is None:
+    if thread.is_story:
         # Whether comments are open, where the story lives, and whom to tell: one query.
         story = db.session.execute(
             select(Story.state, Story.slug, Handle.user_id, Story.handle_id)

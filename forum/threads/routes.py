@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
-from ..models import Board, Post, Story, Thread
+from ..models import Board, Post, Thread
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
 from . import service
@@ -48,10 +48,9 @@ def show(thread_id):
         select(Thread).where(Thread.public_id == thread_id)
         .options(joinedload(Thread.board), joinedload(Thread.handle))
     ))
-    if thread.board_id is None:
+    if thread.is_story:
         # A story's comment section is read under its story.
-        slug = db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
-        return redirect(url_for("stories.show", slug=slug, **request.args))
+        return redirect(url_for("stories.show", slug=thread.story.slug, **request.args))
     raw_after = request.args.get("after")
     if old := service.legacy_page_url(thread, raw_after, "threads.show", thread_id=thread_id):
         return redirect(old, 301)

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Post, Story, Thread
+from ..models import Post, Thread
 from ..pagination import MAX_ID, Page, paginate
 
 
@@ -24,8 +24,8 @@ def post_url(post: Post, slug: str | None = None) -> str:
     before = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path)
     )
-    if thread.board_id is None:
-        slug = slug or db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
+    if thread.is_story:
+        slug = slug or thread.story.slug
     return placed_url(post.public_id, thread.public_id, slug, page_start(thread.id, before))
 
 

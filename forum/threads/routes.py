@@ -10,7 +10,7 @@ from ..models import Board, Post, Thread
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
 from . import service
-from .cache import rendered_tree
+from .tree import rendered_tree
 
 bp = Blueprint("threads", __name__)
 ROW_ID = "int(max=2147483647)"

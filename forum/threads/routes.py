@@ -13,7 +13,6 @@ from . import service
 from .tree import rendered_tree
 
 bp = Blueprint("threads", __name__)
-ROW_ID = "int(max=2147483647)"
 
 
 @bp.route("/boards/")
@@ -69,7 +68,7 @@ def post(post_id):
 
 # --- addresses of before public ids: kept for what existed then, and nothing since ----------
 
-@bp.route(f"/threads/<{ROW_ID}:row_id>")
+@bp.route("/threads/<int:row_id>")
 def legacy_show(row_id):
     """Send an old thread address (/threads/123) to the same thread's address today."""
     thread = _readable(service.legacy_thread(row_id))
@@ -78,7 +77,7 @@ def legacy_show(row_id):
     return redirect(url or url_for("threads.show", thread_id=thread.public_id), 301)
 
 
-@bp.route(f"/posts/<{ROW_ID}:row_id>")
+@bp.route("/posts/<int:row_id>")
 def legacy_post(row_id):
     """Send an old post address (/posts/123) to the same post's address today."""
     post = service.legacy_post(row_id)

@@ -1,5 +1,5 @@
 """Reading discussions: one page of a thread's post tree, where a post lives, old addresses."""
-from flask import abort, current_app, url_for
+from flask import current_app, url_for
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Post, Thread
-from ..pagination import MAX_ID, Page, paginate
+from ..pagination import Page, paginate, parse_id
 
 
 def post_page(thread: Thread, after: str | None) -> Page:
@@ -94,13 +94,6 @@ def page_start(thread_id: int, before: int) -> str | None:
 
 # --- the addresses of before public ids ----------------------------------------------------
 
-def _row_id(raw: str) -> int:
-    """A row id from an old address; anything out of range is a 404."""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
-        abort(404)
-    return int(raw)
-
-
 def legacy_thread(row_id: int) -> Thread:
     """The thread an old address (/threads/123) named, if it existed before public ids."""
     return db.first_or_404(select(Thread).where(Thread.id == row_id,
@@ -116,7 +109,7 @@ def legacy_cursor(thread: Thread, raw: str) -> str:
     """The public id for an old page cursor (?after=123) of `thread`: the same post, if it
     existed before public ids and is in this thread; otherwise 404."""
     return db.first_or_404(select(Post.public_id).where(
-        Post.id == _row_id(raw), Post.thread_id == thread.id, Post.has_legacy_url.is_(True)))
+        Post.id == parse_id(raw), Post.thread_id == thread.id, Post.has_legacy_url.is_(True)))
 
 
 def legacy_page_url(thread: Thread, raw_after: str | None, endpoint: str, **url_args) -> str | None:

@@ -85,7 +85,7 @@ def can_lock(user, thread) -> bool:
 
 def can_pin(user, thread) -> bool:
     """Moderators pin board threads; a story's comments have no board to be pinned on."""
-    return can_moderate(user) and thread.board_id is not None
+    return can_moderate(user) and not thread.is_story
 
 
 def can_hide(user) -> bool:

@@ -18,6 +18,7 @@ from flask import abort, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
+from .pagination import MAX_ID
 from .siteurl import site_origin
 
 log = logging.getLogger("forum.security")
@@ -28,9 +29,14 @@ _EVENTS = {403: "forbidden", 429: "rate_limited"}
 
 
 class AsciiIntegerConverter(IntegerConverter):
-    """Ids in URLs are ASCII digits only: "/threads/１" (a full-width 1) is not thread 1."""
+    """Ids in URLs are ASCII digits only: "/threads/１" (a full-width 1) is not thread 1, and
+    at most MAX_ID, the largest a 32-bit id column holds: a larger one is a 404, not an error."""
 
     regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def log_event(event: str, **fields) -> None:

@@ -1,9 +1,11 @@
 """Profile pages and account settings, driven through HTTP like a browser."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
@@ -351,3 +353,39 @@ def test_pseudonyms_are_untouched_by_a_handle_change(app, person):
             select(Handle.kind, Handle.name).where(Handle.name.in_([pseudonym, "Ruth Renamed"]))
         ).all()
     assert sorted(kinds) == sorted([(ANONYMOUS, pseudonym), ("public", "Ruth Renamed")])
+
+
+# --- links to a post on a later page of its thread ----------------------------------------
+
+def _links_in(body: str, title: str) -> list[str]:
+    return re.findall(rf'<a href="([^"]+)">{re.escape(title)}</a>', body)
+
+
+@pytest.fixture
+def small_pages(app_config):
+    app_config["POSTS_PER_PAGE"] = 2
+    return app_config
+
+
+def test_profile_and_my_posts_link_to_the_page_holding_the_post(small_pages, app, client,
+                                                                   person):
+    with app.app_context():
+        ruth, other = make_user("ruth", "Ruth"), make_user("other", "Other")
+        thread = make_thread(other, make_board(), title="A long thread", body="Opening post")
+        story = make_story(other, title="A long story")
+        for i in range(3):
+            make_reply(other, thread, body=f"Earlier reply {i}")
+            make_reply(other, story.thread, body=f"Earlier comment {i}")
+        late_reply = make_reply(ruth, thread, body="Ruth's late reply").public_id
+        late_comment = make_reply(ruth, story.thread, body="Ruth's late comment").public_id
+    assert person.login("ruth").status_code == 302
+
+    for page in (profile_url("Ruth"), "/settings/my-posts"):
+        body = page_text(client.get(page) if page.startswith("/u/") else person.get(page))
+        for title, post_id in (("A long thread", late_reply), ("A long story", late_comment)):
+            links = _links_in(body, title)
+            assert len(links) == 1, (page, title, body)
+            reached = page_text(client.get(links[0], follow_redirects=True))
+            # The link names the post, and the page it leads to holds it.
+            assert links[0].endswith(f"#p{post_id}")
+            assert f'id="p{post_id}"' in reached, (page, links[0])

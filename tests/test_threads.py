@@ -91,6 +91,13 @@ def test_unknown_and_absurd_ids(client):
     assert client.get("/boards/nope").status_code == 404
 
 
+def test_old_addresses_past_the_32_bit_id_bound_are_404(client):
+    # One URL converter holds the bound for every route of before public ids.
+    for path in ("/threads/2147483648", "/posts/2147483648", "/feeds/threads/2147483648.atom",
+                 "/threads/2147483648?after=5", "/posts/１"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_post_permalink_finds_its_page(app, client, board):
     from forum.models import Board
     app.config["POSTS_PER_PAGE"] = 2

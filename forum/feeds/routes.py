@@ -50,7 +50,7 @@ def thread(thread_id):
     return _atom(service.thread_feed(*found))
 
 
-@bp.route("/feeds/threads/<int(max=2147483647):row_id>.atom")
+@bp.route("/feeds/threads/<int:row_id>.atom")
 def legacy_thread(row_id):
     """Send a feed reader subscribed before public ids (/feeds/threads/123.atom) to the
     same feed's address today; only for threads that existed then."""

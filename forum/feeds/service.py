@@ -104,8 +104,8 @@ def feed_thread(which) -> tuple[Thread, Story | None] | None:
     if thread is None or thread.hidden:
         return None
     story = None
-    if thread.board_id is None:
-        story = db.session.scalar(select(Story).where(Story.thread_id == thread.id))
+    if thread.is_story:
+        story = thread.story
         if story is None or not story.is_published or story.noindex:
             return None
     return thread, story

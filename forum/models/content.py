@@ -135,6 +135,15 @@ class Thread(db.Model):
 
     board: Mapped[Optional[Board]] = relationship()
     handle: Mapped[Handle] = relationship(foreign_keys=[handle_id])
+    # Set for a story's comment section; check is_story first to spare a board thread the
+    # query. Read-only: a story is written through Story.thread, and this way a story being
+    # built is not flushed with its thread before it is complete.
+    story: Mapped[Optional["Story"]] = relationship(viewonly=True, uselist=False)
+
+    @property
+    def is_story(self) -> bool:
+        """Tell whether this discussion is a story's comments rather than a board thread."""
+        return self.board_id is None
 
     @property
     def is_locked(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, text
@@ -59,23 +59,19 @@ def clean_reason(reason: str | None, *, required: bool) -> str:
     return reason
 
 
-def record(moderator: User, action: str, reason: str, now: datetime, *,
+def record(by: User | Handle, action: str, reason: str, now: datetime, *,
            thread: Thread | None = None, story: Story | None = None, post: Post | None = None,
            handle: Handle | None = None) -> ModAction:
-    """Add the public log line for an action to the current transaction (exactly one target),
-    signed with the moderator's public handle, never a pseudonym."""
-    actor = db.session.scalar(Handle.public_of(moderator))
+    """Add the public log line for an action to the current transaction (exactly one target).
+
+    A moderator (a User) signs with their public handle, never a pseudonym; a story's author
+    closing their own comments signs with the story's own name (a Handle).
+    """
+    actor = by if isinstance(by, Handle) else db.session.scalar(Handle.public_of(by))
     entry = ModAction(moderator_handle=actor, action=action, reason=reason, created_at=now,
                       thread=thread, story=story, post=post, handle=handle)
     db.session.add(entry)
     return entry
-
-
-def story_of(thread: Thread) -> Story | None:
-    """The story whose comments `thread` is, or None for a board thread."""
-    if thread.board_id is not None:
-        return None
-    return db.session.scalar(select(Story).where(Story.thread_id == thread.id))
 
 
 def close_thread(thread: Thread, reason: str, now: datetime, *, by_author: bool) -> None:
@@ -103,8 +99,7 @@ def log_target(item) -> dict:
         return {"post": item}
     if isinstance(item, Story):
         return {"story": item}
-    story = story_of(item)
-    return {"story": story} if story is not None else {"thread": item}
+    return {"story": item.story} if item.is_story else {"thread": item}
 
 
 def tell_author(item: Post | Story, what: str, reason: str, now: datetime) -> None:
@@ -193,7 +188,7 @@ def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: date
         # The comment section goes with the story: no replies, no links into it.
         item.state, item.thread.hidden = HIDDEN, True
     else:
-        if item.board_id is None:
+        if item.is_story:
             raise ModerationError("A story's comments are removed with the story itself.")
         if item.hidden:
             raise ModerationError("This thread is hidden already.")
@@ -220,7 +215,7 @@ def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: d
             raise ModerationError("This story is not hidden.")
         item.state, item.thread.hidden = PUBLISHED, False
     else:
-        if not item.hidden or item.board_id is None:
+        if not item.hidden or item.is_story:
             raise ModerationError("This thread is not hidden.")
         item.hidden = False
     record(moderator, RESTORE, reason, now, **log_target(item))

@@ -80,8 +80,8 @@ def _review(item, form=None, refusal=None, status=200):
     """The page where a moderator reads one post, story or thread in full and acts on it."""
     context = {"form": form or ActionForm(formdata=None), "refusal": refusal,
                "asks_for_length": buttons.asks_for_length}
-    if isinstance(item, Thread) and item.board_id is None:
-        item = actions.story_of(item)
+    if isinstance(item, Thread) and item.is_story:
+        item = item.story
     if isinstance(item, Thread):
         return render_template("moderation/thread.html", thread=item,
                                actions=buttons.thread_actions(item), **context), status
@@ -99,8 +99,7 @@ def _review_url(item) -> str:
     if isinstance(item, Post):
         return url_for(".post", post_id=item.public_id)
     if isinstance(item, Thread):
-        story = actions.story_of(item)
-        return (url_for(".story", slug=story.slug) if story
+        return (url_for(".story", slug=item.story.slug) if item.is_story
                 else url_for(".thread", thread_id=item.public_id))
     return url_for(".story", slug=item.slug)
 

@@ -44,10 +44,9 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
     recipients: dict[int, tuple[str, int | None]] = {}
     if parent is not None and parent.handle.user_id is not None:
         recipients[parent.handle.user_id] = (REPLY, parent.handle_id)
-    if thread.board_id is None:
+    if thread.is_story:
         if story is None:
-            story_handle = db.session.scalar(
-                select(Story.handle_id).where(Story.thread_id == thread.id))
+            story_handle = thread.story.handle_id
             story = StoryOwner(_owner(story_handle), story_handle)
         if story.user_id is not None:
             recipients.setdefault(story.user_id, (COMMENT, story.handle_id))

@@ -126,7 +126,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     check_writer(author, now)
     check_open(thread)
     story = None
-    if thread.board_id is None:
+    if thread.is_story:
         # Whether comments are open, where the story lives, and whom to tell: one query.
         story = db.session.execute(
             select(Story.state, Story.slug, Handle.user_id, Story.handle_id)

@@ -12,6 +12,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Handle
 from ..pagination import parse_after
+from ..threads.service import post_urls
 from . import account_settings, deletion, export, listings
 from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
 
@@ -50,7 +51,7 @@ def show(handle):
     stories = listings.stories_by(found, parse_after(request.args.get("stories_after")), per_page)
     posts = listings.posts_by(found, parse_after(request.args.get("posts_after")), per_page)
     return render_template("profiles/show.html", handle=found, user=found.user,
-                           stories=stories, posts=posts)
+                           stories=stories, posts=posts, links=post_urls(posts.items))
 
 
 @bp.route("/settings")
@@ -121,7 +122,8 @@ def my_posts():
                                  per_page)
     posts = listings.my_posts(current_user, parse_after(request.args.get("posts_after")),
                              per_page)
-    return render_template("profiles/my_posts.html", stories=stories, posts=posts)
+    return render_template("profiles/my_posts.html", stories=stories, posts=posts,
+                           links=post_urls(posts.items))
 
 
 @bp.route("/settings/export", methods=["POST"])

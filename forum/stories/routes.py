@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Group, Story, story_groups
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
-from ..threads.cache import rendered_tree
+from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
 
 bp = Blueprint("stories", __name__)

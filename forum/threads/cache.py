@@ -1,4 +1,5 @@
-"""Rendered post trees for readers who are not logged in, kept in each process.
+"""Rendered post trees for readers who are not logged in, kept in each process, and when a
+copy stops being true. forum/threads/tree.py serves pages from it.
 
 A page of 100 posts is the site's most read page and its dearest to build: about two thirds
 of its time went into turning rows into ORM objects and the tree macro into HTML
@@ -24,14 +25,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from flask import current_app, render_template
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Handle, Post, Thread
-from .service import post_page
 
 # What a post or a handle shows in a tree and can change once written (a handle links to a
 # profile while it has an account: user_id). A post's place (parent, depth, path) is set once,
@@ -77,27 +75,6 @@ class TreeCache:
 
 def init_app(app) -> None:
     app.extensions["tree_cache"] = TreeCache(app.config["TREE_CACHE_CHARS"])
-
-
-def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) -> Markup:
-    """One page of `thread`'s posts as HTML, with the link to the next page.
-
-    `endpoint` and `url_args` address the page the tree sits on (a story or a thread)."""
-    cache = current_app.extensions["tree_cache"]
-    key = None
-    if not current_user.is_authenticated and cache.max_chars:
-        key = (thread.id, thread.revision, thread.post_count, after, endpoint,
-               tuple(sorted(url_args.items())))
-        html = cache.get(key)
-        if html is not None:
-            return html
-    posts = post_page(thread, after)
-    # Autoescaped template output (user text in it went through forum/text.py): already safe.
-    html = Markup(render_template("_post_page.html", thread=thread, posts=posts,  # nosec B704
-                                  endpoint=endpoint, url_args=url_args))
-    if key is not None:
-        cache.put(key, html)
-    return html
 
 
 def touch(session: Session, thread_ids) -> None:

@@ -6,14 +6,13 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
-from ..models import Board, Post, Story, Thread
+from ..models import Board, Post, Thread
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
 from . import service
-from .cache import rendered_tree
+from .tree import rendered_tree
 
 bp = Blueprint("threads", __name__)
-ROW_ID = "int(max=2147483647)"
 
 
 @bp.route("/boards/")
@@ -48,10 +47,9 @@ def show(thread_id):
         select(Thread).where(Thread.public_id == thread_id)
         .options(joinedload(Thread.board), joinedload(Thread.handle))
     ))
-    if thread.board_id is None:
+    if thread.is_story:
         # A story's comment section is read under its story.
-        slug = db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
-        return redirect(url_for("stories.show", slug=slug, **request.args))
+        return redirect(url_for("stories.show", slug=thread.story.slug, **request.args))
     raw_after = request.args.get("after")
     if old := service.legacy_page_url(thread, raw_after, "threads.show", thread_id=thread_id):
         return redirect(old, 301)
@@ -70,7 +68,7 @@ def post(post_id):
 
 # --- addresses of before public ids: kept for what existed then, and nothing since ----------
 
-@bp.route(f"/threads/<{ROW_ID}:row_id>")
+@bp.route("/threads/<int:row_id>")
 def legacy_show(row_id):
     """Send an old thread address (/threads/123) to the same thread's address today."""
     thread = _readable(service.legacy_thread(row_id))
@@ -79,7 +77,7 @@ def legacy_show(row_id):
     return redirect(url or url_for("threads.show", thread_id=thread.public_id), 301)
 
 
-@bp.route(f"/posts/<{ROW_ID}:row_id>")
+@bp.route("/posts/<int:row_id>")
 def legacy_post(row_id):
     """Send an old post address (/posts/123) to the same post's address today."""
     post = service.legacy_post(row_id)

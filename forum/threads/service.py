@@ -1,11 +1,14 @@
 """Reading discussions: one page of a thread's post tree, where a post lives, old addresses."""
-from flask import abort, current_app, url_for
-from sqlalchemy import func, select
+from flask import current_app, url_for
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Post, Story, Thread
-from ..pagination import MAX_ID, Page, paginate
+from ..models import Post, Thread
+from ..pagination import Page, paginate, parse_id
 
 
 def post_page(thread: Thread, after: str | None) -> Page:
@@ -21,9 +24,48 @@ def post_url(post: Post, slug: str | None = None) -> str:
     before = db.session.scalar(
         select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path)
     )
-    if thread.board_id is None:
-        slug = slug or db.session.scalar(select(Story.slug).where(Story.thread_id == thread.id))
+    if thread.is_story:
+        slug = slug or thread.story.slug
     return placed_url(post.public_id, thread.public_id, slug, page_start(thread.id, before))
+
+
+class PostPlace(Protocol):
+    """A listed post with where it lives: what a list of posts from many threads carries."""
+
+    post: Post
+    thread_public_id: str
+    story_slug: str | None
+
+
+def post_urls(listed: Iterable[PostPlace]) -> dict[int, str]:
+    """The address of the page showing each listed post, scrolled to it, by post id: one
+    query for the whole list, however many threads it spans."""
+    listed = list(listed)
+    if not listed:
+        return {}
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    # Each post's place in its thread's reading order, and every page's last post, at once.
+    ranked = (
+        select(Post.id, Post.thread_id, Post.public_id,
+               func.row_number().over(partition_by=Post.thread_id, order_by=Post.path)
+               .label("n"))
+        .where(Post.thread_id.in_({row.post.thread_id for row in listed}))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked).where(or_(ranked.c.id.in_([row.post.id for row in listed]),
+                                 ranked.c.n % per_page == 0))
+    ).all()
+    place = {row.id: row.n for row in rows}
+    page_end = {(row.thread_id, row.n): row.public_id for row in rows if row.n % per_page == 0}
+    urls = {}
+    for row in listed:
+        before = place[row.post.id] - 1
+        start = None if before < per_page else page_end[row.post.thread_id,
+                                                         before - before % per_page]
+        urls[row.post.id] = placed_url(row.post.public_id, row.thread_public_id,
+                                       row.story_slug, start)
+    return urls
 
 
 def placed_url(post: str, thread: str, story_slug: str | None, after: str | None) -> str:
@@ -52,13 +94,6 @@ def page_start(thread_id: int, before: int) -> str | None:
 
 # --- the addresses of before public ids ----------------------------------------------------
 
-def _row_id(raw: str) -> int:
-    """A row id from an old address; anything out of range is a 404."""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
-        abort(404)
-    return int(raw)
-
-
 def legacy_thread(row_id: int) -> Thread:
     """The thread an old address (/threads/123) named, if it existed before public ids."""
     return db.first_or_404(select(Thread).where(Thread.id == row_id,
@@ -74,7 +109,7 @@ def legacy_cursor(thread: Thread, raw: str) -> str:
     """The public id for an old page cursor (?after=123) of `thread`: the same post, if it
     existed before public ids and is in this thread; otherwise 404."""
     return db.first_or_404(select(Post.public_id).where(
-        Post.id == _row_id(raw), Post.thread_id == thread.id, Post.has_legacy_url.is_(True)))
+        Post.id == parse_id(raw), Post.thread_id == thread.id, Post.has_legacy_url.is_(True)))
 
 
 def legacy_page_url(thread: Thread, raw_after: str | None, endpoint: str, **url_args) -> str | None:

@@ -5,6 +5,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Story, StoryRevision
+from tests.conftest import CSRF_RE
 
 BODY = "# Day one\n\nI packed one bag and *left*.\n\n> They said I would be back."
 
@@ -23,7 +24,7 @@ def other(make_browser):
 
 
 def _tokenless(response):
-    return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+    return CSRF_RE.sub("", response.get_data(as_text=True))
 
 
 def _draft(author, title="Not ready yet", body=BODY):

@@ -36,6 +36,7 @@ from forum.models import (
 from forum.models.notifications import REPLY
 from forum.names import name_key
 from tests.factories import make_board, make_reply, make_story, make_thread
+from tests.conftest import CSRF_RE
 
 ROLES = ("visitor", "member", "author", "suspended", "moderator", "admin")
 OK, LOGIN = "ok", "login"
@@ -318,7 +319,7 @@ def _log_in(client, login: str) -> None:
 
 def _token(client) -> str:
     page = client.get("/auth/login").get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    return CSRF_RE.search(page).group(1)
 
 
 def _outcome(app, case: Case, role: str) -> str | None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Story, Thread, User
+from tests.conftest import CSRF_RE
 
 TEXT = "Three years of my life.\n\nI am still angry, and that is all right."
 
@@ -28,7 +29,7 @@ def test_expired_csrf_token_keeps_text_and_resends(person):
     assert "Your text is safe" in page
     assert "Three years of my life." in page and "that is all right." in page
     # The page carries a fresh token: sending it again publishes the story.
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = CSRF_RE.search(page).group(1)
     r = person.client.post("/stories/new", data={"title": "My story", "body": TEXT, "csrf_token": token})
     assert r.status_code == 302
 
@@ -75,14 +76,14 @@ def test_expired_login_keeps_text_and_sends_after_logging_in(person, make_browse
     assert r.status_code == 401
     assert "Three years of my life." in page and 'name="resume__body"' in page
     # Log in from that page: the text comes back in a form that sends it.
-    login_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    login_token = CSRF_RE.search(page).group(1)
     action = re.search(r'<form method="post" action="([^"]+)" class="resubmit', page).group(1)
     r = person.client.post(action.replace("&amp;", "&"), data={
         "login_name": "writer", "password": "correct horse battery", "resume__body": TEXT,
         "csrf_token": login_token})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Three years of my life." in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = CSRF_RE.search(page).group(1)
     r = person.client.post(f"/threads/{thread_id}/reply", data={"body": TEXT, "csrf_token": token})
     assert r.status_code == 302
     assert "that is all right." in person.get(url).get_data(as_text=True)

@@ -25,7 +25,7 @@ from forum.clock import utcnow
 from forum.extensions import db, limiter
 from forum.models import Story, User
 from forum.posting import refusals
-from tests.conftest import RELAXED_LIMITS
+from tests.conftest import CSRF_RE, RELAXED_LIMITS
 from tests.factories import PASSWORD, make_board, make_reply, make_story, make_user
 from tests.security import site as seed_site
 from tests.test_permissions_matrix import MATRIX, OK, ROLES
@@ -254,7 +254,7 @@ def test_registration_ten_a_day_per_address(person, make_browser):
 
 def _login_from(client, env, login_name="nobody", password="x" * 12):
     page = client.get("/auth/login", environ_base=env).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    token = CSRF_RE.search(page).group(1)
     return client.post("/auth/login", data={"login_name": login_name, "password": password,
                                              "csrf_token": token}, environ_base=env)
 
@@ -592,7 +592,7 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
 
         def post(url, data):
             page = opener.open(base + url, timeout=10).read().decode()
-            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+            token = CSRF_RE.search(page).group(1)
             body = urllib.parse.urlencode({**data, "csrf_token": token}).encode()
             try:
                 return opener.open(base + url, body, timeout=10).status

@@ -10,7 +10,7 @@ import pytest
 
 import forum.models.accounts as accounts
 from forum.auth.service import LOGIN_NAME_REFUSED
-from tests.conftest import Browser
+from tests.conftest import CSRF_RE, Browser
 from tests.factories import PASSWORD, make_user
 
 TOKEN = re.compile(r'value="[A-Za-z0-9._-]{40,}"')
@@ -145,7 +145,7 @@ def test_login_limits_treat_known_and_unknown_names_alike(real_login_limits, app
         statuses = []
         for _ in range(12):
             page = client.get("/auth/login").get_data(as_text=True)
-            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+            token = CSRF_RE.search(page)
             statuses.append(client.post("/auth/login", data={
                 "login_name": name, "password": "wrong password, long enough",
                 "csrf_token": token.group(1)}).status_code)

@@ -216,6 +216,11 @@ def test_ids_of_posts_written_one_after_another_show_no_order(app, make_browser)
     assert sum(a[0] == b[0] for a, b in zip(written, written[1:])) <= 8, written
 
 
+def _another_first_letter(public_id: str) -> str:
+    """A well-formed id one letter away from a real one (never the real one itself)."""
+    return ("q" if public_id[0] != "q" else "r") + public_id[1:]
+
+
 @pytest.mark.parametrize("list_url", [
     "/boards/general?after={cursor}", "/threads/{long}?after={cursor}",
     "/stories/?after={cursor}", "/groups/the-fellowship?after={cursor}",
@@ -223,11 +228,6 @@ def test_ids_of_posts_written_one_after_another_show_no_order(app, make_browser)
     "/mod/log?after={cursor}", "/notifications?after={cursor}",
     "/settings/my-posts?posts_after={cursor}", "/search?q=lantern&after=p{cursor}",
 ])
-def _another_first_letter(public_id: str) -> str:
-    """A well-formed id one letter away from a real one (never the real one itself)."""
-    return ("q" if public_id[0] != "q" else "r") + public_id[1:]
-
-
 def test_a_cursor_that_is_not_an_item_of_the_list_is_404(app, scene, list_url):
     ids, alice = scene["ids"], scene["alice"]
     for cursor in ("1", str(ids["anon_post_row"]), "2147483647", "99999999999",

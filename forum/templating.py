@@ -4,8 +4,6 @@ from functools import lru_cache
 
 from flask import current_app, request, url_for
 
-from .models import content
-
 
 def day(value: datetime | None) -> str:
     """Dates show at day precision everywhere, so no post can be timed to the minute."""
@@ -31,5 +29,4 @@ def register_filters(app) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["iso_day"] = iso_day
     app.jinja_env.globals["site_name"] = lambda: current_app.config["SITE_NAME"]
-    app.jinja_env.globals["states"] = content
     app.jinja_env.globals["profile_url"] = profile_url

@@ -183,7 +183,7 @@ def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: date
             raise ModerationError("This post is hidden already.")
         item.state = HIDDEN
     elif isinstance(item, Story):
-        if item.state != PUBLISHED:
+        if not item.is_published:
             raise ModerationError("Only a published story can be removed.")
         # The comment section goes with the story: no replies, no links into it.
         item.state, item.thread.hidden = HIDDEN, True
@@ -211,7 +211,7 @@ def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: d
             raise ModerationError("This post is not hidden.")
         item.state = VISIBLE
     elif isinstance(item, Story):
-        if item.state != HIDDEN:
+        if not item.is_hidden:
             raise ModerationError("This story is not hidden.")
         item.state, item.thread.hidden = PUBLISHED, False
     else:

@@ -79,7 +79,13 @@ def test_quick_exit_stays_in_view_down_a_long_story(page, seeded):
     page.get_by_role("link", name=STORY).click()
     page.get_by_text("Content warnings:").click()
     page.mouse.wheel(0, 5000)
-    page.wait_for_function("window.scrollY > 1000")
+    # Polled from here: wait_for_function() polls inside the page, where the site's CSP
+    # (no eval) stops it whenever the scroll has not finished at the first look.
+    for _ in range(100):
+        if page.evaluate("window.scrollY") > 1000:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("window.scrollY") > 1000
     button = page.get_by_role("link", name="Leave this site")
     expect(button).to_be_in_viewport()
     box = button.bounding_box()

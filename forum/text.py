@@ -60,7 +60,8 @@ MARKUP_LIMITS = {"[": 1_000, "*_~": 4_000, "`": 4_000, "<": 2_000, "&": 2_000, "
 # ... and of all markup characters together (line breaks, `#`, `-`, `:` and the rest).
 MARKUP_CAP = 20_000
 # Units of parser and sanitiser work one text may use, each about a microsecond of a server
-# core: the known worst cases stop within about 50 ms on an idle core (measured by
+# core: the known worst cases stop within about 50 ms on an idle server core, 12 times an
+# ordinary story of the same length at most (measured by
 # tests/security/test_render_budget.py). Ordinary texts of any accepted length fit, except
 # the densest: bulleted lists past about 60,000 characters, tables past about 25,000.
 WORK_BUDGET = 75_000

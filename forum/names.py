@@ -3,6 +3,15 @@ import re
 import secrets
 import unicodedata
 
+# What the site promises about a generated name, wherever a writer chooses one; the code that
+# keeps it: forum/admin/service.py (two administrators), forum/profiles/deletion.py (cut loose),
+# and the anonymity crawl in tests/test_anonymity.py (members and moderators).
+ANONYMITY_PROMISE = (
+    "Other members and the moderators cannot tell it is you. An administrator can find out "
+    "only for a threat to someone's safety or a legal demand, only if a second administrator "
+    "agrees, and each time is counted on the Transparency page."
+)
+
 # Characters that render as nothing or reorder text: never allowed in a name.
 _INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"

@@ -50,8 +50,20 @@ def can_administer(user) -> bool:
 
 
 def can_unmask(user) -> bool:
-    """Only admins may look behind an anonymous name (and each look is logged); never moderators."""
+    """Only admins may ask to look behind an anonymous name; never moderators. A look needs a
+    second administrator's approval (can_decide_unmasking) and is logged."""
     return can_administer(user)
+
+
+def can_decide_unmasking(user, request) -> bool:
+    """Any administrator but the one who asked may approve or refuse a waiting request."""
+    return can_unmask(user) and request.admin_id != user.id and request.state == "asked"
+
+
+def can_see_unmasking_answer(user, request) -> bool:
+    """Only the administrator who asked sees the answer, once, after another approved."""
+    return (can_unmask(user) and request.admin_id == user.id and request.state == "approved"
+            and request.shown_at is None)
 
 
 def can_see_hidden(user) -> bool:
@@ -113,6 +125,7 @@ TEMPLATE_FUNCTIONS = {
         "owns", "can_write", "can_reply", "can_edit_post", "can_delete_post", "can_edit_story",
         "can_close_comments", "can_moderate", "can_administer", "can_see_hidden", "can_report",
         "can_reopen_comments", "can_lock", "can_pin", "can_hide", "can_suspend",
-        "can_review_reports", "can_change_roles",
+        "can_review_reports", "can_change_roles", "can_decide_unmasking",
+        "can_see_unmasking_answer",
     )
 }

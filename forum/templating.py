@@ -4,6 +4,9 @@ from functools import lru_cache
 
 from flask import current_app, request, url_for
 
+from .models.moderation import UNMASK_KINDS
+from .names import ANONYMITY_PROMISE
+
 
 def day(value: datetime | None) -> str:
     """Dates show at day precision everywhere, so no post can be timed to the minute."""
@@ -30,3 +33,5 @@ def register_filters(app) -> None:
     app.jinja_env.filters["iso_day"] = iso_day
     app.jinja_env.globals["site_name"] = lambda: current_app.config["SITE_NAME"]
     app.jinja_env.globals["profile_url"] = profile_url
+    app.jinja_env.globals["unmask_kinds"] = UNMASK_KINDS
+    app.jinja_env.globals["anonymity_promise"] = ANONYMITY_PROMISE

@@ -22,11 +22,12 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, func, select
 
 from forum import names
 from forum.extensions import db
-from forum.models import ANONYMOUS, PUBLIC, Board, Handle, Post, Story, Thread, User
+from forum.models import (ANONYMOUS, PUBLIC, Board, Handle, Post, Story, Thread, Unmasking,
+                          User)
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 PASSWORD = "correct horse battery"
@@ -538,11 +539,42 @@ def test_report_then_look_links_no_two_names_of_one_account(app, site, watched):
         check_moderator_page(url, text(june.get(url)), watched)
 
 
-@pytest.mark.parametrize("viewer", ["visitor", "member", "moderator"])
+@pytest.fixture
+def asking_admin(app, site, make_browser):
+    """Root, an administrator, asks to look behind every one of Alice's anonymous posts; a
+    second administrator approves one request and refuses another. Root has not yet opened
+    the answer: an administrator alone, asking and reading every page, learns nothing."""
+    with app.app_context():
+        make_user("root_login", "Site Keeper", role="admin")
+        make_user("second_login", "Second Key", role="admin")
+    root, second = make_browser(), make_browser()
+    assert root.login("root_login").status_code == 302
+    assert second.login("second_login").status_code == 302
+    with app.app_context():
+        one_post_per_name = db.session.execute(
+            select(func.min(Post.public_id)).where(Post.public_id.in_(site["anon_post_ids"]))
+            .group_by(Post.handle_id)).scalars().all()
+    for pid in one_post_per_name:
+        asked = root.submit("/admin/unmask", {"address": f"/posts/{pid}", "kind": "safety",
+                                              "reason": "Checking the crawl."})
+        assert asked.status_code == 302, pid
+    with app.app_context():
+        asked = db.session.scalars(select(Unmasking.id).order_by(Unmasking.id)).all()
+    for request_id, action in ((asked[0], "approve"), (asked[-1], "refuse")):
+        decided = second.submit("/admin/unmask", {},
+                                action=f"/admin/unmaskings/{request_id}/{action}")
+        assert decided.status_code == 302
+    return root
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member", "moderator", "administrator"])
 def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, request):
     if viewer == "moderator":
         watched = request.getfixturevalue("watched")
         client, start = watched["june"].client, start_urls(site) + ["/mod/"]
+    elif viewer == "administrator":
+        client = request.getfixturevalue("asking_admin").client
+        start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask"]
     else:
         client = app.test_client() if viewer == "visitor" else site["bob"].client
         start = start_urls(site)
@@ -558,6 +590,10 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         assert app.test_client().get("/u/" + quote(name)).status_code == 404
     if viewer == "moderator":
         assert sum(u.startswith("/mod/posts/") for u in html) >= len(watched["alice_posts"])
+    if viewer == "administrator":
+        log = pages["/admin/unmaskings"][2]
+        assert "Show the answer" in log and "Refused by Second Key" in log
+        assert all(name in log for name in site["pseudonyms"].values())
     for url, (status, kind, body) in pages.items():
         # /healthz answers 503 when a service is down; that is its job, not a crawl failure.
         assert status < 500 or url == "/healthz", url

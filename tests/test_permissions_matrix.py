@@ -28,9 +28,11 @@ from forum.models import (
     Handle,
     ModAction,
     Notification,
+    Post,
     Report,
     StoryRevision,
     Suspension,
+    Unmasking,
     User,
 )
 from forum.models.notifications import REPLY
@@ -118,6 +120,28 @@ def _pin(w):
 
 def _lock_thread(w):
     w["thread_obj"].locked_at = utcnow()
+
+
+def _unmasking(asked_by: str, state: str = "asked"):
+    """A request to look behind Alice's anonymous post, asked by the world's `asked_by` (an
+    administrator) or by another administrator, and approved by a third when `state` says."""
+    def setup(w):
+        now = utcnow()
+        tag = w["logins"]["member"].rsplit("_", 1)[1]
+        users = {role: w["users"][role] for role in ("admin",)}
+        if asked_by != "admin":
+            users["admin"] = _account(f"other_admin_{tag}", f"Other Admin {tag}", "admin", now)
+        decider = _account(f"third_admin_{tag}", f"Third Admin {tag}", "admin", now)
+        db.session.flush()
+        anonymous = db.session.scalar(select(Post).where(Post.public_id == w["anonymous_post"]))
+        request = Unmasking(admin_id=users["admin"].id, handle_id=anonymous.handle_id,
+                            kind="safety", reason="Matrix check", created_at=now, state=state,
+                            decided_by_id=decider.id if state != "asked" else None,
+                            decided_at=now if state != "asked" else None)
+        db.session.add(request)
+        db.session.flush()
+        w["unmasking"] = request.id
+    return setup
 
 
 def _story_data(w, role):
@@ -234,7 +258,19 @@ MATRIX: dict[str, Case] = {
     # --- admin
     "admin.unmask": Case(
         lambda w, r: "/admin/unmask", ADMINS,
-        lambda w, r: {"address": f"/posts/{w['anonymous_post']}", "reason": "Matrix check"}),
+        lambda w, r: {"address": f"/posts/{w['anonymous_post']}", "kind": "safety",
+                      "reason": "Matrix check"}),
+    # Another administrator's request: any administrator but the one who asked decides.
+    "admin.approve": Case(
+        lambda w, r: f"/admin/unmaskings/{w['unmasking']}/approve", ADMINS,
+        setup=_unmasking(asked_by="another")),
+    "admin.refuse": Case(
+        lambda w, r: f"/admin/unmaskings/{w['unmasking']}/refuse", ADMINS,
+        setup=_unmasking(asked_by="another")),
+    # Their own approved request: only the administrator who asked sees the answer.
+    "admin.answer": Case(
+        lambda w, r: f"/admin/unmaskings/{w['unmasking']}/answer", ADMINS,
+        setup=_unmasking(asked_by="admin", state="approved")),
 }
 
 

@@ -1,5 +1,7 @@
-"""Admin-only pages: unmasking an anonymous name, and the private audit log of unmaskings."""
-from flask import Blueprint, abort, current_app, render_template, request
+"""Admin-only pages: asking to look behind an anonymous name, deciding on another
+administrator's request, seeing the answer to an approved one, and the private audit log."""
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 
 from .. import permissions
@@ -25,26 +27,65 @@ def admins_only():
 
 @bp.route("/unmask", methods=["GET", "POST"])
 def unmask():
-    """Look up the public handle behind an anonymous name, giving a reason that is logged."""
+    """Ask to look behind an anonymous name; another administrator must approve."""
     form = UnmaskForm()
-    result = None
     if form.validate_on_submit():
         try:
-            result = service.unmask(current_user, form.address.data, form.reason.data, utcnow())
+            service.ask(current_user, form.address.data, form.kind.data, form.reason.data,
+                        utcnow())
         except service.UnmaskError as error:
             getattr(form, error.field).errors.append(error.message)
-    # The answer is shown once, in this response, never behind a GET that could be re-read
-    # without a new line in the log; reloading asks again and is logged again.
-    status = 400 if form.errors else 200
-    return render_template("admin/unmask.html", form=form, result=result), status
+        else:
+            flash("Your request is in the audit log. Another administrator has to approve it "
+                  "before you can see the answer.")
+            return redirect(url_for("admin.unmaskings"))
+    return render_template("admin/unmask.html", form=form), 400 if form.errors else 200
+
+
+def _log_page(refusal: str | None = None, status: int = 200):
+    page = paginate(service.audit_log(), Unmasking, [Unmasking.created_at, Unmasking.id],
+                    parse_id(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"],
+                    scalars=False, key=Unmasking.id)
+    return render_template("admin/unmaskings.html", page=page, refusal=refusal), status
 
 
 @bp.route("/unmaskings")
 def unmaskings():
-    """The private audit log: who looked behind which anonymous name, when and why."""
+    """The private audit log: every request, who asked and why, who decided, and when."""
     # Paged by row id: every administrator reads every line of this log, so its ids tell
     # them nothing they do not see, and nobody else ever gets a link to it.
-    page = paginate(service.audit_log(), Unmasking, [Unmasking.created_at, Unmasking.id],
-                    parse_id(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"],
-                    scalars=False, key=Unmasking.id)
-    return render_template("admin/unmaskings.html", page=page)
+    return _log_page()
+
+
+def _decide(unmasking_id: int, approve: bool):
+    try:
+        service.decide(current_user, unmasking_id, approve, utcnow())
+    except LookupError:
+        abort(404)
+    except service.UnmaskError as error:
+        return _log_page(error.message, 409)
+    flash("Approved. Only the administrator who asked can see the answer, once."
+          if approve else "Refused. The administrator who asked will not see the answer.")
+    return redirect(url_for("admin.unmaskings"))
+
+
+@bp.route("/unmaskings/<int:unmasking_id>/approve", methods=["POST"])
+def approve(unmasking_id: int):
+    return _decide(unmasking_id, approve=True)
+
+
+@bp.route("/unmaskings/<int:unmasking_id>/refuse", methods=["POST"])
+def refuse(unmasking_id: int):
+    return _decide(unmasking_id, approve=False)
+
+
+@bp.route("/unmaskings/<int:unmasking_id>/answer", methods=["POST"])
+def answer(unmasking_id: int):
+    """The answer, to the administrator who asked, once: in this response and nowhere else."""
+    try:
+        result = service.reveal(current_user, unmasking_id, utcnow())
+    except LookupError:
+        abort(404)
+    except service.UnmaskError as error:
+        return _log_page(error.message, 409)
+    return render_template("admin/answer.html", result=result)

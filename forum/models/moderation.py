@@ -117,15 +117,44 @@ class Suspension(db.Model):
         return self.lifted_at is None and self.until > now
 
 
+UNMASK_KINDS = {
+    "safety": "A threat to someone's safety",
+    "legal": "A legal demand",
+}
+# Look-ups from before two administrators had to agree: their kind was never recorded.
+UNRECORDED = "unrecorded"
+ASKED, APPROVED, REFUSED = "asked", "approved", "refused"
+
+
 class Unmasking(db.Model):
-    """Private admin audit: an admin looked behind an anonymous handle, and why."""
+    """One administrator's request to look behind an anonymous handle, and what became of it.
+
+    Private to administrators. A second administrator approves or refuses it; only after
+    approval does the one who asked see the answer, once (`shown_at`). The public
+    transparency page counts the approved ones by day and kind, never whom.
+    """
 
     __tablename__ = "unmaskings"
+    __table_args__ = (
+        CheckConstraint("state IN ('asked', 'approved', 'refused')", name="state"),
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id != admin_id",
+                        name="two_administrators"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The administrator who asked.
     admin_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
+    kind: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default=ASKED)
+    # The other administrator, who approved or refused, and when.
+    decided_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[datetime]]
+    # When the one who asked saw the answer: it is shown once.
+    shown_at: Mapped[Optional[datetime]]
 
-    admin: Mapped[Optional[User]] = relationship()
+    admin: Mapped[Optional[User]] = relationship(foreign_keys=[admin_id])
+    handle: Mapped[Handle] = relationship()

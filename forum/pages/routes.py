@@ -1,4 +1,4 @@
-"""The home page, the support and safety pages, and the health check."""
+"""The home page, the support, safety and transparency pages, and the health check."""
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template
@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
 from .. import ratelimit
+from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
 from ..models import Story, Thread
 from ..text import render
@@ -66,6 +67,13 @@ def support():
 def safety():
     """Explain, in plain words, how to read this site without leaving traces."""
     return render_template("pages/text.html", body=site_text("safety"))
+
+
+@bp.route("/transparency")
+def transparency():
+    """What the site promises about anonymous names, and every time an administrator looked
+    behind one: the day and the kind of reason, never whom."""
+    return render_template("pages/transparency.html", counts=unmasking_counts())
 
 
 @bp.route("/healthz")

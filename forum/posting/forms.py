@@ -12,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import REPORT_REASONS
 from ..models.content import WARNINGS
+from ..names import ANONYMITY_PROMISE
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -69,7 +70,7 @@ class StoryForm(FlaskForm):
     )
     anonymous = BooleanField(
         "Post anonymously",
-        description="Shows a generated name, used only under this story. Nobody can link it to you.",
+        description="Shows a generated name, used only under this story. " + ANONYMITY_PROMISE,
     )
     noindex = BooleanField(
         "Keep this story out of search engines",
@@ -93,7 +94,7 @@ class ThreadForm(FlaskForm):
     body = TextAreaField("First post", validators=[DataRequired(message="Please write something before sending."), _body_length])
     anonymous = BooleanField(
         "Post anonymously",
-        description="Shows a generated name, used only in this thread. Nobody can link it to you.",
+        description="Shows a generated name, used only in this thread. " + ANONYMITY_PROMISE,
     )
 
 
@@ -102,7 +103,8 @@ class ReplyForm(FlaskForm):
     parent_id = HiddenField()
     anonymous = BooleanField(
         "Post anonymously",
-        description="Shows a generated name, the same one each time you reply here; nobody can link it to you.",
+        description="Shows a generated name, the same one each time you reply here. "
+                    + ANONYMITY_PROMISE,
     )
 
 

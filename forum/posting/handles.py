@@ -1,4 +1,6 @@
-"""Which name a writer appears under: the site's promise that an anonymous post links to no one.
+"""Which name a writer appears under: where the site keeps its promise that no member or
+moderator can tell who writes under a pseudonym (and forum/admin/service.py, when two
+administrators may).
 
 A writer speaks under their public handle, or under a pseudonym of their own in one thread:
 the same pseudonym for every post they write there, and never one they use anywhere else.

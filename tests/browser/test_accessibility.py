@@ -4,7 +4,7 @@ from forum.demo.content import DEMO_PASSWORD
 
 READER_PAGES = ["/", "/stories/growing-up-at-stillwater", "/boards/just-left",
                 "/groups/the-stillwater-community", "/auth/register", "/auth/login",
-                "/support", "/safety"]
+                "/support", "/safety", "/transparency"]
 THREAD = "Day 12. Is it normal to miss it?"
 
 # In dark mode only the colours change, so only the colour rules run again.
@@ -53,3 +53,15 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     assert [p[0] for p in serious_problems(page, axe_source)] == ["image-alt"]
     assert offsite_requests() == []
+
+
+def test_the_admin_pages_have_no_serious_problems(page, seeded, axe_source, log_in):
+    log_in(page, "afterward_admin", DEMO_PASSWORD)
+    found = {}
+    for path in ("/admin/unmask", "/admin/unmaskings"):
+        assert page.goto(path).ok, path
+        page.emulate_media(color_scheme="light")
+        found[path] = serious_problems(page, axe_source)
+        page.emulate_media(color_scheme="dark")
+        found[f"{path} (dark)"] = serious_problems(page, axe_source, COLOUR_RULES)
+    assert {name: problems for name, problems in found.items() if problems} == {}

@@ -93,6 +93,15 @@ def _report_all(w):
     db.session.add(Report(reporter_id=bob.id, story_id=w["story_id"], reason="spam", created_at=utcnow()))
 
 
+def _outing_held(w):
+    """Bob reported Alice's post and story as outing someone, and the fast path hid both."""
+    bob = w["users"]["member"]
+    for target in ({"post_id": w["post_obj"].id}, {"story_id": w["story_id"]}):
+        db.session.add(Report(reporter_id=bob.id, reason="outing", created_at=utcnow(), **target))
+    w["post_obj"].state = "hidden"
+    w["story_obj"].state, w["story_obj"].thread.hidden = "hidden", True
+
+
 def _suspend_author(w):
     # Through her public handle, which signs both the post and the story.
     author = w["users"]["author"]
@@ -237,6 +246,10 @@ MATRIX: dict[str, Case] = {
     "moderation.suspend_story_author": Case(
         lambda w, r: f"/mod/stories/{w['story']}/suspend", MODERATORS,
         lambda w, r: {"reason": "Matrix check", "permanent": "y"}),
+    "moderation.confirm_post": Case(
+        lambda w, r: f"/mod/posts/{w['post']}/confirm", MODERATORS, _reason, _outing_held),
+    "moderation.confirm_story": Case(
+        lambda w, r: f"/mod/stories/{w['story']}/confirm", MODERATORS, _reason, _outing_held),
     "moderation.unsuspend_story_author": Case(
         lambda w, r: f"/mod/stories/{w['story']}/unsuspend", MODERATORS, _reason, _suspend_author),
     "moderation.dismiss_story_reports": Case(

@@ -42,6 +42,16 @@ class Note(NamedTuple):
     replies: tuple[Note, ...] = ()
 
 
+class ReportText(NamedTuple):
+    """A demo report: who makes it, on a story (by title) or a post (by words of its text)."""
+
+    by: str
+    reason: str
+    details: str
+    story: str = ""
+    quote: str = ""
+
+
 class StoryText(NamedTuple):
     """A demo story and the comments under it."""
 
@@ -87,5 +97,6 @@ STORIES = tuple(
                  "comments": _notes(story.get("comments", []))})
     for story in _data["stories"]
 )
+REPORTS = tuple(ReportText(**report) for report in _data.get("reports", []))
 THREADS = tuple(ThreadText(**{**thread, "replies": _notes(thread.get("replies", []))})
                 for thread in _data["threads"])

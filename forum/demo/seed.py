@@ -11,8 +11,8 @@ from .. import ratelimit
 from ..auth.service import register
 from ..extensions import db
 from ..models import Board, Group, Post, Story, Thread, User
-from ..posting import replies, stories
-from .content import BOARDS, DEMO_PASSWORD, GROUPS, STORIES, THREADS, USERS, Note
+from ..posting import replies, reports, stories
+from .content import BOARDS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS, USERS, Note
 
 
 class NoTables(Exception):
@@ -99,6 +99,13 @@ def _write(now: datetime) -> None:
             anonymous=spec.anonymous, now=started,
         )
         _post_tree(people, thread, spec.replies, started, now)
+
+    for spec in REPORTS:
+        target = ({"story": db.session.scalar(select(Story).where(Story.title == spec.story))}
+                  if spec.story else
+                  {"post": db.session.scalar(select(Post).where(Post.body.contains(spec.quote)))})
+        reports.report(people[spec.by], reason=spec.reason, details=spec.details, now=now,
+                       **target)
 
 
 def seed(now: datetime) -> Seeded:

@@ -13,7 +13,7 @@ from .content import Post, Story, Thread, public_id_column
 
 REPORT_REASONS = {
     "harassment": "Harassment or threats",
-    "outing": "Identifies someone who wants to stay private",
+    "outing": "This identifies someone (outing, doxxing)",
     "recruiting": "Recruiting for or promoting a group",
     "spam": "Spam",
     "other": "Something else",

@@ -24,7 +24,7 @@ from ..models import (
     Thread,
     User,
 )
-from ..models.moderation import ACTIONED, OPEN
+from ..models.moderation import ACTIONED, DISMISSED, OPEN
 from ..notifications import service as notifications
 from ..refusals import Refusal
 
@@ -33,6 +33,8 @@ LOCK, UNLOCK = "lock", "unlock"
 CLOSE_COMMENTS, REOPEN_COMMENTS = "close_comments", "reopen_comments"
 PIN, UNPIN = "pin", "unpin"
 HIDE, RESTORE = "hide", "restore"
+# The outing fast path hid an item until a moderator reviews it (forum/moderation/outing.py).
+HOLD = "hold"
 SUSPEND, UNSUSPEND = "suspend", "unsuspend"
 DISMISS = "dismiss"
 SET_ROLE = "set_role"
@@ -59,15 +61,16 @@ def clean_reason(reason: str | None, *, required: bool) -> str:
     return reason
 
 
-def record(by: User | Handle, action: str, reason: str, now: datetime, *,
+def record(by: User | Handle | None, action: str, reason: str, now: datetime, *,
            thread: Thread | None = None, story: Story | None = None, post: Post | None = None,
            handle: Handle | None = None) -> ModAction:
     """Add the public log line for an action to the current transaction (exactly one target).
 
     A moderator (a User) signs with their public handle, never a pseudonym; a story's author
-    closing their own comments signs with the story's own name (a Handle).
+    closing their own comments signs with the story's own name (a Handle); what the site did
+    by its own rule (the outing fast path) is signed by nobody (None).
     """
-    actor = by if isinstance(by, Handle) else db.session.scalar(Handle.public_of(by))
+    actor = by if by is None or isinstance(by, Handle) else db.session.scalar(Handle.public_of(by))
     entry = ModAction(moderator_handle=actor, action=action, reason=reason, created_at=now,
                       thread=thread, story=story, post=post, handle=handle)
     db.session.add(entry)
@@ -220,6 +223,8 @@ def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: d
         item.hidden = False
     record(moderator, RESTORE, reason, now, **log_target(item))
     if not isinstance(item, Thread):
+        # Restoring answers the reports that hid it (the outing fast path's among them).
+        resolve_reports(moderator, item, DISMISSED, now)
         tell_author(item, "restored", reason, now)
     commit()
     return item

@@ -8,6 +8,7 @@ from flask import url_for
 
 from ..models import Post, Report, Story, Thread
 from .actions import DISMISS, HIDE, LOCK, PIN, RESTORE, SUSPEND, UNLOCK, UNPIN, UNSUSPEND
+from .outing import OUTING
 from .queue import QueueItem
 from .suspensions import NameFacts
 
@@ -25,10 +26,18 @@ def _closable(thread: Thread) -> bool:
     return not thread.is_locked or thread.locked_by_author
 
 
+def _held(item: Post | Story, reports: list[Report]) -> bool:
+    """Hidden by the outing fast path: the decision is to confirm or restore, not to dismiss."""
+    return item.is_hidden and any(report.reason == OUTING for report in reports)
+
+
 def post_actions(post: Post, facts: NameFacts, reports: list[Report]) -> list[Action]:
     """What a moderator can do on one post's review page, given its state and its author's name."""
     actions = []
-    if reports:
+    if _held(post, reports):
+        actions.append(Action(url_for("moderation.confirm_post", post_id=post.public_id),
+                              "Confirm the removal", HIDE))
+    elif reports:
         actions.append(Action(url_for("moderation.dismiss_post_reports", post_id=post.public_id),
                               "Dismiss reports", DISMISS))
     if post.is_hidden:
@@ -55,7 +64,10 @@ def post_actions(post: Post, facts: NameFacts, reports: list[Report]) -> list[Ac
 def story_actions(story: Story, facts: NameFacts, reports: list[Report]) -> list[Action]:
     """What a moderator can do on one story's review page, given its state and its author's name."""
     actions = []
-    if reports:
+    if _held(story, reports):
+        actions.append(Action(url_for("moderation.confirm_story", slug=story.slug),
+                              "Confirm the removal", HIDE))
+    elif reports:
         actions.append(Action(url_for("moderation.dismiss_story_reports", slug=story.slug),
                               "Dismiss reports", DISMISS))
     if story.is_hidden:
@@ -94,6 +106,16 @@ def thread_actions(thread: Thread) -> list[Action]:
 
 def queue_actions(item: QueueItem) -> list[Action]:
     """The buttons that resolve one reported post or story from the queue."""
+    if item.held and item.post is not None:
+        at = partial(url_for, post_id=item.post.public_id)
+        return [Action(at("moderation.confirm_post"), "Confirm the removal", HIDE),
+                Action(at("moderation.restore_post"), "Restore post", RESTORE),
+                Action(at("moderation.suspend_post_author"), "Suspend the author", SUSPEND)]
+    if item.held:
+        at = partial(url_for, slug=item.story.slug)
+        return [Action(at("moderation.confirm_story"), "Confirm the removal", HIDE),
+                Action(at("moderation.restore_story"), "Restore story", RESTORE),
+                Action(at("moderation.suspend_story_author"), "Suspend the author", SUSPEND)]
     if item.post is not None:
         at = partial(url_for, post_id=item.post.public_id)
         return [

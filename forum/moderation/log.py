@@ -14,6 +14,7 @@ from .actions import (
     CLOSE_COMMENTS,
     DISMISS,
     HIDE,
+    HOLD,
     LOCK,
     PIN,
     REOPEN_COMMENTS,
@@ -33,6 +34,7 @@ class LogEntry(NamedTuple):
     id: str  # the entry's public id
     actor: Handle | None
     by_author: bool
+    by_report: bool  # the outing fast path hid it, not a moderator
     verb: str
     target: str
     url: str | None
@@ -43,7 +45,7 @@ class LogEntry(NamedTuple):
 VERBS = {
     LOCK: "closed replies in", UNLOCK: "reopened replies in",
     CLOSE_COMMENTS: "closed comments on", REOPEN_COMMENTS: "reopened comments on",
-    PIN: "pinned", UNPIN: "unpinned", HIDE: "removed", RESTORE: "restored",
+    PIN: "pinned", UNPIN: "unpinned", HIDE: "removed", RESTORE: "restored", HOLD: "hid",
     SUSPEND: "suspended the author of", UNSUSPEND: "lifted the suspension of the author of",
     DISMISS: "dismissed reports on", SET_ROLE: "made",
 }
@@ -84,8 +86,8 @@ def _describe(entry: ModAction) -> LogEntry:
         target += " " + logged_length_words(param)
     elif action == SET_ROLE:
         target += f" {'an' if param == 'admin' else 'a'} {param}"
-    return LogEntry(entry.public_id, entry.moderator_handle, by_author, verb, target, url,
-                    entry.reason, entry.created_at)
+    return LogEntry(entry.public_id, entry.moderator_handle, by_author, action == HOLD, verb,
+                    target, url, entry.reason, entry.created_at)
 
 
 def log_page(after: str | None, per_page: int) -> Page:

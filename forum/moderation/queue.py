@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -21,6 +21,8 @@ from .actions import (
     record,
     resolve_reports,
 )
+from .outing import OUTING, is_held, reporter_records
+from .outing import is_shown as item_shown
 from .suspensions import NameFacts, facts_about_authors
 
 # Reported items shown at once; the busiest come first, so the rest can wait a page load.
@@ -32,6 +34,9 @@ def dismiss_reports(moderator: User, item: Post | Story, *, reason: str, now: da
     if not permissions.can_review_reports(moderator):
         raise NotAllowed("Only moderators can dismiss reports.")
     reason = clean_reason(reason, required=False)
+    if is_held(item):
+        raise ModerationError("A report that this identifies someone hid it: confirm the "
+                              "removal, or restore it.")
     count = resolve_reports(moderator, item, DISMISSED, now)
     if not count:
         raise ModerationError("There are no open reports on this.")
@@ -58,20 +63,24 @@ class QueueItem(NamedTuple):
     reports: list[Report]
     author: NameFacts  # what may be known of the author: facts about the name only
     excerpt: str  # the start of a reported story, as plain text (Story.EXCERPT_CHARS)
+    held: bool  # hidden by the outing fast path, waiting for a moderator to confirm or restore
+    records: dict  # reporter id -> ReporterRecord, for the outing reports among `reports`
 
 
 def report_queue(now: datetime, limit: int = QUEUE_SIZE) -> list[QueueItem]:
-    """Reported items with open reports: most reported first, then the longest waiting.
+    """Reported items with open reports: those reported as outing someone first (they may be
+    hidden already, waiting for a decision), then the most reported, then the longest waiting.
 
     A fixed number of queries whatever the queue's length: the ranking, the posts, the
     stories, the reports' texts, and the facts about their authors' names.
     """
     count, first = func.count(Report.id), func.min(Report.created_at)
+    outing = func.max(case((Report.reason == OUTING, 1), else_=0))
     ranked = db.session.execute(
         select(Report.post_id, Report.story_id, count, first)
         .where(Report.state == OPEN)
         .group_by(Report.post_id, Report.story_id)
-        .order_by(count.desc(), first, Report.post_id, Report.story_id)
+        .order_by(outing.desc(), count.desc(), first, Report.post_id, Report.story_id)
         .limit(limit)
     ).all()
     post_ids = [r.post_id for r in ranked if r.post_id is not None]
@@ -94,10 +103,14 @@ def report_queue(now: datetime, limit: int = QUEUE_SIZE) -> list[QueueItem]:
             reports.setdefault((report.post_id, report.story_id), []).append(report)
     items = [posts.get(r.post_id) or stories.get(r.story_id) for r in ranked]
     authors = facts_about_authors(items, now)
-    return [
-        QueueItem(posts.get(r.post_id), stories.get(r.story_id), r[2], r[3],
-                  reports.get((r.post_id, r.story_id), []), author,
-                  stories[r.story_id].excerpt if r.story_id else "")
-        for r, author in zip(ranked, authors)
-    ]
+    records = reporter_records({report.reporter_id for open_ in reports.values()
+                                for report in open_ if report.reason == OUTING})
+    queued = []
+    for r, item, author in zip(ranked, items, authors):
+        open_ = reports.get((r.post_id, r.story_id), [])
+        held = not item_shown(item) and any(report.reason == OUTING for report in open_)
+        queued.append(QueueItem(posts.get(r.post_id), stories.get(r.story_id), r[2], r[3],
+                                open_, author, stories[r.story_id].excerpt if r.story_id else "",
+                                held, records))
+    return queued
 

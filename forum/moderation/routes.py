@@ -22,7 +22,7 @@ from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..models import REPORT_REASONS, Post, Story, Thread
 from ..pagination import parse_after
-from . import actions, buttons, log as public_log, queue as reports, roles, suspensions
+from . import actions, buttons, log as public_log, outing, queue as reports, roles, suspensions
 from .forms import ActionForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
@@ -87,7 +87,10 @@ def _review(item, form=None, refusal=None, status=200):
                                actions=buttons.thread_actions(item), **context), status
     open_reports = reports.open_reports(item)
     facts = suspensions.facts_about_authors([item], utcnow())[0]
-    context.update(reports=open_reports, facts=facts)
+    records = outing.reporter_records({r.reporter_id for r in open_reports
+                                       if r.reason == outing.OUTING})
+    held = item.is_hidden and any(r.reason == outing.OUTING for r in open_reports)
+    context.update(reports=open_reports, facts=facts, records=records, held=held)
     if isinstance(item, Story):
         return render_template("moderation/story.html", story=item, **context,
                                actions=buttons.story_actions(item, facts, open_reports)), status
@@ -165,6 +168,12 @@ def hide_post(post_id):
     return _act(_post(post_id), actions.hide, "The post is hidden.")
 
 
+@bp.route("/posts/<public_id:post_id>/confirm", methods=["POST"])
+def confirm_post(post_id):
+    """Keep hidden a post that a report of outing hid at once, closing its reports."""
+    return _act(_post(post_id), outing.confirm, "The removal is confirmed.")
+
+
 @bp.route("/posts/<public_id:post_id>/restore", methods=["POST"])
 def restore_post(post_id):
     """Show a hidden post to readers again."""
@@ -199,6 +208,12 @@ def dismiss_post_reports(post_id):
 def hide_story(slug):
     """Take a story and its comments off the site; moderators can still read it."""
     return _act(_story(slug), actions.hide, "The story is hidden.")
+
+
+@bp.route("/stories/<slug>/confirm", methods=["POST"])
+def confirm_story(slug):
+    """Keep hidden a story that a report of outing hid at once, closing its reports."""
+    return _act(_story(slug), outing.confirm, "The removal is confirmed.")
 
 
 @bp.route("/stories/<slug>/restore", methods=["POST"])

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions, text
 from ..extensions import db
 from ..models import REPORT_REASONS, Post, Report, Story, User
+from ..moderation import outing
 from .refusals import AlreadyReported, PostingError, TooLong, check_writer, count_write
 
 REPORT_DETAILS_MAX = 2000
@@ -36,6 +37,8 @@ def report(user: User, *, post: Post | None = None, story: Story | None = None, 
                    story_id=story.id if story else None, reason=reason, details=details,
                    created_at=now)
     db.session.add(filed)
+    db.session.flush()
+    outing.hold_if_outing(filed, user, post or story, now)
     try:
         db.session.commit()
     except IntegrityError:

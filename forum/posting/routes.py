@@ -135,6 +135,11 @@ def _report(target: dict, back: str):
             return redirect(back)
         except refusals.PostingError as error:
             return _refused("posting/report_form.html", error, **context)
+        item = target.get("post") or target.get("story")
+        if item.is_hidden:  # the outing fast path took it down at once
+            flash("Thank you. It is hidden from everyone until a moderator reviews it; nobody "
+                  "else learns who reported it.")
+            return redirect(back if "post" in target else url_for("pages.home"))
         flash("Thank you. A moderator will look at it; nobody else learns who reported it.")
         return redirect(back)
     return render_template("posting/report_form.html", **context), 400 if form.errors else 200

@@ -53,11 +53,12 @@ def load(instance_path: str) -> dict:
         # is younger than NEW_ACCOUNT_HOURS or has fewer than NEW_ACCOUNT_POSTS posts.
         "NEW_ACCOUNT_HOURS": _int("NEW_ACCOUNT_HOURS", 24),
         "NEW_ACCOUNT_POSTS": _int("NEW_ACCOUNT_POSTS", 3),
-        # The outing fast path (forum/moderation/outing.py): a report that an item identifies
-        # someone hides it at once, pending review, when it comes from an established member
-        # (an account older than OUTING_TRUSTED_DAYS with writing of its own still shown), or
-        # when OUTING_REPORTERS different members have made it.
-        "OUTING_TRUSTED_DAYS": _int("OUTING_TRUSTED_DAYS", 30),
+        # An established member: an account older than ESTABLISHED_DAYS with writing of its
+        # own still shown (forum/posting/refusals.is_established). Their report that an item
+        # identifies someone hides it at once, pending review (forum/moderation/outing.py), as
+        # do OUTING_REPORTERS different members' reports; a moderator may open a heated
+        # discussion to established members only (forum/moderation/pace.py).
+        "ESTABLISHED_DAYS": _int("ESTABLISHED_DAYS", 30),
         "OUTING_REPORTERS": _int("OUTING_REPORTERS", 2),
         "POST_INTERVAL": _int("POST_INTERVAL", 5),
         "NEW_POST_INTERVAL": _int("NEW_POST_INTERVAL", 30),

@@ -258,6 +258,9 @@ MATRIX: dict[str, Case] = {
         lambda w, r: f"/mod/threads/{w['thread']}/lock", MODERATORS, _reason),
     "moderation.unlock_thread": Case(
         lambda w, r: f"/mod/threads/{w['thread']}/unlock", MODERATORS, _reason, _lock_thread),
+    "moderation.pace_thread": Case(
+        lambda w, r: f"/mod/threads/{w['thread']}/pace", MODERATORS,
+        lambda w, r: {"interval": "300", "members_only": "y", "reason": "Matrix check"}),
     "moderation.pin_thread": Case(lambda w, r: f"/mod/threads/{w['thread']}/pin", MODERATORS),
     "moderation.unpin_thread": Case(
         lambda w, r: f"/mod/threads/{w['thread']}/unpin", MODERATORS, setup=_pin),

@@ -128,6 +128,10 @@ class Thread(db.Model):
     locked_by_author: Mapped[bool] = mapped_column(default=False)
     pinned: Mapped[bool] = mapped_column(default=False)
     hidden: Mapped[bool] = mapped_column(default=False)
+    # Set by a moderator for a heated discussion (forum/moderation/pace.py): at most one post
+    # per writer in this many seconds, and/or replies from established members only.
+    slow_mode_seconds: Mapped[Optional[int]]
+    members_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Goes up whenever a post already in this thread changes or goes (edited, hidden,
     # restored, deleted, its author's name freed): with post_count, it says whether a copy of
     # the rendered tree is still true (forum/threads/cache.py, which also bumps it).

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import ROLES
 from .actions import REASON_MAX
+from .pace import INTERVALS, interval_label
 from .suspensions import MAX_SUSPENSION_DAYS
 
 
@@ -27,6 +28,20 @@ class ActionForm(FlaskForm):
     def suspension_days(self) -> int | None:
         """The suspension length: None for permanent, 0 when none was given (refused later)."""
         return None if self.permanent.data else (self.days.data or 0)
+
+
+class PaceForm(FlaskForm):
+    """Slow mode and members-only replies for one discussion."""
+
+    interval = SelectField("Slow mode", coerce=int,
+                           choices=[SelectChoice(s, interval_label(s)) for s in INTERVALS],
+                           description="How often each person may post here.")
+    members_only = BooleanField(
+        "Established members only",
+        description="Only accounts older than the site's threshold, with writing of their own "
+                    "still shown, may reply. Moderators always may.")
+    reason = TextAreaField("Reason (shown in the public log)",
+                           validators=[Optional(), Length(max=REASON_MAX)])
 
 
 class RoleForm(FlaskForm):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import PUBLIC, PUBLISHED, Handle, ModAction, Post
 from ..pagination import Page, paginate
+from ..posting.refusals import pace_words
 from .actions import (
     CLOSE_COMMENTS,
     DISMISS,
@@ -25,6 +26,7 @@ from .actions import (
     UNPIN,
     UNSUSPEND,
 )
+from .pace import MEMBERS_ONLY, SLOW_MODE
 from .suspensions import logged_length_words
 
 
@@ -86,6 +88,12 @@ def _describe(entry: ModAction) -> LogEntry:
         target += " " + logged_length_words(param)
     elif action == SET_ROLE:
         target += f" {'an' if param == 'admin' else 'a'} {param}"
+    elif action == SLOW_MODE:
+        verb = (f"set slow mode (one post every {pace_words(int(param))} per person) in"
+                if param != "0" else "turned slow mode off in")
+    elif action == MEMBERS_ONLY:
+        verb = ("opened to established members only" if param == "1"
+                else "opened to every member again")
     return LogEntry(entry.public_id, entry.moderator_handle, by_author, action == HOLD, verb,
                     target, url, entry.reason, entry.created_at)
 

@@ -13,7 +13,7 @@ moderators beside the report, without a name, so that abuse of the fast path is 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
@@ -21,23 +21,14 @@ from sqlalchemy import func, select
 
 from .. import permissions
 from ..extensions import db
-from ..models import HIDDEN, PUBLISHED, VISIBLE, Handle, Post, Report, Story, User
+from ..models import HIDDEN, Post, Report, Story, User
 from ..models.moderation import ACTIONED, DISMISSED, OPEN
+from ..posting.refusals import is_established
 from .actions import (HIDE, HOLD, ModerationError, NotAllowed, clean_reason, commit, log_target,
                       record, resolve_reports, tell_author)
 
 OUTING = "outing"
 HOLD_REASON = "Reported as identifying someone; hidden until a moderator reviews it."
-
-
-def is_established(user: User, now: datetime) -> bool:
-    """An account old enough, with writing of its own that readers can still see."""
-    if user.created_at > now - timedelta(days=current_app.config["OUTING_TRUSTED_DAYS"]):
-        return False
-    mine = select(Handle.id).where(Handle.user_id == user.id)
-    post = select(Post.id).where(Post.handle_id.in_(mine), Post.state == VISIBLE).limit(1)
-    story = select(Story.id).where(Story.handle_id.in_(mine), Story.state == PUBLISHED).limit(1)
-    return (db.session.scalar(post) or db.session.scalar(story)) is not None
 
 
 def _target(item: Post | Story):

@@ -22,8 +22,9 @@ from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..models import REPORT_REASONS, Post, Story, Thread
 from ..pagination import parse_after
-from . import actions, buttons, log as public_log, outing, queue as reports, roles, suspensions
-from .forms import ActionForm, RoleForm
+from ..posting.refusals import pace_words
+from . import actions, buttons, log as public_log, outing, pace, queue as reports, roles, suspensions
+from .forms import ActionForm, PaceForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -56,6 +57,7 @@ def _suspension_notice():
 
 # How long a suspension lasts reads the same on every page that mentions one.
 bp.add_app_template_global(suspensions.suspension_words)
+bp.add_app_template_global(pace_words)
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -76,12 +78,18 @@ def log():
     return render_template("moderation/log.html", page=page)
 
 
-def _review(item, form=None, refusal=None, status=200):
+def _review(item, form=None, refusal=None, status=200, pace_form=None, pace_refusal=None):
     """The page where a moderator reads one post, story or thread in full and acts on it."""
     context = {"form": form or ActionForm(formdata=None), "refusal": refusal,
                "asks_for_length": buttons.asks_for_length}
     if isinstance(item, Thread) and item.is_story:
         item = item.story
+    if not isinstance(item, Post):
+        thread = item if isinstance(item, Thread) else item.thread
+        context["pace_form"] = pace_form or PaceForm(
+            formdata=None, interval=thread.slow_mode_seconds or 0,
+            members_only=thread.members_only)
+        context["pace_thread"], context["pace_refusal"] = thread, pace_refusal
     if isinstance(item, Thread):
         return render_template("moderation/thread.html", thread=item,
                                actions=buttons.thread_actions(item), **context), status
@@ -280,6 +288,25 @@ def hide_thread(thread_id):
 def restore_thread(thread_id):
     """Put a hidden board thread back on its board."""
     return _act(_thread(thread_id), actions.restore, "The thread is restored.")
+
+
+@bp.route("/threads/<public_id:thread_id>/pace", methods=["POST"])
+def pace_thread(thread_id):
+    """Set slow mode and members-only replies for a thread or a story's comments."""
+    thread = _thread(thread_id)
+    form = PaceForm()
+    if not form.validate():
+        return _review(thread, pace_form=form, status=400)
+    try:
+        pace.set_pace(current_user, thread, interval=form.interval.data,
+                      members_only=form.members_only.data, reason=form.reason.data or "",
+                      now=utcnow())
+    except actions.NotAllowed:
+        abort(403)
+    except actions.ModerationError as error:
+        return _review(thread, pace_form=form, pace_refusal=error.message, status=error.status)
+    flash("The discussion's pace is set.")
+    return redirect(_review_url(thread))
 
 
 @bp.route("/users/role", methods=["POST"])

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import ratelimit, text
+from .. import permissions, ratelimit, text
 from ..extensions import db, limiter
-from ..models import Handle, Post, Thread, User
+from ..models import PUBLISHED, VISIBLE, Handle, Post, Story, Thread, User
 from ..moderation.suspensions import suspension_words
 from ..refusals import Refusal
 
@@ -46,6 +46,10 @@ class AlreadyReported(PostingError):
     status = 409
 
 
+class MembersOnly(PostingError):
+    status = 403
+
+
 # --- the writer and the thread ------------------------------------------------------------
 
 def check_writer(user: User, now: datetime) -> None:
@@ -71,6 +75,49 @@ def check_open(thread: Thread) -> None:
         raise ThreadLocked(f"Comments are closed{reason}. Your text was not posted.")
     if thread.hidden:
         raise ThreadLocked("This discussion was removed by a moderator. Your text was not posted.")
+
+
+def is_established(user: User, now: datetime) -> bool:
+    """An account older than ESTABLISHED_DAYS, with writing of its own readers still see."""
+    if user.created_at > now - timedelta(days=current_app.config["ESTABLISHED_DAYS"]):
+        return False
+    mine = select(Handle.id).where(Handle.user_id == user.id)
+    post = select(Post.id).where(Post.handle_id.in_(mine), Post.state == VISIBLE).limit(1)
+    story = select(Story.id).where(Story.handle_id.in_(mine), Story.state == PUBLISHED).limit(1)
+    return (db.session.scalar(post) or db.session.scalar(story)) is not None
+
+
+def check_pace(user: User, thread: Thread, now: datetime) -> None:
+    """A moderator's rules for a heated discussion: established members only, slow mode.
+
+    Both are about the account, whichever of its names it writes under, and moderators (who
+    may need to step in) are held to neither."""
+    if permissions.can_moderate(user):
+        return
+    if thread.members_only and not is_established(user, now):
+        raise MembersOnly("A moderator has opened this discussion to established members only "
+                          "for now. Your text was not posted; it is kept below.")
+    if not thread.slow_mode_seconds:
+        return
+    last = db.session.scalar(
+        select(func.max(Post.created_at)).join(Handle, Post.handle_id == Handle.id)
+        .where(Post.thread_id == thread.id, Handle.user_id == user.id))
+    if last is None:
+        return
+    wait = int((last + timedelta(seconds=thread.slow_mode_seconds) - now).total_seconds()) + 1
+    if wait > 0:
+        raise TooFast(f"This discussion is in slow mode: one post every "
+                      f"{pace_words(thread.slow_mode_seconds)} per person. "
+                      + _WAIT.format(wait=ratelimit.wait_words(wait)), wait)
+
+
+def pace_words(seconds: int) -> str:
+    """'minute', '5 minutes', 'hour': how often one may post in slow mode."""
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    return f"{seconds} seconds"
 
 
 # --- the text -----------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 from ..threads.service import page_start
 from .handles import handle_for
-from .refusals import NotAllowed, PostingError, check_open, check_writer, clean_body, count_write
+from .refusals import (NotAllowed, PostingError, check_open, check_pace, check_writer, clean_body,
+                       count_write)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -125,6 +126,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     where the new post shows: its page of the thread or story."""
     check_writer(author, now)
     check_open(thread)
+    check_pace(author, thread, now)
     story = None
     if thread.is_story:
         # Whether comments are open, where the story lives, and whom to tell: one query.

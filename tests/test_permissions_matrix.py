@@ -32,6 +32,7 @@ from forum.models import (
     Report,
     StoryRevision,
     Suspension,
+    StoryRestriction,
     Unmasking,
     User,
 )
@@ -100,6 +101,21 @@ def _outing_held(w):
         db.session.add(Report(reporter_id=bob.id, reason="outing", created_at=utcnow(), **target))
     w["post_obj"].state = "hidden"
     w["story_obj"].state, w["story_obj"].thread.hidden = "hidden", True
+
+
+def _bob_comments(w):
+    """Bob comments under Alice's story, so that she has a name to bar."""
+    make_reply(w["users"]["member"], w["story_obj"].thread, body="A comment to bar.")
+
+
+def _bob_barred(w):
+    _bob_comments(w)
+    bob = w["users"]["member"]
+    restriction = StoryRestriction(story_id=w["story_id"], handle_id=bob.public_handle.id,
+                                   user_id=bob.id, created_at=utcnow())
+    db.session.add(restriction)
+    db.session.flush()
+    w["restriction"] = restriction.id
 
 
 def _suspend_author(w):
@@ -246,6 +262,12 @@ MATRIX: dict[str, Case] = {
     "moderation.suspend_story_author": Case(
         lambda w, r: f"/mod/stories/{w['story']}/suspend", MODERATORS,
         lambda w, r: {"reason": "Matrix check", "permanent": "y"}),
+    "posting.barred": Case(
+        lambda w, r: f"/stories/{w['story']}/barred", OWNER,
+        lambda w, r: {"name": w["handles"]["member"]}, _bob_comments),
+    "posting.lift_bar": Case(
+        lambda w, r: f"/stories/{w['story']}/barred/{w['restriction']}/lift", OWNER,
+        setup=_bob_barred),
     "moderation.confirm_post": Case(
         lambda w, r: f"/mod/posts/{w['post']}/confirm", MODERATORS, _reason, _outing_held),
     "moderation.confirm_story": Case(

@@ -14,6 +14,7 @@ from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 from ..threads.service import page_start
 from .handles import handle_for
+from .restrictions import check_not_barred
 from .refusals import (NotAllowed, PostingError, check_open, check_pace, check_writer, clean_body,
                        count_write)
 
@@ -127,6 +128,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     check_writer(author, now)
     check_open(thread)
     check_pace(author, thread, now)
+    check_not_barred(author, thread)
     story = None
     if thread.is_story:
         # Whether comments are open, where the story lives, and whom to tell: one query.

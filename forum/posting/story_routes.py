@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import DRAFT, Group, Handle, Story, StoryRevision
 from ..pagination import parse_public_id
-from . import refusals, stories
+from . import refusals, restrictions, stories
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
 from .routes import bp
@@ -196,3 +196,48 @@ def purge(slug):
     count = stories.purge_revisions(current_user, story)
     flash(f"{count} earlier version{'s' if count != 1 else ''} deleted for good.")
     return redirect(url_for("posting.history", slug=story.slug))
+
+
+# --- names barred from a story ------------------------------------------------------------
+
+bp.add_app_template_global(restrictions.is_barred, "barred_from_comments")
+
+
+def _barred_page(story: Story, refusal: str | None = None, status: int = 200, chosen: str = ""):
+    return render_template(
+        "posting/barred.html", story=story, refusal=refusal, chosen=chosen,
+        barred=restrictions.barred_names(story),
+        commenters=restrictions.commenters(story, current_user)), status
+
+
+@bp.route("/stories/<slug>/barred", methods=["GET", "POST"])
+@login_required
+def barred(slug):
+    """The names the author barred from commenting under their story, and barring another."""
+    story = _own_story(slug)
+    if request.method == "GET":
+        return _barred_page(story)
+    name = request.form.get("name", "")
+    try:
+        handle = restrictions.bar(current_user, story, name, utcnow()).handle
+    except refusals.NotAllowed:
+        abort(403)
+    except refusals.PostingError as error:
+        return _barred_page(story, error.message, error.status, chosen=name)
+    flash(f"{handle.name} can no longer comment under your story, under any name.")
+    return redirect(url_for("posting.barred", slug=story.slug))
+
+
+@bp.route("/stories/<slug>/barred/<int:restriction_id>/lift", methods=["POST"])
+@login_required
+def lift_bar(slug, restriction_id):
+    """Let a barred name comment under the story again."""
+    story = _own_story(slug)
+    try:
+        handle = restrictions.lift(current_user, story, restriction_id)
+    except refusals.NotAllowed:
+        abort(403)
+    except refusals.PostingError as error:
+        return _barred_page(story, error.message, error.status)
+    flash(f"{handle.name} is no longer barred from your story.")
+    return redirect(url_for("posting.barred", slug=story.slug))

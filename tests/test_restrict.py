@@ -1,0 +1,125 @@
+"""A story's author bars a name from commenting; the site bars the account behind it.
+
+The barred person cannot come back under a fresh pseudonym, reads the same words under every
+name, and nobody (the author included) learns which names share an account.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Handle, Post, StoryRestriction, User
+from tests.factories import make_reply, make_story, make_user
+
+TEXT = "You are lying about all of it and everyone knows who you are."
+
+
+@pytest.fixture
+def scene(app, make_browser):
+    """Ada's story, with comments by Tom (publicly and under a pseudonym) and by Bea."""
+    with app.app_context():
+        ada = make_user("ada", "Ada")
+        tom = make_user("tom", "Tom")
+        bea = make_user("bea", "Bea")
+        story = make_story(ada, title="Leaving the Farm", body="It happened.")
+        other = make_story(bea, title="Bea's own story", body="Mine.")
+        make_reply(tom, story.thread, body="Signed comment.")
+        hidden = make_reply(tom, story.thread, body="Anonymous comment.", anonymous=True)
+        make_reply(bea, story.thread, body="Thank you.")
+        ids = {"slug": story.slug, "thread": story.thread.public_id, "other": other.slug,
+               "other_thread": other.thread.public_id, "tom_pseudonym": hidden.handle.name}
+    people = {}
+    for login in ("ada", "tom", "bea"):
+        people[login] = make_browser()
+        assert people[login].login(login).status_code == 302
+    return {**ids, **people}
+
+
+def bar(author, slug, name):
+    return author.submit(f"/stories/{slug}/barred", {"name": name})
+
+
+def comment(browser, scene, anonymous=False, slug=None, thread=None, body=TEXT):
+    data = {"body": body, **({"anonymous": "y"} if anonymous else {})}
+    return browser.submit(f"/stories/{slug or scene['slug']}", data,
+                          action=f"/threads/{thread or scene['thread']}/reply")
+
+
+def refusal_words(response) -> str:
+    body = response.get_data(as_text=True)
+    return re.search(r'role="alert">(.*?)<', body, re.S).group(1).strip()
+
+
+def test_a_barred_name_is_refused_under_every_name_with_the_same_words(app, scene):
+    assert bar(scene["ada"], scene["slug"], "Tom").status_code == 302
+    public = comment(scene["tom"], scene)
+    pseudonymous = comment(scene["tom"], scene, anonymous=True)
+    for response in (public, pseudonymous):
+        assert response.status_code == 403
+        assert TEXT in response.get_data(as_text=True)  # the text is kept
+    assert refusal_words(public) == refusal_words(pseudonymous)
+    assert "closed to you" in refusal_words(public)
+    # The same length, give or take the ticked box: nothing else differs.
+    assert abs(len(public.get_data()) - len(pseudonymous.get_data())) < 50
+    with app.app_context():
+        assert db.session.scalar(select(Post.id).where(Post.body == TEXT)) is None
+    page = scene["tom"].get(f"/stories/{scene['slug']}").get_data(as_text=True)
+    assert "Comments on this story are closed to you." in page
+    # Elsewhere Tom writes as before, and Bea here is not touched.
+    assert comment(scene["tom"], scene, slug=scene["other"],
+                   thread=scene["other_thread"], body="Elsewhere.").status_code == 302
+    assert comment(scene["bea"], scene, body="Still here.").status_code == 302
+    assert "closed to you" not in scene["bea"].get(f"/stories/{scene['slug']}").get_data(
+        as_text=True)
+
+
+def test_a_fresh_pseudonym_does_not_get_round_it(app, scene):
+    """Tom never wrote under a pseudonym in Bea's story: he would get a new name there."""
+    assert comment(scene["tom"], scene, slug=scene["other"], thread=scene["other_thread"],
+                   body="Public first.").status_code == 302
+    assert bar(scene["bea"], scene["other"], "Tom").status_code == 302
+    fresh = comment(scene["tom"], scene, anonymous=True, slug=scene["other"],
+                    thread=scene["other_thread"])
+    assert fresh.status_code == 403 and "closed to you" in refusal_words(fresh)
+    with app.app_context():
+        tom_names = db.session.scalars(select(Handle.name).join(Handle.user).where(
+            User.login_name == "tom", Handle.thread_id.is_not(None))).all()
+    assert len(tom_names) == 1  # only his pseudonym in Ada's story: none was made in Bea's
+
+
+def test_the_author_learns_nothing_about_which_names_share_an_account(app, scene):
+    ada = scene["ada"]
+    answers = {}
+    for name in (scene["tom_pseudonym"], "Bea", "Tom"):
+        response = bar(ada, scene["slug"], name)
+        assert response.status_code == 302, name
+        flashed = ada.get(response.headers["Location"]).get_data(as_text=True)
+        said = re.search(r'<p class="flash">(.*?)</p>', flashed).group(1)
+        answers[name] = (response.status_code, said.replace(name, "NAME"))
+    assert len(set(answers.values())) == 1
+    page = ada.get(f"/stories/{scene['slug']}/barred").get_data(as_text=True)
+    assert all(name in page for name in (scene["tom_pseudonym"], "Bea", "Tom"))
+    # Lifting the public name leaves the account barred through the pseudonym; the page
+    # says nothing about that, and Tom is still refused.
+    with app.app_context():
+        tom_public = db.session.scalar(select(StoryRestriction.id).join(StoryRestriction.handle)
+                                       .where(Handle.name == "Tom"))
+    lifted = ada.submit(f"/stories/{scene['slug']}/barred", {},
+                        action=f"/stories/{scene['slug']}/barred/{tom_public}/lift")
+    assert lifted.status_code == 302
+    assert comment(scene["tom"], scene).status_code == 403
+
+
+def test_only_the_author_bars_and_only_names_that_commented(app, scene):
+    assert scene["bea"].get(f"/stories/{scene['slug']}/barred").status_code == 403
+    assert bar(scene["bea"], scene["slug"], "Tom").status_code == 403
+    stranger = bar(scene["ada"], scene["slug"], "Nobody Here")
+    assert stranger.status_code == 400 and "Choose one of the names" in stranger.get_data(
+        as_text=True)
+    assert bar(scene["ada"], scene["slug"], "Ada").status_code == 400  # her own name
+    assert bar(scene["ada"], scene["slug"], "Tom").status_code == 302
+    again = bar(scene["ada"], scene["slug"], "Tom")
+    assert again.status_code == 400 and "barred already" in again.get_data(as_text=True)

@@ -6,10 +6,16 @@ from .. import ratelimit
 from ..clock import utcnow
 from ..errors import resubmit_page
 from ..security import log_failed_login
-from . import service
+from . import recovery, service, two_step
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def codes_page(codes: list[str], *, continue_url: str):
+    """New recovery codes, shown this once (the answer to a POST, never to a GET)."""
+    return render_template("auth/recovery_codes_new.html", codes=codes,
+                           continue_url=continue_url)
 
 
 def _too_many(template, form, limited: ratelimit.RateLimited):
@@ -36,7 +42,9 @@ def register():
         else:
             service.start_session(user, remember=False, now=utcnow())
             flash("Welcome to Afterward. Your account is ready.")
-            return redirect(url_for("pages.home"))
+            # One more step: the recovery codes, made and shown by a POST from the next page.
+            recovery.mark_just_registered()
+            return redirect(url_for("auth.first_codes"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -51,6 +59,11 @@ def login():
             user = service.limited_authenticate(form.login_name.data, form.password.data)
         except ratelimit.RateLimited as limited:
             return _too_many("auth/login.html", form, limited)
+        if user is not None and two_step.is_on(user):
+            # The password is right; the login starts only once the code is too.
+            two_step.mark_password_ok(user, remember=form.remember.data, next_url=next_url,
+                                      now=utcnow())
+            return redirect(url_for("auth.two_step_login"))
         if user is not None:
             service.start_session(user, remember=form.remember.data, now=utcnow())
             if resumed and next_url:

@@ -6,8 +6,14 @@ from .. import ratelimit
 from ..clock import utcnow
 from ..refusals import SettingsError
 from . import recovery, service
-from .routes import bp, codes_page
+from .routes import bp
 from .two_step_forms import CurrentPasswordForm, FirstCodesForm, RecoverForm
+
+
+def codes_page(codes: list[str], *, continue_url: str, replaced: bool):
+    """New recovery codes, shown this once (the answer to a POST, never to a GET)."""
+    return render_template("auth/recovery_codes_new.html", codes=codes,
+                           continue_url=continue_url, replaced=replaced)
 
 
 @bp.route("/forgot")
@@ -50,7 +56,7 @@ def first_codes():
     form = FirstCodesForm()
     if form.validate_on_submit():
         codes = recovery.issue_codes(current_user, utcnow())
-        return codes_page(codes, continue_url=url_for("pages.home"))
+        return codes_page(codes, continue_url=url_for("pages.home"), replaced=False)
     return render_template("auth/recovery_codes_first.html", form=form)
 
 
@@ -72,6 +78,6 @@ def recovery_codes():
             form.current_password.errors.append(error.message)
         else:
             codes = recovery.issue_codes(current_user, utcnow())
-            return codes_page(codes, continue_url=url_for("profiles.settings"))
+            return codes_page(codes, continue_url=url_for("profiles.settings"), replaced=True)
     return (render_template("auth/recovery_codes.html", form=form, left=left),
             400 if form.errors else 200)

@@ -12,12 +12,6 @@ from .forms import LoginForm, RegisterForm
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def codes_page(codes: list[str], *, continue_url: str):
-    """New recovery codes, shown this once (the answer to a POST, never to a GET)."""
-    return render_template("auth/recovery_codes_new.html", codes=codes,
-                           continue_url=continue_url)
-
-
 def _too_many(template, form, limited: ratelimit.RateLimited):
     """The form again, with what was typed, a plain-words wait, and Retry-After."""
     return (render_template(template, form=form, refusal=limited.message), 429,

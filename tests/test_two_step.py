@@ -13,8 +13,9 @@ from sqlalchemy import select
 from forum.auth import two_step_routes
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import TwoStepSecret
-from tests.factories import PASSWORD
+from forum.models import TwoStepSecret, User
+from tests.conftest import CSRF_RE
+from tests.factories import PASSWORD, make_board, make_thread, make_user
 from tests.test_recovery_codes import join
 
 SECRET_RE = re.compile(r'class="two-step-secret"><code>([A-Z2-7 ]+)</code>')
@@ -179,3 +180,35 @@ def test_export_says_two_step_is_on_without_the_secret(person):
     response = person.submit("/settings", {}, action="/settings/export")
     body = response.get_data(as_text=True)
     assert '"two_step_login": true' in body and secret not in body
+
+
+def test_text_interrupted_by_an_expired_login_survives_the_code_step(app, person):
+    join(person)
+    secret = switch_on(person)
+    with app.app_context():
+        thread = make_thread(make_user("starter"), make_board(), title="Week one")
+        thread_id = thread.public_id
+    token = person.csrf_token("/settings")
+    with app.app_context():  # the login expires: every session of this account ends
+        user = db.session.scalar(User.by_login_name("lost_one"))
+        user.session_version += 1
+        db.session.commit()
+    text = "Three years of my life, and still here."
+    page = person.client.post(f"/threads/{thread_id}/reply",
+                              data={"body": text, "csrf_token": token}).get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)" class="resubmit', page).group(1)
+    response = person.client.post(html.unescape(action), data={
+        "login_name": "lost_one", "password": PASSWORD, "resume__body": text,
+        "csrf_token": CSRF_RE.search(page).group(1)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Two-step login" in page
+    assert text in page and 'name="resume__body"' in page
+    assert "Log out" not in page
+    action = re.search(r'<form method="post" action="([^"]+)" class="stack"', page).group(1)
+    response = person.client.post(html.unescape(action), data={
+        "code": code(secret, 1), "resume__body": text, "csrf_token": CSRF_RE.search(page).group(1)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and text in page and "Log out" in page
+    response = person.client.post(f"/threads/{thread_id}/reply", data={
+        "body": text, "csrf_token": CSRF_RE.search(page).group(1)})
+    assert response.status_code == 302

@@ -8,6 +8,7 @@ from ..errors import resubmit_page
 from ..security import log_failed_login
 from . import recovery, service, two_step
 from .forms import LoginForm, RegisterForm
+from .two_step_forms import CodeForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -57,6 +58,12 @@ def login():
             # The password is right; the login starts only once the code is too.
             two_step.mark_password_ok(user, remember=form.remember.data, next_url=next_url,
                                       now=utcnow())
+            if resumed:
+                # The interrupted text goes on in the code page's form, never into the cookie.
+                return render_template(
+                    "auth/two_step_login.html", form=CodeForm(formdata=None),
+                    resumed=[(service.RESUME + k, v) for k, v in resumed],
+                    action=url_for("auth.two_step_login", next=next_url))
             return redirect(url_for("auth.two_step_login"))
         if user is not None:
             service.start_session(user, remember=form.remember.data, now=utcnow())

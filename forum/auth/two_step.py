@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from flask import current_app, session
+from flask import current_app, g, session
 from markupsafe import Markup
 from sqlalchemy import delete, update
 
@@ -191,6 +191,8 @@ def mark_password_ok(user: User, *, remember: bool, next_url: str | None,
                      now: datetime) -> None:
     """Remember in the session, for a few minutes, that this account's password was right."""
     session.clear()
+    # A form on the page after this must carry a token from the new session, not the old.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     session[PENDING] = {"user": user.id, "version": user.session_version,
                         "until": int(now.replace(tzinfo=UTC).timestamp()) + PENDING_SECONDS,
                         "remember": bool(remember), "next": next_url}

@@ -1,9 +1,10 @@
 """Two-step login: the code page after the password, and switching it on and off."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import ratelimit
 from ..clock import utcnow
+from ..errors import resubmit_page
 from ..refusals import SettingsError
 from . import recovery, service, two_step
 from .routes import bp
@@ -19,30 +20,53 @@ def two_step_login():
     """Ask for the code after a right password; log in once it is right."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
+    resumed = service.resumed_fields(request.form)
     pending = two_step.pending_login(utcnow())
     if pending is None:
-        flash("Please log in again: the page for the code is only open for a few minutes "
-              "after the password.")
-        return redirect(url_for("auth.login"))
+        return _start_again(resumed)
     user, mark = pending
     form = CodeForm()
+    carried = [(service.RESUME + k, v) for k, v in resumed]
     if form.validate_on_submit():
         try:
             accepted, used_recovery = two_step.check_code(user, form.code.data, utcnow())
         except ratelimit.RateLimited as limited:
-            return (render_template("auth/two_step_login.html", form=form,
-                                    refusal=limited.message), 429, _retry(limited))
+            form.code.data = ""
+            return (_code_page(form, carried, mark, refusal=limited.message), 429,
+                    _retry(limited))
         if accepted:
             service.start_session(user, remember=mark["remember"], now=utcnow())
             if used_recovery:
                 flash("You logged in with a recovery code; it will not work again. "
                       + recovery.remaining_words(recovery.remaining(user)))
+            if resumed and mark["next"]:
+                return resubmit_page("You are logged in again. Check your text and send it.",
+                                     200, action=mark["next"], fields=resumed)
             return redirect(mark["next"] or url_for("pages.home"))
         form.code.errors.append(two_step.WRONG_CODE)
     # The code is a secret of the moment: a refused one is not typed back in.
     form.code.data = ""
-    return (render_template("auth/two_step_login.html", form=form),
-            401 if form.errors else 200)
+    return _code_page(form, carried, mark), 401 if form.errors else 200
+
+
+def _code_page(form, carried, mark, refusal=None):
+    return render_template("auth/two_step_login.html", form=form, refusal=refusal,
+                           resumed=carried,
+                           action=url_for("auth.two_step_login", next=mark["next"]))
+
+
+def _start_again(resumed):
+    """The password step ran out (or never happened): back to the log-in, text kept."""
+    next_url = service.safe_next(request.args.get("next"))
+    if resumed:
+        return resubmit_page(
+            "The page for the code is only open for a few minutes after the password, so "
+            "nothing was sent yet. Your text is below: log in again to send it.", 401,
+            action=url_for("auth.login", next=next_url),
+            fields=[(service.RESUME + k, v) for k, v in resumed], needs_login=True)
+    flash("Please log in again: the page for the code is only open for a few minutes after "
+          "the password.")
+    return redirect(url_for("auth.login", next=next_url))
 
 
 def _settings_page(start_form=None, off_form=None, status=200, headers=None):

@@ -4,8 +4,13 @@ from __future__ import annotations
 import json
 import re
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
+
+from forum.auth import recovery_routes
+from forum.clock import utcnow
 
 from forum.extensions import db
 from forum.models import RecoveryCode, TwoStepSecret, User
@@ -175,3 +180,14 @@ def test_export_says_how_many_codes_and_deletion_removes_them(app, person):
     with app.app_context():
         assert db.session.scalar(select(func.count(RecoveryCode.id))) == 0
         assert db.session.scalar(select(func.count()).select_from(TwoStepSecret)) == 0
+
+
+def test_the_first_codes_step_without_a_password_does_not_last(person, monkeypatch):
+    person.register("slow_one")
+    later = utcnow() + timedelta(minutes=31)
+    monkeypatch.setattr(recovery_routes, "utcnow", lambda: later)
+    response = person.get("/auth/recovery-codes/first")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/recovery-codes")
+    refused = person.submit("/auth/recovery-codes", {}, action="/auth/recovery-codes/first")
+    assert refused.status_code == 302 and not CODE_RE.search(refused.get_data(as_text=True))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import session
 from sqlalchemy import delete, func, select, update
@@ -46,19 +46,28 @@ class RecoveryError(Refusal):
         super().__init__(message, field=field, status=status)
 
 
-# Set in the session at registration: the first codes may be made without the password.
+# Set in the session at registration: for a while, the first codes may be made without the
+# password. Not for long: a new member who skipped the step and left a shared computer
+# logged in must not let the next person make codes (and so set a new password).
 JUST_REGISTERED = "recovery_first_codes"
+FIRST_CODES_WINDOW = timedelta(minutes=30)
 
 
-def mark_just_registered() -> None:
-    """Let this new login make its account's first codes once, without the password."""
-    session[JUST_REGISTERED] = True
+def _seconds(now: datetime) -> int:
+    return int(now.replace(tzinfo=UTC).timestamp())
 
 
-def may_make_first_codes(user: User) -> bool:
+def mark_just_registered(now: datetime) -> None:
+    """Let this new login make its account's first codes, without the password, for a while."""
+    session[JUST_REGISTERED] = _seconds(now)
+
+
+def may_make_first_codes(user: User, now: datetime) -> bool:
     """Tell whether this session may make the account's first codes without the password:
-    only right after registering, and only while the account never had any."""
-    if not session.get(JUST_REGISTERED):
+    only soon after registering, and only while the account never had any."""
+    stamp = session.get(JUST_REGISTERED)
+    if not isinstance(stamp, int) or _seconds(now) - stamp > FIRST_CODES_WINDOW.total_seconds():
+        session.pop(JUST_REGISTERED, None)
         return False
     never_had = db.session.scalar(
         select(RecoveryCode.id).where(RecoveryCode.user_id == user.id).limit(1)) is None

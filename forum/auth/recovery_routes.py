@@ -51,7 +51,7 @@ def recover():
 @login_required
 def first_codes():
     """Right after registering: the step where the new member gets their recovery codes."""
-    if not recovery.may_make_first_codes(current_user):
+    if not recovery.may_make_first_codes(current_user, utcnow()):
         return redirect(url_for("auth.recovery_codes"))
     form = FirstCodesForm()
     if form.validate_on_submit():

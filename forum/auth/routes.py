@@ -38,7 +38,7 @@ def register():
             service.start_session(user, remember=False, now=utcnow())
             flash("Welcome to Afterward. Your account is ready.")
             # One more step: the recovery codes, made and shown by a POST from the next page.
-            recovery.mark_just_registered()
+            recovery.mark_just_registered(utcnow())
             return redirect(url_for("auth.first_codes"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 

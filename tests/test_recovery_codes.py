@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 from datetime import timedelta
@@ -191,3 +192,13 @@ def test_the_first_codes_step_without_a_password_does_not_last(person, monkeypat
     assert response.headers["Location"].endswith("/auth/recovery-codes")
     refused = person.submit("/auth/recovery-codes", {}, action="/auth/recovery-codes/first")
     assert refused.status_code == 302 and not CODE_RE.search(refused.get_data(as_text=True))
+
+
+def test_a_failed_recovery_is_logged_without_name_or_code(person, make_browser, caplog):
+    caplog.set_level(logging.DEBUG)
+    join(person)
+    recover(make_browser(), "lost_one", "abcd-efgh-jkmn-pqrs")
+    lines = [r.getMessage() for r in caplog.records if r.name == "forum.security"]
+    assert len([line for line in lines if line.startswith("recovery_failed")]) == 1
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "lost_one" not in text and "abcd" not in text

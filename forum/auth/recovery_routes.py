@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from .. import ratelimit
 from ..clock import utcnow
 from ..refusals import SettingsError
+from ..security import log_event, name_tag
 from . import recovery, service
 from .routes import bp
 from .two_step_forms import CurrentPasswordForm, FirstCodesForm, RecoverForm
@@ -35,6 +36,7 @@ def recover():
             return (render_template("auth/recover.html", form=form, refusal=limited.message),
                     429, {"Retry-After": str(limited.retry_after)})
         except recovery.RecoveryError as error:
+            log_event("recovery_failed", name=name_tag(form.login_name.data))
             form.code.errors.append(error.message)
         else:
             service.start_session(user, remember=False, now=utcnow())

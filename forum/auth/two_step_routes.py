@@ -6,6 +6,7 @@ from .. import ratelimit
 from ..clock import utcnow
 from ..errors import resubmit_page
 from ..refusals import SettingsError
+from ..security import log_event, name_tag
 from . import recovery, service, two_step
 from .routes import bp
 from .two_step_forms import CodeForm, ConfirmSetupForm, CurrentPasswordForm, SwitchOffForm
@@ -43,6 +44,7 @@ def two_step_login():
                 return resubmit_page("You are logged in again. Check your text and send it.",
                                      200, action=mark["next"], fields=resumed)
             return redirect(mark["next"] or url_for("pages.home"))
+        log_event("two_step_failed", name=name_tag(user.login_name))
         form.code.errors.append(two_step.WRONG_CODE)
     # The code is a secret of the moment: a refused one is not typed back in.
     form.code.data = ""

@@ -109,6 +109,10 @@ def load(instance_path: str) -> dict:
         # Tries with the current password (changing it, deleting the account), per account: a
         # borrowed, logged-in browser must not make guessing it quick.
         "PASSWORD_CHECK_LIMIT": os.environ.get("PASSWORD_CHECK_LIMIT", "10 per hour"),
+        # Wrong two-step codes, per account and per address (after the password was right):
+        # with six digits, ten tries in a quarter hour leave a guesser about one in 100,000.
+        "TWO_STEP_LIMIT": os.environ.get("TWO_STEP_LIMIT", "10 per 15 minutes;40 per day"),
+        "TWO_STEP_ADDRESS_LIMIT": os.environ.get("TWO_STEP_ADDRESS_LIMIT", "50 per hour"),
         # Downloads of one's data, per account: each reads every row the account has.
         "EXPORT_LIMIT": os.environ.get("EXPORT_LIMIT", "10 per hour"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

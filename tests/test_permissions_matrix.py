@@ -12,14 +12,17 @@ or an exact status (403 not allowed, 404 for things that must not even be admitt
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
 
+import pyotp
 import pytest
 from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
+from forum.auth import recovery
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import (
@@ -33,6 +36,7 @@ from forum.models import (
     StoryRevision,
     Suspension,
     StoryRestriction,
+    TwoStepSecret,
     Unmasking,
     User,
 )
@@ -45,6 +49,7 @@ ROLES = ("visitor", "member", "author", "suspended", "moderator", "admin")
 OK, LOGIN = "ok", "login"
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a much longer passphrase 2024"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # A deliberately cheap hash, shared by every account here: these tests log in some three
 # hundred times, and scrypt would make that the whole run time. Real accounts use scrypt.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -191,6 +196,27 @@ def _password(w, role):
     return {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 
 
+def _with_recovery_codes(w):
+    w["codes"] = {role: recovery.issue_codes(user, utcnow())[0] for role, user in w["users"].items()}
+
+
+def _recover(w, role):
+    login = w["logins"].get(role, w["logins"]["author"])
+    code = w["codes"].get(role, w["codes"]["author"])
+    return {"login_name": login, "code": code, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def _with_two_step(w):
+    for user in w["users"].values():
+        db.session.add(TwoStepSecret(user_id=user.id, secret=TOTP_SECRET, created_at=utcnow(),
+                                     enabled_at=utcnow()))
+
+
+def _two_step_off(w, role):
+    # The next time step's code: this step's was spent logging in.
+    return {"current_password": PASSWORD, "code": pyotp.TOTP(TOTP_SECRET).at(time.time() + 30)}
+
+
 def _notification_url(w, role):
     return f"/notifications/{w['notifications'].get(role, w['notifications']['author'])}/read"
 
@@ -200,6 +226,23 @@ MATRIX: dict[str, Case] = {
     "auth.register": Case(lambda w, r: "/auth/register", {**everyone(), "visitor": OK}, _register),
     "auth.login": Case(lambda w, r: "/auth/login", {**everyone(), "visitor": OK}, _own_login),
     "auth.logout": Case(lambda w, r: "/auth/logout", everyone()),
+    # Anyone holding a code of an account may use it; the login name says which account.
+    "auth.recover": Case(lambda w, r: "/auth/recover", {**everyone(), "visitor": OK}, _recover,
+                         _with_recovery_codes),
+    "auth.first_codes": Case(lambda w, r: "/auth/recovery-codes/first", everyone()),
+    "auth.recovery_codes": Case(
+        lambda w, r: "/auth/recovery-codes", everyone(),
+        lambda w, r: {"current_password": PASSWORD}),
+    # Without a right password just before, the code page sends a visitor to log in.
+    "auth.two_step_login": Case(lambda w, r: "/auth/two-step", everyone(),
+                                lambda w, r: {"code": "123456"}),
+    "auth.two_step_start": Case(
+        lambda w, r: "/auth/two-step/start", everyone(),
+        lambda w, r: {"current_password": PASSWORD}),
+    "auth.two_step_confirm": Case(lambda w, r: "/auth/two-step/confirm", everyone(),
+                                  lambda w, r: {"code": "123456"}),
+    "auth.two_step_off": Case(lambda w, r: "/auth/two-step/off", everyone(), _two_step_off,
+                              _with_two_step),
     # A public handle and bio are user text: a suspended member cannot change them either.
     "profiles.update_profile": Case(lambda w, r: "/settings/profile", WRITE, _profile),
     "profiles.update_password": Case(lambda w, r: "/settings/password", everyone(), _password),
@@ -389,6 +432,10 @@ def _log_in(client, login: str) -> None:
     response = client.post("/auth/login", data={
         "login_name": login, "password": PASSWORD, "csrf_token": _token(client)})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].endswith("/auth/two-step"):  # two-step login is on
+        response = client.post("/auth/two-step", data={
+            "code": pyotp.TOTP(TOTP_SECRET).now(), "csrf_token": _token(client)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def _token(client) -> str:

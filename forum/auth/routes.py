@@ -6,8 +6,9 @@ from .. import ratelimit
 from ..clock import utcnow
 from ..errors import resubmit_page
 from ..security import log_failed_login
-from . import service
+from . import recovery, service, two_step
 from .forms import LoginForm, RegisterForm
+from .two_step_forms import CodeForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -36,7 +37,9 @@ def register():
         else:
             service.start_session(user, remember=False, now=utcnow())
             flash("Welcome to Afterward. Your account is ready.")
-            return redirect(url_for("pages.home"))
+            # One more step: the recovery codes, made and shown by a POST from the next page.
+            recovery.mark_just_registered(utcnow())
+            return redirect(url_for("auth.first_codes"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -51,6 +54,17 @@ def login():
             user = service.limited_authenticate(form.login_name.data, form.password.data)
         except ratelimit.RateLimited as limited:
             return _too_many("auth/login.html", form, limited)
+        if user is not None and two_step.is_on(user):
+            # The password is right; the login starts only once the code is too.
+            two_step.mark_password_ok(user, remember=form.remember.data, next_url=next_url,
+                                      now=utcnow())
+            if resumed:
+                # The interrupted text goes on in the code page's form, never into the cookie.
+                return render_template(
+                    "auth/two_step_login.html", form=CodeForm(formdata=None),
+                    resumed=[(service.RESUME + k, v) for k, v in resumed],
+                    action=url_for("auth.two_step_login", next=next_url))
+            return redirect(url_for("auth.two_step_login"))
         if user is not None:
             service.start_session(user, remember=form.remember.data, now=utcnow())
             if resumed and next_url:

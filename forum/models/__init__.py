@@ -17,10 +17,11 @@ from .content import (
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, ModAction, Report, Suspension, Unmasking
 from .shields import StoryRestriction
+from .two_step import RecoveryCode, TwoStepSecret
 
 __all__ = [
     "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
-    "Notification", "StoryRestriction",
+    "Notification", "StoryRestriction", "RecoveryCode", "TwoStepSecret",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import ratelimit
+from ..auth import recovery, two_step
 from ..extensions import db
 from ..models import Follow, Handle, Notification, Post, Report, Story, StoryRevision, Thread, User
 
@@ -61,6 +62,9 @@ def export_data(user: User) -> dict:
             "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
             "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),
             "suspension_reason": user.suspension_reason,
+            # Whether they are set up, never the codes or the secret themselves.
+            "two_step_login": two_step.is_on(user),
+            "recovery_codes_left": recovery.remaining(user),
         },
         "handles": [
             {"name": h.name, "kind": h.kind, "thread_id": threads.get(h.thread_id),

@@ -7,6 +7,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 from .. import ratelimit
+from ..auth import recovery, two_step
 from ..auth.service import renew_session
 from ..clock import utcnow
 from ..extensions import db
@@ -33,6 +34,7 @@ def _settings_page(profile_form=None, password_form=None, status=200, retry_afte
     return render_template(
         "profiles/settings.html", public_name=public_name, profile_form=profile_form,
         password_form=password_form or PasswordForm(formdata=None),
+        recovery_left=recovery.remaining(current_user), two_step_on=two_step.is_on(current_user),
     ), status, _retry(retry_after)
 
 

@@ -1,10 +1,15 @@
 """axe-core (from npm, see package.json) finds no serious or critical problem on the pages
 people read and the forms they fill in, in light and dark mode."""
+import time
+
+import pyotp
+from playwright.sync_api import expect
+
 from forum.demo.content import DEMO_PASSWORD
 
 READER_PAGES = ["/", "/stories/growing-up-at-stillwater", "/boards/just-left",
                 "/groups/the-stillwater-community", "/auth/register", "/auth/login",
-                "/support", "/safety", "/transparency"]
+                "/support", "/safety", "/transparency", "/auth/forgot", "/auth/recover"]
 THREAD = "Day 12. Is it normal to miss it?"
 
 # In dark mode only the colours change, so only the colour rules run again.
@@ -48,6 +53,31 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     page.goto(thread)
     page.locator(".post-actions").get_by_role("link", name="Reply").first.click()
     check("reply to a post")
+    # Recovery codes and two-step login: the settings pages, the codes and the set-up.
+    for path in ("/settings", "/auth/recovery-codes", "/auth/two-step/settings"):
+        response = page.goto(path)
+        assert response.ok, path
+        check(path)
+    page.get_by_label("Current password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Set up two-step login").click()
+    check("two-step set-up (QR code)")
+    secret = page.locator(".two-step-secret code").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Switch two-step login on").click()
+    check("two-step settings, on")
+    page.goto("/auth/recovery-codes")
+    page.get_by_label("Current password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Make new recovery codes").click()
+    check("new recovery codes")
+    page.get_by_role("button", name="Log out").click()
+    page.goto("/auth/login")
+    page.get_by_label("Login name").fill("june_mod")
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    check("two-step code page")
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert {name: problems for name, problems in found.items() if problems} == {}
     # And axe does see a problem when there is one: an image without a text alternative.
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")

@@ -1,0 +1,70 @@
+"""A new member writes down their recovery codes, then sets up two-step login and uses it."""
+import re
+import time
+
+import pyotp
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+
+CODE = re.compile(r"^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$")
+
+
+def _shoot(page, folder, name):
+    """Phone and desktop width, light and dark; nothing may push a phone screen sideways."""
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=folder / f"{name}-{scheme}-{width}.png", full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} is {overflow}px too wide at {width}px"
+    page.emulate_media(color_scheme="light")
+
+
+def test_codes_then_two_step_login(page, screenshots, offsite_requests):
+    page.goto("/")
+    page.get_by_role("link", name="Join").click()
+    page.get_by_label("Login name").fill("quiet_harbour")
+    page.get_by_label("Public handle").fill("Harbour")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(page.get_by_role("heading", level=1, name="One more step: your recovery codes")).to_be_visible()
+    page.get_by_role("button", name="Show my recovery codes").click()
+    expect(page.get_by_role("heading", level=1, name="Write down your recovery codes")).to_be_visible()
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    assert len(codes) == 10 and all(CODE.match(code) for code in codes), codes
+    _shoot(page, screenshots, "recovery-codes")
+    page.get_by_role("link", name="I have written them down").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    # Settings -> two-step login: the QR code and secret once, on after one right code.
+    page.get_by_role("link", name="Settings").first.click()
+    expect(page.get_by_text("Recovery codes: 10 unused.")).to_be_visible()
+    page.get_by_role("link", name="Two-step login settings").click()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_role("button", name="Set up two-step login").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    secret = page.locator(".two-step-secret code").inner_text().replace(" ", "")
+    _shoot(page, screenshots, "two-step-setup")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Switch two-step login on").click()
+    expect(page.get_by_text("Two-step login is on.").first).to_be_visible()
+    assert secret not in page.content()
+    expect(page.locator("svg")).to_have_count(0)
+
+    # Log out and in again: the password, then a code from the app.
+    page.get_by_role("button", name="Log out").click()
+    page.goto("/auth/login")
+    page.get_by_label("Login name").fill("quiet_harbour")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1, name="Two-step login")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    _shoot(page, screenshots, "two-step-login")
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert offsite_requests() == []

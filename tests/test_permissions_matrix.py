@@ -29,6 +29,7 @@ from forum.models import (
     PUBLIC,
     Group,
     Handle,
+    Ignore,
     ModAction,
     Notification,
     Post,
@@ -121,6 +122,17 @@ def _bob_barred(w):
     db.session.add(restriction)
     db.session.flush()
     w["restriction"] = restriction.id
+
+
+def _everyone_ignores(w):
+    """Each person ignores Bob's public name: each has a row of their own to remove."""
+    bob_handle = w["users"]["member"].public_handle.id
+    w["ignores"] = {}
+    for role, user in w["users"].items():
+        row = Ignore(user_id=user.id, handle_id=bob_handle, created_at=utcnow())
+        db.session.add(row)
+        db.session.flush()
+        w["ignores"][role] = row.id
 
 
 def _suspend_author(w):
@@ -305,6 +317,10 @@ MATRIX: dict[str, Case] = {
     "moderation.suspend_story_author": Case(
         lambda w, r: f"/mod/stories/{w['story']}/suspend", MODERATORS,
         lambda w, r: {"reason": "Matrix check", "permanent": "y"}),
+    "profiles.ignore_name": Case(lambda w, r: f"/posts/{w['post']}/ignore", everyone()),
+    "profiles.stop_ignoring": Case(
+        lambda w, r: f"/settings/ignored/{w['ignores'].get(r, 0)}/remove", everyone(),
+        setup=_everyone_ignores),
     "posting.barred": Case(
         lambda w, r: f"/stories/{w['story']}/barred", OWNER,
         lambda w, r: {"name": w["handles"]["member"]}, _bob_comments),

@@ -16,12 +16,12 @@ from .content import (
 )
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, ModAction, Report, Suspension, Unmasking
-from .shields import StoryRestriction
+from .shields import Ignore, StoryRestriction
 from .two_step import RecoveryCode, TwoStepSecret
 
 __all__ = [
     "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
-    "Notification", "StoryRestriction", "RecoveryCode", "TwoStepSecret",
+    "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
 ]

@@ -1,4 +1,5 @@
-"""What a member can do against people who come after them: bar a name from their story."""
+"""What a member can do against people who come after them: bar a name from their story,
+and ignore a name."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,6 +32,24 @@ class StoryRestriction(db.Model):
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id", ondelete="CASCADE"))
     # NULL once the account is deleted: nobody is left to bar, and nothing links the name.
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    handle: Mapped[Handle] = relationship()
+
+
+class Ignore(db.Model):
+    """A member ignores a name: its posts fold away for them, and it sends them no notices.
+
+    One name only: ignoring a pseudonym touches that pseudonym and no other name of its
+    account, so nothing about the account shows through the member's pages.
+    """
+
+    __tablename__ = "ignores"
+    __table_args__ = (UniqueConstraint("user_id", "handle_id", name="uq_ignores_user_id_handle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
 
     handle: Mapped[Handle] = relationship()

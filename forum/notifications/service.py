@@ -11,7 +11,7 @@ from .. import ratelimit
 from ..auth.emails import EmailError, clean_email, is_usable
 from ..auth.service import confirm_password
 from ..extensions import db
-from ..models import Follow, Handle, Notification, Post, Story, Thread, User
+from ..models import Follow, Handle, Ignore, Notification, Post, Story, Thread, User
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
 from ..refusals import SettingsError
 from . import mail
@@ -29,6 +29,14 @@ class StoryOwner(NamedTuple):
 
     user_id: int | None
     handle_id: int
+
+
+def _drop_those_ignoring(recipients: dict, handle_id: int) -> None:
+    """Whoever ignores the name this was written under hears nothing of it."""
+    if recipients:
+        for user_id in db.session.scalars(select(Ignore.user_id).where(
+                Ignore.handle_id == handle_id, Ignore.user_id.in_(list(recipients)))):
+            recipients.pop(user_id, None)
 
 
 def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
@@ -61,6 +69,7 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
         following = following or user_id == author.id
         recipients.setdefault(user_id, (FOLLOWED, anonymous_handle))
     recipients.pop(author.id, None)
+    _drop_those_ignoring(recipients, post.handle_id)
     if recipients:
         # One multi-row INSERT (RETURNING makes SQLAlchemy batch the rows into one statement,
         # "insertmanyvalues"), not one statement per row or per set of non-NULL columns.
@@ -77,9 +86,10 @@ def on_new_story(story: Story, author: User, now: datetime) -> None:
     """Tell the followers of the story's groups; the author follows its comments; no commit."""
     group_ids = [g.id for g in story.groups]
     if group_ids:
-        followers = set(db.session.scalars(
+        followers = dict.fromkeys(set(db.session.scalars(
             select(Follow.user_id).where(Follow.group_id.in_(group_ids))
-        )) - {author.id}
+        )) - {author.id})
+        _drop_those_ignoring(followers, story.handle_id)
         if followers:
             db.session.execute(insert(Notification), [
                 {"user_id": user_id, "kind": NEW_STORY, "thread_id": story.thread_id,

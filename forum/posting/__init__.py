@@ -9,6 +9,7 @@ Where each part lives:
 - stories.py   testimonies: slugs, groups, drafts, publishing, changes, earlier versions,
                and the author closing or reopening their story's comments
 - reports.py   asking the moderators to look at a post or a story
+- restrictions.py  a story's author barring a name (and so its account) from commenting
 - routes.py    creates `bp`: the thread, reply, edit, delete, report and comment views
 - story_routes.py  the story editor: preview, drafts, autosave and the author's history
 - forms.py     the forms of all of these

@@ -1,4 +1,6 @@
-"""The profiles blueprint; its views live in routes.py, which creates `bp`."""
+"""The profiles blueprint; its views live in routes.py, which creates `bp`, and in
+ignore_routes.py (ignoring a name, and the list of ignored names in Settings)."""
+from . import ignore_routes
 from .routes import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "ignore_routes"]

@@ -11,6 +11,7 @@ from .. import ratelimit
 from ..auth import recovery, two_step
 from ..extensions import db
 from ..models import Follow, Handle, Notification, Post, Report, Story, StoryRevision, Thread, User
+from .ignoring import ignored_list
 
 
 def _when(value: datetime | None) -> str | None:
@@ -94,6 +95,10 @@ def export_data(user: User) -> dict:
             {"thread_id": _public(f.thread), "group": f.group.slug if f.group else None,
              "created_at": _when(f.created_at)}
             for f in follows
+        ],
+        "ignored_names": [
+            {"name": row.handle.name, "since": _when(row.created_at)}
+            for row in ignored_list(user)
         ],
     }
 

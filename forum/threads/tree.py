@@ -5,6 +5,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..models import Thread
+from ..profiles.ignoring import ignored_ids
 from . import cache
 from .service import post_page
 
@@ -22,9 +23,11 @@ def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) 
         if html is not None:
             return html
     posts = post_page(thread, after)
+    # The names this member ignores fold away in their copy (visitors ignore no one).
+    ignored = ignored_ids(current_user) if key is None else frozenset()
     # Autoescaped template output (user text in it went through forum/text.py): already safe.
     html = Markup(render_template("_post_page.html", thread=thread, posts=posts,  # nosec B704
-                                  endpoint=endpoint, url_args=url_args))
+                                  endpoint=endpoint, url_args=url_args, ignored=ignored))
     if key is not None:
         visitors.put(key, html)
     return html

@@ -1,0 +1,45 @@
+"""Ignoring a name from one of its posts, and the list of ignored names in Settings."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Post
+from ..threads.service import post_url
+from . import ignoring
+from .routes import bp
+
+
+@bp.route("/posts/<public_id:post_id>/ignore", methods=["POST"])
+@login_required
+def ignore_name(post_id):
+    """Ignore the name this post is signed with, and go back to where it was."""
+    post = db.first_or_404(select(Post).where(Post.public_id == post_id))
+    if post.thread.hidden or post.is_deleted:
+        abort(404)
+    try:
+        ignoring.ignore(current_user, post.handle, utcnow())
+    except ignoring.IgnoreError as error:
+        flash(error.message)
+    else:
+        flash(f"You are ignoring {post.handle.name}: their posts fold away for you, and they "
+              f"send you no notifications. Settings › Ignored names undoes it.")
+    return redirect(post_url(post))
+
+
+@bp.route("/settings/ignored")
+@login_required
+def ignored():
+    """The names this member ignores, each with a way to stop."""
+    return render_template("profiles/ignored.html", ignored=ignoring.ignored_list(current_user))
+
+
+@bp.route("/settings/ignored/<int:ignore_id>/remove", methods=["POST"])
+@login_required
+def stop_ignoring(ignore_id):
+    handle = ignoring.stop_ignoring(current_user, ignore_id)
+    if handle is None:
+        abort(404)
+    flash(f"You are no longer ignoring {handle.name}.")
+    return redirect(url_for("profiles.ignored"))

@@ -6,7 +6,8 @@ from .. import ratelimit
 from ..clock import utcnow
 from ..errors import resubmit_page
 from ..security import log_failed_login
-from . import service
+from . import email_verification, service
+from .emails import clean_email
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -36,8 +37,23 @@ def register():
         else:
             service.start_session(user, remember=False, now=utcnow())
             flash("Welcome to Afterward. Your account is ready.")
+            if form.email.data:
+                flash(_confirmation_words(user, clean_email(form.email.data)))
             return redirect(url_for("pages.home"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+def _confirmation_words(user, address: str) -> str:
+    """Send the link that confirms a new member's address; say what happened, plainly."""
+    try:
+        sent = email_verification.start(user, address, utcnow())
+    except ratelimit.RateLimited as limited:
+        return (f"No confirmation link was sent to {address}: {limited.message} "
+                f"You can enter the address again in Settings.")
+    if not sent:
+        return (f"The confirmation link to {address} could not be sent just now. You can "
+                f"enter the address again in Settings to try once more.")
+    return email_verification.SENT_LINK.format(address=address)
 
 
 @bp.route("/login", methods=["GET", "POST"])

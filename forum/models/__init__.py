@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table."""
 from .accounts import ANONYMOUS, PUBLIC, ROLES, Handle, User
+from .account_email import PasswordReset, PendingEmail
 from .content import (
     DELETED,
     DRAFT,
@@ -21,5 +22,5 @@ __all__ = [
     "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
-    "Notification",
+    "Notification", "PasswordReset", "PendingEmail",
 ]

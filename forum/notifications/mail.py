@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app, url_for
@@ -58,9 +60,39 @@ def email_changed_message(to: str) -> EmailMessage:
                     f"{url_for('notifications.settings', _external=True)}\n")
 
 
+def confirm_email_message(to: str, link: str) -> EmailMessage:
+    """The confirmation asked for by whoever typed this address: the site's name and the link."""
+    site = current_app.config["SITE_NAME"]
+    return _message(to, f"Confirm your email address on {site}",
+                    f"Open this link to confirm this email address on {site}:\n\n"
+                    f"{link}\n\n"
+                    f"It works for 48 hours. Until it is opened, nothing else is sent to this "
+                    f"address. If you did not ask for this, ignore this mail.\n")
+
+
+def password_reset_message(to: str, link: str) -> EmailMessage:
+    """A link that sets a new password, and nothing about the account it belongs to."""
+    site = current_app.config["SITE_NAME"]
+    return _message(to, f"Choose a new password on {site}",
+                    f"Someone asked for a new password for an account on {site} that uses "
+                    f"this email address. Open this link to choose one:\n\n"
+                    f"{link}\n\n"
+                    f"It works once, for one hour. If you did not ask for this, ignore this "
+                    f"mail: the password stays as it is.\n")
+
+
+def _server_settings() -> dict:
+    cfg = current_app.config
+    return {key: cfg[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS",
+                                      "MAIL_USERNAME", "MAIL_PASSWORD")}
+
+
 def send(messages: list[EmailMessage], timeout: float = 30) -> None:
     """Send through the configured SMTP server, in one connection."""
-    cfg = current_app.config
+    _deliver(_server_settings(), messages, timeout)
+
+
+def _deliver(cfg: dict, messages: list[EmailMessage], timeout: float) -> None:
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout) as smtp:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls()
@@ -79,3 +111,34 @@ def send_notice(message: EmailMessage) -> bool:
         log.warning("notice_not_sent reason=%r", type(error).__name__)
         return False
     return True
+
+
+# Mail that must not change how long a request takes goes out from this one thread, after
+# the answer: whether a mail was sent at all is what the timing would otherwise tell.
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_queued: set[Future] = set()
+
+
+def _send_quietly(cfg: dict, message: EmailMessage) -> None:
+    try:
+        _deliver(cfg, [message], NOTICE_TIMEOUT)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("mail_not_sent reason=%r", type(error).__name__)
+
+
+def send_later(message: EmailMessage) -> None:
+    """Send one mail from a background thread; the request answers without waiting for it."""
+    global _executor
+    with _lock:
+        if _executor is None:  # made on first use, in the process (worker) that sends
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forum-mail")
+        future = _executor.submit(_send_quietly, _server_settings(), message)
+        _queued.add(future)
+    future.add_done_callback(_queued.discard)
+
+
+def wait_until_sent(timeout: float = 15) -> None:
+    """Wait for the mail queued so far to be handed to the server (for tests and commands)."""
+    for future in list(_queued):
+        future.result(timeout=timeout)

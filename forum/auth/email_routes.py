@@ -54,12 +54,12 @@ def confirm_email(token):
     """Confirm an email address from the link sent to it (a button, so scanners confirm nothing)."""
     form = ConfirmEmailForm()
     try:
-        pending = email_verification.find(token, utcnow())
         if form.validate_on_submit():
             email_verification.confirm(token, utcnow())
             flash("Your email address is confirmed.")
             return redirect(url_for("profiles.settings" if current_user.is_authenticated
                                     else "pages.home"))
+        pending = email_verification.find(token, utcnow())
     except email_verification.ConfirmationError as refused:
         return (render_template("auth/confirm_email.html", link_error=refused.message),
                 refused.status)

@@ -123,6 +123,7 @@ def find(token: str, now: datetime) -> PendingEmail:
 def confirm(token: str, now: datetime) -> User:
     """Make the waiting address the account's email; tell the address it replaces."""
     forget_unconfirmed(now)
+    db.session.commit()  # forgotten even if this link turns out not to work
     pending = find(token, now)
     user = db.session.get(User, pending.user_id)
     old, user.email = user.email, pending.email

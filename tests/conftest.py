@@ -49,7 +49,7 @@ _for_this_worker()
 
 from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
-from forum.notifications import mail  # noqa: E402
+from forum import background  # noqa: E402
 
 RELAXED_LIMITS = {
     "POST_INTERVAL": 0, "NEW_POST_INTERVAL": 0, "TOPICS_PER_DAY": 10_000,
@@ -273,8 +273,8 @@ class Inbox:
         return [content for rcpt, content in self.messages if address in rcpt]
 
     def settle(self) -> "Inbox":
-        """Wait for mail sent after the answer (from the site's background thread) to land."""
-        mail.wait_until_sent()
+        """Wait for the work done after the answer (forum/background.py), mail and all."""
+        background.wait()
         return self
 
 

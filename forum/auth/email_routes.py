@@ -1,5 +1,5 @@
 """Confirming an email address, and choosing a new password from a link sent by email."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import ratelimit
@@ -15,7 +15,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         try:
-            password_reset.request_reset(form.identifier.data, utcnow())
+            password_reset.request_reset(form.identifier.data)
         except ratelimit.RateLimited as limited:
             return _too_many("auth/reset_request.html", form, limited)
         return redirect(url_for("auth.reset_sent"))
@@ -33,6 +33,8 @@ def reset_password(token):
     """Choose a new password from the link in the mail; it logs in and signs out elsewhere."""
     form = NewPasswordForm()
     try:
+        if request.method == "POST":
+            password_reset.count_try()
         password_reset.check_link(token, utcnow())
         if form.validate_on_submit():
             user = password_reset.set_password(token, form.new_password.data, utcnow())

@@ -1,9 +1,10 @@
 """Password reset by email, for accounts with a confirmed address.
 
 Asking (by login name or by address) is answered alike whether or not anything matched:
-the same redirect, the same words, the same work in the request (one look-up, one token
-made and hashed, one write), and the mail itself goes out after the answer, from a
-background thread. So neither the page nor its timing tells whether an account exists.
+the same redirect, the same words, and the same work in the request (the log-in limits on
+what was typed); the look-up, the token and the mail come after the answer, in a background
+thread (forum/background.py). So neither the page nor its timing tells whether an account
+exists.
 
 A link holds 256 random bits; the database keeps only their hash, with the address the link
 was sent to and a fingerprint of the password hash it was made under. It works once, for
@@ -17,7 +18,8 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import delete, func, select
 
-from .. import ratelimit
+from .. import background, ratelimit
+from ..clock import utcnow
 from ..extensions import db
 from ..models import PasswordReset, User
 from ..notifications import mail
@@ -89,31 +91,39 @@ def _accounts(identifier: str) -> list[User]:
     return [user for user in db.session.scalars(query) if is_usable(user.email)]
 
 
-def request_reset(identifier: str, now: datetime) -> None:
-    """Mail a reset link to the confirmed address of the account(s) `identifier` names.
+def request_reset(identifier: str) -> None:
+    """Ask for a reset link for the account(s) `identifier` names, answering nothing.
 
-    Answers nothing: the caller shows the same page either way. Raises
-    ratelimit.RateLimited past the log-in limits, which key on what was typed, never on
-    whether it matched.
+    Only the log-in limits are applied here (they key on what was typed, never on whether
+    it matched; raises ratelimit.RateLimited): the look-up and the mail happen after the
+    answer (send_links), so the request does the same work and takes the same time either way.
     """
     identifier = identifier.strip()
     ratelimit.hit(_request_rules(identifier))
+    background.run_later(send_links, identifier, utcnow())
+
+
+def send_links(identifier: str, now: datetime) -> int:
+    """Mail a reset link to the confirmed address of each account `identifier` names.
+
+    Runs in the background; returns how many links went out. An inbox gets at most
+    RESET_MAIL_LIMIT of them, silently.
+    """
     db.session.execute(delete(PasswordReset).where(PasswordReset.created_at <= now - KEEP_FOR))
     outgoing = []
     for user in _accounts(identifier):
         if ratelimit.is_full(_mail_rules(user.id)):
-            continue  # an inbox gets at most RESET_MAIL_LIMIT of these, silently
+            continue
         ratelimit.note(_mail_rules(user.id))
         token, hashed = new_token()
         db.session.add(PasswordReset(user_id=user.id, token_hash=hashed, email=user.email,
                                      password_fingerprint=fingerprint(user), created_at=now))
         outgoing.append(mail.password_reset_message(
             user.email, url_for("auth.reset_password", token=token, _external=True)))
-    if not outgoing:
-        new_token()  # the same work as a real request: a token made and hashed
     db.session.commit()
-    for message in outgoing:
-        mail.send_later(message)
+    if outgoing:
+        mail.send(outgoing, timeout=mail.NOTICE_TIMEOUT)
+    return len(outgoing)
 
 
 def check_link(token: str, now: datetime) -> tuple[PasswordReset, User]:
@@ -134,13 +144,17 @@ def check_link(token: str, now: datetime) -> tuple[PasswordReset, User]:
     return reset, user
 
 
+def count_try() -> None:
+    """Count sending a link's form against the client address's log-in limit, like any other
+    way of proving who one is; raises ratelimit.RateLimited once it is full."""
+    ratelimit.hit(_login_rules("").per_address)
+
+
 def set_password(token: str, new_password: str, now: datetime) -> User:
     """Use a link: the new password is set, every other session ends, the link is spent.
 
-    Trying a link counts against the log-in limit of the client address, like any other way
-    of proving who one is. Raises ResetLinkError, NewPasswordError or ratelimit.RateLimited.
+    Raises ResetLinkError or NewPasswordError.
     """
-    ratelimit.hit(_login_rules("").per_address)
     reset, user = check_link(token, now)
     handle = user.public_handle
     problem = password_problem(new_password, user.login_name, handle.name if handle else None)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app, url_for
@@ -111,34 +109,3 @@ def send_notice(message: EmailMessage) -> bool:
         log.warning("notice_not_sent reason=%r", type(error).__name__)
         return False
     return True
-
-
-# Mail that must not change how long a request takes goes out from this one thread, after
-# the answer: whether a mail was sent at all is what the timing would otherwise tell.
-_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_queued: set[Future] = set()
-
-
-def _send_quietly(cfg: dict, message: EmailMessage) -> None:
-    try:
-        _deliver(cfg, [message], NOTICE_TIMEOUT)
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("mail_not_sent reason=%r", type(error).__name__)
-
-
-def send_later(message: EmailMessage) -> None:
-    """Send one mail from a background thread; the request answers without waiting for it."""
-    global _executor
-    with _lock:
-        if _executor is None:  # made on first use, in the process (worker) that sends
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forum-mail")
-        future = _executor.submit(_send_quietly, _server_settings(), message)
-        _queued.add(future)
-    future.add_done_callback(_queued.discard)
-
-
-def wait_until_sent(timeout: float = 15) -> None:
-    """Wait for the mail queued so far to be handed to the server (for tests and commands)."""
-    for future in list(_queued):
-        future.result(timeout=timeout)

@@ -179,6 +179,7 @@ def app(app_config, schema):
         with app.app_context():
             db.create_all()  # a test that chose a database of its own
     yield app
+    background.wait()  # work queued after a test's last answer lands in its own database
     with app.app_context():
         db.session.remove()
         # Empty every table, children first, so the next test starts from nothing.

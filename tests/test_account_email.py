@@ -173,7 +173,7 @@ def test_a_changed_email_tells_the_old_address_and_nothing_more(app, person, inb
     rcpt, content = inbox.messages[1]
     assert rcpt == ["ana@example.org"]
     assert "Subject: Your email address on Afterward was changed" in content
-    assert "http://localhost/notifications/settings" in content
+    assert "http://localhost/settings" in content  # where the address is set
     _content_free(content)
     # Removing the address tells it too.
     assert _settings(person, "", PASSWORD).status_code == 302

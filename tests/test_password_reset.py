@@ -97,6 +97,7 @@ def test_a_member_gets_back_in_with_an_email_reset(app, ana, person, make_browse
 
     form = person.get(link)
     assert form.status_code == 200 and "Choose a new password" in form.get_data(as_text=True)
+    assert form.headers["Cache-Control"] == "private, no-store"  # its address holds the token
     done = _set(person, link, follow_redirects=True)
     assert "Your new password is set and you are logged in." in done.get_data(as_text=True)
     assert _logged_in(person)

@@ -66,3 +66,11 @@ def confirm_email(token):
         return (render_template("auth/confirm_email.html", link_error=refused.message),
                 refused.status)
     return render_template("auth/confirm_email.html", form=form, address=pending.email)
+
+
+@bp.after_request
+def _links_are_private(response):
+    """A page reached by a mailed link (its address holds the token) is never cached."""
+    if request.endpoint in ("auth.reset_password", "auth.confirm_email"):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response

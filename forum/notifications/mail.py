@@ -55,7 +55,7 @@ def email_changed_message(to: str) -> EmailMessage:
                     f"removed, so this address will get no more email about that account.\n\n"
                     f"If you did not do this, someone else has been able to use your "
                     f"account.\n\n"
-                    f"{url_for('notifications.settings', _external=True)}\n")
+                    f"{url_for('profiles.settings', _external=True)}\n")
 
 
 def confirm_email_message(to: str, link: str) -> EmailMessage:

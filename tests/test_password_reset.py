@@ -123,6 +123,12 @@ def test_asking_by_the_confirmed_address_works_in_any_case(app, ana, person, inb
     link = _link(inbox)
     assert inbox.messages[0][0] == ["ana@example.org"]
     assert _set(person, link).status_code == 302
+    # A domain in another script is found as it was stored, in its ASCII form.
+    with app.app_context():
+        make_user("bo_login", "Bo Lind", email="bo@xn--bcher-kva.example")
+    assert _ask(person, "bo@bücher.example").headers["Location"] == SENT_PAGE
+    inbox.settle()
+    assert inbox.messages[-1][0] == ["bo@xn--bcher-kva.example"]
 
 
 def test_an_expired_link_fails_with_a_clear_message(app, ana, person, inbox, clock):

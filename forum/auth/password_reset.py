@@ -25,7 +25,7 @@ from ..models import PasswordReset, User
 from ..notifications import mail
 from ..refusals import Refusal
 from .email_verification import new_token, token_hash
-from .emails import is_usable
+from .emails import EmailError, clean_email, is_usable
 from .passwords import password_problem
 from .service import _login_rules, end_sessions
 
@@ -84,6 +84,10 @@ def _mail_rules(user_id: int) -> list[ratelimit.Rule]:
 def _accounts(identifier: str) -> list[User]:
     """The accounts a login name or an address names, with a confirmed address to mail."""
     if "@" in identifier:
+        try:  # as the address was stored: a domain in another script in its ASCII form
+            identifier = clean_email(identifier) or identifier
+        except EmailError:
+            return []
         query = (select(User).where(func.lower(User.email) == identifier.lower())
                  .order_by(User.id).limit(MAX_ACCOUNTS_PER_ADDRESS))
     else:

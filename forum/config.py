@@ -115,6 +115,12 @@ def load(instance_path: str) -> dict:
         "TWO_STEP_ADDRESS_LIMIT": os.environ.get("TWO_STEP_ADDRESS_LIMIT", "50 per hour"),
         # Downloads of one's data, per account: each reads every row the account has.
         "EXPORT_LIMIT": os.environ.get("EXPORT_LIMIT", "10 per hour"),
+        # Confirmation links, per account and per address they go to: nobody can use the
+        # site to fill someone else's inbox by typing their address again and again.
+        "EMAIL_CONFIRM_LIMIT": os.environ.get("EMAIL_CONFIRM_LIMIT", "3 per hour;10 per day"),
+        # Password-reset mails per account; past it, requests are answered alike and no mail
+        # goes out (a refusal would tell that the account exists).
+        "RESET_MAIL_LIMIT": os.environ.get("RESET_MAIL_LIMIT", "1 per 5 minutes;6 per day"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SITE_NAME": os.environ.get("SITE_NAME", "Afterward"),
         # Where "Leave this site" goes: a busy, ordinary page that draws no second look.
@@ -140,8 +146,9 @@ def load(instance_path: str) -> dict:
         "SITE_URL": _site_url(),
         "TRUSTED_HOSTS": [host.strip().lower() for host in
                           os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()],
-        # Email is optional and off by default: the daily digest, and a notice when the
-        # password or the email address of an account changes, are all it ever sends.
+        # Email is optional and off by default: the link that confirms an address, the daily
+        # digest, a notice when the password or the email address of an account changes, and
+        # a password-reset link asked for on /auth/reset are all it ever sends.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",

@@ -153,6 +153,13 @@ def name_key(login_name: str) -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
+def email_key(address: str) -> str:
+    """An email address as a keyed hash, for limits on the mail sent to it."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(),
+                    f"ratelimit-email:{address.strip().lower()}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
 def pair_key(login_name: str) -> SharedKey:
     """A login name tried from this request's address, as one keyed hash that changes daily."""
     # A newline cannot be part of an address, so no other name and address give this text.

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -47,6 +49,7 @@ _for_this_worker()
 
 from forum import create_app  # noqa: E402
 from forum.extensions import db  # noqa: E402
+from forum import background  # noqa: E402
 
 RELAXED_LIMITS = {
     "POST_INTERVAL": 0, "NEW_POST_INTERVAL": 0, "TOPICS_PER_DAY": 10_000,
@@ -176,6 +179,7 @@ def app(app_config, schema):
         with app.app_context():
             db.create_all()  # a test that chose a database of its own
     yield app
+    background.wait()  # work queued after a test's last answer lands in its own database
     with app.app_context():
         db.session.remove()
         # Empty every table, children first, so the next test starts from nothing.
@@ -253,3 +257,42 @@ def count_queries(app):
         finally:
             event.remove(engine, "before_cursor_execute", record)
     return counter
+
+
+class Inbox:
+    """What a real local SMTP server received: (recipients, raw message) pairs."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+        return "250 OK"
+
+    def to(self, address: str) -> list[str]:
+        """The messages sent to `address`, oldest first."""
+        return [content for rcpt, content in self.messages if address in rcpt]
+
+    def settle(self) -> "Inbox":
+        """Wait for the work done after the answer (forum/background.py), mail and all."""
+        background.wait()
+        return self
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app):
+    """A real SMTP server on a free local port, and the site sending through it."""
+    received = Inbox()
+    port = free_port()
+    server = Controller(received, hostname="127.0.0.1", port=port)
+    server.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield received
+    received.settle()
+    server.stop()

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from html import unescape
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Notification, User
+from forum.models import Notification, PendingEmail, User
+from tests.conftest import free_port
 from tests.factories import PASSWORD, make_board, make_reply, make_thread, make_user
 
 NEW_PASSWORD = "a river between the hills"
@@ -35,33 +32,6 @@ UNUSABLE = [
 ]
 
 
-class _Inbox:
-    def __init__(self):
-        self.messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    """A real SMTP server on a free local port, and the site sending through it."""
-    received = _Inbox()
-    port = _free_port()
-    server = Controller(received, hostname="127.0.0.1", port=port)
-    server.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield received
-    server.stop()
-
-
 def _member(app, person, email=None):
     with app.app_context():
         make_user("ana_login", "Ana Reyes", email=email)
@@ -73,11 +43,23 @@ def _stored_email(app):
         return db.session.scalar(db.select(User.email).where(User.login_name == "ana_login"))
 
 
-def _settings(person, email, password=None, **extra):
-    data = {"follow_on_write": "y", "email": email, **extra}
+def _pending_email(app, login="ana_login"):
+    with app.app_context():
+        return db.session.scalar(db.select(PendingEmail.email).join(
+            User, User.id == PendingEmail.user_id).where(User.login_name == login))
+
+
+def _settings(person, email, password=None):
+    data = {"email": email}
     if password is not None:
-        data["current_password"] = password
-    return person.submit("/notifications/settings", data)
+        data["email_password"] = password
+    return person.submit("/settings", data, action="/settings/email")
+
+
+def _confirm(person, content):
+    """Open the confirmation link in a mail and press its button, as its reader would."""
+    link = re.search(r"http://localhost(/auth/email/[A-Za-z0-9_-]+)", content).group(1)
+    return person.submit(link, {})
 
 
 def _typed_back(response, value: str) -> bool:
@@ -88,7 +70,7 @@ def _typed_back(response, value: str) -> bool:
 
 # --- checked on the way in ------------------------------------------------------------------
 
-def test_registration_refuses_an_address_a_mail_header_cannot_hold(app, person):
+def test_registration_refuses_an_address_a_mail_header_cannot_hold(app, person, inbox):
     for n, address in enumerate(UNUSABLE):
         response = person.submit("/auth/register", {
             "login_name": f"joiner{n}", "handle": f"Joiner {n}", "password": PASSWORD,
@@ -103,9 +85,8 @@ def test_registration_refuses_an_address_a_mail_header_cannot_hold(app, person):
     assert person.register("plain_one").status_code == 302
     response = make_joiner(person, "idn_one", "ana@bücher.example")
     assert response.status_code == 302
-    with app.app_context():
-        assert db.session.scalar(db.select(User.email).where(User.login_name == "idn_one")) == \
-            "ana@xn--bcher-kva.example"
+    # It waits for its owner to confirm it, in the form mail servers accept.
+    assert _pending_email(app, "idn_one") == "ana@xn--bcher-kva.example"
 
 
 def make_joiner(person, login, email):
@@ -153,11 +134,13 @@ def test_changing_the_email_needs_the_password(app, person, inbox):
     # Removing it, or adding one to an account without, needs the password just the same.
     assert _settings(person, "").status_code == 400
     assert _stored_email(app) == "ana@example.org"
-    # Other settings, with the address left as it is, need no password.
-    assert _settings(person, "ana@example.org", email_digest="y").status_code == 302
+    # Sending the address as it is changes nothing, and needs no password.
+    assert _settings(person, "ana@example.org").status_code == 302
     assert inbox.messages == []
     assert _settings(person, "new@example.org", PASSWORD).status_code == 302
-    assert _stored_email(app) == "new@example.org"
+    # The new address waits for its confirmation; the account keeps the confirmed one.
+    assert _stored_email(app) == "ana@example.org"
+    assert _pending_email(app) == "new@example.org"
 
 
 def test_wrong_passwords_for_the_email_are_limited(app, person):
@@ -182,15 +165,20 @@ def _content_free(content: str) -> None:
 def test_a_changed_email_tells_the_old_address_and_nothing_more(app, person, inbox):
     _member(app, person, email="ana@example.org")
     assert _settings(person, "new@example.org", PASSWORD).status_code == 302
-    assert len(inbox.messages) == 1
-    rcpt, content = inbox.messages[0]
+    # The new address gets its confirmation link; the old one hears nothing yet.
+    assert [rcpt for rcpt, _ in inbox.messages] == [["new@example.org"]]
+    assert _confirm(person, inbox.messages[0][1]).status_code == 302
+    assert _stored_email(app) == "new@example.org"
+    assert len(inbox.messages) == 2
+    rcpt, content = inbox.messages[1]
     assert rcpt == ["ana@example.org"]
     assert "Subject: Your email address on Afterward was changed" in content
-    assert "http://localhost/notifications/settings" in content
+    assert "http://localhost/settings" in content  # where the address is set
     _content_free(content)
-    # Removing the address tells it too; the new address was never told anything.
+    # Removing the address tells it too.
     assert _settings(person, "", PASSWORD).status_code == 302
-    assert [m[0] for m in inbox.messages] == [["ana@example.org"], ["new@example.org"]]
+    assert [m[0] for m in inbox.messages] == [
+        ["new@example.org"], ["ana@example.org"], ["new@example.org"]]
     assert _stored_email(app) is None
 
 
@@ -223,7 +211,7 @@ def test_no_email_no_notice(app, person, inbox):
 def test_a_mail_server_that_is_down_does_not_stop_a_password_change(
         app, person, make_browser, caplog):
     _member(app, person, email="ana@example.org")
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())  # nobody listens
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens
     caplog.set_level(logging.WARNING, logger="forum.mail")
     assert _change_password(person).status_code == 302
     assert make_browser().login("ana_login", NEW_PASSWORD).status_code == 302

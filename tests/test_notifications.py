@@ -1,10 +1,8 @@
 """Notifications and following: each kind, privacy, marking read, and the email digest."""
 import re
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from forum.clock import utcnow
 from forum.extensions import db
@@ -152,53 +150,44 @@ def test_header_count_costs_no_query_for_visitors(app, client, count_queries):
     assert not any("notifications" in s for s in statements)
 
 
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        return "250 OK"
-
-
-def test_daily_digest_says_only_a_count(app, people):
-    inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
-    try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-        r = people["ana"].submit("/notifications/settings", {
-            "follow_on_write": "y", "email": "ana@example.org", "email_digest": "y",
-            "current_password": "correct horse battery"})  # a new address needs the password
-        assert r.status_code == 302
-        url, thread = _story(people["ana"], title="Secret title of pain")
-        _reply(people["ben"], thread, "Private words of support")
-        _reply(people["cleo"], thread, "More words")
-        runner = app.test_cli_runner()
-        result = runner.invoke(args=["notifications", "send-digests"])
-        assert "Sent 1 digest." in result.output, result.output
-        assert len(inbox.messages) == 1
-        rcpt, content = inbox.messages[0]
-        assert rcpt == ["ana@example.org"]
-        assert "You have 2 new replies on Afterward." in content
-        for secret in ("Secret title", "Private words", "Ben", "Cleo", "Ana Reyes"):
-            assert secret not in content
-        # Once a day: running again sends nothing, even with something new.
-        _reply(people["ben"], thread, "again")
-        assert "Sent 0 digests." in runner.invoke(args=["notifications", "send-digests"]).output
-        with app.app_context():
-            user = db.session.scalar(User.by_login_name("ana"))
-            user.digest_sent_at = utcnow() - timedelta(days=1)
-            db.session.commit()
-        assert "Sent 1 digest." in runner.invoke(args=["notifications", "send-digests"]).output
-        assert "You have 1 new reply on Afterward." in inbox.messages[1][1]
-        # Nobody who did not ask gets email.
-        assert all(m[0] == ["ana@example.org"] for m in inbox.messages)
-    finally:
-        smtp.stop()
+def test_daily_digest_says_only_a_count(app, people, inbox):
+    r = people["ana"].submit("/notifications/settings", {"follow_on_write": "y",
+                                                         "email_digest": "y"})
+    assert r.status_code == 302
+    r = people["ana"].submit("/settings", {  # a new address needs the password
+        "email": "ana@example.org", "email_password": "correct horse battery"},
+        action="/settings/email")
+    assert r.status_code == 302
+    url, thread = _story(people["ana"], title="Secret title of pain")
+    _reply(people["ben"], thread, "Private words of support")
+    _reply(people["cleo"], thread, "More words")
+    runner = app.test_cli_runner()
+    # Until the address is confirmed, it gets its confirmation link and no digest.
+    result = runner.invoke(args=["notifications", "send-digests"])
+    assert "Sent 0 digests." in result.output, result.output
+    [(rcpt, confirmation)] = inbox.messages
+    assert rcpt == ["ana@example.org"] and "Confirm your email address" in confirmation
+    link = re.search(r"http://localhost(/auth/email/\S+)", confirmation).group(1)
+    assert people["ana"].submit(link, {}).status_code == 302
+    result = runner.invoke(args=["notifications", "send-digests"])
+    assert "Sent 1 digest." in result.output, result.output
+    assert len(inbox.messages) == 2
+    rcpt, content = inbox.messages[1]
+    assert rcpt == ["ana@example.org"]
+    assert "You have 2 new replies on Afterward." in content
+    for secret in ("Secret title", "Private words", "Ben", "Cleo", "Ana Reyes"):
+        assert secret not in content
+    # Once a day: running again sends nothing, even with something new.
+    _reply(people["ben"], thread, "again")
+    assert "Sent 0 digests." in runner.invoke(args=["notifications", "send-digests"]).output
+    with app.app_context():
+        user = db.session.scalar(User.by_login_name("ana"))
+        user.digest_sent_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    assert "Sent 1 digest." in runner.invoke(args=["notifications", "send-digests"]).output
+    assert "You have 1 new reply on Afterward." in inbox.messages[2][1]
+    # Nobody who did not ask gets email.
+    assert all(m[0] == ["ana@example.org"] for m in inbox.messages)
 
 
 def test_moderator_action_notifies_author_with_reason(app):

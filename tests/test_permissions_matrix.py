@@ -23,6 +23,8 @@ from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from forum.auth import recovery
+from forum.auth.email_verification import ask, new_token
+from forum.auth.password_reset import fingerprint
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import (
@@ -32,6 +34,7 @@ from forum.models import (
     Ignore,
     ModAction,
     Notification,
+    PasswordReset,
     Post,
     Report,
     StoryRevision,
@@ -233,6 +236,29 @@ def _notification_url(w, role):
     return f"/notifications/{w['notifications'].get(role, w['notifications']['author'])}/read"
 
 
+def _own_account(w, role) -> User:
+    return w["users"].get(role, w["users"]["author"])
+
+
+def _reset_link(w, role):
+    """A reset link sent to the person's own confirmed address (a visitor uses the author's)."""
+    user = _own_account(w, role)
+    user.email = f"{role}@example.org"
+    token, hashed = new_token()
+    db.session.add(PasswordReset(user_id=user.id, token_hash=hashed, email=user.email,
+                                 password_fingerprint=fingerprint(user), created_at=utcnow()))
+    db.session.commit()
+    return f"/auth/reset/{token}"
+
+
+def _confirm_link(w, role):
+    """The link confirming an address the person (a visitor: the author) asked for."""
+    user = _own_account(w, role)
+    token = ask(user, f"{role}@example.org", utcnow())
+    db.session.commit()
+    return f"/auth/email/{token}"
+
+
 MATRIX: dict[str, Case] = {
     # --- accounts (auth, profiles, notifications): each person acts on their own account
     "auth.register": Case(lambda w, r: "/auth/register", {**everyone(), "visitor": OK}, _register),
@@ -258,6 +284,18 @@ MATRIX: dict[str, Case] = {
     # A public handle and bio are user text: a suspended member cannot change them either.
     "profiles.update_profile": Case(lambda w, r: "/settings/profile", WRITE, _profile),
     "profiles.update_password": Case(lambda w, r: "/settings/password", everyone(), _password),
+    "profiles.update_email": Case(
+        lambda w, r: "/settings/email", everyone(),
+        lambda w, r: {"email": f"{r}@example.org", "email_password": PASSWORD}),
+    # Asking for a reset link, using one and confirming an address need no log-in: the
+    # link in the mail is the proof.
+    "auth.reset_request": Case(
+        lambda w, r: "/auth/reset", {**everyone(), "visitor": OK},
+        lambda w, r: {"identifier": w["logins"].get(r, w["logins"]["author"])}),
+    "auth.reset_password": Case(
+        _reset_link, {**everyone(), "visitor": OK},
+        lambda w, r: {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    "auth.confirm_email": Case(_confirm_link, {**everyone(), "visitor": OK}),
     "profiles.end_sessions": Case(lambda w, r: "/settings/sessions", everyone()),
     "profiles.export_data": Case(lambda w, r: "/settings/export", everyone()),
     "profiles.delete_account": Case(
@@ -267,7 +305,7 @@ MATRIX: dict[str, Case] = {
     "notifications.read_all": Case(lambda w, r: "/notifications/read-all", everyone()),
     "notifications.settings": Case(
         lambda w, r: "/notifications/settings", everyone(),
-        lambda w, r: {"follow_on_write": "y", "email": ""}),
+        lambda w, r: {"follow_on_write": "y", "email_digest": "y"}),
     "notifications.follow_thread": Case(
         lambda w, r: f"/threads/{w['thread']}/follow", everyone(), lambda w, r: {"follow": "1"}),
     "notifications.follow_group": Case(

@@ -194,13 +194,13 @@ def test_settings_need_a_login(client):
 def test_settings_page_has_its_labelled_forms(app, person):
     log_in_new_user(app, person)
     body = page_text(person.get("/settings"))
-    # Site-wide forms (log out, search) aside, the page holds exactly its own four.
-    assert body.count('<form method="post"') - body.count('action="/auth/logout"') == 4
-    for action in ("/settings/profile", "/settings/password", "/settings/sessions",
-                   "/settings/export"):
+    # Site-wide forms (log out, search) aside, the page holds exactly its own five.
+    assert body.count('<form method="post"') - body.count('action="/auth/logout"') == 5
+    for action in ("/settings/profile", "/settings/email", "/settings/password",
+                   "/settings/sessions", "/settings/export"):
         assert f'action="{action}"' in body
-    for field in ("handle", "bio", "anonymous_by_default", "current_password", "new_password",
-                  "confirm"):
+    for field in ("handle", "bio", "anonymous_by_default", "email", "email_password",
+                  "current_password", "new_password", "confirm"):
         assert f'<label for="{field}"' in body
     assert 'value="Ruth"' in body
     # One CSRF input per form, none with a repeated id.

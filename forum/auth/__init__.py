@@ -1,6 +1,7 @@
 """The auth blueprint; its views live in routes.py, which creates `bp`, and in the modules
-for recovery codes and two-step login, which add their views to it when imported."""
-from . import recovery_routes, two_step_routes
+that add their views to it when imported: recovery codes, two-step login, and email
+(confirming an address, resetting a password by email)."""
+from . import email_routes, recovery_routes, two_step_routes
 from .routes import bp
 
-__all__ = ["bp", "recovery_routes", "two_step_routes"]
+__all__ = ["bp", "email_routes", "recovery_routes", "two_step_routes"]

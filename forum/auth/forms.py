@@ -48,8 +48,11 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(
         "Email (optional)",
-        description="Never shown. Used for a daily count of new replies if you ask for it, and "
-                    "for a short notice if your password or this address is changed.",
+        description="Never shown. We send it one link to confirm it; until you open that "
+                    "link, nothing else is sent there. Once confirmed, it can get a link to "
+                    "choose a new password if you forget yours, a daily count of new replies "
+                    "if you ask for it, and a short notice if your password or this address "
+                    "is changed.",
         validators=[email_rules],
     )
 
@@ -58,3 +61,31 @@ class LoginForm(FlaskForm):
     login_name = StringField("Login name", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField("Keep me logged in on this device")
+
+
+class ResetRequestForm(FlaskForm):
+    identifier = StringField(
+        "Login name or email address",
+        description="The email address must be one you confirmed on this site.",
+        validators=[DataRequired(message="Please enter your login name or your email address."),
+                    Length(max=254)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """Choosing a new password from a reset link: the account's names are checked in the service."""
+
+    new_password = PasswordField(
+        "New password", description=f"At least {PASSWORD_MIN} characters, and not one of the "
+                                    "common passwords people guess first.",
+        validators=[DataRequired(message="Please choose a new password."), Length(max=PASSWORD_MAX)],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(message="Please repeat the new password."),
+                    EqualTo("new_password", message="The two new passwords differ.")],
+    )
+
+
+class ConfirmEmailForm(FlaskForm):
+    """No fields: the button and the CSRF token are the whole form."""

@@ -6,7 +6,8 @@ from .. import ratelimit
 from ..clock import utcnow
 from ..errors import resubmit_page
 from ..security import log_failed_login
-from . import recovery, service, two_step
+from . import email_verification, recovery, service, two_step
+from .emails import clean_email
 from .forms import LoginForm, RegisterForm
 from .two_step_forms import CodeForm
 
@@ -37,10 +38,25 @@ def register():
         else:
             service.start_session(user, remember=False, now=utcnow())
             flash("Welcome to Afterward. Your account is ready.")
+            if form.email.data:
+                flash(_confirmation_words(user, clean_email(form.email.data)))
             # One more step: the recovery codes, made and shown by a POST from the next page.
             recovery.mark_just_registered(utcnow())
             return redirect(url_for("auth.first_codes"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+def _confirmation_words(user, address: str) -> str:
+    """Send the link that confirms a new member's address; say what happened, plainly."""
+    try:
+        sent = email_verification.start(user, address, utcnow())
+    except ratelimit.RateLimited as limited:
+        return (f"No confirmation link was sent to {address}: {limited.message} "
+                f"You can enter the address again in Settings.")
+    if not sent:
+        return (f"The confirmation link to {address} could not be sent just now. You can "
+                f"enter the address again in Settings to try once more.")
+    return email_verification.SENT_LINK.format(address=address)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -71,15 +71,19 @@ def handle_available(name: str, user: User | None = None) -> str:
 
 def register(*, login_name: str, handle: str, password: str, email: str | None,
              now: datetime) -> User:
-    """Create an account with its public handle."""
+    """Create an account with its public handle.
+
+    `email` is checked here but not stored: an address waits for its owner to confirm it
+    (email_verification.start), and the account's email is only ever a confirmed one.
+    """
     login_name = login_name.strip().lower()
     # Once either limit is full every attempt is refused alike, taken name or not.
     ratelimit.check(_register_rules() + _refused_name_rules())
     try:
-        email = clean_email(email)
+        clean_email(email)
     except EmailError as error:
         raise RegistrationError("email", str(error)) from error
-    user = User(login_name=login_name, email=email, role="member", bio="", created_at=now)
+    user = User(login_name=login_name, email=None, role="member", bio="", created_at=now)
     # Hashed before any check, so a refused login name costs as long as an accepted one.
     user.set_password(password)
     handle = handle_available(handle)

@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table."""
 from .accounts import ANONYMOUS, PUBLIC, ROLES, Handle, User
+from .account_email import PasswordReset, PendingEmail
 from .content import (
     DELETED,
     DRAFT,
@@ -24,4 +25,5 @@ __all__ = [
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
+    "PasswordReset", "PendingEmail",
 ]

@@ -55,12 +55,42 @@ def email_changed_message(to: str) -> EmailMessage:
                     f"removed, so this address will get no more email about that account.\n\n"
                     f"If you did not do this, someone else has been able to use your "
                     f"account.\n\n"
-                    f"{url_for('notifications.settings', _external=True)}\n")
+                    f"{url_for('profiles.settings', _external=True)}\n")
+
+
+def confirm_email_message(to: str, link: str) -> EmailMessage:
+    """The confirmation asked for by whoever typed this address: the site's name and the link."""
+    site = current_app.config["SITE_NAME"]
+    return _message(to, f"Confirm your email address on {site}",
+                    f"Open this link to confirm this email address on {site}:\n\n"
+                    f"{link}\n\n"
+                    f"It works for 48 hours. Until it is opened, nothing else is sent to this "
+                    f"address. If you did not ask for this, ignore this mail.\n")
+
+
+def password_reset_message(to: str, link: str) -> EmailMessage:
+    """A link that sets a new password, and nothing about the account it belongs to."""
+    site = current_app.config["SITE_NAME"]
+    return _message(to, f"Choose a new password on {site}",
+                    f"Someone asked for a new password for an account on {site} that uses "
+                    f"this email address. Open this link to choose one:\n\n"
+                    f"{link}\n\n"
+                    f"It works once, for one hour. If you did not ask for this, ignore this "
+                    f"mail: the password stays as it is.\n")
+
+
+def _server_settings() -> dict:
+    cfg = current_app.config
+    return {key: cfg[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS",
+                                      "MAIL_USERNAME", "MAIL_PASSWORD")}
 
 
 def send(messages: list[EmailMessage], timeout: float = 30) -> None:
     """Send through the configured SMTP server, in one connection."""
-    cfg = current_app.config
+    _deliver(_server_settings(), messages, timeout)
+
+
+def _deliver(cfg: dict, messages: list[EmailMessage], timeout: float) -> None:
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout) as smtp:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.service import safe_next
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Group, Notification, Thread
+from ..models import Group, Notification, PendingEmail, Thread
 from ..pagination import paginate, parse_after
 from . import mail, service
 from .forms import NotificationSettingsForm
@@ -64,14 +64,8 @@ def settings():
     """Choose whether writing follows a thread, and whether to get the daily email."""
     form = NotificationSettingsForm(obj=current_user)
     if form.validate_on_submit():
-        try:
-            service.update_settings(current_user, follow_on_write=form.follow_on_write.data,
-                                    email=form.email.data, email_digest=form.email_digest.data,
-                                    password=form.current_password.data)
-        except service.SettingsError as error:
-            getattr(form, error.field).errors.append(error.message)
-            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
-            return render_template("notifications/settings.html", form=form), error.status, headers
+        service.update_settings(current_user, follow_on_write=form.follow_on_write.data,
+                                email_digest=form.email_digest.data)
         flash("Saved.")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form), 400 if form.errors else 200
@@ -116,9 +110,14 @@ def follow_group(slug):
 def send_digests():
     """Email each person who asked for it how many new replies they have (daily)."""
     now = utcnow()
+    # The daily run is also when unconfirmed addresses past their 48 hours are forgotten.
+    forgotten = db.session.execute(PendingEmail.forget_unconfirmed(now)).rowcount or 0
+    db.session.commit()
     due = service.digests_due(now)
     if due:
         mail.send([mail.digest_message(user.email, count) for user, count in due])
         for user, _ in due:
             service.digest_sent(user, now)
     click.echo(f"Sent {len(due)} digest{'s' if len(due) != 1 else ''}.")
+    if forgotten:
+        click.echo(f"Forgot {forgotten} unconfirmed email address{'es' if forgotten != 1 else ''}.")

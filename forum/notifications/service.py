@@ -7,14 +7,10 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import ratelimit
-from ..auth.emails import EmailError, clean_email, is_usable
-from ..auth.service import confirm_password
+from ..auth.emails import is_usable
 from ..extensions import db
 from ..models import Follow, Handle, Ignore, Notification, Post, Story, Thread, User
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
-from ..refusals import SettingsError
-from . import mail
 
 
 def _owner(handle_id: int | None) -> int | None:
@@ -183,44 +179,21 @@ def mark_read(user: User, now: datetime, notification_id: int | None = None) -> 
     db.session.commit()
 
 
-def _check_password(user: User, password: str | None) -> None:
-    if not password:
-        raise SettingsError("current_password",
-                            "To change the email address, enter your password too.")
-    try:
-        right = confirm_password(user, password)
-    except ratelimit.RateLimited as limited:
-        raise SettingsError("current_password", limited.message, 429,
-                            limited.retry_after) from limited
-    if not right:
-        raise SettingsError("current_password", "That is not your password.")
-
-
-def update_settings(user: User, *, follow_on_write: bool, email: str | None,
-                    email_digest: bool, password: str | None = None) -> None:
-    """Save how the person wants to hear about replies; a new email needs their password.
-
-    The address being replaced (or removed) gets a notice that says only that it changed.
-    """
-    try:
-        email = clean_email(email)
-    except EmailError as error:
-        raise SettingsError("email", str(error)) from error
-    old_email = user.email
-    if email != old_email:
-        _check_password(user, password)
+def update_settings(user: User, *, follow_on_write: bool, email_digest: bool) -> None:
+    """Save how the person wants to hear about replies. The address is set in Settings."""
     user.follow_on_write = follow_on_write
-    user.email = email
-    user.email_digest = email_digest and user.email is not None
+    user.email_digest = email_digest
     db.session.commit()
-    if old_email is not None and email != old_email and is_usable(old_email):
-        mail.send_notice(mail.email_changed_message(old_email))
 
 
 # --- the daily digest -------------------------------------------------------------------
 
 def digests_due(now: datetime) -> list[tuple[User, int]]:
-    """People who asked for the digest, have new unread notifications, and had none today."""
+    """People who asked for the digest, have new unread notifications, and had none today.
+
+    `users.email` only ever holds a confirmed address (an unconfirmed one waits in
+    pending_emails), so the digest never goes to an address nobody confirmed.
+    """
     pending = (
         select(Notification.user_id, func.count(Notification.id).label("n"))
         .where(Notification.read_at.is_(None), Notification.emailed_at.is_(None))

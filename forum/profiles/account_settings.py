@@ -1,11 +1,15 @@
-"""Settings: the owner changing their public handle, bio, default anonymity and password."""
+"""Settings: the owner changing their public handle, bio, default anonymity, email address
+and password."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.emails import is_usable
+from ..auth import email_verification
+from ..auth.emails import EmailError, clean_email, is_usable
 from ..auth.service import RegistrationError, confirm_password, end_sessions, handle_available
-from .. import text
+from .. import ratelimit, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Handle, User
@@ -68,3 +72,52 @@ def change_password(user: User, *, current: str, new: str) -> None:
 def end_other_sessions(user: User) -> None:
     """Sign out every other device; the caller logs this one in again with the new version."""
     end_sessions(user)
+
+
+def _check_password(user: User, password: str | None) -> None:
+    if not password:
+        raise SettingsError("email_password",
+                            "To change the email address, enter your password too.")
+    try:
+        right = confirm_password(user, password)
+    except ratelimit.RateLimited as limited:
+        raise SettingsError("email_password", limited.message, 429,
+                            limited.retry_after) from limited
+    if not right:
+        raise SettingsError("email_password", "That is not your password.")
+
+
+def change_email(user: User, *, email: str | None, password: str | None, now: datetime) -> str:
+    """Ask a new address to confirm itself, drop the waiting one, or remove the address.
+
+    The account's email changes only when the link sent to the new address is opened
+    (email_verification.confirm). Any change needs the current password; the confirmed
+    address being removed gets a notice that says only that. Returns the words that tell
+    the person what happened.
+    """
+    try:
+        address = clean_email(email)
+    except EmailError as error:
+        raise SettingsError("email", str(error)) from error
+    email_verification.forget_unconfirmed(now)
+    if address == user.email:
+        cancelled = email_verification.cancel(user)
+        db.session.commit()
+        return ("The address that was waiting for confirmation is dropped: nothing more is "
+                "sent to it." if cancelled else "Your email address is as it was.")
+    _check_password(user, password)
+    if address is None:
+        old, user.email = user.email, None
+        email_verification.cancel(user)
+        db.session.commit()
+        if is_usable(old):
+            mail.send_notice(mail.email_changed_message(old))
+        return "Your email address is removed. The site sends you no email now."
+    try:
+        sent = email_verification.start(user, address, now)
+    except ratelimit.RateLimited as limited:
+        raise SettingsError("email", limited.message, 429, limited.retry_after) from limited
+    if not sent:
+        return (f"The confirmation link to {address} could not be sent just now. Please try "
+                f"again later; your current address stays as it is.")
+    return email_verification.SENT_LINK.format(address=address)

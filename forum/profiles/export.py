@@ -10,7 +10,9 @@ from sqlalchemy.orm import aliased, joinedload
 from .. import ratelimit
 from ..auth import recovery, two_step
 from ..extensions import db
-from ..models import Follow, Handle, Notification, Post, Report, Story, StoryRevision, Thread, User
+from ..models import (
+    Follow, Handle, Notification, PendingEmail, Post, Report, Story, StoryRevision, Thread, User,
+)
 from .ignoring import ignored_list
 
 
@@ -54,11 +56,16 @@ def export_data(user: User) -> dict:
     follows = db.session.scalars(
         select(Follow).where(Follow.user_id == user.id)
         .options(joinedload(Follow.thread), joinedload(Follow.group)).order_by(Follow.id)).all()
+    pending = db.session.scalar(select(PendingEmail).where(PendingEmail.user_id == user.id))
     threads = dict(db.session.execute(select(Thread.id, Thread.public_id).where(
         Thread.id.in_([h.thread_id for h in handles.values() if h.thread_id is not None]))).all())
     return {
         "account": {
-            "login_name": user.login_name, "email": user.email, "role": user.role,
+            "login_name": user.login_name, "email": user.email,
+            # An address typed but not (yet) confirmed: it is kept until confirmed or 48 h.
+            "email_waiting_for_confirmation": None if pending is None else {
+                "address": pending.email, "asked_at": _when(pending.requested_at)},
+            "role": user.role,
             "bio": user.bio, "anonymous_by_default": user.anonymous_by_default,
             "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
             "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),

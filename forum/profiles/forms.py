@@ -1,13 +1,13 @@
-"""Settings forms: public profile, password, other sessions."""
+"""Settings forms: public profile, email address, password, other sessions."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN, new_password_rules
+from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN, email_rules, new_password_rules
 from .account_settings import BIO_MAX
 
-# Field names never clash between the three forms, because all three share one page and one
+# Field names never clash between the forms, because they all share one page and one
 # request.form. Password fields contain "password" or are called "confirm" so that
 # errors.pending_fields() never hands them back on a resubmit page.
 
@@ -50,6 +50,23 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(message="Please repeat the new password."),
                     EqualTo("new_password", message="The two new passwords differ.")],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(
+        "Email address (optional, never shown)",
+        description="Leave it empty to remove your address.",
+        # A shape check only, shared with registration: no lookup of the domain.
+        validators=[email_rules],
+        render_kw={"autocomplete": "email"},
+    )
+    email_password = PasswordField(
+        "Your password",
+        description="Needed to add, change or remove the address. The address being "
+                    "replaced gets a short notice that it changed, saying nothing else.",
+        validators=[Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

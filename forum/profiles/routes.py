@@ -7,7 +7,8 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 from .. import ratelimit
-from ..auth import recovery, two_step
+from ..auth import email_verification, recovery, two_step
+from ..auth.email_verification import CONFIRM_FOR
 from ..auth.service import renew_session
 from ..clock import utcnow
 from ..extensions import db
@@ -15,7 +16,9 @@ from ..models import Handle
 from ..pagination import parse_after
 from ..threads.service import post_urls
 from . import account_settings, deletion, export, listings
-from .forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, SessionsForm
+from .forms import (
+    DeleteAccountForm, EmailForm, ExportForm, PasswordForm, ProfileForm, SessionsForm,
+)
 
 bp = Blueprint("profiles", __name__)
 
@@ -24,16 +27,22 @@ def _relogin() -> None:
     renew_session(current_user._get_current_object(), utcnow())
 
 
-def _settings_page(profile_form=None, password_form=None, status=200, retry_after=None):
+def _settings_page(profile_form=None, password_form=None, email_form=None, status=200,
+                   retry_after=None):
     """The settings page; forms not being submitted are filled from the account, not the POST."""
     public_name = db.session.scalar(Handle.public_of(current_user)).name
     if profile_form is None:
         profile_form = ProfileForm(
             formdata=None, handle=public_name, bio=current_user.bio,
             anonymous_by_default=current_user.anonymous_by_default)
+    pending = email_verification.pending_for(current_user, utcnow())
+    if email_form is None:
+        email_form = EmailForm(formdata=None,
+                               email=pending.email if pending else current_user.email)
     return render_template(
         "profiles/settings.html", public_name=public_name, profile_form=profile_form,
-        password_form=password_form or PasswordForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None), email_form=email_form,
+        pending=pending, pending_until=pending and pending.requested_at + CONFIRM_FOR,
         recovery_left=recovery.remaining(current_user), two_step_on=two_step.is_on(current_user),
     ), status, _retry(retry_after)
 
@@ -79,6 +88,24 @@ def update_profile():
         flash(f"Your profile is saved. Your public handle is {handle.name}.")
         return redirect(url_for("profiles.settings"))
     return _settings_page(profile_form=form, status=400)
+
+
+@bp.route("/settings/email", methods=["POST"])
+@login_required
+def update_email():
+    """Add, change or remove your email address; a new one waits for its confirmation link."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            done = account_settings.change_email(current_user, email=form.email.data,
+                                                 password=form.email_password.data, now=utcnow())
+        except account_settings.SettingsError as error:
+            getattr(form, error.field).errors.append(error.message)
+            return _settings_page(email_form=form, status=error.status,
+                                  retry_after=error.retry_after)
+        flash(done)
+        return redirect(url_for("profiles.settings"))
+    return _settings_page(email_form=form, status=400)
 
 
 @bp.route("/settings/password", methods=["POST"])

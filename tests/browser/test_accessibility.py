@@ -5,11 +5,17 @@ import time
 import pyotp
 from playwright.sync_api import expect
 
+from forum.auth.email_verification import ask, new_token
+from forum.auth.password_reset import fingerprint
+from forum.clock import utcnow
 from forum.demo.content import DEMO_PASSWORD
+from forum.extensions import db
+from forum.models import PasswordReset, User
 
 READER_PAGES = ["/", "/stories/growing-up-at-stillwater", "/boards/just-left",
                 "/groups/the-stillwater-community", "/auth/register", "/auth/login",
-                "/support", "/safety", "/transparency", "/auth/forgot", "/auth/recover"]
+                "/support", "/safety", "/transparency", "/auth/forgot", "/auth/recover",
+                "/auth/reset", "/auth/reset/sent", "/auth/reset/not-a-link-we-sent"]
 THREAD = "Day 12. Is it normal to miss it?"
 
 # In dark mode only the colours change, so only the colour rules run again.
@@ -25,6 +31,20 @@ def serious_problems(page, axe_source, options=None):
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def _email_links(app):
+    """A working password-reset link and an email confirmation link, for a demo member."""
+    with app.app_context():
+        member = db.session.scalar(User.by_login_name("maren_after"))
+        member.email = "maren@example.org"
+        token, hashed = new_token()
+        db.session.add(PasswordReset(user_id=member.id, token_hash=hashed, email=member.email,
+                                     password_fingerprint=fingerprint(member),
+                                     created_at=utcnow()))
+        confirm = ask(member, "maren.new@example.org", utcnow())
+        db.session.commit()
+    return [f"/auth/reset/{token}", f"/auth/email/{confirm}"]
+
+
 def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, offsite_requests):
     found = {}
 
@@ -34,7 +54,7 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
         page.emulate_media(color_scheme="dark")
         found[f"{name} (dark)"] = serious_problems(page, axe_source, COLOUR_RULES)
 
-    for path in READER_PAGES:
+    for path in READER_PAGES + _email_links(seeded):
         page.goto(path)
         check(path)
     page.get_by_role("link", name="Boards").first.click()
@@ -46,7 +66,8 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     page.locator("details.warnings > summary").click()
     check("story, opened")
     log_in(page, "june_mod", DEMO_PASSWORD)  # a moderator is a member too: every form and the queue
-    for path in ("/stories/new", f"{thread}/reply", "/mod/"):
+    for path in ("/stories/new", f"{thread}/reply", "/mod/", "/settings",
+                 "/notifications/settings"):
         response = page.goto(path)
         assert response.ok, path
         check(path)

@@ -78,7 +78,9 @@ def argument(rule: str, name: str, site: Site):
             if prefix in rule:
                 return value
     fixed = {"thread_id": site.thread_id, "post_id": site.post_id, "handle": site.member_handle,
-             "filename": "css/site.css"}
+             "filename": "css/site.css",
+             # A link token (password reset, email confirmation) nobody was sent.
+             "token": "a-token-this-site-never-sent-0123456789abcdef"}
     if name in fixed:
         return fixed[name]
     if name == "row_id":  # an old address: /threads/<row id>, /posts/<row id>, feeds

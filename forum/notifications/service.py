@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.emails import is_usable
@@ -54,18 +54,26 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
             story = StoryOwner(_owner(story_handle), story_handle)
         if story.user_id is not None:
             recipients.setdefault(story.user_id, (COMMENT, story.handle_id))
-    followers = db.session.execute(
-        select(Follow.user_id, Handle.id)
+    # The followers, and in the same statement whoever ignores the name this was written
+    # under (they hear nothing of it, follower or not).
+    rows = db.session.execute(union_all(
+        select(Follow.user_id, Handle.id, literal(False))
         .outerjoin(Handle, (Handle.user_id == Follow.user_id) & (Handle.thread_id == thread.id))
-        .where(Follow.thread_id == thread.id)
-    ).all()
+        .where(Follow.thread_id == thread.id),
+        select(Ignore.user_id, null(), literal(True)).where(Ignore.handle_id == post.handle_id),
+    )).all()
     # The followers say whether the author follows already: no query of its own for that.
     following = False
-    for user_id, anonymous_handle in followers:
+    ignoring = set()
+    for user_id, anonymous_handle, ignores in rows:
+        if ignores:
+            ignoring.add(user_id)
+            continue
         following = following or user_id == author.id
         recipients.setdefault(user_id, (FOLLOWED, anonymous_handle))
     recipients.pop(author.id, None)
-    _drop_those_ignoring(recipients, post.handle_id)
+    for user_id in ignoring:
+        recipients.pop(user_id, None)
     if recipients:
         # One multi-row INSERT (RETURNING makes SQLAlchemy batch the rows into one statement,
         # "insertmanyvalues"), not one statement per row or per set of non-NULL columns.

@@ -9,12 +9,13 @@ from sqlalchemy import ColumnElement, func, null, select, update
 
 from .. import permissions, text
 from ..extensions import db
-from ..models import DELETED, PUBLIC, PUBLISHED, Board, Handle, Post, Story, Thread, User
+from ..models import (DELETED, PUBLIC, PUBLISHED, Board, Handle, Post, Story, StoryRestriction,
+                      Thread, User)
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 from ..threads.service import page_start
 from .handles import handle_for
-from .restrictions import check_not_barred
+from .restrictions import BARRED, Barred
 from .refusals import (NotAllowed, PostingError, check_open, check_pace, check_writer, clean_body,
                        count_write)
 
@@ -128,16 +129,21 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     check_writer(author, now)
     check_open(thread)
     check_pace(author, thread, now)
-    check_not_barred(author, thread)
     story = None
     if thread.is_story:
-        # Whether comments are open, where the story lives, and whom to tell: one query.
+        # Whether comments are open (to this writer too), where the story lives, and whom to
+        # tell: one query.
+        barred = select(StoryRestriction.id).where(StoryRestriction.story_id == Story.id,
+                                                   StoryRestriction.user_id == author.id)
         story = db.session.execute(
-            select(Story.state, Story.slug, Handle.user_id, Story.handle_id)
+            select(Story.state, Story.slug, Handle.user_id, Story.handle_id,
+                   barred.exists().label("barred"))
             .join(Handle, Handle.id == Story.handle_id).where(Story.thread_id == thread.id)
         ).first()
         if story is None or story.state != PUBLISHED:
             raise NotAllowed("This story is not published, so it cannot take comments yet.")
+        if story.barred:
+            raise Barred(BARRED)
     if parent is not None and parent.thread_id != thread.id:
         raise PostingError("That reply belongs to another discussion.")
     body = clean_body(body)

@@ -37,11 +37,6 @@ def is_barred(user: User, thread: Thread) -> bool:
     ) is not None
 
 
-def check_not_barred(user: User, thread: Thread) -> None:
-    if is_barred(user, thread):
-        raise Barred(BARRED)
-
-
 def commenters(story: Story, author: User) -> list[Handle]:
     """The names that commented under the story, other than the author's own, by name."""
     return list(db.session.scalars(

@@ -16,14 +16,14 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTERs on both databases (SQLite adds a column with a default, and drops one since
+# 3.35, in place): batch mode would copy the table and lose the search triggers on it.
 def upgrade():
-    with op.batch_alter_table('threads') as batch:
-        batch.add_column(sa.Column('slow_mode_seconds', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('members_only', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    op.add_column('threads', sa.Column('slow_mode_seconds', sa.Integer(), nullable=True))
+    op.add_column('threads', sa.Column('members_only', sa.Boolean(), nullable=False,
+                                       server_default=sa.false()))
 
 
 def downgrade():
-    with op.batch_alter_table('threads') as batch:
-        batch.drop_column('members_only')
-        batch.drop_column('slow_mode_seconds')
+    op.drop_column('threads', 'members_only')
+    op.drop_column('threads', 'slow_mode_seconds')

@@ -72,6 +72,7 @@ def load(instance_path: str) -> dict:
         "PREVIEW_LIMIT": os.environ.get("PREVIEW_LIMIT", "1 per 2 seconds;120 per hour"),
         "AUTOSAVE_SECONDS": _int("AUTOSAVE_SECONDS", 30),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
+        "CONTACT_LIMIT": os.environ.get("CONTACT_LIMIT", "1 per 10 seconds;20 per day"),
         # Limits per network address. A shelter, a library, a campus or a mobile carrier puts
         # many people behind one address, so these only stop floods: long windows, no short
         # interval (one person's post must never make another wait, nor use up their quota),
@@ -88,6 +89,10 @@ def load(instance_path: str) -> dict:
         "ADDRESS_TOPICS_PER_DAY": _int("ADDRESS_TOPICS_PER_DAY", 100),
         "ADDRESS_EDIT_LIMIT": os.environ.get("ADDRESS_EDIT_LIMIT", "600 per hour"),
         "ADDRESS_REPORT_LIMIT": os.environ.get("ADDRESS_REPORT_LIMIT", "200 per day"),
+        # Messages to the moderators, from members and from visitors without an account, and
+        # visitors' codes tried, per network address (forum/contact/service.py).
+        "ADDRESS_CONTACT_LIMIT": os.environ.get("ADDRESS_CONTACT_LIMIT", "30 per day"),
+        "CONTACT_CODE_LIMIT": os.environ.get("CONTACT_CODE_LIMIT", "20 per hour"),
         "ADDRESS_DRAFT_LIMIT": os.environ.get("ADDRESS_DRAFT_LIMIT", "3600 per hour"),
         # Previews: PREVIEW_LIMIT's 120 an hour each, 3,600.
         "ADDRESS_PREVIEW_LIMIT": os.environ.get("ADDRESS_PREVIEW_LIMIT", "3600 per hour"),

@@ -63,6 +63,8 @@ RELAXED_LIMITS = {
     "LOGIN_NAME_LIMIT": "10000 per hour", "LOGIN_PAIR_LIMIT": "10000 per hour",
     "LOGIN_PAIR_LIMIT_UNDER_ATTACK": "10000 per hour",
     "PASSWORD_CHECK_LIMIT": "10000 per hour", "EXPORT_LIMIT": "10000 per hour",
+    "CONTACT_LIMIT": "10000 per hour", "ADDRESS_CONTACT_LIMIT": "10000 per hour",
+    "CONTACT_CODE_LIMIT": "10000 per hour",
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

@@ -478,6 +478,13 @@ def watched(app, site, make_browser):
     r = june.submit(f"/mod/posts/{suspended}", {"reason": "Outing", "days": "3"},
                     action=f"/mod/posts/{suspended}/suspend")
     assert r.status_code == 302
+    # Alice writes to the moderators under each of her pseudonyms, and under her public
+    # handle: the crawl reads every conversation in the moderators' inbox.
+    form = site["alice"].get("/contact").get_data(as_text=True)
+    for value in re.findall(r'<option value="(\d+)"', form):
+        sent = site["alice"].submit("/contact", {"body": "Please help me.", "name": value})
+        assert sent.status_code == 302
+    assert len(re.findall(r'<option value="(\d+)"', form)) == len(site["pseudonyms"]) + 1
     with app.app_context():
         handle_of = {pid: hid for pid, hid in db.session.execute(
             select(Post.public_id, Post.handle_id))}
@@ -590,6 +597,7 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         assert app.test_client().get("/u/" + quote(name)).status_code == 404
     if viewer == "moderator":
         assert sum(u.startswith("/mod/posts/") for u in html) >= len(watched["alice_posts"])
+        assert sum(u.startswith("/mod/contact/") for u in html) == len(site["pseudonyms"]) + 1
     if viewer == "administrator":
         log = pages["/admin/unmaskings"][2]
         assert "Show the answer" in log and "Refused by Second Key" in log

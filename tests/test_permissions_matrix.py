@@ -26,10 +26,13 @@ from forum.auth import recovery
 from forum.auth.email_verification import ask, new_token
 from forum.auth.password_reset import fingerprint
 from forum.clock import utcnow
+from forum.contact.service import code_hash as contact_code_hash
 from forum.extensions import db
 from forum.models import (
     PUBLIC,
     Group,
+    ContactMessage,
+    Conversation,
     Handle,
     Ignore,
     ModAction,
@@ -136,6 +139,32 @@ def _everyone_ignores(w):
         db.session.add(row)
         db.session.flush()
         w["ignores"][role] = row.id
+
+
+MATRIX_CODE = "abcd-efgh-jkmn-pqrs"
+
+
+def _conversations(w):
+    """Each person has a conversation with the moderators; a visitor has one with a code."""
+    now = utcnow()
+    w["conversations"] = {}
+    for role, user in w["users"].items():
+        conversation = Conversation(user_id=user.id, handle_id=user.public_handle.id,
+                                    created_at=now, last_at=now)
+        conversation.messages.append(ContactMessage(body="Matrix message", created_at=now))
+        db.session.add(conversation)
+        db.session.flush()
+        w["conversations"][role] = conversation.public_id
+    visitor = Conversation(code_hash=contact_code_hash(MATRIX_CODE + w["logins"]["member"][-4:]),
+                           created_at=now, last_at=now)
+    db.session.add(visitor)
+    db.session.flush()
+    w["code"] = MATRIX_CODE + w["logins"]["member"][-4:]
+
+
+def _contact_data(w, r):
+    name = {"name": str(w["users"][r].public_handle.id)} if r in w["users"] else {}
+    return {"body": "A word with the moderators.", **name}
 
 
 def _suspend_author(w):
@@ -359,6 +388,20 @@ MATRIX: dict[str, Case] = {
     "profiles.stop_ignoring": Case(
         lambda w, r: f"/settings/ignored/{w['ignores'].get(r, 0)}/remove", everyone(),
         setup=_everyone_ignores),
+    # The line to the moderators is open to everyone, suspended members and visitors too.
+    "contact.write": Case(lambda w, r: "/contact", everyone(OK) | {"visitor": OK},
+                          _contact_data),
+    "contact.conversation": Case(
+        lambda w, r: f"/contact/mine/{w['conversations'].get(r, 'a00000000000')}", everyone(),
+        lambda w, r: {"body": "More."}, _conversations),
+    "contact.read": Case(lambda w, r: "/contact/read", everyone(OK) | {"visitor": OK},
+                         lambda w, r: {"code": w["code"]}, _conversations),
+    "contact.moderate": Case(
+        lambda w, r: f"/mod/contact/{w['conversations']['member']}", MODERATORS,
+        lambda w, r: {"body": "An answer."}, _conversations),
+    "contact.close": Case(
+        lambda w, r: f"/mod/contact/{w['conversations']['member']}/close", MODERATORS,
+        setup=_conversations),
     "posting.barred": Case(
         lambda w, r: f"/stories/{w['story']}/barred", OWNER,
         lambda w, r: {"name": w["handles"]["member"]}, _bob_comments),

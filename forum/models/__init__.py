@@ -1,6 +1,7 @@
 """The domain model; importing this package registers every table."""
 from .accounts import ANONYMOUS, PUBLIC, ROLES, Handle, User
 from .account_email import PasswordReset, PendingEmail
+from .contact import ContactMessage, Conversation
 from .content import (
     DELETED,
     DRAFT,
@@ -25,5 +26,5 @@ __all__ = [
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
-    "PasswordReset", "PendingEmail",
+    "PasswordReset", "PendingEmail", "Conversation", "ContactMessage",
 ]

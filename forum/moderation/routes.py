@@ -22,6 +22,7 @@ from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..models import REPORT_REASONS, Post, Story, Thread
 from ..pagination import parse_after
+from ..contact import service as contact
 from ..posting.refusals import pace_words
 from . import actions, buttons, log as public_log, outing, pace, queue as reports, roles, suspensions
 from .forms import ActionForm, PaceForm, RoleForm
@@ -66,6 +67,7 @@ bp.add_app_template_global(pace_words)
 def queue():
     """List reported posts and stories, most reported first, with their text and actions."""
     return render_template("moderation/queue.html", items=reports.report_queue(utcnow()),
+                           contact_waiting=contact.waiting_count(),
                            queue_actions=buttons.queue_actions,
                            asks_for_length=buttons.asks_for_length)
 

@@ -170,6 +170,7 @@ _FASTER = f"You are doing that faster than this site allows. {_WAIT}"
 _PLAIN_LIMITS = {
     "edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT", "Edits", _FASTER),
     "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT", "Reports", _FASTER),
+    "contact": ("CONTACT_LIMIT", "ADDRESS_CONTACT_LIMIT", "Messages to the moderators", _FASTER),
     "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT", "Draft saves", _FASTER),
     "preview": ("PREVIEW_LIMIT", "ADDRESS_PREVIEW_LIMIT", "Previews",
                 "You are asking for previews faster than this site allows. Please wait "

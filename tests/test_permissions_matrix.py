@@ -30,6 +30,7 @@ from forum.contact.service import code_hash as contact_code_hash
 from forum.extensions import db
 from forum.models import (
     PUBLIC,
+    Appeal,
     Group,
     ContactMessage,
     Conversation,
@@ -165,6 +166,30 @@ def _conversations(w):
 def _contact_data(w, r):
     name = {"name": str(w["users"][r].public_handle.id)} if r in w["users"] else {}
     return {"body": "A word with the moderators.", **name}
+
+
+def _suspended_for_real(w):
+    """The suspended person's suspension, as a moderator made it (an appeal needs one)."""
+    sam = w["users"]["suspended"]
+    db.session.add(Suspension(user_id=sam.id, handle_id=sam.public_handle.id,
+                              until=sam.suspended_until, reason="Matrix", created_at=utcnow()))
+
+
+def _appeal_waiting(w):
+    """Sam appealed a suspension that a third moderator made: anyone else may decide it."""
+    now = utcnow()
+    other = _account(f"third_mod_{w['logins']['member'].rsplit('_', 1)[1]}",
+                     f"Third Mod {w['logins']['member'].rsplit('_', 1)[1]}", "moderator", now)
+    db.session.flush()
+    sam = w["users"]["suspended"]
+    suspension = Suspension(user_id=sam.id, handle_id=sam.public_handle.id, moderator_id=other.id,
+                            until=sam.suspended_until, reason="Matrix", created_at=now)
+    db.session.add(suspension)
+    db.session.flush()
+    filed = Appeal(suspension_id=suspension.id, body="Please look again.", created_at=now)
+    db.session.add(filed)
+    db.session.flush()
+    w["appeal"] = filed.public_id
 
 
 def _suspend_author(w):
@@ -402,6 +427,12 @@ MATRIX: dict[str, Case] = {
     "contact.close": Case(
         lambda w, r: f"/mod/contact/{w['conversations']['member']}/close", MODERATORS,
         setup=_conversations),
+    # Only a suspended member has something to appeal; for anyone else it is a plain refusal.
+    "contact.appeal": Case(lambda w, r: "/appeal", {**everyone(400), "suspended": OK},
+                           lambda w, r: {"body": "Please look again."}, _suspended_for_real),
+    "moderation.appeal": Case(
+        lambda w, r: f"/mod/appeals/{w['appeal']}", MODERATORS,
+        lambda w, r: {"reason": "Looked again.", "decision": "uphold"}, _appeal_waiting),
     "posting.barred": Case(
         lambda w, r: f"/stories/{w['story']}/barred", OWNER,
         lambda w, r: {"name": w["handles"]["member"]}, _bob_comments),

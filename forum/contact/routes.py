@@ -8,6 +8,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Conversation
 from ..posting.refusals import PostingError
+from ..moderation import appeals
 from . import service
 
 bp = Blueprint("contact", __name__)
@@ -150,3 +151,27 @@ def close(conversation_id):
         return redirect(url_for(".moderate", conversation_id=conversation_id))
     flash("The conversation is closed.")
     return redirect(url_for(".inbox"))
+
+
+# --- appeals: the member's side (the moderators' is in forum/moderation/routes.py) ---------
+
+@bp.route("/appeal", methods=["GET", "POST"])
+@login_required
+def appeal():
+    """Appeal the suspension in force, once; then see what became of the appeal."""
+    now = utcnow()
+    suspension = appeals.current_suspension(current_user, now)
+    filed = appeals.appeal_of(suspension) if suspension else appeals.latest_of(current_user)
+    typed, refusal = "", None
+    if request.method == "POST":
+        typed = request.form.get("body", "")
+        try:
+            appeals.appeal(current_user, typed, now)
+        except PostingError as error:
+            refusal = error
+        else:
+            flash("Your appeal is with the moderators. One who did not suspend you will decide.")
+            return redirect(url_for(".appeal"))
+    return render_template("contact/appeal.html", appealed=suspension, filed=filed,
+                           typed=typed, refusal=refusal.message if refusal else None), (
+        refusal.status if refusal else 200), (_retry(refusal) if refusal else {})

@@ -97,6 +97,14 @@ STORIES = tuple(
                  "comments": _notes(story.get("comments", []))})
     for story in _data["stories"]
 )
+class ContactText(NamedTuple):
+    """A demo message to the moderators: from a member (`by`), or from a visitor ("")."""
+
+    by: str
+    body: str
+
+
+CONTACTS = tuple(ContactText(**message) for message in _data.get("contact", []))
 REPORTS = tuple(ReportText(**report) for report in _data.get("reports", []))
 THREADS = tuple(ThreadText(**{**thread, "replies": _notes(thread.get("replies", []))})
                 for thread in _data["threads"])

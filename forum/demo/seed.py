@@ -12,7 +12,9 @@ from ..auth.service import register
 from ..extensions import db
 from ..models import Board, Group, Post, Story, Thread, User
 from ..posting import replies, reports, stories
-from .content import BOARDS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS, USERS, Note
+from ..contact import service as contact
+from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS,
+                      USERS, Note)
 
 
 class NoTables(Exception):
@@ -106,6 +108,11 @@ def _write(now: datetime) -> None:
                   {"post": db.session.scalar(select(Post).where(Post.body.contains(spec.quote)))})
         reports.report(people[spec.by], reason=spec.reason, details=spec.details, now=now,
                        **target)
+
+    for spec in CONTACTS:
+        writer = people.get(spec.by)
+        contact.start(writer, writer.public_handle.id if writer else None,
+                      " ".join(spec.body.split()), now)
 
 
 def seed(now: datetime) -> Seeded:

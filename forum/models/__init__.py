@@ -17,7 +17,7 @@ from .content import (
     story_groups,
 )
 from .notifications import Follow, Notification
-from .moderation import REPORT_REASONS, ModAction, Report, Suspension, Unmasking
+from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
 from .two_step import RecoveryCode, TwoStepSecret
 
@@ -26,5 +26,5 @@ __all__ = [
     "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
-    "PasswordReset", "PendingEmail", "Conversation", "ContactMessage",
+    "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
 ]

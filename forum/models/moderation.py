@@ -112,6 +112,8 @@ class Suspension(db.Model):
     created_at: Mapped[datetime]
     lifted_at: Mapped[Optional[datetime]]
 
+    handle: Mapped[Optional[Handle]] = relationship()
+
     def in_force(self, now: datetime) -> bool:
         """Tell whether this suspension still stops its account from writing at `now`."""
         return self.lifted_at is None and self.until > now
@@ -158,3 +160,26 @@ class Unmasking(db.Model):
 
     admin: Mapped[Optional[User]] = relationship(foreign_keys=[admin_id])
     handle: Mapped[Handle] = relationship()
+
+
+class Appeal(db.Model):
+    """A suspended member's one appeal against one suspension, and the decision on it.
+
+    Decided by a moderator other than the one who suspended; the outcome goes in the public
+    log without naming an anonymous writer. The appeal's text is private to the moderators.
+    """
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = public_id_column()
+    suspension_id: Mapped[int] = mapped_column(
+        ForeignKey("suspensions.id", ondelete="CASCADE"), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[datetime]]
+    outcome: Mapped[Optional[str]] = mapped_column(String(16))  # "lifted" or "upheld"
+    answer: Mapped[str] = mapped_column(Text, default="")
+
+    suspension: Mapped[Suspension] = relationship()

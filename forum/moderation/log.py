@@ -26,6 +26,7 @@ from .actions import (
     UNPIN,
     UNSUSPEND,
 )
+from .appeals import APPEAL, LIFTED
 from .pace import MEMBERS_ONLY, SLOW_MODE
 from .suspensions import logged_length_words
 
@@ -88,6 +89,11 @@ def _describe(entry: ModAction) -> LogEntry:
         target += " " + logged_length_words(param)
     elif action == SET_ROLE:
         target += f" {'an' if param == 'admin' else 'a'} {param}"
+    elif action == APPEAL:
+        verb = ("lifted, on appeal, the suspension of" if param == LIFTED
+                else "upheld, on appeal, the suspension of")
+        if entry.thread is not None:
+            target = "a writer in " + target.removeprefix("the thread ")
     elif action == SLOW_MODE:
         verb = (f"set slow mode (one post every {pace_words(int(param))} per person) in"
                 if param != "0" else "turned slow mode off in")

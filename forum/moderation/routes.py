@@ -20,11 +20,12 @@ from .. import permissions
 from ..auth.service import safe_next
 from ..clock import utcnow
 from ..extensions import db, login_manager
-from ..models import REPORT_REASONS, Post, Story, Thread
+from ..models import REPORT_REASONS, Appeal, Post, Story, Thread
 from ..pagination import parse_after
 from ..contact import service as contact
 from ..posting.refusals import pace_words
-from . import actions, buttons, log as public_log, outing, pace, queue as reports, roles, suspensions
+from . import actions, appeals, buttons, log as public_log, outing, pace, queue as reports, roles
+from . import suspensions
 from .forms import ActionForm, PaceForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
@@ -67,7 +68,7 @@ bp.add_app_template_global(pace_words)
 def queue():
     """List reported posts and stories, most reported first, with their text and actions."""
     return render_template("moderation/queue.html", items=reports.report_queue(utcnow()),
-                           contact_waiting=contact.waiting_count(),
+                           contact_waiting=contact.waiting_count(), appeals=appeals.waiting(),
                            queue_actions=buttons.queue_actions,
                            asks_for_length=buttons.asks_for_length)
 
@@ -309,6 +310,31 @@ def pace_thread(thread_id):
         return _review(thread, pace_form=form, pace_refusal=error.message, status=error.status)
     flash("The discussion's pace is set.")
     return redirect(_review_url(thread))
+
+
+@bp.route("/appeals/<public_id:appeal_id>", methods=["GET", "POST"])
+def appeal(appeal_id):
+    """Read an appeal and decide it: lift the suspension or uphold it, with an answer."""
+    filed = db.first_or_404(select(Appeal).where(Appeal.public_id == appeal_id))
+    refusal, typed, status = None, "", 200
+    if request.method == "POST":
+        form = ActionForm()
+        typed = form.reason.data or ""
+        if form.validate():
+            try:
+                appeals.decide(current_user, filed, lift=request.form.get("decision") == "lift",
+                               answer=typed, now=utcnow())
+            except actions.NotAllowed:
+                abort(403)
+            except actions.ModerationError as error:
+                refusal, status = error.message, error.status
+            else:
+                flash("The appeal is decided, and the member can read your answer.")
+                return redirect(url_for(".queue"))
+        else:
+            refusal, status = "Please give your answer.", 400
+    return render_template("moderation/appeal.html", appeal=filed, typed=typed,
+                           refusal=refusal), status
 
 
 @bp.route("/users/role", methods=["POST"])

@@ -478,6 +478,8 @@ def watched(app, site, make_browser):
     r = june.submit(f"/mod/posts/{suspended}", {"reason": "Outing", "days": "3"},
                     action=f"/mod/posts/{suspended}/suspend")
     assert r.status_code == 302
+    # Alice appeals the suspension: the moderators read her appeal under the suspended name.
+    assert site["alice"].submit("/appeal", {"body": "Please look again."}).status_code == 302
     # Alice writes to the moderators under each of her pseudonyms, and under her public
     # handle: the crawl reads every conversation in the moderators' inbox.
     form = site["alice"].get("/contact").get_data(as_text=True)
@@ -597,6 +599,7 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         assert app.test_client().get("/u/" + quote(name)).status_code == 404
     if viewer == "moderator":
         assert sum(u.startswith("/mod/posts/") for u in html) >= len(watched["alice_posts"])
+        assert sum(u.startswith("/mod/appeals/") for u in html) == 1
         # Her conversations, and the demo's two.
         assert sum(u.startswith("/mod/contact/") for u in html) == len(site["pseudonyms"]) + 3
     if viewer == "administrator":

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from forum.clock import utcnow
@@ -280,24 +280,6 @@ def build_world(tag: str) -> dict:
         "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.public_id,
         "group": db.session.scalar(select(Group.slug)), "notifications": notifications,
     }
-
-
-@pytest.fixture(autouse=True)
-def _no_fsync(app):
-    """Skip SQLite's fsync on commit here: some three hundred worlds are built and thrown away."""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-
-    def relax(connection, _record):
-        connection.execute("PRAGMA synchronous = OFF")
-
-    event.listen(engine, "connect", relax)
-    engine.dispose()  # so every connection from here on is made, and relaxed, afresh
-    yield
-    event.remove(engine, "connect", relax)
 
 
 def test_every_post_endpoint_has_a_rule(app):

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from forum import text
 from forum.extensions import db
@@ -69,17 +69,9 @@ def relaxed(app_config):
     app_config.update(RATELIMIT_ENABLED=False, ITEMS_PER_PAGE=500, POSTS_PER_PAGE=500)
 
 
-def _no_fsync(dbapi_connection, _record):
-    dbapi_connection.execute("PRAGMA synchronous=OFF")
-
-
 @pytest.fixture
 def world(relaxed, app, make_browser):
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            # Hundreds of throwaway writes: skip the disk flush on each commit.
-            event.listen(db.engine, "connect", _no_fsync)
-            db.engine.dispose()
         make_user("author", "Author")
         make_user("reader", "Reader")
         make_user("keeper", "Keeper", role="moderator")

@@ -337,12 +337,10 @@ def test_post_endpoint_outcome_for_every_role(app, endpoint):
     assert not problems, f"{endpoint}:\n" + "\n".join(problems)
 
 
-def test_a_post_without_a_csrf_token_is_refused(app, client):
-    with app.app_context():
-        world = build_world("csrf")
+def test_a_post_without_a_csrf_token_is_refused(ctx, client):
+    world = build_world("csrf")
     _log_in(client, world["logins"]["moderator"])
     post = world["post"]
     response = client.post(f"/mod/posts/{post}/hide", data={"reason": "No token"})
     assert response.status_code == 400
-    with app.app_context():
-        assert db.session.scalar(select(ModAction.id)) is None
+    assert db.session.scalar(select(ModAction.id)) is None

@@ -7,6 +7,10 @@ and its own Redis database number, so workers never see each other's rows or cou
 
 The schema is built once per worker; each test then gets a new app on it and leaves every
 table empty behind it, which is what keeps tests from seeing each other's rows.
+
+`ctx` runs a test body inside an app context, for factories and queries. The test client and
+CLI runner (IsolatedClient, IsolatedCliRunner) run each request and command in app contexts and
+sessions of their own, as production does, and expire the test's session after each one.
 """
 from __future__ import annotations
 

@@ -7,9 +7,14 @@ and its own Redis database number, so workers never see each other's rows or cou
 
 The schema is built once per worker; each test then gets a new app on it and leaves every
 table empty behind it, which is what keeps tests from seeing each other's rows.
+
+`ctx` runs a test body inside an app context, for factories and queries. The test client and
+CLI runner (IsolatedClient, IsolatedCliRunner) run each request and command in app contexts and
+sessions of their own, as production does, and expire the test's session after each one.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import socket
@@ -19,6 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.globals import _cv_app
+from flask.testing import FlaskClient, FlaskCliRunner
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -93,23 +100,37 @@ def _sqlite_without_fsync(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
-_url_builders: dict = {}
-_compile_builder = Rule._compile_builder
+_compiled_rules: dict = {}
+_compile_rule = Rule.compile
 
 
-def _shared_url_builder(rule: Rule, append_unknown: bool = True):
-    """Werkzeug writes and compiles Python for every URL rule of every app; each test makes
-    an app, so the same few hundred functions were compiled again for every test. The code
-    depends only on the rule's parts and defaults: compile each once and let every app's rule
-    bind it (Rule.compile binds the function to its own rule)."""
-    key = (tuple(rule._trace), append_unknown, repr(sorted((rule.defaults or {}).items())),
-           tuple(sorted((k, type(v).__name__) for k, v in rule._converters.items())))
-    if key not in _url_builders:
-        _url_builders[key] = _compile_builder(rule, append_unknown)
-    return _url_builders[key]
+def _shared_rule_compile(rule: Rule) -> None:
+    """Werkzeug parses every URL rule of every app and writes and compiles Python to build its
+    URLs; each test makes an app, so the same few hundred rules were parsed and compiled again
+    for every test. What it produces depends only on the rule's text, its defaults and the
+    map's converters: do it once per rule and give every app's rule the same parts (the URL
+    builders are bound to each rule, as Rule.compile binds them)."""
+    url_map = rule.map
+    key = (rule.rule, rule.host if url_map.host_matching else rule.subdomain,
+           url_map.host_matching, rule.merge_slashes, url_map.sort_parameters,
+           repr(sorted((rule.defaults or {}).items())),
+           tuple(sorted((name, id(cls)) for name, cls in url_map.converters.items())))
+    done = _compiled_rules.get(key)
+    if done is None:
+        before = set(rule.arguments)
+        _compile_rule(rule)
+        _compiled_rules[key] = (rule._parts, rule._trace, rule._converters,
+                                rule.arguments - before,
+                                rule._build.__func__, rule._build_unknown.__func__)
+        return
+    parts, trace, converters, arguments, build, build_unknown = done
+    rule._parts, rule._trace, rule._converters = list(parts), list(trace), dict(converters)
+    rule.arguments.update(arguments)
+    rule._build = build.__get__(rule, None)
+    rule._build_unknown = build_unknown.__get__(rule, None)
 
 
-Rule._compile_builder = _shared_url_builder
+Rule.compile = _shared_rule_compile
 
 
 def create_database(admin, name: str) -> None:
@@ -173,22 +194,88 @@ def app_config(database_url):
     }
 
 
+def empty_tables(app) -> None:
+    """Empty every table, so the next test starts from nothing.
+
+    PostgreSQL: one TRUNCATE of every table of the schema, the search index's own tables with
+    them (their triggers do not fire on TRUNCATE). SQLite: one query asks which tables have rows, and only
+    those are emptied, children first (most tests touch a few of the thirty tables); the
+    search index's triggers empty it with them."""
+    with app.app_context():
+        db.session.remove()
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = conn.exec_driver_sql(
+                    "SELECT quote_ident(tablename) FROM pg_tables "
+                    "WHERE schemaname = current_schema()").scalars().all()
+                if names:
+                    conn.exec_driver_sql(f"TRUNCATE {', '.join(names)}")
+            else:
+                which = " UNION ALL ".join(
+                    f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM {table.name})"  # nosec B608
+                    for table in tables)
+                used = set(conn.exec_driver_sql(which).scalars())
+                for table in reversed(tables):
+                    if table.name in used:
+                        conn.execute(table.delete())
+        db.engine.dispose()
+
+
+def _after_outside_work() -> None:
+    """A test holding an app context (the `ctx` fixture) reads the database afresh after a
+    request or command: its session forgets what it loaded before."""
+    if _cv_app.get(None) is not None:
+        db.session.expire_all()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production, even inside `ctx`.
+
+    Flask reuses an app context that is already pushed, and Flask-SQLAlchemy keeps one session
+    per app context: a request made inside the test's context would share the test's session
+    (its identity map and its uncommitted rows) and skip its own teardown. Each request here
+    runs in an empty contextvars.Context, so it pushes and pops an app context and a session of
+    its own; afterwards the test's session is expired, so what it reads next is the database."""
+
+    def open(self, *args, **kwargs):
+        if self.preserve_context:  # `with client:` keeps the request's contexts for the test
+            return super().open(*args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _after_outside_work()
+        return response
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """A command runs in its own app context and session, as it does from a shell."""
+
+    def invoke(self, *args, **kwargs):
+        result = contextvars.Context().run(super().invoke, *args, **kwargs)
+        _after_outside_work()
+        return result
+
+
 @pytest.fixture
 def app(app_config, schema):
     app = create_app(app_config)
     app.jinja_env.bytecode_cache = _TEMPLATES
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedCliRunner
     if app_config["SQLALCHEMY_DATABASE_URI"] != schema:
         with app.app_context():
             db.create_all()  # a test that chose a database of its own
     yield app
     background.wait()  # work queued after a test's last answer lands in its own database
-    with app.app_context():
-        db.session.remove()
-        # Empty every table, children first, so the next test starts from nothing.
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+    empty_tables(app)
+
+
+@pytest.fixture
+def ctx(app):
+    """The test body runs inside an app context: factories and queries need no `with` block.
+    Requests and commands still run in their own contexts (IsolatedClient)."""
+    with app.app_context() as context:
+        yield context
+        db.session.rollback()
 
 
 @pytest.fixture

@@ -40,19 +40,18 @@ def test_my_posts_needs_a_login(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_my_posts_lists_public_and_anonymous_writing_with_pseudonyms(app, person, make_browser):
+def test_my_posts_lists_public_and_anonymous_writing_with_pseudonyms(app, ctx, person, make_browser):
     alice_and_bob(app, person)
-    with app.app_context():
-        alice, bob = user("alice_login"), user("bob_login")
-        board = make_board()
-        signed = make_story(alice, title="Signed story")
-        secret = make_story(alice, title="Secret story", anonymous=True)
-        thread = make_thread(bob, board, title="Bob's thread")
-        make_reply(alice, thread, body="Signed reply")
-        hidden_reply = make_reply(alice, thread, body="Anonymous reply", anonymous=True)
-        make_reply(bob, thread, body="Bob's own words")
-        story_pseudonym, reply_pseudonym = secret.handle.name, hidden_reply.handle.name
-        assert signed.handle.name == "Alice Marsh"
+    alice, bob = user("alice_login"), user("bob_login")
+    board = make_board()
+    signed = make_story(alice, title="Signed story")
+    secret = make_story(alice, title="Secret story", anonymous=True)
+    thread = make_thread(bob, board, title="Bob's thread")
+    make_reply(alice, thread, body="Signed reply")
+    hidden_reply = make_reply(alice, thread, body="Anonymous reply", anonymous=True)
+    make_reply(bob, thread, body="Bob's own words")
+    story_pseudonym, reply_pseudonym = secret.handle.name, hidden_reply.handle.name
+    assert signed.handle.name == "Alice Marsh"
 
     response = person.get("/settings/my-posts")
     body = text(response)
@@ -90,36 +89,35 @@ def test_export_is_post_only_and_needs_csrf(app, person):
     assert person.client.post("/settings/export").status_code == 400
 
 
-def test_export_has_all_my_data_and_nothing_of_anyone_else(app, person):
+def test_export_has_all_my_data_and_nothing_of_anyone_else(app, ctx, person):
     alice_id, bob_id = alice_and_bob(app, person)
-    with app.app_context():
-        alice, bob = user("alice_login"), user("bob_login")
-        board = make_board()
-        story = make_story(alice, title="Secret story", body="My testimony.", anonymous=True)
-        thread = make_thread(bob, board, title="Bob's thread", body="Bob's first words")
-        signed = make_reply(alice, thread, body="Signed reply")
-        hidden = make_reply(alice, thread, body="Anonymous reply", anonymous=True)
-        bobs_post = make_reply(bob, thread, signed, body="Bob answers")
-        now = utcnow()
-        db.session.add_all([
-            Report(reporter_id=alice_id, post_id=bobs_post.id, reason="spam", details="Looks odd",
-                   created_at=now),
-            Report(reporter_id=bob_id, post_id=signed.id, reason="other", created_at=now),
-            Notification(user_id=alice_id, kind="moderation", reason="Alice's notice",
-                         created_at=now),
-            Notification(user_id=bob_id, kind="moderation", reason="Bob's notice",
-                         created_at=now),
-        ])
-        db.session.commit()
-        story_pseudonym, reply_pseudonym = story.handle.name, hidden.handle.name
-        # Writing may already follow threads and notify; the export must match what is stored.
-        my_notifications = db.session.scalar(
-            select(func.count(Notification.id)).where(Notification.user_id == alice_id))
-        my_follows = sorted(db.session.scalars(
-            select(Thread.public_id).join(Follow, Follow.thread_id == Thread.id)
-            .where(Follow.user_id == alice_id)))
-        # The export names posts and threads by their public ids, as the site does.
-        bobs_post_id = bobs_post.public_id
+    alice, bob = user("alice_login"), user("bob_login")
+    board = make_board()
+    story = make_story(alice, title="Secret story", body="My testimony.", anonymous=True)
+    thread = make_thread(bob, board, title="Bob's thread", body="Bob's first words")
+    signed = make_reply(alice, thread, body="Signed reply")
+    hidden = make_reply(alice, thread, body="Anonymous reply", anonymous=True)
+    bobs_post = make_reply(bob, thread, signed, body="Bob answers")
+    now = utcnow()
+    db.session.add_all([
+        Report(reporter_id=alice_id, post_id=bobs_post.id, reason="spam", details="Looks odd",
+               created_at=now),
+        Report(reporter_id=bob_id, post_id=signed.id, reason="other", created_at=now),
+        Notification(user_id=alice_id, kind="moderation", reason="Alice's notice",
+                     created_at=now),
+        Notification(user_id=bob_id, kind="moderation", reason="Bob's notice",
+                     created_at=now),
+    ])
+    db.session.commit()
+    story_pseudonym, reply_pseudonym = story.handle.name, hidden.handle.name
+    # Writing may already follow threads and notify; the export must match what is stored.
+    my_notifications = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == alice_id))
+    my_follows = sorted(db.session.scalars(
+        select(Thread.public_id).join(Follow, Follow.thread_id == Thread.id)
+        .where(Follow.user_id == alice_id)))
+    # The export names posts and threads by their public ids, as the site does.
+    bobs_post_id = bobs_post.public_id
 
     response = person.submit("/settings", {}, action="/settings/export")
     assert response.status_code == 200
@@ -162,44 +160,43 @@ def delete_account(person, writing, password=PASSWORD):
 
 
 @pytest.fixture
-def written(app, person):
+def written(app, ctx, person):
     """Alice's writing, some answered by Bob, some not; returns the ids involved."""
     alice_and_bob(app, person)
-    with app.app_context():
-        alice, bob = user("alice_login"), user("bob_login")
-        board = make_board()
-        ids = {}
-        # Her own thread: first post answered by Bob, plus a chain of her own replies.
-        own = make_thread(alice, board, title="Alice's thread", body="Alice opens")
-        first = db.session.scalar(select(Post).where(Post.thread_id == own.id))
-        ids["answered"] = first.id
-        ids["bob_reply"] = make_reply(bob, own, first, body="Bob replies to Alice").id
-        chain = make_reply(alice, own, body="Alice alone")
-        ids["chain_top"] = chain.id
-        ids["chain_leaf"] = make_reply(alice, own, chain, body="Alice again", anonymous=True).id
-        ids["own_thread"], ids["own_thread_page"] = own.id, own.public_id
-        # A thread only she wrote in.
-        lonely = make_thread(alice, board, title="Lonely thread", body="Nobody answered",
-                             anonymous=True)
-        ids["lonely_thread"] = lonely.id
-        # Bob's thread with her anonymous reply.
-        bobs = make_thread(bob, board, title="Bob's thread", body="Bob opens")
-        ids["anon_reply"] = make_reply(alice, bobs, body="Anonymous from Alice",
-                                       anonymous=True).id
-        ids["bobs_thread"] = bobs.id
-        # A story with a comment from Bob, and one without comments.
-        commented = make_story(alice, title="Commented story", body="Story text", anonymous=True)
-        make_reply(bob, commented.thread, body="Bob comments")
-        make_reply(alice, commented.thread, body="Author answers", anonymous=True)
-        ids["commented_story"], ids["commented_thread"] = commented.id, commented.thread_id
-        # An erased story's address names it by public id, never by row id.
-        ids["commented_tombstone"] = f"/stories/deleted_{commented.public_id}"
-        ids["commented_slug"] = commented.slug
-        quiet = make_story(alice, title="Quiet story", body="Nobody commented")
-        ids["quiet_story"], ids["quiet_thread"] = quiet.id, quiet.thread_id
-        ids["quiet_slug"] = quiet.slug
-        ids["public_handle"] = alice.public_handle.id
-        ids["alice"] = alice.id
+    alice, bob = user("alice_login"), user("bob_login")
+    board = make_board()
+    ids = {}
+    # Her own thread: first post answered by Bob, plus a chain of her own replies.
+    own = make_thread(alice, board, title="Alice's thread", body="Alice opens")
+    first = db.session.scalar(select(Post).where(Post.thread_id == own.id))
+    ids["answered"] = first.id
+    ids["bob_reply"] = make_reply(bob, own, first, body="Bob replies to Alice").id
+    chain = make_reply(alice, own, body="Alice alone")
+    ids["chain_top"] = chain.id
+    ids["chain_leaf"] = make_reply(alice, own, chain, body="Alice again", anonymous=True).id
+    ids["own_thread"], ids["own_thread_page"] = own.id, own.public_id
+    # A thread only she wrote in.
+    lonely = make_thread(alice, board, title="Lonely thread", body="Nobody answered",
+                         anonymous=True)
+    ids["lonely_thread"] = lonely.id
+    # Bob's thread with her anonymous reply.
+    bobs = make_thread(bob, board, title="Bob's thread", body="Bob opens")
+    ids["anon_reply"] = make_reply(alice, bobs, body="Anonymous from Alice",
+                                   anonymous=True).id
+    ids["bobs_thread"] = bobs.id
+    # A story with a comment from Bob, and one without comments.
+    commented = make_story(alice, title="Commented story", body="Story text", anonymous=True)
+    make_reply(bob, commented.thread, body="Bob comments")
+    make_reply(alice, commented.thread, body="Author answers", anonymous=True)
+    ids["commented_story"], ids["commented_thread"] = commented.id, commented.thread_id
+    # An erased story's address names it by public id, never by row id.
+    ids["commented_tombstone"] = f"/stories/deleted_{commented.public_id}"
+    ids["commented_slug"] = commented.slug
+    quiet = make_story(alice, title="Quiet story", body="Nobody commented")
+    ids["quiet_story"], ids["quiet_thread"] = quiet.id, quiet.thread_id
+    ids["quiet_slug"] = quiet.slug
+    ids["public_handle"] = alice.public_handle.id
+    ids["alice"] = alice.id
     return ids
 
 
@@ -222,25 +219,23 @@ def assert_account_gone(app, make_browser, ids):
     assert visitor.get("/u/Alice%20Marsh").status_code == 200
 
 
-def test_delete_keeping_placeholders(app, person, make_browser, client, written):
+def test_delete_keeping_placeholders(app, ctx, person, make_browser, client, written):
     ids = written
-    with app.app_context():
-        counts = dict(db.session.execute(select(Thread.id, Thread.post_count)).all())
+    counts = dict(db.session.execute(select(Thread.id, Thread.post_count)).all())
     response = delete_account(person, "keep")
     assert response.status_code == 302
     assert person.get("/settings").status_code == 302  # logged out
-    with app.app_context():
-        for key in ("answered", "chain_top", "chain_leaf", "anon_reply"):
-            post = db.session.get(Post, ids[key])
-            assert post.state == DELETED and post.body == "" and post.body_html == ""
-        assert db.session.get(Post, ids["bob_reply"]).body == "Bob replies to Alice"
-        assert dict(db.session.execute(select(Thread.id, Thread.post_count)).all()) == counts
-        for key in ("commented_story", "quiet_story"):
-            story = db.session.get(Story, ids[key])
-            assert story.state == DELETED and story.body == "" and story.title == "[deleted]"
-        # Pseudonyms remain on the placeholders, cut loose from any account.
-        anon = db.session.get(Post, ids["anon_reply"]).handle
-        assert anon.kind == ANONYMOUS and anon.user_id is None
+    for key in ("answered", "chain_top", "chain_leaf", "anon_reply"):
+        post = db.session.get(Post, ids[key])
+        assert post.state == DELETED and post.body == "" and post.body_html == ""
+    assert db.session.get(Post, ids["bob_reply"]).body == "Bob replies to Alice"
+    assert dict(db.session.execute(select(Thread.id, Thread.post_count)).all()) == counts
+    for key in ("commented_story", "quiet_story"):
+        story = db.session.get(Story, ids[key])
+        assert story.state == DELETED and story.body == "" and story.title == "[deleted]"
+    # Pseudonyms remain on the placeholders, cut loose from any account.
+    anon = db.session.get(Post, ids["anon_reply"]).handle
+    assert anon.kind == ANONYMOUS and anon.user_id is None
     page = text(client.get(f"/threads/{ids['own_thread_page']}"))
     assert "Bob replies to Alice" in page and "Alice opens" not in page
     assert "[deleted]" in page and "Alice Marsh" not in page
@@ -253,52 +248,49 @@ def test_delete_keeping_placeholders(app, person, make_browser, client, written)
     assert_account_gone(app, make_browser, ids)
 
 
-def test_delete_removing_writing(app, person, make_browser, client, written):
+def test_delete_removing_writing(app, ctx, person, make_browser, client, written):
     ids = written
     assert delete_account(person, "remove").status_code == 302
-    with app.app_context():
         # Answered: stays as a placeholder so Bob's reply keeps its parent.
-        answered = db.session.get(Post, ids["answered"])
-        assert answered.state == DELETED and answered.body == ""
-        assert db.session.get(Post, ids["bob_reply"]).parent_id == ids["answered"]
-        # Unanswered, including a chain of her own: gone.
-        for key in ("chain_top", "chain_leaf", "anon_reply"):
-            assert db.session.get(Post, ids[key]) is None
-        assert db.session.get(Thread, ids["lonely_thread"]) is None
-        assert db.session.get(Thread, ids["bobs_thread"]).post_count == 1
-        assert db.session.get(Thread, ids["own_thread"]).post_count == 2
-        # A story nobody commented on goes with its thread; a commented one stays as a placeholder.
-        assert db.session.get(Story, ids["quiet_story"]) is None
-        assert db.session.get(Thread, ids["quiet_thread"]) is None
-        commented = db.session.get(Story, ids["commented_story"])
-        assert commented.state == DELETED and commented.body == ""
-        remaining = db.session.scalars(
-            select(Post.body).where(Post.thread_id == ids["commented_thread"])).all()
-        assert remaining == ["Bob comments"]
+    answered = db.session.get(Post, ids["answered"])
+    assert answered.state == DELETED and answered.body == ""
+    assert db.session.get(Post, ids["bob_reply"]).parent_id == ids["answered"]
+    # Unanswered, including a chain of her own: gone.
+    for key in ("chain_top", "chain_leaf", "anon_reply"):
+        assert db.session.get(Post, ids[key]) is None
+    assert db.session.get(Thread, ids["lonely_thread"]) is None
+    assert db.session.get(Thread, ids["bobs_thread"]).post_count == 1
+    assert db.session.get(Thread, ids["own_thread"]).post_count == 2
+    # A story nobody commented on goes with its thread; a commented one stays as a placeholder.
+    assert db.session.get(Story, ids["quiet_story"]) is None
+    assert db.session.get(Thread, ids["quiet_thread"]) is None
+    commented = db.session.get(Story, ids["commented_story"])
+    assert commented.state == DELETED and commented.body == ""
+    remaining = db.session.scalars(
+        select(Post.body).where(Post.thread_id == ids["commented_thread"])).all()
+    assert remaining == ["Bob comments"]
     assert "Bob comments" in text(client.get(ids["commented_tombstone"]))
     assert client.get(f"/stories/{ids['quiet_slug']}").status_code == 404
     assert_account_gone(app, make_browser, ids)
 
 
-def test_a_reported_or_moderated_post_stays_as_a_placeholder(app, person, written):
+def test_a_reported_or_moderated_post_stays_as_a_placeholder(ctx, person, written):
     ids = written
-    with app.app_context():
-        bob = user("bob_login")
-        db.session.add(Report(reporter_id=bob.id, post_id=ids["anon_reply"], reason="spam",
-                              created_at=utcnow()))
-        db.session.add(ModAction(action="lock", reason="calm down", created_at=utcnow(),
-                                 thread_id=ids["lonely_thread"]))
-        db.session.commit()
+    bob = user("bob_login")
+    db.session.add(Report(reporter_id=bob.id, post_id=ids["anon_reply"], reason="spam",
+                          created_at=utcnow()))
+    db.session.add(ModAction(action="lock", reason="calm down", created_at=utcnow(),
+                             thread_id=ids["lonely_thread"]))
+    db.session.commit()
     assert delete_account(person, "remove").status_code == 302
-    with app.app_context():
-        kept = db.session.get(Post, ids["anon_reply"])
-        assert kept.state == DELETED and kept.body == ""
-        assert db.session.get(Thread, ids["lonely_thread"]) is not None
-        report = db.session.scalar(select(Report))
-        assert report.post_id == ids["anon_reply"]
+    kept = db.session.get(Post, ids["anon_reply"])
+    assert kept.state == DELETED and kept.body == ""
+    assert db.session.get(Thread, ids["lonely_thread"]) is not None
+    report = db.session.scalar(select(Report))
+    assert report.post_id == ids["anon_reply"]
 
 
-def test_delete_needs_the_password_and_a_choice(app, person):
+def test_delete_needs_the_password_and_a_choice(app, ctx, person):
     alice_and_bob(app, person)
     assert person.get("/settings/delete").status_code == 200
     response = delete_account(person, "keep", password="not my password")
@@ -309,27 +301,24 @@ def test_delete_needs_the_password_and_a_choice(app, person):
     response = person.client.post("/settings/delete", data={
         "writing": "keep", "current_password": PASSWORD})
     assert response.status_code == 400  # no CSRF token
-    with app.app_context():
-        assert user("alice_login") is not None
+    assert user("alice_login") is not None
     assert person.get("/settings").status_code == 200
 
 
-def test_deleting_frees_reports_and_ends_other_sessions(app, person, make_browser):
+def test_deleting_frees_reports_and_ends_other_sessions(app, ctx, person, make_browser):
     alice_id, bob_id = alice_and_bob(app, person)
     other = make_browser()
     assert other.login("alice_login").status_code == 302
-    with app.app_context():
-        bob = user("bob_login")
-        board = make_board()
-        thread = make_thread(bob, board)
-        db.session.add(Report(reporter_id=alice_id, post_id=thread_first_post(thread.id),
-                              reason="spam", created_at=utcnow()))
-        db.session.commit()
+    bob = user("bob_login")
+    board = make_board()
+    thread = make_thread(bob, board)
+    db.session.add(Report(reporter_id=alice_id, post_id=thread_first_post(thread.id),
+                          reason="spam", created_at=utcnow()))
+    db.session.commit()
     assert delete_account(person, "keep").status_code == 302
     assert other.get("/settings").status_code == 302
-    with app.app_context():
-        report = db.session.scalar(select(Report))
-        assert report is not None and report.reporter_id is None
+    report = db.session.scalar(select(Report))
+    assert report is not None and report.reporter_id is None
 
 
 def thread_first_post(thread_id: int) -> int:

@@ -53,52 +53,49 @@ def by_public_id(model, public_id):
 
 # --- pseudonyms -------------------------------------------------------------------------
 
-def test_pseudonym_is_stable_in_a_thread_and_differs_elsewhere(app):
-    with app.app_context():
-        alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
-        board = make_board()
-        story = make_story(alice, anonymous=True)
-        comment = make_reply(bob, story.thread, body="Thank you for this.")
-        # The anonymous author answering under her own story keeps the story's name.
-        answer = make_reply(alice, story.thread, comment, body="Thank you.", anonymous=True)
-        assert answer.handle_id == story.handle_id
-        thread = make_thread(alice, board, anonymous=True)
-        again = make_reply(alice, thread, body="Me again", anonymous=True)
-        assert again.handle_id == thread.handle_id
-        first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
-        assert first_post.handle_id == thread.handle_id
-        # A public reply in the same thread is under her public handle, not the pseudonym.
-        assert make_reply(alice, thread, body="Signed").handle.kind == PUBLIC
-        names_used = {story.handle.name, thread.handle.name}
-        for n in range(8):
-            other = make_thread(bob, board, title=f"Thread {n}")
-            names_used.add(make_reply(alice, other, anonymous=True).handle.name)
-        assert len(names_used) == 10
-        assert ALICE_PUBLIC not in names_used
+def test_pseudonym_is_stable_in_a_thread_and_differs_elsewhere(ctx):
+    alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
+    board = make_board()
+    story = make_story(alice, anonymous=True)
+    comment = make_reply(bob, story.thread, body="Thank you for this.")
+    # The anonymous author answering under her own story keeps the story's name.
+    answer = make_reply(alice, story.thread, comment, body="Thank you.", anonymous=True)
+    assert answer.handle_id == story.handle_id
+    thread = make_thread(alice, board, anonymous=True)
+    again = make_reply(alice, thread, body="Me again", anonymous=True)
+    assert again.handle_id == thread.handle_id
+    first_post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    assert first_post.handle_id == thread.handle_id
+    # A public reply in the same thread is under her public handle, not the pseudonym.
+    assert make_reply(alice, thread, body="Signed").handle.kind == PUBLIC
+    names_used = {story.handle.name, thread.handle.name}
+    for n in range(8):
+        other = make_thread(bob, board, title=f"Thread {n}")
+        names_used.add(make_reply(alice, other, anonymous=True).handle.name)
+    assert len(names_used) == 10
+    assert ALICE_PUBLIC not in names_used
 
 
-def test_pseudonyms_are_unique_within_a_thread_even_when_names_run_out(app, monkeypatch):
+def test_pseudonyms_are_unique_within_a_thread_even_when_names_run_out(ctx, monkeypatch):
     # Two possible pairs only: the third and fourth writer must get numbered names.
     monkeypatch.setattr(names, "_PSEUDONYMS", ("Quiet Heron", "Calm Otter"))
     monkeypatch.setattr(names, "_PSEUDONYM_KEYS",
                         tuple(names.name_key(n) for n in ("Quiet Heron", "Calm Otter")))
-    with app.app_context():
-        board = make_board()
-        thread = make_thread(make_user(), board)
-        writers = [make_user() for _ in range(4)]
-        handles = [make_reply(w, thread, anonymous=True).handle for w in writers]
-        keys = [h.name_key for h in handles]
-        assert len(set(keys)) == 4
-        assert {h.name for h in handles[:2]} == {"Quiet Heron", "Calm Otter"}
+    board = make_board()
+    thread = make_thread(make_user(), board)
+    writers = [make_user() for _ in range(4)]
+    handles = [make_reply(w, thread, anonymous=True).handle for w in writers]
+    keys = [h.name_key for h in handles]
+    assert len(set(keys)) == 4
+    assert {h.name for h in handles[:2]} == {"Quiet Heron", "Calm Otter"}
 
 
-def test_anonymous_by_default_prechecks_every_write_form(app, person):
-    with app.app_context():
-        make_user("alice", "Alice Marsh", anonymous_by_default=True)
-        board = make_board()
-        story = make_story(make_user(), title="Someone's story")
-        thread = make_thread(make_user(), board, title="Someone's thread")
-        slug, thread_id, board_slug = story.slug, thread.public_id, board.slug
+def test_anonymous_by_default_prechecks_every_write_form(ctx, person):
+    make_user("alice", "Alice Marsh", anonymous_by_default=True)
+    board = make_board()
+    story = make_story(make_user(), title="Someone's story")
+    thread = make_thread(make_user(), board, title="Someone's thread")
+    slug, thread_id, board_slug = story.slug, thread.public_id, board.slug
     person.login("alice")
     checked = re.compile(r'<input[^>]*\bchecked\b[^>]*name="anonymous"|'
                          r'<input[^>]*name="anonymous"[^>]*\bchecked\b')
@@ -115,25 +112,22 @@ def test_anonymous_by_default_prechecks_every_write_form(app, person):
         assert 'name="anonymous"' in page and not checked.search(page), url
 
 
-def test_the_box_still_decides_each_time(app, person):
-    with app.app_context():
-        make_user("alice", "Alice Marsh", anonymous_by_default=True)
-        thread = make_thread(make_user(), make_board())
-        thread_id = thread.public_id
+def test_the_box_still_decides_each_time(ctx, person):
+    make_user("alice", "Alice Marsh", anonymous_by_default=True)
+    thread = make_thread(make_user(), make_board())
+    thread_id = thread.public_id
     person.login("alice")
     signed = person.submit(f"/threads/{thread_id}/reply", {"body": "Signed this time"})
     hidden = person.submit(f"/threads/{thread_id}/reply", {"body": "Hidden", "anonymous": "y"})
-    with app.app_context():
-        assert by_public_id(Post, post_id(signed)).handle.kind == PUBLIC
-        assert by_public_id(Post, post_id(hidden)).handle.kind == ANONYMOUS
+    assert by_public_id(Post, post_id(signed)).handle.kind == PUBLIC
+    assert by_public_id(Post, post_id(hidden)).handle.kind == ANONYMOUS
 
 
 # --- privacy by default -----------------------------------------------------------------
 
-def test_no_address_or_user_agent_is_stored_anywhere(app, make_browser):
-    with app.app_context():
-        board = make_board()
-        board_slug = board.slug
+def test_no_address_or_user_agent_is_stored_anywhere(ctx, make_browser):
+    board = make_board()
+    board_slug = board.slug
     person = make_browser()
     person.client.environ_base.update({"REMOTE_ADDR": "127.0.0.1",
                                        "HTTP_USER_AGENT": USER_AGENT})
@@ -149,20 +143,19 @@ def test_no_address_or_user_agent_is_stored_anywhere(app, make_browser):
     person.login("walker")
     person.get("/settings/my-posts")
 
-    with app.app_context():
-        for table in db.metadata.sorted_tables:
-            for column in table.columns:
-                assert not re.search(r"(^|_)(ip|addr|address|agent|ua|last_seen|last_login|"
-                                     r"last_active|online)(_|$)", column.name), \
-                    f"{table.name}.{column.name}"
-            text_columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
-            for row in db.session.execute(select(*text_columns)) if text_columns else ():
-                for value in row:
-                    assert "127.0.0.1" not in (value or ""), table.name
-                    assert "ua-canary" not in (value or ""), table.name
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            assert not re.search(r"(^|_)(ip|addr|address|agent|ua|last_seen|last_login|"
+                                 r"last_active|online)(_|$)", column.name), \
+                f"{table.name}.{column.name}"
+        text_columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
+        for row in db.session.execute(select(*text_columns)) if text_columns else ():
+            for value in row:
+                assert "127.0.0.1" not in (value or ""), table.name
+                assert "ua-canary" not in (value or ""), table.name
 
 
-def test_no_member_directory_and_no_presence(app, client):
+def test_no_member_directory_and_no_presence(app, ctx, client):
     # Staff pages (behind the moderation and admin guards) may list staff; nothing public may
     # list members or say who is around.
     rules = [rule.rule for rule in app.url_map.iter_rules()
@@ -171,8 +164,7 @@ def test_no_member_directory_and_no_presence(app, client):
         assert not re.search(r"members|/users|online|who|last.?seen|active", rule), rule
     for url in ("/u/", "/members", "/users", "/online"):
         assert client.get(url).status_code == 404
-    with app.app_context():
-        make_user("alice", ALICE_PUBLIC)
+    make_user("alice", ALICE_PUBLIC)
     page = text(client.get("/u/" + quote(ALICE_PUBLIC)))
     assert "last seen" not in page.lower() and "online" not in page.lower()
 
@@ -274,24 +266,23 @@ def structure(item: str, replace: dict[str, str]) -> list[tuple]:
 
 
 @pytest.fixture
-def site(app, make_browser):
+def site(app, ctx, make_browser):
     """Demo content, then Alice's anonymous and public writing, made through the site."""
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    with app.app_context():
-        make_user(ALICE_LOGIN, ALICE_PUBLIC)
-        make_user("bob_login", "Bob Reed")
-        make_user("carol_login", "Carol Lane")
-        boards = db.session.scalars(select(Board).order_by(Board.position)).all()
-        demo_threads = db.session.scalars(
-            select(Thread).where(Thread.board_id.is_not(None)).order_by(Thread.id)).all()
-        demo_story = db.session.scalars(select(Story).order_by(Story.id)).first()
-        board_slug = boards[0].slug
-        d1, d2, d3 = (t.public_id for t in demo_threads[:3])
-        d1_root = db.session.scalar(select(Post.public_id).where(
-            Post.thread_id == demo_threads[0].id, Post.depth == 0))
-        demo_story_thread = demo_story.thread.public_id
-        alice_id = db.session.scalar(User.by_login_name(ALICE_LOGIN)).id
+    make_user(ALICE_LOGIN, ALICE_PUBLIC)
+    make_user("bob_login", "Bob Reed")
+    make_user("carol_login", "Carol Lane")
+    boards = db.session.scalars(select(Board).order_by(Board.position)).all()
+    demo_threads = db.session.scalars(
+        select(Thread).where(Thread.board_id.is_not(None)).order_by(Thread.id)).all()
+    demo_story = db.session.scalars(select(Story).order_by(Story.id)).first()
+    board_slug = boards[0].slug
+    d1, d2, d3 = (t.public_id for t in demo_threads[:3])
+    d1_root = db.session.scalar(select(Post.public_id).where(
+        Post.thread_id == demo_threads[0].id, Post.depth == 0))
+    demo_story_thread = demo_story.thread.public_id
+    alice_id = db.session.scalar(User.by_login_name(ALICE_LOGIN)).id
 
     alice, bob, carol = make_browser(), make_browser(), make_browser()
     for person, login in ((alice, ALICE_LOGIN), (bob, "bob_login"), (carol, "carol_login")):
@@ -303,9 +294,8 @@ def site(app, make_browser):
                                       "body": "A long anonymous testimony.",
                                       "new_group": "Harvest Light Assembly", **anon})
     story_slug = r.headers["Location"].rsplit("/", 1)[1]
-    with app.app_context():
-        story = db.session.scalar(select(Story).where(Story.slug == story_slug))
-        story_thread = story.thread.public_id
+    story = db.session.scalar(select(Story).where(Story.slug == story_slug))
+    story_thread = story.thread.public_id
     r = bob.submit(f"/threads/{story_thread}/reply", {"body": "Thank you for writing this."})
     bob_comment = post_id(r)
     r = alice.submit(f"/threads/{story_thread}/reply?to={bob_comment}",
@@ -336,33 +326,31 @@ def site(app, make_browser):
     alice.submit(f"/threads/{d3}/reply", {"body": "Signed reply from Alice."})
     alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
 
-    with app.app_context():
-        handle_of = {pid: by_public_id(Post, pid).handle
-                     for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1)}
-        pseudonyms = {
-            "story": db.session.scalar(select(Story).where(Story.slug == story_slug)).handle.name,
-            "own_thread": by_public_id(Thread, own_thread).handle.name,
-            "d1": handle_of[d1_reply].name, "d2": handle_of[d2_reply].name,
-            "demo_story": handle_of[ds_reply].name,
-        }
-        assert handle_of[story_answer].name == pseudonyms["story"]
-        assert handle_of[own_reply].name == pseudonyms["own_thread"]
-        assert all(handle_of[p].kind == ANONYMOUS for p in handle_of)
-        public_names = db.session.scalars(select(Handle.name).where(Handle.kind == PUBLIC)).all()
-        anon_post_ids = db.session.scalars(
-            select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
-            .where(Handle.user_id == alice_id, Handle.kind == ANONYMOUS)).all()
+    handle_of = {pid: by_public_id(Post, pid).handle
+                 for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1)}
+    pseudonyms = {
+        "story": db.session.scalar(select(Story).where(Story.slug == story_slug)).handle.name,
+        "own_thread": by_public_id(Thread, own_thread).handle.name,
+        "d1": handle_of[d1_reply].name, "d2": handle_of[d2_reply].name,
+        "demo_story": handle_of[ds_reply].name,
+    }
+    assert handle_of[story_answer].name == pseudonyms["story"]
+    assert handle_of[own_reply].name == pseudonyms["own_thread"]
+    assert all(handle_of[p].kind == ANONYMOUS for p in handle_of)
+    public_names = db.session.scalars(select(Handle.name).where(Handle.kind == PUBLIC)).all()
+    anon_post_ids = db.session.scalars(
+        select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
+        .where(Handle.user_id == alice_id, Handle.kind == ANONYMOUS)).all()
     assert len(set(pseudonyms.values())) == len(pseudonyms)
-    with app.app_context():
         # A pseudonym is unique within its thread only: someone else may, by chance, have one
         # of her names in another thread. The checks count her names by their words, so such
         # a namesake is renamed here, or it would pass for her.
-        namesakes = db.session.scalars(select(Handle).where(
-            Handle.name.in_(pseudonyms.values()),
-            (Handle.user_id != alice_id) | Handle.user_id.is_(None))).all()
-        for n, handle in enumerate(namesakes):
-            handle.name, handle.name_key = f"Namesake {n}", f"namesake {n}"
-        db.session.commit()
+    namesakes = db.session.scalars(select(Handle).where(
+        Handle.name.in_(pseudonyms.values()),
+        (Handle.user_id != alice_id) | Handle.user_id.is_(None))).all()
+    for n, handle in enumerate(namesakes):
+        handle.name, handle.name_key = f"Namesake {n}", f"namesake {n}"
+    db.session.commit()
     # Words only Alice wrote anonymously: seeing them beside her public name would out her.
     # (Titles may appear on the profiles of others who replied there; bodies may not.)
     anon_titles = ["What the elders never said", "Is it normal to miss them?"]
@@ -452,21 +440,20 @@ def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: st
 # --- a moderator who reports and suspends ------------------------------------------------
 
 @pytest.fixture
-def watched(app, site, make_browser):
+def watched(ctx, site, make_browser):
     """June, a moderator, reports everything Alice wrote, then suspends one pseudonym's author.
 
     These are the two ways a moderator could try to link names: report a set of posts and
     see which the queue groups together, or suspend through one name and see which other
     names then show a suspension.
     """
-    with app.app_context():
-        make_user("june_login", "June Watch", role="moderator")
-        alice_posts = db.session.scalars(
-            select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
-            .where(Handle.user_id == site["alice_id"])).all()
-        alice_stories = db.session.scalars(
-            select(Story.slug).join(Handle, Story.handle_id == Handle.id)
-            .where(Handle.user_id == site["alice_id"])).all()
+    make_user("june_login", "June Watch", role="moderator")
+    alice_posts = db.session.scalars(
+        select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
+        .where(Handle.user_id == site["alice_id"])).all()
+    alice_stories = db.session.scalars(
+        select(Story.slug).join(Handle, Story.handle_id == Handle.id)
+        .where(Handle.user_id == site["alice_id"])).all()
     june = make_browser()
     assert june.login("june_login").status_code == 302
     for pid in [*alice_posts, site["carol_d1"]]:
@@ -487,11 +474,10 @@ def watched(app, site, make_browser):
         sent = site["alice"].submit("/contact", {"body": "Please help me.", "name": value})
         assert sent.status_code == 302
     assert len(re.findall(r'<option value="(\d+)"', form)) == len(site["pseudonyms"]) + 1
-    with app.app_context():
-        handle_of = {pid: hid for pid, hid in db.session.execute(
-            select(Post.public_id, Post.handle_id))}
-        handle_of.update({slug: hid for slug, hid in db.session.execute(
-            select(Story.slug, Story.handle_id))})
+    handle_of = {pid: hid for pid, hid in db.session.execute(
+        select(Post.public_id, Post.handle_id))}
+    handle_of.update({slug: hid for slug, hid in db.session.execute(
+        select(Story.slug, Story.handle_id))})
     return {"june": june, "handle_of": handle_of, "suspended": handle_of[suspended],
             "alice_posts": alice_posts, "alice_stories": alice_stories}
 

@@ -3,16 +3,15 @@ from forum.extensions import db
 from forum.models import User
 
 
-def test_register_logs_in_and_keeps_login_name_private(person, app):
+def test_register_logs_in_and_keeps_login_name_private(person, ctx):
     r = person.register("secret_login", handle="Open Door Leaver")
     assert r.status_code == 302
     home = person.get("/").get_data(as_text=True)
     assert "Log out" in home
     assert "secret_login" not in home
-    with app.app_context():
-        user = db.session.scalar(User.by_login_name("secret_login"))
-        assert user.password_hash.startswith("scrypt:")
-        assert user.public_handle.name == "Open Door Leaver"
+    user = db.session.scalar(User.by_login_name("secret_login"))
+    assert user.password_hash.startswith("scrypt:")
+    assert user.public_handle.name == "Open Door Leaver"
 
 
 def test_register_rejects_and_keeps_fields(person):

@@ -15,81 +15,75 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_seed_demo_fills_an_empty_database(app):
+def test_seed_demo_fills_an_empty_database(app, ctx):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output
     for login, *_ in USERS:
         assert login in result.output
-    with app.app_context():
-        assert count(Group) >= 5 and count(Board) >= 3
-        assert count(Story) >= 6
-        assert count(Post) >= 40
-        assert db.session.scalar(select(func.max(Post.depth))) >= 2
-        # Every story's comment count matches its posts, as the posting service keeps it.
-        for thread in db.session.scalars(select(Thread)):
-            posts = select(func.count(Post.id)).where(Post.thread_id == thread.id)
-            assert thread.post_count == db.session.scalar(posts)
-            assert thread.last_post_at <= utcnow()
-        assert db.session.scalar(select(func.count(Story.id)).join(Story.handle)
-                                 .where(Handle.kind == ANONYMOUS)) >= 1
-        assert db.session.scalar(select(func.count(Post.id)).join(Post.handle)
-                                 .where(Handle.kind == ANONYMOUS)) >= 1
-        user = db.session.scalar(User.by_login_name(USERS[0][0]))
-        assert user.check_password(DEMO_PASSWORD)
-        roles = {u.role for u in db.session.scalars(select(User))}
-        assert roles == {"member", "moderator", "admin"}
+    assert count(Group) >= 5 and count(Board) >= 3
+    assert count(Story) >= 6
+    assert count(Post) >= 40
+    assert db.session.scalar(select(func.max(Post.depth))) >= 2
+    # Every story's comment count matches its posts, as the posting service keeps it.
+    for thread in db.session.scalars(select(Thread)):
+        posts = select(func.count(Post.id)).where(Post.thread_id == thread.id)
+        assert thread.post_count == db.session.scalar(posts)
+        assert thread.last_post_at <= utcnow()
+    assert db.session.scalar(select(func.count(Story.id)).join(Story.handle)
+                             .where(Handle.kind == ANONYMOUS)) >= 1
+    assert db.session.scalar(select(func.count(Post.id)).join(Post.handle)
+                             .where(Handle.kind == ANONYMOUS)) >= 1
+    user = db.session.scalar(User.by_login_name(USERS[0][0]))
+    assert user.check_password(DEMO_PASSWORD)
+    roles = {u.role for u in db.session.scalars(select(User))}
+    assert roles == {"member", "moderator", "admin"}
 
 
-def test_demo_pages_render(app, client):
+def test_demo_pages_render(app, ctx, client):
     app.test_cli_runner().invoke(args=["seed-demo"])
-    with app.app_context():
-        story = db.session.scalar(Story.published().limit(1))
-        thread = db.session.scalar(select(Thread).where(Thread.board_id.is_not(None)).limit(1))
-        slug, thread_id = story.slug, thread.public_id
+    story = db.session.scalar(Story.published().limit(1))
+    thread = db.session.scalar(select(Thread).where(Thread.board_id.is_not(None)).limit(1))
+    slug, thread_id = story.slug, thread.public_id
     for url in ("/", "/stories/", f"/stories/{slug}", "/boards/", f"/threads/{thread_id}"):
         assert client.get(url).status_code == 200, url
 
 
-def test_seed_demo_refuses_a_database_with_content(app):
+def test_seed_demo_refuses_a_database_with_content(app, ctx):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    with app.app_context():
-        before = count(Post)
+    before = count(Post)
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 1
     assert "already has content" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert skipped.exit_code == 0, skipped.output
-    with app.app_context():
-        assert count(Post) == before
+    assert count(Post) == before
 
 
-def test_users_create_admin(app):
+def test_users_create_admin(app, ctx):
     result = app.test_cli_runner().invoke(
         args=["users", "create", "Root_Person", "--role", "admin", "--handle", "Site Keeper"],
         input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
-    with app.app_context():
-        user = db.session.scalar(User.by_login_name("root_person"))
-        assert user.role == "admin" and user.is_admin
-        assert user.check_password(PASSWORD)
-        assert user.public_handle.name == "Site Keeper"
+    user = db.session.scalar(User.by_login_name("root_person"))
+    assert user.role == "admin" and user.is_admin
+    assert user.check_password(PASSWORD)
+    assert user.public_handle.name == "Site Keeper"
 
 
-def test_users_create_defaults_to_member_with_login_as_handle(app):
+def test_users_create_defaults_to_member_with_login_as_handle(app, ctx):
     result = app.test_cli_runner().invoke(args=["users", "create", "plain"],
                                           input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
-    with app.app_context():
-        user = db.session.scalar(User.by_login_name("plain"))
-        assert user.role == "member" and user.public_handle.name == "plain"
+    user = db.session.scalar(User.by_login_name("plain"))
+    assert user.role == "member" and user.public_handle.name == "plain"
 
 
-def test_users_create_refuses_bad_input(app):
+def test_users_create_refuses_bad_input(app, ctx):
     runner = app.test_cli_runner()
     short = runner.invoke(args=["users", "create", "someone"], input="pw\npw\n")
     assert short.exit_code == 1 and "characters" in short.output
@@ -110,17 +104,15 @@ def test_users_create_refuses_bad_input(app):
     assert "Password" not in taken.output
     login_taken = runner.invoke(args=["users", "create", "SomeOne"])
     assert login_taken.exit_code == 1 and "taken" in login_taken.output
-    with app.app_context():
-        assert count(User) == 1
+    assert count(User) == 1
 
 
-def test_users_set_role(app):
+def test_users_set_role(app, ctx):
     runner = app.test_cli_runner()
     runner.invoke(args=["users", "create", "helper"], input=f"{PASSWORD}\n{PASSWORD}\n")
     result = runner.invoke(args=["users", "set-role", "helper", "moderator"])
     assert result.exit_code == 0, result.output
-    with app.app_context():
-        assert db.session.scalar(User.by_login_name("helper")).role == "moderator"
+    assert db.session.scalar(User.by_login_name("helper")).role == "moderator"
     assert runner.invoke(args=["users", "set-role", "helper", "king"]).exit_code == 2
     missing = runner.invoke(args=["users", "set-role", "nobody", "admin"])
     assert missing.exit_code == 1 and "nobody" in missing.output

@@ -54,10 +54,9 @@ def test_draft_is_private_and_absent_everywhere(author, other, app):
         "Unfinished" not in other.get("/stories/drafts").get_data(as_text=True)
 
 
-def test_draft_takes_no_comments(author, other, app):
+def test_draft_takes_no_comments(author, other, ctx):
     _draft(author)
-    with app.app_context():
-        thread_id = db.session.scalar(db.select(Story)).thread.public_id
+    thread_id = db.session.scalar(db.select(Story)).thread.public_id
     r = other.submit("/stories/", {"body": "early"}, action=f"/threads/{thread_id}/reply")
     assert r.status_code in (403, 404)
 
@@ -79,26 +78,23 @@ def test_draft_may_be_unfinished_then_published(author, app):
     assert "Leaving day" not in author.get("/stories/drafts").get_data(as_text=True)
 
 
-def test_preview_matches_published_render_and_stores_nothing(author, app):
+def test_preview_matches_published_render_and_stores_nothing(author, app, ctx):
     client = app.test_client()
     r = author.submit("/stories/new", {"title": "Preview me", "body": BODY, "action": "preview"})
     page = r.get_data(as_text=True)
     assert r.status_code == 200
     preview = re.search(r'<section class="preview.*?<div class="story-body">(.*?)</div>\s*</section>', page, re.S).group(1)
     assert "I packed one bag and" in page.split("</section>", 1)[1]  # still in the form
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
     url = author.submit("/stories/new", {"title": "Preview me", "body": BODY}).headers["Location"]
-    with app.app_context():
-        assert db.session.scalar(db.select(Story.body_html)) == preview
+    assert db.session.scalar(db.select(Story.body_html)) == preview
     assert preview in client.get(url).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("kind", ["reply", "thread", "edit"])
-def test_preview_on_every_write_form(author, app, kind):
+def test_preview_on_every_write_form(author, ctx, kind):
     from tests.factories import make_board
-    with app.app_context():
-        board = make_board("Talk").slug
+    board = make_board("Talk").slug
     url = author.submit(f"/boards/{board}/new", {"title": "T", "body": "first"}).headers["Location"]
     thread_id = url.rsplit("/", 1)[1]
     post_id = re.search(r'id="p([a-z0-9]+)"', author.get(url).get_data(as_text=True)).group(1)
@@ -107,12 +103,11 @@ def test_preview_on_every_write_form(author, app, kind):
     r = author.submit(form_url, {"title": "x", "body": "**bold** words", "action": "preview"})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "<strong>bold</strong>" in page and "**bold** words" in page
-    with app.app_context():
-        from forum.models import Post
-        assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
+    from forum.models import Post
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
 
 
-def test_autosave_creates_then_updates_one_draft(author, app):
+def test_autosave_creates_then_updates_one_draft(author, ctx):
     token = author.csrf_token("/stories/new")
     r = author.client.post("/stories/autosave", data={"csrf_token": token, "title": "Saving",
                                                        "body": "first words", "action": "draft"})
@@ -122,13 +117,11 @@ def test_autosave_creates_then_updates_one_draft(author, app):
                                                        "body": "more words", "draft_id": draft_id,
                                                        "action": "draft"})
     assert r.get_json()["draft_id"] == draft_id
-    with app.app_context():
-        assert db.session.scalars(db.select(Story.body)).all() == ["more words"]
+    assert db.session.scalars(db.select(Story.body)).all() == ["more words"]
     # Publishing from the editor uses that same draft.
     r = author.submit("/stories/new", {"title": "Saving", "body": "final words", "draft_id": draft_id})
     assert r.status_code == 302
-    with app.app_context():
-        assert db.session.scalars(db.select(Story.state)).all() == ["published"]
+    assert db.session.scalars(db.select(Story.state)).all() == ["published"]
 
 
 def test_autosave_refusals_keep_nothing_lost(author, other, app):
@@ -156,7 +149,7 @@ def test_autosave_refusals_keep_nothing_lost(author, other, app):
     assert r.get_json()["retry_after"] > 0 and "Retry-After" in r.headers
 
 
-def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other, app):
+def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other, app, ctx):
     client = app.test_client()
     url = author.submit("/stories/new", {"title": "Versions", "body": "version one"}).headers["Location"]
     slug = url.rsplit("/", 1)[1]
@@ -164,9 +157,8 @@ def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other,
     author.submit(f"/stories/{slug}/edit", {"title": "Versions", "body": "version three"})
     page = author.get(f"/stories/{slug}/history").get_data(as_text=True)
     assert page.count("/history/") >= 2
-    with app.app_context():
-        first = db.session.scalar(db.select(StoryRevision).where(StoryRevision.body == "version one"))
-        first_id = first.public_id
+    first = db.session.scalar(db.select(StoryRevision).where(StoryRevision.body == "version one"))
+    first_id = first.public_id
     assert "version one" in author.get(f"/stories/{slug}/history/{first_id}").get_data(as_text=True)
     for viewer in (client, other.client):
         for path in (f"/stories/{slug}/history", f"/stories/{slug}/history/{first_id}"):
@@ -177,8 +169,7 @@ def test_history_is_for_the_author_only_and_can_restore_and_purge(author, other,
     assert r.status_code == 302
     assert "version one" in client.get(url).get_data(as_text=True)
     author.submit(url, {}, action=f"/stories/{slug}/history/purge")
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(StoryRevision.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(StoryRevision.id))) == 0
 
 
 def test_reserved_slugs_are_never_taken_by_a_title(author):

@@ -23,24 +23,23 @@ SECRET = "The elder's home address is"
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     """Alice writes (publicly and anonymously); Bob is a member, June moderates, Root is admin."""
-    with app.app_context():
-        alice = make_user(ALICE_LOGIN, ALICE)
-        make_user("bob", "Bob Reed")
-        make_user("june", "June Watch", role="moderator")
-        make_user("root", "Site Keeper", role="admin")
-        board = make_board("Just left")
-        thread = make_thread(alice, board, title="First week outside", body="Everything is loud.")
-        public = make_reply(alice, thread, body="Signed words from me.")
-        anonymous = make_reply(alice, thread, body=f"{SECRET} 12 Elm Street.", anonymous=True)
-        answer = make_reply(make_user("cleo", "Cleo March"), thread, anonymous, body="Please don't.")
-        story = make_story(alice, title="Nine years inside", body="It began with a meeting.",
-                           group_names=["Open Door"])
-        # Rows by their public ids, as the site's addresses name them.
-        ids = {"board": board.slug, "thread": thread.public_id, "public": public.public_id,
-               "anon": anonymous.public_id, "answer": answer.public_id, "story": story.slug,
-               "story_thread": story.thread.public_id, "pseudonym": anonymous.handle.name}
+    alice = make_user(ALICE_LOGIN, ALICE)
+    make_user("bob", "Bob Reed")
+    make_user("june", "June Watch", role="moderator")
+    make_user("root", "Site Keeper", role="admin")
+    board = make_board("Just left")
+    thread = make_thread(alice, board, title="First week outside", body="Everything is loud.")
+    public = make_reply(alice, thread, body="Signed words from me.")
+    anonymous = make_reply(alice, thread, body=f"{SECRET} 12 Elm Street.", anonymous=True)
+    answer = make_reply(make_user("cleo", "Cleo March"), thread, anonymous, body="Please don't.")
+    story = make_story(alice, title="Nine years inside", body="It began with a meeting.",
+                       group_names=["Open Door"])
+    # Rows by their public ids, as the site's addresses name them.
+    ids = {"board": board.slug, "thread": thread.public_id, "public": public.public_id,
+           "anon": anonymous.public_id, "answer": answer.public_id, "story": story.slug,
+           "story_thread": story.thread.public_id, "pseudonym": anonymous.handle.name}
     browsers = {}
     for login in ("alice_login", "bob", "june", "root"):
         browsers[login] = make_browser()
@@ -81,7 +80,7 @@ def actions(app) -> list[ModAction]:
 
 # --- reports ----------------------------------------------------------------------------
 
-def test_member_reports_a_post_with_its_text_in_context_once(app, scene):
+def test_member_reports_a_post_with_its_text_in_context_once(ctx, scene):
     bob, url = scene["bob"], f"/posts/{scene['public']}/report"
     thread_page = html(bob.get(f"/threads/{scene['thread']}"))
     assert f'href="{url}"' in thread_page
@@ -95,10 +94,9 @@ def test_member_reports_a_post_with_its_text_in_context_once(app, scene):
     r = bob.submit(url, {"reason": "other", "details": "Again."})
     assert r.status_code == 302
     assert "reported this already" in html(bob.get(r.headers["Location"]))
-    with app.app_context():
-        report = db.session.scalar(select(Report))
-        assert db.session.scalar(select(func.count(Report.id))) == 1
-        assert (report.reason, report.details, report.state) == ("spam", "Selling courses.", OPEN)
+    report = db.session.scalar(select(Report))
+    assert db.session.scalar(select(func.count(Report.id))) == 1
+    assert (report.reason, report.details, report.state) == ("spam", "Selling courses.", OPEN)
 
 
 def test_report_a_story_and_refusals(app, scene):
@@ -113,11 +111,10 @@ def test_report_a_story_and_refusals(app, scene):
     assert "/report" not in html(scene["visitor"].get(f"/stories/{scene['story']}"))
 
 
-def test_a_suspended_member_cannot_report_and_keeps_their_words(app, scene):
-    with app.app_context():
-        bob = db.session.scalar(User.by_login_name("bob"))
-        bob.suspended_until, bob.suspension_reason = utcnow() + timedelta(days=2), "insults"
-        db.session.commit()
+def test_a_suspended_member_cannot_report_and_keeps_their_words(ctx, scene):
+    bob = db.session.scalar(User.by_login_name("bob"))
+    bob.suspended_until, bob.suspension_reason = utcnow() + timedelta(days=2), "insults"
+    db.session.commit()
     url = f"/posts/{scene['public']}/report"
     assert f'href="{url}"' not in html(scene["bob"].get(f"/threads/{scene['thread']}"))
     r = scene["bob"].submit(url, {"reason": "spam", "details": "My careful words"})
@@ -144,16 +141,15 @@ def test_queue_orders_by_reports_then_age_with_text_in_context(app, scene):
 
 
 @pytest.mark.parametrize("size", [3, 12])
-def test_queue_costs_the_same_queries_however_long(app, scene, count_queries, size):
-    with app.app_context():
-        alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        thread = by_public_id(Thread, scene["thread"])
-        for n in range(size):
-            post = make_reply(alice, thread, body=f"post {n}", anonymous=n % 2 == 0)
-            file_report(app, "bob", post=post.public_id)
-            make_story(alice, title=f"story {n}", anonymous=n % 2 == 1)
-        for story in db.session.scalars(select(Story).where(Story.title.like("story %"))):
-            file_report(app, "bob", slug=story.slug)
+def test_queue_costs_the_same_queries_however_long(app, ctx, scene, count_queries, size):
+    alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
+    thread = by_public_id(Thread, scene["thread"])
+    for n in range(size):
+        post = make_reply(alice, thread, body=f"post {n}", anonymous=n % 2 == 0)
+        file_report(app, "bob", post=post.public_id)
+        make_story(alice, title=f"story {n}", anonymous=n % 2 == 1)
+    for story in db.session.scalars(select(Story).where(Story.title.like("story %"))):
+        file_report(app, "bob", slug=story.slug)
     june = scene["june"]
     june.get("/mod/")  # warm up the session
     with count_queries() as statements:
@@ -162,21 +158,20 @@ def test_queue_costs_the_same_queries_however_long(app, scene, count_queries, si
     assert len(statements) <= 12, statements
 
 
-def test_dismissing_reports_closes_them_and_is_logged(app, scene):
+def test_dismissing_reports_closes_them_and_is_logged(app, ctx, scene):
     file_report(app, "bob", post=scene["public"])
     june = scene["june"]
     r = act(june, f"/mod/posts/{scene['public']}/dismiss", "/mod/", next="/mod/",
             reason="Not against the rules")
     assert r.status_code == 302 and r.headers["Location"] == "/mod/"
     assert "No open reports." in html(june.get("/mod/"))
-    with app.app_context():
-        assert db.session.scalar(select(Report.state)) == DISMISSED
+    assert db.session.scalar(select(Report.state)) == DISMISSED
     assert "dismissed reports on a post in “First week outside”" in words(scene["visitor"].get("/mod/log"))
 
 
 # --- hide and restore -------------------------------------------------------------------
 
-def test_hidden_post_keeps_its_place_and_moderators_can_restore_it(app, scene):
+def test_hidden_post_keeps_its_place_and_moderators_can_restore_it(app, ctx, scene):
     file_report(app, "bob", post=scene["anon"], reason="outing")
     june, url = scene["june"], f"/threads/{scene['thread']}"
     r = act(june, f"/mod/posts/{scene['anon']}/hide", "/mod/", next="/mod/",
@@ -187,9 +182,8 @@ def test_hidden_post_keeps_its_place_and_moderators_can_restore_it(app, scene):
     assert "Please don" in public and "replying to" in public  # the reply keeps its parent
     seen = html(june.get(url))
     assert SECRET in seen and "Hidden by a moderator" in seen
-    with app.app_context():
-        assert by_public_id(Post, scene["anon"]).state == HIDDEN
-        assert db.session.scalar(select(Report.state)) == ACTIONED
+    assert by_public_id(Post, scene["anon"]).state == HIDDEN
+    assert db.session.scalar(select(Report.state)) == ACTIONED
     log = html(scene["visitor"].get("/mod/log"))
     assert "removed" in log and "Names a private address" in log and SECRET not in log
     r = act(june, f"/mod/posts/{scene['anon']}/restore", f"/mod/posts/{scene['anon']}")
@@ -198,14 +192,13 @@ def test_hidden_post_keeps_its_place_and_moderators_can_restore_it(app, scene):
     assert [a.action for a in actions(app)] == ["hide", "restore"]
 
 
-def test_hiding_needs_a_reason_and_a_token(app, scene):
+def test_hiding_needs_a_reason_and_a_token(app, ctx, scene):
     june, url = scene["june"], f"/mod/posts/{scene['public']}/hide"
     r = act(june, url, f"/mod/posts/{scene['public']}", reason="  ")
     assert r.status_code == 400 and "Please give a reason" in html(r)
     r = june.client.post(url, data={"reason": "no token"})
     assert r.status_code == 400
-    with app.app_context():
-        assert by_public_id(Post, scene["public"]).state == "visible"
+    assert by_public_id(Post, scene["public"]).state == "visible"
     assert actions(app) == []
 
 
@@ -271,7 +264,7 @@ def test_locking_a_story_from_the_queue_closes_its_comments(app, scene):
     assert "No open reports." in html(scene["june"].get("/mod/"))
 
 
-def test_author_closes_and_reopens_comments_on_an_anonymous_story(app, scene):
+def test_author_closes_and_reopens_comments_on_an_anonymous_story(ctx, scene):
     alice = scene["alice_login"]
     url = alice.submit("/stories/new", {"title": "Quiet testimony", "body": "Told plainly.",
                                        "anonymous": "y"}).headers["Location"]
@@ -284,12 +277,11 @@ def test_author_closes_and_reopens_comments_on_an_anonymous_story(app, scene):
     assert r.status_code == 302
     page = html(scene["visitor"].get(url))
     assert "Comments are closed." in page and "The author closed them: I need a break" in page
-    with app.app_context():
-        story = db.session.scalar(select(Story).where(Story.slug == slug))
-        entry = db.session.scalar(select(ModAction))
-        assert story.thread.locked_by_author
-        assert entry.story_id == story.id and entry.moderator_handle_id == story.handle_id
-        pseudonym = story.handle.name
+    story = db.session.scalar(select(Story).where(Story.slug == slug))
+    entry = db.session.scalar(select(ModAction))
+    assert story.thread.locked_by_author
+    assert entry.story_id == story.id and entry.moderator_handle_id == story.handle_id
+    pseudonym = story.handle.name
     log = words(scene["visitor"].get("/mod/log"))
     assert f"{pseudonym} (the author) closed comments on their story “Quiet testimony”" in log
     assert ALICE not in log
@@ -304,10 +296,9 @@ def test_author_cannot_reopen_comments_a_moderator_closed(app, scene):
     assert r.status_code == 403 and "only a moderator can reopen" in html(r)
 
 
-def test_pinned_thread_leads_its_board(app, scene):
-    with app.app_context():
-        alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        make_thread(alice, by_public_id(Thread, scene["thread"]).board, title="Newer thread")
+def test_pinned_thread_leads_its_board(ctx, scene):
+    alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
+    make_thread(alice, by_public_id(Thread, scene["thread"]).board, title="Newer thread")
     june, board = scene["june"], f"/boards/{scene['board']}"
     page = html(scene["visitor"].get(board))
     assert page.index("Newer thread") < page.index("First week outside")
@@ -323,7 +314,7 @@ def test_pinned_thread_leads_its_board(app, scene):
 
 # --- suspensions ------------------------------------------------------------------------
 
-def test_suspending_the_author_of_an_anonymous_post_reveals_nothing(app, scene):
+def test_suspending_the_author_of_an_anonymous_post_reveals_nothing(app, ctx, scene):
     file_report(app, "bob", post=scene["anon"], reason="outing")
     june, anon = scene["june"], scene["anon"]
     r = act(june, f"/mod/posts/{anon}/suspend", "/mod/", next="/mod/", days="3",
@@ -340,11 +331,10 @@ def test_suspending_the_author_of_an_anonymous_post_reveals_nothing(app, scene):
     log = words(scene["visitor"].get("/mod/log"))
     assert "suspended the author of a post in “First week outside” for 3 days" in log
     assert "Posting someone&#39;s address" in log
-    with app.app_context():
-        entry = db.session.scalar(select(ModAction))
-        assert (entry.post.public_id, entry.handle_id, entry.thread_id, entry.story_id) == (anon, None, None, None)
-        alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        assert alice.suspended_until > utcnow() + timedelta(days=2)
+    entry = db.session.scalar(select(ModAction))
+    assert (entry.post.public_id, entry.handle_id, entry.thread_id, entry.story_id) == (anon, None, None, None)
+    alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
+    assert alice.suspended_until > utcnow() + timedelta(days=2)
     # Alice can still read and log in, is told why on every page, and cannot write.
     alice = scene["alice_login"]
     home = html(alice.get("/"))
@@ -369,7 +359,7 @@ def test_permanent_suspension_and_lifting_it(app, scene):
     assert scene["alice_login"].submit("/stories/new", {"title": "T", "body": "My words"}).status_code == 302
 
 
-def test_suspension_needs_a_length_and_a_reason(app, scene):
+def test_suspension_needs_a_length_and_a_reason(ctx, scene):
     june, public = scene["june"], scene["public"]
     page = f"/mod/posts/{public}"
     r = act(june, f"{page}/suspend", page, days="", reason="Threats")
@@ -379,24 +369,22 @@ def test_suspension_needs_a_length_and_a_reason(app, scene):
     r = act(june, f"/mod/posts/{public}/suspend", page, days="5", reason="x")
     assert r.status_code == 302
     # A moderator cannot suspend themselves by way of their own post.
-    with app.app_context():
-        mine = make_reply(db.session.scalar(User.by_login_name("june")),
-                          by_public_id(Thread, scene["thread"]), body="mod words").public_id
+    mine = make_reply(db.session.scalar(User.by_login_name("june")),
+                      by_public_id(Thread, scene["thread"]), body="mod words").public_id
     r = act(june, f"/mod/posts/{mine}/suspend", f"/mod/posts/{mine}", days="1", reason="oops")
     assert r.status_code == 400 and "cannot suspend yourself" in html(r)
 
 
-def test_a_review_lists_other_reported_writing_of_the_same_name_only(app, scene):
+def test_a_review_lists_other_reported_writing_of_the_same_name_only(app, ctx, scene):
     """Report-based linking across one account's names is never shown to moderators."""
-    with app.app_context():
-        alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
-        thread = by_public_id(Thread, scene["thread"])
-        elsewhere = make_thread(alice, thread.board, title="Another place",
-                                body="Elsewhere, anonymously.", anonymous=True)
-        other = db.session.scalar(select(Post.public_id).where(Post.thread_id == elsewhere.id))
-        # The same pseudonym again, in the same thread.
-        again = make_reply(alice, thread, body="More from the same name.",
-                           anonymous=True).public_id
+    alice = db.session.scalar(User.by_login_name(ALICE_LOGIN))
+    thread = by_public_id(Thread, scene["thread"])
+    elsewhere = make_thread(alice, thread.board, title="Another place",
+                            body="Elsewhere, anonymously.", anonymous=True)
+    other = db.session.scalar(select(Post.public_id).where(Post.thread_id == elsewhere.id))
+    # The same pseudonym again, in the same thread.
+    again = make_reply(alice, thread, body="More from the same name.",
+                       anonymous=True).public_id
     for post in (scene["anon"], other, scene["public"], again):
         file_report(app, "june", post=post)
     file_report(app, "june", slug=scene["story"])
@@ -418,7 +406,7 @@ def test_a_review_lists_other_reported_writing_of_the_same_name_only(app, scene)
             assert f"/mod/posts/{scene['anon']}\"" not in item
 
 
-def test_a_suspension_shows_on_the_name_it_was_applied_through_only(app, scene):
+def test_a_suspension_shows_on_the_name_it_was_applied_through_only(ctx, scene):
     june, anon, public = scene["june"], scene["anon"], scene["public"]
     assert act(june, f"/mod/posts/{anon}/suspend", f"/mod/posts/{anon}", days="3",
                reason="Outing").status_code == 302
@@ -431,9 +419,8 @@ def test_a_suspension_shows_on_the_name_it_was_applied_through_only(app, scene):
     # Lifting through another of her names is refused as for anyone never suspended...
     r = act(june, f"/mod/posts/{public}/unsuspend", f"/mod/posts/{public}")
     assert r.status_code == 400 and "This name is not suspended." in html(r)
-    with app.app_context():
-        bob = db.session.scalar(User.by_login_name("bob"))
-        bobs = make_reply(bob, by_public_id(Thread, scene["thread"]), body="Bob here.").public_id
+    bob = db.session.scalar(User.by_login_name("bob"))
+    bobs = make_reply(bob, by_public_id(Thread, scene["thread"]), body="Bob here.").public_id
     r = act(june, f"/mod/posts/{bobs}/unsuspend", f"/mod/posts/{bobs}")
     assert r.status_code == 400 and "This name is not suspended." in html(r)
     # ...and a second suspension through her public name works as for anyone, and is
@@ -481,16 +468,15 @@ def test_admin_changes_roles_on_the_site(app, scene):
     assert r.status_code == 400 and "No one has that public handle" in html(r)
 
 
-def test_log_is_keyset_paginated_at_day_precision(app, scene):
-    with app.app_context():
-        june = db.session.scalar(User.by_login_name("june"))
-        handle = june.public_handle
-        start = utcnow() - timedelta(days=30)
-        for n in range(25):
-            db.session.add(ModAction(moderator_handle=handle, action="pin", reason=f"reason {n:02}",
-                                     created_at=start + timedelta(days=n, minutes=7),
-                                     thread_id=by_public_id(Thread, scene["thread"]).id))
-        db.session.commit()
+def test_log_is_keyset_paginated_at_day_precision(ctx, scene):
+    june = db.session.scalar(User.by_login_name("june"))
+    handle = june.public_handle
+    start = utcnow() - timedelta(days=30)
+    for n in range(25):
+        db.session.add(ModAction(moderator_handle=handle, action="pin", reason=f"reason {n:02}",
+                                 created_at=start + timedelta(days=n, minutes=7),
+                                 thread_id=by_public_id(Thread, scene["thread"]).id))
+    db.session.commit()
     first = html(scene["visitor"].get("/mod/log"))
     assert "reason 24" in first and "reason 05" in first and "reason 04" not in first
     assert ":07" not in first  # no time of day

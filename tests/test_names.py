@@ -109,9 +109,8 @@ def test_pseudonym_gets_a_number_when_every_pair_is_taken():
 # --- through the forms ------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["PAUL SMITH", "Pau1 Smith", "Paul\u00a0Smith", "ΡаuΙ Smith"])
-def test_registration_refuses_a_look_alike(app, person, name):
-    with app.app_context():
-        make_user("paul", "Paul Smith")
+def test_registration_refuses_a_look_alike(ctx, person, name):
+    make_user("paul", "Paul Smith")
     response = person.register("copycat", handle=name)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -126,10 +125,9 @@ def test_registration_refuses_invisible_characters(person, name):
 
 
 @pytest.mark.parametrize("name", ["Paul Sm1th", "PaulSmith", "Paul Smith\u200b"])
-def test_settings_refuse_a_look_alike(app, person, name):
-    with app.app_context():
-        make_user("paul", "Paul Smith")
-        make_user("ruth", "Ruth")
+def test_settings_refuse_a_look_alike(ctx, person, name):
+    make_user("paul", "Paul Smith")
+    make_user("ruth", "Ruth")
     assert person.login("ruth").status_code == 302
     response = person.submit("/settings", {"handle": name, "bio": ""},
                               action="/settings/profile")

@@ -17,15 +17,14 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def scene(app, person, make_browser):
+def scene(ctx, person, make_browser):
     """Ada's thread with Ben's reply; `person` is Ada, logged in; `visitor` is logged out."""
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        ben = make_user("ben", "Ben")
-        june = make_user("june", "June", role="moderator")
-        thread = make_thread(ada, make_board(), title="Leaving", body="The first meeting.")
-        reply = make_reply(ben, thread, thread_first_post(thread), body="Ben was there too.")
-        ids = {"thread": thread.public_id, "reply": reply.public_id, "june": june.id}
+    ada = make_user("ada", "Ada")
+    ben = make_user("ben", "Ben")
+    june = make_user("june", "June", role="moderator")
+    thread = make_thread(ada, make_board(), title="Leaving", body="The first meeting.")
+    reply = make_reply(ben, thread, thread_first_post(thread), body="Ben was there too.")
+    ids = {"thread": thread.public_id, "reply": reply.public_id, "june": june.id}
     person.login("ada")
     ben_browser = make_browser()
     ben_browser.login("ben")
@@ -115,12 +114,11 @@ def test_an_erased_account_vanishes_at_once(scene, writing):
     assert "Ben was there too." not in html and ">Ben<" not in html
 
 
-def test_story_comments_are_cached_and_kept_true(app, person, make_browser):
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        story = make_story(ada, title="The farm", body="We lived on the farm.")
-        make_reply(ada, story.thread, None, body="A first comment.")
-        slug = story.slug
+def test_story_comments_are_cached_and_kept_true(app, ctx, person, make_browser):
+    ada = make_user("ada", "Ada")
+    story = make_story(ada, title="The farm", body="We lived on the farm.")
+    make_reply(ada, story.thread, None, body="A first comment.")
+    slug = story.slug
     person.login("ada")
     visitor = make_browser()
     url = f"/stories/{slug}"
@@ -140,14 +138,13 @@ def story_thread_id(app, slug):
             .where(Story.slug == slug))
 
 
-def test_each_page_of_a_long_thread_is_kept_apart(app, client):
+def test_each_page_of_a_long_thread_is_kept_apart(app, ctx, client):
     app.config["POSTS_PER_PAGE"] = 2
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        thread = make_thread(ada, make_board(), body="post 0")
-        for i in range(1, 5):
-            make_reply(ada, thread, None, body=f"post {i}")
-        thread_id = thread.public_id
+    ada = make_user("ada", "Ada")
+    thread = make_thread(ada, make_board(), body="post 0")
+    for i in range(1, 5):
+        make_reply(ada, thread, None, body=f"post {i}")
+    thread_id = thread.public_id
     first = client.get(f"/threads/{thread_id}").get_data(as_text=True)
     assert "post 0" in first and "post 2" not in first
     after = first.split("after=")[1].split('"')[0]
@@ -156,16 +153,15 @@ def test_each_page_of_a_long_thread_is_kept_apart(app, client):
     assert client.get(f"/threads/{thread_id}").get_data(as_text=True) == first
 
 
-def test_a_change_made_by_another_process_is_seen(app, app_config, make_browser):
+def test_a_change_made_by_another_process_is_seen(ctx, app_config, make_browser):
     """Two app instances on one database stand for two workers (or two hosts): each has its
     own cache, and a change made through one shows at once through the other."""
     if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
         pytest.skip("needs a database two apps can share")
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        thread = make_thread(ada, make_board(), body="As it was.")
-        post_id = thread_first_post(thread).public_id
-        url = f"/threads/{thread.public_id}"
+    ada = make_user("ada", "Ada")
+    thread = make_thread(ada, make_board(), body="As it was.")
+    post_id = thread_first_post(thread).public_id
+    url = f"/threads/{thread.public_id}"
     other = create_app(app_config)
     reader = other.test_client()
     assert "As it was." in reader.get(url).get_data(as_text=True)
@@ -180,20 +176,19 @@ def test_a_change_made_by_another_process_is_seen(app, app_config, make_browser)
         db.engine.dispose()
 
 
-def test_a_change_outside_the_posting_path_still_bumps_the_revision(app):
+def test_a_change_outside_the_posting_path_still_bumps_the_revision(ctx):
     """The hook sits on the ORM session, not in the posting service: any code that changes a
     post through the ORM makes the copy stale, and a change to nothing shown does not."""
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        thread = make_thread(ada, make_board())
-        post = thread_first_post(thread)
-        before = thread.revision
-        post.body_html = "<p>Changed by hand.</p>"
-        db.session.commit()
-        assert db.session.get(Thread, thread.id).revision == before + 1
-        db.session.get(Board, thread.board_id).name = "Renamed"
-        db.session.commit()
-        assert db.session.get(Thread, thread.id).revision == before + 1
+    ada = make_user("ada", "Ada")
+    thread = make_thread(ada, make_board())
+    post = thread_first_post(thread)
+    before = thread.revision
+    post.body_html = "<p>Changed by hand.</p>"
+    db.session.commit()
+    assert db.session.get(Thread, thread.id).revision == before + 1
+    db.session.get(Board, thread.board_id).name = "Renamed"
+    db.session.commit()
+    assert db.session.get(Thread, thread.id).revision == before + 1
 
 
 def test_the_cache_is_bounded_by_size():
@@ -208,28 +203,25 @@ def test_the_cache_is_bounded_by_size():
     assert cache.get(("d",)) is None and cache.size == 10
 
 
-def test_the_cache_can_be_turned_off(app, client, count_queries):
+def test_the_cache_can_be_turned_off(app, ctx, client, count_queries):
     app.config["TREE_CACHE_CHARS"] = 0
     app.extensions["tree_cache"] = TreeCache(0)
-    with app.app_context():
-        thread = make_thread(make_user(), make_board())
-        url = f"/threads/{thread.public_id}"
+    thread = make_thread(make_user(), make_board())
+    url = f"/threads/{thread.public_id}"
     client.get(url)
     with count_queries() as statements:
         assert client.get(url).status_code == 200
     assert len(statements) == 2
 
 
-def test_a_handle_cut_loose_from_its_account_loses_its_profile_link(app, client):
+def test_a_handle_cut_loose_from_its_account_loses_its_profile_link(ctx, client):
     """A handle links to a profile only while it has an account (Handle.has_profile)."""
     from forum.models import Handle
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        thread = make_thread(ada, make_board())
-        url = f"/threads/{thread.public_id}"
+    ada = make_user("ada", "Ada")
+    thread = make_thread(ada, make_board())
+    url = f"/threads/{thread.public_id}"
     assert 'href="/u/Ada"' in client.get(url).get_data(as_text=True)
-    with app.app_context():
-        db.session.scalar(select(Handle).where(Handle.name == "Ada")).user_id = None
-        db.session.commit()
+    db.session.scalar(select(Handle).where(Handle.name == "Ada")).user_id = None
+    db.session.commit()
     html = client.get(url).get_data(as_text=True)
     assert 'href="/u/Ada"' not in html and "<span>Ada</span>" in html

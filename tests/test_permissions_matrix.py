@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import pyotp
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from forum.auth import recovery
@@ -527,24 +527,6 @@ def build_world(tag: str) -> dict:
     }
 
 
-@pytest.fixture(autouse=True)
-def _no_fsync(app):
-    """Skip SQLite's fsync on commit here: some three hundred worlds are built and thrown away."""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-
-    def relax(connection, _record):
-        connection.execute("PRAGMA synchronous = OFF")
-
-    event.listen(engine, "connect", relax)
-    engine.dispose()  # so every connection from here on is made, and relaxed, afresh
-    yield
-    event.remove(engine, "connect", relax)
-
-
 def test_every_post_endpoint_has_a_rule(app):
     posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     missing = sorted(posting - MATRIX.keys())
@@ -604,12 +586,10 @@ def test_post_endpoint_outcome_for_every_role(app, endpoint):
     assert not problems, f"{endpoint}:\n" + "\n".join(problems)
 
 
-def test_a_post_without_a_csrf_token_is_refused(app, client):
-    with app.app_context():
-        world = build_world("csrf")
+def test_a_post_without_a_csrf_token_is_refused(ctx, client):
+    world = build_world("csrf")
     _log_in(client, world["logins"]["moderator"])
     post = world["post"]
     response = client.post(f"/mod/posts/{post}/hide", data={"reason": "No token"})
     assert response.status_code == 400
-    with app.app_context():
-        assert db.session.scalar(select(ModAction.id)) is None
+    assert db.session.scalar(select(ModAction.id)) is None

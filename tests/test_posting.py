@@ -34,7 +34,7 @@ def test_expired_csrf_token_keeps_text_and_resends(person):
     assert r.status_code == 302
 
 
-def test_a_failed_form_from_elsewhere_or_from_nowhere_gets_no_text_back(person, app):
+def test_a_failed_form_from_elsewhere_or_from_nowhere_gets_no_text_back(person, app, ctx):
     """Only a form the browser says came from this site gets its text back with a fresh token."""
     person.register("writer")
     elsewhere = [
@@ -59,18 +59,16 @@ def test_a_failed_form_from_elsewhere_or_from_nowhere_gets_no_text_back(person, 
     r = person.client.post("/stories/new", headers={"Origin": app.config["SITE_URL"]}, data={
         "title": "My own words", "body": TEXT, "csrf_token": "stale"})
     assert r.status_code == 400 and "My own words" in r.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
 
 
-def test_expired_login_keeps_text_and_sends_after_logging_in(person, make_browser, app):
+def test_expired_login_keeps_text_and_sends_after_logging_in(person, make_browser, ctx):
     person.register("writer")
     url, thread_id = _story_thread(person)
     token = person.csrf_token(url)
-    with app.app_context():  # the login expires: every session of this account ends
-        user = db.session.scalar(User.by_login_name("writer"))
-        user.session_version += 1
-        db.session.commit()
+    user = db.session.scalar(User.by_login_name("writer"))
+    user.session_version += 1
+    db.session.commit()
     r = person.client.post(f"/threads/{thread_id}/reply", data={"body": TEXT, "csrf_token": token})
     page = r.get_data(as_text=True)
     assert r.status_code == 401
@@ -89,13 +87,12 @@ def test_expired_login_keeps_text_and_sends_after_logging_in(person, make_browse
     assert "that is all right." in person.get(url).get_data(as_text=True)
 
 
-def test_locked_thread_refuses_reply_and_keeps_text(person, app):
+def test_locked_thread_refuses_reply_and_keeps_text(person, ctx):
     person.register("writer")
     url, thread_id = _story_thread(person)
-    with app.app_context():
-        thread = by_public_id(Thread, thread_id)
-        thread.locked_at, thread.lock_reason = utcnow(), "cooling down"
-        db.session.commit()
+    thread = by_public_id(Thread, thread_id)
+    thread.locked_at, thread.lock_reason = utcnow(), "cooling down"
+    db.session.commit()
     page = person.get(url).get_data(as_text=True)
     assert "Comments are closed." in page and "cooling down" in page
     assert 'name="body"' not in page
@@ -105,20 +102,18 @@ def test_locked_thread_refuses_reply_and_keeps_text(person, app):
     assert "Comments are closed" in page and "Three years of my life." in page
 
 
-def test_suspended_member_is_told_why_and_keeps_text(person, app):
+def test_suspended_member_is_told_why_and_keeps_text(person, ctx):
     person.register("writer")
-    with app.app_context():
-        user = db.session.scalar(User.by_login_name("writer"))
-        user.suspended_until = utcnow() + timedelta(days=3)
-        user.suspension_reason = "repeated insults"
-        db.session.commit()
+    user = db.session.scalar(User.by_login_name("writer"))
+    user.suspended_until = utcnow() + timedelta(days=3)
+    user.suspension_reason = "repeated insults"
+    db.session.commit()
     r = person.submit("/stories/new", {"title": "Story", "body": TEXT})
     page = r.get_data(as_text=True)
     assert r.status_code == 403
     assert "suspended until" in page and "repeated insults" in page
     assert "Three years of my life." in page
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
 
 
 def test_empty_reply_is_refused_with_message(person):
@@ -163,7 +158,7 @@ def by_public_id(model, public_id):
     return db.session.scalar(db.select(model).where(model.public_id == public_id))
 
 
-def test_reply_costs_a_fixed_number_of_statements(person, app, count_queries):
+def test_reply_costs_a_fixed_number_of_statements(person, app, ctx, count_queries):
     """Loading the writer and the thread, the handle (with the new id on PostgreSQL), the
     INSERT (and setting the path, on SQLite), the thread's counters, the followers, one
     INSERT for all their notifications: nothing more, however many follow."""
@@ -178,12 +173,11 @@ def test_reply_costs_a_fixed_number_of_statements(person, app, count_queries):
     assert r.status_code == 302
     postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     assert len(statements) == (7 if postgresql else 8), statements
-    with app.app_context():
-        from forum.models import Follow, Notification, Post
-        assert db.session.scalar(db.select(db.func.count(Notification.id))) == 2 * 5  # starter, 4
-        assert db.session.scalar(db.select(db.func.count(Follow.id))) == 6  # starter, 4, writer
-        assert db.session.scalar(db.select(db.func.count(Post.id))) == 3
-        assert by_public_id(Thread, thread_id).post_count == 3
+    from forum.models import Follow, Notification, Post
+    assert db.session.scalar(db.select(db.func.count(Notification.id))) == 2 * 5  # starter, 4
+    assert db.session.scalar(db.select(db.func.count(Follow.id))) == 6  # starter, 4, writer
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 3
+    assert by_public_id(Thread, thread_id).post_count == 3
 
 
 def test_reply_redirect_lands_on_the_page_that_shows_it(person, app):
@@ -212,7 +206,7 @@ def test_reply_redirect_lands_on_the_page_that_shows_it(person, app):
         assert "after=" in location
 
 
-def test_anonymous_reply_keeps_its_pseudonym_and_path(person, app):
+def test_anonymous_reply_keeps_its_pseudonym_and_path(person, app, ctx):
     """An anonymous reply takes the thread's pseudonym (the same one each time) and its place
     in the tree under its parent."""
     from forum.models import ANONYMOUS, Post
@@ -226,9 +220,8 @@ def test_anonymous_reply_keeps_its_pseudonym_and_path(person, app):
             data["parent_id"] = ids[parent]
         r = person.client.post(f"/threads/{thread_id}/reply", data=data)
         ids.append(r.headers["Location"].rsplit("#p", 1)[1])
-    with app.app_context():
-        first, second = (by_public_id(Post, i) for i in ids)
-        assert first.handle.kind == ANONYMOUS and second.handle_id == first.handle_id
-        assert second.parent_id == first.id and second.depth == first.depth + 1
-        assert second.path == first.path + Post.path_segment(second.id)
-        assert first.path.endswith(Post.path_segment(first.id))
+    first, second = (by_public_id(Post, i) for i in ids)
+    assert first.handle.kind == ANONYMOUS and second.handle_id == first.handle_id
+    assert second.parent_id == first.id and second.depth == first.depth + 1
+    assert second.path == first.path + Post.path_segment(second.id)
+    assert first.path.endswith(Post.path_segment(first.id))

@@ -30,16 +30,15 @@ def is_logged_in(person) -> bool:
 
 # --- the profile page -------------------------------------------------------------------
 
-def test_profile_shows_handle_bio_joined_month_stories_and_posts(app, client):
-    with app.app_context():
-        user = make_user("ruth", "Ruth Walks", created_at=datetime(2023, 3, 17, 9, 30))
-        user.bio = "Out since 2019."
-        db.session.commit()
-        story = make_story(user, title="Leaving the Fellowship")
-        board = make_board("Recovery")
-        thread = make_thread(user, board, title="Sleeping again", body="It took a year.")
-        comment = make_reply(user, story.thread, body="Thank you all for reading.")
-        story_slug, thread_id, comment_id = story.slug, thread.public_id, comment.public_id
+def test_profile_shows_handle_bio_joined_month_stories_and_posts(ctx, client):
+    user = make_user("ruth", "Ruth Walks", created_at=datetime(2023, 3, 17, 9, 30))
+    user.bio = "Out since 2019."
+    db.session.commit()
+    story = make_story(user, title="Leaving the Fellowship")
+    board = make_board("Recovery")
+    thread = make_thread(user, board, title="Sleeping again", body="It took a year.")
+    comment = make_reply(user, story.thread, body="Thank you all for reading.")
+    story_slug, thread_id, comment_id = story.slug, thread.public_id, comment.public_id
 
     response = client.get(profile_url("Ruth Walks"))
     body = page_text(response)
@@ -59,39 +58,36 @@ def test_unknown_handle_is_404(client):
     assert client.get("/u/Nobody%20Here").status_code == 404
 
 
-def test_profile_name_must_match_exactly(app, client):
-    with app.app_context():
-        make_user("ruth", "Ruth")
+def test_profile_name_must_match_exactly(ctx, client):
+    make_user("ruth", "Ruth")
     assert client.get("/u/Ruth").status_code == 200
     assert client.get("/u/ruth").status_code == 404
 
 
-def test_anonymous_handle_and_deleted_account_have_no_profile(app, client):
-    with app.app_context():
-        user = make_user("ruth", "Ruth")
-        story = make_story(user, anonymous=True)
-        anonymous_name = story.handle.name
-        gone = make_user("gone", "Gone Away")
-        db.session.get(Handle, gone.public_handle.id).user_id = None
-        db.session.commit()
+def test_anonymous_handle_and_deleted_account_have_no_profile(ctx, client):
+    user = make_user("ruth", "Ruth")
+    story = make_story(user, anonymous=True)
+    anonymous_name = story.handle.name
+    gone = make_user("gone", "Gone Away")
+    db.session.get(Handle, gone.public_handle.id).user_id = None
+    db.session.commit()
     assert client.get(profile_url(anonymous_name)).status_code == 404
     assert client.get(profile_url("Gone Away")).status_code == 404
 
 
-def test_anonymous_writing_never_appears_on_the_profile(app, client):
-    with app.app_context():
-        user = make_user("ruth", "Ruth")
-        other = make_user("sam", "Sam")
-        board = make_board()
-        public_story = make_story(user, title="Signed story")
-        secret_story = make_story(user, title="Secret story", anonymous=True)
-        thread = make_thread(other, board, title="Open thread")
-        make_reply(user, thread, body="Signed reply")
-        anonymous_reply = make_reply(user, thread, body="Anonymous reply", anonymous=True)
-        make_reply(user, public_story.thread, body="Anonymous comment", anonymous=True)
-        make_thread(user, board, title="Anonymous thread", body="Anonymous first post",
-                    anonymous=True)
-        pseudonyms = [secret_story.handle.name, anonymous_reply.handle.name]
+def test_anonymous_writing_never_appears_on_the_profile(ctx, client):
+    user = make_user("ruth", "Ruth")
+    other = make_user("sam", "Sam")
+    board = make_board()
+    public_story = make_story(user, title="Signed story")
+    secret_story = make_story(user, title="Secret story", anonymous=True)
+    thread = make_thread(other, board, title="Open thread")
+    make_reply(user, thread, body="Signed reply")
+    anonymous_reply = make_reply(user, thread, body="Anonymous reply", anonymous=True)
+    make_reply(user, public_story.thread, body="Anonymous comment", anonymous=True)
+    make_thread(user, board, title="Anonymous thread", body="Anonymous first post",
+                anonymous=True)
+    pseudonyms = [secret_story.handle.name, anonymous_reply.handle.name]
 
     body = page_text(client.get(profile_url("Ruth")))
     assert "Signed story" in body and "Signed reply" in body
@@ -100,23 +96,22 @@ def test_anonymous_writing_never_appears_on_the_profile(app, client):
         assert leaked not in body
 
 
-def test_hidden_and_deleted_writing_is_not_listed(app, client):
-    with app.app_context():
-        user = make_user("ruth", "Ruth")
-        board = make_board()
-        kept = make_thread(user, board, title="Kept thread", body="Kept words")
-        removed = make_thread(user, board, title="Removed thread", body="Removed words")
-        hidden_post = make_reply(user, kept, body="Hidden words")
-        deleted_post = make_reply(user, kept, body="Deleted words")
-        hidden_story = make_story(user, title="Hidden story")
-        make_reply(user, hidden_story.thread, body="Comment under a hidden story")
-        draft = make_story(user, title="Draft story", draft=True)
-        db.session.get(Thread, removed.id).hidden = True
-        db.session.get(Post, hidden_post.id).state = HIDDEN
-        db.session.get(Post, deleted_post.id).state = DELETED
-        db.session.get(Story, hidden_story.id).state = "hidden"
-        assert draft.state == "draft"
-        db.session.commit()
+def test_hidden_and_deleted_writing_is_not_listed(ctx, client):
+    user = make_user("ruth", "Ruth")
+    board = make_board()
+    kept = make_thread(user, board, title="Kept thread", body="Kept words")
+    removed = make_thread(user, board, title="Removed thread", body="Removed words")
+    hidden_post = make_reply(user, kept, body="Hidden words")
+    deleted_post = make_reply(user, kept, body="Deleted words")
+    hidden_story = make_story(user, title="Hidden story")
+    make_reply(user, hidden_story.thread, body="Comment under a hidden story")
+    draft = make_story(user, title="Draft story", draft=True)
+    db.session.get(Thread, removed.id).hidden = True
+    db.session.get(Post, hidden_post.id).state = HIDDEN
+    db.session.get(Post, deleted_post.id).state = DELETED
+    db.session.get(Story, hidden_story.id).state = "hidden"
+    assert draft.state == "draft"
+    db.session.commit()
 
     body = page_text(client.get(profile_url("Ruth")))
     assert "Kept words" in body
@@ -125,16 +120,15 @@ def test_hidden_and_deleted_writing_is_not_listed(app, client):
         assert gone not in body
 
 
-def test_lists_are_newest_first_and_paginate_by_keyset(app, client):
+def test_lists_are_newest_first_and_paginate_by_keyset(app, ctx, client):
     app.config["ITEMS_PER_PAGE"] = 2
     start = datetime(2024, 1, 1)
-    with app.app_context():
-        user = make_user("ruth", "Ruth")
-        board = make_board()
-        thread = make_thread(make_user(), board, title="A thread")
-        for n in range(5):
-            make_story(user, title=f"Story number {n}", now=start + timedelta(days=n))
-            make_reply(user, thread, body=f"Reply number {n}", now=start + timedelta(days=n))
+    user = make_user("ruth", "Ruth")
+    board = make_board()
+    thread = make_thread(make_user(), board, title="A thread")
+    for n in range(5):
+        make_story(user, title=f"Story number {n}", now=start + timedelta(days=n))
+        make_reply(user, thread, body=f"Reply number {n}", now=start + timedelta(days=n))
 
     first = page_text(client.get(profile_url("Ruth")))
     assert first.index("Story number 4") < first.index("Story number 3")
@@ -142,8 +136,7 @@ def test_lists_are_newest_first_and_paginate_by_keyset(app, client):
     assert "Older stories" in first and "Older posts" in first
     assert "offset" not in first.lower() and "page=" not in first
 
-    with app.app_context():
-        last_reply = db.session.scalar(select(Post.public_id).where(Post.body == "Reply number 3"))
+    last_reply = db.session.scalar(select(Post.public_id).where(Post.body == "Reply number 3"))
     second = page_text(client.get(profile_url("Ruth") + f"?posts_after={last_reply}"))
     assert "Reply number 2" in second and "Reply number 1" in second
     assert "Reply number 3" not in second and "Reply number 0" not in second
@@ -151,16 +144,15 @@ def test_lists_are_newest_first_and_paginate_by_keyset(app, client):
     assert client.get(profile_url("Ruth") + "?posts_after=nonsense").status_code == 404
 
 
-def test_profile_costs_the_same_queries_for_3_and_30_posts(app, client, count_queries):
-    with app.app_context():
-        board = make_board()
-        few, many = make_user("few", "Few"), make_user("many", "Many")
-        for author, n in ((few, 3), (many, 30)):
-            make_story(author, title=f"Story by {author.login_name}")
-            thread = make_thread(make_user(), board)
-            story = make_story(make_user(), title=f"Story for {author.login_name}")
-            for i in range(n):
-                make_reply(author, thread if i % 2 else story.thread, body=f"Post {i}")
+def test_profile_costs_the_same_queries_for_3_and_30_posts(ctx, client, count_queries):
+    board = make_board()
+    few, many = make_user("few", "Few"), make_user("many", "Many")
+    for author, n in ((few, 3), (many, 30)):
+        make_story(author, title=f"Story by {author.login_name}")
+        thread = make_thread(make_user(), board)
+        story = make_story(make_user(), title=f"Story for {author.login_name}")
+        for i in range(n):
+            make_reply(author, thread if i % 2 else story.thread, body=f"Post {i}")
 
     with count_queries() as small:
         assert client.get("/u/Few").status_code == 200
@@ -207,29 +199,26 @@ def test_settings_page_has_its_labelled_forms(app, person):
     assert 'id="csrf_token"' not in body
 
 
-def test_change_handle_moves_the_profile(app, person, client):
+def test_change_handle_moves_the_profile(app, ctx, person, client):
     log_in_new_user(app, person)
     response = save_profile(person, handle="Ruth Again")
     assert response.status_code == 302 and response.headers["Location"].endswith("/settings")
     assert "Ruth Again" in page_text(person.get("/settings"))  # the flash message
     assert client.get("/u/Ruth").status_code == 404
     assert client.get(profile_url("Ruth Again")).status_code == 200
-    with app.app_context():
-        handle = db.session.scalar(select(Handle).where(Handle.name == "Ruth Again"))
-        assert handle.name_key == name_key("Ruth Again")
+    handle = db.session.scalar(select(Handle).where(Handle.name == "Ruth Again"))
+    assert handle.name_key == name_key("Ruth Again")
 
 
-def test_look_alike_handle_is_refused_and_the_text_kept(app, person):
-    with app.app_context():
-        make_user("paul", "Paul")
+def test_look_alike_handle_is_refused_and_the_text_kept(app, ctx, person):
+    make_user("paul", "Paul")
     log_in_new_user(app, person)
     response = save_profile(person, handle="Pau1", bio="My bio text")
     body = page_text(response)
     assert response.status_code == 400
     assert "taken" in body
     assert 'value="Pau1"' in body and "My bio text" in body
-    with app.app_context():
-        assert db.session.scalar(select(User.bio).where(User.login_name == "ruth")) == ""
+    assert db.session.scalar(select(User.bio).where(User.login_name == "ruth")) == ""
 
 
 def test_invalid_handle_is_refused(app, person):
@@ -262,23 +251,20 @@ def test_bio_too_long_is_refused(app, person):
     assert "2000" in page_text(response)
 
 
-def test_anonymous_by_default_is_saved(app, person):
+def test_anonymous_by_default_is_saved(app, ctx, person):
     log_in_new_user(app, person)
     assert save_profile(person, anonymous=True).status_code == 302
-    with app.app_context():
-        assert db.session.scalar(select(User).where(User.login_name == "ruth")).anonymous_by_default
+    assert db.session.scalar(select(User).where(User.login_name == "ruth")).anonymous_by_default
     assert save_profile(person, anonymous=False).status_code == 302
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.login_name == "ruth"))
-        assert not user.anonymous_by_default
+    user = db.session.scalar(select(User).where(User.login_name == "ruth"))
+    assert not user.anonymous_by_default
 
 
-def test_settings_forms_need_a_csrf_token(app, person):
+def test_settings_forms_need_a_csrf_token(app, ctx, person):
     log_in_new_user(app, person)
     response = person.client.post("/settings/profile", data={"handle": "Taken Over", "bio": ""})
     assert response.status_code == 400
-    with app.app_context():
-        assert db.session.scalar(select(Handle).where(Handle.name == "Taken Over")) is None
+    assert db.session.scalar(select(Handle).where(Handle.name == "Taken Over")) is None
 
 
 def change_password(person, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
@@ -288,16 +274,15 @@ def change_password(person, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     }, action="/settings/password")
 
 
-def test_password_change_needs_the_current_password(app, person):
+def test_password_change_needs_the_current_password(app, ctx, person):
     log_in_new_user(app, person)
     response = change_password(person, current="not my password")
     body = page_text(response)
     assert response.status_code == 400
     assert "not your current password" in body
     assert NEW_PASSWORD not in body and "not my password" not in body
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.login_name == "ruth"))
-        assert user.check_password(PASSWORD)
+    user = db.session.scalar(select(User).where(User.login_name == "ruth"))
+    assert user.check_password(PASSWORD)
 
 
 def test_password_change_checks_length_and_confirmation(app, person):
@@ -341,17 +326,15 @@ def test_sign_out_everywhere_else(app, person, make_browser):
     assert not is_logged_in(other)
 
 
-def test_pseudonyms_are_untouched_by_a_handle_change(app, person):
+def test_pseudonyms_are_untouched_by_a_handle_change(app, ctx, person):
     log_in_new_user(app, person)
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.login_name == "ruth"))
-        story = make_story(user, anonymous=True)
-        pseudonym = story.handle.name
+    user = db.session.scalar(select(User).where(User.login_name == "ruth"))
+    story = make_story(user, anonymous=True)
+    pseudonym = story.handle.name
     assert save_profile(person, handle="Ruth Renamed").status_code == 302
-    with app.app_context():
-        kinds = db.session.execute(
-            select(Handle.kind, Handle.name).where(Handle.name.in_([pseudonym, "Ruth Renamed"]))
-        ).all()
+    kinds = db.session.execute(
+        select(Handle.kind, Handle.name).where(Handle.name.in_([pseudonym, "Ruth Renamed"]))
+    ).all()
     assert sorted(kinds) == sorted([(ANONYMOUS, pseudonym), ("public", "Ruth Renamed")])
 
 
@@ -367,17 +350,16 @@ def small_pages(app_config):
     return app_config
 
 
-def test_profile_and_my_posts_link_to_the_page_holding_the_post(small_pages, app, client,
+def test_profile_and_my_posts_link_to_the_page_holding_the_post(small_pages, ctx, client,
                                                                    person):
-    with app.app_context():
-        ruth, other = make_user("ruth", "Ruth"), make_user("other", "Other")
-        thread = make_thread(other, make_board(), title="A long thread", body="Opening post")
-        story = make_story(other, title="A long story")
-        for i in range(3):
-            make_reply(other, thread, body=f"Earlier reply {i}")
-            make_reply(other, story.thread, body=f"Earlier comment {i}")
-        late_reply = make_reply(ruth, thread, body="Ruth's late reply").public_id
-        late_comment = make_reply(ruth, story.thread, body="Ruth's late comment").public_id
+    ruth, other = make_user("ruth", "Ruth"), make_user("other", "Other")
+    thread = make_thread(other, make_board(), title="A long thread", body="Opening post")
+    story = make_story(other, title="A long story")
+    for i in range(3):
+        make_reply(other, thread, body=f"Earlier reply {i}")
+        make_reply(other, story.thread, body=f"Earlier comment {i}")
+    late_reply = make_reply(ruth, thread, body="Ruth's late reply").public_id
+    late_comment = make_reply(ruth, story.thread, body="Ruth's late comment").public_id
     assert person.login("ruth").status_code == 302
 
     for page in (profile_url("Ruth"), "/settings/my-posts"):

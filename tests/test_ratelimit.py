@@ -85,12 +85,11 @@ def _member(app, login, *, days_old=0, posts=0, role="member"):
 
 
 @pytest.fixture
-def story_thread(app):
-    with app.app_context():
-        limiter.enabled = False
-        story = make_story(make_user("host", created_at=utcnow() - timedelta(days=30)))
-        limiter.enabled = True
-        return story.thread.public_id
+def story_thread(ctx):
+    limiter.enabled = False
+    story = make_story(make_user("host", created_at=utcnow() - timedelta(days=30)))
+    limiter.enabled = True
+    return story.thread.public_id
 
 
 def _reply(person, thread_id, body=TEXT):
@@ -143,10 +142,9 @@ def test_first_day_three_topics_then_refused(app, person):
     assert int(r.headers["Retry-After"]) > 3600
 
 
-def test_established_twenty_topics_a_day(app, person):
+def test_established_twenty_topics_a_day(app, ctx, person):
     app.config.update(NEW_POST_INTERVAL=0, POST_INTERVAL=0)
-    with app.app_context():
-        board = make_board("Talk").slug
+    board = make_board("Talk").slug
     _member(app, "regular", days_old=30, posts=5)
     person.login("regular")
     for i in range(20):
@@ -336,12 +334,11 @@ def test_spoofed_forwarded_for_does_not_escape_the_limit(app_config, hops):
         assert other.status_code == 401
 
 
-def test_storage_holds_no_raw_address(app, client):
+def test_storage_holds_no_raw_address(ctx, client):
     for _ in range(3):
         _login_from(client, {"REMOTE_ADDR": "192.0.2.55"})
-    with app.app_context():
-        storage = limiter.storage
-        keys = " ".join(str(k) for k in list(getattr(storage, "events", {})) + list(getattr(storage, "storage", {})))
+    storage = limiter.storage
+    keys = " ".join(str(k) for k in list(getattr(storage, "events", {})) + list(getattr(storage, "storage", {})))
     assert keys and "192.0.2.55" not in keys and "nobody" not in keys
 
 
@@ -362,7 +359,7 @@ def test_429_and_healthz_when_limit_storage_is_down(app_config, story_thread):
 
 # --- settings: password tries and data downloads ------------------------------------------
 
-def test_password_tries_are_one_count_for_changing_it_and_deleting_the_account(app, person):
+def test_password_tries_are_one_count_for_changing_it_and_deleting_the_account(app, ctx, person):
     _member(app, "owner", days_old=30)
     person.login("owner")
     wrong = {"current_password": "a wrong guess", "new_password": "a new long passphrase",
@@ -375,8 +372,7 @@ def test_password_tries_are_one_count_for_changing_it_and_deleting_the_account(a
     assert "as many tries with your current password as this site allows" in page
     assert re.search(r'<input[^>]*checked[^>]*value="remove"|value="remove"[^>]*checked', page)
     assert PASSWORD not in page
-    with app.app_context():  # nothing was deleted
-        assert db.session.scalar(db.select(User).where(User.login_name == "owner"))
+    assert db.session.scalar(db.select(User).where(User.login_name == "owner"))
     r = person.submit("/settings", {**wrong, "current_password": PASSWORD},
                       action="/settings/password")
     assert r.status_code == 429
@@ -551,18 +547,17 @@ def _free_port():
 
 
 @needs_redis
-def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url, app):
+def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url, ctx):
     """N+1 quick posts split over two workers sharing Redis: exactly N are accepted."""
     import redis as redis_lib
     redis_lib.Redis.from_url(REDIS_URL).flushdb()
     allowed = 4
-    with app.app_context():
-        limiter.enabled = False
-        user = make_user("racer", created_at=utcnow() - timedelta(hours=1))
-        story = make_story(make_user("host2"), title="Shared")
-        thread_id, thread_page = story.thread_id, story.thread.public_id
-        limiter.enabled = True
-        assert user.id
+    limiter.enabled = False
+    user = make_user("racer", created_at=utcnow() - timedelta(hours=1))
+    story = make_story(make_user("host2"), title="Shared")
+    thread_id, thread_page = story.thread_id, story.thread.public_id
+    limiter.enabled = True
+    assert user.id
     port = _free_port()
     pids = tmp_path / "pids"
     (tmp_path / "gconf.py").write_text(
@@ -613,8 +608,7 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
     finally:
         server.terminate()
         server.wait(timeout=10)
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Story)) == 1
-        from forum.models import Post
-        count = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.thread_id == thread_id))
-        assert count == allowed
+    assert db.session.scalar(db.select(db.func.count()).select_from(Story)) == 1
+    from forum.models import Post
+    count = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.thread_id == thread_id))
+    assert count == allowed

@@ -38,37 +38,36 @@ def atom(client, url):
 
 
 @pytest.fixture
-def site(app):
+def site(ctx):
     """A board, a thread with replies (one anonymous), and stories in every state."""
-    with app.app_context():
-        alice = make_user("alice", "Alice Marsh")
-        bob = make_user("bob", "Bob Reed")
-        board = make_board("Just left")
-        public = make_story(alice, title="Out in the open", summary="My first year.",
-                            group_names=["Open Door"], now=WHEN)
-        masked = make_story(alice, title="Under another name", body="Hard things.",
-                            warnings=["abuse"], group_names=["Open Door"], anonymous=True, now=WHEN)
-        unlisted = make_story(alice, title="Only for this site", noindex=True,
-                              group_names=["Open Door"], now=WHEN)
-        draft = make_story(alice, title="Half written", draft=True, group_names=["Open Door"])
-        hidden = make_story(bob, title="Taken down", group_names=["Open Door"])
-        hidden.state = HIDDEN
-        thread = make_thread(bob, board, title="First week out", body="Where do I start?", now=WHEN)
-        first = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
-        quiet = make_reply(alice, thread, first, body="I was there too.", anonymous=True)
-        gone = make_reply(bob, thread, quiet, body="Something I regret saying.")
-        gone.state = DELETED
-        removed = make_reply(bob, thread, first, body="Something a moderator removed.")
-        removed.state = HIDDEN
-        db.session.commit()
-        return {
-            "board": board.slug, "thread": thread.public_id, "public": public.slug,
-            "masked": masked.slug, "masked_name": masked.handle.name,
-            "quiet_name": quiet.handle.name, "unlisted": unlisted.slug,
-            "unlisted_thread": unlisted.thread.public_id, "draft": draft.slug,
-            "draft_thread": draft.thread.public_id, "hidden": hidden.slug,
-            "hidden_thread": hidden.thread.public_id,
-        }
+    alice = make_user("alice", "Alice Marsh")
+    bob = make_user("bob", "Bob Reed")
+    board = make_board("Just left")
+    public = make_story(alice, title="Out in the open", summary="My first year.",
+                        group_names=["Open Door"], now=WHEN)
+    masked = make_story(alice, title="Under another name", body="Hard things.",
+                        warnings=["abuse"], group_names=["Open Door"], anonymous=True, now=WHEN)
+    unlisted = make_story(alice, title="Only for this site", noindex=True,
+                          group_names=["Open Door"], now=WHEN)
+    draft = make_story(alice, title="Half written", draft=True, group_names=["Open Door"])
+    hidden = make_story(bob, title="Taken down", group_names=["Open Door"])
+    hidden.state = HIDDEN
+    thread = make_thread(bob, board, title="First week out", body="Where do I start?", now=WHEN)
+    first = db.session.scalar(db.select(Post).where(Post.thread_id == thread.id))
+    quiet = make_reply(alice, thread, first, body="I was there too.", anonymous=True)
+    gone = make_reply(bob, thread, quiet, body="Something I regret saying.")
+    gone.state = DELETED
+    removed = make_reply(bob, thread, first, body="Something a moderator removed.")
+    removed.state = HIDDEN
+    db.session.commit()
+    return {
+        "board": board.slug, "thread": thread.public_id, "public": public.slug,
+        "masked": masked.slug, "masked_name": masked.handle.name,
+        "quiet_name": quiet.handle.name, "unlisted": unlisted.slug,
+        "unlisted_thread": unlisted.thread.public_id, "draft": draft.slug,
+        "draft_thread": draft.thread.public_id, "hidden": hidden.slug,
+        "hidden_thread": hidden.thread.public_id,
+    }
 
 
 # --- content warnings and the support pointer ---------------------------------------------
@@ -77,10 +76,9 @@ def site(app):
     (["suicide"], True), (["self-harm", "abuse"], True), (["abuse", "suicidal thoughts"], True),
     (["Self harm"], True), (["abuse"], False), ([], False),
 ])
-def test_support_pointer_under_suicide_and_self_harm_warnings(app, client, warnings, points):
-    with app.app_context():
-        slug = make_story(make_user(), title="A hard year", body="The text.",
-                          warnings=warnings).slug
+def test_support_pointer_under_suicide_and_self_harm_warnings(ctx, client, warnings, points):
+    slug = make_story(make_user(), title="A hard year", body="The text.",
+                      warnings=warnings).slug
     page = client.get(f"/stories/{slug}").get_data(as_text=True)
     pointer = re.search(r'<p class="support-pointer">[^<]*<a href="/support">', page)
     assert bool(pointer) == points
@@ -191,9 +189,8 @@ def test_anonymous_author_is_never_tied_to_their_name_in_any_feed(client, site):
                 assert "Alice" not in entry and "alice" not in entry, entry
 
 
-def test_group_feed_has_only_that_groups_listed_stories(app, client, site):
-    with app.app_context():
-        make_story(make_user(), title="Somewhere else", group_names=["Bright Path"])
+def test_group_feed_has_only_that_groups_listed_stories(ctx, client, site):
+    make_story(make_user(), title="Somewhere else", group_names=["Bright Path"])
     feed = atom(client, "/feeds/groups/open-door.atom")
     assert {e.title for e in feed.entries} == {"Out in the open", "Under another name"}
     assert feed.feed.title == "Afterward: stories about Open Door"
@@ -211,30 +208,27 @@ def test_thread_feed_has_visible_posts_only_under_their_shown_names(client, site
     assert "regret" not in raw and "moderator removed" not in raw
 
 
-def test_no_feed_for_hidden_draft_or_unlisted_discussions(app, client, site):
-    with app.app_context():
-        thread = db.session.scalar(db.select(Thread).where(Thread.public_id == site["thread"]))
-        thread.hidden = True
-        db.session.commit()
+def test_no_feed_for_hidden_draft_or_unlisted_discussions(ctx, client, site):
+    thread = db.session.scalar(db.select(Thread).where(Thread.public_id == site["thread"]))
+    thread.hidden = True
+    db.session.commit()
     for thread_id in (site["thread"], site["draft_thread"], site["hidden_thread"],
                       site["unlisted_thread"], 999999, "zzzzzzzzzzzz"):
         assert client.get(f"/feeds/threads/{thread_id}.atom").status_code == 404
 
 
-def test_story_comments_have_a_feed(app, client, site):
-    with app.app_context():
-        story = db.session.scalar(db.select(Story).where(Story.slug == site["public"]))
-        make_reply(make_user(), story.thread, body="Thank you for writing this.")
-        thread_id = story.thread.public_id
+def test_story_comments_have_a_feed(ctx, client, site):
+    story = db.session.scalar(db.select(Story).where(Story.slug == site["public"]))
+    make_reply(make_user(), story.thread, body="Thank you for writing this.")
+    thread_id = story.thread.public_id
     feed = atom(client, f"/feeds/threads/{thread_id}.atom")
     assert feed.feed.title == "Afterward: comments on “Out in the open”"
     assert [e.content[0].value for e in feed.entries] == ["<p>Thank you for writing this.</p>"]
 
 
-def test_feeds_escape_markup_and_drop_characters_xml_cannot_hold(app, client):
-    with app.app_context():
-        make_story(make_user(handle="Nora <b>&amp;"), title="Fish & <chips> \x0b\x1b]0;",
-                   summary="A < B & \"C\" \x07")
+def test_feeds_escape_markup_and_drop_characters_xml_cannot_hold(ctx, client):
+    make_story(make_user(handle="Nora <b>&amp;"), title="Fish & <chips> \x0b\x1b]0;",
+               summary="A < B & \"C\" \x07")
     feed = atom(client, "/feeds/stories.atom")
     assert feed.entries[0].title == "Fish & <chips> ]0;"
     assert feed.entries[0].author == "Nora <b>&amp;"
@@ -301,13 +295,12 @@ def test_author_keeps_a_story_out_of_search_engines(person, client):
     assert url in client.get("/sitemap.xml").get_data(as_text=True)
 
 
-def test_an_edit_that_does_not_mention_noindex_keeps_it(app):
-    with app.app_context():
-        author = make_user()
-        story = make_story(author, noindex=True)
-        stories.update_story(author, story, title="New title", summary="", body="New body",
-                             warnings=[], group_names=[], now=WHEN)
-        assert db.session.get(Story, story.id).noindex is True
+def test_an_edit_that_does_not_mention_noindex_keeps_it(ctx):
+    author = make_user()
+    story = make_story(author, noindex=True)
+    stories.update_story(author, story, title="New title", summary="", body="New body",
+                         warnings=[], group_names=[], now=WHEN)
+    assert db.session.get(Story, story.id).noindex is True
 
 
 def test_sitemap_lists_public_pages_only(client, site):

@@ -49,24 +49,29 @@ def walk_pages(client, q) -> list[str]:
 
 
 @pytest.fixture
-def people(app):
-    with app.app_context():
-        alice = make_user("alice", "Alice Marsh")
-        bob = make_user("bob", "Bob Reed")
-        mod = make_user("mod", "Mod Person", role="moderator")
-        board = make_board()
-        return {"alice": alice.id, "bob": bob.id, "mod": mod.id, "board": board.id}
+def people(ctx):
+    alice = make_user("alice", "Alice Marsh")
+    bob = make_user("bob", "Bob Reed")
+    mod = make_user("mod", "Mod Person", role="moderator")
+    board = make_board()
+    return {"alice": alice.id, "bob": bob.id, "mod": mod.id, "board": board.id}
 
 
 def _get(model, id_):
     return db.session.get(model, id_)
 
 
-def post_urls(app, *row_ids) -> list[str]:
+def on_own_connection(work) -> None:
+    """Run index DDL on a connection of its own, as migrations and commands do. The test's
+    session ends its transaction first: PostgreSQL would hold the DDL behind its read locks."""
+    db.session.commit()
+    work(db.engine)
+
+
+def post_urls(*row_ids) -> list[str]:
     """The addresses search results give these posts (named here by row id)."""
-    with app.app_context():
-        public = dict(db.session.execute(
-            select(Post.id, Post.public_id).where(Post.id.in_(row_ids))).all())
+    public = dict(db.session.execute(
+        select(Post.id, Post.public_id).where(Post.id.in_(row_ids))).all())
     return [f"/posts/{public[i]}" for i in row_ids]
 
 
@@ -80,15 +85,14 @@ def test_search_page_and_header_form(client):
     assert 'action="/search"' in client.get("/").get_data(as_text=True)
 
 
-def test_finds_stories_threads_and_posts_by_their_words(app, client, people):
-    with app.app_context():
-        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
-        board = _get(Board, people["board"])
-        story = make_story(alice, title="Leaving the compound", summary="How the orchard ended",
-                           body="We walked out before dawn, past the greenhouses.")
-        thread = make_thread(bob, board, title="Lighthouse meetings", body="Anyone else?")
-        post = make_reply(bob, story.thread, body="The greenhouses haunted me too, honestly.")
-        slug, thread_id, post_id = story.slug, thread.public_id, post.public_id
+def test_finds_stories_threads_and_posts_by_their_words(ctx, client, people):
+    alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+    board = _get(Board, people["board"])
+    story = make_story(alice, title="Leaving the compound", summary="How the orchard ended",
+                       body="We walked out before dawn, past the greenhouses.")
+    thread = make_thread(bob, board, title="Lighthouse meetings", body="Anyone else?")
+    post = make_reply(bob, story.thread, body="The greenhouses haunted me too, honestly.")
+    slug, thread_id, post_id = story.slug, thread.public_id, post.public_id
     assert urls(client, "compound") == [f"/stories/{slug}"]
     assert urls(client, "orchard") == [f"/stories/{slug}"]
     assert urls(client, "lighthouse") == [f"/threads/{thread_id}"]
@@ -102,12 +106,11 @@ def test_finds_stories_threads_and_posts_by_their_words(app, client, people):
     assert client.get(f"/posts/{post_id}").headers["Location"].endswith(f"#p{post_id}")
 
 
-def test_results_show_day_dates_and_escaped_excerpts(app, client, people):
-    with app.app_context():
-        alice = _get(User, people["alice"])
-        story = make_story(alice, title="Plain title", body="Before <script>alert(1)</script> "
-                           "the *quartz* meeting, after.", now=utcnow().replace(hour=13, minute=7))
-        published = story.published_at
+def test_results_show_day_dates_and_escaped_excerpts(ctx, client, people):
+    alice = _get(User, people["alice"])
+    story = make_story(alice, title="Plain title", body="Before <script>alert(1)</script> "
+                       "the *quartz* meeting, after.", now=utcnow().replace(hour=13, minute=7))
+    published = story.published_at
     page = client.get("/search?q=quartz").get_data(as_text=True)
     assert "<mark>quartz</mark>" in page
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -115,44 +118,40 @@ def test_results_show_day_dates_and_escaped_excerpts(app, client, people):
     assert "13:07" not in page
 
 
-def test_editing_and_deleting_keep_the_index_current(app, client, people):
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="A question")
-        post = make_reply(bob, thread, body="Original words about marmalade.")
-        replies.edit_post(bob, post, "Rewritten words about porridge.", now=utcnow())
-        post_id, row_id = post.public_id, post.id
+def test_editing_and_deleting_keep_the_index_current(ctx, client, people):
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="A question")
+    post = make_reply(bob, thread, body="Original words about marmalade.")
+    replies.edit_post(bob, post, "Rewritten words about porridge.", now=utcnow())
+    post_id, row_id = post.public_id, post.id
     assert urls(client, "marmalade") == []
     assert urls(client, "porridge") == [f"/posts/{post_id}"]
-    with app.app_context():
-        replies.delete_post(_get(User, people["bob"]), _get(Post, row_id), now=utcnow())
+    replies.delete_post(_get(User, people["bob"]), _get(Post, row_id), now=utcnow())
     assert urls(client, "porridge") == []
 
 
 # --- ranking and pages ------------------------------------------------------------------
 
-def test_title_matches_rank_above_passing_mentions(app, client, people):
-    with app.app_context():
-        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
-        board = _get(Board, people["board"])
-        filler = " ".join(["We talked about many other things that evening."] * 20)
-        thread = make_thread(bob, board, title="General chat", body="Hello all.")
-        mention = make_reply(bob, thread, body=f"{filler} Someone said shunning once. {filler}")
-        story = make_story(alice, title="Shunning", summary="What shunning did to us",
-                           body="Shunning is the word for it. Shunning took my family.")
-        slug, mention_id = story.slug, mention.public_id
+def test_title_matches_rank_above_passing_mentions(ctx, client, people):
+    alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+    board = _get(Board, people["board"])
+    filler = " ".join(["We talked about many other things that evening."] * 20)
+    thread = make_thread(bob, board, title="General chat", body="Hello all.")
+    mention = make_reply(bob, thread, body=f"{filler} Someone said shunning once. {filler}")
+    story = make_story(alice, title="Shunning", summary="What shunning did to us",
+                       body="Shunning is the word for it. Shunning took my family.")
+    slug, mention_id = story.slug, mention.public_id
     assert urls(client, "shunning") == [f"/stories/{slug}", f"/posts/{mention_id}"]
 
 
-def test_results_page_by_keyset_with_an_id_cursor(app, client, people):
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Lanterns")
-        ids = set()
-        # Some identical (tied ranks, ordered by id), some more relevant than others.
-        for i in range(45):
-            body = "lantern " * (1 + i % 3) + "in the window" + (" again" * (i % 5))
-            ids.add(make_reply(bob, thread, body=body).public_id)
+def test_results_page_by_keyset_with_an_id_cursor(app, ctx, client, people):
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Lanterns")
+    ids = set()
+    # Some identical (tied ranks, ordered by id), some more relevant than others.
+    for i in range(45):
+        body = "lantern " * (1 + i % 3) + "in the window" + (" again" * (i % 5))
+        ids.add(make_reply(bob, thread, body=body).public_id)
     seen, url, pages = [], None, 0
     per_page = app.config["ITEMS_PER_PAGE"]
     while True:
@@ -178,13 +177,12 @@ def test_results_page_by_keyset_with_an_id_cursor(app, client, people):
     assert {u.rsplit("/", 1)[1] for u in seen} == ids
 
 
-def test_ranking_is_the_same_across_pages(app, client, people):
+def test_ranking_is_the_same_across_pages(app, ctx, client, people):
     """Reading page by page gives the same order as one long page would."""
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Kites")
-        for i in range(30):
-            make_reply(bob, thread, body="kite " * (1 + i % 7) + "string " * (i % 4))
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Kites")
+    for i in range(30):
+        make_reply(bob, thread, body="kite " * (1 + i % 7) + "string " * (i % 4))
     app.config["ITEMS_PER_PAGE"] = 100
     everything = urls(client, "kite")
     app.config["ITEMS_PER_PAGE"] = 7
@@ -192,32 +190,29 @@ def test_ranking_is_the_same_across_pages(app, client, people):
     assert paged == everything and len(paged) == 31  # the title, and 30 posts
 
 
-def test_only_the_newest_matches_of_each_kind_are_ranked(app, client, people, monkeypatch):
+def test_only_the_newest_matches_of_each_kind_are_ranked(ctx, client, people, monkeypatch):
     """Ranking reads every candidate, so a very common word ranks among its recent uses."""
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Weather")
-        oldest = make_reply(bob, thread, body="puffin puffin puffin puffin puffin").id
-        newer = [make_reply(bob, thread, body=f"a puffin, once, in {n} words or so").id
-                 for n in range(4)]
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Weather")
+    oldest = make_reply(bob, thread, body="puffin puffin puffin puffin puffin").id
+    newer = [make_reply(bob, thread, body=f"a puffin, once, in {n} words or so").id
+             for n in range(4)]
     monkeypatch.setattr(search_query, "WINDOW", 10)
-    assert urls(client, "puffin")[0] == post_urls(app, oldest)[0]
+    assert urls(client, "puffin")[0] == post_urls(oldest)[0]
     monkeypatch.setattr(search_query, "WINDOW", 3)
-    assert sorted(urls(client, "puffin")) == sorted(post_urls(app, *newer[1:]))
+    assert sorted(urls(client, "puffin")) == sorted(post_urls(*newer[1:]))
 
 
 @pytest.fixture
-def few_recent(app):
+def few_recent(ctx):
     """Recent tables of 4 posts, and 2 matches there are enough to rank a word on them."""
     saved = dict(search_index.RECENT_INDEXED), search_query.MIN_RECENT
     search_index.RECENT_INDEXED[search_index.POST], search_query.MIN_RECENT = 4, 2
-    with app.app_context():
-        search_index.rebuild(db.engine)  # the size is part of the triggers
+    on_own_connection(search_index.rebuild)  # the size is part of the triggers
     yield
     search_index.RECENT_INDEXED.update(saved[0])
     search_query.MIN_RECENT = saved[1]
-    with app.app_context():
-        search_index.rebuild(db.engine)
+    on_own_connection(search_index.rebuild)
 
 
 def _recent_post_ids():
@@ -227,63 +222,58 @@ def _recent_post_ids():
              f"FROM {search_index.RECENT_TABLES[search_index.POST]}"))}
 
 
-def test_a_common_word_ranks_among_recent_posts_a_rare_one_among_all(app, client, people,
+def test_a_common_word_ranks_among_recent_posts_a_rare_one_among_all(ctx, client, people,
                                                                       few_recent):
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Birdwatching")
-        oldest = make_reply(bob, thread, body="heron heron heron heron, and one egret").id
-        older = [make_reply(bob, thread, body=f"a heron, seen {n}").id for n in range(3)]
-        newer = [make_reply(bob, thread, body=f"a heron, noted {n}").id for n in range(2)]
-        newer += [make_reply(bob, thread, body="nothing to report").id for _ in range(2)]
-        # Only the 4 newest posts are in the recent table, whatever was there before.
-        assert _recent_post_ids() == set(newer)
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Birdwatching")
+    oldest = make_reply(bob, thread, body="heron heron heron heron, and one egret").id
+    older = [make_reply(bob, thread, body=f"a heron, seen {n}").id for n in range(3)]
+    newer = [make_reply(bob, thread, body=f"a heron, noted {n}").id for n in range(2)]
+    newer += [make_reply(bob, thread, body="nothing to report").id for _ in range(2)]
+    # Only the 4 newest posts are in the recent table, whatever was there before.
+    assert _recent_post_ids() == set(newer)
     # "heron" matches twice there: enough, so the best heron of all, older, is not ranked.
-    assert sorted(urls(client, "heron")) == sorted(post_urls(app, *newer[:2]))
+    assert sorted(urls(client, "heron")) == sorted(post_urls(*newer[:2]))
     # "egret" matches nowhere recent: its newest matches of any age are.
-    assert urls(client, "egret") == post_urls(app, oldest)
+    assert urls(client, "egret") == post_urls(oldest)
     # Below MIN_RECENT recent matches, all of them count again.
-    with app.app_context():
-        replies.edit_post(_get(User, people["bob"]), _get(Post, newer[0]), "a crane, noted",
-                          now=utcnow())
-        assert _recent_post_ids() == set(newer)
+    replies.edit_post(_get(User, people["bob"]), _get(Post, newer[0]), "a crane, noted",
+                      now=utcnow())
+    assert _recent_post_ids() == set(newer)
     found = urls(client, "heron")
-    assert found[0] == post_urls(app, oldest)[0]
-    assert sorted(found) == sorted(post_urls(app, oldest, *older, newer[1]))
-    assert urls(client, "crane") == post_urls(app, newer[0])
+    assert found[0] == post_urls(oldest)[0]
+    assert sorted(found) == sorted(post_urls(oldest, *older, newer[1]))
+    assert urls(client, "crane") == post_urls(newer[0])
 
 
-def test_the_recent_tables_follow_edits_and_deletions(app, client, people, few_recent):
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Ponds")
-        ids = [make_reply(bob, thread, body=f"newt number {n}").id for n in range(6)]
-        assert _recent_post_ids() == set(ids[2:])
-        replies.delete_post(bob, _get(Post, ids[-1]), now=utcnow())
-        replies.edit_post(bob, _get(Post, ids[-2]), "a toad instead", now=utcnow())
-        db.session.execute(text("DELETE FROM posts WHERE id = :id"), {"id": ids[-3]})
-        db.session.commit()
-        assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
+def test_the_recent_tables_follow_edits_and_deletions(ctx, client, people, few_recent):
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Ponds")
+    ids = [make_reply(bob, thread, body=f"newt number {n}").id for n in range(6)]
+    assert _recent_post_ids() == set(ids[2:])
+    replies.delete_post(bob, _get(Post, ids[-1]), now=utcnow())
+    replies.edit_post(bob, _get(Post, ids[-2]), "a toad instead", now=utcnow())
+    db.session.execute(text("DELETE FROM posts WHERE id = :id"), {"id": ids[-3]})
+    db.session.commit()
+    assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
     # One recent "newt" is left, fewer than MIN_RECENT: the full index answers, without the
     # post deleted outright or the one emptied by deleting it.
-    assert sorted(urls(client, "newt")) == sorted(post_urls(app, *ids[:3]))
-    assert urls(client, "toad") == post_urls(app, ids[-2])
-    with app.app_context():
-        search_index.rebuild(db.engine)  # refilled from the posts as they are now
-        assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
+    assert sorted(urls(client, "newt")) == sorted(post_urls(*ids[:3]))
+    assert urls(client, "toad") == post_urls(ids[-2])
+    on_own_connection(search_index.rebuild)  # refilled from the posts as they are now
+    assert _recent_post_ids() == set(ids[2:-3]) | set(ids[-2:])
 
 
 @pytest.mark.parametrize("recent_matches", [0, 3])
-def test_pages_follow_one_ranking_from_the_recent_or_the_full_index(app, client, people,
+def test_pages_follow_one_ranking_from_the_recent_or_the_full_index(app, ctx, client, people,
                                                                    few_recent, recent_matches):
     """Later pages rank their cursor on the same table as the first page did."""
-    with app.app_context():
-        bob = _get(User, people["bob"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Skylarks")
-        for i in range(12):
-            make_reply(bob, thread, body="lark " * (1 + i % 4) + "over the field")
-        for i in range(4):
-            make_reply(bob, thread, body="lark, late" if i < recent_matches else "quiet now")
+    bob = _get(User, people["bob"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Skylarks")
+    for i in range(12):
+        make_reply(bob, thread, body="lark " * (1 + i % 4) + "over the field")
+    for i in range(4):
+        make_reply(bob, thread, body="lark, late" if i < recent_matches else "quiet now")
     app.config["ITEMS_PER_PAGE"] = 100
     everything = urls(client, "lark")
     assert len(everything) == (recent_matches if recent_matches >= 2 else 12)
@@ -299,16 +289,15 @@ def test_bad_cursors_are_not_found(client, after):
     assert response.status_code == 404
 
 
-def test_a_cursor_naming_no_visible_match_is_not_found(app, client, people):
+def test_a_cursor_naming_no_visible_match_is_not_found(ctx, client, people):
     """A well-formed cursor outside this query's visible results is a 404, never a probe."""
-    with app.app_context():
-        bob, mod = _get(User, people["bob"]), _get(User, people["mod"])
-        thread = make_thread(bob, _get(Board, people["board"]), title="Moths")
-        shown = make_reply(bob, thread, body="a moth at the lamp").public_id
-        other = make_reply(bob, thread, body="a beetle on the sill").public_id
-        hidden = make_reply(bob, thread, body="a moth, hidden")
-        moderation.hide(mod, hidden, reason="spam", now=utcnow())
-        hidden = hidden.public_id
+    bob, mod = _get(User, people["bob"]), _get(User, people["mod"])
+    thread = make_thread(bob, _get(Board, people["board"]), title="Moths")
+    shown = make_reply(bob, thread, body="a moth at the lamp").public_id
+    other = make_reply(bob, thread, body="a beetle on the sill").public_id
+    hidden = make_reply(bob, thread, body="a moth, hidden")
+    moderation.hide(mod, hidden, reason="spam", now=utcnow())
+    hidden = hidden.public_id
     response = client.get("/search", query_string={"q": "moth", "after": f"p{shown}"})
     assert response.status_code == 200
     for after in (f"p{hidden}", f"p{other}", f"s{shown}", "pzzzzzzzzzzzz"):
@@ -321,47 +310,44 @@ def test_a_cursor_naming_no_visible_match_is_not_found(app, client, people):
 
 # --- what must never appear -------------------------------------------------------------
 
-def test_hidden_deleted_and_draft_content_never_appears(app, client, people):
+def test_hidden_deleted_and_draft_content_never_appears(app, ctx, client, people):
     now = utcnow()
-    with app.app_context():
-        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
-        mod, board = _get(User, people["mod"]), _get(Board, people["board"])
-        draft = make_story(alice, title="Walrus draft", body="walrus", draft=True)
-        hidden_story = make_story(alice, title="Walrus hidden", body="walrus")
-        under_hidden = make_reply(bob, hidden_story.thread, body="walrus comment")
-        moderation.hide(mod, hidden_story, reason="spam", now=now)
-        hidden_thread = make_thread(bob, board, title="Walrus thread", body="walrus opening")
-        make_reply(bob, hidden_thread, body="walrus reply")
-        moderation.hide(mod, hidden_thread, reason="spam", now=now)
-        open_thread = make_thread(bob, board, title="Open", body="fine")
-        hidden_post = make_reply(bob, open_thread, body="walrus hidden post")
-        moderation.hide(mod, hidden_post, reason="spam", now=now)
-        deleted = make_reply(bob, open_thread, body="walrus deleted post")
-        replies.delete_post(bob, deleted, now=now)
-        shown = make_reply(bob, open_thread, body="walrus visible post")
-        assert draft.state == "draft" and under_hidden.id
-        shown_id, hidden_story_id = shown.public_id, hidden_story.id
+    alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+    mod, board = _get(User, people["mod"]), _get(Board, people["board"])
+    draft = make_story(alice, title="Walrus draft", body="walrus", draft=True)
+    hidden_story = make_story(alice, title="Walrus hidden", body="walrus")
+    under_hidden = make_reply(bob, hidden_story.thread, body="walrus comment")
+    moderation.hide(mod, hidden_story, reason="spam", now=now)
+    hidden_thread = make_thread(bob, board, title="Walrus thread", body="walrus opening")
+    make_reply(bob, hidden_thread, body="walrus reply")
+    moderation.hide(mod, hidden_thread, reason="spam", now=now)
+    open_thread = make_thread(bob, board, title="Open", body="fine")
+    hidden_post = make_reply(bob, open_thread, body="walrus hidden post")
+    moderation.hide(mod, hidden_post, reason="spam", now=now)
+    deleted = make_reply(bob, open_thread, body="walrus deleted post")
+    replies.delete_post(bob, deleted, now=now)
+    shown = make_reply(bob, open_thread, body="walrus visible post")
+    assert draft.state == "draft" and under_hidden.id
+    shown_id, hidden_story_id = shown.public_id, hidden_story.id
     assert urls(client, "walrus") == [f"/posts/{shown_id}"]
     # Moderators read hidden things on their pages, but search is the same for everyone.
     mod_browser = Browser(app.test_client())
     assert mod_browser.login("mod").status_code == 302
     assert urls(mod_browser.client, "walrus") == [f"/posts/{shown_id}"]
-    with app.app_context():
-        moderation.restore(_get(User, people["mod"]), _get(Story, hidden_story_id),
-                           reason="", now=now)
+    moderation.restore(_get(User, people["mod"]), _get(Story, hidden_story_id),
+                       reason="", now=now)
     assert len(urls(client, "walrus")) == 3  # the story and its comment are back
 
 
-def test_anonymous_results_show_only_the_pseudonym(app, client, people):
-    with app.app_context():
-        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
-        board = _get(Board, people["board"])
-        thread = make_thread(bob, board, title="Open thread")
-        secret = make_reply(alice, thread, body="The elders kept a ledger of everything.",
-                            anonymous=True)
-        story = make_story(alice, title="Ledger years", body="ledger", anonymous=True)
-        pseudonyms = {secret.handle.name, story.handle.name}
-        make_reply(alice, thread, body="Signed publicly: Alice Marsh was here.")
+def test_anonymous_results_show_only_the_pseudonym(ctx, client, people):
+    alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+    board = _get(Board, people["board"])
+    thread = make_thread(bob, board, title="Open thread")
+    secret = make_reply(alice, thread, body="The elders kept a ledger of everything.",
+                        anonymous=True)
+    story = make_story(alice, title="Ledger years", body="ledger", anonymous=True)
+    pseudonyms = {secret.handle.name, story.handle.name}
+    make_reply(alice, thread, body="Signed publicly: Alice Marsh was here.")
     page = client.get("/search?q=ledger").get_data(as_text=True)
     for name in pseudonyms:
         assert name in page
@@ -395,18 +381,17 @@ def test_query_terms_are_plain_words():
 
 # --- cost -------------------------------------------------------------------------------
 
-def test_a_results_page_costs_a_constant_number_of_queries(app, client, people,
+def test_a_results_page_costs_a_constant_number_of_queries(ctx, client, people,
                                                            count_queries):
-    with app.app_context():
-        alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
-        board = _get(Board, people["board"])
-        make_story(alice, title="Heron", body="one heron")
-        make_thread(bob, board, title="Heron", body="heron")
-        for _ in range(3):
-            make_story(alice, title="Egret", body="egret", anonymous=True)
-            thread = make_thread(bob, board, title="Egret", body="egret", anonymous=True)
-            for _ in range(10):
-                make_reply(alice, thread, body="egret egret")
+    alice, bob = _get(User, people["alice"]), _get(User, people["bob"])
+    board = _get(Board, people["board"])
+    make_story(alice, title="Heron", body="one heron")
+    make_thread(bob, board, title="Heron", body="heron")
+    for _ in range(3):
+        make_story(alice, title="Egret", body="egret", anonymous=True)
+        thread = make_thread(bob, board, title="Egret", body="egret", anonymous=True)
+        for _ in range(10):
+            make_reply(alice, thread, body="egret egret")
     with count_queries() as few:
         assert len(results(client, "heron")[0]) == 3
     with count_queries() as many:
@@ -421,16 +406,14 @@ def test_a_results_page_costs_a_constant_number_of_queries(app, client, people,
 
 # --- the index itself -------------------------------------------------------------------
 
-def test_install_is_idempotent_and_indexes_existing_rows(app, client, people):
-    with app.app_context():
-        make_story(_get(User, people["alice"]), title="Badger", body="badger sett")
-        search_index.uninstall(db.engine)
-        search_index.install(db.engine)
-        search_index.install(db.engine)
-        make_story(_get(User, people["alice"]), title="Second badger", body="more")
+def test_install_is_idempotent_and_indexes_existing_rows(ctx, client, people):
+    make_story(_get(User, people["alice"]), title="Badger", body="badger sett")
+    on_own_connection(search_index.uninstall)
+    on_own_connection(search_index.install)
+    on_own_connection(search_index.install)
+    make_story(_get(User, people["alice"]), title="Second badger", body="more")
     assert len(urls(client, "badger")) == 2
-    with app.app_context():
-        search_index.rebuild(db.engine)
+    on_own_connection(search_index.rebuild)
     assert len(urls(client, "badger")) == 2
 
 

@@ -34,12 +34,11 @@ def test_write_story_with_groups_and_warnings(writer, client):
     assert "Ten years in the Fellowship" in group_page
 
 
-def test_long_story_of_100000_characters(writer, client, app):
+def test_long_story_of_100000_characters(writer, client, ctx):
     body = ("I remember the meetings. " * 4000)[:100_000]
     r = writer.submit("/stories/new", {"title": "A long one", "body": body})
     assert r.status_code == 302
-    with app.app_context():
-        assert len(db.session.scalar(db.select(Story)).body) == 100_000
+    assert len(db.session.scalar(db.select(Story)).body) == 100_000
 
 
 def test_story_validation_keeps_text(writer):
@@ -101,39 +100,36 @@ def test_comment_reply_three_deep_edit_delete_and_read_as_visitor(writer, make_b
     assert "hijack" not in page and "Reply two" in page
 
 
-def test_reply_to_deepest_level_attaches_at_that_level(app):
-    with app.app_context():
-        user = make_user()
-        story = make_story(user)
-        post = None
-        for _ in range(app.config["MAX_DEPTH"] + 2):
-            post = make_reply(user, story.thread, post)
-        depths = [p.depth for p in db.session.scalars(Post.tree(story.thread_id))]
-        assert max(depths) == app.config["MAX_DEPTH"] - 1
-        assert depths == sorted(depths)
+def test_reply_to_deepest_level_attaches_at_that_level(app, ctx):
+    user = make_user()
+    story = make_story(user)
+    post = None
+    for _ in range(app.config["MAX_DEPTH"] + 2):
+        post = make_reply(user, story.thread, post)
+    depths = [p.depth for p in db.session.scalars(Post.tree(story.thread_id))]
+    assert max(depths) == app.config["MAX_DEPTH"] - 1
+    assert depths == sorted(depths)
 
 
 @pytest.mark.parametrize("size", [5, 200])
-def test_story_page_query_count_is_constant(app, client, count_queries, size):
-    with app.app_context():
-        user = make_user()
-        story = make_story(user, title="Counted")
-        parent = None
-        for i in range(size):
-            parent = make_reply(user, story.thread, parent if i % 3 else None, body=f"post {i}")
-        slug = story.slug
+def test_story_page_query_count_is_constant(app, ctx, client, count_queries, size):
+    user = make_user()
+    story = make_story(user, title="Counted")
+    parent = None
+    for i in range(size):
+        parent = make_reply(user, story.thread, parent if i % 3 else None, body=f"post {i}")
+    slug = story.slug
     with count_queries() as statements:
         assert client.get(f"/stories/{slug}").status_code == 200
     app.config.setdefault("_counts", {})[size] = len(statements)
     assert len(statements) == 3, statements
 
 
-def test_index_paginates_newest_first(app, client):
+def test_index_paginates_newest_first(app, ctx, client):
     app.config["ITEMS_PER_PAGE"] = 2
-    with app.app_context():
-        user = make_user()
-        for i in range(5):
-            make_story(user, title=f"Story number {i}")
+    user = make_user()
+    for i in range(5):
+        make_story(user, title=f"Story number {i}")
     page = client.get("/stories/").get_data(as_text=True)
     assert "Story number 4" in page and "Story number 3" in page and "Story number 2" not in page
     nxt = re.search(r'href="(/stories/\?after=[a-z0-9]+)"', page).group(1)

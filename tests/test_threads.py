@@ -9,9 +9,8 @@ from tests.factories import make_board, make_reply, make_thread, make_user
 
 
 @pytest.fixture
-def board(app):
-    with app.app_context():
-        return make_board("Just left").slug
+def board(ctx):
+    return make_board("Just left").slug
 
 
 def test_start_thread_reply_nested_and_read_as_visitor(person, make_browser, client, board):
@@ -38,45 +37,42 @@ def test_start_thread_reply_nested_and_read_as_visitor(person, make_browser, cli
     assert "First week outside" in board_page and "started by" in board_page
 
 
-def test_board_lists_pinned_first_then_latest_activity(app, client, board):
-    with app.app_context():
-        user = make_user()
-        from forum.models import Board
-        b = db.session.scalar(db.select(Board).where(Board.slug == board))
-        old = make_thread(user, b, title="Old but pinned")
-        old.pinned = True
-        quiet = make_thread(user, b, title="Quiet thread")
-        make_thread(user, b, title="Busy thread")
-        make_reply(user, quiet, None, body="bump", now=utcnow())
-        db.session.commit()
+def test_board_lists_pinned_first_then_latest_activity(ctx, client, board):
+    user = make_user()
+    from forum.models import Board
+    b = db.session.scalar(db.select(Board).where(Board.slug == board))
+    old = make_thread(user, b, title="Old but pinned")
+    old.pinned = True
+    quiet = make_thread(user, b, title="Quiet thread")
+    make_thread(user, b, title="Busy thread")
+    make_reply(user, quiet, None, body="bump", now=utcnow())
+    db.session.commit()
     page = client.get(f"/boards/{board}").get_data(as_text=True)
     assert page.index("Old but pinned") < page.index("Quiet thread") < page.index("Busy thread")
 
 
 @pytest.mark.parametrize("size", [5, 200])
-def test_thread_page_query_count_is_constant(app, client, count_queries, board, size):
+def test_thread_page_query_count_is_constant(ctx, client, count_queries, board, size):
     from forum.models import Board
-    with app.app_context():
-        user = make_user()
-        thread = make_thread(user, db.session.scalar(db.select(Board)), title="Big")
-        parent = None
-        for i in range(size):
-            parent = make_reply(user, thread, parent if i % 4 else None, body=f"reply {i}")
-        thread_id = thread.public_id
+    user = make_user()
+    thread = make_thread(user, db.session.scalar(db.select(Board)), title="Big")
+    parent = None
+    for i in range(size):
+        parent = make_reply(user, thread, parent if i % 4 else None, body=f"reply {i}")
+    thread_id = thread.public_id
     with count_queries() as statements:
         assert client.get(f"/threads/{thread_id}").status_code == 200
     assert len(statements) == 2, statements
 
 
-def test_thread_paginates_by_path(app, client, board):
+def test_thread_paginates_by_path(app, ctx, client, board):
     from forum.models import Board
     app.config["POSTS_PER_PAGE"] = 3
-    with app.app_context():
-        user = make_user()
-        thread = make_thread(user, db.session.scalar(db.select(Board)), title="Paged", body="post 0")
-        for i in range(1, 6):
-            make_reply(user, thread, None, body=f"post {i}")
-        thread_id = thread.public_id
+    user = make_user()
+    thread = make_thread(user, db.session.scalar(db.select(Board)), title="Paged", body="post 0")
+    for i in range(1, 6):
+        make_reply(user, thread, None, body=f"post {i}")
+    thread_id = thread.public_id
     page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
     assert "post 2" in page and "post 3" not in page
     nxt = re.search(r'href="(/threads/[a-z0-9]+\?after=[a-z0-9]+)"', page).group(1)
@@ -98,14 +94,13 @@ def test_old_addresses_past_the_32_bit_id_bound_are_404(client):
         assert client.get(path).status_code == 404, path
 
 
-def test_post_permalink_finds_its_page(app, client, board):
+def test_post_permalink_finds_its_page(app, ctx, client, board):
     from forum.models import Board
     app.config["POSTS_PER_PAGE"] = 2
-    with app.app_context():
-        user = make_user()
-        thread = make_thread(user, db.session.scalar(db.select(Board)), title="Permalinks")
-        posts = [make_reply(user, thread, None, body=f"reply {i}") for i in range(4)]
-        last_id = posts[-1].public_id
+    user = make_user()
+    thread = make_thread(user, db.session.scalar(db.select(Board)), title="Permalinks")
+    posts = [make_reply(user, thread, None, body=f"reply {i}") for i in range(4)]
+    last_id = posts[-1].public_id
     r = client.get(f"/posts/{last_id}")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"#p{last_id}")
     page = client.get(r.headers["Location"]).get_data(as_text=True)

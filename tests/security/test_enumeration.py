@@ -17,9 +17,8 @@ TOKEN = re.compile(r'value="[A-Za-z0-9._-]{40,}"')
 
 
 @pytest.fixture
-def existing(app):
-    with app.app_context():
-        make_user("jane.doe", "Jane")
+def existing(ctx):
+    make_user("jane.doe", "Jane")
     return "jane.doe"
 
 

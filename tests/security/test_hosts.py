@@ -27,13 +27,12 @@ def public_site(app_config):
 
 
 @pytest.fixture
-def content(public_site, app):
-    with app.app_context():
-        author = make_user("writer", "Writer")
-        story = make_story(author, title="Seen from outside", group_names=["Open Door"])
-        thread = make_thread(author, make_board("General"), title="A board thread")
-        make_reply(make_user("replier", "Replier"), thread, body="A reply")
-        return {"thread": thread.public_id, "story": story.slug}
+def content(public_site, ctx):
+    author = make_user("writer", "Writer")
+    story = make_story(author, title="Seen from outside", group_names=["Open Door"])
+    thread = make_thread(author, make_board("General"), title="A board thread")
+    make_reply(make_user("replier", "Replier"), thread, body="A reply")
+    return {"thread": thread.public_id, "story": story.slug}
 
 
 def _machine_pages(content):
@@ -88,10 +87,9 @@ def test_a_forged_forwarded_host_is_refused_and_a_trusted_one_changes_no_link(
         assert addresses and all(a.startswith(f"{SITE}/") for a in addresses), addresses
 
 
-def test_email_links_come_from_site_url(public_site, app):
+def test_email_links_come_from_site_url(public_site, ctx):
     from forum.notifications import mail
-    with app.app_context():
-        message = mail.digest_message("reader@example.org", 3)
+    message = mail.digest_message("reader@example.org", 3)
     assert _addresses(message.get_content()) == {f"{SITE}/notifications"}
 
 

@@ -18,9 +18,8 @@ EMOJI = "\U0001f331"  # four bytes in UTF-8, twelve once percent-encoded
 
 
 @pytest.fixture
-def writer(app, person):
-    with app.app_context():
-        make_user("writer", "Writer")
+def writer(ctx, person):
+    make_user("writer", "Writer")
     person.login("writer")
     return person
 
@@ -29,13 +28,12 @@ def story(body, title="Long"):
     return {"title": title, "summary": "", "body": body}
 
 
-def test_a_100000_character_story_of_four_byte_characters_fits(app, writer):
+def test_a_100000_character_story_of_four_byte_characters_fits(app, ctx, writer):
     body = EMOJI * app.config["MAX_BODY_CHARS"]
     response = writer.submit("/stories/new", story(body))
     assert response.status_code == 302, response.status_code
-    with app.app_context():
-        saved = db.session.scalar(select(Story).where(Story.title == "Long"))
-        assert saved.body == body
+    saved = db.session.scalar(select(Story).where(Story.title == "Long"))
+    assert saved.body == body
 
 
 def test_one_character_too_many_is_refused_with_the_text_kept(app, writer):
@@ -72,13 +70,12 @@ def test_content_length_alone_is_enough_to_refuse(app, writer):
     b"title%00=ok&body=fine",               # NUL in a field name
     b"title=\xff\xfe&body=raw",             # raw invalid bytes
 ])
-def test_malformed_form_bodies_are_refused(app, writer, body):
+def test_malformed_form_bodies_are_refused(ctx, writer, body):
     token = writer.csrf_token("/stories/new").encode()
     response = writer.client.post("/stories/new", data=body + b"&csrf_token=" + token,
                                   content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
-    with app.app_context():
-        assert db.session.scalar(select(Story)) is None
+    assert db.session.scalar(select(Story)) is None
 
 
 def test_nul_in_a_multipart_form_is_refused(app, writer):

@@ -29,9 +29,8 @@ def all_lines(caplog) -> str:
     return "\n".join(r.getMessage() for r in caplog.records)
 
 
-def test_failed_login_is_logged_without_name_password_or_address(app, person, logs):
-    with app.app_context():
-        make_user("walker", "Walker")
+def test_failed_login_is_logged_without_name_password_or_address(ctx, person, logs):
+    make_user("walker", "Walker")
     person.login("walker", SECRET_TYPED)
     person.login("nobody.here", SECRET_TYPED)
     lines = security_lines(logs)
@@ -72,9 +71,8 @@ def test_log_values_are_escaped():
     assert records == ["probe value='a\\r\\nforged line\\u2028and\\x1b[31m' other=42"]
 
 
-def test_forbidden_is_logged_by_endpoint_only(app, person, logs):
-    with app.app_context():
-        make_user("walker", "Walker")
+def test_forbidden_is_logged_by_endpoint_only(ctx, person, logs):
+    make_user("walker", "Walker")
     person.login("walker")
     assert person.get("/mod/").status_code == 403
     forbidden = [line for line in security_lines(logs) if line.startswith("forbidden")]
@@ -95,11 +93,10 @@ def test_rate_limited_is_logged_without_the_address(tight_login_limit, app, pers
 
 
 def test_logs_never_hold_secrets_or_tie_an_anonymous_handle_to_its_account(
-        app, person, make_browser, logs):
-    with app.app_context():
-        make_user("hidden_writer", "Visible Name")
-        board = make_board("General")
-        slug = board.slug
+        ctx, person, make_browser, logs):
+    make_user("hidden_writer", "Visible Name")
+    board = make_board("General")
+    slug = board.slug
     person.login("hidden_writer")
     page = person.get(f"/boards/{slug}/new").get_data(as_text=True)
     token = CSRF_RE.search(page).group(1)
@@ -112,8 +109,7 @@ def test_logs_never_hold_secrets_or_tie_an_anonymous_handle_to_its_account(
     person.client.post("/settings/sessions")  # a CSRF failure
     make_browser().login("hidden_writer", SECRET_TYPED)  # a failed log-in
 
-    with app.app_context():
-        pseudonym = db.session.scalar(db.select(Handle.name).where(Handle.kind == ANONYMOUS))
+    pseudonym = db.session.scalar(db.select(Handle.name).where(Handle.kind == ANONYMOUS))
     assert pseudonym and pseudonym in thread_page
     session_cookie = person.client.get_cookie("session").value
     text = all_lines(logs)

@@ -108,9 +108,8 @@ def test_password_is_compared_exactly_as_typed(app, person, make_browser):
     assert make_browser().login("newcomer", typed).status_code == 302
 
 
-def test_password_change_applies_the_same_rule(app, person):
-    with app.app_context():
-        make_user("walker", "Walker")
+def test_password_change_applies_the_same_rule(app, ctx, person):
+    make_user("walker", "Walker")
     person.login("walker")
     response = change(person, "Iloveyou2024!")
     assert response.status_code == 400 and "most common" in response.get_data(as_text=True)
@@ -119,9 +118,8 @@ def test_password_change_applies_the_same_rule(app, person):
     assert account(app, "walker").check_password(PASSWORD)
 
 
-def test_password_change_needs_the_current_password(app, person):
-    with app.app_context():
-        make_user("walker", "Walker")
+def test_password_change_needs_the_current_password(app, ctx, person):
+    make_user("walker", "Walker")
     person.login("walker")
     response = change(person, "Tall lamps over quiet water", current="not my password")
     assert response.status_code == 400
@@ -142,10 +140,9 @@ def _deletion_endpoint(app):
     pytest.skip("account deletion is not built yet")
 
 
-def test_account_deletion_needs_the_current_password(app, person):
+def test_account_deletion_needs_the_current_password(app, ctx, person):
     url = _deletion_endpoint(app)
-    with app.app_context():
-        make_user("walker", "Walker")
+    make_user("walker", "Walker")
     person.login("walker")
     before = seed_site.snapshot(app)
     for wrong in ("", "not my password", PASSWORD.upper(), PASSWORD + " "):

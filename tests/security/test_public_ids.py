@@ -97,48 +97,47 @@ def login(make_browser, login_name):
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     """Two members who write publicly and anonymously in long lists, a moderator who acts."""
-    with app.app_context():
-        alice = make_user("alice", "Alice Marsh")
-        bob = make_user("bob", "Bob Reed")
-        june = make_user("june", "June Mod", role="moderator")
-        general, other = make_board("General"), make_board("Elsewhere", position=1)
-        threads = [make_thread(bob, general, title=f"Bob asks {n}", body=f"Question {n} lantern")
-                   for n in range(3)]
-        threads.append(make_thread(alice, general, title="Alice, hidden", body="Mine lantern",
-                                   anonymous=True))
-        elsewhere = make_thread(bob, other, title="Elsewhere thread", body="Over here")
-        long = threads[0]
-        first = db.session.scalar(select(Post).where(Post.thread_id == long.id))
-        replies = [make_reply(alice, long, first, body="Alice answers lantern"),
-                   make_reply(alice, long, first, body="Alice, unsigned", anonymous=True)]
-        for n in range(6):
-            replies.append(make_reply(bob, long, replies[n % 2], body=f"Bob again {n} lantern"))
-        anon_post = replies[1]
-        for n in range(3):
-            make_story(bob, title=f"Bob's story {n}", body="Lantern story.",
+    alice = make_user("alice", "Alice Marsh")
+    bob = make_user("bob", "Bob Reed")
+    june = make_user("june", "June Mod", role="moderator")
+    general, other = make_board("General"), make_board("Elsewhere", position=1)
+    threads = [make_thread(bob, general, title=f"Bob asks {n}", body=f"Question {n} lantern")
+               for n in range(3)]
+    threads.append(make_thread(alice, general, title="Alice, hidden", body="Mine lantern",
+                               anonymous=True))
+    elsewhere = make_thread(bob, other, title="Elsewhere thread", body="Over here")
+    long = threads[0]
+    first = db.session.scalar(select(Post).where(Post.thread_id == long.id))
+    replies = [make_reply(alice, long, first, body="Alice answers lantern"),
+               make_reply(alice, long, first, body="Alice, unsigned", anonymous=True)]
+    for n in range(6):
+        replies.append(make_reply(bob, long, replies[n % 2], body=f"Bob again {n} lantern"))
+    anon_post = replies[1]
+    for n in range(3):
+        make_story(bob, title=f"Bob's story {n}", body="Lantern story.",
+                   group_names=["The Fellowship"])
+    story = make_story(alice, title="Alice's story", body="Her story.", anonymous=True,
                        group_names=["The Fellowship"])
-        story = make_story(alice, title="Alice's story", body="Her story.", anonymous=True,
-                           group_names=["The Fellowship"])
-        stories.update_story(alice, story, title="Alice's story", summary="",
-                             body="Her story, again.", warnings=[],
-                             group_names=["The Fellowship"], now=utcnow())
-        for n in range(5):
-            make_reply(bob, story.thread, body=f"Comment {n} lantern")
-        stories.create_story(alice, title="Unfinished", summary="", body="Draft text",
-                             warnings=[], group_names=[], anonymous=False, now=utcnow(),
-                             draft=True)
-        reports.report(bob, post=anon_post, reason="spam", details="", now=utcnow())
-        moderation.pin(june, threads[1], reason="Useful", now=utcnow())
-        moderation.lock(june, threads[2], reason="Cooling down", now=utcnow())
-        moderation.hide(june, replies[-1], reason="Off topic", now=utcnow())
-        ids = {
-            "long": shown(long), "long_row": long.id, "elsewhere": shown(elsewhere),
-            "anon_post": shown(anon_post), "anon_post_row": anon_post.id,
-            "first": shown(first), "story": story.slug, "general": general.slug,
-            "alice_anon_thread": shown(threads[3]),
-        }
+    stories.update_story(alice, story, title="Alice's story", summary="",
+                         body="Her story, again.", warnings=[],
+                         group_names=["The Fellowship"], now=utcnow())
+    for n in range(5):
+        make_reply(bob, story.thread, body=f"Comment {n} lantern")
+    stories.create_story(alice, title="Unfinished", summary="", body="Draft text",
+                         warnings=[], group_names=[], anonymous=False, now=utcnow(),
+                         draft=True)
+    reports.report(bob, post=anon_post, reason="spam", details="", now=utcnow())
+    moderation.pin(june, threads[1], reason="Useful", now=utcnow())
+    moderation.lock(june, threads[2], reason="Cooling down", now=utcnow())
+    moderation.hide(june, replies[-1], reason="Off topic", now=utcnow())
+    ids = {
+        "long": shown(long), "long_row": long.id, "elsewhere": shown(elsewhere),
+        "anon_post": shown(anon_post), "anon_post_row": anon_post.id,
+        "first": shown(first), "story": story.slug, "general": general.slug,
+        "alice_anon_thread": shown(threads[3]),
+    }
     return {"ids": ids, "alice": login(make_browser, "alice"),
             "bob": login(make_browser, "bob"), "june": login(make_browser, "june")}
 
@@ -187,13 +186,12 @@ def new_post_id(response) -> str:
     return response.headers["Location"].rsplit("#p", 1)[1]
 
 
-def test_ids_of_posts_written_one_after_another_show_no_order(app, make_browser):
-    with app.app_context():
-        make_user("alice", "Alice Marsh")
-        make_user("bob", "Bob Reed")
-        board = make_board()
-        threads = [make_thread(make_user(), board, title=f"Thread {n}") for n in range(4)]
-        threads = [shown(t) for t in threads]
+def test_ids_of_posts_written_one_after_another_show_no_order(ctx, make_browser):
+    make_user("alice", "Alice Marsh")
+    make_user("bob", "Bob Reed")
+    board = make_board()
+    threads = [make_thread(make_user(), board, title=f"Thread {n}") for n in range(4)]
+    threads = [shown(t) for t in threads]
     alice, bob = login(make_browser, "alice"), login(make_browser, "bob")
     written = []
     for n in range(40):
@@ -262,29 +260,28 @@ def test_a_cursor_from_another_list_is_404_and_the_lists_own_works(app, scene):
         assert visitor.get(cursor).status_code == 200, cursor
 
 
-def test_old_addresses_answer_for_old_rows_only(app, client, make_browser):
-    with app.app_context():
-        bob = make_user("bob", "Bob Reed")
-        board = make_board()
-        old_thread = make_thread(bob, board, title="From before")
-        old_posts = [make_reply(bob, old_thread, body=f"Old {n}") for n in range(4)]
-        story = make_story(bob, title="Old story")
-        old_comments = [make_reply(bob, story.thread, body=f"Comment {n}") for n in range(4)]
-        new_thread = make_thread(bob, board, title="From after")
-        new_post = make_reply(bob, new_thread, body="New")
-        hidden = make_thread(bob, board, title="Hidden since")
-        # What migration 0006 does to every row that existed before it.
-        for row in (old_thread, *old_posts, story.thread, *old_comments, hidden):
-            row.has_legacy_url = True
-        hidden.hidden = True
-        db.session.commit()
-        old = {"thread": (old_thread.id, shown(old_thread)),
-               "post": (old_posts[1].id, shown(old_posts[1])),
-               "page": (old_posts[2].id, shown(old_posts[2])),
-               "comment": (old_comments[2].id, shown(old_comments[2])),
-               "story_thread": (story.thread.id, shown(story.thread))}
-        slug, hidden_row = story.slug, hidden.id
-        new = {"thread": new_thread.id, "post": new_post.id}
+def test_old_addresses_answer_for_old_rows_only(ctx, client, make_browser):
+    bob = make_user("bob", "Bob Reed")
+    board = make_board()
+    old_thread = make_thread(bob, board, title="From before")
+    old_posts = [make_reply(bob, old_thread, body=f"Old {n}") for n in range(4)]
+    story = make_story(bob, title="Old story")
+    old_comments = [make_reply(bob, story.thread, body=f"Comment {n}") for n in range(4)]
+    new_thread = make_thread(bob, board, title="From after")
+    new_post = make_reply(bob, new_thread, body="New")
+    hidden = make_thread(bob, board, title="Hidden since")
+    # What migration 0006 does to every row that existed before it.
+    for row in (old_thread, *old_posts, story.thread, *old_comments, hidden):
+        row.has_legacy_url = True
+    hidden.hidden = True
+    db.session.commit()
+    old = {"thread": (old_thread.id, shown(old_thread)),
+           "post": (old_posts[1].id, shown(old_posts[1])),
+           "page": (old_posts[2].id, shown(old_posts[2])),
+           "comment": (old_comments[2].id, shown(old_comments[2])),
+           "story_thread": (story.thread.id, shown(story.thread))}
+    slug, hidden_row = story.slug, hidden.id
+    new = {"thread": new_thread.id, "post": new_post.id}
 
     def moved(url, to):
         response = client.get(url)
@@ -315,14 +312,13 @@ def test_old_addresses_answer_for_old_rows_only(app, client, make_browser):
 
 
 def test_reply_report_edit_delete_and_moderation_work_through_the_links_shown(
-        app, make_browser):
-    with app.app_context():
-        make_user("alice", "Alice Marsh")
-        make_user("bob", "Bob Reed")
-        make_user("june", "June Mod", role="moderator")
-        board = make_board()
-        thread = make_thread(make_user(), board, title="A thread", body="First words")
-        url = f"/threads/{shown(thread)}"
+        ctx, make_browser):
+    make_user("alice", "Alice Marsh")
+    make_user("bob", "Bob Reed")
+    make_user("june", "June Mod", role="moderator")
+    board = make_board()
+    thread = make_thread(make_user(), board, title="A thread", body="First words")
+    url = f"/threads/{shown(thread)}"
     alice, bob, june = (login(make_browser, n) for n in ("alice", "bob", "june"))
 
     def link(browser, page_url, pattern):
@@ -372,12 +368,11 @@ def test_reply_report_edit_delete_and_moderation_work_through_the_links_shown(
     assert url in log and not row_ids_in(log)
 
 
-def test_drafts_notifications_and_the_export_name_rows_by_public_id(app, make_browser):
-    with app.app_context():
-        alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
-        thread = make_thread(alice, make_board(), title="Alice asks", body="Anyone?")
-        first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
-        make_reply(bob, thread, first, body="Bob answers", anonymous=True)
+def test_drafts_notifications_and_the_export_name_rows_by_public_id(ctx, make_browser):
+    alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
+    thread = make_thread(alice, make_board(), title="Alice asks", body="Anyone?")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    make_reply(bob, thread, first, body="Bob answers", anonymous=True)
     person = login(make_browser, "alice")
     saved = person.submit("/stories/new", {"title": "Draft", "body": "Unsent",
                                            "action": "draft"})

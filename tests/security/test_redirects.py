@@ -51,9 +51,8 @@ ENCODED = [quote(t, safe="") for t in ESCAPES if t] + [
 ]
 
 
-def test_login_next_never_redirects_off_site(app, person):
-    with app.app_context():
-        make_user("walker", "Walker")
+def test_login_next_never_redirects_off_site(ctx, person):
+    make_user("walker", "Walker")
     for encoded in ENCODED:
         token = person.csrf_token("/auth/login")
         response = person.client.post(f"/auth/login?next={encoded}", data={
@@ -66,9 +65,8 @@ def test_login_next_never_redirects_off_site(app, person):
         assert not _leaves(location), (encoded, location)
 
 
-def test_login_next_to_a_page_here_works(app, person):
-    with app.app_context():
-        make_user("walker", "Walker")
+def test_login_next_to_a_page_here_works(ctx, person):
+    make_user("walker", "Walker")
     response = person.submit("/auth/login?next=/settings", {"login_name": "walker",
                                                               "password": PASSWORD})
     assert response.headers["Location"] == "/settings"

@@ -250,20 +250,19 @@ def crawl(client, start: list[str], limit: int = 800) -> dict[str, int]:
 
 
 @pytest.fixture
-def full_site(app):
+def full_site(app, ctx):
     """tests/security/site.py's site, plus a story revision and reported things."""
     content = seed_site.seed(app)
-    with app.app_context():
-        member = db.session.get(User, content.member)
-        other = db.session.scalar(User.by_login_name("member_two"))
-        story = db.session.scalar(select(Story).where(Story.slug == content.story_slug))
-        stories.update_story(member, story, title=story.title, summary="",
-                             body="A changed *text*.", warnings=[],
-                             group_names=[g.name for g in story.groups], now=utcnow())
-        reports.report(other, story=story, reason="other", details="Look.", now=utcnow())
-        reports.report(member, post=db.session.scalar(select(Post).where(
-            Post.body == "An anonymous answer.")), reason="spam", details="", now=utcnow())
-        assert db.session.scalar(select(StoryRevision.id))
+    member = db.session.get(User, content.member)
+    other = db.session.scalar(User.by_login_name("member_two"))
+    story = db.session.scalar(select(Story).where(Story.slug == content.story_slug))
+    stories.update_story(member, story, title=story.title, summary="",
+                         body="A changed *text*.", warnings=[],
+                         group_names=[g.name for g in story.groups], now=utcnow())
+    reports.report(other, story=story, reason="other", details="Look.", now=utcnow())
+    reports.report(member, post=db.session.scalar(select(Post).where(
+        Post.body == "An anonymous answer.")), reason="spam", details="", now=utcnow())
+    assert db.session.scalar(select(StoryRevision.id))
     return content
 
 
@@ -284,14 +283,13 @@ def test_no_get_renders_markdown(app, full_site, make_browser, parser_calls, vie
     assert parser_calls == []
 
 
-def test_a_pathological_story_costs_readers_nothing(app, make_browser, parser_calls):
+def test_a_pathological_story_costs_readers_nothing(app, ctx, make_browser, parser_calls):
     """Published as text, it is rendered once; feeds, lists and the queue only read it."""
     assert app.config["MAX_BODY_CHARS"] == MAX  # the cases here are as long as texts get
-    with app.app_context():
-        make_user("writer", "Writer")
-        make_user("reader", "Reader")
-        make_user("moderator", "Moderator", role="moderator")
-        thread_id = make_thread(make_user(), make_board("Talk")).public_id
+    make_user("writer", "Writer")
+    make_user("reader", "Reader")
+    make_user("moderator", "Moderator", role="moderator")
+    thread_id = make_thread(make_user(), make_board("Talk")).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     body = WORST_CASES["[ then emphasis"]
     started = time.perf_counter()
@@ -311,36 +309,30 @@ def test_a_pathological_story_costs_readers_nothing(app, make_browser, parser_ca
         page = client.get(url).get_data(as_text=True)
         assert "Heavy" in page or "[[[[" in page, url
     assert parser_calls == []
-    with app.app_context():
-        story = db.session.scalar(select(Story).where(Story.slug == slug))
-        assert story.excerpt.startswith("[[[[") and len(story.excerpt) <= Story.EXCERPT_CHARS
+    story = db.session.scalar(select(Story).where(Story.slug == slug))
+    assert story.excerpt.startswith("[[[[") and len(story.excerpt) <= Story.EXCERPT_CHARS
 
 
 def _post(public_id: str) -> Post:
     return db.session.scalar(select(Post).where(Post.public_id == public_id))
 
 
-def test_excerpts_go_with_the_text(app, make_browser):
+def test_excerpts_go_with_the_text(ctx, make_browser):
     """Deleting a post or an account leaves no excerpt of what was written."""
-    with app.app_context():
-        make_user("writer", "Writer")
-        thread_id = make_thread(make_user(), make_board("Talk")).public_id
+    make_user("writer", "Writer")
+    thread_id = make_thread(make_user(), make_board("Talk")).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     reply = writer.submit(f"/threads/{thread_id}/reply", {"body": "Words to *take back*."})
     post_id = reply.headers["Location"].rsplit("#p", 1)[1]
-    with app.app_context():
-        assert _post(post_id).excerpt == "Words to take back."
+    assert _post(post_id).excerpt == "Words to take back."
     writer.submit(f"/posts/{post_id}/edit", {"body": "Other words."})
-    with app.app_context():
-        assert _post(post_id).excerpt == "Other words."
+    assert _post(post_id).excerpt == "Other words."
     writer.submit(reply.headers["Location"].split("#")[0], {}, action=f"/posts/{post_id}/delete")
-    with app.app_context():
-        assert _post(post_id).excerpt == ""
+    assert _post(post_id).excerpt == ""
     writer.submit("/stories/new", {"title": "Mine", "body": "A story to *erase*."})
     writer.submit("/settings/delete", {"writing": "keep",
                                        "current_password": "correct horse battery"})
-    with app.app_context():
-        assert db.session.scalars(select(Story.excerpt)).all() == [""]
+    assert db.session.scalars(select(Story.excerpt)).all() == [""]
 
 
 # --- preview is a write -------------------------------------------------------------------
@@ -351,11 +343,10 @@ def strict_preview(app_config):
 
 
 @pytest.mark.parametrize("form", ["story", "reply", "thread", "edit"])
-def test_preview_is_limited_and_keeps_the_text(strict_preview, app, make_browser, form):
-    with app.app_context():
-        make_user("writer", "Writer")
-        board = make_board("Talk")
-        board_slug, thread_id = board.slug, make_thread(make_user(), board).public_id
+def test_preview_is_limited_and_keeps_the_text(strict_preview, ctx, make_browser, form):
+    make_user("writer", "Writer")
+    board = make_board("Talk")
+    board_slug, thread_id = board.slug, make_thread(make_user(), board).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     post = writer.submit(f"/threads/{thread_id}/reply", {"body": "Mine."})
     post_id = post.headers["Location"].rsplit("#p", 1)[1]
@@ -374,9 +365,8 @@ def test_preview_is_limited_and_keeps_the_text(strict_preview, app, make_browser
     assert writer.submit(url, {"title": "T", "body": words}).status_code == 302
 
 
-def test_preview_says_when_a_text_will_be_plain(app, make_browser):
-    with app.app_context():
-        make_user("writer", "Writer")
+def test_preview_says_when_a_text_will_be_plain(ctx, make_browser):
+    make_user("writer", "Writer")
     writer = seed_site.logged_in(make_browser, "writer")
     page = writer.submit("/stories/new", {"title": "T", "body": WORST_CASES["one line each"],
                                           "action": "preview"}).get_data(as_text=True)
@@ -387,15 +377,13 @@ def test_preview_says_when_a_text_will_be_plain(app, make_browser):
 
 # --- rel="noreferrer", and migration 0005 ---------------------------------------------------
 
-def test_stored_links_carry_noreferrer(app, make_browser):
-    with app.app_context():
-        make_user("writer", "Writer")
-        thread_id = make_thread(make_user(), make_board("Talk")).public_id
+def test_stored_links_carry_noreferrer(app, ctx, make_browser):
+    make_user("writer", "Writer")
+    thread_id = make_thread(make_user(), make_board("Talk")).public_id
     writer = seed_site.logged_in(make_browser, "writer")
     reply = writer.submit(f"/threads/{thread_id}/reply",
                           {"body": "See [this](https://example.org) and <https://example.net>."})
-    with app.app_context():
-        stored = db.session.scalars(select(Post.body_html)).all()
+    stored = db.session.scalars(select(Post.body_html)).all()
     assert stored[-1].count(NEW_REL) == 2
     page = writer.get(reply.headers["Location"].split("#")[0]).get_data(as_text=True)
     assert f'href="https://example.org" {NEW_REL}' in page
@@ -466,20 +454,19 @@ def test_migration_fills_excerpts_and_rel_and_goes_back(scratch_app):  # noqa: F
         assert "excerpt" not in columns
 
 
-def test_a_revision_saved_before_0005_reads_as_plain_text(app, make_browser, parser_calls):
-    with app.app_context():
-        author = make_user("writer", "Writer")
-        story = make_story(author, title="Mine", body="First *version*.")
-        stories.update_story(author, story, title="Mine", summary="", body="Second.",
-                             warnings=[], group_names=[], now=utcnow())
-        old = StoryRevision(story_id=story.id, title="Mine", summary="",
-                            body="Older <b>*text*</b>", created_at=utcnow())
-        db.session.add(old)
-        db.session.commit()
-        kept = db.session.scalar(select(StoryRevision).where(StoryRevision.id != old.id))
-        assert kept.body_html == "<p>First <em>version</em>.</p>\n"
-        urls = [f"/stories/{story.slug}/history/{kept.public_id}",
-                f"/stories/{story.slug}/history/{old.public_id}"]
+def test_a_revision_saved_before_0005_reads_as_plain_text(ctx, make_browser, parser_calls):
+    author = make_user("writer", "Writer")
+    story = make_story(author, title="Mine", body="First *version*.")
+    stories.update_story(author, story, title="Mine", summary="", body="Second.",
+                         warnings=[], group_names=[], now=utcnow())
+    old = StoryRevision(story_id=story.id, title="Mine", summary="",
+                        body="Older <b>*text*</b>", created_at=utcnow())
+    db.session.add(old)
+    db.session.commit()
+    kept = db.session.scalar(select(StoryRevision).where(StoryRevision.id != old.id))
+    assert kept.body_html == "<p>First <em>version</em>.</p>\n"
+    urls = [f"/stories/{story.slug}/history/{kept.public_id}",
+            f"/stories/{story.slug}/history/{old.public_id}"]
     writer = seed_site.logged_in(make_browser, "writer")
     parser_calls.clear()
     pages = [writer.get(url).get_data(as_text=True) for url in urls]

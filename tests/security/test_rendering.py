@@ -14,7 +14,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from forum import text
 from forum.extensions import db
@@ -69,21 +69,12 @@ def relaxed(app_config):
     app_config.update(RATELIMIT_ENABLED=False, ITEMS_PER_PAGE=500, POSTS_PER_PAGE=500)
 
 
-def _no_fsync(dbapi_connection, _record):
-    dbapi_connection.execute("PRAGMA synchronous=OFF")
-
-
 @pytest.fixture
-def world(relaxed, app, make_browser):
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            # Hundreds of throwaway writes: skip the disk flush on each commit.
-            event.listen(db.engine, "connect", _no_fsync)
-            db.engine.dispose()
-        make_user("author", "Author")
-        make_user("reader", "Reader")
-        make_user("keeper", "Keeper", role="moderator")
-        make_board("General")
+def world(relaxed, ctx, make_browser):
+    make_user("author", "Author")
+    make_user("reader", "Reader")
+    make_user("keeper", "Keeper", role="moderator")
+    make_board("General")
     return {
         "author": seed_site.logged_in(make_browser, "author"),
         "reader": seed_site.logged_in(make_browser, "reader"),
@@ -159,7 +150,7 @@ def test_story_fields(world, app):
     check_feed(world["reader"], "/feeds/stories.atom")
 
 
-def test_thread_reply_and_edit_fields(world, app):
+def test_thread_reply_and_edit_fields(world, ctx):
     author, reader = world["author"], world["reader"]
     board = world["board"]
     replies = 0
@@ -180,10 +171,9 @@ def test_thread_reply_and_edit_fields(world, app):
         inert_answer(reply)
         replies += reply.status_code == 302
         show(author, thread_url, payload)
-        with app.app_context():
-            post_id = db.session.scalar(
-                select(Post.public_id).join(Thread, Post.thread_id == Thread.id)
-                .where(Thread.public_id == thread_id).order_by(Post.id.desc()))
+        post_id = db.session.scalar(
+            select(Post.public_id).join(Thread, Post.thread_id == Thread.id)
+            .where(Thread.public_id == thread_id).order_by(Post.id.desc()))
         show(reader, f"/posts/{post_id}/edit")
         inert_answer(submit(reader, f"/posts/{post_id}/edit", f"/posts/{post_id}/edit",
                             payload + " (edited)"))
@@ -208,14 +198,13 @@ def test_profile_fields(world):
         show(author, "/settings")
 
 
-def test_report_details_and_moderation_reasons(world, app):
+def test_report_details_and_moderation_reasons(world, ctx):
     author, reader, moderator = world["author"], world["reader"], world["moderator"]
     response = submit(author, f"/boards/{world['board']}/new", f"/boards/{world['board']}/new",
                       "A thread to report")
     thread_id = response.headers["Location"].split("#")[0].rstrip("/").split("/")[-1]
-    with app.app_context():
-        post_id = db.session.scalar(select(Post.public_id).join(Thread, Post.thread_id == Thread.id)
-                                    .where(Thread.public_id == thread_id))
+    post_id = db.session.scalar(select(Post.public_id).join(Thread, Post.thread_id == Thread.id)
+                                .where(Thread.public_id == thread_id))
     token = CSRF_RE.search(moderator.get("/mod/").get_data(as_text=True)).group(1)
     done = {"report": 0, "lock": 0, "suspend": 0, "refused": 0}
     for name, payload in PAYLOADS.items():

@@ -18,9 +18,8 @@ SESSION, REMEMBER = "session", "remember_token"
 
 
 @pytest.fixture
-def member(app):
-    with app.app_context():
-        make_user("walker", "Walker")
+def member(ctx):
+    make_user("walker", "Walker")
     return "walker"
 
 
@@ -240,20 +239,18 @@ def test_last_seen_is_kept_in_the_cookie_at_minute_precision(app, person, member
     assert session_data(app, person)["seen_at"] == same_minute + 5
 
 
-def test_no_activity_is_stored_in_the_database(app, person, member, clock):
+def test_no_activity_is_stored_in_the_database(ctx, person, member, clock):
     activity = {"last_seen", "last_seen_at", "last_active", "last_active_at", "last_login",
                 "last_login_at", "seen_at", "login_at", "last_ip", "ip_address"}
     for table in db.metadata.sorted_tables:
         assert not activity & set(table.columns.keys()), table.name
     login(person)
-    with app.app_context():
-        before = db.session.execute(db.select(User).where(User.login_name == "walker")).scalar_one()
-        row = {c: getattr(before, c) for c in User.__table__.columns.keys()}
+    before = db.session.execute(db.select(User).where(User.login_name == "walker")).scalar_one()
+    row = {c: getattr(before, c) for c in User.__table__.columns.keys()}
     clock.advance(minutes=30)
     person.get("/settings")
-    with app.app_context():
-        after = db.session.execute(db.select(User).where(User.login_name == "walker")).scalar_one()
-        assert row == {c: getattr(after, c) for c in User.__table__.columns.keys()}
+    after = db.session.execute(db.select(User).where(User.login_name == "walker")).scalar_one()
+    assert row == {c: getattr(after, c) for c in User.__table__.columns.keys()}
 
 
 # --- fixation -------------------------------------------------------------------------------
@@ -285,9 +282,8 @@ def test_login_starts_a_new_session_and_a_planted_cookie_gives_nothing(
 
 
 def test_login_over_someone_elses_session_keeps_nothing_of_theirs(
-        app, person, make_browser, member):
-    with app.app_context():
-        make_user("intruder", "Intruder")
+        app, ctx, person, make_browser, member):
+    make_user("intruder", "Intruder")
     login(person, name="intruder")
     person.get("/settings")
     before = session_data(app, person)

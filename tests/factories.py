@@ -1,7 +1,7 @@
 """Plain factory functions that build rows directly, for tests that need lots of content."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
 
 from forum.clock import utcnow
@@ -55,3 +55,16 @@ def make_reply(author, thread, parent=None, body="I hear you.", **kw):
     kw.setdefault("anonymous", False)
     kw.setdefault("now", utcnow())
     return replies.reply(author, thread, parent, body, **kw).post
+
+
+class Clock:
+    """A "now" moved by hand: patched in for a module's utcnow, it lets a test jump ahead."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw) -> None:
+        self.now += timedelta(**kw)

@@ -17,24 +17,12 @@ from sqlalchemy import text
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Notification, PendingEmail, User
-from tests.factories import PASSWORD, make_board, make_reply, make_thread, make_user
+from tests.factories import Clock, PASSWORD, make_board, make_reply, make_thread, make_user
 from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
 
 SENT_WORDS = "until you open it, nothing else is sent there"
 LINK = re.compile(r"http://localhost(/auth/email/[A-Za-z0-9_-]+)")
 
-
-class Clock:
-    """The site's "now" for the email and settings views and the digest command, moved by hand."""
-
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -20,23 +20,13 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import PasswordReset, User
 from tests.conftest import CSRF_RE, Browser
-from tests.factories import PASSWORD, make_board, make_thread, make_user
+from tests.factories import Clock, PASSWORD, make_board, make_thread, make_user
 from tests.test_two_step import code, switch_on
 
 NEW_PASSWORD = "a river between the hills"
 LINK = re.compile(r"http://localhost(/auth/reset/[A-Za-z0-9_-]+)")
 SENT_PAGE = "/auth/reset/sent"
 
-
-class Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -156,6 +156,24 @@ def screenshots():
 
 
 @pytest.fixture
+def shoot(screenshots):
+    """shoot(page, name): the page at phone and desktop width, light and dark, into
+    screenshots/; nothing may push a phone screen sideways."""
+    def shoot(page, name):
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for width in (360, 1280):
+                page.set_viewport_size({"width": width, "height": 800})
+                page.screenshot(path=screenshots / f"{name}-{scheme}-{width}.png", full_page=True)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{name} is {overflow}px too wide at {width}px"
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size({"width": 1280, "height": 800})
+    return shoot
+
+
+@pytest.fixture
 def log_in():
     """Log `page` in through the form, as a person would."""
     def log_in(page, login_name, password=PASSWORD):

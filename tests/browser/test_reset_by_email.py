@@ -13,18 +13,7 @@ from tests.factories import PASSWORD, make_user
 NEW_PASSWORD = "lanterns along the harbour wall"
 
 
-def _shoot(page, folder, name):
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        for width in (360, 1280):
-            page.set_viewport_size({"width": width, "height": 800})
-            page.screenshot(path=folder / f"{name}-{scheme}-{width}.png", full_page=True)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name} is {overflow}px too wide at {width}px"
-    page.emulate_media(color_scheme="light")
-
-
-def test_a_forgotten_password_is_reset_from_the_mail(app, page, inbox, screenshots,
+def test_a_forgotten_password_is_reset_from_the_mail(app, page, inbox, shoot,
                                                      offsite_requests):
     with app.app_context():
         make_user("rosa_login", "Rosa Vale", email="rosa@example.org")
@@ -33,11 +22,11 @@ def test_a_forgotten_password_is_reset_from_the_mail(app, page, inbox, screensho
     expect(page.get_by_role("heading", level=1, name="Forgot your password?")).to_be_visible()
     # The page offers each way back in; this member confirmed an email address.
     page.get_by_role("link", name="Send me a link").click()
-    _shoot(page, screenshots, "reset-request")
+    shoot(page, "reset-request")
     page.get_by_label("Login name or email address").fill("rosa@example.org")
     page.get_by_role("button", name="Send me a link").click()
     expect(page.get_by_role("heading", level=1, name="Check your email")).to_be_visible()
-    _shoot(page, screenshots, "reset-sent")
+    shoot(page, "reset-sent")
 
     inbox.settle()
     [(rcpt, content)] = inbox.messages
@@ -46,7 +35,7 @@ def test_a_forgotten_password_is_reset_from_the_mail(app, page, inbox, screensho
     link = re.search(r"http://localhost/auth/reset/\S+", content).group(0)
     page.goto(urlsplit(link).path)  # the mail's link, on the site under test
     expect(page.get_by_role("heading", level=1, name="Choose a new password")).to_be_visible()
-    _shoot(page, screenshots, "reset-new-password")
+    shoot(page, "reset-new-password")
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set my new password").click()
@@ -57,7 +46,7 @@ def test_a_forgotten_password_is_reset_from_the_mail(app, page, inbox, screensho
     page.goto(urlsplit(link).path)
     expect(page.get_by_role("heading", level=1, name="This link does not work")).to_be_visible()
     expect(page.get_by_text("This link has been used already.")).to_be_visible()
-    _shoot(page, screenshots, "reset-used-link")
+    shoot(page, "reset-used-link")
     with app.app_context():
         rosa = db.session.scalar(User.by_login_name("rosa_login"))
         assert rosa.check_password(NEW_PASSWORD) and not rosa.check_password(PASSWORD)
@@ -65,7 +54,7 @@ def test_a_forgotten_password_is_reset_from_the_mail(app, page, inbox, screensho
 
 
 def test_an_address_is_added_in_settings_and_confirmed_from_the_mail(app, page, inbox, log_in,
-                                                                     screenshots):
+                                                                     shoot):
     with app.app_context():
         make_user("rosa_login", "Rosa Vale")
     log_in(page, "rosa_login")
@@ -76,13 +65,13 @@ def test_an_address_is_added_in_settings_and_confirmed_from_the_mail(app, page, 
     expect(page.locator("#email-pending")).to_contain_text(
         "We sent a link to rosa@example.org; until you open it, nothing else is sent there.")
     page.locator("#email-heading").scroll_into_view_if_needed()
-    _shoot(page, screenshots, "settings-email-waiting")
+    shoot(page, "settings-email-waiting")
 
     [(rcpt, content)] = inbox.messages
     assert rcpt == ["rosa@example.org"] and "Rosa Vale" not in content
     page.goto(urlsplit(re.search(r"http://localhost/auth/email/\S+", content).group(0)).path)
     expect(page.get_by_role("heading", level=1, name="Confirm your email address")).to_be_visible()
-    _shoot(page, screenshots, "confirm-email")
+    shoot(page, "confirm-email")
     page.get_by_role("button", name="Confirm this address").click()
     expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
     expect(page.get_by_text("Your confirmed address: rosa@example.org")).to_be_visible()

@@ -10,19 +10,7 @@ from tests.factories import PASSWORD
 CODE = re.compile(r"^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$")
 
 
-def _shoot(page, folder, name):
-    """Phone and desktop width, light and dark; nothing may push a phone screen sideways."""
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        for width in (360, 1280):
-            page.set_viewport_size({"width": width, "height": 800})
-            page.screenshot(path=folder / f"{name}-{scheme}-{width}.png", full_page=True)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name} is {overflow}px too wide at {width}px"
-    page.emulate_media(color_scheme="light")
-
-
-def test_codes_then_two_step_login(page, screenshots, offsite_requests):
+def test_codes_then_two_step_login(page, shoot, offsite_requests):
     page.goto("/")
     page.get_by_role("link", name="Join").click()
     page.get_by_label("Login name").fill("quiet_harbour")
@@ -36,7 +24,7 @@ def test_codes_then_two_step_login(page, screenshots, offsite_requests):
     expect(page.get_by_role("heading", level=1, name="Write down your recovery codes")).to_be_visible()
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and all(CODE.match(code) for code in codes), codes
-    _shoot(page, screenshots, "recovery-codes")
+    shoot(page, "recovery-codes")
     page.get_by_role("link", name="I have written them down").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
@@ -48,7 +36,7 @@ def test_codes_then_two_step_login(page, screenshots, offsite_requests):
     page.get_by_role("button", name="Set up two-step login").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     secret = page.locator(".two-step-secret code").inner_text().replace(" ", "")
-    _shoot(page, screenshots, "two-step-setup")
+    shoot(page, "two-step-setup")
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Switch two-step login on").click()
     expect(page.get_by_text("Two-step login is on.").first).to_be_visible()
@@ -63,7 +51,7 @@ def test_codes_then_two_step_login(page, screenshots, offsite_requests):
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1, name="Two-step login")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
-    _shoot(page, screenshots, "two-step-login")
+    shoot(page, "two-step-login")
     page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()

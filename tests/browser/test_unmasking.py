@@ -9,20 +9,8 @@ from forum.models import ANONYMOUS, Handle, Post
 from tests.factories import PASSWORD, make_user
 
 
-def _shoot(page, folder, name):
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        for width in (360, 1280):
-            page.set_viewport_size({"width": width, "height": 800})
-            page.screenshot(path=folder / f"{name}-{scheme}-{width}.png", full_page=True)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name} is {overflow}px too wide at {width}px"
-    page.emulate_media(color_scheme="light")
-    page.set_viewport_size({"width": 1280, "height": 800})
-
-
 def test_one_asks_another_approves_and_only_the_first_sees_the_answer(
-        page, app, seeded, new_context, log_in, screenshots, offsite_requests):
+        page, app, seeded, new_context, log_in, shoot, offsite_requests):
     with app.app_context():
         make_user("keeper_one", "Keeper One", role="admin")
         make_user("keeper_two", "Keeper Two", role="admin")
@@ -53,12 +41,12 @@ def test_one_asks_another_approves_and_only_the_first_sees_the_answer(
     page.reload()
     page.get_by_role("button", name="Show the answer (once)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Who is behind {pseudonym}")
-    _shoot(page, screenshots, "unmask-answer")
+    shoot(page, "unmask-answer")
     page.goto("/admin/unmaskings")
     expect(page.get_by_role("button", name=re.compile("Show the answer"))).to_have_count(0)
 
     page.get_by_role("link", name="Transparency").click()
     expect(page.get_by_text("1 time in all.")).to_be_visible()
     expect(page.get_by_role("cell", name="A threat to someone's safety")).to_be_visible()
-    _shoot(page, screenshots, "transparency")
+    shoot(page, "transparency")
     assert offsite_requests() == []

@@ -11,7 +11,7 @@ from forum import config
 from forum.extensions import db
 from forum.models import User
 from tests.conftest import CSRF_RE
-from tests.factories import PASSWORD, make_user
+from tests.factories import Clock, PASSWORD, make_user
 
 NEW_PASSWORD = "a much longer new passphrase"
 SESSION, REMEMBER = "session", "remember_token"
@@ -159,20 +159,10 @@ def test_secure_cookies_setting_reads_the_environment(monkeypatch, tmp_path):
 
 # --- idle and absolute lifetimes ------------------------------------------------------------
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 3, 1, 9, 0)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += timedelta(**kw)
-
 
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock()
+    clock = Clock(datetime(2026, 3, 1, 9, 0))
     monkeypatch.setattr(auth_service, "utcnow", clock)
     monkeypatch.setattr("forum.auth.routes.utcnow", clock)
     return clock

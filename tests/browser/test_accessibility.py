@@ -15,7 +15,8 @@ from forum.models import PasswordReset, User
 READER_PAGES = ["/", "/stories/growing-up-at-stillwater", "/boards/just-left",
                 "/groups/the-stillwater-community", "/auth/register", "/auth/login",
                 "/support", "/safety", "/transparency", "/auth/forgot", "/auth/recover",
-                "/auth/reset", "/auth/reset/sent", "/auth/reset/not-a-link-we-sent"]
+                "/auth/reset", "/auth/reset/sent", "/auth/reset/not-a-link-we-sent",
+                "/contact", "/contact/read"]
 THREAD = "Day 12. Is it normal to miss it?"
 
 # In dark mode only the colours change, so only the colour rules run again.
@@ -67,10 +68,17 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     check("story, opened")
     log_in(page, "june_mod", DEMO_PASSWORD)  # a moderator is a member too: every form and the queue
     for path in ("/stories/new", f"{thread}/reply", "/mod/", "/settings",
-                 "/notifications/settings"):
+                 "/notifications/settings", "/settings/ignored", "/contact", "/contact/mine",
+                 "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater"):
         response = page.goto(path)
         assert response.ok, path
         check(path)
+    page.goto("/mod/contact")
+    page.get_by_role("link", name="A visitor").first.click()
+    check("a conversation, for the moderators")
+    page.goto("/mod/")
+    page.get_by_role("link", name="Review this post").first.click()
+    check("a post held by the outing fast path")
     page.goto(thread)
     page.locator(".post-actions").get_by_role("link", name="Reply").first.click()
     check("reply to a post")

@@ -1,0 +1,76 @@
+"""The shields of issue 17, clicked through as people would: a member ignores a name and
+opens its folded post; a story's author bars a name; a member and a visitor write to the
+moderators, the visitor reading the answer with the code alone."""
+import re
+
+from playwright.sync_api import expect
+
+from forum.demo.content import DEMO_PASSWORD
+
+STORY = "Nine years at the Open Door, and the first winter after"
+THREAD = "Day 12. Is it normal to miss it?"
+
+
+def test_ignore_a_name_then_open_its_folded_post(page, seeded, log_in, shoot, offsite_requests):
+    log_in(page, "ruth_rebuilds", DEMO_PASSWORD)
+    page.goto("/boards/just-left")
+    page.get_by_role("link", name=THREAD).click()
+    first = page.locator("li.post", has_text="Completely normal.")
+    first.get_by_role("button", name=re.compile("^Ignore")).click()
+    expect(page.get_by_text(re.compile("You are ignoring maren_after"))).to_be_visible()
+    folded = page.locator("details.ignored-post").first
+    expect(folded).to_contain_text("Hidden: you ignored this name.")
+    expect(folded.locator(".post-body")).to_be_hidden()
+    folded.locator("summary").click()
+    expect(folded.locator(".post-body")).to_be_visible()
+    shoot(page, "ignored-post")
+    page.goto("/settings/ignored")
+    page.get_by_role("button", name="Stop ignoring maren_after").click()
+    expect(page.get_by_text("You are not ignoring anyone.")).to_be_visible()
+    assert offsite_requests() == []
+
+
+def test_an_author_bars_a_name_from_her_story(page, seeded, log_in, shoot, new_context):
+    log_in(page, "maren_after", DEMO_PASSWORD)
+    page.get_by_role("link", name=STORY).first.click()
+    page.get_by_role("link", name="Names barred from commenting").click()
+    page.get_by_label("Bar a name that commented").select_option("ruth_rebuilds")
+    page.get_by_role("button", name="Bar this name").click()
+    expect(page.get_by_text("ruth_rebuilds can no longer comment under your story")).to_be_visible()
+    shoot(page, "barred-names")
+    barred = new_context().new_page()
+    barred.goto("/auth/login")
+    barred.get_by_label("Login name").fill("ruth_rebuilds")
+    barred.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    barred.get_by_role("button", name="Log in").click()
+    barred.get_by_role("link", name=STORY).first.click()
+    expect(barred.get_by_text("Comments on this story are closed to you.")).to_be_visible()
+
+
+def test_a_visitor_writes_to_the_moderators_and_reads_the_answer_with_the_code(
+        page, seeded, new_context, log_in, shoot, offsite_requests):
+    page.goto("/")
+    page.get_by_role("link", name="Write to the moderators").click()
+    page.get_by_label("Your message").fill("Is it safe to read here without an account?")
+    page.get_by_role("button", name="Send to the moderators").click()
+    expect(page.get_by_role("heading", level=1, name="Keep this code")).to_be_visible()
+    code = page.locator(".recovery-code code").inner_text()
+    shoot(page, "contact-code")
+
+    moderator = new_context().new_page()
+    log_in(moderator, "june_mod", DEMO_PASSWORD)
+    moderator.goto("/mod/")
+    moderator.get_by_role("link", name="Messages to the moderators").click()
+    moderator.get_by_role("link", name="A visitor").first.click()
+    moderator.get_by_label("Answer, as “the moderators”").fill("Yes: reading needs nothing.")
+    moderator.get_by_role("button", name="Send the answer").click()
+    expect(moderator.get_by_text("Your answer is sent")).to_be_visible()
+
+    page.goto("/")
+    page.get_by_role("link", name="Read an answer").click()
+    page.get_by_label("Your code").fill(code)
+    page.get_by_role("button", name="Read").click()
+    expect(page.get_by_text("Yes: reading needs nothing.")).to_be_visible()
+    expect(page.get_by_text("The moderators").first).to_be_visible()
+    shoot(page, "contact-answer")
+    assert offsite_requests() == []

@@ -41,9 +41,11 @@ from tests.security.render_cases import MAX, WORST_CASES, fill
 from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
 
 # The bound the issue sets is 100 ms on a server core, where an ordinary story of the longest
-# length (BASELINE in render_cases.py) renders in about 7 ms: no worst case may cost more than 12 of them.
-# Seen on two machines: the slowest case at 9.3 times the baseline (140 ms against 15 ms).
-BOUND_RATIO = 12
+# length (BASELINE in render_cases.py) renders in about 7 ms: no worst case may cost more than
+# 14 of them (the median of ordinary stories rendered through the run). Seen on two machines:
+# the slowest case at 7 to 9 times, idle or loaded (a yardstick taken once, at the start,
+# let one loaded run reach 12).
+BOUND_RATIO = 14
 ROOT = Path(__file__).resolve().parents[2]
 OLD_REL = 'rel="nofollow ugc noopener"'
 NEW_REL = 'rel="nofollow ugc noopener noreferrer"'
@@ -57,21 +59,21 @@ def timings() -> dict:
     measured = json.loads(done.stdout)
     yield measured
     baseline = measured["baseline"]
-    print(f"\nSlowest renders (median of 3; thread CPU ms, wall ms, formatted), against "
+    print(f"\nSlowest renders (median of 3; thread CPU ms, wall ms, times the median ordinary "
+          f"story rendered through the run, formatted), against "
           f"{baseline:.1f} ms for an ordinary story of the same length:")
     cases = sorted(measured["cases"].items(), key=lambda i: -i[1][0])
-    for name, (cpu, wall, formatted) in cases[:8]:
-        print(f"  {cpu:6.1f} {wall:6.1f}  {'formatted' if formatted else 'plain'}  {name}")
+    for name, (cpu, wall, formatted, ratio) in cases[:8]:
+        print(f"  {cpu:6.1f} {wall:6.1f} {ratio:5.1f}x  {'formatted' if formatted else 'plain'}  "
+              f"{name}")
 
 
 @pytest.mark.parametrize("name", WORST_CASES)
 def test_every_worst_case_renders_in_well_under_100_ms(name, timings):
     source = WORST_CASES[name]
     assert len(source) <= MAX
-    took, _, formatted = timings["cases"][name]
-    baseline = timings["baseline"]
-    assert took < BOUND_RATIO * baseline, (
-        f"{name}: {took:.0f} ms, {took / baseline:.1f} times an ordinary story")
+    took, _, formatted, ratio = timings["cases"][name]
+    assert ratio < BOUND_RATIO, f"{name}: {took:.0f} ms, {ratio:.1f} times an ordinary story"
     rendered = text.render(source)
     assert rendered.formatted == formatted
     check_inert(rendered.html)

@@ -55,6 +55,7 @@ def _for_this_worker() -> None:
 _for_this_worker()
 
 from forum import create_app  # noqa: E402
+from forum.siteurl import Afterward  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum import background  # noqa: E402
 
@@ -91,6 +92,9 @@ class _SharedTemplates(BytecodeCache):
 
 
 _TEMPLATES = _SharedTemplates()
+# Every app the tests make gets it, those a test builds itself with create_app() too (the
+# rate-limit tests make one per form with the limit storage down).
+Afterward.jinja_options = {**Afterward.jinja_options, "bytecode_cache": _TEMPLATES}
 
 
 @event.listens_for(Engine, "connect")
@@ -258,7 +262,6 @@ class IsolatedCliRunner(FlaskCliRunner):
 @pytest.fixture
 def app(app_config, schema):
     app = create_app(app_config)
-    app.jinja_env.bytecode_cache = _TEMPLATES
     app.test_client_class = IsolatedClient
     app.test_cli_runner_class = IsolatedCliRunner
     if app_config["SQLALCHEMY_DATABASE_URI"] != schema:

@@ -208,22 +208,54 @@ def empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
         tables = db.metadata.sorted_tables
+        if db.engine.dialect.name == "postgresql":
+            _truncate_postgresql(db.engine)
+            db.engine.dispose()
+            return
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = conn.exec_driver_sql(
-                    "SELECT quote_ident(tablename) FROM pg_tables "
-                    "WHERE schemaname = current_schema()").scalars().all()
-                if names:
-                    conn.exec_driver_sql(f"TRUNCATE {', '.join(names)}")
-            else:
-                which = " UNION ALL ".join(
-                    f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM {table.name})"  # nosec B608
-                    for table in tables)
-                used = set(conn.exec_driver_sql(which).scalars())
-                for table in reversed(tables):
-                    if table.name in used:
-                        conn.execute(table.delete())
+            which = " UNION ALL ".join(
+                f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM {table.name})"  # nosec B608
+                for table in tables)
+            used = set(conn.exec_driver_sql(which).scalars())
+            for table in reversed(tables):
+                if table.name in used:
+                    conn.execute(table.delete())
         db.engine.dispose()
+
+
+LEFT_OPEN = ("SELECT pid, left(query, 200) FROM pg_stat_activity WHERE datname = "
+             "current_database() AND pid <> pg_backend_pid() "
+             "AND state IN ('idle in transaction', 'idle in transaction (aborted)')")
+
+
+def _truncate_postgresql(engine) -> None:
+    """TRUNCATE every table of the schema, waiting at most 30 s for its lock.
+
+    TRUNCATE waits for every transaction that read a table, so a session a test left idle in a
+    transaction would hang the whole run here, silently. Instead, after 30 s such sessions are
+    ended, the tables emptied, and this test fails with the statement that was left open."""
+    def truncate(conn) -> None:
+        names = conn.exec_driver_sql(
+            "SELECT quote_ident(tablename) FROM pg_tables "
+            "WHERE schemaname = current_schema()").scalars().all()
+        if names:
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(names)}")
+    try:
+        with engine.begin() as conn:
+            truncate(conn)
+        return
+    except OperationalError as error:
+        if "lock timeout" not in str(error):
+            raise
+    with engine.begin() as conn:
+        left_open = conn.exec_driver_sql(LEFT_OPEN).all()
+        for pid, _ in left_open:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with engine.begin() as conn:
+        truncate(conn)
+    pytest.fail(f"a session was left idle in a transaction, which held the tables: {left_open}",
+                pytrace=False)
 
 
 def _after_outside_work() -> None:

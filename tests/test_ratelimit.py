@@ -596,6 +596,10 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
             except urllib.error.HTTPError as error:
                 return error.code
         assert post("/auth/login", {"login_name": "racer", "password": PASSWORD}) == 302
+        # A log-in starts a new session without a CSRF secret: the first form read puts one
+        # in. Read one before the race, or each racer's first read makes a secret of its
+        # own, the cookie jar keeps the last, and the others' tokens answer 400.
+        opener.open(base + f"/threads/{thread_page}/reply", timeout=10).read()
         results = []
         workers = [threading.Thread(target=lambda i=i: results.append(
             post(f"/threads/{thread_page}/reply", {"body": f"quick {i}"}))) for i in range(allowed + 1)]

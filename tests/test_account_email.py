@@ -70,7 +70,7 @@ def _typed_back(response, value: str) -> bool:
 
 # --- checked on the way in ------------------------------------------------------------------
 
-def test_registration_refuses_an_address_a_mail_header_cannot_hold(app, person, inbox):
+def test_registration_refuses_an_address_a_mail_header_cannot_hold(app, ctx, person, inbox):
     for n, address in enumerate(UNUSABLE):
         response = person.submit("/auth/register", {
             "login_name": f"joiner{n}", "handle": f"Joiner {n}", "password": PASSWORD,
@@ -79,8 +79,7 @@ def test_registration_refuses_an_address_a_mail_header_cannot_hold(app, person, 
         assert response.status_code == 400, address
         assert f'value="joiner{n}"' in page and f'value="Joiner {n}"' in page, address
         assert PASSWORD not in page
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 0
     # A plain address, and one whose domain is in another script, are fine.
     assert person.register("plain_one").status_code == 302
     response = make_joiner(person, "idn_one", "ana@bücher.example")
@@ -106,15 +105,14 @@ def test_settings_refuse_such_an_address_and_keep_what_was_typed(app, person):
     assert _stored_email(app) == "ana@example.org"
 
 
-def test_a_stored_broken_address_no_longer_stops_everyones_digest(app, inbox):
-    with app.app_context():
-        thread = make_thread(make_user(), make_board())
-        reply = make_reply(make_user(), thread)
-        for login, email in (("before_checks", UNUSABLE[0]), ("fine", "fine@example.org")):
-            user = make_user(login, email=email, email_digest=True)
-            db.session.add(Notification(user_id=user.id, kind="reply", thread_id=thread.id,
-                                        post_id=reply.id, created_at=utcnow()))
-        db.session.commit()
+def test_a_stored_broken_address_no_longer_stops_everyones_digest(app, ctx, inbox):
+    thread = make_thread(make_user(), make_board())
+    reply = make_reply(make_user(), thread)
+    for login, email in (("before_checks", UNUSABLE[0]), ("fine", "fine@example.org")):
+        user = make_user(login, email=email, email_digest=True)
+        db.session.add(Notification(user_id=user.id, kind="reply", thread_id=thread.id,
+                                    post_id=reply.id, created_at=utcnow()))
+    db.session.commit()
     result = app.test_cli_runner().invoke(args=["notifications", "send-digests"])
     assert result.exit_code == 0, result.output
     assert "Sent 1 digest." in result.output
@@ -187,11 +185,10 @@ def _change_password(person):
                                        "confirm": NEW_PASSWORD}, action="/settings/password")
 
 
-def test_a_password_change_sends_a_notice_that_names_nothing(app, person, inbox):
+def test_a_password_change_sends_a_notice_that_names_nothing(app, ctx, person, inbox):
     _member(app, person, email="ana@example.org")
-    with app.app_context():
-        ana = db.session.scalar(db.select(User).where(User.login_name == "ana_login"))
-        make_thread(ana, make_board(), title="A title nobody may read in a shared inbox")
+    ana = db.session.scalar(db.select(User).where(User.login_name == "ana_login"))
+    make_thread(ana, make_board(), title="A title nobody may read in a shared inbox")
     assert _change_password(person).status_code == 302
     assert len(inbox.messages) == 1
     rcpt, content = inbox.messages[0]

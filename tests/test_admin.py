@@ -19,25 +19,24 @@ REASON = "Credible threat reported against another member"
 
 
 @pytest.fixture
-def scene(app):
+def scene(ctx):
     """Alice writes anonymously and publicly; an admin, a moderator and a member exist."""
-    with app.app_context():
-        alice = make_user("alice_login", "Alice Marsh")
-        make_user("root", "Site Keeper", role="admin")
-        make_user("second", "Second Key", role="admin")
-        make_user("june", "June Watch", role="moderator")
-        make_user("bob", "Bob Reed")
-        board = make_board()
-        thread = make_thread(alice, board, title="Anonymous thread", anonymous=True)
-        reply = make_reply(alice, thread, body="More from me", anonymous=True)
-        signed = make_reply(alice, thread, body="Signed words")
-        story = make_story(alice, title="Anonymous story", anonymous=True)
-        return {
-            "thread": thread.public_id, "post": reply.public_id, "signed": signed.public_id,
-            "post_row": reply.id, "slug": story.slug,
-            "pseudonym": reply.handle.name, "handle": reply.handle.id,
-            "story_pseudonym": story.handle.name,
-        }
+    alice = make_user("alice_login", "Alice Marsh")
+    make_user("root", "Site Keeper", role="admin")
+    make_user("second", "Second Key", role="admin")
+    make_user("june", "June Watch", role="moderator")
+    make_user("bob", "Bob Reed")
+    board = make_board()
+    thread = make_thread(alice, board, title="Anonymous thread", anonymous=True)
+    reply = make_reply(alice, thread, body="More from me", anonymous=True)
+    signed = make_reply(alice, thread, body="Signed words")
+    story = make_story(alice, title="Anonymous story", anonymous=True)
+    return {
+        "thread": thread.public_id, "post": reply.public_id, "signed": signed.public_id,
+        "post_row": reply.id, "slug": story.slug,
+        "pseudonym": reply.handle.name, "handle": reply.handle.id,
+        "story_pseudonym": story.handle.name,
+    }
 
 
 def ask(person, address, reason=REASON, kind="safety"):
@@ -76,19 +75,18 @@ def unmask(person, approver, address, reason=REASON):
     return person.submit("/admin/unmask", {}, action=f"/admin/unmaskings/{request_id}/answer")
 
 
-def test_two_administrators_unmask_with_a_reason_and_it_is_logged(app, person, approver, scene):
+def test_two_administrators_unmask_with_a_reason_and_it_is_logged(ctx, person, approver, scene):
     assert person.login("root").status_code == 302
     assert person.get("/admin/unmask").status_code == 200
     asked = ask(person, f"/posts/{scene['post']}")
     assert asked.status_code == 302 and asked.headers["Location"].endswith("/admin/unmaskings")
     waiting = person.get("/admin/unmaskings").get_data(as_text=True)
     assert "Waiting for another administrator" in waiting and "Alice Marsh" not in waiting
-    with app.app_context():
-        row = last_request()
-        admin = db.session.scalar(User.by_login_name("root"))
-        assert (row.admin_id, row.handle_id, row.reason, row.kind, row.state) == (
-            admin.id, scene["handle"], REASON, "safety", "asked")
-        request_id = row.id
+    row = last_request()
+    admin = db.session.scalar(User.by_login_name("root"))
+    assert (row.admin_id, row.handle_id, row.reason, row.kind, row.state) == (
+        admin.id, scene["handle"], REASON, "safety", "asked")
+    request_id = row.id
     # Nothing shows the answer before a second administrator approves.
     early = person.submit("/admin/unmask", {}, action=f"/admin/unmaskings/{request_id}/answer")
     assert early.status_code == 409 and "Alice Marsh" not in early.get_data(as_text=True)
@@ -123,53 +121,46 @@ def test_two_administrators_unmask_with_a_reason_and_it_is_logged(app, person, a
     assert "Alice Marsh" not in log
 
 
-def test_a_refused_request_never_shows_the_answer(app, person, approver, scene):
+def test_a_refused_request_never_shows_the_answer(ctx, person, approver, scene):
     person.login("root")
     ask(person, f"/posts/{scene['post']}", kind="legal")
-    with app.app_context():
-        request_id = last_request().id
+    request_id = last_request().id
     assert approve(approver, request_id, "refuse").status_code == 302
     assert approve(approver, request_id).status_code == 409  # decided once, for good
     answer = person.submit("/admin/unmask", {}, action=f"/admin/unmaskings/{request_id}/answer")
     assert answer.status_code == 409 and "Alice Marsh" not in answer.get_data(as_text=True)
-    with app.app_context():
-        assert last_request().state == "refused"
+    assert last_request().state == "refused"
 
 
-def test_an_approval_lapses_after_a_week(app, person, approver, scene):
+def test_an_approval_lapses_after_a_week(ctx, person, approver, scene):
     person.login("root")
     ask(person, f"/posts/{scene['post']}")
-    with app.app_context():
-        request_id = last_request().id
+    request_id = last_request().id
     approve(approver, request_id)
-    with app.app_context():
-        row = db.session.get(Unmasking, request_id)
-        row.decided_at -= timedelta(days=8)
-        db.session.commit()
+    row = db.session.get(Unmasking, request_id)
+    row.decided_at -= timedelta(days=8)
+    db.session.commit()
     answer = person.submit("/admin/unmask", {}, action=f"/admin/unmaskings/{request_id}/answer")
     assert answer.status_code == 409 and "lapsed" in answer.get_data(as_text=True)
     assert "Alice Marsh" not in answer.get_data(as_text=True)
 
 
-def test_asking_twice_stores_one_request(app, person, scene):
+def test_asking_twice_stores_one_request(ctx, person, scene):
     person.login("root")
     assert ask(person, f"/posts/{scene['post']}").status_code == 302
     again = ask(person, f"/posts/{scene['post']}")
     assert again.status_code == 400 and "already asked" in again.get_data(as_text=True)
     assert REASON in again.get_data(as_text=True)  # the reason typed is still there
-    with app.app_context():
-        assert unmaskings() == 1
+    assert unmaskings() == 1
 
 
-def test_a_lone_administrator_cannot_unmask(app, person, scene):
+def test_a_lone_administrator_cannot_unmask(ctx, person, scene):
     """With one administrator on the site, nobody can approve: the answer stays hidden."""
-    with app.app_context():
-        db.session.scalar(User.by_login_name("second")).role = "member"
-        db.session.commit()
+    db.session.scalar(User.by_login_name("second")).role = "member"
+    db.session.commit()
     person.login("root")
     ask(person, f"/posts/{scene['post']}")
-    with app.app_context():
-        request_id = last_request().id
+    request_id = last_request().id
     for action in ("approve", "answer"):
         response = approve(person, request_id, action)
         assert response.status_code == 409 and "Alice Marsh" not in response.get_data(
@@ -177,14 +168,13 @@ def test_a_lone_administrator_cannot_unmask(app, person, scene):
 
 
 def test_the_transparency_page_counts_each_look_by_day_and_kind_never_whom(
-        app, client, person, approver, scene):
+        ctx, client, person, approver, scene):
     empty = client.get("/transparency").get_data(as_text=True)
     assert "Never, so far" in empty
     person.login("root")
     unmask(person, approver, f"/posts/{scene['post']}")
     ask(person, f"/threads/{scene['thread']}", kind="legal")
-    with app.app_context():
-        refused_id = last_request().id
+    refused_id = last_request().id
     approve(approver, refused_id, "refuse")
     ask(person, f"/stories/{scene['slug']}", kind="legal")  # still waiting
     page = client.get("/transparency")
@@ -193,8 +183,7 @@ def test_the_transparency_page_counts_each_look_by_day_and_kind_never_whom(
     assert "1 time in all" in body and "1 request was refused" in body
     assert "1 request is waiting" in body
     assert "A threat to someone&#39;s safety" in body or "A threat to someone's safety" in body
-    with app.app_context():
-        day = last_request().created_at.strftime("%-d %B %Y")
+    day = last_request().created_at.strftime("%-d %B %Y")
     assert day in body
     for secret in ("Alice Marsh", scene["pseudonym"], scene["story_pseudonym"], "Site Keeper",
                    "Second Key", REASON, "Anonymous thread", "Anonymous story"):
@@ -213,40 +202,37 @@ def test_post_addresses_in_any_form(app, person, approver, scene, address):
     assert "Alice Marsh" in response.get_data(as_text=True)
 
 
-def test_a_row_id_names_only_a_post_from_before_public_ids(app, person, approver, scene):
+def test_a_row_id_names_only_a_post_from_before_public_ids(ctx, person, approver, scene):
     person.login("root")
     for address in ("{post_row}", "/posts/{post_row}", "/threads/1#p{post_row}"):
         response = ask(person, address.format(**scene))
         assert response.status_code == 400 and "Nothing was found" in response.get_data(
             as_text=True), address
-    with app.app_context():
-        db.session.get(Post, scene["post_row"]).has_legacy_url = True  # as migration 0006 does
-        db.session.commit()
+    db.session.get(Post, scene["post_row"]).has_legacy_url = True  # as migration 0006 does
+    db.session.commit()
     response = unmask(person, approver, "/posts/{post_row}".format(**scene))
     assert response.status_code == 200 and "Alice Marsh" in response.get_data(as_text=True)
 
 
-def test_thread_and_story_addresses_unmask_their_starter(app, person, approver, scene):
+def test_thread_and_story_addresses_unmask_their_starter(ctx, person, approver, scene):
     person.login("root")
     story = unmask(person, approver, f"/stories/{scene['slug']}").get_data(as_text=True)
     assert scene["story_pseudonym"] in story and "Alice Marsh" in story
     thread = unmask(person, approver, f"/threads/{scene['thread']}").get_data(as_text=True)
     assert scene["pseudonym"] in thread and "Alice Marsh" in thread
-    with app.app_context():
-        assert unmaskings() == 2
+    assert unmaskings() == 2
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "because"])
-def test_a_reason_is_required(app, person, scene, reason):
+def test_a_reason_is_required(ctx, person, scene, reason):
     person.login("root")
     response = ask(person, f"/posts/{scene['post']}", reason=reason)
     assert response.status_code == 400
     assert "Alice Marsh" not in response.get_data(as_text=True)
-    with app.app_context():
-        assert unmaskings() == 0
+    assert unmaskings() == 0
 
 
-def test_public_posts_and_nonsense_are_refused(app, person, scene):
+def test_public_posts_and_nonsense_are_refused(ctx, person, scene):
     person.login("root")
     for address, message in ((f"/posts/{scene['signed']}", "public handle"),
                              ("/posts/999999", "Nothing was found"),
@@ -254,12 +240,11 @@ def test_public_posts_and_nonsense_are_refused(app, person, scene):
         response = ask(person, address)
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
-    with app.app_context():
-        assert unmaskings() == 0
+    assert unmaskings() == 0
 
 
 @pytest.mark.parametrize("login", ["june", "bob"])
-def test_moderators_and_members_get_403(app, person, scene, login):
+def test_moderators_and_members_get_403(ctx, person, scene, login):
     person.login(login)
     assert person.get("/admin/unmask").status_code == 403
     assert person.get("/admin/unmaskings").status_code == 403
@@ -269,8 +254,7 @@ def test_moderators_and_members_get_403(app, person, scene, login):
     assert response.status_code == 403
     assert "Alice Marsh" not in response.get_data(as_text=True)
     assert "Admin</a>" not in person.get("/").get_data(as_text=True)
-    with app.app_context():
-        assert unmaskings() == 0
+    assert unmaskings() == 0
 
 
 def test_visitors_are_sent_to_log_in(client, scene):
@@ -278,20 +262,18 @@ def test_visitors_are_sent_to_log_in(client, scene):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_a_deleted_account_cannot_be_unmasked_but_the_look_is_logged(app, person, approver,
+def test_a_deleted_account_cannot_be_unmasked_but_the_look_is_logged(ctx, person, approver,
                                                                     scene):
-    with app.app_context():
-        alice = db.session.scalar(User.by_login_name("alice_login"))
-        for handle in db.session.scalars(select(Handle).where(Handle.user_id == alice.id)):
-            handle.user_id = None
-        db.session.delete(alice)
-        db.session.commit()
+    alice = db.session.scalar(User.by_login_name("alice_login"))
+    for handle in db.session.scalars(select(Handle).where(Handle.user_id == alice.id)):
+        handle.user_id = None
+    db.session.delete(alice)
+    db.session.commit()
     person.login("root")
     response = unmask(person, approver, f"/posts/{scene['post']}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "deleted" in body and "Alice Marsh" not in body
-    with app.app_context():
-        assert unmaskings() == 1
+    assert unmaskings() == 1
 
 
 def test_migration_keeps_past_look_ups_as_approved_and_counted(scratch_app):  # noqa: F811

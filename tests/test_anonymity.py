@@ -535,26 +535,23 @@ def test_report_then_look_links_no_two_names_of_one_account(app, site, watched):
 
 
 @pytest.fixture
-def asking_admin(app, site, make_browser):
+def asking_admin(ctx, site, make_browser):
     """Root, an administrator, asks to look behind every one of Alice's anonymous posts; a
     second administrator approves one request and refuses another. Root has not yet opened
     the answer: an administrator alone, asking and reading every page, learns nothing."""
-    with app.app_context():
-        make_user("root_login", "Site Keeper", role="admin")
-        make_user("second_login", "Second Key", role="admin")
+    make_user("root_login", "Site Keeper", role="admin")
+    make_user("second_login", "Second Key", role="admin")
     root, second = make_browser(), make_browser()
     assert root.login("root_login").status_code == 302
     assert second.login("second_login").status_code == 302
-    with app.app_context():
-        one_post_per_name = db.session.execute(
-            select(func.min(Post.public_id)).where(Post.public_id.in_(site["anon_post_ids"]))
-            .group_by(Post.handle_id)).scalars().all()
+    one_post_per_name = db.session.execute(
+        select(func.min(Post.public_id)).where(Post.public_id.in_(site["anon_post_ids"]))
+        .group_by(Post.handle_id)).scalars().all()
     for pid in one_post_per_name:
         asked = root.submit("/admin/unmask", {"address": f"/posts/{pid}", "kind": "safety",
                                               "reason": "Checking the crawl."})
         assert asked.status_code == 302, pid
-    with app.app_context():
-        asked = db.session.scalars(select(Unmasking.id).order_by(Unmasking.id)).all()
+    asked = db.session.scalars(select(Unmasking.id).order_by(Unmasking.id)).all()
     for request_id, action in ((asked[0], "approve"), (asked[-1], "refuse")):
         decided = second.submit("/admin/unmask", {},
                                 action=f"/admin/unmaskings/{request_id}/{action}")

@@ -15,17 +15,16 @@ WHY = "I quoted the group leaflet; I did not name anyone."
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     """June suspends the author of Sam's anonymous reply; Kai is another moderator."""
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        sam = make_user("sam", "Sam Public")
-        make_user("june", "June", role="moderator")
-        make_user("kai", "Kai", role="moderator")
-        thread = make_thread(ada, make_board("Talk"), title="Leaflets", body="Seen these?")
-        reply = make_reply(sam, thread, body="Here is one.", anonymous=True)
-        ids = {"post": reply.public_id, "pseudonym": reply.handle.name,
-               "thread": thread.public_id}
+    ada = make_user("ada", "Ada")
+    sam = make_user("sam", "Sam Public")
+    make_user("june", "June", role="moderator")
+    make_user("kai", "Kai", role="moderator")
+    thread = make_thread(ada, make_board("Talk"), title="Leaflets", body="Seen these?")
+    reply = make_reply(sam, thread, body="Here is one.", anonymous=True)
+    ids = {"post": reply.public_id, "pseudonym": reply.handle.name,
+           "thread": thread.public_id}
     people = {}
     for login in ("sam", "june", "kai"):
         people[login] = make_browser()
@@ -50,7 +49,7 @@ def appeal_id(app) -> str:
         return db.session.scalar(select(Appeal.public_id))
 
 
-def test_a_suspended_member_appeals_once_and_another_moderator_lifts_it(app, scene):
+def test_a_suspended_member_appeals_once_and_another_moderator_lifts_it(app, ctx, scene):
     sam = scene["sam"]
     assert "Appeal this suspension" in sam.get("/").get_data(as_text=True)
     assert appeal(sam).status_code == 302
@@ -68,8 +67,7 @@ def test_a_suspended_member_appeals_once_and_another_moderator_lifts_it(app, sce
     assert "I stand by it." in refused.get_data(as_text=True)
 
     assert decide(scene["kai"], appeal_id(app), "lift", "The leaflet is public.").status_code == 302
-    with app.app_context():
-        assert db.session.scalar(User.by_login_name("sam")).suspended_until is None
+    assert db.session.scalar(User.by_login_name("sam")).suspended_until is None
     outcome = sam.get("/appeal").get_data(as_text=True)
     assert "The suspension is lifted." in outcome and "The leaflet is public." in outcome
     assert "Kai" not in outcome  # the answer is the moderators', not a person's
@@ -79,20 +77,18 @@ def test_a_suspended_member_appeals_once_and_another_moderator_lifts_it(app, sce
     assert decide(scene["kai"], appeal_id(app), "uphold").status_code == 409  # decided once
 
 
-def test_an_upheld_appeal_leaves_the_suspension(app, scene):
+def test_an_upheld_appeal_leaves_the_suspension(app, ctx, scene):
     appeal(scene["sam"])
     empty = decide(scene["kai"], appeal_id(app), "uphold", "")
     assert empty.status_code == 400
     assert decide(scene["kai"], appeal_id(app), "uphold", "It named someone.").status_code == 302
-    with app.app_context():
-        assert db.session.scalar(User.by_login_name("sam")).suspended_until is not None
+    assert db.session.scalar(User.by_login_name("sam")).suspended_until is not None
     assert "The suspension is upheld." in scene["sam"].get("/appeal").get_data(as_text=True)
     assert "upheld, on appeal" in scene["sam"].get("/mod/log").get_data(as_text=True)
 
 
-def test_nothing_to_appeal_without_a_suspension(app, scene, make_browser):
-    with app.app_context():
-        make_user("free", "Free Member")
+def test_nothing_to_appeal_without_a_suspension(ctx, scene, make_browser):
+    make_user("free", "Free Member")
     free = make_browser()
     free.login("free")
     refused = appeal(free)

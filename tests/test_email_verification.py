@@ -139,11 +139,10 @@ def test_an_unconfirmed_address_gets_the_confirmation_and_nothing_else(app, pers
     assert "Confirm your email address" in inbox.messages[0][1]
 
 
-def test_the_digest_goes_to_the_confirmed_address_not_the_waiting_one(app, person, inbox):
+def test_the_digest_goes_to_the_confirmed_address_not_the_waiting_one(app, ctx, person, inbox):
     _member(app, person, email="old@example.org")
-    with app.app_context():
-        db.session.execute(db.update(User).values(email_digest=True))
-        db.session.commit()
+    db.session.execute(db.update(User).values(email_digest=True))
+    db.session.commit()
     assert _ask(person, "new@example.org").status_code == 302
     _reply_waiting(app)
     assert "Sent 1 digest." in _digests(app)
@@ -196,7 +195,7 @@ def test_confirmation_links_to_one_address_are_limited(app_config, app, person, 
 
 # --- forgotten after 48 hours ---------------------------------------------------------------
 
-def test_an_unconfirmed_address_is_forgotten_after_48_hours(app, person, inbox, clock):
+def test_an_unconfirmed_address_is_forgotten_after_48_hours(app, ctx, person, inbox, clock):
     _member(app, person)
     assert _ask(person, "ana@example.org").status_code == 302
     link = _link(inbox.messages[0][1])
@@ -208,27 +207,24 @@ def test_an_unconfirmed_address_is_forgotten_after_48_hours(app, person, inbox, 
     assert "ana@example.org" not in person.get("/settings").get_data(as_text=True)
     assert person.get(link).status_code == 404
     # ... and the daily command deletes what is left of it.
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 1
     assert "Forgot 1 unconfirmed email address." in _digests(app)
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 0
     assert person.submit(link, {}).status_code == 404
     assert _account(app) == (None, None)
 
 
-def test_reading_an_old_link_deletes_the_stale_address(app, person, inbox, clock):
+def test_reading_an_old_link_deletes_the_stale_address(app, ctx, person, inbox, clock):
     _member(app, person)
     assert _ask(person, "ana@example.org").status_code == 302
     clock.advance(hours=49)
     assert person.submit(_link(inbox.messages[0][1]), {}).status_code == 404
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 0
 
 
 # --- export and deletion --------------------------------------------------------------------
 
-def test_export_holds_both_addresses_and_deletion_removes_both(app, person, inbox):
+def test_export_holds_both_addresses_and_deletion_removes_both(app, ctx, person, inbox):
     _member(app, person, email="old@example.org")
     assert _ask(person, "new@example.org").status_code == 302
     data = json.loads(person.submit("/settings", {}, action="/settings/export").data)
@@ -238,9 +234,8 @@ def test_export_holds_both_addresses_and_deletion_removes_both(app, person, inbo
     response = person.submit("/settings/delete", {"writing": "keep",
                                                   "current_password": PASSWORD})
     assert response.status_code == 302
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
-        assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 0
 
 
 # --- the migration ------------------------------------------------------------------------

@@ -16,24 +16,23 @@ LOUD = "Everything you say about the group is a lie."
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     """Bob started two threads; Tom answers him in each under a different pseudonym, and
     publicly in the first; Ann writes too. Bob follows both threads (he wrote in them)."""
-    with app.app_context():
-        bob = make_user("bob", "Bob")
-        tom = make_user("tom", "Tom")
-        ann = make_user("ann", "Ann")
-        make_user("june", "June", role="moderator")
-        board = make_board("Talk")
-        first = make_thread(bob, board, title="First thread", body="Bob asks.")
-        second = make_thread(bob, board, title="Second thread", body="Bob asks again.")
-        a = make_reply(tom, first, body=LOUD, anonymous=True)
-        public = make_reply(tom, first, parent=a, body="Signed words by Tom.")
-        b = make_reply(tom, second, body="Tom's other name speaks here.", anonymous=True)
-        make_reply(ann, second, body="Ann is kind.")
-        ids = {"first": first.public_id, "second": second.public_id, "a": a.public_id,
-               "b": b.public_id, "public": public.public_id, "a_name": a.handle.name,
-               "b_name": b.handle.name}
+    bob = make_user("bob", "Bob")
+    tom = make_user("tom", "Tom")
+    ann = make_user("ann", "Ann")
+    make_user("june", "June", role="moderator")
+    board = make_board("Talk")
+    first = make_thread(bob, board, title="First thread", body="Bob asks.")
+    second = make_thread(bob, board, title="Second thread", body="Bob asks again.")
+    a = make_reply(tom, first, body=LOUD, anonymous=True)
+    public = make_reply(tom, first, parent=a, body="Signed words by Tom.")
+    b = make_reply(tom, second, body="Tom's other name speaks here.", anonymous=True)
+    make_reply(ann, second, body="Ann is kind.")
+    ids = {"first": first.public_id, "second": second.public_id, "a": a.public_id,
+           "b": b.public_id, "public": public.public_id, "a_name": a.handle.name,
+           "b_name": b.handle.name}
     people = {}
     for login in ("bob", "tom", "june"):
         people[login] = make_browser()
@@ -72,7 +71,7 @@ def test_an_ignored_name_folds_into_one_line_that_keeps_its_place(app, scene):
             as_text=True)
 
 
-def test_ignoring_pseudonym_a_changes_nothing_in_thread_2_for_pseudonym_b(app, scene):
+def test_ignoring_pseudonym_a_changes_nothing_in_thread_2_for_pseudonym_b(ctx, scene):
     bob = scene["bob"]
     before = post_item(page(bob, scene["second"]), scene["b"])
     ignore(bob, scene["first"], scene["a"])
@@ -80,30 +79,26 @@ def test_ignoring_pseudonym_a_changes_nothing_in_thread_2_for_pseudonym_b(app, s
     assert post_item(after, scene["b"]) == before
     assert "you ignored" not in after
     # ... and Tom's other name still notifies Bob.
-    with app.app_context():
-        before_count = db.session.scalar(select(func.count(Notification.id)).join(
-            User, User.id == Notification.user_id).where(User.login_name == "bob"))
+    before_count = db.session.scalar(select(func.count(Notification.id)).join(
+        User, User.id == Notification.user_id).where(User.login_name == "bob"))
     scene["tom"].submit(f"/threads/{scene['second']}", {"body": "More.", "anonymous": "y"},
                         action=f"/threads/{scene['second']}/reply")
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Notification.id)).join(
-            User, User.id == Notification.user_id).where(User.login_name == "bob")) \
-            == before_count + 1
+    assert db.session.scalar(select(func.count(Notification.id)).join(
+        User, User.id == Notification.user_id).where(User.login_name == "bob")) \
+        == before_count + 1
 
 
-def test_an_ignored_name_sends_no_notifications_but_moderators_notices_arrive(app, scene):
+def test_an_ignored_name_sends_no_notifications_but_moderators_notices_arrive(ctx, scene):
     bob = scene["bob"]
     ignore(bob, scene["first"], scene["a"])
     ignore(bob, scene["first"], scene["public"])  # Tom's public name too
-    with app.app_context():
-        db.session.execute(Notification.__table__.delete())
-        db.session.commit()
+    db.session.execute(Notification.__table__.delete())
+    db.session.commit()
     scene["tom"].submit(f"/threads/{scene['first']}", {"body": LOUD, "anonymous": "y"},
                         action=f"/threads/{scene['first']}/reply")
     scene["tom"].submit(f"/threads/{scene['first']}", {"body": "Signed again."},
                         action=f"/threads/{scene['first']}/reply")
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Notification.id))) == 0
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
     # Bob ignores June too; her notice about his own post still reaches him.
     own = scene["bob"].submit(f"/threads/{scene['first']}", {"body": "Bob's reply."},
                               action=f"/threads/{scene['first']}/reply")
@@ -119,7 +114,7 @@ def test_an_ignored_name_sends_no_notifications_but_moderators_notices_arrive(ap
     assert "Off topic" in notes
 
 
-def test_the_list_in_settings_undoes_it_and_the_export_holds_it(app, scene):
+def test_the_list_in_settings_undoes_it_and_the_export_holds_it(ctx, scene):
     bob = scene["bob"]
     ignore(bob, scene["first"], scene["a"])
     listed = bob.get("/settings/ignored").get_data(as_text=True)
@@ -128,31 +123,26 @@ def test_the_list_in_settings_undoes_it_and_the_export_holds_it(app, scene):
                           action="/settings/export")
     data = json.loads(exported.get_data(as_text=True))
     assert [row["name"] for row in data["ignored_names"]] == [scene["a_name"]]
-    with app.app_context():
-        row_id = db.session.scalar(select(Ignore.id))
+    row_id = db.session.scalar(select(Ignore.id))
     stopped = bob.submit("/settings/ignored", {}, action=f"/settings/ignored/{row_id}/remove")
     assert stopped.status_code == 302
     assert "you ignored" not in page(bob, scene["first"])
     # Someone else's row is not theirs to remove.
     ignore(bob, scene["first"], scene["a"])
-    with app.app_context():
-        row_id = db.session.scalar(select(Ignore.id))
+    row_id = db.session.scalar(select(Ignore.id))
     assert scene["tom"].submit("/settings/ignored", {},
                                action=f"/settings/ignored/{row_id}/remove").status_code == 404
 
 
-def test_ones_own_name_cannot_be_ignored_and_deletion_takes_the_list(app, scene):
+def test_ones_own_name_cannot_be_ignored_and_deletion_takes_the_list(ctx, scene):
     tom = scene["tom"]
     ignore(tom, scene["first"], scene["a"])
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Ignore.id))) == 0
+    assert db.session.scalar(select(func.count(Ignore.id))) == 0
     ignore(scene["bob"], scene["first"], scene["a"])
     bob = scene["bob"]
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Ignore.id))) == 1
+    assert db.session.scalar(select(func.count(Ignore.id))) == 1
     response = bob.submit("/settings/delete", {"current_password": "correct horse battery",
                                                "writing": "keep"})
     assert response.status_code == 302
-    with app.app_context():
-        assert db.session.scalar(User.by_login_name("bob")) is None
-        assert db.session.scalar(select(func.count(Ignore.id))) == 0
+    assert db.session.scalar(User.by_login_name("bob")) is None
+    assert db.session.scalar(select(func.count(Ignore.id))) == 0

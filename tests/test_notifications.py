@@ -64,9 +64,8 @@ def test_comment_on_my_story_and_reply_to_my_comment(people, app):
     assert re.search(r"Notifications <span class=\"badge\">1", people["ben"].get("/").get_data(as_text=True))
 
 
-def test_followed_thread_and_follow_on_write(people, app):
-    with app.app_context():
-        board = make_board("Rebuilding").slug
+def test_followed_thread_and_follow_on_write(people, app, ctx):
+    board = make_board("Rebuilding").slug
     url = people["ana"].submit(f"/boards/{board}/new", {"title": "Jobs after", "body": "How?"}).headers["Location"]
     thread = url.rsplit("/", 1)[1]
     r = people["cleo"].submit(url, {"follow": "1", "next": url}, action=f"/threads/{thread}/follow")
@@ -94,7 +93,7 @@ def test_follow_group_hears_of_new_stories(people, app, client):
     assert "Follow" not in client.get("/groups/bright-path").get_data(as_text=True).split("<main")[1].split("</h1>")[1][:200]
 
 
-def test_anonymous_post_notifications_stay_private(people, app, make_browser, client):
+def test_anonymous_post_notifications_stay_private(people, ctx, make_browser, client):
     url, thread = _story(people["ana"], anonymous=True)
     comment = _reply(people["ben"], thread, "Sending strength.")
     page = people["ana"].get("/notifications").get_data(as_text=True)
@@ -109,10 +108,9 @@ def test_anonymous_post_notifications_stay_private(people, app, make_browser, cl
         assert "Sending strength" not in viewer.get("/notifications").get_data(as_text=True)
         assert "My way out" not in viewer.get("/notifications/following").get_data(as_text=True)
     assert client.get("/notifications").status_code == 302
-    with app.app_context():
-        ana = db.session.scalar(User.by_login_name("ana"))
-        assert all(n.recipient_handle.name == pseudonym for n in
-                   db.session.scalars(db.select(Notification).where(Notification.user_id == ana.id)))
+    ana = db.session.scalar(User.by_login_name("ana"))
+    assert all(n.recipient_handle.name == pseudonym for n in
+               db.session.scalars(db.select(Notification).where(Notification.user_id == ana.id)))
 
 
 def test_mark_one_and_all_read(people, app):
@@ -150,7 +148,7 @@ def test_header_count_costs_no_query_for_visitors(app, client, count_queries):
     assert not any("notifications" in s for s in statements)
 
 
-def test_daily_digest_says_only_a_count(app, people, inbox):
+def test_daily_digest_says_only_a_count(app, ctx, people, inbox):
     r = people["ana"].submit("/notifications/settings", {"follow_on_write": "y",
                                                          "email_digest": "y"})
     assert r.status_code == 302
@@ -180,24 +178,22 @@ def test_daily_digest_says_only_a_count(app, people, inbox):
     # Once a day: running again sends nothing, even with something new.
     _reply(people["ben"], thread, "again")
     assert "Sent 0 digests." in runner.invoke(args=["notifications", "send-digests"]).output
-    with app.app_context():
-        user = db.session.scalar(User.by_login_name("ana"))
-        user.digest_sent_at = utcnow() - timedelta(days=1)
-        db.session.commit()
+    user = db.session.scalar(User.by_login_name("ana"))
+    user.digest_sent_at = utcnow() - timedelta(days=1)
+    db.session.commit()
     assert "Sent 1 digest." in runner.invoke(args=["notifications", "send-digests"]).output
     assert "You have 1 new reply on Afterward." in inbox.messages[2][1]
     # Nobody who did not ask gets email.
     assert all(m[0] == ["ana@example.org"] for m in inbox.messages)
 
 
-def test_moderator_action_notifies_author_with_reason(app):
+def test_moderator_action_notifies_author_with_reason(ctx):
     from forum.notifications import service
-    with app.app_context():
-        user = make_user()
-        board = make_board("B")
-        thread = make_thread(user, board)
-        post = make_reply(make_user(), thread, body="rude words")
-        service.on_moderation(post=post, action="hidden", reason="insults", now=utcnow())
-        db.session.commit()
-        note = db.session.scalar(db.select(Notification).where(Notification.kind == "moderation"))
-        assert note.user_id == post.handle.user_id and "insults" in note.reason
+    user = make_user()
+    board = make_board("B")
+    thread = make_thread(user, board)
+    post = make_reply(make_user(), thread, body="rude words")
+    service.on_moderation(post=post, action="hidden", reason="insults", now=utcnow())
+    db.session.commit()
+    note = db.session.scalar(db.select(Notification).where(Notification.kind == "moderation"))
+    assert note.user_id == post.handle.user_id and "insults" in note.reason

@@ -26,24 +26,23 @@ STORY_SECRET = "Zebulon Testcase lives at number twelve"
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     """Ada's thread, with Ben's reply that names someone; an established member (Elder), two
     new ones (Nova, Neve), a moderator (June); each with a browser, and a visitor's."""
     old = utcnow() - timedelta(days=90)
-    with app.app_context():
-        ada = make_user("ada", "Ada", created_at=old)
-        ben = make_user("ben", "Ben", created_at=old)
-        elder = make_user("elder", "Elder", created_at=old)
-        make_user("nova", "Nova")
-        make_user("neve", "Neve")
-        make_user("june", "June", role="moderator", created_at=old)
-        board = make_board("Talk")
-        thread = make_thread(ada, board, title="Who runs the farm now", body="Asking.")
-        make_thread(elder, board, title="Elder's own thread", body="My own words.")
-        reply = make_reply(ben, thread, body=SECRET)
-        story = make_story(ben, title="The bakery years", body=STORY_SECRET)
-        ids = {"thread": thread.public_id, "post": reply.public_id, "story": story.slug,
-               "story_thread": story.thread.public_id}
+    ada = make_user("ada", "Ada", created_at=old)
+    ben = make_user("ben", "Ben", created_at=old)
+    elder = make_user("elder", "Elder", created_at=old)
+    make_user("nova", "Nova")
+    make_user("neve", "Neve")
+    make_user("june", "June", role="moderator", created_at=old)
+    board = make_board("Talk")
+    thread = make_thread(ada, board, title="Who runs the farm now", body="Asking.")
+    make_thread(elder, board, title="Elder's own thread", body="My own words.")
+    reply = make_reply(ben, thread, body=SECRET)
+    story = make_story(ben, title="The bakery years", body=STORY_SECRET)
+    ids = {"thread": thread.public_id, "post": reply.public_id, "story": story.slug,
+           "story_thread": story.thread.public_id}
     browsers = {}
     for login in ("elder", "nova", "neve", "june", "ben"):
         browsers[login] = make_browser()
@@ -132,7 +131,7 @@ def test_the_public_log_and_the_author_learn_nothing_of_the_reporter(app, scene)
     assert "until a moderator reviews" in notes and "Elder" not in notes
 
 
-def test_it_heads_the_queue_and_a_moderator_confirms_it(app, scene):
+def test_it_heads_the_queue_and_a_moderator_confirms_it(ctx, scene):
     june = scene["june"]
     # The story is reported first and more often: without the fast path it would lead.
     report_story(scene["nova"], scene["story"], reason="spam")
@@ -151,25 +150,23 @@ def test_it_heads_the_queue_and_a_moderator_confirms_it(app, scene):
     assert confirmed.status_code == 302
     assert SECRET not in scene["visitor"].get(f"/threads/{scene['thread']}").get_data(
         as_text=True)
-    with app.app_context():
-        states = set(db.session.scalars(select(Report.state).where(Report.reason == "outing")))
-        actions = [a for a, in db.session.execute(
-            select(ModAction.action).order_by(ModAction.id))]
+    states = set(db.session.scalars(select(Report.state).where(Report.reason == "outing")))
+    actions = [a for a, in db.session.execute(
+        select(ModAction.action).order_by(ModAction.id))]
     assert states == {"actioned"} and actions[-2:] == ["hold", "hide"]
     log = scene["visitor"].get("/mod/log").get_data(as_text=True)
     assert "It names her." in log
     assert june.submit(url, {"reason": "Again"}, action=f"{url}/confirm").status_code == 400
 
 
-def test_a_moderator_restores_it_and_sees_the_reporters_record(app, scene):
+def test_a_moderator_restores_it_and_sees_the_reporters_record(ctx, scene):
     june = scene["june"]
     url = f"/mod/posts/{scene['post']}"
     report_post(scene["elder"], scene["post"])
     restored = june.submit(url, {"reason": "It names nobody real."}, action=f"{url}/restore")
     assert restored.status_code == 302
     assert SECRET in scene["visitor"].get(f"/threads/{scene['thread']}").get_data(as_text=True)
-    with app.app_context():
-        assert set(db.session.scalars(select(Report.state))) == {"dismissed"}
+    assert set(db.session.scalars(select(Report.state))) == {"dismissed"}
     # Elder reports the story too: the moderator sees how Elder's outing reports went, and
     # not who Elder is.
     report_story(scene["elder"], scene["story"])

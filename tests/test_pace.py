@@ -18,16 +18,15 @@ WORDS = "You are all still brainwashed, and I can prove it."
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     old = utcnow() - timedelta(days=90)
-    with app.app_context():
-        ada = make_user("ada", "Ada", created_at=old)
-        make_user("newbie", "Newbie")
-        make_user("june", "June", role="moderator", created_at=old)
-        thread = make_thread(ada, make_board("Talk"), title="Heated", body="A first post.")
-        story = make_story(ada, title="My account", body="It happened.")
-        ids = {"thread": thread.public_id, "story": story.slug,
-               "story_thread": story.thread.public_id}
+    ada = make_user("ada", "Ada", created_at=old)
+    make_user("newbie", "Newbie")
+    make_user("june", "June", role="moderator", created_at=old)
+    thread = make_thread(ada, make_board("Talk"), title="Heated", body="A first post.")
+    story = make_story(ada, title="My account", body="It happened.")
+    ids = {"thread": thread.public_id, "story": story.slug,
+           "story_thread": story.thread.public_id}
     people = {}
     for login in ("ada", "newbie", "june"):
         people[login] = make_browser()
@@ -85,7 +84,7 @@ def test_members_only_refuses_new_accounts_with_the_text_kept(app, scene):
                  form=story_page).status_code == 302
 
 
-def test_the_pace_shows_on_the_page_and_in_the_public_log(app, scene):
+def test_the_pace_shows_on_the_page_and_in_the_public_log(ctx, scene):
     set_pace(scene["june"], scene["thread"], interval=60, members_only=True,
              reason="A brigade arrived")
     for viewer in (scene["visitor"], scene["newbie"]):
@@ -100,9 +99,8 @@ def test_the_pace_shows_on_the_page_and_in_the_public_log(app, scene):
     assert "turned slow mode off in" in log and "opened to every member again" in log
     page = scene["visitor"].get(f"/threads/{scene['thread']}").get_data(as_text=True)
     assert "Slow mode" not in page
-    with app.app_context():
-        thread = db.session.query(Thread).filter_by(public_id=scene["thread"]).one()
-        assert (thread.slow_mode_seconds, thread.members_only) == (None, False)
+    thread = db.session.query(Thread).filter_by(public_id=scene["thread"]).one()
+    assert (thread.slow_mode_seconds, thread.members_only) == (None, False)
 
 
 def test_nothing_to_change_and_odd_intervals_are_refused(scene):

@@ -38,11 +38,10 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def ana(app):
+def ana(ctx):
     """A member with a confirmed address and a thread whose title no mail may carry."""
-    with app.app_context():
-        user = make_user("ana_login", "Ana Reyes", email="ana@example.org")
-        make_thread(user, make_board(), title="A title nobody may read in an inbox")
+    user = make_user("ana_login", "Ana Reyes", email="ana@example.org")
+    make_thread(user, make_board(), title="A title nobody may read in an inbox")
     return "ana_login"
 
 
@@ -111,14 +110,13 @@ def test_a_member_gets_back_in_with_an_email_reset(app, ana, person, make_browse
     assert make_browser().login("ana_login", NEW_PASSWORD).status_code == 302
 
 
-def test_asking_by_the_confirmed_address_works_in_any_case(app, ana, person, inbox):
+def test_asking_by_the_confirmed_address_works_in_any_case(ctx, ana, person, inbox):
     assert _ask(person, "  ANA@example.org ").headers["Location"] == SENT_PAGE
     link = _link(inbox)
     assert inbox.messages[0][0] == ["ana@example.org"]
     assert _set(person, link).status_code == 302
     # A domain in another script is found as it was stored, in its ASCII form.
-    with app.app_context():
-        make_user("bo_login", "Bo Lind", email="bo@xn--bcher-kva.example")
+    make_user("bo_login", "Bo Lind", email="bo@xn--bcher-kva.example")
     assert _ask(person, "bo@bücher.example").headers["Location"] == SENT_PAGE
     inbox.settle()
     assert inbox.messages[-1][0] == ["bo@xn--bcher-kva.example"]
@@ -196,11 +194,10 @@ def test_only_one_mail_per_account_every_few_minutes(app_config, app, ana, perso
 # --- no enumeration -----------------------------------------------------------------------
 
 @pytest.fixture
-def others(app, ana):
+def others(app, ctx, ana):
     """An account with only an unconfirmed address, and one with none."""
-    with app.app_context():
-        make_user("ben_login", "Ben Okafor")
-        make_user("cleo_login", "Cleo March")
+    make_user("ben_login", "Ben Okafor")
+    make_user("cleo_login", "Cleo March")
     assert Browser(app.test_client()).login("ben_login").status_code == 302
 
 
@@ -310,14 +307,13 @@ def test_requests_are_limited_alike_for_known_and_unknown_names(real_login_limit
     assert statuses[-1] == 429, statuses
 
 
-def test_the_database_keeps_only_a_hash_of_the_link(app, ana, person, inbox):
+def test_the_database_keeps_only_a_hash_of_the_link(ctx, ana, person, inbox):
     _ask(person, "ana_login")
     token = _link(inbox).rsplit("/", 1)[1]
     assert len(token) >= 43  # 32 random bytes
-    with app.app_context():
-        [reset] = db.session.scalars(db.select(PasswordReset)).all()
-        assert token not in repr(vars(reset)) and reset.token_hash != token
-        assert db.session.scalar(db.select(User.email)) == reset.email
+    [reset] = db.session.scalars(db.select(PasswordReset)).all()
+    assert token not in repr(vars(reset)) and reset.token_hash != token
+    assert db.session.scalar(db.select(User.email)) == reset.email
 
 
 def test_with_two_step_login_on_the_code_is_still_asked_after_a_reset(app, ana, person, inbox):

@@ -49,7 +49,7 @@ def words(response) -> str:
     return re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
 
 
-def test_codes_are_shown_once_and_stored_only_as_hashes(app, person):
+def test_codes_are_shown_once_and_stored_only_as_hashes(ctx, person):
     codes = join(person)
     # Not again: the step now sends to the page that needs the password, and no page shows them.
     again = person.get("/auth/recovery-codes/first")
@@ -61,13 +61,12 @@ def test_codes_are_shown_once_and_stored_only_as_hashes(app, person):
         assert not CODE_RE.search(page), url
         assert not any(code in page or code.replace("-", "") in page for code in codes), url
     assert "Recovery codes: 10 unused." in person.get("/settings").get_data(as_text=True)
-    with app.app_context():
-        stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
-        assert len(stored) == 10
-        assert not any(code.replace("-", "") in h for h in stored for code in codes)
+    stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
+    assert len(stored) == 10
+    assert not any(code.replace("-", "") in h for h in stored for code in codes)
 
 
-def test_a_lost_password_is_replaced_with_a_code(app, person, make_browser):
+def test_a_lost_password_is_replaced_with_a_code(ctx, person, make_browser):
     codes = join(person)
     phone = make_browser()
     assert phone.login("lost_one").status_code == 302
@@ -91,8 +90,7 @@ def test_a_lost_password_is_replaced_with_a_code(app, person, make_browser):
         assert "already used" in response.get_data(as_text=True)
         assert 'value="lost_one"' in response.get_data(as_text=True)
     assert words(used) == words(guessed)
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).where(RecoveryCode.used_at.is_not(None))) == 1
+    assert db.session.scalar(select(func.count()).where(RecoveryCode.used_at.is_not(None))) == 1
 
 
 def test_an_unknown_name_answers_like_a_wrong_code(person, make_browser):
@@ -166,21 +164,19 @@ def test_login_page_leads_to_the_recovery_way(person):
     assert person.get("/auth/recovery-codes").status_code == 302  # log in first
 
 
-def test_export_says_how_many_codes_and_deletion_removes_them(app, person):
+def test_export_says_how_many_codes_and_deletion_removes_them(ctx, person):
     codes = join(person)
     response = person.submit("/settings", {}, action="/settings/export")
     account = json.loads(response.get_data(as_text=True))["account"]
     assert account["recovery_codes_left"] == 10 and account["two_step_login"] is False
     assert not any(code in response.get_data(as_text=True) for code in codes)
-    with app.app_context():
-        user = db.session.scalar(User.by_login_name("lost_one"))
-        db.session.add(TwoStepSecret(user_id=user.id, secret="A" * 32, created_at=user.created_at))
-        db.session.commit()
+    user = db.session.scalar(User.by_login_name("lost_one"))
+    db.session.add(TwoStepSecret(user_id=user.id, secret="A" * 32, created_at=user.created_at))
+    db.session.commit()
     deleted = person.submit("/settings/delete", {"writing": "keep", "current_password": PASSWORD})
     assert deleted.status_code == 302
-    with app.app_context():
-        assert db.session.scalar(select(func.count(RecoveryCode.id))) == 0
-        assert db.session.scalar(select(func.count()).select_from(TwoStepSecret)) == 0
+    assert db.session.scalar(select(func.count(RecoveryCode.id))) == 0
+    assert db.session.scalar(select(func.count()).select_from(TwoStepSecret)) == 0
 
 
 def test_the_first_codes_step_without_a_password_does_not_last(person, monkeypatch):

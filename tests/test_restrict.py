@@ -18,19 +18,18 @@ TEXT = "You are lying about all of it and everyone knows who you are."
 
 
 @pytest.fixture
-def scene(app, make_browser):
+def scene(ctx, make_browser):
     """Ada's story, with comments by Tom (publicly and under a pseudonym) and by Bea."""
-    with app.app_context():
-        ada = make_user("ada", "Ada")
-        tom = make_user("tom", "Tom")
-        bea = make_user("bea", "Bea")
-        story = make_story(ada, title="Leaving the Farm", body="It happened.")
-        other = make_story(bea, title="Bea's own story", body="Mine.")
-        make_reply(tom, story.thread, body="Signed comment.")
-        hidden = make_reply(tom, story.thread, body="Anonymous comment.", anonymous=True)
-        make_reply(bea, story.thread, body="Thank you.")
-        ids = {"slug": story.slug, "thread": story.thread.public_id, "other": other.slug,
-               "other_thread": other.thread.public_id, "tom_pseudonym": hidden.handle.name}
+    ada = make_user("ada", "Ada")
+    tom = make_user("tom", "Tom")
+    bea = make_user("bea", "Bea")
+    story = make_story(ada, title="Leaving the Farm", body="It happened.")
+    other = make_story(bea, title="Bea's own story", body="Mine.")
+    make_reply(tom, story.thread, body="Signed comment.")
+    hidden = make_reply(tom, story.thread, body="Anonymous comment.", anonymous=True)
+    make_reply(bea, story.thread, body="Thank you.")
+    ids = {"slug": story.slug, "thread": story.thread.public_id, "other": other.slug,
+           "other_thread": other.thread.public_id, "tom_pseudonym": hidden.handle.name}
     people = {}
     for login in ("ada", "tom", "bea"):
         people[login] = make_browser()
@@ -53,7 +52,7 @@ def refusal_words(response) -> str:
     return re.search(r'role="alert">(.*?)<', body, re.S).group(1).strip()
 
 
-def test_a_barred_name_is_refused_under_every_name_with_the_same_words(app, scene):
+def test_a_barred_name_is_refused_under_every_name_with_the_same_words(ctx, scene):
     assert bar(scene["ada"], scene["slug"], "Tom").status_code == 302
     public = comment(scene["tom"], scene)
     pseudonymous = comment(scene["tom"], scene, anonymous=True)
@@ -64,8 +63,7 @@ def test_a_barred_name_is_refused_under_every_name_with_the_same_words(app, scen
     assert "closed to you" in refusal_words(public)
     # The same length, give or take the ticked box: nothing else differs.
     assert abs(len(public.get_data()) - len(pseudonymous.get_data())) < 50
-    with app.app_context():
-        assert db.session.scalar(select(Post.id).where(Post.body == TEXT)) is None
+    assert db.session.scalar(select(Post.id).where(Post.body == TEXT)) is None
     page = scene["tom"].get(f"/stories/{scene['slug']}").get_data(as_text=True)
     assert "Comments on this story are closed to you." in page
     # Elsewhere Tom writes as before, and Bea here is not touched.
@@ -76,7 +74,7 @@ def test_a_barred_name_is_refused_under_every_name_with_the_same_words(app, scen
         as_text=True)
 
 
-def test_a_fresh_pseudonym_does_not_get_round_it(app, scene):
+def test_a_fresh_pseudonym_does_not_get_round_it(ctx, scene):
     """Tom never wrote under a pseudonym in Bea's story: he would get a new name there."""
     assert comment(scene["tom"], scene, slug=scene["other"], thread=scene["other_thread"],
                    body="Public first.").status_code == 302
@@ -84,13 +82,12 @@ def test_a_fresh_pseudonym_does_not_get_round_it(app, scene):
     fresh = comment(scene["tom"], scene, anonymous=True, slug=scene["other"],
                     thread=scene["other_thread"])
     assert fresh.status_code == 403 and "closed to you" in refusal_words(fresh)
-    with app.app_context():
-        tom_names = db.session.scalars(select(Handle.name).join(Handle.user).where(
-            User.login_name == "tom", Handle.thread_id.is_not(None))).all()
+    tom_names = db.session.scalars(select(Handle.name).join(Handle.user).where(
+        User.login_name == "tom", Handle.thread_id.is_not(None))).all()
     assert len(tom_names) == 1  # only his pseudonym in Ada's story: none was made in Bea's
 
 
-def test_the_author_learns_nothing_about_which_names_share_an_account(app, scene):
+def test_the_author_learns_nothing_about_which_names_share_an_account(ctx, scene):
     ada = scene["ada"]
     answers = {}
     for name in (scene["tom_pseudonym"], "Bea", "Tom"):
@@ -104,9 +101,8 @@ def test_the_author_learns_nothing_about_which_names_share_an_account(app, scene
     assert all(name in page for name in (scene["tom_pseudonym"], "Bea", "Tom"))
     # Lifting the public name leaves the account barred through the pseudonym; the page
     # says nothing about that, and Tom is still refused.
-    with app.app_context():
-        tom_public = db.session.scalar(select(StoryRestriction.id).join(StoryRestriction.handle)
-                                       .where(Handle.name == "Tom"))
+    tom_public = db.session.scalar(select(StoryRestriction.id).join(StoryRestriction.handle)
+                                   .where(Handle.name == "Tom"))
     lifted = ada.submit(f"/stories/{scene['slug']}/barred", {},
                         action=f"/stories/{scene['slug']}/barred/{tom_public}/lift")
     assert lifted.status_code == 302

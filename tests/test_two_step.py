@@ -53,7 +53,7 @@ def send_code(browser, value):
     return browser.submit("/auth/two-step", {"code": value})
 
 
-def test_setup_shows_the_secret_once_and_needs_a_right_code(app, person):
+def test_setup_shows_the_secret_once_and_needs_a_right_code(ctx, person):
     join(person)
     wrong_password = person.submit("/auth/two-step/settings", {"current_password": "nope nope"},
                                    action="/auth/two-step/start")
@@ -69,8 +69,7 @@ def test_setup_shows_the_secret_once_and_needs_a_right_code(app, person):
                             action="/auth/two-step/confirm")
     assert refused.status_code == 400
     assert "That code is not right" in refused.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.scalar(select(TwoStepSecret.enabled_at)) is None
+    assert db.session.scalar(select(TwoStepSecret.enabled_at)) is None
     on = person.submit("/auth/two-step/settings", {"code": code(secret)},
                        action="/auth/two-step/confirm")
     assert on.status_code == 302
@@ -153,7 +152,7 @@ def test_the_password_ok_mark_runs_out(person, make_browser, monkeypatch):
     assert "Log out" not in late.get("/").get_data(as_text=True)
 
 
-def test_switching_off_needs_password_and_code(app, person, make_browser):
+def test_switching_off_needs_password_and_code(ctx, person, make_browser):
     join(person)
     secret = switch_on(person)
     no_code = person.submit("/auth/two-step/settings",
@@ -170,8 +169,7 @@ def test_switching_off_needs_password_and_code(app, person, make_browser):
                         action="/auth/two-step/off")
     assert off.status_code == 302
     assert make_browser().login("lost_one").headers["Location"] == "/"
-    with app.app_context():
-        assert db.session.scalar(select(TwoStepSecret.user_id)) is None
+    assert db.session.scalar(select(TwoStepSecret.user_id)) is None
 
 
 def test_export_says_two_step_is_on_without_the_secret(person):
@@ -182,17 +180,15 @@ def test_export_says_two_step_is_on_without_the_secret(person):
     assert '"two_step_login": true' in body and secret not in body
 
 
-def test_text_interrupted_by_an_expired_login_survives_the_code_step(app, person):
+def test_text_interrupted_by_an_expired_login_survives_the_code_step(ctx, person):
     join(person)
     secret = switch_on(person)
-    with app.app_context():
-        thread = make_thread(make_user("starter"), make_board(), title="Week one")
-        thread_id = thread.public_id
+    thread = make_thread(make_user("starter"), make_board(), title="Week one")
+    thread_id = thread.public_id
     token = person.csrf_token("/settings")
-    with app.app_context():  # the login expires: every session of this account ends
-        user = db.session.scalar(User.by_login_name("lost_one"))
-        user.session_version += 1
-        db.session.commit()
+    user = db.session.scalar(User.by_login_name("lost_one"))
+    user.session_version += 1
+    db.session.commit()
     text = "Three years of my life, and still here."
     page = person.client.post(f"/threads/{thread_id}/reply",
                               data={"body": text, "csrf_token": token}).get_data(as_text=True)

@@ -566,7 +566,8 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         client, start = watched["june"].client, start_urls(site) + ["/mod/"]
     elif viewer == "administrator":
         client = request.getfixturevalue("asking_admin").client
-        start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask"]
+        start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask", "/admin/members",
+                                    f"/admin/members?q={ALICE_PUBLIC[:4]}"]
     else:
         client = app.test_client() if viewer == "visitor" else site["bob"].client
         start = start_urls(site)

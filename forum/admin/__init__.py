@@ -1,4 +1,5 @@
-"""The admin blueprint; its views live in routes.py, which creates `bp`."""
+"""The admin blueprint; its views live in routes.py, which creates `bp`, and members.py."""
+from . import members  # noqa: F401 (registers the members page on bp)
 from .routes import bp
 
 __all__ = ["bp"]

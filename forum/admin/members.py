@@ -1,0 +1,69 @@
+"""The administrator's list of members: find someone by their public handle, role or state.
+
+It shows what the site already shows of a member in public (their public handle and profile),
+plus what an administrator needs to run the place: their role, whether they are suspended,
+and the month they joined. Never an anonymous name (the list is built from public handles
+only), never a login name or an email address: an administrator who needs to know who is
+behind a pseudonym asks through the two-administrator unmasking, which is logged.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from flask import current_app, render_template, request
+from sqlalchemy import select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import PUBLIC, ROLES, Handle, User
+from ..names import name_key
+from .routes import bp
+
+STATES = {"": "Any", "active": "Active", "suspended": "Suspended"}
+ROLE_CHOICES = {"": "Any", **{role: role.capitalize() for role in ROLES}}
+
+
+class Member(NamedTuple):
+    handle: str
+    role: str
+    joined: datetime
+    suspended_until: datetime | None
+
+
+def members_query(text: str, role: str, state: str, now: datetime, after: str | None):
+    """Members by public handle, in alphabetical order of the handle's key, after `after`."""
+    stmt = (select(Handle.name, Handle.name_key, User.role, User.created_at, User.suspended_until)
+            .join(User, User.id == Handle.user_id).where(Handle.kind == PUBLIC))
+    key = name_key(text) if text.strip() else ""
+    if key:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Handle.name_key.like(f"%{escaped}%", escape="\\"))
+    if role in ROLES:
+        stmt = stmt.where(User.role == role)
+    if state == "suspended":
+        stmt = stmt.where(User.suspended_until > now)
+    elif state == "active":
+        stmt = stmt.where((User.suspended_until.is_(None)) | (User.suspended_until <= now))
+    if after:
+        stmt = stmt.where(Handle.name_key > after)
+    return stmt.order_by(Handle.name_key)
+
+
+@bp.route("/members")
+def members():
+    """Search the members; a page of results at a time, by handle."""
+    text = request.args.get("q", "")[:64]
+    role = request.args.get("role", "")
+    state = request.args.get("state", "")
+    role = role if role in ROLE_CHOICES else ""
+    state = state if state in STATES else ""
+    after = request.args.get("after", "")[:64] or None
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    rows = db.session.execute(members_query(text, role, state, utcnow(), after)
+                              .limit(per_page + 1)).all()
+    found = [Member(name, r, joined, until) for name, _, r, joined, until in rows[:per_page]]
+    next_after = rows[per_page - 1].name_key if len(rows) > per_page else None
+    return render_template("admin/members.html", members=found, q=text, role=role, state=state,
+                           roles=ROLE_CHOICES, states=STATES, next_after=next_after,
+                           now=utcnow())

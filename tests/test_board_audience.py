@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.clock import utcnow
+from forum.demo.content import DEMO_PASSWORD
 from forum.extensions import db
 from forum.models import Board, BoardMember, Notification, Post, Thread
 from forum.moderation import actions
@@ -184,7 +185,11 @@ def test_an_outsider_cannot_write_on_a_board_they_cannot_see(scene):
                         action=f"/boards/{scene['circle']}/new")
     reply = bob.submit(token_page, {"body": "Me too"},
                        action=f"/threads/{scene['circle_thread']}/reply")
-    assert (thread.status_code, reply.status_code) == (404, 404)
+    follow = bob.submit(token_page, {"follow": "1"},
+                        action=f"/threads/{scene['circle_thread']}/follow")
+    report = bob.submit(token_page, {"reason": "spam"},
+                        action=f"/posts/{scene['cara_post']}/report")
+    assert [r.status_code for r in (thread, reply, follow, report)] == [404] * 4
     assert db.session.scalar(select(func.count(Post.id)).where(Post.body == "Me too")) == 0
     assert db.session.scalar(select(Thread.id).where(Thread.title == "Sneaking in")) is None
 
@@ -213,3 +218,17 @@ def test_profiles_show_others_only_posts_on_boards_they_may_read(scene):
     assert found(CIRCLE_MARKS, text(scene["browsers"]["bob"].get(profile))) == []
     assert "Zephyrtitle" in text(scene["browsers"]["bob"].get(profile))
     assert "Vellichor" in text(scene["browsers"]["cara"].get(profile))
+
+
+def test_the_demo_has_a_members_board_and_a_circle_with_a_member_and_a_thread(app, ctx,
+                                                                              make_browser):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    visitor, outsider, inside = make_browser(), make_browser(), make_browser()
+    outsider.login("jonah_k", DEMO_PASSWORD)
+    inside.login("elif_writes", DEMO_PASSWORD)
+    assert found(("Members' porch", "Still inside"), text(visitor.get("/boards/"))) == []
+    assert found(("Members&#39; porch", "Still inside"), text(outsider.get("/boards/"))) == [
+        "Members&#39; porch"]
+    board = text(inside.get("/boards/still-inside"))
+    assert "Reading this from my phone in the car park" in board
+    assert outsider.get("/boards/still-inside").status_code == 404

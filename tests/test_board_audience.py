@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from forum.clock import utcnow
 from forum.demo.content import DEMO_PASSWORD
 from forum.extensions import db
-from forum.models import Board, BoardMember, Notification, Post, Thread
+from forum.models import Board, BoardMember, Handle, Notification, Post, Thread
 from forum.moderation import actions
 from tests.factories import make_board, make_reply, make_thread, make_user
 from tests.test_anonymity import crawl
@@ -232,3 +232,26 @@ def test_the_demo_has_a_members_board_and_a_circle_with_a_member_and_a_thread(ap
     board = text(inside.get("/boards/still-inside"))
     assert "Reading this from my phone in the car park" in board
     assert outsider.get("/boards/still-inside").status_code == 404
+
+
+def test_a_board_closed_to_a_circle_takes_its_notices_from_those_outside(scene):
+    """Bob was told of a reply on the members' board; the admin then makes it a circle
+    without him: the notice, its title and its count are gone from his pages."""
+    bob = scene["browsers"]["bob"]
+    lounge = db.session.scalar(select(Thread).where(Thread.public_id == scene["lounge_thread"]))
+    first = db.session.scalar(select(Post).where(Post.thread_id == lounge.id))
+    bob_id = db.session.scalar(select(Handle.user_id).where(Handle.name == "Bob Reed"))
+    db.session.add(Notification(user_id=bob_id, kind="reply", thread_id=lounge.id,
+                                post_id=first.id, created_at=utcnow()))
+    db.session.commit()
+    page = text(bob.get("/notifications"))
+    assert "Zephyrtitle" in page and '<span class="badge">1<' in page
+    admin = scene["browsers"]["root"]
+    lounge_board = db.session.scalar(select(Board).where(Board.slug == "lounge"))
+    changed = admin.submit("/admin/boards", {f"b{lounge_board.id}-name": lounge_board.name,
+                                             f"b{lounge_board.id}-description": "",
+                                             f"b{lounge_board.id}-audience": "circle"},
+                           action="/admin/boards/lounge/update")
+    assert changed.status_code == 302
+    page = text(bob.get("/notifications"))
+    assert "Zephyrtitle" not in page and '<span class="badge">' not in page

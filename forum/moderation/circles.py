@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from .. import permissions
 from ..extensions import db
-from ..models import PUBLIC, Board, BoardMember, Handle, User
+from ..models import PUBLIC, Board, BoardMember, Follow, Handle, Notification, Thread, User
 from ..names import name_key
 from .actions import ModerationError, NotAllowed, commit, record
 
@@ -79,5 +79,11 @@ def remove(moderator: User, board: Board, name: str, now: datetime) -> None:
         gone = db.session.execute(delete(BoardMember).where(
             BoardMember.board_id == board.id, BoardMember.user_id == user.id)).rowcount
         if gone:
+            # What they were told or follow there goes too: the pages already leave it out,
+            # and so then does the daily digest's count.
+            threads = select(Thread.id).where(Thread.board_id == board.id)
+            for model in (Notification, Follow):
+                db.session.execute(delete(model).where(model.user_id == user.id,
+                                                       model.thread_id.in_(threads)))
             record(moderator, CIRCLE_REMOVE, "", now, board=board)
     commit()

@@ -1,8 +1,12 @@
 """Who may do what: one named decision per action, used by views and templates alike."""
 from __future__ import annotations
 
+from sqlalchemy import or_, select
+
 from .clock import utcnow
-from .models import Post, Story
+from .extensions import db
+from .models import (AUDIENCE_CIRCLE, AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, Board, BoardMember, Post,
+                     Story)
 
 
 def _member(user) -> bool:
@@ -20,7 +24,57 @@ def can_write(user, now=None) -> bool:
 
 
 def can_reply(user, thread) -> bool:
-    return can_write(user) and thread.accepts_replies()
+    return (can_write(user) and thread.accepts_replies()
+            and (thread.board is None or can_post_on_board(user, thread.board)))
+
+
+# --- who may read a board ---------------------------------------------------------------
+# A board is public, for logged-in members, or for a circle that moderators keep; moderators
+# read every board. can_see_board decides for one board in hand; visible_board_ids is the
+# same rule as SQL, the one clause every list, search, feed and count filters with.
+
+def can_see_board(user, board) -> bool:
+    """Tell whether `user` (or a visitor, None) may read `board` and anything on it."""
+    if board.audience == AUDIENCE_PUBLIC:
+        return True
+    if not _member(user):
+        return False
+    if board.audience == AUDIENCE_MEMBERS or can_moderate(user):
+        return True
+    return db.session.get(BoardMember, (board.id, user.id)) is not None
+
+
+def visible_board_ids(user):
+    """The ids of the boards `user` (None for a visitor) may read, as an unexecuted select."""
+    stmt = select(Board.id)
+    if not _member(user):
+        return stmt.where(Board.audience == AUDIENCE_PUBLIC)
+    if can_moderate(user):
+        return stmt
+    circles = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
+    return stmt.where(or_(Board.audience.in_([AUDIENCE_PUBLIC, AUDIENCE_MEMBERS]),
+                          (Board.audience == AUDIENCE_CIRCLE) & Board.id.in_(circles)))
+
+
+def readable_threads(user, board_id_column):
+    """A condition on a thread's board column: a story's comments (no board), or a board
+    `user` may read. Every read path that lists threads or posts filters with it."""
+    return or_(board_id_column.is_(None), board_id_column.in_(visible_board_ids(user)))
+
+
+def can_post_on_board(user, board) -> bool:
+    """Members who may read a board that is not archived may start threads and reply there."""
+    return can_write(user) and not board.archived and can_see_board(user, board)
+
+
+def can_keep_circle(user, board) -> bool:
+    """Moderators let members into a circle board and take them out."""
+    return can_moderate(user) and board.is_circle
+
+
+def can_manage_boards(user) -> bool:
+    """Only admins create, rename, reorder, describe, open up or archive boards."""
+    return can_administer(user)
 
 
 def can_edit_post(user, post) -> bool:
@@ -126,6 +180,7 @@ TEMPLATE_FUNCTIONS = {
         "can_close_comments", "can_moderate", "can_administer", "can_see_hidden", "can_report",
         "can_reopen_comments", "can_lock", "can_pin", "can_hide", "can_suspend",
         "can_review_reports", "can_change_roles", "can_decide_unmasking",
-        "can_see_unmasking_answer",
+        "can_see_unmasking_answer", "can_see_board", "can_post_on_board", "can_keep_circle",
+        "can_manage_boards",
     )
 }

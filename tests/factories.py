@@ -28,9 +28,10 @@ def make_user(login_name=None, handle=None, role="member", password=PASSWORD,
     return user
 
 
-def make_board(name="General", slug=None, position=0) -> Board:
+def make_board(name="General", slug=None, position=0, audience="public", archived=False) -> Board:
     board = Board(name=name, slug=slug or name.lower().replace(" ", "-"),
-                  description=f"About {name}", position=position)
+                  description=f"About {name}", position=position, audience=audience,
+                  archived=archived)
     db.session.add(board)
     db.session.commit()
     return board

@@ -31,6 +31,7 @@ from forum.extensions import db
 from forum.models import (
     PUBLIC,
     Appeal,
+    BoardMember,
     Group,
     ContactMessage,
     Conversation,
@@ -140,6 +141,14 @@ def _everyone_ignores(w):
         db.session.add(row)
         db.session.flush()
         w["ignores"][role] = row.id
+
+
+def _circle_board(w):
+    """A circle board, after the world's public one, with Bob (the member) in its circle."""
+    board = make_board(f"Inner room {w['logins']['member']}", position=1, audience="circle")
+    db.session.add(BoardMember(board_id=board.id, user_id=w["users"]["member"].id,
+                               granted_at=utcnow()))
+    w["circle"] = board.slug
 
 
 MATRIX_CODE = "abcd-efgh-jkmn-pqrs"
@@ -480,6 +489,27 @@ MATRIX: dict[str, Case] = {
     "admin.answer": Case(
         lambda w, r: f"/admin/unmaskings/{w['unmasking']}/answer", ADMINS,
         setup=_unmasking(asked_by="admin", state="approved")),
+    # --- boards: the admin's page, and the circle a moderator keeps
+    "admin.create_board": Case(
+        lambda w, r: "/admin/boards", ADMINS,
+        lambda w, r: {"name": f"Matrix board {r}", "description": "", "audience": "members"}),
+    "admin.update_board": Case(
+        lambda w, r: f"/admin/boards/{w['board']}/update", ADMINS,
+        lambda w, r: {f"b{w['board_id']}-name": f"Renamed {r}",
+                      f"b{w['board_id']}-description": "Now described.",
+                      f"b{w['board_id']}-audience": "members"}),
+    "admin.move_board": Case(
+        lambda w, r: f"/admin/boards/{w['board']}/move", ADMINS,
+        lambda w, r: {"direction": "up"}, _circle_board),
+    "admin.archive_board": Case(
+        lambda w, r: f"/admin/boards/{w['board']}/archive", ADMINS,
+        lambda w, r: {"archived": "1"}),
+    "moderation.circle_add": Case(
+        lambda w, r: f"/mod/boards/{w['circle']}/circle", MODERATORS,
+        lambda w, r: {"name": w["handles"]["member"]}, _circle_board),
+    "moderation.circle_remove": Case(
+        lambda w, r: f"/mod/boards/{w['circle']}/circle/remove", MODERATORS,
+        lambda w, r: {"name": w["handles"]["member"]}, _circle_board),
 }
 
 
@@ -520,6 +550,7 @@ def build_world(tag: str) -> dict:
     db.session.commit()
     return {
         "users": users, "logins": logins, "handles": handles, "board": board.slug,
+        "board_id": board.id,
         "thread": thread.public_id, "thread_obj": thread, "post": post.public_id, "post_obj": post,
         "anonymous_post": anonymous.public_id,
         "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.public_id,

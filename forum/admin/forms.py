@@ -1,10 +1,12 @@
-"""The admin form: which anonymous name to look behind, of what kind of reason, and why."""
+"""The admin forms: which anonymous name to look behind and why; a board's name and audience."""
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..models import AUDIENCE_PUBLIC, AUDIENCES
 from ..models.moderation import UNMASK_KINDS
+from .boards import DESCRIPTION_MAX as BOARD_DESCRIPTION_MAX, NAME_MAX as BOARD_NAME_MAX
 from .service import REASON_MIN
 
 
@@ -34,3 +36,19 @@ class UnmaskForm(FlaskForm):
         render_kw={"rows": 4},
     )
 
+
+
+class BoardForm(FlaskForm):
+    """A board's name, description and audience: to make one, or to change one (each board's
+    form on the page has its own prefix, so every field's id is unique)."""
+
+    name = StringField("Name", validators=[DataRequired(message="Please give the board a name."),
+                                           Length(max=BOARD_NAME_MAX)])
+    description = TextAreaField("Description", validators=[Length(max=BOARD_DESCRIPTION_MAX)],
+                                render_kw={"rows": 2})
+    audience = RadioField(
+        "Who may read it",
+        choices=[SelectChoice(key, label) for key, label in AUDIENCES.items()],
+        default=AUDIENCE_PUBLIC,
+        validators=[DataRequired(message="Please choose who may read the board.")],
+    )

@@ -1,16 +1,19 @@
 """Admin-only pages: asking to look behind an anonymous name, deciding on another
-administrator's request, seeing the answer to an approved one, and the private audit log."""
+administrator's request, seeing the answer to an approved one, the private audit log, and
+the boards (make, rename, describe, reorder, choose who reads, archive)."""
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 
 from .. import permissions
 from ..clock import utcnow
-from ..extensions import login_manager
-from ..models import Unmasking
+from sqlalchemy import select
+
+from ..extensions import db, login_manager
+from ..models import Board, Unmasking
 from ..pagination import paginate, parse_id
-from . import service
-from .forms import UnmaskForm
+from . import boards as board_service, service
+from .forms import BoardForm, UnmaskForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -89,3 +92,91 @@ def answer(unmasking_id: int):
     except service.UnmaskError as error:
         return _log_page(error.message, 409)
     return render_template("admin/answer.html", result=result)
+
+
+# --- boards -------------------------------------------------------------------------------
+
+def _board(slug: str) -> Board:
+    return db.first_or_404(select(Board).where(Board.slug == slug))
+
+
+def _edit_form(board: Board, formdata=None) -> BoardForm:
+    """One board's form, its fields prefixed so that ids stay unique on the page. Its token is
+    the page's plain csrf_token, which CSRFProtect checks on every POST before this view."""
+    return BoardForm(formdata=formdata, prefix=f"b{board.id}", obj=board, meta={"csrf": False})
+
+
+def _boards_page(new: BoardForm | None = None, failed: tuple[int, BoardForm] | None = None,
+                 status: int = 200):
+    """The boards page; a refused form comes back in its place with what was typed."""
+    boards = db.session.scalars(board_service.all_boards()).all()
+    forms = {b.id: _edit_form(b) for b in boards}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    return render_template("admin/boards.html", boards=boards, forms=forms,
+                           new=new or BoardForm(formdata=None)), status
+
+
+def _refused(form: BoardForm, error: board_service.BoardError) -> None:
+    getattr(form, error.field).errors.append(error.message)
+
+
+@bp.route("/boards")
+def boards():
+    """Every board, with what an admin may change about each."""
+    return _boards_page()
+
+
+@bp.route("/boards", methods=["POST"])
+def create_board():
+    """Make a new board, last in the list."""
+    form = BoardForm()
+    if form.validate_on_submit():
+        try:
+            board = board_service.create(current_user, name=form.name.data,
+                                         description=form.description.data,
+                                         audience=form.audience.data, now=utcnow())
+        except board_service.BoardError as error:
+            _refused(form, error)
+            return _boards_page(new=form, status=error.status)
+        flash(f"The board {board.name} is made.")
+        return redirect(url_for("admin.boards"))
+    return _boards_page(new=form, status=400)
+
+
+@bp.route("/boards/<slug>/update", methods=["POST"])
+def update_board(slug):
+    """Rename a board, describe it, or choose who may read it."""
+    board = _board(slug)
+    form = _edit_form(board, request.form)
+    if form.validate_on_submit():
+        try:
+            changed = board_service.update(current_user, board, name=form.name.data,
+                                           description=form.description.data,
+                                           audience=form.audience.data, now=utcnow())
+        except board_service.BoardError as error:
+            _refused(form, error)
+            return _boards_page(failed=(board.id, form), status=error.status)
+        flash(f"Changed {' and '.join(changed)} of {board.name}." if changed else "Nothing changed.")
+        return redirect(url_for("admin.boards"))
+    return _boards_page(failed=(board.id, form), status=400)
+
+
+@bp.route("/boards/<slug>/move", methods=["POST"])
+def move_board(slug):
+    """Move a board one place up or down the list."""
+    try:
+        board_service.move(current_user, _board(slug), request.form.get("direction", ""), utcnow())
+    except board_service.BoardError as error:
+        abort(error.status)
+    return redirect(url_for("admin.boards"))
+
+
+@bp.route("/boards/<slug>/archive", methods=["POST"])
+def archive_board(slug):
+    """Archive a board (read-only, listed apart), or bring it back."""
+    board = _board(slug)
+    board_service.set_archived(current_user, board, request.form.get("archived") == "1", utcnow())
+    flash(f"{board.name} is archived: readable, closed to new posts." if board.archived
+          else f"{board.name} is open again.")
+    return redirect(url_for("admin.boards"))

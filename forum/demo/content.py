@@ -16,11 +16,14 @@ class GroupText(NamedTuple):
 
 
 class BoardText(NamedTuple):
-    """A demo board, in the order the boards index lists them."""
+    """A demo board, in the order the boards index lists them, with who may read it (and, for
+    a circle board, the login names in its circle)."""
 
     name: str
     slug: str
     description: str
+    audience: str = "public"
+    circle: tuple[str, ...] = ()
 
 
 class Account(NamedTuple):
@@ -90,7 +93,8 @@ with CONTENT_FILE.open("rb") as _file:
 
 DEMO_PASSWORD: str = _data["password"]
 GROUPS = tuple(GroupText(**group) for group in _data["groups"])
-BOARDS = tuple(BoardText(**board) for board in _data["boards"])
+BOARDS = tuple(BoardText(**{**board, "circle": tuple(board.get("circle", ()))})
+               for board in _data["boards"])
 USERS = tuple(Account(**account) for account in _data["accounts"])
 STORIES = tuple(
     StoryText(**{**story, "groups": tuple(story["groups"]), "warnings": tuple(story["warnings"]),

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from .. import ratelimit
 from ..auth.service import register
 from ..extensions import db
-from ..models import Board, Group, Post, Story, Thread, User
+from ..models import Board, BoardMember, Group, Post, Story, Thread, User
 from ..posting import replies, reports, stories
 from ..contact import service as contact
 from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS,
@@ -71,7 +71,7 @@ def _write(now: datetime) -> None:
                              description=group.description, created_at=now - timedelta(days=64)))
     boards = {}
     for position, board in enumerate(BOARDS):
-        boards[board.slug] = Board(name=board.name, slug=board.slug,
+        boards[board.slug] = Board(name=board.name, slug=board.slug, audience=board.audience,
                                    description=board.description, position=position)
         db.session.add(boards[board.slug])
     db.session.commit()
@@ -83,6 +83,12 @@ def _write(now: datetime) -> None:
                         now=now - timedelta(days=account.joined_days_ago))
         user.role, user.bio = account.role, account.bio
         people[account.login_name] = user
+    db.session.commit()
+    for board in BOARDS:
+        for login_name in board.circle:
+            db.session.add(BoardMember(board_id=boards[board.slug].id,
+                                       user_id=people[login_name].id,
+                                       granted_at=now - timedelta(days=10)))
     db.session.commit()
 
     for spec in STORIES:

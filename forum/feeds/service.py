@@ -1,7 +1,7 @@
 """What machines may read: feed entries and sitemap addresses, built from public content only.
 
 Feeds and the sitemap list only what any visitor can read, and less: no drafts, nothing a
-moderator hid, no deleted posts, and no story whose author kept it out of search engines
+moderator hid, nothing on a board for members or a circle, no deleted posts, and no story whose author kept it out of search engines
 (`Story.noindex`), since feeds and sitemaps are what aggregators and crawlers pick up.
 Authors appear by the name shown on the page: an anonymous post by its pseudonym only.
 Times are the day only (midnight UTC), as precise as the pages themselves.
@@ -16,7 +16,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import text
+from .. import permissions, text
 from ..extensions import db
 from ..models import VISIBLE, Board, Group, Post, Story, Thread, story_groups
 
@@ -103,6 +103,9 @@ def feed_thread(which) -> tuple[Thread, Story | None] | None:
     thread = db.session.scalar(select(Thread).where(which))
     if thread is None or thread.hidden:
         return None
+    # Feeds are for visitors: a board that is not public has none, for anyone.
+    if thread.board is not None and not permissions.can_see_board(None, thread.board):
+        return None
     story = None
     if thread.is_story:
         story = thread.story
@@ -144,7 +147,9 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
         "pages.home", "stories.index", "threads.boards", "stories.groups",
         "pages.support", "pages.safety")]
     urls += [(url_for("threads.board", slug=slug, _external=True), None)
-             for slug in db.session.scalars(select(Board.slug).order_by(Board.position, Board.id))]
+             for slug in db.session.scalars(
+                 select(Board.slug).where(Board.id.in_(permissions.visible_board_ids(None)))
+                 .order_by(Board.position, Board.id))]
     urls += [(url_for("stories.group", slug=slug, _external=True), None)
              for slug in db.session.scalars(select(Group.slug).order_by(Group.slug))]
     stories = db.session.execute(
@@ -155,7 +160,8 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
              for slug, published, edited in stories]
     threads = db.session.execute(
         select(Thread.public_id, Thread.last_post_at)
-        .where(Thread.board_id.is_not(None), Thread.hidden.is_(False))
+        .where(Thread.board_id.in_(permissions.visible_board_ids(None)),
+               Thread.hidden.is_(False))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(SITEMAP_ITEMS)
     ).all()
     urls += [(url_for("threads.show", thread_id=public_id, _external=True), last)

@@ -8,7 +8,12 @@ from .content import (
     HIDDEN,
     PUBLISHED,
     VISIBLE,
+    AUDIENCE_CIRCLE,
+    AUDIENCE_MEMBERS,
+    AUDIENCE_PUBLIC,
+    AUDIENCES,
     Board,
+    BoardMember,
     Group,
     Post,
     Story,
@@ -27,4 +32,5 @@ __all__ = [
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
+    "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
 ]

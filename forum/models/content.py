@@ -89,8 +89,20 @@ class Group(db.Model):
         )
 
 
+# Who may read a board: everyone, logged-in members, or an approved circle that moderators
+# keep (BoardMember). Moderators read every board, so that they can moderate it.
+AUDIENCE_PUBLIC = "public"
+AUDIENCE_MEMBERS = "members"
+AUDIENCE_CIRCLE = "circle"
+AUDIENCES = {
+    AUDIENCE_PUBLIC: "Everyone, visitors included",
+    AUDIENCE_MEMBERS: "Logged-in members only",
+    AUDIENCE_CIRCLE: "A circle of members that moderators approve",
+}
+
+
 class Board(db.Model):
-    """A place for discussion threads on one theme."""
+    """A place for discussion threads on one theme, with the audience that may read it."""
 
     __tablename__ = "boards"
 
@@ -99,6 +111,30 @@ class Board(db.Model):
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    audience: Mapped[str] = mapped_column(String(16), default=AUDIENCE_PUBLIC,
+                                          server_default=AUDIENCE_PUBLIC)
+    # An archived board is read-only: kept for reading, listed apart, closed to new posts.
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    @property
+    def is_public(self) -> bool:
+        return self.audience == AUDIENCE_PUBLIC
+
+    @property
+    def is_circle(self) -> bool:
+        return self.audience == AUDIENCE_CIRCLE
+
+
+class BoardMember(db.Model):
+    """One account let into a circle board by a moderator."""
+
+    __tablename__ = "board_members"
+
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    granted_at: Mapped[datetime]
 
 
 class Thread(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import Handle, User
-from .content import Post, Story, Thread, public_id_column
+from .content import Board, Post, Story, Thread, public_id_column
 
 REPORT_REASONS = {
     "harassment": "Harassment or threats",
@@ -64,7 +64,8 @@ class ModAction(db.Model):
             "(CASE WHEN thread_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN story_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN post_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN handle_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + CASE WHEN handle_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN board_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
     )
@@ -82,12 +83,15 @@ class ModAction(db.Model):
     post_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id"))
     # A public handle only (e.g. a suspension made from a profile); never an anonymous one.
     handle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handles.id"))
+    # A board an administrator made or changed, or whose circle a moderator changed.
+    board_id: Mapped[Optional[int]] = mapped_column(ForeignKey("boards.id"))
 
     moderator_handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[moderator_handle_id])
     thread: Mapped[Optional[Thread]] = relationship()
     story: Mapped[Optional[Story]] = relationship()
     post: Mapped[Optional[Post]] = relationship()
     handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[handle_id])
+    board: Mapped[Optional[Board]] = relationship()
 
 
 class Suspension(db.Model):

@@ -16,6 +16,7 @@ from ..models import (
     HIDDEN,
     PUBLISHED,
     VISIBLE,
+    Board,
     Handle,
     ModAction,
     Post,
@@ -63,7 +64,7 @@ def clean_reason(reason: str | None, *, required: bool) -> str:
 
 def record(by: User | Handle | None, action: str, reason: str, now: datetime, *,
            thread: Thread | None = None, story: Story | None = None, post: Post | None = None,
-           handle: Handle | None = None) -> ModAction:
+           handle: Handle | None = None, board: Board | None = None) -> ModAction:
     """Add the public log line for an action to the current transaction (exactly one target).
 
     A moderator (a User) signs with their public handle, never a pseudonym; a story's author
@@ -72,7 +73,7 @@ def record(by: User | Handle | None, action: str, reason: str, now: datetime, *,
     """
     actor = by if by is None or isinstance(by, Handle) else db.session.scalar(Handle.public_of(by))
     entry = ModAction(moderator_handle=actor, action=action, reason=reason, created_at=now,
-                      thread=thread, story=story, post=post, handle=handle)
+                      thread=thread, story=story, post=post, handle=handle, board=board)
     db.session.add(entry)
     return entry
 

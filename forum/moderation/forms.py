@@ -49,3 +49,10 @@ class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES])
     reason = StringField("Reason (optional, shown in the public log)",
                          validators=[Optional(), Length(max=REASON_MAX)])
+
+
+class CircleForm(FlaskForm):
+    """Let one member into a circle board, by the public name on their profile."""
+
+    name = StringField("Public name", validators=[DataRequired(), Length(max=64)],
+                       description="The name on their profile; an anonymous name will not work.")

@@ -8,7 +8,8 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..models import PUBLIC, PUBLISHED, Handle, ModAction, Post
+from .. import permissions
+from ..models import PUBLIC, PUBLISHED, Handle, ModAction, Post, Thread
 from ..pagination import Page, paginate
 from ..posting.refusals import pace_words
 from .actions import (
@@ -27,6 +28,17 @@ from .actions import (
     UNSUSPEND,
 )
 from .appeals import APPEAL, LIFTED
+from .circles import (
+    BOARD_ARCHIVE,
+    BOARD_AUDIENCE,
+    BOARD_CREATE,
+    BOARD_DESCRIBE,
+    BOARD_MOVE,
+    BOARD_RENAME,
+    BOARD_UNARCHIVE,
+    CIRCLE_ADD,
+    CIRCLE_REMOVE,
+)
 from .pace import MEMBERS_ONLY, SLOW_MODE
 from .suspensions import logged_length_words
 
@@ -51,17 +63,35 @@ VERBS = {
     PIN: "pinned", UNPIN: "unpinned", HIDE: "removed", RESTORE: "restored", HOLD: "hid",
     SUSPEND: "suspended the author of", UNSUSPEND: "lifted the suspension of the author of",
     DISMISS: "dismissed reports on", SET_ROLE: "made",
+    BOARD_CREATE: "created", BOARD_RENAME: "renamed", BOARD_DESCRIBE: "described",
+    BOARD_ARCHIVE: "archived", BOARD_UNARCHIVE: "took out of the archive",
+    CIRCLE_ADD: "let a member into the circle of",
+    CIRCLE_REMOVE: "took a member out of the circle of",
 }
+AUDIENCE_VERBS = {"public": "opened to everyone", "members": "opened to logged-in members only",
+                  "circle": "closed to a circle of members"}
 # On a story, closing replies reads as closing its comments.
 STORY_VERBS = {LOCK: "closed comments on", UNLOCK: "reopened comments on"}
 
 
-def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
-    """What an action was done to, and a link to it, leaving out whatever is hidden now."""
+def _unseen(thread: Thread, viewer) -> bool:
+    """Whether `thread` is on a board this reader of the log may not read."""
+    return thread.board is not None and not permissions.can_see_board(viewer, thread.board)
+
+
+def _target_words(entry: ModAction, by_author: bool, viewer) -> tuple[str, str | None]:
+    """What an action was done to, and a link to it, leaving out whatever is hidden now and
+    whatever is on a board this reader may not read (its name and its threads' titles)."""
+    if entry.board is not None:
+        if not permissions.can_see_board(viewer, entry.board):
+            return "a board that is not public", None
+        return f"the board “{entry.board.name}”", url_for("threads.board", slug=entry.board.slug)
     if entry.post is not None:
         thread = entry.post.thread
         if thread.hidden:
             return "a post in a removed discussion", None
+        if _unseen(thread, viewer):
+            return "a post in a discussion that is not public", None
         return f"a post in “{thread.title}”", url_for("threads.post", post_id=entry.post.public_id)
     if entry.story is not None:
         if entry.story.state != PUBLISHED:
@@ -71,6 +101,8 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
     if entry.thread is not None:
         if entry.thread.hidden:
             return "a removed thread", None
+        if _unseen(entry.thread, viewer):
+            return "a thread that is not public", None
         return f"the thread “{entry.thread.title}”", url_for("threads.show",
                                                             thread_id=entry.thread.public_id)
     if entry.handle is not None and entry.handle.kind == PUBLIC:
@@ -79,12 +111,12 @@ def _target_words(entry: ModAction, by_author: bool) -> tuple[str, str | None]:
     return "an account", None
 
 
-def _describe(entry: ModAction) -> LogEntry:
-    """Word one log line for the public."""
+def _describe(entry: ModAction, viewer=None) -> LogEntry:
+    """Word one log line for the public, or for one reader (`viewer`)."""
     action, _, param = entry.action.partition(":")
     by_author = action in (CLOSE_COMMENTS, REOPEN_COMMENTS)
     verb = (STORY_VERBS if entry.story_id else VERBS).get(action) or VERBS.get(action, action)
-    target, url = _target_words(entry, by_author)
+    target, url = _target_words(entry, by_author, viewer)
     if action == SUSPEND:
         target += " " + logged_length_words(param)
     elif action == SET_ROLE:
@@ -97,6 +129,10 @@ def _describe(entry: ModAction) -> LogEntry:
     elif action == SLOW_MODE:
         verb = (f"set slow mode (one post every {pace_words(int(param))} per person) in"
                 if param != "0" else "turned slow mode off in")
+    elif action == BOARD_MOVE:
+        verb = "moved up" if param == "up" else "moved down"
+    elif action == BOARD_AUDIENCE:
+        verb = AUDIENCE_VERBS.get(param, "changed who may read")
     elif action == MEMBERS_ONLY:
         verb = ("opened to established members only" if param == "1"
                 else "opened to every member again")
@@ -104,15 +140,18 @@ def _describe(entry: ModAction) -> LogEntry:
                     target, url, entry.reason, entry.created_at)
 
 
-def log_page(after: str | None, per_page: int) -> Page:
-    """One page of the public log, newest first, in a fixed number of queries."""
+def log_page(after: str | None, per_page: int, viewer=None) -> Page:
+    """One page of the public log as `viewer` (None: a visitor) may read it, newest first,
+    in a fixed number of queries."""
     stmt = (
         select(ModAction)
-        .options(joinedload(ModAction.moderator_handle), joinedload(ModAction.thread),
+        .options(joinedload(ModAction.moderator_handle),
                  joinedload(ModAction.story), joinedload(ModAction.handle),
-                 joinedload(ModAction.post).joinedload(Post.thread))
+                 joinedload(ModAction.board),
+                 joinedload(ModAction.thread).joinedload(Thread.board),
+                 joinedload(ModAction.post).joinedload(Post.thread).joinedload(Thread.board))
         .order_by(ModAction.created_at.desc(), ModAction.id.desc())
     )
     page = paginate(stmt, ModAction, [ModAction.created_at, ModAction.id], after, per_page)
-    page.items = [_describe(entry) for entry in page.items]
+    page.items = [_describe(entry, viewer) for entry in page.items]
     return page

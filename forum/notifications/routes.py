@@ -1,10 +1,11 @@
 """A person's notifications, what they follow, and how they hear about it."""
 import click
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import permissions
 from ..auth.service import safe_next
 from ..clock import utcnow
 from ..extensions import db
@@ -88,6 +89,8 @@ def _back(default):
 def follow_thread(thread_id):
     """Follow or unfollow a thread or a story's comments."""
     thread = db.first_or_404(select(Thread).where(Thread.public_id == thread_id))
+    if thread.board is not None and not permissions.can_see_board(current_user, thread.board):
+        abort(404)  # as for a thread that does not exist
     follow = request.form.get("follow") == "1"
     service.set_following(current_user, thread=thread, follow=follow, now=utcnow())
     flash("You follow this discussion now." if follow else "You no longer follow this discussion.")

@@ -7,9 +7,11 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import joinedload
 
+from .. import permissions
 from ..auth.emails import is_usable
 from ..extensions import db
-from ..models import Follow, Handle, Ignore, Notification, Post, Story, Thread, User
+from ..models import (BoardMember, Follow, Handle, Ignore, Notification, Post, Story, Thread,
+                      User)
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
 
 
@@ -33,6 +35,23 @@ def _drop_those_ignoring(recipients: dict, handle_id: int) -> None:
         for user_id in db.session.scalars(select(Ignore.user_id).where(
                 Ignore.handle_id == handle_id, Ignore.user_id.in_(list(recipients)))):
             recipients.pop(user_id, None)
+
+
+def _drop_those_outside(recipients: dict, thread: Thread) -> None:
+    """On a circle board, only its circle and the moderators hear of a new post: someone taken
+    out of the circle, though they follow the thread or were answered there, hears nothing.
+    (Every recipient is a member, so a members-only board drops nobody.)"""
+    board = thread.board
+    if not recipients or board is None or not board.is_circle:
+        return
+    inside = set(db.session.scalars(
+        select(User.id).where(User.id.in_(list(recipients)),
+                              User.role.in_(["moderator", "admin"])
+                              | User.id.in_(select(BoardMember.user_id)
+                                            .where(BoardMember.board_id == board.id)))))
+    for user_id in list(recipients):
+        if user_id not in inside:
+            del recipients[user_id]
 
 
 def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
@@ -74,6 +93,7 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
     recipients.pop(author.id, None)
     for user_id in ignoring:
         recipients.pop(user_id, None)
+    _drop_those_outside(recipients, thread)
     if recipients:
         # One multi-row INSERT (RETURNING makes SQLAlchemy batch the rows into one statement,
         # "insertmanyvalues"), not one statement per row or per set of non-NULL columns.
@@ -150,8 +170,10 @@ def is_following(user, *, thread: Thread | None = None, group=None) -> bool:
 
 
 def follows_of(user: User):
-    """What `user` follows, for their own page only."""
-    return (select(Follow).where(Follow.user_id == user.id)
+    """What `user` follows, for their own page only: not threads on a board they can no
+    longer read."""
+    return (select(Follow).outerjoin(Thread, Follow.thread_id == Thread.id)
+            .where(Follow.user_id == user.id, permissions.readable_threads(user, Thread.board_id))
             .options(joinedload(Follow.thread), joinedload(Follow.group))
             .order_by(Follow.created_at.desc(), Follow.id.desc()))
 
@@ -159,17 +181,24 @@ def follows_of(user: User):
 # --- reading ----------------------------------------------------------------------------
 
 def unread_count(user: User) -> int:
-    """The header's number: one indexed count."""
+    """The header's number: one count, leaving out boards the person cannot read."""
     return db.session.scalar(
         select(func.count(Notification.id))
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .outerjoin(Thread, Notification.thread_id == Thread.id)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None),
+               permissions.readable_threads(user, Thread.board_id))
     )
 
 
 def for_user(user: User):
-    """A person's notifications, newest first, with what each points at, in one query."""
+    """A person's notifications, newest first, with what each points at, in one query.
+
+    Notices from a board the person can no longer read (taken out of its circle) are left
+    out, title and all, as the board's own pages are."""
     return (
-        select(Notification).where(Notification.user_id == user.id)
+        select(Notification).outerjoin(Thread, Notification.thread_id == Thread.id)
+        .where(Notification.user_id == user.id,
+               permissions.readable_threads(user, Thread.board_id))
         .options(joinedload(Notification.thread),
                  joinedload(Notification.post).joinedload(Post.handle),
                  joinedload(Notification.recipient_handle))

@@ -2,10 +2,11 @@
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
-from .. import ratelimit
+from .. import permissions, ratelimit
 from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
 from ..models import Story, Thread
@@ -24,7 +25,8 @@ def home():
     ).all()
     threads = db.session.scalars(
         select(Thread)
-        .where(Thread.board_id.is_not(None), Thread.hidden.is_(False))
+        .where(Thread.board_id.in_(permissions.visible_board_ids(current_user)),
+               Thread.hidden.is_(False))
         .options(joinedload(Thread.board), joinedload(Thread.handle))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(HOME_ITEMS)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from .. import permissions, ratelimit, text
 from ..extensions import db, limiter
-from ..models import PUBLISHED, VISIBLE, Handle, Post, Story, Thread, User
+from ..models import PUBLISHED, VISIBLE, Board, Handle, Post, Story, Thread, User
 from ..moderation.suspensions import suspension_words
 from ..refusals import Refusal
 
@@ -75,6 +75,16 @@ def check_open(thread: Thread) -> None:
         raise ThreadLocked(f"Comments are closed{reason}. Your text was not posted.")
     if thread.hidden:
         raise ThreadLocked("This discussion was removed by a moderator. Your text was not posted.")
+
+
+def check_board(author: User, board: Board) -> None:
+    """Refuse a write on a board the writer may not read (as if it did not exist: 404), or on
+    an archived board, which stays readable and takes nothing new."""
+    if not permissions.can_see_board(author, board):
+        raise NotAllowed("There is no such board.", status=404)
+    if board.archived:
+        raise ThreadLocked("This board is archived: it can be read, not written in. "
+                           "Your text was not posted.")
 
 
 def is_established(user: User, now: datetime) -> bool:

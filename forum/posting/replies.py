@@ -16,8 +16,8 @@ from ..notifications.service import StoryOwner
 from ..threads.service import page_start
 from .handles import handle_for
 from .restrictions import BARRED, Barred
-from .refusals import (NotAllowed, PostingError, check_open, check_pace, check_writer, clean_body,
-                       count_write)
+from .refusals import (NotAllowed, PostingError, check_board, check_open, check_pace,
+                       check_writer, clean_body, count_write)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -103,6 +103,7 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
                   now: datetime) -> Thread:
     """Start a discussion on a board with its first post."""
     check_writer(author, now)
+    check_board(author, board)
     body = clean_body(body)
     count_write(author, "topic", now)
     thread = new_thread(author, title.strip(), board, anonymous, now)
@@ -128,6 +129,8 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     where the new post shows: its page of the thread or story."""
     check_writer(author, now)
     check_open(thread)
+    if thread.board is not None:
+        check_board(author, thread.board)
     check_pace(author, thread, now)
     story = None
     if thread.is_story:
@@ -162,6 +165,8 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
     if not permissions.can_edit_post(user, post):
         raise NotAllowed("Only the author can edit this post.")
     check_open(post.thread)
+    if post.thread.board is not None:
+        check_board(user, post.thread.board)
     body = clean_body(body)
     count_write(user, "edit", now)
     rendered = text.render(body, Post.EXCERPT_CHARS)

@@ -37,7 +37,7 @@ def _refused(template, error: refusals.PostingError, **context):
 @login_required
 def new_thread(slug):
     """Start a discussion on a board."""
-    board = db.first_or_404(select(Board).where(Board.slug == slug))
+    board = _seen(db.first_or_404(select(Board).where(Board.slug == slug)))
     form = ThreadForm(anonymous=current_user.anonymous_by_default)
     if form.validate_on_submit() and action() == PREVIEW:
         return _preview("posting/thread_form.html", form=form, board=board)
@@ -61,15 +61,27 @@ def _parent(thread: Thread, raw: str | None) -> Post | None:
         .options(joinedload(Post.handle)))
 
 
+def _seen(board: Board | None) -> Board | None:
+    """A board the writer may read, or 404 exactly as for a board that does not exist."""
+    if board is not None and not permissions.can_see_board(current_user, board):
+        abort(404)
+    return board
+
+
 def _post(public_id: str) -> Post:
-    return db.first_or_404(select(Post).where(Post.public_id == public_id))
+    post = db.first_or_404(select(Post).where(Post.public_id == public_id))
+    _seen(post.thread.board)
+    return post
 
 
 @bp.route("/threads/<public_id:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id):
     """Comment on a story or reply in a thread, optionally to one post."""
-    thread = db.first_or_404(select(Thread).where(Thread.public_id == thread_id))
+    # With its board, in the same query: who may read it decides whether it exists.
+    thread = db.first_or_404(select(Thread).where(Thread.public_id == thread_id)
+                             .options(joinedload(Thread.board)))
+    _seen(thread.board)
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}

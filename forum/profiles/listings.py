@@ -6,6 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from .. import permissions
 from ..extensions import db
 from ..models import PUBLIC, PUBLISHED, VISIBLE, Handle, Post, Story, Thread, User
 from ..names import name_key
@@ -46,8 +47,9 @@ def stories_by(handle: Handle, after: str | None, per_page: int) -> Page:
     return paginate(stmt, Story, [Story.published_at, Story.id], after, per_page)
 
 
-def posts_by(handle: Handle, after: str | None, per_page: int) -> Page:
-    """One page of the visible posts written under this handle, newest first, with their places."""
+def posts_by(handle: Handle, after: str | None, per_page: int, viewer=None) -> Page:
+    """One page of the visible posts written under this handle, newest first, with their
+    places: only those on boards `viewer` (None: a visitor) may read."""
     stmt = (
         select(Post, Thread.public_id, Thread.title, Story.slug)
         .join(Thread, Post.thread_id == Thread.id)
@@ -59,6 +61,7 @@ def posts_by(handle: Handle, after: str | None, per_page: int) -> Page:
             Thread.hidden.is_(False),
             # A comment under a hidden or draft story would link to a page readers can't open.
             or_(Story.id.is_(None), Story.state == PUBLISHED),
+            permissions.readable_threads(viewer, Thread.board_id),
         )
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
@@ -95,13 +98,14 @@ def my_stories(user: User, after: str | None, per_page: int) -> Page:
 
 
 def my_posts(user: User, after: str | None, per_page: int) -> Page:
-    """One page of every post this account wrote, public or anonymous, newest first."""
+    """One page of every post this account wrote, public or anonymous, newest first; not on
+    a board they can no longer read (their own words stay in the export of their data)."""
     stmt = (
         select(Post, Thread.public_id, Thread.title, Story.slug, Handle)
         .join(Handle, Post.handle_id == Handle.id)
         .join(Thread, Post.thread_id == Thread.id)
         .outerjoin(Story, Story.thread_id == Thread.id)
-        .where(Handle.user_id == user.id)
+        .where(Handle.user_id == user.id, permissions.readable_threads(user, Thread.board_id))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)

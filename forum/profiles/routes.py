@@ -60,7 +60,8 @@ def show(handle):
         abort(404)
     per_page = current_app.config["ITEMS_PER_PAGE"]
     stories = listings.stories_by(found, parse_after(request.args.get("stories_after")), per_page)
-    posts = listings.posts_by(found, parse_after(request.args.get("posts_after")), per_page)
+    posts = listings.posts_by(found, parse_after(request.args.get("posts_after")), per_page,
+                              current_user)
     return render_template("profiles/show.html", handle=found, user=found.user,
                            stories=stories, posts=posts, links=post_urls(posts.items))
 

@@ -19,6 +19,7 @@ import re
 
 from sqlalchemy import text
 
+from .. import permissions
 from ..extensions import db
 from ..models import PUBLISHED, VISIBLE
 from ..public_ids import PATTERN as PUBLIC_ID
@@ -93,10 +94,12 @@ def parse_cursor(raw: str | None) -> tuple[int, str] | None:
 # posts in a thread not hidden, and, for a story's comments, under a published story. Aliases
 # s (stories), t (threads), p (posts). The states are the models' constants written as SQL
 # literals: these statements are text, built once at import.
+# Board threads and their posts only on the boards this reader may read: :board_ids stands for
+# permissions.visible_board_ids for them, put in as a subquery when the statement runs (_sql).
 STORY_SEEN = f"s.state = '{PUBLISHED}' AND NOT t.hidden"
-THREAD_SEEN = "t.board_id IS NOT NULL AND NOT t.hidden"
+THREAD_SEEN = "t.board_id IN :board_ids AND NOT t.hidden"
 POST_SEEN = (f"p.state = '{VISIBLE}' AND NOT t.hidden "
-             f"AND (t.board_id IS NOT NULL OR s.state = '{PUBLISHED}')")
+             f"AND (t.board_id IN :board_ids OR (t.board_id IS NULL AND s.state = '{PUBLISHED}'))")
 
 
 def _sqlite_candidates(kind: int) -> str:
@@ -224,10 +227,26 @@ PG_ANCHOR = {
 AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
 
 
-def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int) -> list[int]:
-    """Search keys of the best visible matches, after the result `after` (kind, public
-    id), best first."""
+def _sql(statement: str, boards: str):
+    """A statement as text, with the SQL of the boards its reader may read in place of
+    :board_ids."""
+    return text(statement.replace(":board_ids", f"({boards})"))
+
+
+def readable_boards_sql(viewer, dialect) -> str:
+    """permissions.visible_board_ids for `viewer` as SQL text: the one rule, in the one query
+    that ranks. Its only values are the audience names and the viewer's row id, so writing
+    them in as literals puts no user text into SQL."""
+    stmt = permissions.visible_board_ids(viewer)
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
+                viewer=None) -> list[int]:
+    """Search keys of the best matches `viewer` (None: a visitor) may see, after the result
+    `after` (kind, public id), best first."""
     session = db.session
+    boards = readable_boards_sql(viewer, session.get_bind().dialect)
     sqlite = session.get_bind().dialect.name == "sqlite"
     windows = {STORY: max(1, WINDOW // 4), THREAD: WINDOW, POST: WINDOW}
     params = {f"window_{SOURCES[kind][0]}": n for kind, n in windows.items()}
@@ -242,10 +261,10 @@ def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int) -> 
         # The cursor names a result; its rank is worked out again from it, for this query.
         kind, public_id = after
         anchor = (SQLITE_ANCHOR if sqlite else PG_ANCHOR)[kind]
-        found = session.execute(text(anchor), {**params, "public_id": public_id}).first()
+        found = session.execute(_sql(anchor, boards), {**params, "public_id": public_id}).first()
         if found is None:
             raise BadCursor(f"{CURSOR_PREFIX[kind]}{public_id}")
         params.update(after_rank=found[0], after_key=(kind << KIND_SHIFT) + found[1])
     sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(after=AFTER if after is not None else "")
-    return [key for key, _ in session.execute(text(sql), params)]
+    return [key for key, _ in session.execute(_sql(sql, boards), params)]
 

@@ -124,13 +124,14 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
     return [found[k] for k in keys if k in found]
 
 
-def search(raw: str | None, after: tuple[int, str] | None, per_page: int) -> Results:
+def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None) -> Results:
     """One page of results for a reader's query, best match first, in a fixed few queries;
-    BadCursor if `after` names no result of this query that every reader may see."""
+    BadCursor if `after` names no result of this query that `viewer` (None: a visitor) may
+    see. Boards they may not read are left out entirely, their threads and posts alike."""
     words = terms(raw)
     if not words:
         return Results(words, [], None)
-    keys = ranked_keys(words, after, per_page + 1)
+    keys = ranked_keys(words, after, per_page + 1, viewer)
     more = len(keys) > per_page
     items = _load(keys[:per_page], words)
     return Results(words, items, items[-1].cursor if more and items else None)

@@ -1,5 +1,6 @@
 """Searching: one page that finds stories, threads and posts by the words in them."""
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
 
 from .query import MAX_QUERY_CHARS, BadCursor, parse_cursor
 from .results import search
@@ -13,7 +14,7 @@ def index():
     query = request.args.get("q", "")[:MAX_QUERY_CHARS]
     try:
         results = search(query, parse_cursor(request.args.get("after")),
-                         current_app.config["ITEMS_PER_PAGE"])
+                         current_app.config["ITEMS_PER_PAGE"], current_user)
     except BadCursor:
         abort(404)
     response = current_app.make_response(

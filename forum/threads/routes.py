@@ -18,14 +18,18 @@ bp = Blueprint("threads", __name__)
 @bp.route("/boards/")
 def boards():
     """List the boards."""
-    boards = db.session.scalars(select(Board).order_by(Board.position, Board.name)).all()
-    return render_template("threads/boards.html", boards=boards)
+    boards = db.session.scalars(service.boards_for(current_user)).all()
+    return render_template("threads/boards.html",
+                           boards=[b for b in boards if not b.archived],
+                           archived=[b for b in boards if b.archived])
 
 
 @bp.route("/boards/<slug>")
 def board(slug):
     """List a board's threads, pinned first, then by latest reply."""
     board = db.first_or_404(select(Board).where(Board.slug == slug))
+    if not permissions.can_see_board(current_user, board):
+        abort(404)
     page = paginate(
         Thread.on_board(board.id).options(joinedload(Thread.handle)), Thread,
         [Thread.pinned, Thread.last_post_at, Thread.id], parse_after(request.args.get("after")),
@@ -35,7 +39,10 @@ def board(slug):
 
 
 def _readable(thread: Thread | None) -> Thread:
+    """The thread if this reader may open it; otherwise the very 404 of a missing thread."""
     if thread is None or (thread.hidden and not permissions.can_see_hidden(current_user)):
+        abort(404)
+    if thread.board is not None and not permissions.can_see_board(current_user, thread.board):
         abort(404)
     return thread
 

@@ -117,7 +117,8 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
 def test_the_admin_pages_have_no_serious_problems(page, seeded, axe_source, log_in):
     log_in(page, "afterward_admin", DEMO_PASSWORD)
     found = {}
-    for path in ("/admin/unmask", "/admin/unmaskings", "/admin/members"):
+    for path in ("/admin/unmask", "/admin/unmaskings", "/admin/members", "/admin/boards",
+                 "/mod/boards/still-inside/circle", "/boards/still-inside"):
         assert page.goto(path).ok, path
         page.emulate_media(color_scheme="light")
         found[path] = serious_problems(page, axe_source)

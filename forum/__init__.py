@@ -4,7 +4,8 @@ from __future__ import annotations
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, config, errors, headers, moderation, pages, permissions, posting, profiles
-from . import admin, contact, feeds, notifications, search, security, siteurl, stories, threads
+from . import admin, contact, feeds, groups, notifications, search, security, siteurl, stories
+from . import threads
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -13,7 +14,7 @@ from .templating import register_filters
 from .threads import cache as thread_cache
 
 BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
-              feeds, search, contact)
+              feeds, search, contact, groups)
 
 
 def create_app(overrides: dict | None = None) -> siteurl.Afterward:

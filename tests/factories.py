@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from itertools import count
 
+from sqlalchemy import select
+
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import PUBLIC, Board, Handle, User
+from forum.models import PUBLIC, Board, Group, Handle, User
 from forum.names import name_key
 from forum.posting import replies, stories
+from forum.slugs import slugify
 
 _seq = count(1)
 PASSWORD = "correct horse battery"
@@ -38,6 +41,14 @@ def make_board(name="General", slug=None, position=0, audience="public", archive
 
 
 def make_story(author, title="What I left behind", body="It began with a meeting.", **kw):
+    """A story through the posting path; the groups it names are made accepted first (a
+    member's new name would wait for a moderator: tests/test_groups.py covers that)."""
+    for name in kw.get("group_names", []):
+        slug = slugify(name)
+        if name.strip() and db.session.scalar(select(Group.id).where(Group.slug == slug)) is None:
+            db.session.add(Group(name=name.strip(), slug=slug, description="",
+                                 created_at=kw.get("now") or utcnow()))
+            db.session.commit()
     kw.setdefault("summary", "")
     kw.setdefault("warnings", [])
     kw.setdefault("group_names", [])

@@ -563,7 +563,7 @@ def asking_admin(ctx, site, make_browser):
 def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, request):
     if viewer == "moderator":
         watched = request.getfixturevalue("watched")
-        client, start = watched["june"].client, start_urls(site) + ["/mod/"]
+        client, start = watched["june"].client, start_urls(site) + ["/mod/", "/mod/groups/"]
     elif viewer == "administrator":
         client = request.getfixturevalue("asking_admin").client
         start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask", "/admin/members",

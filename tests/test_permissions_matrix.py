@@ -51,6 +51,7 @@ from forum.models import (
 )
 from forum.models.notifications import REPLY
 from forum.names import name_key
+from forum.slugs import slugify
 from tests.factories import make_board, make_reply, make_story, make_thread
 from tests.conftest import CSRF_RE
 
@@ -149,6 +150,18 @@ def _circle_board(w):
     db.session.add(BoardMember(board_id=board.id, user_id=w["users"]["member"].id,
                                granted_at=utcnow()))
     w["circle"] = board.slug
+
+
+def _group_of_state(state: str):
+    def setup(w):
+        """A group of its own in this world: a member's proposal, or an accepted twin."""
+        name = f"{'Proposed' if state == 'proposed' else 'Twin'} {w['logins']['member']}"
+        group = Group(name=name, slug=slugify(name), description="", created_at=utcnow(),
+                      state=state)
+        db.session.add(group)
+        db.session.flush()
+        w["own_group"] = group.slug
+    return setup
 
 
 MATRIX_CODE = "abcd-efgh-jkmn-pqrs"
@@ -510,6 +523,21 @@ MATRIX: dict[str, Case] = {
     "moderation.circle_remove": Case(
         lambda w, r: f"/mod/boards/{w['circle']}/circle/remove", MODERATORS,
         lambda w, r: {"name": w["handles"]["member"]}, _circle_board),
+    "groups.accept": Case(
+        lambda w, r: f"/mod/groups/{w['own_group']}/accept", MODERATORS,
+        setup=_group_of_state("proposed")),
+    "groups.refuse": Case(
+        lambda w, r: f"/mod/groups/{w['own_group']}/refuse", MODERATORS, _reason,
+        _group_of_state("proposed")),
+    "groups.rename": Case(
+        lambda w, r: f"/mod/groups/{w['group']}/rename", MODERATORS,
+        lambda w, r: {"name": f"Open Door {r}"}),
+    "groups.add_name": Case(
+        lambda w, r: f"/mod/groups/{w['group']}/names", MODERATORS,
+        lambda w, r: {"other_name": f"The Door {r}"}),
+    "groups.merge": Case(
+        lambda w, r: f"/mod/groups/{w['own_group']}/merge", MODERATORS,
+        lambda w, r: {"into": w["group"]}, _group_of_state("accepted")),
 }
 
 
@@ -554,7 +582,8 @@ def build_world(tag: str) -> dict:
         "thread": thread.public_id, "thread_obj": thread, "post": post.public_id, "post_obj": post,
         "anonymous_post": anonymous.public_id,
         "story": story.slug, "story_id": story.id, "story_obj": story, "revision": revision.public_id,
-        "group": db.session.scalar(select(Group.slug)), "notifications": notifications,
+        "group": db.session.scalar(select(Group.slug).order_by(Group.id)),
+        "notifications": notifications,
     }
 
 

@@ -399,8 +399,9 @@ def test_a_results_page_costs_a_constant_number_of_queries(ctx, client, people,
         assert len(found) == 20
     with count_queries() as next_page:
         assert client.get(nxt).status_code == 200
-    # Ranking, then one query per kind of result; a later page adds the anchor's rank.
-    assert len(few) == len(many) == 4
+    # Ranking, then one query per kind of result, and one for groups the words name; a later
+    # page adds the anchor's rank (and looks for no groups).
+    assert len(few) == len(many) == 5
     assert len(next_page) <= len(many) + 1
 
 

@@ -37,7 +37,7 @@ def stories():
 @bp.route("/feeds/groups/<slug>.atom")
 def group(slug):
     """Offer the newest stories about one group to feed readers."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = db.first_or_404(select(Group).where(Group.slug == slug, Group.state == "accepted"))
     return _atom(service.stories_feed(utcnow(), group))
 
 

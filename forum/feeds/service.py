@@ -71,7 +71,7 @@ def _story_entry(story: Story) -> Entry:
         id=link, title=xml_text(story.title), link=link, author=xml_text(story.handle.name),
         published=day_start(story.published_at),
         updated=day_start(story.edited_at or story.published_at), summary=xml_text(summary),
-        categories=[(g.slug, xml_text(g.name)) for g in story.groups],
+        categories=[(g.slug, xml_text(g.name)) for g in story.groups if g.is_accepted],
     )
 
 
@@ -151,7 +151,8 @@ def sitemap_urls() -> list[tuple[str, datetime | None]]:
                  select(Board.slug).where(Board.id.in_(permissions.visible_board_ids(None)))
                  .order_by(Board.position, Board.id))]
     urls += [(url_for("stories.group", slug=slug, _external=True), None)
-             for slug in db.session.scalars(select(Group.slug).order_by(Group.slug))]
+             for slug in db.session.scalars(select(Group.slug).where(Group.state == "accepted")
+                                            .order_by(Group.slug))]
     stories = db.session.execute(
         Story.listed().with_only_columns(Story.slug, Story.published_at, Story.edited_at)
         .limit(SITEMAP_ITEMS)

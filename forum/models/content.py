@@ -66,6 +66,15 @@ class Group(db.Model):
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    # A member's proposal waits for a moderator (forum/groups/): until accepted it is shown
+    # only with the stories that name it. "refused" and "merged" groups are shown nowhere; a
+    # merged group's address leads to the group it went into.
+    state: Mapped[str] = mapped_column(String(16), default="accepted", server_default="accepted")
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("groups.id"))
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.state == "accepted"
 
     @classmethod
     def with_story_counts(cls):
@@ -85,6 +94,7 @@ class Group(db.Model):
         return (
             select(cls, func.coalesce(counts.c.n, 0).label("story_count"))
             .outerjoin(counts, counts.c.group_id == cls.id)
+            .where(cls.state == "accepted")
             .order_by(func.lower(cls.name))
         )
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import Handle, User
-from .content import Board, Post, Story, Thread, public_id_column
+from .content import Board, Group, Post, Story, Thread, public_id_column
 
 REPORT_REASONS = {
     "harassment": "Harassment or threats",
@@ -65,7 +65,8 @@ class ModAction(db.Model):
             " + CASE WHEN story_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN post_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN handle_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN board_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + CASE WHEN board_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN group_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_target",
         ),
     )
@@ -85,6 +86,8 @@ class ModAction(db.Model):
     handle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handles.id"))
     # A board an administrator made or changed, or whose circle a moderator changed.
     board_id: Mapped[Optional[int]] = mapped_column(ForeignKey("boards.id"))
+    # A group a moderator accepted, renamed, named otherwise, merged into, or refused.
+    group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("groups.id"))
 
     moderator_handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[moderator_handle_id])
     thread: Mapped[Optional[Thread]] = relationship()
@@ -92,6 +95,7 @@ class ModAction(db.Model):
     post: Mapped[Optional[Post]] = relationship()
     handle: Mapped[Optional[Handle]] = relationship(foreign_keys=[handle_id])
     board: Mapped[Optional[Board]] = relationship()
+    group: Mapped[Optional[Group]] = relationship()
 
 
 class Suspension(db.Model):

@@ -17,6 +17,7 @@ from ..models import (
     PUBLISHED,
     VISIBLE,
     Board,
+    Group,
     Handle,
     ModAction,
     Post,
@@ -64,7 +65,8 @@ def clean_reason(reason: str | None, *, required: bool) -> str:
 
 def record(by: User | Handle | None, action: str, reason: str, now: datetime, *,
            thread: Thread | None = None, story: Story | None = None, post: Post | None = None,
-           handle: Handle | None = None, board: Board | None = None) -> ModAction:
+           handle: Handle | None = None, board: Board | None = None,
+           group: Group | None = None) -> ModAction:
     """Add the public log line for an action to the current transaction (exactly one target).
 
     A moderator (a User) signs with their public handle, never a pseudonym; a story's author
@@ -73,7 +75,8 @@ def record(by: User | Handle | None, action: str, reason: str, now: datetime, *,
     """
     actor = by if by is None or isinstance(by, Handle) else db.session.scalar(Handle.public_of(by))
     entry = ModAction(moderator_handle=actor, action=action, reason=reason, created_at=now,
-                      thread=thread, story=story, post=post, handle=handle, board=board)
+                      thread=thread, story=story, post=post, handle=handle, board=board,
+                      group=group)
     db.session.add(entry)
     return entry
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..models import PUBLIC, PUBLISHED, Handle, ModAction, Post, Thread
+from ..groups.service import GROUP_ACCEPT, GROUP_ALIAS, GROUP_MERGE, GROUP_REFUSE, GROUP_RENAME
 from ..pagination import Page, paginate
 from ..posting.refusals import pace_words
 from .actions import (
@@ -67,6 +68,8 @@ VERBS = {
     BOARD_ARCHIVE: "archived", BOARD_UNARCHIVE: "took out of the archive",
     CIRCLE_ADD: "let a member into the circle of",
     CIRCLE_REMOVE: "took a member out of the circle of",
+    GROUP_ACCEPT: "accepted", GROUP_REFUSE: "refused", GROUP_RENAME: "renamed",
+    GROUP_ALIAS: "gave another name to", GROUP_MERGE: "merged another group into",
 }
 AUDIENCE_VERBS = {"public": "opened to everyone", "members": "opened to logged-in members only",
                   "circle": "closed to a circle of members"}
@@ -82,6 +85,10 @@ def _unseen(thread: Thread, viewer) -> bool:
 def _target_words(entry: ModAction, by_author: bool, viewer) -> tuple[str, str | None]:
     """What an action was done to, and a link to it, leaving out whatever is hidden now and
     whatever is on a board this reader may not read (its name and its threads' titles)."""
+    if entry.group is not None:
+        if not entry.group.is_accepted:  # a member's proposal, never published
+            return "a proposed group", None
+        return f"the group “{entry.group.name}”", url_for("stories.group", slug=entry.group.slug)
     if entry.board is not None:
         if not permissions.can_see_board(viewer, entry.board):
             return "a board that is not public", None
@@ -147,7 +154,7 @@ def log_page(after: str | None, per_page: int, viewer=None) -> Page:
         select(ModAction)
         .options(joinedload(ModAction.moderator_handle),
                  joinedload(ModAction.story), joinedload(ModAction.handle),
-                 joinedload(ModAction.board),
+                 joinedload(ModAction.board), joinedload(ModAction.group),
                  joinedload(ModAction.thread).joinedload(Thread.board),
                  joinedload(ModAction.post).joinedload(Post.thread).joinedload(Thread.board))
         .order_by(ModAction.created_at.desc(), ModAction.id.desc())

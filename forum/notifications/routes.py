@@ -101,7 +101,7 @@ def follow_thread(thread_id):
 @login_required
 def follow_group(slug):
     """Follow or unfollow new stories about a group."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = db.first_or_404(select(Group).where(Group.slug == slug, Group.state == "accepted"))
     follow = request.form.get("follow") == "1"
     service.set_following(current_user, group=group, follow=follow, now=utcnow())
     flash(f"You will hear about new stories about {group.name}." if follow

@@ -2,15 +2,15 @@
 and the author closing or reopening the comments on their own story."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy import delete, select
 
 from .. import permissions, text
 from ..extensions import db
-from ..models import DRAFT, PUBLISHED, Group, Story, StoryRevision, Thread, User
+from ..groups.service import resolve_groups
+from ..slugs import slugify
+from ..models import DRAFT, PUBLISHED, Story, StoryRevision, Thread, User
 from ..moderation import actions as moderation
 from ..notifications import service as notifications
 from .handles import handle_for
@@ -23,13 +23,6 @@ UNTITLED = "Untitled draft"
 
 
 # --- addresses, groups and warnings -------------------------------------------------------
-
-def slugify(title: str) -> str:
-    """The readable part of an address made from a title: lower-case ASCII words and dashes."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
-    return slug or "story"
-
 
 def _unique_slug(title: str, story: Story | None = None) -> str:
     base = slugify(title)
@@ -46,28 +39,11 @@ def _unique_slug(title: str, story: Story | None = None) -> str:
     return f"{base}-{n}"
 
 
-def groups_named(names: list[str], now: datetime) -> list[Group]:
-    """Existing groups with these names (matched by slug), creating the missing ones."""
-    wanted = {}
-    for raw in names:
-        name = " ".join(raw.split())[:120]
-        if name:
-            wanted.setdefault(slugify(name), name)
-    if not wanted:
-        return []
-    found = {g.slug: g for g in db.session.scalars(select(Group).where(Group.slug.in_(wanted)))}
-    for slug, name in wanted.items():
-        if slug not in found:
-            found[slug] = Group(name=name, slug=slug, description="", created_at=now)
-            db.session.add(found[slug])
-    return list(found.values())
-
-
 def _warnings(values: list[str]) -> str:
     return ",".join(dict.fromkeys(v.strip().replace(",", " ")[:60] for v in values if v.strip()))
 
 
-def _apply_story_fields(story: Story, *, title: str, summary: str, body: str,
+def _apply_story_fields(story: Story, writer: User, *, title: str, summary: str, body: str,
                         warnings: list[str], group_names: list[str], noindex: bool | None,
                         now: datetime) -> None:
     story.title = story.thread.title = title.strip() or UNTITLED
@@ -76,7 +52,7 @@ def _apply_story_fields(story: Story, *, title: str, summary: str, body: str,
         rendered = text.render(body, Story.EXCERPT_CHARS)
         story.body, story.body_html, story.excerpt = body, rendered.html, rendered.excerpt
     story.content_warnings = _warnings(warnings)
-    story.groups = groups_named(group_names, now)
+    story.groups = resolve_groups(group_names, writer, now)
     if noindex is not None:
         story.noindex = bool(noindex)
 
@@ -101,7 +77,7 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
         handle=thread.handle, thread=thread, state=DRAFT if draft else PUBLISHED,
         published_at=now,
     )
-    _apply_story_fields(story, title=title, summary=summary, body=body,
+    _apply_story_fields(story, author, title=title, summary=summary, body=body,
                         warnings=warnings, group_names=group_names, noindex=noindex, now=now)
     db.session.add(story)
     if not draft:
@@ -124,7 +100,7 @@ def save_draft(user: User, story: Story | None, *, title: str, summary: str, bod
         raise NotAllowed("This story is already published; save your changes instead.")
     body = clean_draft(body)
     count_write(user, "draft", now)
-    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+    _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
                         group_names=group_names, noindex=noindex, now=now)
     story.published_at = now  # a draft's date is when it was last worked on
     db.session.commit()
@@ -145,7 +121,7 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
     count_write(user, "topic", now)
     if anonymous is not None and anonymous != story.handle.is_anonymous:
         story.handle = story.thread.handle = handle_for(user, story.thread, anonymous, now)
-    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+    _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
                         group_names=group_names, noindex=noindex, now=now)
     story.state, story.published_at, story.slug = PUBLISHED, now, _unique_slug(title, story)
     story.thread.created_at = story.thread.last_post_at = now
@@ -172,7 +148,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
     if (title.strip(), summary.strip(), body) != (story.title, story.summary, story.body):
         db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,
                                      body=story.body, body_html=story.body_html, created_at=now))
-    _apply_story_fields(story, title=title, summary=summary, body=body, warnings=warnings,
+    _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
                         group_names=group_names, noindex=noindex, now=now)
     story.edited_at = now
     db.session.commit()

@@ -7,7 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
-from ..models import DRAFT, Group, Handle, Story, StoryRevision
+from ..groups import service as group_service
+from ..models import DRAFT, Handle, Story, StoryRevision
 from ..pagination import parse_public_id
 from . import refusals, restrictions, stories
 from .forms import DRAFT as SAVE_DRAFT
@@ -15,11 +16,13 @@ from .forms import PREVIEW, StoryEditForm, StoryForm, action
 from .routes import bp
 
 
-def _story_form(form_class, **kw):
+def _story_form(form_class, story=None, **kw):
+    """The story form, its group boxes the accepted groups and the story's own proposals
+    (shown nowhere else until a moderator accepts them, but still the writer's choice)."""
     form = form_class(**kw)
-    form.groups.choices = [
-        SelectChoice(g.name) for g in db.session.scalars(select(Group).order_by(Group.name))
-    ]
+    form.groups.choices = [SelectChoice(g.name) for g in group_service.accepted()] + [
+        SelectChoice(g.name, f"{g.name} (proposed)")
+        for g in (story.groups if story is not None else []) if not g.is_accepted]
     return form
 
 
@@ -101,7 +104,7 @@ def new_story():
 def edit_story(slug):
     """Change a story or a draft you wrote."""
     story = _own_story(slug)
-    form = _story_form(StoryEditForm, obj=None if request.method == "POST" else story)
+    form = _story_form(StoryEditForm, story, obj=None if request.method == "POST" else story)
     if request.method == "GET":
         known = {choice.value for choice in form.warnings.choices}
         form.warnings.data = [w for w in story.warning_keys if w in known]

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
+from ..groups import service as group_service
 from .query import MAX_QUERY_CHARS, BadCursor, parse_cursor
 from .results import search
 
@@ -18,7 +19,8 @@ def index():
     except BadCursor:
         abort(404)
     response = current_app.make_response(
-        render_template("search/index.html", query=query, results=results)
+        render_template("search/index.html", query=query, results=results,
+                        groups=[] if request.args.get("after") else group_service.matching(query))
     )
     # Result pages repeat people's words out of context: no search engine should keep them.
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -1,6 +1,6 @@
 """Reading stories: the index, one story with its comments, and the groups."""
 from flask import (
-    Blueprint, abort, current_app, make_response, redirect, render_template, request,
+    Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import permissions
 from ..extensions import db
+from ..groups import service as group_service
 from ..models import Group, Story, story_groups
 from ..notifications.service import is_following
 from ..pagination import paginate, parse_after
@@ -73,6 +74,12 @@ def groups():
 def group(slug):
     """List the stories tagged with one group."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))
+    if group.state == "merged":
+        found = group_service.find(slug)
+        if found is not None and found.is_accepted:
+            return redirect(url_for("stories.group", slug=found.slug), 301)
+    if not group.is_accepted:
+        abort(404)  # a proposal is shown only with its story until a moderator accepts it
     stmt = (
         Story.published().join(story_groups, story_groups.c.story_id == Story.id)
         .where(story_groups.c.group_id == group.id).options(joinedload(Story.handle))
@@ -80,4 +87,5 @@ def group(slug):
     page = paginate(stmt, Story, [Story.published_at, Story.id],
                     parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
     return render_template("stories/group.html", group=group, page=page,
+                           other_names=group_service.other_names(group),
                            following=is_following(current_user, group=group))

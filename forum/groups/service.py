@@ -1,0 +1,231 @@
+"""Curated groups: a member proposes one while writing, a moderator accepts, renames,
+merges or refuses it, and any group may have other names.
+
+A group typed into a story is looked up by its slug among the accepted groups and their other
+names, so "The Fellowship" written by one member and "the fellowship" by another, or a front's
+name, tag the same group. A name nobody knows yet becomes a proposal: it is shown with the
+story that named it and nowhere else (not in the list of groups, the sitemap, feeds or
+search) until a moderator accepts it. Moderators' own new names are accepted at once.
+
+Every decision is a line in the public moderation log. A refused proposal is named there only
+as "a proposed group": it was a member's words, never published.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+
+from .. import permissions
+from ..extensions import db
+from ..models import Follow, Group, GroupAlias, User, story_groups
+from ..models.groups import ALIAS, FORMER
+from ..moderation.actions import ModerationError, NotAllowed, clean_reason, commit, record
+from ..slugs import slugify
+
+ACCEPTED, PROPOSED, REFUSED, MERGED = "accepted", "proposed", "refused", "merged"
+GROUP_ACCEPT, GROUP_REFUSE, GROUP_RENAME = "group_accept", "group_refuse", "group_rename"
+GROUP_ALIAS, GROUP_MERGE = "group_alias", "group_merge"
+NAME_MAX = 120
+
+
+def clean_name(raw: str | None) -> str:
+    return " ".join((raw or "").split())[:NAME_MAX]
+
+
+def find(slug: str) -> Group | None:
+    """The accepted group a slug names: its own, or one of its other names'."""
+    group = db.session.scalar(select(Group).where(Group.slug == slug))
+    if group is None:
+        alias = db.session.scalar(select(GroupAlias).where(GroupAlias.slug == slug))
+        group = alias.group if alias is not None else None
+    while group is not None and group.state == MERGED and group.merged_into_id:
+        group = db.session.get(Group, group.merged_into_id)
+    return group
+
+
+def resolve_groups(names: list[str], writer: User, now: datetime) -> list[Group]:
+    """The groups a story names: known ones by any of their names, the rest proposed (or
+    accepted at once when a moderator writes). A refused name stays refused: it is not
+    proposed again under the same spelling."""
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = clean_name(raw)
+        if name:
+            wanted.setdefault(slugify(name), name)
+    found: dict[int, Group] = {}
+    for slug, name in wanted.items():
+        group = find(slug)
+        if group is None:
+            group = Group(name=name, slug=slug, description="", created_at=now,
+                          state=ACCEPTED if permissions.can_moderate(writer) else PROPOSED)
+            db.session.add(group)
+            db.session.flush()
+        if group.state in (ACCEPTED, PROPOSED):
+            found[group.id] = group
+    return list(found.values())
+
+
+# --- what readers and moderators see ------------------------------------------------------
+
+def accepted() -> list[Group]:
+    return list(db.session.scalars(select(Group).where(Group.state == ACCEPTED)
+                                   .order_by(func.lower(Group.name))))
+
+
+def proposed() -> list[tuple[Group, list]]:
+    """Proposals, oldest first, each with the stories that name it."""
+    from ..models import Story  # a story's groups are read here, not the other way round
+    groups = db.session.scalars(select(Group).where(Group.state == PROPOSED)
+                                .order_by(Group.created_at, Group.id)).all()
+    out = []
+    for group in groups:
+        stories = db.session.scalars(
+            select(Story).join(story_groups, story_groups.c.story_id == Story.id)
+            .where(story_groups.c.group_id == group.id).order_by(Story.id)).all()
+        out.append((group, stories))
+    return out
+
+
+def other_names(group: Group) -> dict[str, list[str]]:
+    """A group's other names by kind: {"alias": [...], "former": [...]}."""
+    names: dict[str, list[str]] = {ALIAS: [], FORMER: []}
+    for alias in db.session.scalars(select(GroupAlias).where(GroupAlias.group_id == group.id)
+                                    .order_by(GroupAlias.name)):
+        names.setdefault(alias.kind, []).append(alias.name)
+    return names
+
+
+def matching(query: str, limit: int = 5) -> list[tuple[Group, str | None]]:
+    """Accepted groups whose name or other name holds the query, with the other name that
+    matched (None when the group's own name did)."""
+    words = clean_name(query).lower()
+    if len(words) < 2:
+        return []
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = db.session.execute(
+        select(Group, GroupAlias.name)
+        .outerjoin(GroupAlias, GroupAlias.group_id == Group.id)
+        .where(Group.state == ACCEPTED,
+               or_(func.lower(Group.name).like(pattern, escape="\\"),
+                   func.lower(GroupAlias.name).like(pattern, escape="\\")))
+        .order_by(func.lower(Group.name))).all()
+    out: dict[int, tuple[Group, str | None]] = {}
+    for group, alias in rows:
+        own = words in group.name.lower()
+        if group.id not in out or own:
+            out[group.id] = (group, None if own else alias)
+    return list(out.values())[:limit]
+
+
+# --- a moderator's decisions -------------------------------------------------------------
+
+def _check(moderator: User) -> None:
+    if not permissions.can_moderate(moderator):
+        raise NotAllowed("Only moderators curate groups.")
+
+
+def _free_name(name: str, group: Group | None = None) -> str:
+    """`name` cleaned, if no other group (or other name) already answers to it."""
+    name = clean_name(name)
+    if not name:
+        raise ModerationError("Please give the group a name.")
+    other = find(slugify(name))
+    if other is not None and other is not group and other.state in (ACCEPTED, PROPOSED):
+        raise ModerationError(f"“{other.name}” already answers to that name: merge into it "
+                              f"instead.")
+    return name
+
+
+def _add_alias(group: Group, name: str, kind: str, now: datetime) -> None:
+    slug = slugify(name)
+    if name == group.name:
+        return
+    alias = db.session.scalar(select(GroupAlias).where(GroupAlias.slug == slug))
+    if alias is None:
+        db.session.add(GroupAlias(group_id=group.id, name=name, slug=slug, kind=kind,
+                                  created_at=now))
+    else:
+        alias.group_id, alias.kind = group.id, kind
+
+
+def accept(moderator: User, group: Group, name: str, now: datetime) -> Group:
+    """Accept a proposal, under the name the moderator gives (by default, as proposed)."""
+    _check(moderator)
+    if group.state != PROPOSED:
+        raise ModerationError("That group is not waiting for a decision.")
+    group.name = _free_name(name or group.name, group)
+    group.state = ACCEPTED
+    record(moderator, GROUP_ACCEPT, "", now, group=group)
+    commit()
+    return group
+
+
+def refuse(moderator: User, group: Group, reason: str, now: datetime) -> None:
+    """Refuse a proposal: the stories that named it lose that tag, and it is shown nowhere."""
+    _check(moderator)
+    if group.state != PROPOSED:
+        raise ModerationError("That group is not waiting for a decision.")
+    reason = clean_reason(reason, required=False)
+    db.session.execute(delete(story_groups).where(story_groups.c.group_id == group.id))
+    db.session.execute(delete(Follow).where(Follow.group_id == group.id))
+    group.state = REFUSED
+    record(moderator, GROUP_REFUSE, reason, now, group=group)
+    commit()
+
+
+def rename(moderator: User, group: Group, name: str, now: datetime) -> Group:
+    """Rename an accepted group; its old name stays as a former name, so it is still found.
+    Its address does not change: links to it keep working."""
+    _check(moderator)
+    if group.state != ACCEPTED:
+        raise ModerationError("Only an accepted group can be renamed; accept it first.")
+    new = _free_name(name, group)
+    if new != group.name:
+        old = group.name
+        group.name = new
+        _add_alias(group, old, FORMER, now)
+        record(moderator, GROUP_RENAME, f"Formerly “{old}”.", now, group=group)
+        commit()
+    return group
+
+
+def add_name(moderator: User, group: Group, name: str, now: datetime) -> None:
+    """Give an accepted group another name (a front, a translation, a common spelling)."""
+    _check(moderator)
+    if group.state != ACCEPTED:
+        raise ModerationError("Only an accepted group can have other names.")
+    name = _free_name(name)
+    _add_alias(group, name, ALIAS, now)
+    record(moderator, GROUP_ALIAS, f"Also known as “{name}”.", now, group=group)
+    commit()
+
+
+def merge(moderator: User, source: Group, target: Group, now: datetime) -> Group:
+    """Merge `source` (a proposal or an accepted group) into the accepted `target`: its
+    stories and followers move, and its names become the target's other names."""
+    _check(moderator)
+    if source.id == target.id or target.state != ACCEPTED or source.state not in (
+            ACCEPTED, PROPOSED):
+        raise ModerationError("Choose an accepted group other than this one to merge into.")
+    tagged = select(story_groups.c.story_id).where(story_groups.c.group_id == target.id)
+    db.session.execute(update(story_groups).where(story_groups.c.group_id == source.id,
+                                                  story_groups.c.story_id.not_in(tagged))
+                       .values(group_id=target.id))
+    db.session.execute(delete(story_groups).where(story_groups.c.group_id == source.id))
+    following = select(Follow.user_id).where(Follow.group_id == target.id)
+    db.session.execute(update(Follow).where(Follow.group_id == source.id,
+                                            Follow.user_id.not_in(following))
+                       .values(group_id=target.id))
+    db.session.execute(delete(Follow).where(Follow.group_id == source.id))
+    db.session.execute(update(GroupAlias).where(GroupAlias.group_id == source.id)
+                       .values(group_id=target.id))
+    _add_alias(target, source.name, ALIAS, now)
+    was_proposed = source.state == PROPOSED
+    source.state, source.merged_into_id = MERGED, target.id
+    record(moderator, GROUP_MERGE,
+           "A proposed group was merged into it." if was_proposed
+           else f"“{source.name}” was merged into it.", now, group=target)
+    commit()
+    db.session.expire_all()
+    return target

@@ -35,7 +35,7 @@ def board(slug):
 
 
 def _readable(thread: Thread | None) -> Thread:
-    if thread is None or (thread.hidden and not permissions.can_see_hidden(current_user)):
+    if thread is None or not permissions.can_read_thread(current_user, thread):
         abort(404)
     return thread
 
@@ -63,6 +63,8 @@ def post(post_id):
     """Go to the page that shows one post, scrolled to it."""
     post = db.first_or_404(select(Post).where(Post.public_id == post_id))
     _readable(post.thread)
+    if post.is_held and not permissions.owns(current_user, post.handle):
+        abort(404)
     return redirect(service.post_url(post))
 
 

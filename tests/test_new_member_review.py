@@ -289,3 +289,19 @@ def test_the_review_queue_is_for_moderators(scene):
     assert scene["visitor"].get("/mod/review").status_code == 302
     assert scene["june"].get("/mod/review").status_code == 200
     assert db.session.scalar(select(ModAction.id)) is None
+
+
+def test_the_demo_has_a_new_members_reply_waiting(app, ctx, make_browser):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    waiting = db.session.scalars(select(Post).where(Post.state == "pending")).all()
+    assert len(waiting) == 1 and waiting[0].handle.is_anonymous
+    june = make_browser()
+    assert june.login("june_mod", "afterward-demo-2024").status_code == 302
+    queue = text(june, "/mod/review")
+    assert "first appointment next week" in queue and waiting[0].handle.name in queue
+    assert "wren_new" not in queue
+    page = text(make_browser(), f"/threads/{waiting[0].thread.public_id}")
+    assert "Finding a therapist" in page and "first appointment next week" not in page
+    # Everything else of the demo is out, though its accounts are young.
+    assert db.session.scalar(select(Story.id).where(Story.state != "published")) is None

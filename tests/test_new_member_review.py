@@ -305,3 +305,19 @@ def test_the_demo_has_a_new_members_reply_waiting(app, ctx, make_browser):
     assert "Finding a therapist" in page and "first appointment next week" not in page
     # Everything else of the demo is out, though its accounts are young.
     assert db.session.scalar(select(Story.id).where(Story.state != "published")) is None
+
+
+@pytest.mark.parametrize("writing", ["keep", "remove"])
+def test_a_deleted_account_leaves_no_trace_of_its_held_posts(scene, writing):
+    nova = scene["nova"]
+    reply(nova, scene["thread"], scene["root"], NOVA_WORDS)
+    reply(nova, scene["thread"], scene["root"], "Refused words.")
+    refused = db.session.scalar(select(Post).where(Post.body == "Refused words."))
+    scene["june"].submit("/mod/review", {}, action=f"/mod/review/posts/{refused.public_id}/refuse")
+    response = nova.submit("/settings/delete", {"current_password": "correct horse battery",
+                                                "writing": writing})
+    assert response.status_code == 302, response.get_data(as_text=True)[-500:]
+    page = text(scene["visitor"], f"/threads/{scene['thread']}")
+    assert "[deleted]" not in page and NOVA_WORDS not in page and "Refused words" not in page
+    assert db.session.scalar(select(Post.id).where(Post.state.in_(("pending", "deleted")))) is None
+    assert "Nothing is waiting." in text(scene["june"], "/mod/review")

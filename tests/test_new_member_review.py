@@ -102,6 +102,8 @@ def test_a_new_members_reply_waits_unseen_everywhere_then_appears_in_its_place(s
 
     mine = text(nova, thread_url)
     assert NOVA_WORDS in mine and WAITING in mine
+    listed = text(nova, "/settings/my-posts")  # their own list of everything they wrote
+    assert NOVA_WORDS in listed and "waiting for a moderator" in listed
     for reader in (visitor, bob, fay, june):
         assert seen_in(reader, NOVA_WORDS, surfaces(scene)) == []
         assert seen_in(reader, "Nova", [thread_url, f"/feeds/threads/{scene['thread']}.atom"]) == []

@@ -72,6 +72,11 @@ def post_urls(listed: Iterable[PostPlace]) -> dict[int, str]:
     page_end = {(row.thread_id, row.n): row.public_id for row in rows if row.n % per_page == 0}
     urls = {}
     for row in listed:
+        if row.post.id not in place:
+            # Seen by its writer alone (their own list): pages are cut from what all see, so
+            # its address finds its page when followed.
+            urls[row.post.id] = url_for("threads.post", post_id=row.post.public_id)
+            continue
         before = place[row.post.id] - 1
         start = None if before < per_page else page_end[row.post.thread_id,
                                                          before - before % per_page]

@@ -69,7 +69,8 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     log_in(page, "june_mod", DEMO_PASSWORD)  # a moderator is a member too: every form and the queue
     for path in ("/stories/new", f"{thread}/reply", "/mod/", "/settings",
                  "/notifications/settings", "/settings/ignored", "/contact", "/contact/mine",
-                 "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater"):
+                 "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater",
+                 "/mod/review"):
         response = page.goto(path)
         assert response.ok, path
         check(path)

@@ -93,12 +93,15 @@ def test_a_new_members_reply_waits_unseen_everywhere_then_appears_in_its_place(s
 
     response = reply(nova, scene["thread"], scene["root"], NOVA_WORDS)
     assert response.status_code == 302
+    assert thread_counts(scene) == before  # neither counted nor dated by it
     # Ada replies to the same post after Nova: Nova's reply sits between Ada's two.
     ada = db.session.get(User, scene["ada"].id)
     root = db.session.scalar(select(Post).where(Post.public_id == scene["root"]))
     make_reply(ada, root.thread, root, body="Ada answers again.")
     counts_with_ada = thread_counts(scene)
     assert counts_with_ada[0] == before[0] + 1  # Ada's reply counted; Nova's not
+    board_words = " ".join(text(visitor, "/boards/talk").split())
+    assert f"{counts_with_ada[0]} posts" in board_words
 
     mine = text(nova, thread_url)
     assert NOVA_WORDS in mine and WAITING in mine
@@ -129,6 +132,7 @@ def test_a_new_members_reply_waits_unseen_everywhere_then_appears_in_its_place(s
     assert NOVA_WORDS in text(bob, f"/feeds/threads/{scene['thread']}.atom")
     assert NOVA_WORDS in text(visitor, "/u/Nova")
     assert thread_counts(scene)[0] == counts_with_ada[0] + 1
+    assert f"{counts_with_ada[0] + 1} posts" in " ".join(text(visitor, "/boards/talk").split())
     told = db.session.scalars(select(Notification.post_id).where(
         Notification.user_id == fay_id)).all()
     assert pending.id in told
@@ -175,6 +179,9 @@ def test_a_new_story_waits_and_a_refused_one_goes_back_to_its_drafts(scene, ctx)
     url = f"/stories/{story.slug}"
     assert WAITING in text(nova, url) and NOVA_WORDS in text(nova, url)
     assert visitor.get(url).status_code == 404 and fay.get(url).status_code == 404
+    comments = story.thread.public_id  # its comment section's own addresses say nothing
+    assert visitor.get(f"/threads/{comments}").status_code == 404
+    assert visitor.get(f"/feeds/threads/{comments}.atom").status_code == 404
     for reader in (visitor, fay):
         assert seen_in(reader, "Quillfeather", surfaces(scene, "/groups/the-orchard",
                                                         "/feeds/groups/the-orchard.atom")) == []

@@ -89,7 +89,7 @@ def refuse(moderator: User, item: Post | Story, *, reason: str, now: datetime):
         tell_author(item, "not approved by a moderator (only you see it, with its text)",
                     reason, now)
     else:
-        item.state = DRAFT
+        item.state, item.thread.hidden = DRAFT, False  # a draft, as any other
         record(moderator, REFUSE, reason, now, story=item)
         tell_author(item, "not approved by a moderator (it is back in your drafts)", reason, now)
     commit()

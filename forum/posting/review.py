@@ -99,7 +99,7 @@ def publish_post(post: Post, now: datetime) -> None:
 
 def publish_story(story: Story, now: datetime) -> None:
     """Publish an approved story as of now, and tell the followers of its groups; no commit."""
-    story.state, story.published_at = PUBLISHED, now
+    story.state, story.published_at, story.thread.hidden = PUBLISHED, now, False
     story.thread.created_at = story.thread.last_post_at = now
     author = story.handle.user
     if author is not None:

@@ -105,6 +105,9 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
     )
     _apply_story_fields(story, title=title, summary=summary, body=body,
                         warnings=warnings, group_names=group_names, noindex=noindex, now=now)
+    # A waiting story's comment section is hidden with it, as a removed story's is: no
+    # address of the thread (its feed, /threads/<id>) shows its title.
+    thread.hidden = held
     db.session.add(story)
     if story.is_published:  # a story waiting for a moderator is announced when approved
         notifications.on_new_story(story, author, now)
@@ -151,6 +154,7 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
                         group_names=group_names, noindex=noindex, now=now)
     held = review.must_wait(user)
     story.state = PENDING if held else PUBLISHED
+    story.thread.hidden = held
     story.published_at, story.slug = now, _unique_slug(title, story)
     story.thread.created_at = story.thread.last_post_at = now
     if not held:

@@ -119,6 +119,7 @@ def test_a_new_members_reply_waits_unseen_everywhere_then_appears_in_its_place(s
         Notification.user_id == fay_id)).all()
     assert pending.id not in told and len(told) == 1
 
+    assert "1 waiting" in text(june, "/mod/")
     queue = text(june, "/mod/review")
     assert NOVA_WORDS in queue and "Nova" in queue and "Leaving the farm" in queue
     response = june.submit("/mod/review", {"reason": ""},

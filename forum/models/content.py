@@ -275,10 +275,12 @@ class Post(db.Model):
         # The whole tree of a thread, in reading order, from one index range scan.
         Index("ix_posts_thread_path", "thread_id", "path", unique=True),
         Index("ix_posts_handle_created", "handle_id", "created_at"),
-        # The review queue reads the few waiting posts, oldest first, not every post
-        # (migration 0017).
-        Index("ix_posts_pending", "created_at", sqlite_where=text("state = 'pending'"),
-              postgresql_where=text("state = 'pending'")),
+        # The few posts only their writers see (new-member review, migration 0017): the
+        # review queue reads them from here, and a reply's page is found by counting the
+        # posts before it from ix_posts_thread_path alone, less these.
+        Index("ix_posts_held", "thread_id", "path",
+              sqlite_where=text("state IN ('pending', 'refused')"),
+              postgresql_where=text("state IN ('pending', 'refused')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,8 @@
-"""new-member review: the index the review queue reads waiting posts from.
+"""new-member review: an index of the few posts only their writers see.
 
 A waiting post or story is a state value (posts.state 'pending' or 'refused', stories.state
-'pending'), so no column is added; only the queue's partial index on the few waiting posts.
+'pending'), so no column is added; only a partial index on the posts waiting or not
+approved, which the review queue reads and a reply's page count subtracts.
 
 Revision ID: 0017
 Revises: 0015
@@ -20,10 +21,10 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_posts_pending', 'posts', ['created_at'],
-                    sqlite_where=sa.text("state = 'pending'"),
-                    postgresql_where=sa.text("state = 'pending'"))
+    op.create_index('ix_posts_held', 'posts', ['thread_id', 'path'],
+                    sqlite_where=sa.text("state IN ('pending', 'refused')"),
+                    postgresql_where=sa.text("state IN ('pending', 'refused')"))
 
 
 def downgrade():
-    op.drop_index('ix_posts_pending', table_name='posts')
+    op.drop_index('ix_posts_held', table_name='posts')

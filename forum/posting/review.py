@@ -28,7 +28,8 @@ from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 
 WAITING = ("Thank you. A moderator reads the first writings of each new member before "
-           "others see them; until then it shows here, marked as waiting, to you alone.")
+           "others see them; until then it shows here, marked as waiting, to you and to the "
+           "moderators in their review queue only.")
 
 
 # Set while an administrator's command writes (the demo seeding): no client's writing.

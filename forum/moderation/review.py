@@ -88,8 +88,8 @@ def refuse(moderator: User, item: Post | Story, *, reason: str, now: datetime):
     if isinstance(item, Post):
         item.state = REFUSED
         record(moderator, REFUSE, reason, now, post=item)
-        tell_author(item, "not approved by a moderator (it is kept in place for you alone, with its text)",
-                    reason, now)
+        tell_author(item, "not approved by a moderator (kept in place for you alone, with its "
+                          "text)", reason, now)
     else:
         item.state, item.thread.hidden = DRAFT, False  # a draft, as any other
         record(moderator, REFUSE, reason, now, story=item)

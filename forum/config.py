@@ -60,6 +60,10 @@ def load(instance_path: str) -> dict:
         # discussion to established members only (forum/moderation/pace.py).
         "ESTABLISHED_DAYS": _int("ESTABLISHED_DAYS", 30),
         "OUTING_REPORTERS": _int("OUTING_REPORTERS", 2),
+        # A new account's first APPROVE_FIRST_POSTS writings (posts, threads, stories) wait
+        # for a moderator before anyone else sees them; 0 turns review off. Read only through
+        # forum/posting/review.first_posts_to_review().
+        "APPROVE_FIRST_POSTS": _int("APPROVE_FIRST_POSTS", 3),
         "POST_INTERVAL": _int("POST_INTERVAL", 5),
         "NEW_POST_INTERVAL": _int("NEW_POST_INTERVAL", 30),
         "TOPICS_PER_DAY": _int("TOPICS_PER_DAY", 20),

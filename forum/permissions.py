@@ -77,13 +77,25 @@ def can_manage_boards(user) -> bool:
     return can_administer(user)
 
 
+def can_read_thread(user, thread) -> bool:
+    """Anyone reads a discussion a moderator has not hidden; moderators read hidden ones; a
+    new thread waiting for a moderator (or not approved) is read by its writer alone."""
+    if not thread.hidden:
+        return True
+    if thread.is_waiting:  # as its first post: its writer's alone, moderators review it queued
+        return owns(user, thread.handle)
+    return can_see_hidden(user)
+
+
 def can_edit_post(user, post) -> bool:
     """Authors edit their own posts while a moderator has not hidden them."""
     return can_write(user) and owns(user, post.handle) and post.is_visible
 
 
 def can_delete_post(user, post) -> bool:
-    return _member(user) and owns(user, post.handle) and not post.is_deleted
+    """Authors delete their own posts; not one waiting for a moderator or not approved, whose
+    deleted placeholder would tell others that it had been there."""
+    return _member(user) and owns(user, post.handle) and not post.is_deleted and not post.is_held
 
 
 def can_edit_story(user, story) -> bool:
@@ -118,6 +130,11 @@ def can_see_unmasking_answer(user, request) -> bool:
     """Only the administrator who asked sees the answer, once, after another approved."""
     return (can_unmask(user) and request.admin_id == user.id and request.state == "approved"
             and request.shown_at is None)
+
+
+def can_review_new_writing(user) -> bool:
+    """Moderators approve, or do not approve, a new member's first writings."""
+    return can_moderate(user)
 
 
 def can_see_hidden(user) -> bool:
@@ -181,6 +198,6 @@ TEMPLATE_FUNCTIONS = {
         "can_reopen_comments", "can_lock", "can_pin", "can_hide", "can_suspend",
         "can_review_reports", "can_change_roles", "can_decide_unmasking",
         "can_see_unmasking_answer", "can_see_board", "can_post_on_board", "can_keep_circle",
-        "can_manage_boards",
+        "can_manage_boards", "can_read_thread", "can_review_new_writing",
     )
 }

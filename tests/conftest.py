@@ -195,6 +195,9 @@ def app_config(database_url):
         # Absolute links (feeds, sitemap, email) start here; the test client asks for
         # "localhost", which a loopback SITE_URL trusts along with 127.0.0.1.
         "SITE_URL": "http://localhost",
+        # New-member review is off, so that a test's new accounts publish at once;
+        # tests/test_new_member_review.py turns it on.
+        "APPROVE_FIRST_POSTS": 0,
     }
 
 

@@ -36,6 +36,8 @@ ALICE_LOGIN = "alice_login"
 SITE_NAME = "Afterward"
 USER_AGENT = "LeakProbe/9.9 (ua-canary-7f3e)"
 CRAWL_LIMIT = 1500
+# What Alice wrote that waits for a moderator: only the review queue may show it to others.
+WAITING_BODY = "Words still waiting for a moderator."
 
 
 def text(response) -> str:
@@ -326,8 +328,17 @@ def site(app, ctx, make_browser):
     alice.submit(f"/threads/{d3}/reply", {"body": "Signed reply from Alice."})
     alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
 
+    # One more anonymous reply in d2, held for a moderator by new-member review: seen by her
+    # alone, and in the moderators' review queue under that thread's pseudonym only.
+    app.config["APPROVE_FIRST_POSTS"] = 50
+    waiting = post_id(alice.submit(f"/threads/{d2}/reply", {"body": WAITING_BODY, **anon}))
+    app.config["APPROVE_FIRST_POSTS"] = 0
+    assert by_public_id(Post, waiting).state == "pending"
+
     handle_of = {pid: by_public_id(Post, pid).handle
-                 for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1)}
+                 for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1,
+                             waiting)}
+    assert handle_of[waiting].name == handle_of[d2_reply].name
     pseudonyms = {
         "story": db.session.scalar(select(Story).where(Story.slug == story_slug)).handle.name,
         "own_thread": by_public_id(Thread, own_thread).handle.name,
@@ -382,6 +393,8 @@ def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: st
     pseudonyms = set(site["pseudonyms"].values())
     where = f"{viewer} {url}"
     assert ALICE_LOGIN not in body, where
+    if viewer in ("visitor", "member") or urlsplit(url).path != "/mod/review":
+        assert WAITING_BODY not in body, f"{where}: a post waiting for review"
     assert not re.search(rf"(?i)[\w-]*user[\w-]*\s*=\s*[\"']?{site['alice_id']}\b", body), where
     assert not re.search(rf"/users?/{site['alice_id']}\b", body), where
     # Day precision: no time of day anywhere except a bare midnight.
@@ -450,7 +463,7 @@ def watched(ctx, site, make_browser):
     make_user("june_login", "June Watch", role="moderator")
     alice_posts = db.session.scalars(
         select(Post.public_id).join(Handle, Post.handle_id == Handle.id)
-        .where(Handle.user_id == site["alice_id"])).all()
+        .where(Handle.user_id == site["alice_id"], Post.state == "visible")).all()
     alice_stories = db.session.scalars(
         select(Story.slug).join(Handle, Story.handle_id == Handle.id)
         .where(Handle.user_id == site["alice_id"])).all()
@@ -586,6 +599,9 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         assert sum(u.startswith("/mod/appeals/") for u in html) == 1
         # Her conversations, and the demo's two.
         assert sum(u.startswith("/mod/contact/") for u in html) == len(site["pseudonyms"]) + 3
+        # The review queue: her waiting post under the d2 pseudonym, and nothing else of hers.
+        review = pages["/mod/review"][2]
+        assert WAITING_BODY in review and site["pseudonyms"]["d2"] in review
     if viewer == "administrator":
         log = pages["/admin/unmaskings"][2]
         assert "Show the answer" in log and "Refused by Second Key" in log

@@ -53,6 +53,7 @@ def scratch_app(scratch_url):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": scratch_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "APPROVE_FIRST_POSTS": 0,  # writing made here is out at once, as in tests/conftest.py
     })
     yield app
     with app.app_context():

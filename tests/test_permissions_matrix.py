@@ -227,6 +227,15 @@ def _hide_post(w):
     w["post_obj"].state = "hidden"
 
 
+def _post_waiting(w):
+    """Alice's post waits for a moderator (new-member review)."""
+    w["post_obj"].state = "pending"
+
+
+def _story_waiting(w):
+    w["story_obj"].state = "pending"
+
+
 def _hide_story(w):
     w["story_obj"].state, w["story_obj"].thread.hidden = "hidden", True
 
@@ -461,6 +470,17 @@ MATRIX: dict[str, Case] = {
     "posting.lift_bar": Case(
         lambda w, r: f"/stories/{w['story']}/barred/{w['restriction']}/lift", OWNER,
         setup=_bob_barred),
+    # New-member review (forum/moderation/review.py).
+    "moderation.approve_post": Case(
+        lambda w, r: f"/mod/review/posts/{w['post']}/approve", MODERATORS, setup=_post_waiting),
+    "moderation.refuse_post": Case(
+        lambda w, r: f"/mod/review/posts/{w['post']}/refuse", MODERATORS, _reason, _post_waiting),
+    "moderation.approve_story": Case(
+        lambda w, r: f"/mod/review/stories/{w['story_obj'].public_id}/approve", MODERATORS,
+        setup=_story_waiting),
+    "moderation.refuse_story": Case(
+        lambda w, r: f"/mod/review/stories/{w['story_obj'].public_id}/refuse", MODERATORS,
+        _reason, _story_waiting),
     "moderation.confirm_post": Case(
         lambda w, r: f"/mod/posts/{w['post']}/confirm", MODERATORS, _reason, _outing_held),
     "moderation.confirm_story": Case(

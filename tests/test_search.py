@@ -424,6 +424,7 @@ def test_migrations_build_the_index(tmp_path):
     from forum import create_app
     from tests.test_migrations import MIGRATIONS
     app = create_app({"TESTING": True, "RATELIMIT_STORAGE_URI": "memory://",
+                      "APPROVE_FIRST_POSTS": 0,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite'}"})
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)

@@ -108,7 +108,19 @@ class ContactText(NamedTuple):
     body: str
 
 
+class WaitingText(NamedTuple):
+    """A demo reply from a new member that waits for a moderator: in the thread titled
+    `thread`, answering the post containing `quote`."""
+
+    by: str
+    thread: str
+    quote: str
+    body: str
+    anonymous: bool = False
+
+
 CONTACTS = tuple(ContactText(**message) for message in _data.get("contact", []))
+WAITING = tuple(WaitingText(**waiting) for waiting in _data.get("waiting", []))
 REPORTS = tuple(ReportText(**report) for report in _data.get("reports", []))
 THREADS = tuple(ThreadText(**{**thread, "replies": _notes(thread.get("replies", []))})
                 for thread in _data["threads"])

@@ -11,10 +11,10 @@ from .. import ratelimit
 from ..auth.service import register
 from ..extensions import db
 from ..models import Board, BoardMember, Group, Post, Story, Thread, User
-from ..posting import replies, reports, stories
+from ..posting import replies, reports, review, stories
 from ..contact import service as contact
 from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS,
-                      USERS, Note)
+                      USERS, WAITING, Note)
 
 
 class NoTables(Exception):
@@ -76,6 +76,21 @@ def _write(now: datetime) -> None:
         db.session.add(boards[board.slug])
     db.session.commit()
 
+    # The demo's past: its members' writing was approved long ago.
+    with review.lifted():
+        people = _write_past(boards, now)
+
+    for spec in WAITING:
+        # Written now, under new-member review: it waits in the moderators' review queue
+        # (unless the site has review turned off).
+        parent = db.session.scalar(select(Post).join(Thread, Post.thread_id == Thread.id).where(
+            Thread.title == spec.thread, Post.body.contains(spec.quote)))
+        replies.reply(people[spec.by], parent.thread, parent, " ".join(spec.body.split()),
+                      anonymous=spec.anonymous, now=now - timedelta(minutes=20))
+
+
+def _write_past(boards: dict, now: datetime) -> dict:
+    """The accounts, stories, threads, reports and messages; returns the accounts by login."""
     people = {}
     for account in USERS:
         user = register(login_name=account.login_name, handle=account.login_name,
@@ -119,6 +134,7 @@ def _write(now: datetime) -> None:
         writer = people.get(spec.by)
         contact.start(writer, writer.public_handle.id if writer else None,
                       " ".join(spec.body.split()), now)
+    return people
 
 
 def seed(now: datetime) -> Seeded:

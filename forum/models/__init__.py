@@ -5,8 +5,11 @@ from .contact import ContactMessage, Conversation
 from .content import (
     DELETED,
     DRAFT,
+    HELD,
     HIDDEN,
+    PENDING,
     PUBLISHED,
+    REFUSED,
     VISIBLE,
     AUDIENCE_CIRCLE,
     AUDIENCE_MEMBERS,
@@ -28,8 +31,9 @@ from .shields import Ignore, StoryRestriction
 from .two_step import RecoveryCode, TwoStepSecret
 
 __all__ = [
-    "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HIDDEN",
-    "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread", "story_groups",
+    "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HELD", "HIDDEN",
+    "PENDING", "REFUSED", "PUBLISHED", "VISIBLE", "Board", "Group", "Post", "Story", "Thread",
+    "story_groups",
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",

@@ -18,6 +18,13 @@ HIDDEN = "hidden"
 DELETED = "deleted"
 PUBLISHED = "published"
 DRAFT = "draft"
+# A new account's writing waits for a moderator (forum/posting/review.py): a post or story
+# PENDING is seen by its writer alone, in place; a post a moderator did not approve stays
+# REFUSED, still seen by its writer alone, so its text is kept for them. (A refused story
+# goes back to its writer's drafts.) HELD: the post states nobody but the writer sees.
+PENDING = "pending"
+REFUSED = "refused"
+HELD = (PENDING, REFUSED)
 
 # Content warnings a writer can pick; they may add their own words too.
 WARNINGS = {
@@ -199,6 +206,13 @@ class Thread(db.Model):
     def is_locked(self) -> bool:
         return self.locked_at is not None
 
+    @property
+    def is_waiting(self) -> bool:
+        """Tell whether this is a new board thread whose first post waits for a moderator (or
+        was not approved): hidden, with nothing in it counted yet. A thread a moderator hid
+        always counts its first post."""
+        return self.hidden and self.post_count == 0 and not self.is_story
+
     def accepts_replies(self) -> bool:
         """Tell whether new posts may be added to this discussion."""
         return not self.is_locked and not self.hidden
@@ -279,6 +293,10 @@ class Story(db.Model):
     def is_deleted(self) -> bool:
         return self.state == DELETED
 
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == PENDING
+
     @classmethod
     def listed(cls):
         """Published stories whose authors let them be listed for machines (search engines,
@@ -303,6 +321,12 @@ class Post(db.Model):
         # The whole tree of a thread, in reading order, from one index range scan.
         Index("ix_posts_thread_path", "thread_id", "path", unique=True),
         Index("ix_posts_handle_created", "handle_id", "created_at"),
+        # The few posts only their writers see (new-member review, migration 0017): the
+        # review queue reads them from here, and a reply's page is found by counting the
+        # posts before it from ix_posts_thread_path alone, less these.
+        Index("ix_posts_held", "thread_id", "path",
+              sqlite_where=text("state IN ('pending', 'refused')"),
+              postgresql_where=text("state IN ('pending', 'refused')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -339,6 +363,19 @@ class Post(db.Model):
     @property
     def is_hidden(self) -> bool:
         return self.state == HIDDEN
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == PENDING
+
+    @property
+    def is_refused(self) -> bool:
+        return self.state == REFUSED
+
+    @property
+    def is_held(self) -> bool:
+        """Waiting for a moderator or not approved: seen by its writer alone."""
+        return self.state in HELD
 
     @staticmethod
     def path_segment(post_id: int) -> str:

@@ -41,6 +41,7 @@ from .circles import (
     CIRCLE_REMOVE,
 )
 from .pace import MEMBERS_ONLY, SLOW_MODE
+from .review import APPROVE, REFUSE
 from .suspensions import logged_length_words
 
 
@@ -121,6 +122,13 @@ def _target_words(entry: ModAction, by_author: bool, viewer) -> tuple[str, str |
 def _describe(entry: ModAction, viewer=None) -> LogEntry:
     """Word one log line for the public, or for one reader (`viewer`)."""
     action, _, param = entry.action.partition(":")
+    if action in (APPROVE, REFUSE):
+        # Neither place, name nor reason: that a name's account is new is a fact about the
+        # account, and the reason was written to the writer alone (forum/moderation/review.py).
+        verb = "approved" if action == APPROVE else "did not approve"
+        target = ("a post" if entry.post_id else "a story") + " by a new member"
+        return LogEntry(entry.public_id, entry.moderator_handle, False, False, verb, target,
+                        None, "", entry.created_at)
     by_author = action in (CLOSE_COMMENTS, REOPEN_COMMENTS)
     verb = (STORY_VERBS if entry.story_id else VERBS).get(action) or VERBS.get(action, action)
     target, url = _target_words(entry, by_author, viewer)

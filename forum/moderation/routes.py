@@ -25,7 +25,7 @@ from ..pagination import parse_after
 from ..contact import service as contact
 from ..posting.refusals import pace_words
 from . import actions, appeals, buttons, circles, log as public_log, outing, pace, queue as reports
-from . import roles
+from . import review, roles
 from . import suspensions
 from .forms import ActionForm, CircleForm, PaceForm, RoleForm
 
@@ -70,8 +70,60 @@ def queue():
     """List reported posts and stories, most reported first, with their text and actions."""
     return render_template("moderation/queue.html", items=reports.report_queue(utcnow()),
                            contact_waiting=contact.waiting_count(), appeals=appeals.waiting(),
+                           review_waiting=review.waiting_count(),
                            queue_actions=buttons.queue_actions,
                            asks_for_length=buttons.asks_for_length)
+
+
+@bp.route("/review")
+def review_queue(form=None, refusal=None, status=200):
+    """List new members' writings waiting for a moderator, oldest first, with their text."""
+    return render_template("moderation/review.html", items=review.waiting(),
+                           form=form or ActionForm(formdata=None), refusal=refusal), status
+
+
+def _decide(item, decision, done: str):
+    """Approve or refuse one waiting writing from the posted form, then back to the queue."""
+    form = ActionForm()
+    if not form.validate():
+        return review_queue(form, status=400)
+    try:
+        decision(current_user, item, reason=form.reason.data or "", now=utcnow())
+    except actions.NotAllowed:
+        abort(403)
+    except actions.ModerationError as error:
+        return review_queue(form, refusal=error.message, status=error.status)
+    flash(done)
+    return redirect(url_for(".review_queue"))
+
+
+def _waiting_story(story_id) -> Story:
+    return db.first_or_404(select(Story).where(Story.public_id == story_id))
+
+
+@bp.route("/review/posts/<public_id:post_id>/approve", methods=["POST"])
+def approve_post(post_id):
+    """Publish a new member's post in its place in the discussion."""
+    return _decide(_post(post_id), review.approve, "The post is approved and published.")
+
+
+@bp.route("/review/posts/<public_id:post_id>/refuse", methods=["POST"])
+def refuse_post(post_id):
+    """Keep a new member's post from readers; its writer is told and keeps the text."""
+    return _decide(_post(post_id), review.refuse, "The post was not approved; its writer is told.")
+
+
+@bp.route("/review/stories/<public_id:story_id>/approve", methods=["POST"])
+def approve_story(story_id):
+    """Publish a new member's story."""
+    return _decide(_waiting_story(story_id), review.approve, "The story is approved and published.")
+
+
+@bp.route("/review/stories/<public_id:story_id>/refuse", methods=["POST"])
+def refuse_story(story_id):
+    """Send a new member's story back to their drafts, telling them why."""
+    return _decide(_waiting_story(story_id), review.refuse,
+                   "The story was not approved; it is back in its writer's drafts.")
 
 
 @bp.route("/log")

@@ -73,6 +73,9 @@ def check_open(thread: Thread) -> None:
     if thread.is_locked:
         reason = f" ({thread.lock_reason})" if thread.lock_reason else ""
         raise ThreadLocked(f"Comments are closed{reason}. Your text was not posted.")
+    if thread.is_waiting:
+        raise ThreadLocked("This discussion waits for a moderator: replies are open once it is "
+                           "approved. Your text was not posted.")
     if thread.hidden:
         raise ThreadLocked("This discussion was removed by a moderator. Your text was not posted.")
 

@@ -9,11 +9,12 @@ from sqlalchemy import ColumnElement, func, null, select, update
 
 from .. import permissions, text
 from ..extensions import db
-from ..models import (DELETED, PUBLIC, PUBLISHED, Board, Handle, Post, Story, StoryRestriction,
-                      Thread, User)
+from ..models import (DELETED, HELD, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
+                      Story, StoryRestriction, Thread, User)
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 from ..threads.service import page_start
+from . import review
 from .handles import handle_for
 from .restrictions import BARRED, Barred
 from .refusals import (NotAllowed, PostingError, check_board, check_open, check_pace,
@@ -47,12 +48,22 @@ def _next_post_id() -> ColumnElement | None:
     return None
 
 
+def _held_before(thread_id: int, path: str):
+    """How many posts before `path` in the thread only their writers see (a subquery)."""
+    return (select(func.count())
+            .where(Post.thread_id == thread_id, Post.path < path, Post.state.in_(HELD))
+            .scalar_subquery())
+
+
 def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
-              now: datetime, story: StoryOwner | None = None) -> tuple[Post, int]:
+              now: datetime, story: StoryOwner | None = None,
+              held: bool = False) -> tuple[Post, int]:
     """Insert the post, count it in its thread, notify; returns it with the number of posts
     of the thread before it in reading order (where the redirect finds its page).
 
-    `story`: who owns the story, when the thread is a story's comments and the caller knows."""
+    `story`: who owns the story, when the thread is a story's comments and the caller knows.
+    `held`: the post waits for a moderator (review.py): stored in its place, but neither
+    counted nor announced until it is approved."""
     max_depth = current_app.config["MAX_DEPTH"]
     # A reply to the deepest level attaches beside its parent, at that same level.
     while parent is not None and parent.depth >= max_depth - 1:
@@ -74,12 +85,19 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
         body_html=rendered.html, excerpt=rendered.excerpt, created_at=now,
         depth=parent.depth + 1 if parent else 0,
-        path=prefix + Post.path_segment(post_id) if post_id is not None else "", **speaker,
+        path=prefix + Post.path_segment(post_id) if post_id is not None else "",
+        state=PENDING if held else VISIBLE, **speaker,
     )
     db.session.add(post)
     if post_id is None:
         db.session.flush()
         post.path = prefix + Post.path_segment(post.id)
+    if held:
+        db.session.flush()
+        before = db.session.scalar(select(
+            select(func.count()).where(Post.thread_id == thread.id, Post.path < post.path)
+            .scalar_subquery() - _held_before(thread.id, post.path)))
+        return post, before
     # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
     # statement counts the posts before this one, for the page the writer is sent to. (It
     # flushes the post first: an ORM statement.)
@@ -89,9 +107,11 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         .values(post_count=Thread.post_count + 1, last_post_at=now)
         .returning(
             # Not correlated (thread.id as a value): SQLite writes RETURNING without table names.
-            select(func.count())  # not count(id): the index on (thread_id, path) answers alone
-            .where(Post.thread_id == thread.id, Post.path < post.path)
-            .scalar_subquery()
+            # not count(id): the index on (thread_id, path) answers alone. Less the posts only
+            # their writers see (from ix_posts_held): pages are cut from what all see.
+            (select(func.count())
+             .where(Post.thread_id == thread.id, Post.path < post.path).scalar_subquery()
+             - _held_before(thread.id, post.path))
         )
         .execution_options(synchronize_session=False)
     ).scalar_one()
@@ -106,8 +126,12 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     check_board(author, board)
     body = clean_body(body)
     count_write(author, "topic", now)
+    held = review.must_wait(author)
     thread = new_thread(author, title.strip(), board, anonymous, now)
-    _add_post(author, thread, None, body, anonymous, now)
+    # A thread whose first post waits is hidden, so no list, feed or search shows its title
+    # (Thread.is_waiting); its writer still reads it at its address.
+    thread.hidden = held
+    _add_post(author, thread, None, body, anonymous, now, held=held)
     db.session.commit()
     return thread
 
@@ -117,6 +141,7 @@ class Placed:
     """A new post and where it shows, read before the commit so the redirect needs no query."""
 
     post: Post
+    held: bool  # waits for a moderator: only its writer sees it
     post_public_id: str
     thread_public_id: str
     story_slug: str | None  # the story whose comments these are; None on a board
@@ -149,11 +174,15 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
             raise Barred(BARRED)
     if parent is not None and parent.thread_id != thread.id:
         raise PostingError("That reply belongs to another discussion.")
+    if parent is not None and parent.is_held:
+        raise PostingError("That post is not out yet, so it cannot be answered.")
     body = clean_body(body)
     count_write(author, "reply", now)
+    held = review.must_wait(author)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
-    post, before = _add_post(author, thread, parent, body, anonymous, now, story=owner)
-    placed = Placed(post, post.public_id, thread.public_id, story.slug if story else None,
+    post, before = _add_post(author, thread, parent, body, anonymous, now, story=owner,
+                             held=held)
+    placed = Placed(post, held, post.public_id, thread.public_id, story.slug if story else None,
                     page_start(thread.id, before))
     db.session.commit()
     return placed

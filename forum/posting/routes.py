@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
 from ..pagination import parse_public_id
 from ..threads.service import placed_url, post_url
-from . import refusals, replies, reports, stories
+from . import refusals, replies, reports, review, stories
 from .forms import (
     PREVIEW, CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, ThreadForm, action,
 )
@@ -48,6 +48,8 @@ def new_thread(slug):
                                            now=utcnow())
         except refusals.PostingError as error:
             return _refused("posting/thread_form.html", error, form=form, board=board)
+        if thread.is_waiting:
+            flash(review.WAITING)
         return redirect(url_for("threads.show", thread_id=thread.public_id))
     return render_template("posting/thread_form.html", form=form, board=board), 400 if form.errors else 200
 
@@ -94,6 +96,8 @@ def reply(thread_id):
                                    anonymous=form.anonymous.data, now=utcnow())
         except refusals.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
+        if placed.held:
+            flash(review.WAITING)
         return redirect(placed_url(placed.post_public_id, placed.thread_public_id,
                                    placed.story_slug, placed.after))
     return render_template("posting/reply_form.html", **context), 400 if form.errors else 200
@@ -162,7 +166,8 @@ def _report(target: dict, back: str):
 def report_post(post_id):
     """Ask the moderators to look at a post, saying what is wrong with it."""
     post = _post(post_id)
-    if post.thread.hidden and not permissions.can_see_hidden(current_user):
+    if not permissions.can_read_thread(current_user, post.thread) or (
+            post.is_held and not permissions.owns(current_user, post.handle)):
         abort(404)
     return _report({"post": post}, post_url(post))
 

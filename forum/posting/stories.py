@@ -10,9 +10,10 @@ from .. import permissions, text
 from ..extensions import db
 from ..groups.service import resolve_groups
 from ..slugs import slugify
-from ..models import DRAFT, PUBLISHED, Story, StoryRevision, Thread, User
+from ..models import DRAFT, PENDING, PUBLISHED, Story, StoryRevision, Thread, User
 from ..moderation import actions as moderation
 from ..notifications import service as notifications
+from . import review
 from .handles import handle_for
 from .refusals import NotAllowed, PostingError, check_writer, clean_body, clean_draft, count_write
 from .replies import new_thread
@@ -71,16 +72,20 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
     check_writer(author, now)
     body = clean_draft(body) if draft else clean_body(body)
     count_write(author, "draft" if draft else "topic", now)
+    held = not draft and review.must_wait(author)
     thread = new_thread(author, title.strip() or UNTITLED, None, anonymous, now)
     story = Story(
         title="", slug=_unique_slug(title or UNTITLED), body="", body_html="",
-        handle=thread.handle, thread=thread, state=DRAFT if draft else PUBLISHED,
-        published_at=now,
+        handle=thread.handle, thread=thread,
+        state=DRAFT if draft else PENDING if held else PUBLISHED, published_at=now,
     )
     _apply_story_fields(story, author, title=title, summary=summary, body=body,
                         warnings=warnings, group_names=group_names, noindex=noindex, now=now)
+    # A waiting story's comment section is hidden with it, as a removed story's is: no
+    # address of the thread (its feed, /threads/<id>) shows its title.
+    thread.hidden = held
     db.session.add(story)
-    if not draft:
+    if story.is_published:  # a story waiting for a moderator is announced when approved
         notifications.on_new_story(story, author, now)
     db.session.commit()
     return story
@@ -123,9 +128,13 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
         story.handle = story.thread.handle = handle_for(user, story.thread, anonymous, now)
     _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
                         group_names=group_names, noindex=noindex, now=now)
-    story.state, story.published_at, story.slug = PUBLISHED, now, _unique_slug(title, story)
+    held = review.must_wait(user)
+    story.state = PENDING if held else PUBLISHED
+    story.thread.hidden = held
+    story.published_at, story.slug = now, _unique_slug(title, story)
     story.thread.created_at = story.thread.last_post_at = now
-    notifications.on_new_story(story, user, now)
+    if not held:
+        notifications.on_new_story(story, user, now)
     db.session.commit()
     return story
 

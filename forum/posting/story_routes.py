@@ -10,7 +10,7 @@ from ..extensions import db
 from ..groups import service as group_service
 from ..models import DRAFT, Handle, Story, StoryRevision
 from ..pagination import parse_public_id
-from . import refusals, restrictions, stories
+from . import refusals, restrictions, review, stories
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
 from .routes import bp
@@ -85,7 +85,8 @@ def _save(form, story: Story | None):
     except refusals.PostingError as error:
         extra = {} if error.retry_after is None else {"retry_after": error.retry_after}
         return _editor(form, story, error.status, refusal=error.message, **extra)
-    flash("Your changes are saved." if story.edited_at else "Your story is published.")
+    flash("Your changes are saved." if story.edited_at
+          else review.WAITING if story.is_waiting else "Your story is published.")
     return redirect(url_for("stories.show", slug=story.slug))
 
 

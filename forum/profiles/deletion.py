@@ -7,7 +7,7 @@ from sqlalchemy import Table, delete, func, select, update
 
 from ..auth.service import confirm_password
 from ..extensions import db
-from ..models import DELETED, Handle, Post, Story, StoryRevision, Thread, User
+from ..models import DELETED, HELD, REFUSED, Handle, Post, Story, StoryRevision, Thread, User
 from ..refusals import SettingsError
 from ..threads import cache as thread_cache
 
@@ -34,8 +34,15 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     # The statements below bypass the ORM, so its hook cannot see them: say it here.
     thread_cache.touch(db.session, touched)
 
+    # A post no reader ever saw (waiting for a moderator, or not approved) leaves no
+    # "[deleted]" placeholder that would show it had been there: it is emptied and stays
+    # unseen, out of the review queue; the moderation log's line about it still holds.
     db.session.execute(
-        update(Post).where(Post.id.in_(post_ids))
+        update(Post).where(Post.id.in_(post_ids), Post.state.in_(HELD))
+        .values(state=REFUSED, body="", body_html="", excerpt="")
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Post).where(Post.id.in_(post_ids), Post.state.not_in(HELD))
         .values(state=DELETED, body="", body_html="", excerpt="")
         .execution_options(synchronize_session=False))
     for story in stories:

@@ -28,7 +28,7 @@ def _visible_story(slug: str) -> Story:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
     if not story.is_published and story.state != "deleted" and not (
-        permissions.owns(current_user, story.handle) and story.state == "draft"
+        permissions.owns(current_user, story.handle) and story.state in ("draft", "pending")
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
     return story

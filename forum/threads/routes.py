@@ -40,7 +40,7 @@ def board(slug):
 
 def _readable(thread: Thread | None) -> Thread:
     """The thread if this reader may open it; otherwise the very 404 of a missing thread."""
-    if thread is None or (thread.hidden and not permissions.can_see_hidden(current_user)):
+    if thread is None or not permissions.can_read_thread(current_user, thread):
         abort(404)
     if thread.board is not None and not permissions.can_see_board(current_user, thread.board):
         abort(404)
@@ -70,6 +70,8 @@ def post(post_id):
     """Go to the page that shows one post, scrolled to it."""
     post = db.first_or_404(select(Post).where(Post.public_id == post_id))
     _readable(post.thread)
+    if post.is_held and not permissions.owns(current_user, post.handle):
+        abort(404)
     return redirect(service.post_url(post))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
-from ..models import Board, Post, Thread
+from ..models import HELD, Board, Handle, Post, Thread
 from ..pagination import Page, paginate, parse_id
 
 
@@ -18,9 +18,19 @@ def boards_for(user):
             .order_by(Board.position, Board.name))
 
 
-def post_page(thread: Thread, after: str | None) -> Page:
-    """One page of `thread`'s posts in tree order, each with its handle, in one query."""
-    stmt = Post.tree(thread.id).options(joinedload(Post.handle))
+def seen_by(user_id: int | None):
+    """The condition on posts that `user_id` (None: a visitor) may see in a tree: all but
+    those waiting for a moderator or not approved, which only their own writer sees."""
+    seen = Post.state.not_in(HELD)
+    if user_id is None:
+        return seen
+    return or_(seen, Post.handle_id.in_(select(Handle.id).where(Handle.user_id == user_id)))
+
+
+def post_page(thread: Thread, after: str | None, user_id: int | None = None) -> Page:
+    """One page of `thread`'s posts in tree order, each with its handle, in one query:
+    what everyone sees, and what `user_id` wrote that waits for a moderator."""
+    stmt = Post.tree(thread.id).where(seen_by(user_id)).options(joinedload(Post.handle))
     return paginate(stmt, Post, [Post.path], after, current_app.config["POSTS_PER_PAGE"],
                     descending=False)
 
@@ -29,7 +39,8 @@ def post_url(post: Post, slug: str | None = None) -> str:
     """The address of the page that shows `post`, scrolled to it."""
     thread = post.thread
     before = db.session.scalar(
-        select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path)
+        select(func.count(Post.id)).where(Post.thread_id == thread.id, Post.path < post.path,
+                                          Post.state.not_in(HELD))
     )
     if thread.is_story:
         slug = slug or thread.story.slug
@@ -56,7 +67,8 @@ def post_urls(listed: Iterable[PostPlace]) -> dict[int, str]:
         select(Post.id, Post.thread_id, Post.public_id,
                func.row_number().over(partition_by=Post.thread_id, order_by=Post.path)
                .label("n"))
-        .where(Post.thread_id.in_({row.post.thread_id for row in listed}))
+        .where(Post.thread_id.in_({row.post.thread_id for row in listed}),
+               Post.state.not_in(HELD))
         .subquery()
     )
     rows = db.session.execute(
@@ -67,6 +79,11 @@ def post_urls(listed: Iterable[PostPlace]) -> dict[int, str]:
     page_end = {(row.thread_id, row.n): row.public_id for row in rows if row.n % per_page == 0}
     urls = {}
     for row in listed:
+        if row.post.id not in place:
+            # Seen by its writer alone (their own list): pages are cut from what all see, so
+            # its address finds its page when followed.
+            urls[row.post.id] = url_for("threads.post", post_id=row.post.public_id)
+            continue
         before = place[row.post.id] - 1
         start = None if before < per_page else page_end[row.post.thread_id,
                                                          before - before % per_page]
@@ -94,7 +111,8 @@ def page_start(thread_id: int, before: int) -> str | None:
     if before < per_page:
         return None
     return db.session.scalar(
-        select(Post.public_id).where(Post.thread_id == thread_id).order_by(Post.path)
+        select(Post.public_id).where(Post.thread_id == thread_id, Post.state.not_in(HELD))
+        .order_by(Post.path)
         .offset(before - before % per_page - 1).limit(1)
     )
 

@@ -22,7 +22,10 @@ def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) 
         html = visitors.get(key)
         if html is not None:
             return html
-    posts = post_page(thread, after)
+    # Whatever a member wrote that waits for a moderator shows in their copy alone: the
+    # visitors' copy is built without any (key is None for every member).
+    posts = post_page(thread, after, current_user.id if key is None and
+                      current_user.is_authenticated else None)
     # The names this member ignores fold away in their copy (visitors ignore no one).
     ignored = ignored_ids(current_user) if key is None else frozenset()
     # Autoescaped template output (user text in it went through forum/text.py): already safe.

@@ -2,7 +2,7 @@
 board changes in the moderation log.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-11-29 09:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0015'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -70,7 +70,7 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     for path in ("/stories/new", f"{thread}/reply", "/mod/", "/settings",
                  "/notifications/settings", "/settings/ignored", "/contact", "/contact/mine",
                  "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater",
-                 "/mod/groups/"):
+                 "/mod/groups/", "/mod/review"):
         response = page.goto(path)
         assert response.ok, path
         check(path)

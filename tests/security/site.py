@@ -56,8 +56,8 @@ def _by_table(name: str) -> int | str:
     """The newest row of the table an `<name>_id` argument points into, by its public id if
     it has one, else by row id (1 if the table is empty)."""
     tables = {t.name: t for t in db.metadata.sorted_tables}
-    # "post_id" -> posts, "revision_id" -> story_revisions
-    table = tables.get(name + "s")
+    # "post_id" -> posts, "revision_id" -> story_revisions, "story_id" -> stories
+    table = tables.get(name + "s", tables.get(name.removesuffix("y") + "ies"))
     if table is None:
         table = next((t for n, t in tables.items() if n.endswith("_" + name + "s")), None)
     if table is None:

@@ -71,7 +71,11 @@ RELAXED_LIMITS = {
     "LOGIN_PAIR_LIMIT_UNDER_ATTACK": "10000 per hour",
     "PASSWORD_CHECK_LIMIT": "10000 per hour", "EXPORT_LIMIT": "10000 per hour",
     "CONTACT_LIMIT": "10000 per hour", "ADDRESS_CONTACT_LIMIT": "10000 per hour",
-    "CONTACT_CODE_LIMIT": "10000 per hour",
+    "CONTACT_CODE_LIMIT": "10000 per hour", "INVITE_LIMIT": "10000 per hour",
+    "INVITE_CODE_LIMIT": "10000 per hour",
+    # The bot gates' fill time and duplicate check are off, so that tests can write the same
+    # words quickly; tests/test_bot_gates.py sets the real numbers.
+    "FORM_MIN_SECONDS": 0, "DUPLICATE_WINDOW": 0,
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

@@ -1,16 +1,18 @@
 """Admin-only pages: asking to look behind an anonymous name, deciding on another
-administrator's request, seeing the answer to an approved one, and the private audit log."""
+administrator's request, seeing the answer to an approved one, the private audit log, and
+the site settings."""
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 
-from .. import permissions
+from .. import permissions, site_settings
 from ..clock import utcnow
 from ..extensions import login_manager
 from ..models import Unmasking
 from ..pagination import paginate, parse_id
-from . import service
-from .forms import UnmaskForm
+from ..moderation.actions import ModerationError
+from . import service, settings as settings_service
+from .forms import SiteSettingsForm, UnmaskForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -89,3 +91,20 @@ def answer(unmasking_id: int):
     except service.UnmaskError as error:
         return _log_page(error.message, 409)
     return render_template("admin/answer.html", result=result)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Change how people join and the new-account rules, at once, without a restart."""
+    form = SiteSettingsForm(data=None if request.method == "POST" else site_settings.current())
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in site_settings.SETTINGS}
+        try:
+            changed = settings_service.save(current_user, values, form.reason.data, utcnow())
+        except ModerationError as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash("Saved. The change is in the public moderation log." if changed
+                  else "Nothing was changed.")
+            return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200

@@ -19,6 +19,7 @@ from .content import (
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
+from .site import Invitation, SiteSetting
 from .two_step import RecoveryCode, TwoStepSecret
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "REPORT_REASONS", "ModAction", "Report", "Suspension", "Unmasking", "StoryRevision", "Follow",
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
+    "Invitation", "SiteSetting",
 ]

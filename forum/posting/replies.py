@@ -16,8 +16,8 @@ from ..notifications.service import StoryOwner
 from ..threads.service import page_start
 from .handles import handle_for
 from .restrictions import BARRED, Barred
-from .refusals import (NotAllowed, PostingError, check_open, check_pace, check_writer, clean_body,
-                       count_write)
+from .refusals import (NotAllowed, PostingError, check_links, check_new_text, check_open,
+                       check_pace, check_writer, clean_body, count_write)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -104,6 +104,7 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     """Start a discussion on a board with its first post."""
     check_writer(author, now)
     body = clean_body(body)
+    check_new_text(author, body, now)
     count_write(author, "topic", now)
     thread = new_thread(author, title.strip(), board, anonymous, now)
     _add_post(author, thread, None, body, anonymous, now)
@@ -147,6 +148,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     if parent is not None and parent.thread_id != thread.id:
         raise PostingError("That reply belongs to another discussion.")
     body = clean_body(body)
+    check_new_text(author, body, now)
     count_write(author, "reply", now)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
     post, before = _add_post(author, thread, parent, body, anonymous, now, story=owner)
@@ -163,6 +165,7 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
         raise NotAllowed("Only the author can edit this post.")
     check_open(post.thread)
     body = clean_body(body)
+    check_links(user, body, now)
     count_write(user, "edit", now)
     rendered = text.render(body, Post.EXCERPT_CHARS)
     post.body, post.body_html, post.excerpt, post.edited_at = (

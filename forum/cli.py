@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import ratelimit
@@ -12,7 +12,7 @@ from .auth.passwords import password_problem
 from .auth.service import RegistrationError, handle_available, register
 from .clock import utcnow
 from .demo import seed
-from .demo.content import DEMO_PASSWORD, USERS
+from .demo.content import DEMO_PASSWORD, USERS, WAITING
 from .extensions import db
 from .models import ROLES, User
 
@@ -115,3 +115,8 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"Log in with any of these login names and the password {DEMO_PASSWORD!r}:")
     for account in USERS:
         click.echo(f"  {account.login_name:<18} {account.role}")
+    for waiting in WAITING:
+        click.echo(f"  {waiting.login_name:<18} member, waiting for a moderator's approval")
+    for code in made.invitation_codes:
+        click.echo(f"An invitation code (one use, {current_app.config['INVITE_DAYS']} days), for "
+                   f"when registration is by invitation: {code}")

@@ -108,3 +108,21 @@ CONTACTS = tuple(ContactText(**message) for message in _data.get("contact", []))
 REPORTS = tuple(ReportText(**report) for report in _data.get("reports", []))
 THREADS = tuple(ThreadText(**{**thread, "replies": _notes(thread.get("replies", []))})
                 for thread in _data["threads"])
+
+
+class WaitingText(NamedTuple):
+    """A demo registration waiting for a moderator's approval, with its answer."""
+
+    login_name: str
+    joined_days_ago: int
+    reason: str
+
+
+class InvitationText(NamedTuple):
+    """A demo invitation code, made by `by` (a moderator)."""
+
+    by: str
+
+
+WAITING = tuple(WaitingText(**w) for w in _data.get("waiting", []))
+INVITATIONS = tuple(InvitationText(**i) for i in _data.get("invitations", []))

@@ -8,13 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from .. import ratelimit
+from ..auth import invitations
 from ..auth.service import register
 from ..extensions import db
 from ..models import Board, Group, Post, Story, Thread, User
+from ..models.accounts import PENDING
 from ..posting import replies, reports, stories
 from ..contact import service as contact
-from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS,
-                      USERS, Note)
+from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, INVITATIONS, REPORTS, STORIES,
+                      THREADS, USERS, WAITING, Note)
 
 
 class NoTables(Exception):
@@ -29,6 +31,8 @@ class Seeded(NamedTuple):
     accounts: int
     stories: int
     posts: int
+    # The demo invitation codes (shown once, by seed-demo; the database keeps their hashes).
+    invitation_codes: tuple[str, ...] = ()
 
 
 def has_content() -> bool:
@@ -64,8 +68,9 @@ def _post_tree(people: dict, thread: Thread, notes: tuple[Note, ...], start: dat
                                   anonymous=note.anonymous, now=min(when, latest)).post
 
 
-def _write(now: datetime) -> None:
-    """Write the demo groups, boards, accounts, stories and threads, dated before `now`."""
+def _write(now: datetime) -> tuple[str, ...]:
+    """Write the demo groups, boards, accounts, stories and threads, a registration waiting
+    for approval and invitation codes, dated before `now`; returns the codes."""
     for group in GROUPS:
         db.session.add(Group(name=group.name, slug=stories.slugify(group.name),
                              description=group.description, created_at=now - timedelta(days=64)))
@@ -114,6 +119,14 @@ def _write(now: datetime) -> None:
         contact.start(writer, writer.public_handle.id if writer else None,
                       " ".join(spec.body.split()), now)
 
+    for spec in WAITING:
+        user = register(login_name=spec.login_name, handle=spec.login_name,
+                        password=DEMO_PASSWORD, email=None,
+                        now=now - timedelta(days=spec.joined_days_ago))
+        user.approval_state, user.join_reason = PENDING, " ".join(spec.reason.split())
+    db.session.commit()
+    return tuple(invitations.make(people[spec.by], True, now)[0] for spec in INVITATIONS)
+
 
 def seed(now: datetime) -> Seeded:
     """Write the whole demo site, dated before `now`, and say how much was written."""
@@ -121,11 +134,12 @@ def seed(now: datetime) -> Seeded:
         # An administrator's command, not a client: eight sign-ups and dozens of posts in a
         # second would otherwise hit the registration and posting limits.
         with ratelimit.lifted():
-            _write(now)
+            codes = _write(now)
     except Exception:
         # The posting service commits each write, so a failure leaves part of the demo behind.
         db.session.rollback()
         raise
     return Seeded(groups=len(GROUPS), boards=len(BOARDS), accounts=len(USERS),
                   stories=db.session.scalar(select(func.count(Story.id))),
-                  posts=db.session.scalar(select(func.count(Post.id))))
+                  posts=db.session.scalar(select(func.count(Post.id))),
+                  invitation_codes=codes)

@@ -69,7 +69,8 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     log_in(page, "june_mod", DEMO_PASSWORD)  # a moderator is a member too: every form and the queue
     for path in ("/stories/new", f"{thread}/reply", "/mod/", "/settings",
                  "/notifications/settings", "/settings/ignored", "/contact", "/contact/mine",
-                 "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater"):
+                 "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater",
+                 "/mod/registrations", "/mod/invitations"):
         response = page.goto(path)
         assert response.ok, path
         check(path)
@@ -117,7 +118,7 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
 def test_the_admin_pages_have_no_serious_problems(page, seeded, axe_source, log_in):
     log_in(page, "afterward_admin", DEMO_PASSWORD)
     found = {}
-    for path in ("/admin/unmask", "/admin/unmaskings"):
+    for path in ("/admin/unmask", "/admin/unmaskings", "/admin/settings"):
         assert page.goto(path).ok, path
         page.emulate_media(color_scheme="light")
         found[path] = serious_problems(page, axe_source)

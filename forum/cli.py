@@ -7,7 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import ratelimit
+from . import ratelimit, site_settings
 from .auth.passwords import password_problem
 from .auth.service import RegistrationError, handle_available, register
 from .clock import utcnow
@@ -57,8 +57,10 @@ def create_user(login_name: str, role: str, handle: str | None) -> None:
             raise RegistrationError("login_name", f"The login name {login_name!r} is taken.")
         password = _read_password()
         with ratelimit.lifted():  # an administrator's command, not a client's sign-up
+            # Made whatever the registration mode: no invitation code, no approval to wait for.
             user = register(login_name=login_name, handle=handle or login_name,
-                            password=password, email=None, now=utcnow())
+                            password=password, email=None, now=utcnow(),
+                            mode=site_settings.OPEN)
     except RegistrationError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error

@@ -44,7 +44,8 @@ SETTINGS = {
 def _stored() -> dict[str, str]:
     """The admin's values, read once per request."""
     if "site_settings" not in g:
-        g.site_settings = dict(db.session.execute(select(SiteSetting.name, SiteSetting.value)).all())
+        rows = db.session.execute(select(SiteSetting.name, SiteSetting.value))
+        g.site_settings = dict(rows.all())
     return g.site_settings
 
 

@@ -84,6 +84,10 @@ def test_a_pending_account_reads_but_cannot_write_until_approved(ctx, person, ju
     assert "waiting for a moderator to approve it" in page
     assert 'class="reply-form"' not in page  # no comment box
     assert "You can reply once it is approved." in page
+    # Her answer is hers: it is in the download of her data.
+    exported = person.submit("/settings", {}, action="/settings/export").get_json()
+    assert exported["account"]["approval_state"] == "pending"
+    assert exported["account"]["join_reason"] == "I left the Fellowship two months ago."
     refused = person.submit("/stories/new", _story_form())
     assert refused.status_code == 403
     refused_page = refused.get_data(as_text=True)
@@ -209,3 +213,12 @@ def test_members_invite_only_when_the_admin_allows_and_once_established(ctx, mak
     page = newt.get("/settings/invitations").get_data(as_text=True)
     assert "once their account is established" in page and "Make a new code" not in page
     assert newt.submit("/settings", {}, action="/settings/invitations").status_code == 403
+
+
+def test_an_admin_command_makes_accounts_whatever_the_mode(app, ctx):
+    _mode("invitation")
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "helper_admin", "--role", "admin"],
+        input="a long enough passphrase\na long enough passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert _user("helper_admin").approval_state == "approved"

@@ -82,7 +82,8 @@ def check(code: str, now: datetime) -> Invitation:
         raise InvitationError(limited.message, 429, limited.retry_after) from limited
     if not (code or "").strip():
         raise InvitationError("Registration is by invitation: please enter your invitation code.")
-    invitation = db.session.scalar(select(Invitation).where(Invitation.code_hash == code_hash(code)))
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.code_hash == code_hash(code)))
     if invitation is None:
         ratelimit.hit(_wrong_code_rules())
         raise InvitationError("That invitation code is not one of ours. Please check it, "

@@ -75,8 +75,10 @@ JOIN_REASON_MAX = 1000
 
 
 def register(*, login_name: str, handle: str, password: str, email: str | None,
-             now: datetime, reason: str | None = None, invitation: str | None = None) -> User:
-    """Create an account with its public handle, in the site's registration mode.
+             now: datetime, reason: str | None = None, invitation: str | None = None,
+             mode: str | None = None) -> User:
+    """Create an account with its public handle, in the site's registration mode (`mode`
+    says another: an administrator's command makes accounts whatever the mode).
 
     Open: the account writes at once. By approval: `reason` (why they are here) is required
     and the account waits, reading only, for a moderator. By invitation: `invitation` must be
@@ -92,7 +94,7 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
         clean_email(email)
     except EmailError as error:
         raise RegistrationError("email", str(error)) from error
-    mode = site_settings.registration_mode()
+    mode = mode or site_settings.registration_mode()
     code = invitations.check(invitation, now) if mode == site_settings.INVITATION else None
     reason = text.normalise(reason, strip=True)
     if mode == site_settings.APPROVAL and not reason:

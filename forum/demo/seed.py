@@ -7,7 +7,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from .. import ratelimit
+from .. import ratelimit, site_settings
 from ..auth import invitations
 from ..auth.service import register
 from ..extensions import db
@@ -84,7 +84,7 @@ def _write(now: datetime) -> tuple[str, ...]:
     people = {}
     for account in USERS:
         user = register(login_name=account.login_name, handle=account.login_name,
-                        password=DEMO_PASSWORD, email=None,
+                        password=DEMO_PASSWORD, email=None, mode=site_settings.OPEN,
                         now=now - timedelta(days=account.joined_days_ago))
         user.role, user.bio = account.role, account.bio
         people[account.login_name] = user
@@ -121,7 +121,7 @@ def _write(now: datetime) -> tuple[str, ...]:
 
     for spec in WAITING:
         user = register(login_name=spec.login_name, handle=spec.login_name,
-                        password=DEMO_PASSWORD, email=None,
+                        password=DEMO_PASSWORD, email=None, mode=site_settings.OPEN,
                         now=now - timedelta(days=spec.joined_days_ago))
         user.approval_state, user.join_reason = PENDING, " ".join(spec.reason.split())
     db.session.commit()

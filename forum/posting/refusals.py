@@ -74,7 +74,8 @@ class Duplicate(PostingError):
 # --- the writer and the thread ------------------------------------------------------------
 
 def check_writer(user: User, now: datetime) -> None:
-    """Refuse a write from no one, or from a suspended account, saying until when and why."""
+    """Refuse a write from no one, from an account a moderator has not approved (registration
+    by approval), or from a suspended account, saying until when and why."""
     if not (user and user.is_authenticated):
         raise NotAllowed("Please log in to write.")
     if user.is_pending:

@@ -23,5 +23,6 @@ def save(admin: User, values: dict, reason: str, now: datetime) -> list[str]:
         site_settings.store(name, values[name], now)
         moderation.record(own, site_settings.log_action(name, values[name]), reason, now,
                           handle=own)
-    db.session.commit()
+    # Two admins saving a first value at once: one wins, the other is asked to try again.
+    moderation.commit()
     return changed

@@ -4,15 +4,15 @@ from __future__ import annotations
 import re
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import ratelimit
+from . import ratelimit, site_settings
 from .auth.passwords import password_problem
 from .auth.service import RegistrationError, handle_available, register
 from .clock import utcnow
 from .demo import seed
-from .demo.content import DEMO_PASSWORD, USERS
+from .demo.content import DEMO_PASSWORD, PENDING_REGISTRATIONS, USERS
 from .extensions import db
 from .models import ROLES, User
 
@@ -57,8 +57,10 @@ def create_user(login_name: str, role: str, handle: str | None) -> None:
             raise RegistrationError("login_name", f"The login name {login_name!r} is taken.")
         password = _read_password()
         with ratelimit.lifted():  # an administrator's command, not a client's sign-up
+            # Made whatever the registration mode: no invitation code, no approval to wait for.
             user = register(login_name=login_name, handle=handle or login_name,
-                            password=password, email=None, now=utcnow())
+                            password=password, email=None, now=utcnow(),
+                            mode=site_settings.OPEN)
     except RegistrationError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -115,3 +117,8 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"Log in with any of these login names and the password {DEMO_PASSWORD!r}:")
     for account in USERS:
         click.echo(f"  {account.login_name:<18} {account.role}")
+    for waiting in PENDING_REGISTRATIONS:
+        click.echo(f"  {waiting.login_name:<18} member, waiting for a moderator's approval")
+    for code in made.invitation_codes:
+        click.echo(f"An invitation code (one use, {current_app.config['INVITE_DAYS']} days), for "
+                   f"when registration is by invitation: {code}")

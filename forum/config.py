@@ -61,7 +61,8 @@ def load(instance_path: str) -> dict:
         "ESTABLISHED_DAYS": _int("ESTABLISHED_DAYS", 30),
         "OUTING_REPORTERS": _int("OUTING_REPORTERS", 2),
         # A new account's first APPROVE_FIRST_POSTS writings (posts, threads, stories) wait
-        # for a moderator before anyone else sees them; 0 turns review off. Read only through
+        # for a moderator before anyone else sees them; 0 turns review off. The default of
+        # the admin's setting (/admin/settings); read only through
         # forum/posting/review.first_posts_to_review().
         "APPROVE_FIRST_POSTS": _int("APPROVE_FIRST_POSTS", 3),
         "POST_INTERVAL": _int("POST_INTERVAL", 5),
@@ -130,6 +131,26 @@ def load(instance_path: str) -> dict:
         # Password-reset mails per account; past it, requests are answered alike and no mail
         # goes out (a refusal would tell that the account exists).
         "RESET_MAIL_LIMIT": os.environ.get("RESET_MAIL_LIMIT", "1 per 5 minutes;6 per day"),
+        # Quiet bot gates (forum/gates.py), no outside service: a form sent sooner than
+        # FORM_MIN_SECONDS after it was shown, or with the hidden "leave this empty" field
+        # filled in, is refused with a neutral "try again in a moment", its text kept. Both
+        # apply to registration and to the writing forms of accounts not yet established.
+        "FORM_MIN_SECONDS": _int("FORM_MIN_SECONDS", 3),
+        # Accounts not yet established may put at most this many links in one post or story
+        # (the admin can change it in /admin/settings); the same text sent twice by one
+        # account within DUPLICATE_WINDOW minutes is refused the second time.
+        "YOUNG_ACCOUNT_LINKS": _int("YOUNG_ACCOUNT_LINKS", 2),
+        "DUPLICATE_WINDOW": _int("DUPLICATE_WINDOW", 10),
+        # How people join: "open", "approval" (a moderator reads why they are here) or
+        # "invitation" (a single-use code). The admin changes it in /admin/settings; this is
+        # the value until they do.
+        "REGISTRATION_MODE": os.environ.get("REGISTRATION_MODE", "open"),
+        # Whether established members may make invitation codes, and how long a code lasts.
+        "MEMBERS_MAY_INVITE": os.environ.get("MEMBERS_MAY_INVITE", "0") == "1",
+        "INVITE_DAYS": _int("INVITE_DAYS", 14),
+        # Invitation codes one account may make, and wrong codes tried per network address.
+        "INVITE_LIMIT": os.environ.get("INVITE_LIMIT", "1 per 5 seconds;10 per day"),
+        "INVITE_CODE_LIMIT": os.environ.get("INVITE_CODE_LIMIT", "10 per hour;30 per day"),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SITE_NAME": os.environ.get("SITE_NAME", "Afterward"),
         # Where "Leave this site" goes: a busy, ordinary page that draws no second look.

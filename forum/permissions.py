@@ -19,8 +19,9 @@ def owns(user, handle) -> bool:
 
 
 def can_write(user, now=None) -> bool:
-    """A logged-in, unsuspended account may write."""
-    return _member(user) and not user.is_suspended(now or utcnow())
+    """A logged-in, unsuspended account may write, once a moderator approved it where
+    registration is by approval (a pending account reads only)."""
+    return _member(user) and not user.is_pending and not user.is_suspended(now or utcnow())
 
 
 def can_reply(user, thread) -> bool:
@@ -190,6 +191,24 @@ def can_change_roles(user) -> bool:
     return can_administer(user)
 
 
+def can_decide_registrations(user) -> bool:
+    """Moderators read the answers of people waiting to join, and approve or refuse them."""
+    return can_moderate(user)
+
+
+def can_invite(user, established: bool, members_may_invite: bool) -> bool:
+    """Moderators make invitation codes; so may an established member who may write, when
+    the admin allows it (`members_may_invite`, a site setting)."""
+    if can_moderate(user):
+        return True
+    return members_may_invite and established and can_write(user)
+
+
+def can_change_settings(user) -> bool:
+    """Only admins change the site settings."""
+    return can_administer(user)
+
+
 TEMPLATE_FUNCTIONS = {
     name: globals()[name]
     for name in (
@@ -199,5 +218,6 @@ TEMPLATE_FUNCTIONS = {
         "can_review_reports", "can_change_roles", "can_decide_unmasking",
         "can_see_unmasking_answer", "can_see_board", "can_post_on_board", "can_keep_circle",
         "can_manage_boards", "can_read_thread", "can_review_new_writing",
+        "can_decide_registrations",
     )
 }

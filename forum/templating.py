@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from flask import current_app, request, url_for
 
+from .gates import gate_fields
 from .models.moderation import UNMASK_KINDS
 from .names import ANONYMITY_PROMISE
 
@@ -35,3 +36,4 @@ def register_filters(app) -> None:
     app.jinja_env.globals["profile_url"] = profile_url
     app.jinja_env.globals["unmask_kinds"] = UNMASK_KINDS
     app.jinja_env.globals["anonymity_promise"] = ANONYMITY_PROMISE
+    app.jinja_env.globals["gate_fields"] = gate_fields

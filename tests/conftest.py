@@ -72,7 +72,8 @@ RELAXED_LIMITS = {
     "LOGIN_PAIR_LIMIT_UNDER_ATTACK": "10000 per hour",
     "PASSWORD_CHECK_LIMIT": "10000 per hour", "EXPORT_LIMIT": "10000 per hour",
     "CONTACT_LIMIT": "10000 per hour", "ADDRESS_CONTACT_LIMIT": "10000 per hour",
-    "CONTACT_CODE_LIMIT": "10000 per hour",
+    "CONTACT_CODE_LIMIT": "10000 per hour", "INVITE_LIMIT": "10000 per hour",
+    "INVITE_CODE_LIMIT": "10000 per hour",
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -190,6 +191,9 @@ def app_config(database_url):
         # Limits stay on, but loose enough that a test can write quickly;
         # tests/test_ratelimit.py sets the real numbers.
         **RELAXED_LIMITS,
+        # The bot gates' fill time and duplicate check are off, so that tests can write the
+        # same words quickly; tests/test_bot_gates.py sets the real numbers.
+        "FORM_MIN_SECONDS": 0, "DUPLICATE_WINDOW": 0,
         # Still scrypt, at a cost that keeps hundreds of log-ins in the suite quick.
         "PASSWORD_HASH_METHOD": "scrypt:256:8:1",
         # Absolute links (feeds, sitemap, email) start here; the test client asks for

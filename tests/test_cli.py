@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from forum.demo.content import DEMO_PASSWORD, USERS
+from forum.demo.content import DEMO_PASSWORD, PENDING_REGISTRATIONS, USERS
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import ANONYMOUS, Board, Group, Handle, Post, Story, Thread, User
+from forum.auth.invitations import code_hash
+from forum.models import ANONYMOUS, Board, Group, Handle, Invitation, Post, Story, Thread, User
 
 PASSWORD = "a long enough password"
 
@@ -38,6 +39,11 @@ def test_seed_demo_fills_an_empty_database(app, ctx):
     assert user.check_password(DEMO_PASSWORD)
     roles = {u.role for u in db.session.scalars(select(User))}
     assert roles == {"member", "moderator", "admin"}
+    # Something in each queue: a registration waiting for approval, a code printed once.
+    waiting = db.session.scalar(select(User).where(User.approval_state == "pending"))
+    assert waiting.login_name == PENDING_REGISTRATIONS[0].login_name and waiting.join_reason
+    code = result.output.split("when registration is by invitation: ")[1].split()[0]
+    assert db.session.scalar(select(Invitation.code_hash)) == code_hash(code)
 
 
 def test_demo_pages_render(app, ctx, client):
@@ -129,7 +135,7 @@ def test_commands_are_not_held_to_client_rate_limits(app_config, request):
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output
-        assert count(User) == len(USERS) and count(Post) > 20
+        assert count(User) == len(USERS) + len(PENDING_REGISTRATIONS) and count(Post) > 20
         result = app.test_cli_runner().invoke(
             args=["users", "create", "fourth_admin", "--role", "admin"],
             input="a long enough passphrase\na long enough passphrase\n")

@@ -10,9 +10,9 @@ from forum.models import Notification, User
 from tests.factories import make_board, make_reply, make_thread, make_user
 
 
-def _user(app, login, handle):
+def _user(app, login, handle, role="member"):
     with app.app_context():
-        return make_user(login, handle=handle).id
+        return make_user(login, handle=handle, role=role).id
 
 
 def _notes(app, login):
@@ -84,8 +84,14 @@ def test_followed_thread_and_follow_on_write(people, app, ctx):
     assert "Jobs after" in following
 
 
-def test_follow_group_hears_of_new_stories(people, app, client):
+def test_follow_group_hears_of_new_stories(people, app, client, make_browser):
     people["ana"].submit("/stories/new", {"title": "First", "body": "x", "new_group": "Bright Path"})
+    # Ana's new group is a proposal until a moderator accepts it (tests/test_groups.py).
+    _user(app, "mo", "Mo Keeper", role="moderator")
+    moderator = make_browser()
+    moderator.login("mo")
+    assert moderator.submit("/mod/groups/", {"name": "Bright Path"},
+                            action="/mod/groups/bright-path/accept").status_code == 302
     people["cleo"].submit("/groups/bright-path", {"follow": "1"}, action="/groups/bright-path/follow")
     people["ben"].submit("/stories/new", {"title": "Second about it", "body": "y", "groups": "Bright Path"})
     page = people["cleo"].get("/notifications").get_data(as_text=True)

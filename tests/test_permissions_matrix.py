@@ -214,6 +214,20 @@ def _appeal_waiting(w):
     w["appeal"] = filed.public_id
 
 
+def _someone_waiting(w):
+    """Someone registered while registration was by approval, and waits for a moderator."""
+    tag = w["logins"]["member"].rsplit("_", 1)[1]
+    waiting = _account(f"newcomer_{tag}", f"Newcomer {tag.capitalize()}", "member", utcnow())
+    waiting.approval_state, waiting.join_reason = "pending", "I left last month."
+    db.session.flush()
+    w["waiting"] = waiting.public_handle.id
+
+
+def _settings_data(w, r):
+    return {"registration_mode": "approval", "approve_first_posts": "2",
+            "young_account_link_limit": "2", "reason": ""}
+
+
 def _suspend_author(w):
     # Through her public handle, which signs both the post and the story.
     author = w["users"]["author"]
@@ -506,6 +520,17 @@ MATRIX: dict[str, Case] = {
     "moderation.set_role": Case(
         lambda w, r: "/mod/users/role", ADMINS,
         lambda w, r: {"handle": w["handles"]["member"], "role": "moderator", "reason": ""}),
+    # --- joining: registrations by approval, invitation codes
+    "moderation.approve_registration": Case(
+        lambda w, r: f"/mod/registrations/{w['waiting']}/approve", MODERATORS,
+        setup=_someone_waiting),
+    "moderation.refuse_registration": Case(
+        lambda w, r: f"/mod/registrations/{w['waiting']}/refuse", MODERATORS,
+        setup=_someone_waiting),
+    "moderation.invitations": Case(lambda w, r: "/mod/invitations", MODERATORS),
+    # Members make codes only when the admin allows it (off here, the default).
+    "profiles.invitations_made": Case(lambda w, r: "/settings/invitations", MODERATORS),
+    "admin.settings": Case(lambda w, r: "/admin/settings", ADMINS, _settings_data),
     # --- admin
     "admin.unmask": Case(
         lambda w, r: "/admin/unmask", ADMINS,

@@ -159,7 +159,8 @@ def by_public_id(model, public_id):
 
 
 def test_reply_costs_a_fixed_number_of_statements(person, app, ctx, count_queries):
-    """Loading the writer and the thread, the handle (with the new id on PostgreSQL), the
+    """Loading the writer and the thread, the site's settings (once a request: a new
+    account's link limit and review count), the handle (with the new id on PostgreSQL), the
     INSERT (and setting the path, on SQLite), the thread's counters, the followers, one
     INSERT for all their notifications: nothing more, however many follow."""
     thread_id = _board_thread(app, "f1", "f2", "f3", "f4")
@@ -172,7 +173,7 @@ def test_reply_costs_a_fixed_number_of_statements(person, app, ctx, count_querie
                                data={"body": "Two", "csrf_token": token})
     assert r.status_code == 302
     postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-    assert len(statements) == (7 if postgresql else 8), statements
+    assert len(statements) == (8 if postgresql else 9), statements
     from forum.models import Follow, Notification, Post
     assert db.session.scalar(db.select(db.func.count(Notification.id))) == 2 * 5  # starter, 4
     assert db.session.scalar(db.select(db.func.count(Follow.id))) == 6  # starter, 4, writer

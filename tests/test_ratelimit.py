@@ -44,6 +44,7 @@ REAL_LIMITS = {
     "PREVIEW_LIMIT": "1 per 2 seconds;120 per hour", "ADDRESS_PREVIEW_LIMIT": "3600 per hour",
     "CONTACT_LIMIT": "1 per 10 seconds;20 per day", "ADDRESS_CONTACT_LIMIT": "30 per day",
     "CONTACT_CODE_LIMIT": "20 per hour",
+    "INVITE_LIMIT": "1 per 5 seconds;10 per day", "INVITE_CODE_LIMIT": "10 per hour;30 per day",
 }
 TEXT = "What I wanted to say, after a long time.\n\nEvery word of it."
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -1,5 +1,5 @@
 """The admin blueprint; its views live in routes.py, which creates `bp`, and members.py."""
-from . import members  # noqa: F401 (registers the members page on bp)
+from . import members  # registers the members page on bp
 from .routes import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "members"]

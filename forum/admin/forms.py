@@ -1,11 +1,13 @@
-"""The admin forms: which anonymous name to look behind and why; a board's name and audience."""
+"""The admin forms: which anonymous name to look behind and why; a board's name and audience;
+the site settings."""
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models import AUDIENCE_PUBLIC, AUDIENCES
 from ..models.moderation import UNMASK_KINDS
+from ..site_settings import REGISTRATION_MODES
 from .boards import DESCRIPTION_MAX as BOARD_DESCRIPTION_MAX, NAME_MAX as BOARD_NAME_MAX
 from .service import REASON_MIN
 
@@ -51,4 +53,34 @@ class BoardForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in AUDIENCES.items()],
         default=AUDIENCE_PUBLIC,
         validators=[DataRequired(message="Please choose who may read the board.")],
+    )
+
+
+class SiteSettingsForm(FlaskForm):
+    """The settings an admin changes while the site runs (forum/site_settings.py)."""
+
+    registration_mode = RadioField(
+        "How people join",
+        choices=[SelectChoice(key, label) for key, label in REGISTRATION_MODES.items()],
+        validators=[DataRequired(message="Please choose how people join.")],
+    )
+    approve_first_posts = IntegerField(
+        "New accounts' first posts that wait for a moderator",
+        description="0 lets every new account post at once.",
+        validators=[InputRequired(message="Please give a number (0 for none)."),
+                    NumberRange(0, 50, message="Between 0 and 50.")],
+    )
+    members_may_invite = BooleanField(
+        "Established members may make invitation codes",
+        description="Moderators always can. Codes only matter while registration is by "
+                    "invitation.",
+    )
+    young_account_link_limit = IntegerField(
+        "Links allowed in one post or story from an account not yet established",
+        validators=[InputRequired(message="Please give a number."),
+                    NumberRange(0, 100, message="Between 0 and 100.")],
+    )
+    reason = StringField(
+        "Why (optional)", description="Shown in the public moderation log with the change.",
+        validators=[Optional(), Length(max=500)],
     )

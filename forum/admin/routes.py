@@ -1,19 +1,20 @@
 """Admin-only pages: asking to look behind an anonymous name, deciding on another
-administrator's request, seeing the answer to an approved one, the private audit log, and
-the boards (make, rename, describe, reorder, choose who reads, archive)."""
+administrator's request, seeing the answer to an approved one, the private audit log, the
+boards (make, rename, describe, reorder, choose who reads, archive), and the site settings."""
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 
-from .. import permissions
-from ..clock import utcnow
 from sqlalchemy import select
 
+from .. import permissions, site_settings
+from ..clock import utcnow
 from ..extensions import db, login_manager
 from ..models import Board, Unmasking
 from ..pagination import paginate, parse_id
-from . import boards as board_service, service
-from .forms import BoardForm, UnmaskForm
+from ..moderation.actions import ModerationError
+from . import boards as board_service, service, settings as settings_service
+from .forms import BoardForm, SiteSettingsForm, UnmaskForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -180,3 +181,20 @@ def archive_board(slug):
     flash(f"{board.name} is archived: readable, closed to new posts." if board.archived
           else f"{board.name} is open again.")
     return redirect(url_for("admin.boards"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Change how people join and the new-account rules, at once, without a restart."""
+    form = SiteSettingsForm(data=None if request.method == "POST" else site_settings.current())
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in site_settings.SETTINGS}
+        try:
+            changed = settings_service.save(current_user, values, form.reason.data, utcnow())
+        except ModerationError as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash("Saved. The change is in the public moderation log." if changed
+                  else "Nothing was changed.")
+            return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200

@@ -1,9 +1,10 @@
 """Registration and log-in forms."""
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from ..gates import BotGates
 from .emails import EmailError, clean_email
 from .passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
 
@@ -26,7 +27,10 @@ def email_rules(form, field):
         raise ValidationError(str(error)) from error
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BotGates, FlaskForm):
+    """The registration form. `reason` is shown when registration is by approval,
+    `invitation` when it is by invitation (the template asks which mode applies)."""
+
     login_name = StringField(
         "Login name",
         description="Private: you use it to log in. Nobody else ever sees it.",
@@ -54,6 +58,18 @@ class RegisterForm(FlaskForm):
                     "if you ask for it, and a short notice if your password or this address "
                     "is changed.",
         validators=[email_rules],
+    )
+    reason = TextAreaField(
+        "Why are you here?",
+        description="A few words for the moderators, who approve new accounts before they "
+                    "can write. Only moderators read it, and it is deleted once they decide. "
+                    "No need for details that could identify you.",
+        validators=[Optional(), Length(max=1000)],
+    )
+    invitation = StringField(
+        "Invitation code", description="The code someone on this site gave you, like "
+                                       "abcd-efgh-jkmn. Each code lets one person join.",
+        validators=[Optional(), Length(max=64)],
     )
 
 

@@ -2,11 +2,11 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import ratelimit
+from .. import gates, ratelimit, site_settings
 from ..clock import utcnow
 from ..errors import resubmit_page
 from ..security import log_failed_login
-from . import email_verification, recovery, service, two_step
+from . import email_verification, invitations, recovery, service, two_step
 from .emails import clean_email
 from .forms import LoginForm, RegisterForm
 from .two_step_forms import CodeForm
@@ -14,9 +14,9 @@ from .two_step_forms import CodeForm
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _too_many(template, form, limited: ratelimit.RateLimited):
+def _too_many(template, form, limited, **context):
     """The form again, with what was typed, a plain-words wait, and Retry-After."""
-    return (render_template(template, form=form, refusal=limited.message), 429,
+    return (render_template(template, form=form, refusal=limited.message, **context), 429,
             {"Retry-After": str(limited.retry_after)})
 
 
@@ -25,25 +25,33 @@ def register():
     """Create an account and log straight in."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
-    form = RegisterForm()
+    form, mode = RegisterForm(), site_settings.registration_mode()
+    if form.validate_on_submit() and form.gates_tripped(utcnow()):
+        return render_template("auth/register.html", form=form, mode=mode,
+                               refusal=gates.TRY_AGAIN_REGISTER), 400
     if form.validate_on_submit():
         try:
             user = service.register(login_name=form.login_name.data, handle=form.handle.data,
                                     password=form.password.data, email=form.email.data,
+                                    reason=form.reason.data, invitation=form.invitation.data,
                                     now=utcnow())
-        except service.RegistrationError as error:
+        except (service.RegistrationError, invitations.InvitationError) as error:
+            if error.retry_after is not None:
+                return _too_many("auth/register.html", form, error, mode=mode)
             getattr(form, error.field).errors.append(error.message)
         except ratelimit.RateLimited as limited:
-            return _too_many("auth/register.html", form, limited)
+            return _too_many("auth/register.html", form, limited, mode=mode)
         else:
             service.start_session(user, remember=False, now=utcnow())
-            flash("Welcome to Afterward. Your account is ready.")
+            flash("Welcome to Afterward. Your account is waiting for a moderator to approve "
+                  "it; until then you can read everything." if user.is_pending
+                  else "Welcome to Afterward. Your account is ready.")
             if form.email.data:
                 flash(_confirmation_words(user, clean_email(form.email.data)))
             # One more step: the recovery codes, made and shown by a POST from the next page.
             recovery.mark_just_registered(utcnow())
             return redirect(url_for("auth.first_codes"))
-    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+    return render_template("auth/register.html", form=form, mode=mode), 400 if form.errors else 200
 
 
 def _confirmation_words(user, address: str) -> str:

@@ -9,13 +9,15 @@ from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from .. import ratelimit
+from .. import ratelimit, site_settings, text
 from ..clock import utcnow
 from ..errors import pending_fields, resubmit_page
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
+from ..models.accounts import APPROVED, PENDING
 from ..names import HandleNameError, check_public_name, name_key
 from ..refusals import Refusal
+from . import invitations
 from .emails import EmailError, clean_email
 
 # Prefix of the fields a login form carries for a write that was interrupted by a logout.
@@ -69,9 +71,18 @@ def handle_available(name: str, user: User | None = None) -> str:
     return name
 
 
+JOIN_REASON_MAX = 1000
+
+
 def register(*, login_name: str, handle: str, password: str, email: str | None,
-             now: datetime) -> User:
-    """Create an account with its public handle.
+             now: datetime, reason: str | None = None, invitation: str | None = None,
+             mode: str | None = None) -> User:
+    """Create an account with its public handle, in the site's registration mode (`mode`
+    says another: an administrator's command makes accounts whatever the mode).
+
+    Open: the account writes at once. By approval: `reason` (why they are here) is required
+    and the account waits, reading only, for a moderator. By invitation: `invitation` must be
+    a code that is unused and unexpired, and this registration uses it up.
 
     `email` is checked here but not stored: an address waits for its owner to confirm it
     (email_verification.start), and the account's email is only ever a confirmed one.
@@ -83,7 +94,17 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
         clean_email(email)
     except EmailError as error:
         raise RegistrationError("email", str(error)) from error
-    user = User(login_name=login_name, email=None, role="member", bio="", created_at=now)
+    mode = mode or site_settings.registration_mode()
+    code = invitations.check(invitation, now) if mode == site_settings.INVITATION else None
+    reason = text.normalise(reason, strip=True)
+    if mode == site_settings.APPROVAL and not reason:
+        raise RegistrationError("reason", "Please say in a few words why you are here: a "
+                                          "moderator reads it before your account can write.")
+    if len(reason) > JOIN_REASON_MAX:
+        raise RegistrationError("reason", f"Please keep it under {JOIN_REASON_MAX:,} characters.")
+    user = User(login_name=login_name, email=None, role="member", bio="", created_at=now,
+                approval_state=PENDING if mode == site_settings.APPROVAL else APPROVED,
+                join_reason=reason if mode == site_settings.APPROVAL else None)
     # Hashed before any check, so a refused login name costs as long as an accepted one.
     user.set_password(password)
     handle = handle_available(handle)
@@ -95,6 +116,13 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
     db.session.add(user)
     db.session.add(Handle(user=user, name=handle, name_key=name_key(handle), kind=PUBLIC,
                           created_at=now))
+    if code is not None:
+        db.session.flush()
+        try:
+            invitations.redeem(code, user, now)
+        except invitations.InvitationError:
+            db.session.rollback()
+            raise
     db.session.commit()
     return user
 

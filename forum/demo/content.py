@@ -124,3 +124,22 @@ WAITING = tuple(WaitingText(**waiting) for waiting in _data.get("waiting", []))
 REPORTS = tuple(ReportText(**report) for report in _data.get("reports", []))
 THREADS = tuple(ThreadText(**{**thread, "replies": _notes(thread.get("replies", []))})
                 for thread in _data["threads"])
+
+
+class RegistrationText(NamedTuple):
+    """A demo registration waiting for a moderator's approval, with its answer."""
+
+    login_name: str
+    joined_days_ago: int
+    reason: str
+
+
+class InvitationText(NamedTuple):
+    """A demo invitation code, made by `by` (a moderator)."""
+
+    by: str
+
+
+PENDING_REGISTRATIONS = tuple(RegistrationText(**r)
+                              for r in _data.get("pending_registrations", []))
+INVITATIONS = tuple(InvitationText(**i) for i in _data.get("invitations", []))

@@ -7,14 +7,16 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from .. import ratelimit
+from .. import ratelimit, site_settings
+from ..auth import invitations
 from ..auth.service import register
 from ..extensions import db
 from ..models import Board, BoardMember, Group, Post, Story, Thread, User
+from ..models.accounts import PENDING
 from ..posting import replies, reports, review, stories
 from ..contact import service as contact
-from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, REPORTS, STORIES, THREADS,
-                      USERS, WAITING, Note)
+from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, INVITATIONS, PENDING_REGISTRATIONS,
+                      REPORTS, STORIES, THREADS, USERS, WAITING, Note)
 
 
 class NoTables(Exception):
@@ -29,6 +31,8 @@ class Seeded(NamedTuple):
     accounts: int
     stories: int
     posts: int
+    # The demo invitation codes (shown once, by seed-demo; the database keeps their hashes).
+    invitation_codes: tuple[str, ...] = ()
 
 
 def has_content() -> bool:
@@ -64,8 +68,9 @@ def _post_tree(people: dict, thread: Thread, notes: tuple[Note, ...], start: dat
                                   anonymous=note.anonymous, now=min(when, latest)).post
 
 
-def _write(now: datetime) -> None:
-    """Write the demo groups, boards, accounts, stories and threads, dated before `now`."""
+def _write(now: datetime) -> tuple[str, ...]:
+    """Write the demo groups, boards, accounts, stories and threads, a registration waiting
+    for approval and invitation codes, dated before `now`; returns the codes."""
     for group in GROUPS:
         db.session.add(Group(name=group.name, slug=stories.slugify(group.name),
                              description=group.description, created_at=now - timedelta(days=64)))
@@ -88,13 +93,21 @@ def _write(now: datetime) -> None:
         replies.reply(people[spec.by], parent.thread, parent, " ".join(spec.body.split()),
                       anonymous=spec.anonymous, now=now - timedelta(minutes=20))
 
+    for spec in PENDING_REGISTRATIONS:
+        user = register(login_name=spec.login_name, handle=spec.login_name,
+                        password=DEMO_PASSWORD, email=None, mode=site_settings.OPEN,
+                        now=now - timedelta(days=spec.joined_days_ago))
+        user.approval_state, user.join_reason = PENDING, " ".join(spec.reason.split())
+    db.session.commit()
+    return tuple(invitations.make(people[spec.by], True, now)[0] for spec in INVITATIONS)
+
 
 def _write_past(boards: dict, now: datetime) -> dict:
     """The accounts, stories, threads, reports and messages; returns the accounts by login."""
     people = {}
     for account in USERS:
         user = register(login_name=account.login_name, handle=account.login_name,
-                        password=DEMO_PASSWORD, email=None,
+                        password=DEMO_PASSWORD, email=None, mode=site_settings.OPEN,
                         now=now - timedelta(days=account.joined_days_ago))
         user.role, user.bio = account.role, account.bio
         people[account.login_name] = user
@@ -143,11 +156,12 @@ def seed(now: datetime) -> Seeded:
         # An administrator's command, not a client: eight sign-ups and dozens of posts in a
         # second would otherwise hit the registration and posting limits.
         with ratelimit.lifted():
-            _write(now)
+            codes = _write(now)
     except Exception:
         # The posting service commits each write, so a failure leaves part of the demo behind.
         db.session.rollback()
         raise
     return Seeded(groups=len(GROUPS), boards=len(BOARDS), accounts=len(USERS),
                   stories=db.session.scalar(select(func.count(Story.id))),
-                  posts=db.session.scalar(select(func.count(Post.id))))
+                  posts=db.session.scalar(select(func.count(Post.id))),
+                  invitation_codes=codes)

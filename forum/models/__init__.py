@@ -28,6 +28,7 @@ from .groups import GroupAlias
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
+from .site import Invitation, SiteSetting
 from .two_step import RecoveryCode, TwoStepSecret
 
 __all__ = [
@@ -38,5 +39,5 @@ __all__ = [
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
-    "GroupAlias",
+    "GroupAlias", "Invitation", "SiteSetting",
 ]

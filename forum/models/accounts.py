@@ -13,6 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 
 ROLES = ("member", "moderator", "admin")
+# Where an account stands when registration is by approval: it can log in and read while
+# PENDING, and writes only once APPROVED (every account made in the other modes is).
+APPROVED, PENDING, NOT_APPROVED = "approved", "pending", "refused"
 PUBLIC = "public"
 ANONYMOUS = "anonymous"
 
@@ -39,6 +42,11 @@ class User(UserMixin, db.Model):
     suspension_reason: Mapped[Optional[str]] = mapped_column(Text)
     # Bumped on logout and password change, so copied cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
+    approval_state: Mapped[str] = mapped_column(String(16), default=APPROVED,
+                                                server_default=APPROVED)
+    # The short "why are you here" answer a moderator reads when registration is by
+    # approval; emptied once they decide.
+    join_reason: Mapped[Optional[str]] = mapped_column(Text)
 
     handles: Mapped[list["Handle"]] = relationship(back_populates="user")
 
@@ -65,6 +73,11 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for a moderator to approve the account (or not approved): reads, no writing."""
+        return self.approval_state != APPROVED
 
     def is_suspended(self, now: datetime) -> bool:
         """Tell whether the account may not write at `now`."""

@@ -13,6 +13,7 @@ from ..models import PUBLIC, PUBLISHED, Handle, ModAction, Post, Thread
 from ..groups.service import GROUP_ACCEPT, GROUP_ALIAS, GROUP_MERGE, GROUP_REFUSE, GROUP_RENAME
 from ..pagination import Page, paginate
 from ..posting.refusals import pace_words
+from ..site_settings import log_words as setting_words
 from .actions import (
     CLOSE_COMMENTS,
     DISMISS,
@@ -42,7 +43,10 @@ from .circles import (
 )
 from .pace import MEMBERS_ONLY, SLOW_MODE
 from .review import APPROVE, REFUSE
+from .registrations import REGISTRATION
 from .suspensions import logged_length_words
+
+SETTING = "setting"  # "setting:<short name>=<value>" (forum/site_settings.py, log_action)
 
 
 class LogEntry(NamedTuple):
@@ -151,6 +155,12 @@ def _describe(entry: ModAction, viewer=None) -> LogEntry:
     elif action == MEMBERS_ONLY:
         verb = ("opened to established members only" if param == "1"
                 else "opened to every member again")
+    elif action == REGISTRATION:
+        verb = ("approved the registration of" if param == "approved"
+                else "did not approve the registration of")
+    elif action == SETTING:
+        # An admin's change of a site setting: signed with their own handle, about no one.
+        verb, target, url = "set", setting_words(param), None
     return LogEntry(entry.public_id, entry.moderator_handle, by_author, action == HOLD, verb,
                     target, url, entry.reason, entry.created_at)
 

@@ -10,6 +10,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..gates import BotGates
 from ..models import REPORT_REASONS
 from ..models.content import WARNINGS
 from ..names import ANONYMITY_PROMISE
@@ -45,7 +46,7 @@ def _required_to_publish(message: str):
     return check
 
 
-class StoryForm(FlaskForm):
+class StoryForm(BotGates, FlaskForm):
     title = StringField("Title", validators=[_required_to_publish("Please give your story a title."),
                                              Length(max=200)])
     summary = TextAreaField(
@@ -89,7 +90,7 @@ class StoryEditForm(StoryForm):
     anonymous = None  # who wrote a story does not change after it is published
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(BotGates, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("First post", validators=[DataRequired(message="Please write something before sending."), _body_length])
     anonymous = BooleanField(
@@ -98,7 +99,7 @@ class ThreadForm(FlaskForm):
     )
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BotGates, FlaskForm):
     body = TextAreaField("Your reply", validators=[DataRequired(message="Please write something before sending."), _body_length])
     parent_id = HiddenField()
     anonymous = BooleanField(

@@ -1,14 +1,17 @@
-"""Why a write is refused: the account, the thread, the text itself, and the rate limits."""
+"""Why a write is refused: the account, the thread, the text itself, the bot gates, and the
+rate limits."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import permissions, ratelimit, text
+from .. import gates, permissions, ratelimit, site_settings, text
 from ..extensions import db, limiter
 from ..models import PUBLISHED, VISIBLE, Board, Handle, Post, Story, Thread, User
+from ..models.accounts import PENDING
 from ..moderation.suspensions import suspension_words
 from ..refusals import Refusal
 
@@ -50,12 +53,38 @@ class MembersOnly(PostingError):
     status = 403
 
 
+class NotApproved(PostingError):
+    """The account is waiting for a moderator's approval, or was not approved."""
+
+    status = 403
+
+
+class TryAgain(PostingError):
+    """A bot gate said no. The words are neutral: a person who was quick sends it again."""
+
+
+class TooManyLinks(PostingError):
+    pass
+
+
+class Duplicate(PostingError):
+    status = 409
+
+
 # --- the writer and the thread ------------------------------------------------------------
 
 def check_writer(user: User, now: datetime) -> None:
-    """Refuse a write from no one, or from a suspended account, saying until when and why."""
+    """Refuse a write from no one, from an account a moderator has not approved (registration
+    by approval), or from a suspended account, saying until when and why."""
     if not (user and user.is_authenticated):
         raise NotAllowed("Please log in to write.")
+    if user.is_pending:
+        raise NotApproved(
+            "Your account is waiting for a moderator to approve it. You can write once it is "
+            "approved. Your text was not posted; it is kept below."
+            if user.approval_state == PENDING else
+            "A moderator did not approve this account, so it cannot write. Your text was not "
+            "posted; it is kept below.")
     if user.is_suspended(now):
         when = suspension_words(user.suspended_until, precise=True)
         reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
@@ -158,6 +187,81 @@ def preview(user: User, body: str, now: datetime) -> text.Rendered:
     Counted like a write: rendering costs the server as much as posting does."""
     count_write(user, "preview", now)
     return text.render(body or "")
+
+
+# --- the bot gates and the young account's limits ----------------------------------------
+
+def check_gates(user: User, tripped: bool, now: datetime) -> None:
+    """Refuse a form that a robot seems to have sent (forum/gates.py): the honeypot filled in,
+    or sent back too soon. Only accounts not yet established meet the gates."""
+    if tripped and not permissions.can_moderate(user) and not is_established(user, now):
+        raise TryAgain(gates.TRY_AGAIN)
+
+
+# Anything in Markdown source that can become a link. Most texts have none of these, and
+# only a text with more than the limit is rendered to count the links it really makes.
+_LINK_HINT = re.compile(r"https?:|www\.|mailto:|\]\s*[(\[]|^\s{0,3}\[[^\]]+\]:|<[a-z]+:",
+                        re.IGNORECASE | re.MULTILINE)
+
+
+# A web address typed out: the renderer leaves a bare one as text, but it is still what a
+# spammer came to place, so it counts as a link.
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
+
+
+def count_links(body: str, enough: int) -> int:
+    """How many links or web addresses `body` holds: the different addresses typed in it, or
+    the links it makes once rendered if those are more (rendered only when that could be
+    more than `enough`)."""
+    addresses = len({a.lower().rstrip(".,;:!?") for a in _ADDRESS.findall(body)})
+    if addresses > enough or len(_LINK_HINT.findall(body)) <= enough:
+        return addresses
+    return max(addresses, text.render(body).html.count("<a "))
+
+
+def check_links(user: User, body: str, now: datetime) -> None:
+    """An account not yet established puts at most the site's link limit in one text."""
+    if not _LINK_HINT.search(body):
+        return  # no link at all (most texts): no need to read the limit
+    limit = site_settings.young_account_link_limit()
+    if (count_links(body, limit) <= limit or permissions.can_moderate(user)
+            or is_established(user, now)):
+        return
+    allowed = ("no links or web addresses" if limit == 0 else
+               f"at most {limit} link{'s' if limit != 1 else ''} or web addresses")
+    raise TooManyLinks(f"While an account is new it can put {allowed} in one post or story, "
+                       f"to keep spam off the site. Please take some out and send it again. "
+                       f"Your text is kept below.")
+
+
+def _same_words(body: str) -> str:
+    return " ".join(body.split()).casefold()
+
+
+def check_duplicate(user: User, body: str, now: datetime) -> None:
+    """Refuse the same text the same account posted within DUPLICATE_WINDOW minutes: a
+    double click, or a robot pasting one message everywhere."""
+    window = current_app.config["DUPLICATE_WINDOW"]
+    if not window:
+        return
+    since = now - timedelta(minutes=window)
+    mine = select(Handle.id).where(Handle.user_id == user.id)
+    recent = list(db.session.scalars(
+        select(Post.body).where(Post.handle_id.in_(mine), Post.created_at >= since)
+        .order_by(Post.created_at.desc()).limit(50)))
+    recent += db.session.scalars(
+        select(Story.body).where(Story.handle_id.in_(mine), Story.state == PUBLISHED,
+                                 Story.published_at >= since).limit(20))
+    words = _same_words(body)
+    if any(_same_words(earlier) == words for earlier in recent):
+        raise Duplicate(f"You posted exactly these words in the last {window} minutes, so they "
+                        f"were not posted again. Your text is kept below.")
+
+
+def check_new_text(user: User, body: str, now: datetime) -> None:
+    """The checks on a new post, thread or story's text beyond its length: links, repeats."""
+    check_links(user, body, now)
+    check_duplicate(user, body, now)
 
 
 # --- rate limits --------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from ..threads.service import page_start
 from . import review
 from .handles import handle_for
 from .restrictions import BARRED, Barred
-from .refusals import (NotAllowed, PostingError, check_board, check_open, check_pace,
-                       check_writer, clean_body, count_write)
+from .refusals import (NotAllowed, PostingError, check_board, check_links, check_new_text,
+                       check_open, check_pace, check_writer, clean_body, count_write)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -125,6 +125,7 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     check_writer(author, now)
     check_board(author, board)
     body = clean_body(body)
+    check_new_text(author, body, now)
     count_write(author, "topic", now)
     held = review.must_wait(author)
     thread = new_thread(author, title.strip(), board, anonymous, now)
@@ -177,6 +178,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     if parent is not None and parent.is_held:
         raise PostingError("That post is not out yet, so it cannot be answered.")
     body = clean_body(body)
+    check_new_text(author, body, now)
     count_write(author, "reply", now)
     held = review.must_wait(author)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
@@ -197,6 +199,7 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
     if post.thread.board is not None:
         check_board(user, post.thread.board)
     body = clean_body(body)
+    check_links(user, body, now)
     count_write(user, "edit", now)
     rendered = text.render(body, Post.EXCERPT_CHARS)
     post.body, post.body_html, post.excerpt, post.edited_at = (

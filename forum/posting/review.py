@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
-from .. import permissions
+from .. import permissions, site_settings
 from ..extensions import db
 from ..models import HIDDEN, PUBLISHED, VISIBLE, Handle, Post, Story, Thread, User
 from ..notifications import service as notifications
@@ -47,8 +46,9 @@ def lifted():
 
 
 def first_posts_to_review() -> int:
-    """How many writings of a new account wait for a moderator (0: none)."""
-    return int(current_app.config["APPROVE_FIRST_POSTS"])
+    """How many writings of a new account wait for a moderator (0: none): the admin's
+    setting (/admin/settings), else APPROVE_FIRST_POSTS."""
+    return site_settings.approve_first_posts()
 
 
 def approved_writings(user: User, enough: int) -> int:

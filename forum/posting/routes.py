@@ -43,6 +43,7 @@ def new_thread(slug):
         return _preview("posting/thread_form.html", form=form, board=board)
     if form.validate_on_submit():
         try:
+            refusals.check_gates(current_user, form.gates_tripped(utcnow()), utcnow())
             thread = replies.create_thread(current_user, board, title=form.title.data,
                                            body=form.body.data, anonymous=form.anonymous.data,
                                            now=utcnow())
@@ -92,6 +93,7 @@ def reply(thread_id):
         return _preview("posting/reply_form.html", **context)
     if valid:
         try:
+            refusals.check_gates(current_user, form.gates_tripped(utcnow()), utcnow())
             placed = replies.reply(current_user, thread, parent, form.body.data,
                                    anonymous=form.anonymous.data, now=utcnow())
         except refusals.PostingError as error:

@@ -15,7 +15,8 @@ from ..moderation import actions as moderation
 from ..notifications import service as notifications
 from . import review
 from .handles import handle_for
-from .refusals import NotAllowed, PostingError, check_writer, clean_body, clean_draft, count_write
+from .refusals import (NotAllowed, PostingError, check_links, check_new_text, check_writer,
+                       clean_body, clean_draft, count_write)
 from .replies import new_thread
 
 # Routes under /stories/ that a story's slug must never shadow.
@@ -71,6 +72,8 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
     """Publish a testimony (or save it as a draft) with an empty comment section."""
     check_writer(author, now)
     body = clean_draft(body) if draft else clean_body(body)
+    if not draft:
+        check_new_text(author, body, now)
     count_write(author, "draft" if draft else "topic", now)
     held = not draft and review.must_wait(author)
     thread = new_thread(author, title.strip() or UNTITLED, None, anonymous, now)
@@ -123,6 +126,7 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
     body = clean_body(body)
     if not title.strip():
         raise PostingError("Please give your story a title before publishing it.")
+    check_new_text(user, body, now)
     count_write(user, "topic", now)
     if anonymous is not None and anonymous != story.handle.is_anonymous:
         story.handle = story.thread.handle = handle_for(user, story.thread, anonymous, now)
@@ -153,6 +157,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
     check_writer(user, now)
     _check_author(user, story)
     body = clean_body(body)
+    check_links(user, body, now)
     count_write(user, "edit", now)
     if (title.strip(), summary.strip(), body) != (story.title, story.summary, story.body):
         db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,

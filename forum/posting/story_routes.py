@@ -74,6 +74,8 @@ def _save(form, story: Story | None):
                                        **fields)
             flash("Your draft is saved. Only you can see it.")
             return redirect(url_for("posting.edit_story", slug=story.slug))
+        if story is None or story.state == DRAFT:
+            refusals.check_gates(current_user, form.gates_tripped(now), now)
         if story is None:
             story = stories.create_story(current_user, anonymous=bool(anonymous), now=now,
                                          **fields)

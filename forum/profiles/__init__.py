@@ -1,6 +1,7 @@
 """The profiles blueprint; its views live in routes.py, which creates `bp`, and in
-ignore_routes.py (ignoring a name, and the list of ignored names in Settings)."""
-from . import ignore_routes
+ignore_routes.py (ignoring a name, and the list of ignored names in Settings) and
+invitation_routes.py (making invitation codes from Settings)."""
+from . import ignore_routes, invitation_routes
 from .routes import bp
 
-__all__ = ["bp", "ignore_routes"]
+__all__ = ["bp", "ignore_routes", "invitation_routes"]

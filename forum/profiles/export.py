@@ -70,6 +70,9 @@ def export_data(user: User) -> dict:
             "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
             "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),
             "suspension_reason": user.suspension_reason,
+            # Registration by approval: where the account stands, and the answer it gave
+            # while a moderator has not decided (deleted once they do).
+            "approval_state": user.approval_state, "join_reason": user.join_reason,
             # Whether they are set up, never the codes or the secret themselves.
             "two_step_login": two_step.is_on(user),
             "recovery_codes_left": recovery.remaining(user),

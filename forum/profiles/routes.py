@@ -6,7 +6,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
-from .. import ratelimit
+from .. import permissions, ratelimit, site_settings
 from ..auth import email_verification, recovery, two_step
 from ..auth.email_verification import CONFIRM_FOR
 from ..auth.service import renew_session
@@ -44,6 +44,10 @@ def _settings_page(profile_form=None, password_form=None, email_form=None, statu
         password_form=password_form or PasswordForm(formdata=None), email_form=email_form,
         pending=pending, pending_until=pending and pending.requested_at + CONFIRM_FOR,
         recovery_left=recovery.remaining(current_user), two_step_on=two_step.is_on(current_user),
+        # The link to make codes, when codes can be made by members at all (the page itself
+        # tells an account too new for it so).
+        offer_invitations=(site_settings.members_may_invite()
+                           or permissions.can_moderate(current_user)),
     ), status, _retry(retry_after)
 
 

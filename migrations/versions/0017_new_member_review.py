@@ -5,7 +5,7 @@ A waiting post or story is a state value (posts.state 'pending' or 'refused', st
 approved, which the review queue reads and a reply's page count subtracts.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-29 09:30:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

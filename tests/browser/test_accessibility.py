@@ -70,7 +70,7 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     for path in ("/stories/new", f"{thread}/reply", "/mod/", "/settings",
                  "/notifications/settings", "/settings/ignored", "/contact", "/contact/mine",
                  "/appeal", "/mod/contact", "/mod/stories/growing-up-at-stillwater",
-                 "/mod/groups/", "/mod/review"):
+                 "/mod/groups/", "/mod/review", "/mod/registrations", "/mod/invitations"):
         response = page.goto(path)
         assert response.ok, path
         check(path)
@@ -119,7 +119,7 @@ def test_the_admin_pages_have_no_serious_problems(page, seeded, axe_source, log_
     log_in(page, "afterward_admin", DEMO_PASSWORD)
     found = {}
     for path in ("/admin/unmask", "/admin/unmaskings", "/admin/members", "/admin/boards",
-                 "/mod/boards/still-inside/circle", "/boards/still-inside"):
+                 "/mod/boards/still-inside/circle", "/boards/still-inside", "/admin/settings"):
         assert page.goto(path).ok, path
         page.emulate_media(color_scheme="light")
         found[path] = serious_problems(page, axe_source)

@@ -238,6 +238,10 @@ def forms_on(html: str) -> list[dict]:
     return parser.forms
 
 
+# The bot gates' honeypot (forum/gates.py), which a person leaves empty.
+HONEYPOT = "website"
+
+
 def fill(form: dict, text: str, browser_like: bool = True, **fixed) -> dict:
     """The data a browser sends for `form` with every text field set to `text`.
 
@@ -251,6 +255,8 @@ def fill(form: dict, text: str, browser_like: bool = True, **fixed) -> dict:
     data: dict[str, list[str]] = {}
     first_choice: dict[str, str] = {}
     for name, kind, value, checked in form["fields"]:
+        if name == HONEYPOT:
+            continue  # off-screen and out of the tab order: a person never types in it
         if kind in TEXT_KINDS:
             limit = form["maxlength"].get(name) if browser_like else None
             data.setdefault(name, []).append(text[:limit] if limit else text)

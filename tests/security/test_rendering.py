@@ -142,6 +142,14 @@ def test_story_fields(world, app):
     for url in ("/", "/stories/", "/groups/", "/u/Author", "/search?q=script",
                 "/search?q=" + quote("{{7*7}}")):
         show(world["reader"], url)
+    # The groups the payloads named are proposals: the moderators' page shows them (inert),
+    # and once each is accepted, the list of groups and each group's page do.
+    show(world["moderator"], "/mod/groups/")
+    curate = world["moderator"].get("/mod/groups/").get_data(as_text=True)
+    token = CSRF_RE.search(curate).group(1)
+    for action in set(re.findall(r'action="(/mod/groups/[^"]+/accept)"', curate)):
+        inert_answer(world["moderator"].client.post(html.unescape(action), data={
+            "csrf_token": token, "name": ""}))
     groups = world["reader"].get("/groups/").get_data(as_text=True)
     links = set(re.findall(r'href="(/groups/[^"#?]+)"', groups))
     assert len(links) > 10

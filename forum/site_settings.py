@@ -1,0 +1,135 @@
+"""Settings an admin changes in /admin/settings while the site runs, without a restart.
+
+Each has a typed getter. A value the admin set (a SiteSetting row) wins; until then the
+value comes from app.config, where the environment put it. The rows are read once per
+request (kept on flask.g): a page that asks five times costs one query.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from flask import current_app, g
+from sqlalchemy import select
+
+from .extensions import db
+from .models import SiteSetting
+
+OPEN, APPROVAL, INVITATION = "open", "approval", "invitation"
+REGISTRATION_MODES = {
+    OPEN: "Open: anyone may register",
+    APPROVAL: "By approval: a moderator reads why they are here first",
+    INVITATION: "By invitation: a single-use code is needed",
+}
+
+
+class Setting(NamedTuple):
+    """One setting: its label for the admin, the config key it falls back to, its type."""
+
+    label: str
+    config_key: str
+    kind: type
+
+
+SETTINGS = {
+    "registration_mode": Setting("Registration", "REGISTRATION_MODE", str),
+    "approve_first_posts": Setting("New accounts’ first posts reviewed", "APPROVE_FIRST_POSTS",
+                                   int),
+    "members_may_invite": Setting("Established members may invite", "MEMBERS_MAY_INVITE", bool),
+    "young_account_link_limit": Setting("Links per post for new accounts", "YOUNG_ACCOUNT_LINKS",
+                                        int),
+}
+
+
+def _stored() -> dict[str, str]:
+    """The admin's values, read once per request."""
+    if "site_settings" not in g:
+        rows = db.session.execute(select(SiteSetting.name, SiteSetting.value))
+        g.site_settings = dict(rows.all())
+    return g.site_settings
+
+
+def parse(name: str, raw: str):
+    kind = SETTINGS[name].kind
+    if kind is bool:
+        return raw == "1"
+    return kind(raw)
+
+
+def value(name: str):
+    """The setting's value now: the admin's, else the configuration's."""
+    raw = _stored().get(name)
+    if raw is not None:
+        try:
+            return parse(name, raw)
+        except ValueError:
+            pass  # an unreadable row (edited by hand) falls back rather than break every page
+    return SETTINGS[name].kind(current_app.config[SETTINGS[name].config_key])
+
+
+def registration_mode() -> str:
+    mode = value("registration_mode")
+    return mode if mode in REGISTRATION_MODES else OPEN
+
+
+def approve_first_posts() -> int:
+    return max(0, value("approve_first_posts"))
+
+
+def members_may_invite() -> bool:
+    return value("members_may_invite")
+
+
+def young_account_link_limit() -> int:
+    return max(0, value("young_account_link_limit"))
+
+
+# Each setting's name in a log line, "setting:<short name>=<value>" (ModAction.action holds
+# 32 characters at most).
+LOG_NAMES = {"registration_mode": "registration", "approve_first_posts": "review",
+             "members_may_invite": "invite", "young_account_link_limit": "links"}
+
+
+def log_action(name: str, setting_value) -> str:
+    """What the moderation log stores for a change of `name` to `setting_value`."""
+    raw = ("1" if setting_value else "0") if isinstance(setting_value, bool) else setting_value
+    return f"setting:{LOG_NAMES[name]}={raw}"
+
+
+def log_words(param: str) -> str:
+    """'the setting “Registration” to by invitation': a logged change, for the public log."""
+    short, _, raw = param.partition("=")
+    name = next((n for n, s in LOG_NAMES.items() if s == short), None)
+    if name is None:
+        return "a site setting"
+    try:
+        shown = parse(name, raw)
+    except ValueError:
+        shown = raw
+    return f"the setting “{SETTINGS[name].label}” to {words(name, shown)}"
+
+
+def current() -> dict:
+    """Every setting's value now, by name (what the admin's form starts from)."""
+    return {name: value(name) for name in SETTINGS}
+
+
+def words(name: str, setting_value) -> str:
+    """A setting's value as the moderation log says it."""
+    if name == "registration_mode":
+        return {OPEN: "open", APPROVAL: "by approval", INVITATION: "by invitation"}.get(
+            setting_value, str(setting_value))
+    if isinstance(setting_value, bool):
+        return "yes" if setting_value else "no"
+    return str(setting_value)
+
+
+def store(name: str, setting_value, now: datetime) -> None:
+    """Set one value (the caller commits and logs it); the next read in this request sees it."""
+    raw = ("1" if setting_value else "0") if SETTINGS[name].kind is bool else str(setting_value)
+    row = db.session.get(SiteSetting, name)
+    if row is None:
+        db.session.add(SiteSetting(name=name, value=raw, updated_at=now))
+    else:
+        row.value, row.updated_at = raw, now
+    _stored()[name] = raw

@@ -150,3 +150,14 @@ def test_a_refused_decision_keeps_what_was_typed(people, ctx):
 def test_only_moderators_curate(people, make_browser, who, status):
     person = people[who] if who else make_browser()
     assert person.get("/mod/groups/").status_code == status
+
+
+def test_the_demo_has_a_proposal_waiting_and_a_group_with_other_names(app, ctx, make_browser,
+                                                                      client):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    june = make_browser()
+    assert june.login("june_mod", "afterward-demo-2024").status_code == 302
+    queue = text(june.get("/mod/groups/"))
+    assert "Kingdom Family Homes" in queue and "Choosing my own clothes" in queue
+    found = text(client.get("/search?q=new+dawn"))
+    assert "Harvest Light Assembly" in found and "also known as New Dawn Outreach" in found

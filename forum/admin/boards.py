@@ -21,7 +21,7 @@ from ..moderation.circles import (
     BOARD_RENAME,
     BOARD_UNARCHIVE,
 )
-from ..posting.stories import slugify
+from ..slugs import slugify
 from ..refusals import Refusal
 
 NAME_MAX = 120

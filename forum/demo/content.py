@@ -13,6 +13,7 @@ class GroupText(NamedTuple):
 
     name: str
     description: str
+    aliases: tuple[str, ...] = ()
 
 
 class BoardText(NamedTuple):
@@ -92,7 +93,8 @@ with CONTENT_FILE.open("rb") as _file:
     _data = tomllib.load(_file)
 
 DEMO_PASSWORD: str = _data["password"]
-GROUPS = tuple(GroupText(**group) for group in _data["groups"])
+GROUPS = tuple(GroupText(**{**group, "aliases": tuple(group.get("aliases", ()))})
+               for group in _data["groups"])
 BOARDS = tuple(BoardText(**{**board, "circle": tuple(board.get("circle", ()))})
                for board in _data["boards"])
 USERS = tuple(Account(**account) for account in _data["accounts"])

@@ -11,7 +11,9 @@ from .. import ratelimit, site_settings
 from ..auth import invitations
 from ..auth.service import register
 from ..extensions import db
-from ..models import Board, BoardMember, Group, Post, Story, Thread, User
+from ..models import Board, BoardMember, Group, GroupAlias, Post, Story, Thread, User
+from ..models.groups import ALIAS
+from ..slugs import slugify
 from ..models.accounts import PENDING
 from ..posting import replies, reports, review, stories
 from ..contact import service as contact
@@ -72,8 +74,13 @@ def _write(now: datetime) -> tuple[str, ...]:
     """Write the demo groups, boards, accounts, stories and threads, a registration waiting
     for approval and invitation codes, dated before `now`; returns the codes."""
     for group in GROUPS:
-        db.session.add(Group(name=group.name, slug=stories.slugify(group.name),
-                             description=group.description, created_at=now - timedelta(days=64)))
+        made = Group(name=group.name, slug=slugify(group.name), description=group.description,
+                     created_at=now - timedelta(days=64))
+        db.session.add(made)
+        db.session.flush()
+        for alias in group.aliases:
+            db.session.add(GroupAlias(group_id=made.id, name=alias, slug=slugify(alias),
+                                      kind=ALIAS, created_at=now - timedelta(days=64)))
     boards = {}
     for position, board in enumerate(BOARDS):
         boards[board.slug] = Board(name=board.name, slug=board.slug, audience=board.audience,

@@ -23,7 +23,7 @@ class GroupAlias(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    # The name as a slug: what a typed name is matched by (forum/posting/stories.slugify).
+    # The name as a slug: what a typed name is matched by (forum/slugs.py).
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     kind: Mapped[str] = mapped_column(String(16), default=ALIAS)
     created_at: Mapped[datetime]

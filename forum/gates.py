@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import HiddenField, StringField
 from wtforms.widgets import HiddenInput
 
@@ -56,11 +56,12 @@ HONEYPOT_LABEL = "Leave this field empty: it is here to catch spam robots."
 
 
 def _honeypot_html(field_id: str, name: str, label: str) -> Markup:
+    # Markup.format escapes each value it puts in.
     return Markup(
-        f'<div class="gate-field" aria-hidden="true">'
-        f'<label for="{escape(field_id)}">{escape(label)}</label>'
-        f'<input type="text" id="{escape(field_id)}" name="{escape(name)}" value="" '
-        f'tabindex="-1" autocomplete="off"></div>')
+        '<div class="gate-field" aria-hidden="true">'
+        '<label for="{id}">{label}</label>'
+        '<input type="text" id="{id}" name="{name}" value="" '
+        'tabindex="-1" autocomplete="off"></div>').format(id=field_id, label=label, name=name)
 
 
 class _HoneypotWidget(HiddenInput):

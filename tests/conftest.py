@@ -15,6 +15,7 @@ sessions of their own, as production does, and expire the test's session after e
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import re
 import socket
@@ -58,6 +59,13 @@ from forum import create_app  # noqa: E402
 from forum.siteurl import Afterward  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum import background  # noqa: E402
+
+# Every test makes an app, and an app is a web of reference cycles, so the collector runs
+# often, and each full pass walked every module, class and function the run has imported.
+# Those live for the whole run: freeze them out of its sight, and collect less often (each
+# worker peaks at a few hundred MB more; the run takes about a sixth less CPU).
+gc.freeze()
+gc.set_threshold(50_000, 20, 100)
 
 RELAXED_LIMITS = {
     "POST_INTERVAL": 0, "NEW_POST_INTERVAL": 0, "TOPICS_PER_DAY": 10_000,

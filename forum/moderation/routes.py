@@ -20,14 +20,14 @@ from .. import permissions
 from ..auth.service import safe_next
 from ..clock import utcnow
 from ..extensions import db, login_manager
-from ..models import REPORT_REASONS, Appeal, Board, Post, Story, Thread
+from ..models import REPORT_REASONS, Appeal, Post, Story, Thread
 from ..pagination import parse_after
 from ..contact import service as contact
 from ..posting.refusals import pace_words
-from . import actions, appeals, buttons, circles, log as public_log, outing, pace, queue as reports
+from . import actions, appeals, buttons, log as public_log, outing, pace, queue as reports
 from . import review, roles
 from . import suspensions
-from .forms import ActionForm, CircleForm, PaceForm, RoleForm
+from .forms import ActionForm, PaceForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -404,50 +404,3 @@ def set_role():
             flash(f"{handle.name} is now a {form.role.data}.")
             return redirect(url_for(".users"))
     return render_template("moderation/users.html", form=form, staff=roles.staff()), 400
-
-
-# --- circle boards ----------------------------------------------------------------------
-
-def _circle_board(slug: str) -> Board:
-    board = db.first_or_404(select(Board).where(Board.slug == slug))
-    if not permissions.can_keep_circle(current_user, board):
-        abort(404)
-    return board
-
-
-def _circle_page(board: Board, form=None, refusal: str | None = None, status: int = 200):
-    return render_template("moderation/circle.html", board=board, form=form or CircleForm(),
-                           members=circles.members(board), refusal=refusal), status
-
-
-@bp.route("/boards/<slug>/circle")
-def circle(slug):
-    """Who is in a circle board, by public name, with a form to let someone in."""
-    return _circle_page(_circle_board(slug))
-
-
-@bp.route("/boards/<slug>/circle", methods=["POST"])
-def circle_add(slug):
-    """Let a member into a circle board by their public name."""
-    board = _circle_board(slug)
-    form = CircleForm()
-    if not form.validate_on_submit():
-        return _circle_page(board, form, status=400)
-    try:
-        name = circles.add(current_user, board, form.name.data, utcnow())
-    except actions.ModerationError as error:
-        return _circle_page(board, form, error.message, error.status)
-    flash(f"{name} can now read {board.name}.")
-    return redirect(url_for("moderation.circle", slug=board.slug))
-
-
-@bp.route("/boards/<slug>/circle/remove", methods=["POST"])
-def circle_remove(slug):
-    """Take a member out of a circle board."""
-    board = _circle_board(slug)
-    try:
-        circles.remove(current_user, board, request.form.get("name", ""), utcnow())
-    except actions.ModerationError as error:
-        return _circle_page(board, refusal=error.message, status=error.status)
-    flash("Taken out of the circle: the board is gone for them, notifications included.")
-    return redirect(url_for("moderation.circle", slug=board.slug))

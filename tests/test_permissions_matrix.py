@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import quote
 from collections.abc import Callable
 from datetime import timedelta
 from typing import NamedTuple
@@ -220,7 +221,7 @@ def _someone_waiting(w):
     waiting = _account(f"newcomer_{tag}", f"Newcomer {tag.capitalize()}", "member", utcnow())
     waiting.approval_state, waiting.join_reason = "pending", "I left last month."
     db.session.flush()
-    w["waiting"] = waiting.public_handle.id
+    w["waiting"] = quote(waiting.public_handle.name)
 
 
 def _settings_data(w, r):

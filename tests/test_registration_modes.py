@@ -3,6 +3,7 @@ read but do not write) and by invitation code (single-use, expiring, only its ha
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 from datetime import timedelta
 
 import pytest
@@ -102,9 +103,12 @@ def test_a_pending_account_reads_but_cannot_write_until_approved(ctx, person, ju
     queue = june.get("/mod/registrations").get_data(as_text=True)
     assert "Pia" in queue and "I left the Fellowship two months ago." in queue
     assert "pia" not in queue.replace("Pia", "")
-    handle_id = pia.public_handle.id
+    # Its forms name her by the handle it shows, never by a row id (which would tell the
+    # order accounts were made in).
+    assert 'action="/mod/registrations/Pia/approve"' in queue
+    assert not re.search(r"/mod/registrations/\d+/", queue)
     assert june.submit("/mod/registrations", {},
-                       action=f"/mod/registrations/{handle_id}/approve").status_code == 302
+                       action="/mod/registrations/Pia/approve").status_code == 302
     pia = _user("pia")
     assert pia.approval_state == "approved" and pia.join_reason is None
     log = june.get("/mod/log").get_data(as_text=True)
@@ -120,7 +124,7 @@ def test_a_refused_registration_stays_read_only_and_is_logged_by_handle(ctx, per
     _join(person, "rex", reason="Just looking around.")
     rex = _user("rex")
     response = june.submit("/mod/registrations", {},
-                           action=f"/mod/registrations/{rex.public_handle.id}/refuse")
+                           action=f"/mod/registrations/{quote(rex.public_handle.name)}/refuse")
     assert response.status_code == 302
     assert _user("rex").approval_state == "refused"
     page = person.get("/").get_data(as_text=True)
@@ -130,7 +134,7 @@ def test_a_refused_registration_stays_read_only_and_is_logged_by_handle(ctx, per
     assert "did not approve the registration of" in log and "Rex" in log
     # Decided once: a second decision is refused.
     again = june.submit("/mod/registrations", {},
-                        action=f"/mod/registrations/{rex.public_handle.id}/approve")
+                        action=f"/mod/registrations/{quote(rex.public_handle.name)}/approve")
     assert again.status_code == 409
     assert _user("rex").approval_state == "refused"
 

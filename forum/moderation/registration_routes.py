@@ -22,9 +22,9 @@ def registrations():
     return _queue()
 
 
-def _decide(handle_id: int, approve: bool):
+def _decide(name: str, approve: bool):
     try:
-        public = joining.decide(current_user, handle_id, approve, utcnow())
+        public = joining.decide(current_user, name, approve, utcnow())
     except LookupError:
         abort(404)
     except ModerationError as error:
@@ -34,14 +34,16 @@ def _decide(handle_id: int, approve: bool):
     return redirect(url_for("moderation.registrations"))
 
 
-@bp.route("/registrations/<int:handle_id>/approve", methods=["POST"])
-def approve_registration(handle_id: int):
-    return _decide(handle_id, approve=True)
+# By public handle, which the page shows anyway: a row id in an address would tell the order
+# in which accounts were made (forum/public_ids.py).
+@bp.route("/registrations/<name>/approve", methods=["POST"])
+def approve_registration(name: str):
+    return _decide(name, approve=True)
 
 
-@bp.route("/registrations/<int:handle_id>/refuse", methods=["POST"])
-def refuse_registration(handle_id: int):
-    return _decide(handle_id, approve=False)
+@bp.route("/registrations/<name>/refuse", methods=["POST"])
+def refuse_registration(name: str):
+    return _decide(name, approve=False)
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

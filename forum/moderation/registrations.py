@@ -15,6 +15,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import PUBLIC, Handle, User
 from ..models.accounts import APPROVED, NOT_APPROVED, PENDING
+from ..names import name_key
 from .actions import ModerationError, NotAllowed, commit, record
 
 # What ModAction.action holds: "registration:approved" or "registration:refused".
@@ -40,15 +41,15 @@ def waiting() -> list[Waiting]:
     return [Waiting(h_id, name, reason or "", created) for h_id, name, reason, created in rows]
 
 
-def decide(moderator: User, handle_id: int, approve: bool, now: datetime) -> Handle:
+def decide(moderator: User, name: str, approve: bool, now: datetime) -> Handle:
     """Approve the waiting account with this public handle, or refuse it; logged publicly
     under the handle alone."""
     if not permissions.can_decide_registrations(moderator):
         raise NotAllowed("Only moderators decide on registrations.")
-    public = db.session.scalar(select(Handle).where(Handle.id == handle_id,
-                                                    Handle.kind == PUBLIC))
+    public = db.session.scalar(select(Handle).where(
+        Handle.name_key == name_key(name), Handle.name == name, Handle.kind == PUBLIC))
     if public is None or public.user is None:
-        raise LookupError(handle_id)
+        raise LookupError(name)
     if public.user.approval_state != PENDING:
         raise ModerationError(f"{public.name} is not waiting for approval any more: another "
                               f"moderator decided already.")

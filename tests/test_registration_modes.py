@@ -100,6 +100,7 @@ def test_a_pending_account_reads_but_cannot_write_until_approved(ctx, person, ju
     assert db.session.scalar(select(Story.id).where(Story.title == "My first words")) is None
 
     # The moderators' queue: her handle and her answer, never her login name or email.
+    assert "1 waiting" in re.sub(r"<[^>]+>", "", june.get("/mod/").get_data(as_text=True))
     queue = june.get("/mod/registrations").get_data(as_text=True)
     assert "Pia" in queue and "I left the Fellowship two months ago." in queue
     assert "pia" not in queue.replace("Pia", "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import permissions
 from ..extensions import db
@@ -39,6 +39,11 @@ def waiting() -> list[Waiting]:
         .where(Handle.kind == PUBLIC, User.approval_state == PENDING)
         .order_by(User.created_at, User.id).limit(200))
     return [Waiting(h_id, name, reason or "", created) for h_id, name, reason, created in rows]
+
+
+def waiting_count() -> int:
+    """How many people wait for approval, for the moderators' queue."""
+    return db.session.scalar(select(func.count(User.id)).where(User.approval_state == PENDING))
 
 
 def decide(moderator: User, name: str, approve: bool, now: datetime) -> Handle:

@@ -25,7 +25,7 @@ from ..pagination import parse_after
 from ..contact import service as contact
 from ..posting.refusals import pace_words
 from . import actions, appeals, buttons, log as public_log, outing, pace, queue as reports
-from . import review, roles
+from . import registrations as joining, review, roles
 from . import suspensions
 from .forms import ActionForm, PaceForm, RoleForm
 
@@ -71,6 +71,7 @@ def queue():
     return render_template("moderation/queue.html", items=reports.report_queue(utcnow()),
                            contact_waiting=contact.waiting_count(), appeals=appeals.waiting(),
                            review_waiting=review.waiting_count(),
+                           registrations_waiting=joining.waiting_count(),
                            queue_actions=buttons.queue_actions,
                            asks_for_length=buttons.asks_for_length)
 

@@ -36,14 +36,14 @@ def _decide(name: str, approve: bool):
 
 # By public handle, which the page shows anyway: a row id in an address would tell the order
 # in which accounts were made (forum/public_ids.py).
-@bp.route("/registrations/<name>/approve", methods=["POST"])
-def approve_registration(name: str):
-    return _decide(name, approve=True)
+@bp.route("/registrations/<handle>/approve", methods=["POST"])
+def approve_registration(handle: str):
+    return _decide(handle, approve=True)
 
 
-@bp.route("/registrations/<name>/refuse", methods=["POST"])
-def refuse_registration(name: str):
-    return _decide(name, approve=False)
+@bp.route("/registrations/<handle>/refuse", methods=["POST"])
+def refuse_registration(handle: str):
+    return _decide(handle, approve=False)
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

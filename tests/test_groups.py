@@ -161,3 +161,21 @@ def test_the_demo_has_a_proposal_waiting_and_a_group_with_other_names(app, ctx, 
     assert "Kingdom Family Homes" in queue and "Choosing my own clothes" in queue
     found = text(client.get("/search?q=new+dawn"))
     assert "Harvest Light Assembly" in found and "also known as New Dawn Outreach" in found
+
+
+def test_the_groups_page_costs_the_same_however_many_groups(people, ctx, count_queries):
+    june = User.query.filter_by(login_name="june").one()
+
+    def cost() -> int:
+        people["june"].get("/mod/groups/")  # warm
+        with count_queries() as statements:
+            assert people["june"].get("/mod/groups/").status_code == 200
+        return len(statements)
+    make_story(june, title="First", group_names=["Harvest Light"])
+    write(people["maren"], "Proposing", PROPOSAL)
+    few = cost()
+    for n in range(4):
+        make_story(june, title=f"More {n}", group_names=[f"Group {n}"])
+        curate(people["june"], f"group-{n}", "names", other_name=f"Other name {n}")
+        write(people["maren"], f"Proposing {n}", f"Proposal {n}")
+    assert cost() == few

@@ -25,8 +25,9 @@ def _moderators_only():
 
 
 def _page(refusal: str | None = None, kept: dict | None = None, status: int = 200):
+    groups = service.accepted()
     return render_template("groups/curate.html", proposals=service.proposed(),
-                           groups=service.accepted(), other_names=service.other_names,
+                           groups=groups, other_names=service.other_names_of(groups),
                            refusal=refusal, kept=kept or {}), status
 
 

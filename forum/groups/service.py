@@ -78,22 +78,27 @@ def proposed() -> list[tuple[Group, list]]:
     from ..models import Story  # a story's groups are read here, not the other way round
     groups = db.session.scalars(select(Group).where(Group.state == PROPOSED)
                                 .order_by(Group.created_at, Group.id)).all()
-    out = []
-    for group in groups:
-        stories = db.session.scalars(
-            select(Story).join(story_groups, story_groups.c.story_id == Story.id)
-            .where(story_groups.c.group_id == group.id).order_by(Story.id)).all()
-        out.append((group, stories))
-    return out
+    stories: dict[int, list] = {group.id: [] for group in groups}
+    for group_id, story in db.session.execute(  # every proposal's stories in one query
+            select(story_groups.c.group_id, Story)
+            .join(Story, story_groups.c.story_id == Story.id)
+            .where(story_groups.c.group_id.in_(stories)).order_by(Story.id)):
+        stories[group_id].append(story)
+    return [(group, stories[group.id]) for group in groups]
+
+
+def other_names_of(groups: list[Group]) -> dict[int, dict[str, list[str]]]:
+    """Each group's other names by kind ({"alias": [...], "former": [...]}), in one query."""
+    names = {group.id: {ALIAS: [], FORMER: []} for group in groups}
+    for alias in db.session.scalars(select(GroupAlias).where(GroupAlias.group_id.in_(names))
+                                    .order_by(GroupAlias.name)):
+        names[alias.group_id].setdefault(alias.kind, []).append(alias.name)
+    return names
 
 
 def other_names(group: Group) -> dict[str, list[str]]:
-    """A group's other names by kind: {"alias": [...], "former": [...]}."""
-    names: dict[str, list[str]] = {ALIAS: [], FORMER: []}
-    for alias in db.session.scalars(select(GroupAlias).where(GroupAlias.group_id == group.id)
-                                    .order_by(GroupAlias.name)):
-        names.setdefault(alias.kind, []).append(alias.name)
-    return names
+    """One group's other names by kind."""
+    return other_names_of([group])[group.id]
 
 
 def matching(query: str, limit: int = 5) -> list[tuple[Group, str | None]]:

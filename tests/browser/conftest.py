@@ -7,14 +7,17 @@ without /usr/bin/chromium these tests skip, and under CI=true they fail instead.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import shutil
 import sqlite3
 import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 from werkzeug.serving import make_server
 
 from forum import create_app
@@ -28,6 +31,8 @@ CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EX
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+PAGES = Path(__file__).parent / "pages"
+HIDDEN_INPUT = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
 
 
 def _missing(msg):
@@ -102,6 +107,48 @@ def browser_context_args(browser_context_args):
 def _quick_failures(context):
     # A missing element fails in seconds, not after Playwright's default 30.
     context.set_default_timeout(5000)
+
+
+@pytest.fixture(scope="session")
+def _saved_pages():
+    """This worker's folder for the HTML of every page the browser tests are served."""
+    folder = PAGES / (os.environ.get("PYTEST_XDIST_WORKER") or "main")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder, set()
+
+
+@pytest.fixture(autouse=True)
+def _save_pages(context, base_url, _saved_pages):
+    """Keep the HTML of each page the browser is served (error pages too), as the server sent
+    it, for the Nu HTML Checker (tests/browser/check_html.py, a step of .ci/run)."""
+    folder, seen = _saved_pages
+    origin = urllib.parse.urlsplit(base_url)[:2]
+
+    def save(response):
+        request = response.request
+        if (request.resource_type != "document"
+                or urllib.parse.urlsplit(response.url)[:2] != origin
+                or not response.headers.get("content-type", "").startswith("text/html")
+                or 300 <= response.status < 400):
+            return
+        try:
+            html = response.text()
+        except Error:  # the page moved on before its body was read
+            return
+        # The same page with only its form tokens changed is checked once.
+        key = hashlib.sha1(HIDDEN_INPUT.sub("", html).encode()).hexdigest()
+        if key in seen:
+            return
+        seen.add(key)
+        path = urllib.parse.urlsplit(response.url)
+        name = f"{len(seen):04d}.html"
+        (folder / name).write_text(html)
+        with open(folder / "index.tsv", "a") as index:
+            index.write(f"{name}\t{response.status}\t{path.path}"
+                        f"{'?' + path.query if path.query else ''}\n")
+
+    context.on("response", save)
 
 
 @pytest.fixture(scope="session")

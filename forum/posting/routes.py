@@ -30,7 +30,8 @@ def _preview(template, **context):
 def _refused(template, error: refusals.PostingError, **context):
     """Show the form again with the writer's text and why it was refused."""
     headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
-    return render_template(template, refusal=error.message, **context), error.status, headers
+    return render_template(template, refusal=error.message, refusal_kind=refusals.kind(error),
+                           **context), error.status, headers
 
 
 @bp.route("/boards/<slug>/new", methods=["GET", "POST"])
@@ -88,6 +89,9 @@ def reply(thread_id):
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}
+    if request.method == "GET" and (not thread.accepts_replies() or thread.is_waiting):
+        # Said before anyone writes a word, not after they have sent it.
+        return render_template("posting/reply_form.html", closed=True, **context), 403
     valid = form.validate_on_submit()  # once: the busiest form on the site
     if valid and action() == PREVIEW:
         return _preview("posting/reply_form.html", **context)

@@ -130,3 +130,7 @@ class CloseCommentsForm(FlaskForm):
         "Why (optional)", description="Shown under your story where the comment box was.",
         validators=[Optional(), Length(max=500)],
     )
+
+
+class ConfirmForm(FlaskForm):
+    """A yes to a step that asks first (deleting a post, undoing it): the token alone."""

@@ -76,6 +76,12 @@ class Duplicate(PostingError):
     status = 409
 
 
+class TooLateToUndo(PostingError):
+    """The undo window of a deletion has passed."""
+
+    status = 410
+
+
 # --- the writer and the thread ------------------------------------------------------------
 
 def check_writer(user: User, now: datetime) -> None:

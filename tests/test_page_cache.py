@@ -82,7 +82,8 @@ def test_an_edit_shows_at_once(scene):
 
 def test_a_deletion_shows_at_once(scene):
     page(scene["visitor"], scene["url"])
-    r = scene["ben"].submit(scene["url"], {}, action=f"/posts/{scene['reply']}/delete")
+    r = scene["ben"].submit(scene["url"], {"confirm": "yes"},
+                            action=f"/posts/{scene['reply']}/delete")
     assert r.status_code == 302
     html = page(scene["visitor"], scene["url"])
     assert "Ben was there too." not in html and "[deleted]" in html

@@ -89,6 +89,18 @@ def test_a_deletion_shows_at_once(scene):
     assert "Ben was there too." not in html and "[deleted]" in html
 
 
+def test_an_undone_deletion_shows_at_once(scene):
+    page(scene["visitor"], scene["url"])
+    delete = f"/posts/{scene['reply']}/delete"
+    scene["ben"].submit(scene["url"], {"confirm": "yes"}, action=delete)
+    assert "[deleted]" in page(scene["visitor"], scene["url"])
+    r = scene["ben"].submit(f"/posts/{scene['reply']}/deleted", {},
+                            action=f"/posts/{scene['reply']}/undo-delete")
+    assert r.status_code == 302
+    html = page(scene["visitor"], scene["url"])
+    assert "Ben was there too." in html and "[deleted]" not in html
+
+
 def test_hiding_and_restoring_show_at_once(scene):
     page(scene["visitor"], scene["url"])
     hide = f"/mod/posts/{scene['reply']}/hide"

@@ -41,7 +41,7 @@ def test_story_form_toolbar_word_count_and_preview_below(app, page, log_in, shoo
     page.get_by_role("toolbar", name="Formatting").get_by_role("button", name="Bold").click()
     expect(body).to_have_value("I **finally** left that place")
     expect(count).to_have_text("5 words")
-    page.get_by_text("Formatting help").click()
+    page.get_by_text("Formatting help", exact=True).click()
     expect(page.locator(".formatting-help dl")).to_be_visible()
     page.get_by_label("Title").fill("Leaving")
     shoot(page, "write-story")

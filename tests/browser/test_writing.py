@@ -102,3 +102,20 @@ def test_drafts_list_from_the_write_page(app, page, log_in, shoot, axe_source):
     _no_serious_problems(page, axe_source)
     page.get_by_role("link", name="Continue “A first attempt”").click()
     expect(page.get_by_label("Title")).to_have_value("A first attempt")
+
+
+def test_a_closed_discussion_says_so_before_anyone_writes(app, page, log_in, shoot, axe_source):
+    _writer(app, "latecomer")
+    with app.app_context():
+        from forum.clock import utcnow
+        thread = make_thread(make_user("host2", handle="Host Two"), make_board("Talk"))
+        thread.locked_at, thread.lock_reason = utcnow(), "It got heated; closed for now."
+        db.session.commit()
+        address = f"/threads/{thread.public_id}/reply"
+        db.session.remove()
+    log_in(page, "latecomer")
+    page.goto(address)
+    expect(page.get_by_role("alert")).to_contain_text("Replies are closed.")
+    expect(page.locator("textarea")).to_have_count(0)
+    shoot(page, "reply-closed")
+    _no_serious_problems(page, axe_source)

@@ -446,7 +446,8 @@ def _text_token(content: str, like) -> Token:
 _markdown.core.ruler.push("bare_links", _bare_links)
 
 
-# Raw HTML and linkify are off: their rules would only say no, at every line and position.
+# Raw HTML and markdown-it's linkify are off: their rules would only say no, at every line and
+# position (linkify needs linkify-it-py, which the site does not use; _bare_links does its job).
 _markdown.disable(["html_block", "html_inline", "linkify"])
 _markdown.block.ruler.before("table", "budget", _block_step,
                              {"alt": ["paragraph", "reference", "blockquote", "list"]})

@@ -35,6 +35,7 @@ from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkT
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block import reference as _reference
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdurl import encode as url_encode
 
 ALLOWED_TAGS = {
@@ -373,7 +374,80 @@ def _counted_title(string: str, start: int, maximum: int, prev_state=None):
     return result
 
 
-# Raw HTML and linkify are off: their rules would only say no, at every line and position.
+# --- 3. bare web addresses become links -----------------------------------------------------
+
+# A web address typed out in the text. It ends before a space or a character that cannot be in
+# an address as people type one; trailing punctuation is the sentence's, not the address's.
+_BARE_URL = re.compile(r"https?://[^\s<>\"'`\[\]{}|\\^]+", re.IGNORECASE)
+_TRAILING = ".,;:!?*_~"
+
+
+def _address_end(url: str) -> str:
+    """`url` without the sentence's punctuation after it; a closing bracket stays only when
+    the address opened one (a Wikipedia title), not when it ends the writer's aside."""
+    while url:
+        if url[-1] in _TRAILING:
+            url = url[:-1]
+        elif url[-1] == ")" and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _bare_links(state) -> None:
+    """Core rule, last: each `https://...` in plain text (not in a link, not in code) becomes
+    a link to itself. The sanitiser still checks every address and adds its rel."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children or "://" not in block.content:
+            continue
+        children, depth = [], 0
+        for token in block.children:
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            if token.type != "text" or depth > 0 or "://" not in token.content:
+                children.append(token)
+                continue
+            children.extend(_split_links(state, token))
+        block.children = children
+
+
+def _split_links(state, token) -> list:
+    """`token` as text and link tokens, one link per address in it."""
+    out, text_so_far, at = [], token.content, 0
+    for found in _BARE_URL.finditer(text_so_far):
+        url = _address_end(found.group())
+        href = state.md.normalizeLink(url)
+        if url.split("://", 1)[1] and state.md.validateLink(href):
+            _local.budget.spend(3 * _INLINE_TOKEN)
+            if found.start() > at:
+                out.append(_text_token(text_so_far[at:found.start()], token))
+            link = Token("link_open", "a", 1)
+            link.attrs = {"href": href}
+            link.markup, link.info = "linkify", "auto"
+            out += [link, _text_token(state.md.normalizeLinkText(url), token),
+                    Token("link_close", "a", -1)]
+            at = found.start() + len(url)
+    if at == 0:
+        return [token]
+    if at < len(text_so_far):
+        out.append(_text_token(text_so_far[at:], token))
+    return out
+
+
+def _text_token(content: str, like) -> Token:
+    made = Token("text", "", 0)
+    made.content, made.level = content, like.level
+    return made
+
+
+_markdown.core.ruler.push("bare_links", _bare_links)
+
+
+# Raw HTML and markdown-it's linkify are off: their rules would only say no, at every line and
+# position (linkify needs linkify-it-py, which the site does not use; _bare_links does its job).
 _markdown.disable(["html_block", "html_inline", "linkify"])
 _markdown.block.ruler.before("table", "budget", _block_step,
                              {"alt": ["paragraph", "reference", "blockquote", "list"]})

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.models import Story, StoryRevision
+from forum.models import Handle, Story, StoryRevision, Thread
 from tests.conftest import CSRF_RE
 
 BODY = "# Day one\n\nI packed one bag and *left*.\n\n> They said I would be back."
@@ -84,7 +84,8 @@ def test_preview_matches_published_render_and_stores_nothing(author, app, ctx):
     page = r.get_data(as_text=True)
     assert r.status_code == 200
     preview = re.search(r'<section class="preview.*?<div class="story-body">(.*?)</div>\s*</section>', page, re.S).group(1)
-    assert "I packed one bag and" in page.split("</section>", 1)[1]  # still in the form
+    # Still in the form, which comes first: the preview is below it, not above Publish.
+    assert "I packed one bag and" in page.split('<section class="preview', 1)[0].split("<form", 1)[1]
     assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
     url = author.submit("/stories/new", {"title": "Preview me", "body": BODY}).headers["Location"]
     assert db.session.scalar(db.select(Story.body_html)) == preview
@@ -176,3 +177,57 @@ def test_reserved_slugs_are_never_taken_by_a_title(author):
     for title in ("Drafts", "New", "Autosave"):
         url = author.submit("/stories/new", {"title": title, "body": "x"}).headers["Location"]
         assert url.rsplit("/", 1)[1] not in ("drafts", "new", "autosave")
+
+
+# --- the drafts list, and the ways to it (issue 19) -----------------------------------------
+
+def test_drafts_are_reachable_from_write_settings_and_own_profile(author, other, app):
+    """Nothing led to the drafts list: the Write page, Settings and the owner's profile do."""
+    _draft(author, title="First try")
+    _draft(author, title="Second try")
+    write = author.get("/stories/new").get_data(as_text=True)
+    assert 'href="/stories/drafts">Your drafts (2)</a>' in write
+    assert 'href="/stories/drafts"' in author.get("/settings").get_data(as_text=True)
+    assert 'href="/stories/drafts"' in author.get("/u/Writer One").get_data(as_text=True)
+    # Nobody else is shown the link, on the author's profile or on their own pages, and the
+    # list they reach shows only their own (none).
+    assert "/stories/drafts" not in other.get("/u/Writer One").get_data(as_text=True)
+    assert "/stories/drafts" not in app.test_client().get("/u/Writer One").get_data(as_text=True)
+    assert "Your drafts (" not in other.get("/stories/new").get_data(as_text=True)
+    theirs = other.get("/stories/drafts").get_data(as_text=True)
+    assert "First try" not in theirs and "You have no drafts" in theirs
+
+
+def test_drafts_list_newest_first_with_continue_and_delete(author, other, app, ctx):
+    _draft(author, title="Older draft")
+    newer = _draft(author, title="Newer draft")
+    page = author.get("/stories/drafts").get_data(as_text=True)
+    assert page.index("Newer draft") < page.index("Older draft")
+    assert f'href="{newer}"' in page and "Continue" in page
+    slug = newer.split("/")[2]
+    # Someone else cannot delete it: as for a draft that does not exist.
+    token = other.csrf_token("/stories/drafts")
+    assert other.client.post(f"/stories/{slug}/delete-draft",
+                             data={"csrf_token": token}).status_code == 404
+    r = author.submit("/stories/drafts", {}, action=f"/stories/{slug}/delete-draft")
+    assert r.status_code == 302 and r.headers["Location"] == "/stories/drafts"
+    page = author.get("/stories/drafts").get_data(as_text=True)
+    assert "Newer draft" not in page and "Older draft" in page
+    assert author.get(newer).status_code == 404
+    assert db.session.scalar(db.select(db.func.count(Story.id))) == 1
+
+
+def test_deleting_an_anonymous_draft_takes_its_name_with_it(author, ctx):
+    r = author.submit("/stories/new", {"title": "Quiet", "body": BODY, "action": "draft",
+                                       "anonymous": "y"})
+    slug = r.headers["Location"].split("/")[2]
+    author.submit("/stories/drafts", {}, action=f"/stories/{slug}/delete-draft")
+    assert db.session.scalar(db.select(db.func.count(Story.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Thread.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Handle.id)).where(
+        Handle.thread_id.is_not(None))) == 0
+
+
+def test_no_drafts_says_so(author):
+    page = author.get("/stories/drafts").get_data(as_text=True)
+    assert "You have no drafts" in page and 'href="/stories/new"' in page

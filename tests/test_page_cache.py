@@ -82,10 +82,23 @@ def test_an_edit_shows_at_once(scene):
 
 def test_a_deletion_shows_at_once(scene):
     page(scene["visitor"], scene["url"])
-    r = scene["ben"].submit(scene["url"], {}, action=f"/posts/{scene['reply']}/delete")
+    r = scene["ben"].submit(scene["url"], {"confirm": "yes"},
+                            action=f"/posts/{scene['reply']}/delete")
     assert r.status_code == 302
     html = page(scene["visitor"], scene["url"])
     assert "Ben was there too." not in html and "[deleted]" in html
+
+
+def test_an_undone_deletion_shows_at_once(scene):
+    page(scene["visitor"], scene["url"])
+    delete = f"/posts/{scene['reply']}/delete"
+    scene["ben"].submit(scene["url"], {"confirm": "yes"}, action=delete)
+    assert "[deleted]" in page(scene["visitor"], scene["url"])
+    r = scene["ben"].submit(f"/posts/{scene['reply']}/deleted", {},
+                            action=f"/posts/{scene['reply']}/undo-delete")
+    assert r.status_code == 302
+    html = page(scene["visitor"], scene["url"])
+    assert "Ben was there too." in html and "[deleted]" not in html
 
 
 def test_hiding_and_restoring_show_at_once(scene):

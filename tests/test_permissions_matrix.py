@@ -52,6 +52,7 @@ from forum.models import (
 )
 from forum.models.notifications import REPLY
 from forum.names import name_key
+from forum.posting import replies
 from forum.slugs import slugify
 from tests.factories import make_board, make_reply, make_story, make_thread
 from tests.conftest import CSRF_RE
@@ -242,6 +243,15 @@ def _hide_post(w):
     w["post_obj"].state = "hidden"
 
 
+def _author_deleted(w):
+    """Alice deleted her post a moment ago: she may still undo it."""
+    replies.delete_post(w["users"]["author"], w["post_obj"], utcnow())
+
+
+def _story_draft(w):
+    w["story_obj"].state = "draft"
+
+
 def _post_waiting(w):
     """Alice's post waits for a moderator (new-member review)."""
     w["post_obj"].state = "pending"
@@ -420,7 +430,13 @@ MATRIX: dict[str, Case] = {
         lambda w, r: f"/threads/{w['thread']}/reply", WRITE, lambda w, r: {"body": "A reply."}),
     "posting.edit_post": Case(
         lambda w, r: f"/posts/{w['post']}/edit", OWNER, lambda w, r: {"body": "Changed."}),
-    "posting.delete_post": Case(lambda w, r: f"/posts/{w['post']}/delete", OWNER),
+    "posting.delete_post": Case(lambda w, r: f"/posts/{w['post']}/delete", OWNER,
+                                lambda w, r: {"confirm": "yes"}),
+    # Only the author is told their post was deleted, and only they can take it back.
+    "posting.undo_delete": Case(
+        lambda w, r: f"/posts/{w['post']}/undo-delete", OWNER_PRIVATE, setup=_author_deleted),
+    "posting.delete_draft": Case(
+        lambda w, r: f"/stories/{w['story']}/delete-draft", OWNER_PRIVATE, setup=_story_draft),
     "posting.edit_story": Case(lambda w, r: f"/stories/{w['story']}/edit", OWNER, _story_data),
     # An edit history could unmask its author, so for anyone else it does not exist.
     "posting.purge": Case(lambda w, r: f"/stories/{w['story']}/history/purge", OWNER_PRIVATE),

@@ -176,7 +176,7 @@ def _neighbours(app, make_browser):
 
 def _refusal(response) -> str:
     """The words of the refusal on a page that hands the writer's text back."""
-    return re.search(r'<p class="notice" role="alert">(.*?)</p>',
+    return re.search(r'<p class="notice[^"]*" role="alert">(.*?)</p>',
                      response.get_data(as_text=True), re.S).group(1)
 
 

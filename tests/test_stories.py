@@ -89,7 +89,7 @@ def test_comment_reply_three_deep_edit_delete_and_read_as_visitor(writer, make_b
     r = reader.submit(f"/posts/{first}/edit", {"body": "Thank you, truly."})
     assert r.status_code == 302
     assert "Thank you, truly." in client.get(url).get_data(as_text=True)
-    r = reader.submit(url, {}, action=f"/posts/{first}/delete")
+    r = reader.submit(url, {"confirm": "yes"}, action=f"/posts/{first}/delete")
     assert r.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "[deleted]" in page and "Thank you, truly." not in page and "Reply three" in page

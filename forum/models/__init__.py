@@ -30,6 +30,7 @@ from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, U
 from .shields import Ignore, StoryRestriction
 from .site import Invitation, SiteSetting
 from .two_step import RecoveryCode, TwoStepSecret
+from .undo import DeletedPostText
 
 __all__ = [
     "ANONYMOUS", "PUBLIC", "ROLES", "Handle", "User", "DELETED", "DRAFT", "HELD", "HIDDEN",
@@ -39,5 +40,5 @@ __all__ = [
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
-    "GroupAlias", "Invitation", "SiteSetting",
+    "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText",
 ]

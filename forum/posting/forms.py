@@ -54,7 +54,9 @@ class StoryForm(BotGates, FlaskForm):
         validators=[Optional(), Length(max=500)],
     )
     body = TextAreaField(
-        "Your story", description="Markdown works: *italic*, **bold**, # headings, > quotes, lists, links.",
+        "Your story",
+        description="Plain text is fine. “Formatting help”, under the box, shows how to add "
+                    "emphasis, quotes, lists and links.",
         validators=[_required_to_publish("Please write your story before sending."), _body_length],
     )
     # Set once the editor has saved a draft (by hand or by autosave): publishing uses it.
@@ -130,3 +132,7 @@ class CloseCommentsForm(FlaskForm):
         "Why (optional)", description="Shown under your story where the comment box was.",
         validators=[Optional(), Length(max=500)],
     )
+
+
+class ConfirmForm(FlaskForm):
+    """A yes to a step that asks first (deleting a post, undoing it): the token alone."""

@@ -20,6 +20,11 @@ class PostingError(Refusal):
     """A write that was refused; `message` is shown to the writer beside their text."""
 
 
+def kind(error: PostingError) -> str:
+    """How a refusal looks: "warning" when waiting a moment is all it takes, else "error"."""
+    return "warning" if error.retry_after is not None else "error"
+
+
 class NotAllowed(PostingError):
     status = 403
 
@@ -69,6 +74,12 @@ class TooManyLinks(PostingError):
 
 class Duplicate(PostingError):
     status = 409
+
+
+class TooLateToUndo(PostingError):
+    """The undo window of a deletion has passed."""
+
+    status = 410
 
 
 # --- the writer and the thread ------------------------------------------------------------

@@ -2,23 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, null, select, update
+from sqlalchemy import ColumnElement, delete, func, null, select, update
 
 from .. import permissions, text
 from ..extensions import db
 from ..models import (DELETED, HELD, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
-                      Story, StoryRestriction, Thread, User)
+                      DeletedPostText, Story, StoryRestriction, Thread, User)
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 from ..threads.service import page_start
 from . import review
 from .handles import handle_for
 from .restrictions import BARRED, Barred
-from .refusals import (NotAllowed, PostingError, check_board, check_links, check_new_text,
-                       check_open, check_pace, check_writer, clean_body, count_write)
+from .refusals import (NotAllowed, PostingError, TooLateToUndo, check_board, check_links,
+                       check_new_text, check_open, check_pace, check_writer, clean_body,
+                       count_write)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -208,11 +209,57 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
     return post
 
 
+# How long an author may take back a deletion. Their text is kept that long, for them alone.
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def _forget_old_deletions(now: datetime) -> None:
+    """Drop the kept text of every deletion past its undo window: then it is gone for good."""
+    db.session.execute(delete(DeletedPostText)
+                       .where(DeletedPostText.deleted_at < now - UNDO_WINDOW))
+
+
 def delete_post(user: User, post: Post, now: datetime) -> Post:
-    """Remove the author's text; the post keeps its place so replies still make sense."""
+    """Remove the author's text; the post keeps its place so replies still make sense.
+
+    Its text is kept aside for UNDO_WINDOW, so the author can take the deletion back."""
     if not permissions.can_delete_post(user, post):
         raise NotAllowed("Only the author can delete this post.")
+    _forget_old_deletions(now)
+    db.session.add(DeletedPostText(post_id=post.id, state=post.state, body=post.body,
+                                   edited_at=post.edited_at, deleted_at=now))
     post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
         DELETED, "", "", "", now)
+    db.session.commit()
+    return post
+
+
+def undo_until(user: User, post: Post, now: datetime) -> datetime | None:
+    """Until when the author may still undo deleting `post`; None when they cannot."""
+    if not (post.is_deleted and permissions.owns(user, post.handle)):
+        return None
+    kept = db.session.scalar(select(DeletedPostText.deleted_at)
+                             .where(DeletedPostText.post_id == post.id))
+    if kept is None or kept + UNDO_WINDOW <= now:
+        return None
+    return kept + UNDO_WINDOW
+
+
+def undo_delete(user: User, post: Post, now: datetime) -> Post:
+    """Bring back a post its author deleted a moment ago, exactly as it was."""
+    if not (post.is_deleted and permissions.owns(user, post.handle)):
+        raise NotAllowed("Only the author can bring back this post.", status=404)
+    kept = db.session.scalar(select(DeletedPostText).where(DeletedPostText.post_id == post.id))
+    if kept is None or kept.deleted_at + UNDO_WINDOW <= now:
+        _forget_old_deletions(now)
+        db.session.commit()
+        raise TooLateToUndo(f"It is too late to undo: a deleted post can be brought back for "
+                            f"{UNDO_WINDOW.seconds // 60} minutes only, and its text is now "
+                            f"gone for good.")
+    rendered = text.render(kept.body, Post.EXCERPT_CHARS)
+    post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
+        kept.state, kept.body, rendered.html, rendered.excerpt, kept.edited_at)
+    db.session.delete(kept)
+    _forget_old_deletions(now)
     db.session.commit()
     return post

@@ -12,7 +12,8 @@ from ..pagination import parse_public_id
 from ..threads.service import placed_url, post_url
 from . import refusals, replies, reports, review, stories
 from .forms import (
-    PREVIEW, CloseCommentsForm, EditPostForm, ReplyForm, ReportForm, ThreadForm, action,
+    PREVIEW, CloseCommentsForm, ConfirmForm, EditPostForm, ReplyForm, ReportForm, ThreadForm,
+    action,
 )
 
 bp = Blueprint("posting", __name__)
@@ -30,7 +31,8 @@ def _preview(template, **context):
 def _refused(template, error: refusals.PostingError, **context):
     """Show the form again with the writer's text and why it was refused."""
     headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
-    return render_template(template, refusal=error.message, **context), error.status, headers
+    return render_template(template, refusal=error.message, refusal_kind=refusals.kind(error),
+                           **context), error.status, headers
 
 
 @bp.route("/boards/<slug>/new", methods=["GET", "POST"])
@@ -88,6 +90,9 @@ def reply(thread_id):
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}
+    if request.method == "GET" and (not thread.accepts_replies() or thread.is_waiting):
+        # Said before anyone writes a word, not after they have sent it.
+        return render_template("posting/reply_form.html", closed=True, **context), 403
     valid = form.validate_on_submit()  # once: the busiest form on the site
     if valid and action() == PREVIEW:
         return _preview("posting/reply_form.html", **context)
@@ -125,16 +130,55 @@ def edit_post(post_id):
     return render_template("posting/edit_post.html", form=form, post=post), 400 if form.errors else 200
 
 
-@bp.route("/posts/<public_id:post_id>/delete", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_post(post_id):
-    """Delete a post you wrote; replies to it stay in place."""
+    """Delete a post you wrote, once you have said yes; replies to it stay in place."""
     post = _post(post_id)
+    if not permissions.can_delete_post(current_user, post):
+        abort(403)
+    form = ConfirmForm()
+    # One click on "Delete" (a form without the confirmation, or a link) asks first.
+    if not (form.validate_on_submit() and request.form.get("confirm") == "yes"):
+        return render_template("posting/delete_post.html", post=post, form=form,
+                               minutes=replies.UNDO_WINDOW.seconds // 60)
     try:
         replies.delete_post(current_user, post, now=utcnow())
     except refusals.PostingError as error:
         abort(error.status)
-    flash("Your post is deleted.")
+    return redirect(url_for("posting.deleted_post", post_id=post.public_id))
+
+
+@bp.route("/posts/<public_id:post_id>/deleted")
+@login_required
+def deleted_post(post_id):
+    """Tell the author their post is deleted, with the button that undoes it while it can."""
+    post = _post(post_id)
+    if not (post.is_deleted and permissions.owns(current_user, post.handle)):
+        abort(404)  # for anyone else, this page does not exist
+    now = utcnow()
+    until = replies.undo_until(current_user, post, now)
+    return render_template("posting/deleted_post.html", post=post, form=ConfirmForm(),
+                           back=post_url(post), until=until,
+                           minutes_left=until and max(1, round((until - now).seconds / 60)))
+
+
+@bp.route("/posts/<public_id:post_id>/undo-delete", methods=["POST"])
+@login_required
+def undo_delete(post_id):
+    """Bring back the post you deleted a moment ago, exactly as it was."""
+    post = _post(post_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        replies.undo_delete(current_user, post, now=utcnow())
+    except refusals.TooLateToUndo as error:
+        return render_template("posting/deleted_post.html", post=post, form=form,
+                               back=post_url(post), until=None, refusal=error.message), 410
+    except refusals.PostingError as error:
+        abort(error.status)
+    flash("Your post is back, as it was.")
     return redirect(post_url(post))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from .. import permissions, text
 from ..extensions import db
 from ..groups.service import resolve_groups
 from ..slugs import slugify
-from ..models import DRAFT, PENDING, PUBLISHED, Story, StoryRevision, Thread, User
+from ..models import (DRAFT, PENDING, PUBLISHED, Follow, Handle, Notification, Story,
+                      StoryRevision, Thread, User, story_groups)
 from ..moderation import actions as moderation
 from ..notifications import service as notifications
 from . import review
@@ -113,6 +114,40 @@ def save_draft(user: User, story: Story | None, *, title: str, summary: str, bod
     story.published_at = now  # a draft's date is when it was last worked on
     db.session.commit()
     return story
+
+
+def drafts_of(user: User):
+    """The writer's own unpublished drafts, the one worked on last first (a `select`)."""
+    return (select(Story).join(Handle, Story.handle_id == Handle.id)
+            .where(Handle.user_id == user.id, Story.state == DRAFT)
+            .order_by(Story.published_at.desc(), Story.id.desc()))
+
+
+def draft_count(user: User) -> int:
+    """How many drafts the writer has (shown only to them, on the Write page)."""
+    return db.session.scalar(select(func.count()).select_from(drafts_of(user).subquery()))
+
+
+def delete_draft(user: User, story: Story) -> None:
+    """Delete a draft for good, with its empty comment section: nobody else ever saw it."""
+    if not permissions.owns(user, story.handle):
+        raise NotAllowed("Only the author can delete this draft.")
+    if story.state != DRAFT:
+        raise NotAllowed("This story is published, so it is no longer a draft.")
+    thread = story.thread
+    db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
+    db.session.execute(delete(story_groups).where(story_groups.c.story_id == story.id))
+    db.session.delete(story)
+    db.session.flush()
+    db.session.execute(delete(Follow).where(Follow.thread_id == thread.id))
+    db.session.execute(delete(Notification).where(Notification.thread_id == thread.id))
+    # A name made for this draft alone (posting anonymously) goes with it.
+    own_name = thread.handle if thread.handle.thread_id == thread.id else None
+    db.session.delete(thread)
+    db.session.flush()
+    if own_name is not None:
+        db.session.delete(own_name)
+    db.session.commit()
 
 
 def publish_draft(user: User, story: Story, *, title: str, summary: str, body: str,

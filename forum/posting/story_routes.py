@@ -8,7 +8,7 @@ from .. import permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..groups import service as group_service
-from ..models import DRAFT, Handle, Story, StoryRevision
+from ..models import DRAFT, Story, StoryRevision
 from ..pagination import parse_public_id
 from . import refusals, restrictions, review, stories
 from .forms import DRAFT as SAVE_DRAFT
@@ -55,8 +55,10 @@ def _own_draft(raw: str | None) -> Story | None:
 
 
 def _editor(form, story, status=200, **context):
+    # The Write page leads to the writer's drafts (one count, on this page only).
+    drafts = stories.draft_count(current_user) if story is None else 0
     return render_template(
-        "posting/story_form.html", form=form, story=story,
+        "posting/story_form.html", form=form, story=story, draft_count=drafts,
         autosave_seconds=current_app.config["AUTOSAVE_SECONDS"], **context,
     ), status, ({"Retry-After": str(context["retry_after"])} if "retry_after" in context else {})
 
@@ -86,7 +88,8 @@ def _save(form, story: Story | None):
             stories.update_story(current_user, story, now=now, **fields)
     except refusals.PostingError as error:
         extra = {} if error.retry_after is None else {"retry_after": error.retry_after}
-        return _editor(form, story, error.status, refusal=error.message, **extra)
+        return _editor(form, story, error.status, refusal=error.message,
+                       refusal_kind=refusals.kind(error), **extra)
     flash("Your changes are saved." if story.edited_at
           else review.WAITING if story.is_waiting else "Your story is published.")
     return redirect(url_for("stories.show", slug=story.slug))
@@ -142,13 +145,22 @@ def autosave():
 @bp.route("/stories/drafts")
 @login_required
 def drafts():
-    """List my unpublished drafts."""
-    stories = db.session.scalars(
-        select(Story).join(Handle, Story.handle_id == Handle.id)
-        .where(Handle.user_id == current_user.id, Story.state == DRAFT)
-        .order_by(Story.published_at.desc(), Story.id.desc())
-    ).all()
-    return render_template("posting/drafts.html", stories=stories)
+    """List my unpublished drafts, the one I worked on last first."""
+    drafts = db.session.scalars(stories.drafts_of(current_user)).all()
+    return render_template("posting/drafts.html", stories=drafts)
+
+
+@bp.route("/stories/<slug>/delete-draft", methods=["POST"])
+@login_required
+def delete_draft(slug):
+    """Delete one of my drafts for good."""
+    story = _own_story(slug, private=True)
+    try:
+        stories.delete_draft(current_user, story)
+    except refusals.PostingError:
+        abort(404)  # published since: not a draft any more
+    flash("Your draft is deleted.")
+    return redirect(url_for("posting.drafts"))
 
 
 @bp.route("/stories/<slug>/history")

@@ -7,7 +7,8 @@ from sqlalchemy import Table, delete, func, select, update
 
 from ..auth.service import confirm_password
 from ..extensions import db
-from ..models import DELETED, HELD, REFUSED, Handle, Post, Story, StoryRevision, Thread, User
+from ..models import (DELETED, HELD, REFUSED, DeletedPostText, Handle, Post, Story, StoryRevision,
+                      Thread, User)
 from ..refusals import SettingsError
 from ..threads import cache as thread_cache
 
@@ -45,6 +46,8 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
         update(Post).where(Post.id.in_(post_ids), Post.state.not_in(HELD))
         .values(state=DELETED, body="", body_html="", excerpt="")
         .execution_options(synchronize_session=False))
+    # A post deleted a moment ago keeps its text for its author's undo: not past the account.
+    db.session.execute(delete(DeletedPostText).where(DeletedPostText.post_id.in_(post_ids)))
     for story in stories:
         _erase_story(story, now)
     db.session.flush()

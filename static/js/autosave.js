@@ -91,6 +91,7 @@
     data.set("action", "draft");
     var body = (field("body") || {}).value || "";
     saving = true;
+    say("Saving\u2026");
     fetch(url, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
@@ -123,7 +124,8 @@
     }).catch(function () {
       saving = false;
       keepLocally();
-      say("Not saved: no connection. Your text is kept in this browser for now.");
+      say("Not saved: offline. Your text is kept in this browser for now, and saved when " +
+          "the connection is back.");
     });
   }
 

@@ -359,9 +359,10 @@ def test_reply_report_edit_delete_and_moderation_work_through_the_links_shown(
     assert "Comments are closed." in bob.get(url).get_data(as_text=True)
     unlock = link(june, thread_review, r'action="(/mod/threads/[^"]+/unlock)"')
     assert june.submit(thread_review, {"reason": "Go on"}, action=unlock).status_code == 302
-    # Alice deletes her post with the form under it.
+    # Alice deletes her post with the form under it, and says yes on the page it leads to.
     delete = link(alice, url, rf'action="(/posts/{mine}/delete)"')
-    assert alice.submit(url, {}, action=delete).status_code == 302
+    assert alice.submit(url, {}, action=delete).status_code == 200  # the question
+    assert alice.submit(url, {"confirm": "yes"}, action=delete).status_code == 302
     assert "[deleted]" in bob.get(url).get_data(as_text=True)
     # The moderation log links to the thread by its public id.
     log = html.unescape(bob.get("/mod/log").get_data(as_text=True))

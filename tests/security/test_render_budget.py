@@ -329,7 +329,8 @@ def test_excerpts_go_with_the_text(ctx, make_browser):
     assert _post(post_id).excerpt == "Words to take back."
     writer.submit(f"/posts/{post_id}/edit", {"body": "Other words."})
     assert _post(post_id).excerpt == "Other words."
-    writer.submit(reply.headers["Location"].split("#")[0], {}, action=f"/posts/{post_id}/delete")
+    writer.submit(reply.headers["Location"].split("#")[0], {"confirm": "yes"},
+                  action=f"/posts/{post_id}/delete")
     assert _post(post_id).excerpt == ""
     writer.submit("/stories/new", {"title": "Mine", "body": "A story to *erase*."})
     writer.submit("/settings/delete", {"writing": "keep",

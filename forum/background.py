@@ -46,3 +46,13 @@ def wait(timeout: float = 15) -> None:
     """Wait until every job queued so far has run (for tests and commands)."""
     for future in list(_queued):
         future.result(timeout=timeout)
+
+
+def run_after(seconds: float, job: Callable, *args) -> None:
+    """Run job(*args) in this app's context once `seconds` have passed, on a daemon timer.
+
+    Best effort: a worker that stops first drops it, so whatever it was for must also be
+    done by a later request or the daily command."""
+    timer = threading.Timer(seconds, _run, (current_app._get_current_object(), job, args))
+    timer.daemon = True
+    timer.start()

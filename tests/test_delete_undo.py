@@ -141,3 +141,34 @@ def test_deleting_the_account_drops_the_kept_text_at_once(person, mine, clock):
     writer = db.session.scalar(User.by_login_name("writer"))
     deletion.delete_account(writer, password=PASSWORD, remove_writing=False, now=clock.now)
     assert db.session.scalar(db.select(db.func.count(DeletedPostText.id))) == 0
+
+
+def test_the_kept_text_is_erased_when_its_window_ends_without_any_other_deletion(
+        person, mine, clock, monkeypatch, app):
+    """Each deletion sets a timer for the end of its window; the daily command catches what a
+    stopped worker's timer missed."""
+    timers = []
+    monkeypatch.setattr("forum.background.run_after",
+                        lambda seconds, job, *args: timers.append((seconds, job, args)))
+    monkeypatch.setattr("forum.posting.replies.utcnow", clock)
+    _delete(person, mine)
+    [(seconds, job, args)] = timers
+    assert replies.UNDO_WINDOW.total_seconds() < seconds <= replies.UNDO_WINDOW.total_seconds() + 5
+    with app.app_context():
+        assert job(*args) == 0  # too early: still kept for its author
+        clock.now += timedelta(seconds=seconds)
+        assert job(*args) == 1
+        assert db.session.scalar(db.select(db.func.count(DeletedPostText.id))) == 0
+    assert _refresh(mine).is_deleted and _refresh(mine).body == ""
+
+
+def test_the_daily_command_erases_kept_texts_past_their_window(person, mine, clock, app,
+                                                                monkeypatch):
+    monkeypatch.setattr("forum.background.run_after", lambda *args: None)  # a stopped worker
+    _delete(person, mine)
+    monkeypatch.setattr("forum.posting.replies.utcnow",
+                        lambda: clock.now + replies.UNDO_WINDOW + timedelta(seconds=1))
+    result = app.test_cli_runner().invoke(args=["notifications", "send-digests"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DeletedPostText.id))) == 0

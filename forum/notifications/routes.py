@@ -11,6 +11,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Group, Notification, PendingEmail, Thread
 from ..pagination import paginate, parse_after
+from ..posting import replies
 from . import mail, service
 from .forms import NotificationSettingsForm
 
@@ -116,6 +117,9 @@ def send_digests():
     # The daily run is also when unconfirmed addresses past their 48 hours are forgotten.
     forgotten = db.session.execute(PendingEmail.forget_unconfirmed(now)).rowcount or 0
     db.session.commit()
+    # And any deleted post's text still kept past its undo window (a worker that stopped
+    # before its timer fired), so it never outlives a day.
+    replies.forget_old_deletions()
     due = service.digests_due(now)
     if due:
         mail.send([mail.digest_message(user.email, count) for user, count in due])

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, func, null, select, update
 
-from .. import permissions, text
+from .. import background, permissions, text
+from ..clock import utcnow
 from ..extensions import db
 from ..models import (DELETED, HELD, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
                       DeletedPostText, Story, StoryRestriction, Thread, User)
@@ -213,10 +214,18 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
 UNDO_WINDOW = timedelta(minutes=10)
 
 
-def _forget_old_deletions(now: datetime) -> None:
+def _forget_old_deletions(now: datetime) -> int:
     """Drop the kept text of every deletion past its undo window: then it is gone for good."""
-    db.session.execute(delete(DeletedPostText)
-                       .where(DeletedPostText.deleted_at < now - UNDO_WINDOW))
+    return db.session.execute(delete(DeletedPostText)
+                              .where(DeletedPostText.deleted_at < now - UNDO_WINDOW)).rowcount
+
+
+def forget_old_deletions() -> int:
+    """The kept texts past their window, erased and committed (the timer set at each deletion,
+    and the daily command, call this; so does every later deletion or undo)."""
+    erased = _forget_old_deletions(utcnow())
+    db.session.commit()
+    return erased or 0
 
 
 def delete_post(user: User, post: Post, now: datetime) -> Post:
@@ -231,6 +240,8 @@ def delete_post(user: User, post: Post, now: datetime) -> Post:
     post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
         DELETED, "", "", "", now)
     db.session.commit()
+    # Erased on time even if nobody deletes or undoes anything afterwards.
+    background.run_after(UNDO_WINDOW.total_seconds() + 1, forget_old_deletions)
     return post
 
 

@@ -390,8 +390,9 @@ def appeal(appeal_id):
                 return redirect(url_for(".queue"))
         else:
             refusal, status = "Please give your answer.", 400
-    return render_template("moderation/appeal.html", appeal=filed, typed=typed,
-                           refusal=refusal), status
+    # "Lift the suspension" only while there is one to lift.
+    return render_template("moderation/appeal.html", appeal=filed, typed=typed, refusal=refusal,
+                           in_force=filed.suspension.in_force(utcnow())), status
 
 
 @bp.route("/users/role", methods=["POST"])

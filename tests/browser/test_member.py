@@ -62,6 +62,7 @@ def test_member_writes_replies_and_sees_comments_closed(page, app, new_context, 
     moderator.goto(story_url)
     moderator.get_by_role("link", name="Moderate this story").click()
     moderator.get_by_label("Reason", exact=True).fill("Closed for a quiet week.")
+    moderator.get_by_label("Yes, I am sure").check()  # closing asks first
     moderator.get_by_role("button", name="Close comments").click()
 
     page.reload()

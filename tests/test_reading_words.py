@@ -7,6 +7,7 @@ import re
 import pytest
 
 from forum.clock import utcnow
+from forum.extensions import db
 from forum.models import User
 from forum.moderation import actions
 from forum.moderation.words import full_stop
@@ -101,3 +102,72 @@ def test_full_stop_adds_one_only_when_missing():
     assert full_stop("Why?") == "Why?"
     assert full_stop("(see the rules.)") == "(see the rules.)"
     assert full_stop("") == ""
+
+
+# --- the moderator's mark ------------------------------------------------------------------
+
+def badges(page: str) -> list[str]:
+    """The name each "Moderator" mark stands beside, in page order."""
+    return re.findall(r'>([^<>]+)</a>(?: <span class="badge">you</span>)? <span class="badge moderator">Moderator</span>', page)
+
+
+def test_posts_under_a_moderators_public_handle_are_marked_never_their_pseudonyms(scene, ctx):
+    june = scene["mod"]
+    thread = scene["thread"]
+    signed = make_reply(june, thread, body="Please keep addresses out of here.")
+    unsigned = make_reply(june, thread, body="I went through the same.", anonymous=True)
+    url = f"/threads/{thread.public_id}"
+    for who in ("visitor", "bob", "june"):
+        page = scene[who].get(url).get_data(as_text=True)
+        assert badges(page) == ["June Watch"], who
+        mine = page[page.index(f'id="p{unsigned.public_id}"'):]
+        mine = mine[:mine.index("</li>")]
+        assert "Moderator" not in mine and unsigned.handle.name in mine
+        assert f'id="p{signed.public_id}"' in page
+
+
+def test_the_mark_follows_the_role_in_the_visitors_cached_copy(scene, ctx):
+    bob = User.query.filter_by(login_name="bob").one()
+    make_reply(bob, scene["thread"], body="Glad you are out.")
+    url = f"/threads/{scene['thread'].public_id}"
+    assert badges(scene["visitor"].get(url).get_data(as_text=True)) == []
+    bob.role = "moderator"
+    db.session.commit()
+    assert badges(scene["visitor"].get(url).get_data(as_text=True)) == ["Bob Reed"]
+    bob.role = "member"
+    db.session.commit()
+    assert badges(scene["visitor"].get(url).get_data(as_text=True)) == []
+
+
+# --- the boards index ----------------------------------------------------------------------
+
+def test_the_boards_index_says_how_many_threads_and_posts_and_when(scene, ctx):
+    alice = User.query.filter_by(login_name="alice").one()
+    quiet = make_board("Quiet corner", position=1)
+    make_board("Empty room", position=2)
+    hidden = make_thread(alice, quiet, title="Taken down", body="Gone.")
+    actions.hide(scene["mod"], hidden, reason="Spam", now=utcnow())
+    make_thread(alice, quiet, title="Still here", body="Here.")
+    circle = make_board("Inner circle", audience="circle", position=3)
+    make_thread(scene["mod"], circle, title="Between us", body="Only us.")
+    page = words(scene["visitor"].get("/boards/"))
+    # "Just left": the thread and its two replies; "Quiet corner": the hidden one not counted.
+    assert "Just left" in page and "1 thread · 3 posts · last active" in page
+    assert "1 thread · 1 post · last active" in page
+    assert "Empty room" in page and "No threads yet" in page
+    assert "Inner circle" not in page
+    moderator = words(scene["june"].get("/boards/"))
+    assert "Inner circle" in moderator and moderator.count("1 thread · 1 post") == 2
+
+
+def test_the_boards_index_costs_one_statement_for_all_boards(scene, ctx, count_queries):
+    def cost() -> int:
+        scene["bob"].get("/boards/")  # warm
+        with count_queries() as statements:
+            assert scene["bob"].get("/boards/").status_code == 200
+        return len(statements)
+    alice = User.query.filter_by(login_name="alice").one()
+    one = cost()
+    for n in range(5):
+        make_thread(alice, make_board(f"Board {n}", position=n + 1), title=f"T{n}", body="x")
+    assert cost() == one

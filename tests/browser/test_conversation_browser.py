@@ -36,3 +36,75 @@ def test_clicking_a_notification_cards_text_opens_it(page, app, log_in, shoot, o
     page.goto("/notifications")
     expect(page.locator("li.notification.unread")).to_have_count(1)
     assert offsite_requests() == []
+
+
+def test_reply_opens_in_place_and_sends(page, app, log_in, shoot, offsite_requests):
+    thread = scene(app)
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/threads/{thread}")
+    post = page.locator("li.post", has_text="Answer number 2")
+    expect(post.get_by_role("link", name=re.compile("^Link to this post"))).to_be_visible()
+    shoot(page, "thread-conversation")
+    post.get_by_role("link", name="Reply to Bob Reed").click()
+    box = post.get_by_label("Your reply")
+    expect(box).to_be_visible()  # under the post, on this page
+    expect(page).to_have_url(re.compile(rf"/threads/{thread}$"))
+    shoot(page, "thread-reply-in-place")
+    box.fill("Thank you, that helps.")
+    post.get_by_role("button", name="Send").click()
+    mine = page.locator("li.post", has_text="Thank you, that helps.")
+    expect(mine).to_be_visible()
+    expect(mine).to_contain_text("replying to Bob Reed")
+    assert offsite_requests() == []
+
+
+def test_quote_a_selected_passage_into_a_reply(page, app, log_in):
+    thread = scene(app)
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/threads/{thread}")
+    post = page.locator("li.post", has_text="Answer number 3")
+    # Select "the leaflets we got" inside the post's text, as a mouse would.
+    post.locator(".post-body p").evaluate("""p => {
+        const text = p.lastChild;  // " we got." after <em>leaflets</em>
+        const range = document.createRange();
+        range.setStart(p.querySelector('em').firstChild, 0);
+        range.setEnd(text, text.length);
+        const chosen = getSelection(); chosen.removeAllRanges(); chosen.addRange(range);
+    }""")
+    post.get_by_role("button", name="Quote this post").click()
+    expect(post.get_by_label("Your reply")).to_have_value("> leaflets we got.\n\n")
+    # Quoting the whole post when nothing is selected, into the same open form.
+    page.evaluate("getSelection().removeAllRanges()")
+    post.get_by_role("button", name="Quote this post").click()
+    expect(post.get_by_label("Your reply")).to_have_value(
+        "> leaflets we got.\n\n> Answer number 3, about the leaflets we got.\n\n")
+
+
+def test_copy_link_copies_the_permalink(page, app, context, log_in, base_url):
+    thread = scene(app)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto(f"/threads/{thread}")
+    post = page.locator("li.post", has_text="Answer number 1")
+    permalink = post.locator("a.permalink").get_attribute("href")
+    post.get_by_role("button", name="Copy link to this post").click()
+    expect(post.get_by_role("button", name="Link copied to this post")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == base_url + permalink
+    # The permalink goes to the post, scrolled to it.
+    page.goto(permalink)
+    expect(page).to_have_url(re.compile(r"#p\w+$"))
+
+
+def test_a_story_page_has_permalinks_for_a_visitor_too(page, app, shoot, offsite_requests):
+    with app.app_context():
+        from tests.factories import make_story
+        alice = make_user("alice", "Alice Marsh")
+        story = make_story(alice, title="Nine years inside", body="It began with a meeting.")
+        make_reply(make_user("bob", "Bob Reed"), story.thread, body="Thank you for this.")
+        slug = story.slug
+    page.goto(f"/stories/{slug}")
+    comment = page.locator("li.post", has_text="Thank you for this.")
+    expect(comment.get_by_role("link", name=re.compile("^Link to this post"))).to_be_visible()
+    expect(page.get_by_role("heading", name="1 comment")).to_be_visible()
+    expect(comment.get_by_role("button", name="Quote this post")).to_have_count(0)  # no Reply
+    shoot(page, "story-conversation")
+    assert offsite_requests() == []

@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import COLOUR_RULES, serious_problems
 from tests.factories import PASSWORD, make_board, make_reply, make_thread, make_user
 
 
@@ -19,7 +20,8 @@ def scene(app):
         return thread.public_id
 
 
-def test_clicking_a_notification_cards_text_opens_it(page, app, log_in, shoot, offsite_requests):
+def test_clicking_a_notification_cards_text_opens_it(page, app, log_in, shoot, offsite_requests,
+                                                     axe_source):
     scene(app)
     log_in(page, "alice", PASSWORD)
     page.goto("/notifications")
@@ -27,6 +29,10 @@ def test_clicking_a_notification_cards_text_opens_it(page, app, log_in, shoot, o
     expect(cards).to_have_count(2)
     expect(cards.nth(1)).to_contain_text("3 new")
     shoot(page, "notifications")
+    assert serious_problems(page, axe_source) == []
+    page.emulate_media(color_scheme="dark")
+    assert serious_problems(page, axe_source, COLOUR_RULES) == []
+    page.emulate_media(color_scheme="light")
     # A person clicks the excerpt's words, not the small button (Playwright's own click
     # would refuse: the card's one button is what lies under those words, as intended).
     box = cards.nth(0).get_by_text("Badly, to be honest.").bounding_box()
@@ -38,7 +44,7 @@ def test_clicking_a_notification_cards_text_opens_it(page, app, log_in, shoot, o
     assert offsite_requests() == []
 
 
-def test_reply_opens_in_place_and_sends(page, app, log_in, shoot, offsite_requests):
+def test_reply_opens_in_place_and_sends(page, app, log_in, shoot, offsite_requests, axe_source):
     thread = scene(app)
     log_in(page, "alice", PASSWORD)
     page.goto(f"/threads/{thread}")
@@ -50,6 +56,10 @@ def test_reply_opens_in_place_and_sends(page, app, log_in, shoot, offsite_reques
     expect(box).to_be_visible()  # under the post, on this page
     expect(page).to_have_url(re.compile(rf"/threads/{thread}$"))
     shoot(page, "thread-reply-in-place")
+    assert serious_problems(page, axe_source) == []
+    page.emulate_media(color_scheme="dark")
+    assert serious_problems(page, axe_source, COLOUR_RULES) == []
+    page.emulate_media(color_scheme="light")
     box.fill("Thank you, that helps.")
     post.get_by_role("button", name="Send").click()
     mine = page.locator("li.post", has_text="Thank you, that helps.")

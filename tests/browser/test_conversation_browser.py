@@ -118,3 +118,11 @@ def test_a_story_page_has_permalinks_for_a_visitor_too(page, app, shoot, offsite
     expect(comment.get_by_role("button", name="Quote this post")).to_have_count(0)  # no Reply
     shoot(page, "story-conversation")
     assert offsite_requests() == []
+
+
+def test_the_boards_index_shows_each_boards_activity(page, app, seeded, shoot):
+    page.goto("/boards/")
+    first = page.locator(".board-list > li").first
+    expect(first.locator(".board-activity")).to_contain_text(
+        re.compile(r"^\d+ threads? · \d+ posts? · last active \d+ \w+ \d{4}$"))
+    shoot(page, "boards-index")

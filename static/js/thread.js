@@ -41,11 +41,25 @@
 
   // The reply page's form, inserted under the post; ids get the post's anchor added, so
   // that they stay unique beside the comment box at the foot of the page.
+  var opening = {};  // post id -> the form on its way (a double click fetches once)
   function openForm(post, replyLink) {
     var open = post.querySelector(".reply-in-place");
     if (open) {
       return Promise.resolve(open.querySelector("form"));
     }
+    if (!opening[post.id]) {
+      opening[post.id] = fetchForm(post, replyLink).then(function (form) {
+        delete opening[post.id];
+        return form;
+      }, function (error) {
+        delete opening[post.id];
+        throw error;
+      });
+    }
+    return opening[post.id];
+  }
+
+  function fetchForm(post, replyLink) {
     return fetch(replyLink.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (response) {
         if (!response.ok || response.redirected) {

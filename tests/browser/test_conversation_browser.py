@@ -15,6 +15,9 @@ def scene(app):
         thread = make_thread(alice, make_board("Talk"), title="Leaflets", body="Seen these?")
         for n in range(1, 4):
             make_reply(bob, thread, body=f"Answer number {n}, about the *leaflets* we got.")
+        # A moderator writing under their public handle: marked "Moderator" (axe checks it).
+        make_reply(make_user("june", "June Watch", role="moderator"), thread,
+                   body="Please keep names of people still inside out of here.")
         make_reply(bob, make_thread(alice, thread.board, title="Sleep", body="How?"),
                    body="Badly, to be honest.")
         return thread.public_id
@@ -27,7 +30,7 @@ def test_clicking_a_notification_cards_text_opens_it(page, app, log_in, shoot, o
     page.goto("/notifications")
     cards = page.locator("li.notification")
     expect(cards).to_have_count(2)
-    expect(cards.nth(1)).to_contain_text("3 new")
+    expect(cards.nth(1)).to_contain_text("4 new posts in “Leaflets”")
     shoot(page, "notifications")
     assert serious_problems(page, axe_source) == []
     page.emulate_media(color_scheme="dark")
@@ -50,6 +53,8 @@ def test_reply_opens_in_place_and_sends(page, app, log_in, shoot, offsite_reques
     page.goto(f"/threads/{thread}")
     post = page.locator("li.post", has_text="Answer number 2")
     expect(post.get_by_role("link", name=re.compile("^Link to this post"))).to_be_visible()
+    expect(page.locator("li.post", has_text="Please keep names").locator(".badge.moderator")
+           ).to_have_text("Moderator")
     shoot(page, "thread-conversation")
     post.get_by_role("link", name="Reply to Bob Reed").click()
     box = post.get_by_label("Your reply")

@@ -242,7 +242,7 @@ def test_locked_thread_shows_reason_and_refuses_replies_keeping_text(app, scene)
     r = act(june, f"/mod/threads/{thread}/lock", f"/mod/threads/{thread}", reason="Cooling down")
     assert r.status_code == 302
     page = html(bob.get(f"/threads/{thread}"))
-    assert "Comments are closed." in page and "Cooling down" in page
+    assert "Replies are closed." in page and "Cooling down" in page
     assert 'name="body"' not in page and "/reply?to=" not in page
     r = bob.submit(f"/threads/{thread}", {"body": "But I had more to say"}, action=f"/threads/{thread}/reply")
     assert r.status_code == 403 and "But I had more to say" in html(r)

@@ -20,6 +20,20 @@ class Action(NamedTuple):
     label: str
     kind: str  # one of the ModAction verbs in actions.py; SUSPEND also asks for a length
 
+    @property
+    def destructive(self) -> bool:
+        """Hiding, closing and suspending take something from people: the button looks
+        different and asks for a tick first."""
+        return self.kind in DESTRUCTIVE
+
+    @property
+    def style(self) -> str:
+        """The button's class: `danger` for what takes away, `secondary` for leaving as is."""
+        return "danger" if self.destructive else "secondary" if self.kind == DISMISS else ""
+
+
+DESTRUCTIVE = frozenset({HIDE, LOCK, SUSPEND})
+
 
 def _closable(thread: Thread) -> bool:
     """A moderator may close a discussion that is open or that only its story's author closed."""

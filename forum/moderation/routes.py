@@ -27,6 +27,7 @@ from ..posting.refusals import pace_words
 from . import actions, appeals, buttons, log as public_log, outing, pace, queue as reports
 from . import registrations as joining, review, roles
 from . import suspensions
+from .words import full_stop
 from .forms import ActionForm, PaceForm, RoleForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
@@ -61,6 +62,8 @@ def _suspension_notice():
 # How long a suspension lasts reads the same on every page that mentions one.
 bp.add_app_template_global(suspensions.suspension_words)
 bp.add_app_template_global(pace_words)
+# A typed reason that ends a sentence gets one full stop, never two.
+bp.add_app_template_filter(full_stop, "full_stop")
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -387,8 +390,9 @@ def appeal(appeal_id):
                 return redirect(url_for(".queue"))
         else:
             refusal, status = "Please give your answer.", 400
-    return render_template("moderation/appeal.html", appeal=filed, typed=typed,
-                           refusal=refusal), status
+    # "Lift the suspension" only while there is one to lift.
+    return render_template("moderation/appeal.html", appeal=filed, typed=typed, refusal=refusal,
+                           in_force=filed.suspension.in_force(utcnow())), status
 
 
 @bp.route("/users/role", methods=["POST"])

@@ -32,23 +32,22 @@ def index():
     """List my notifications, newest first."""
     page = paginate(service.for_user(current_user), Notification, [Notification.id],
                     parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
-    return render_template("notifications/index.html", page=page)
+    return render_template("notifications/index.html", page=page, rows=service.rows(page.items))
 
 
 @bp.route("/notifications/<public_id:notification_id>/read", methods=["POST"])
 @login_required
 def read(notification_id):
-    """Mark one notification read and go to what it is about."""
+    """Mark one notification read (with the unread ones its row stood for) and go to what
+    it is about: the first new post."""
     notification = db.first_or_404(
         select(Notification).where(Notification.public_id == notification_id,
                                    Notification.user_id == current_user.id)
         .options(joinedload(Notification.post), joinedload(Notification.thread)))
-    if notification.post is not None:
-        target = url_for("threads.post", post_id=notification.post.public_id)
-    else:
-        target = url_for("threads.show", thread_id=notification.thread.public_id)
-    service.mark_read(current_user, utcnow(), notification.id)
-    return redirect(target)
+    post = service.open_notification(current_user, notification, utcnow())
+    if post is not None:
+        return redirect(url_for("threads.post", post_id=post.public_id))
+    return redirect(url_for("threads.show", thread_id=notification.thread.public_id))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

@@ -206,6 +206,69 @@ def for_user(user: User):
     )
 
 
+# Kinds that pile up in one discussion: several unread ones show as one row.
+GROUPED = (REPLY, COMMENT, FOLLOWED)
+
+
+class Row:
+    """One line on the notifications page: a notification, or several unread ones of the same
+    kind in the same discussion ("5 new replies in ..."), shown by the newest."""
+
+    def __init__(self, latest: Notification):
+        self.latest = latest
+        self.count = 1
+
+    @property
+    def excerpt(self) -> str:
+        """The newest post's stored plain-text excerpt, while readers can see that post; none
+        for a moderator's notice (it is about the person's own writing)."""
+        post = self.latest.post
+        if post is None or self.latest.kind == MODERATION or not post.is_visible:
+            return ""
+        return post.excerpt
+
+
+def rows(notifications) -> list[Row]:
+    """Group one page of notifications (newest first) for reading: unread ones of a grouped
+    kind in the same discussion, under the same name of the reader's, become one row, in the
+    newest one's place."""
+    shown: list[Row] = []
+    at: dict[tuple, Row] = {}
+    for notification in notifications:
+        if notification.read_at is None and notification.kind in GROUPED:
+            key = (notification.kind, notification.thread_id, notification.recipient_handle_id)
+            if key in at:
+                at[key].count += 1
+                continue
+            at[key] = Row(notification)
+            shown.append(at[key])
+        else:
+            shown.append(Row(notification))
+    return shown
+
+
+def open_notification(user: User, notification: Notification, now: datetime) -> Post | None:
+    """Mark read the notification opened, and with it the unread ones its row stood for (the
+    same kind, discussion and name, up to it); return the post to go to: the oldest of those,
+    so the reader starts at the first new one (None: the discussion itself)."""
+    same = [Notification.user_id == user.id, Notification.read_at.is_(None),
+            Notification.id <= notification.id]
+    if notification.read_at is None and notification.kind in GROUPED:
+        same += [Notification.kind == notification.kind,
+                 Notification.thread_id == notification.thread_id,
+                 Notification.recipient_handle_id.is_(None)
+                 if notification.recipient_handle_id is None
+                 else Notification.recipient_handle_id == notification.recipient_handle_id]
+    else:
+        same.append(Notification.id == notification.id)
+    first = db.session.scalar(
+        select(Post).join(Notification, Notification.post_id == Post.id).where(*same)
+        .order_by(Notification.id).limit(1))
+    db.session.execute(update(Notification).where(*same).values(read_at=now))
+    db.session.commit()
+    return first or notification.post
+
+
 def mark_read(user: User, now: datetime, notification_id: int | None = None) -> None:
     """Mark one of the person's notifications read, or all of them."""
     stmt = update(Notification).where(Notification.user_id == user.id,

@@ -29,13 +29,15 @@ from markupsafe import Markup
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Handle, Post, Thread
+from ..models import PUBLIC, Handle, Post, Thread, User
 
 # What a post or a handle shows in a tree and can change once written (a handle links to a
 # profile while it has an account: user_id). A post's place (parent, depth, path) is set once,
 # while it is being inserted, which post_count already covers.
 POST_SHOWN = ("state", "body_html", "edited_at", "handle_id")
 HANDLE_SHOWN = ("name", "kind", "user_id")
+# A public handle is marked "Moderator" while its account moderates (a pseudonym never is).
+USER_SHOWN = ("role",)
 
 
 class TreeCache:
@@ -98,12 +100,17 @@ def _bump_revisions(session: Session, flush_context, instances) -> None:
     New posts need nothing: the reply's own UPDATE raises the thread's post_count, which is in
     the key. Pending objects are skipped for the same reason (a post inserted earlier in this
     transaction, then given its path)."""
-    threads, handles = set(), set()
+    threads, handles, users = set(), set(), set()
     for obj in session.dirty:
         if isinstance(obj, Post) and _changed(obj, POST_SHOWN):
             threads.add(obj.thread_id)
         elif isinstance(obj, Handle) and _changed(obj, HANDLE_SHOWN):
             handles.add(obj.id)
+        elif isinstance(obj, User) and _changed(obj, USER_SHOWN):
+            users.add(obj.id)
+    if users:
+        handles.update(session.scalars(
+            select(Handle.id).where(Handle.user_id.in_(users), Handle.kind == PUBLIC)))
     for obj in session.deleted:
         if isinstance(obj, Post):
             threads.add(obj.thread_id)

@@ -13,15 +13,16 @@ from . import service
 from .tree import rendered_tree
 
 bp = Blueprint("threads", __name__)
+bp.add_app_template_global(service.signed_by_moderator)
 
 
 @bp.route("/boards/")
 def boards():
-    """List the boards."""
-    boards = db.session.scalars(service.boards_for(current_user)).all()
+    """List the boards, each with how many threads and posts it has and when it was last active."""
+    rows = db.session.execute(service.boards_with_activity(current_user)).all()
     return render_template("threads/boards.html",
-                           boards=[b for b in boards if not b.archived],
-                           archived=[b for b in boards if b.archived])
+                           boards=[row for row in rows if not row[0].archived],
+                           archived=[row for row in rows if row[0].archived])
 
 
 @bp.route("/boards/<slug>")

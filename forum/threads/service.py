@@ -8,14 +8,36 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
-from ..models import HELD, Board, Handle, Post, Thread
+from ..models import HELD, PUBLIC, Board, Handle, Post, Thread
 from ..pagination import Page, paginate, parse_id
 
 
-def boards_for(user):
-    """The boards `user` (a visitor too) may read, in the admin's order: an unexecuted select."""
-    return (select(Board).where(Board.id.in_(permissions.visible_board_ids(user)))
+def boards_with_activity(user):
+    """The boards `user` may read, each with its number of threads and posts and its last
+    activity (None: no thread yet), as rows (board, threads, posts, last_post_at): one
+    statement for all boards. Counted are the threads on the board's own page, which leaves
+    out hidden ones and new ones waiting for a moderator; a thread's post_count counts only
+    published posts."""
+    activity = (
+        select(Thread.board_id, func.count(Thread.id).label("threads"),
+               func.sum(Thread.post_count).label("posts"),
+               func.max(Thread.last_post_at).label("last_post_at"))
+        .where(Thread.board_id.is_not(None), Thread.hidden.is_(False))
+        .group_by(Thread.board_id).subquery()
+    )
+    return (select(Board, func.coalesce(activity.c.threads, 0), func.coalesce(activity.c.posts, 0),
+                   activity.c.last_post_at)
+            .outerjoin(activity, activity.c.board_id == Board.id)
+            .where(Board.id.in_(permissions.visible_board_ids(user)))
             .order_by(Board.position, Board.name))
+
+
+def signed_by_moderator(handle: Handle) -> bool:
+    """Tell whether a post's name is a moderator's own public handle: marked "Moderator".
+    A pseudonym (anonymous handle) is never marked, whoever is behind it: the mark would
+    tell readers that a moderator wrote it."""
+    return (handle.kind == PUBLIC and handle.user is not None
+            and handle.user.is_moderator)
 
 
 def seen_by(user_id: int | None):
@@ -30,7 +52,10 @@ def seen_by(user_id: int | None):
 def post_page(thread: Thread, after: str | None, user_id: int | None = None) -> Page:
     """One page of `thread`'s posts in tree order, each with its handle, in one query:
     what everyone sees, and what `user_id` wrote that waits for a moderator."""
-    stmt = Post.tree(thread.id).where(seen_by(user_id)).options(joinedload(Post.handle))
+    # The handle's account comes in the same query, for the "Moderator" mark on a moderator's
+    # public handle (signed_by_moderator); nothing else of it is shown.
+    stmt = Post.tree(thread.id).where(seen_by(user_id)).options(
+        joinedload(Post.handle).joinedload(Handle.user))
     return paginate(stmt, Post, [Post.path], after, current_app.config["POSTS_PER_PAGE"],
                     descending=False)
 

@@ -31,25 +31,26 @@ def test_member_writes_replies_and_sees_comments_closed(page, app, new_context, 
                             name="The year I stopped asking permission")).to_be_visible()
     story_url = page.url
 
-    # A comment, a reply to it, and a reply to that: two levels deep.
+    # A comment, a reply to it, and a reply to that: two levels deep. Reply opens its form
+    # under the post (static/js/thread.js).
     page.get_by_label("Add a comment").fill("A note to myself, one year on.")
     page.get_by_role("button", name="Send").click()
     page.get_by_role("link", name="Reply to River").first.click()
-    page.get_by_label("Your reply").fill("And another, two years on.")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("region", name="Write a reply").get_by_label("Your reply").fill("And another, two years on.")
+    page.get_by_role("region", name="Write a reply").get_by_role("button", name="Send").click()
     expect(page.locator(".comment-tree > .post.depth-1")).to_contain_text("two years on")
     page.locator(".post.depth-1").get_by_role("link", name="Reply to River").click()
-    page.get_by_label("Your reply").fill("Three years, and lighter.")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("region", name="Write a reply").get_by_label("Your reply").fill("Three years, and lighter.")
+    page.get_by_role("region", name="Write a reply").get_by_role("button", name="Send").click()
     deepest = page.locator(".comment-tree > .post.depth-2")
     expect(deepest).to_contain_text("Three years, and lighter.")
     expect(deepest).to_contain_text("replying to River")
 
     # Anonymously: a generated name, no link to the profile, and never "River".
     page.locator(".post.depth-0").get_by_role("link", name="Reply to River").click()
-    page.get_by_label("Your reply").fill("Said without my name.")
-    page.get_by_label("Post anonymously").check()
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("region", name="Write a reply").get_by_label("Your reply").fill("Said without my name.")
+    page.get_by_role("region", name="Write a reply").get_by_label("Post anonymously").check()
+    page.get_by_role("region", name="Write a reply").get_by_role("button", name="Send").click()
     masked = page.locator(".comment-tree > .post", has_text="Said without my name.")
     author = masked.locator(".post-meta > :first-child")
     expect(author).not_to_have_text(re.compile("River"))
@@ -62,6 +63,7 @@ def test_member_writes_replies_and_sees_comments_closed(page, app, new_context, 
     moderator.goto(story_url)
     moderator.get_by_role("link", name="Moderate this story").click()
     moderator.get_by_label("Reason", exact=True).fill("Closed for a quiet week.")
+    moderator.get_by_label("Yes, I am sure").check()  # closing asks first
     moderator.get_by_role("button", name="Close comments").click()
 
     page.reload()

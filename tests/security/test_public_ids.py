@@ -356,7 +356,7 @@ def test_reply_report_edit_delete_and_moderation_work_through_the_links_shown(
     thread_review = link(june, url, r'href="(/mod/threads/[^"]+)"')
     lock = link(june, thread_review, r'action="(/mod/threads/[^"]+/lock)"')
     assert june.submit(thread_review, {"reason": "Enough"}, action=lock).status_code == 302
-    assert "Comments are closed." in bob.get(url).get_data(as_text=True)
+    assert "Replies are closed." in bob.get(url).get_data(as_text=True)
     unlock = link(june, thread_review, r'action="(/mod/threads/[^"]+/unlock)"')
     assert june.submit(thread_review, {"reason": "Go on"}, action=unlock).status_code == 302
     # Alice deletes her post with the form under it, and says yes on the page it leads to.

@@ -99,3 +99,20 @@ def test_nothing_to_appeal_without_a_suspension(ctx, scene, make_browser):
 def test_members_cannot_open_or_decide_appeals(app, scene, make_browser):
     appeal(scene["sam"])
     assert scene["sam"].get(f"/mod/appeals/{appeal_id(app)}").status_code == 403
+
+
+@pytest.mark.parametrize("reason", ["Outing.", "Outing"])
+def test_the_appeal_page_ends_the_reason_with_one_full_stop(ctx, make_browser, reason):
+    make_user("ada", "Ada")
+    make_user("june", "June", role="moderator")
+    sam = make_user("sam", "Sam Public")
+    thread = make_thread(make_user("ada2", "Ada Two"), make_board("Talk"), title="Leaflets")
+    post = make_reply(sam, thread, body="Here is one.")
+    june, member = make_browser(), make_browser()
+    june.login("june")
+    url = f"/mod/posts/{post.public_id}"
+    assert june.submit(url, {"reason": reason, "days": "7"},
+                       action=f"{url}/suspend").status_code == 302
+    member.login("sam")
+    page = member.get("/appeal").get_data(as_text=True)
+    assert "for this reason: Outing.</p>" in page

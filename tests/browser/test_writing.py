@@ -119,3 +119,23 @@ def test_a_closed_discussion_says_so_before_anyone_writes(app, page, log_in, sho
     expect(page.locator("textarea")).to_have_count(0)
     shoot(page, "reply-closed")
     _no_serious_problems(page, axe_source)
+
+
+def test_the_comment_box_under_a_thread_has_the_toolbar_and_help(app, page, log_in, axe_source):
+    _writer(app)
+    with app.app_context():
+        make_thread(make_user("host", handle="Host"), make_board("Talk"), title="Evenings")
+        db.session.remove()
+    log_in(page, "quill")
+    page.goto("/boards/talk")
+    page.get_by_role("link", name="Evenings").click()
+    box = page.locator("form.reply-form textarea")
+    box.fill("still here")
+    page.evaluate("""() => { const t = document.querySelector('form.reply-form textarea');
+                              t.setSelectionRange(6, 10); }""")
+    page.locator("form.reply-form").get_by_role("toolbar", name="Formatting") \
+        .get_by_role("button", name="Italic").click()
+    expect(box).to_have_value("still *here*")
+    expect(page.locator("form.reply-form .word-count")).to_have_text("2 words")
+    expect(page.locator("form.reply-form .formatting-help")).to_have_count(1)
+    _no_serious_problems(page, axe_source)

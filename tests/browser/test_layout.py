@@ -183,3 +183,21 @@ def test_a_story_s_own_lists_are_not_warning_badges(page, app, log_in):
             marker: getComputedStyle(el.parentElement).listStyleType})""")
         assert style["radius"] == "0px" and style["border"] == "0px", style
         assert style["list"] == "list-item" and style["marker"] in ("disc", "decimal"), style
+
+
+def test_the_account_menu_closes_like_a_menu(page, seeded):
+    """With scripts, Escape and a click elsewhere close it (without, its button does)."""
+    _log_in(page, "member")
+    page.goto("/")
+    summary = page.locator(".account > summary")
+    drafts = page.get_by_role("link", name="Drafts")
+    summary.click()
+    expect(drafts).to_be_visible()
+    drafts.focus()
+    page.keyboard.press("Escape")
+    expect(drafts).to_be_hidden()
+    expect(summary).to_be_focused()
+    summary.click()
+    expect(drafts).to_be_visible()
+    page.locator("main h1").first.click()
+    expect(drafts).to_be_hidden()

@@ -55,7 +55,10 @@ HEADER = """() => {
     .map(el => {
       const box = el.getBoundingClientRect();
       return {name: (el.textContent || el.className).trim().split(/\\s+/)[0],
-              middle: Math.round(box.top + box.height / 2)};
+              middle: Math.round(box.top + box.height / 2),
+              left: box.left, right: box.right,
+              cut: el.scrollWidth > el.clientWidth + 1 || [...el.querySelectorAll("span")]
+                .some(s => !s.closest(".visually-hidden") && s.scrollWidth > s.clientWidth + 1)};
     });
   return {height: header.getBoundingClientRect().height, items};
 }"""
@@ -119,6 +122,11 @@ def test_the_frame_holds_for_every_role(page, seeded, role, shoot):
         assert header["height"] < 90, (width, header)
         middles = {item["middle"] for item in header["items"]}
         assert max(middles) - min(middles) <= 4, (width, header["items"])
+        # Side by side, none over another, none cut short (a name shortened to "After…").
+        row = sorted(header["items"], key=lambda item: item["left"])
+        for before, after in zip(row, row[1:]):
+            assert before["right"] <= after["left"] + 0.5, (width, before, after)
+        assert [item["name"] for item in row if item["cut"]] == [], width
         assert page.evaluate(OUTSIDE) == [], width
 
     # Phone: a compact header, its menu closed, then open (no script needed for either).

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from forum.demo.content import DEMO_PASSWORD
 from forum.extensions import db
 from forum.models import Story
+from tests.browser.test_accessibility import serious_problems
 from tests.factories import make_story, make_user
 
 STORY = "Growing up at Stillwater"  # a long story with warnings and comments
@@ -209,3 +210,33 @@ def test_the_account_menu_closes_like_a_menu(page, seeded):
     expect(drafts).to_be_visible()
     page.locator("main h1").first.click()
     expect(drafts).to_be_hidden()
+
+
+def test_messages_and_buttons_look_like_what_they_say(page, app, shoot, axe_source):
+    """A refusal never looks like good news; a destructive button never like the primary one."""
+    from flask import flash, render_template_string
+
+    def sample():
+        flash("Your changes are saved.", "success")
+        flash("Your draft is kept here.")
+        flash("Please wait a minute before you send again.", "error")
+        flash("This story is still waiting for a moderator.", "warning")
+        return render_template_string(
+            '{% extends "base.html" %}{% block content %}<h1>Samples</h1><div class="actions">'
+            '<button type="button">Save</button><button type="button" class="secondary">'
+            'Preview</button><button type="button" class="danger">Delete</button></div>'
+            '<p class="notice">A plain notice.</p>{% endblock %}')
+    app.add_url_rule("/_samples", "samples", sample)
+    page.goto("/_samples")
+    looks = page.evaluate("""() => [...document.querySelectorAll(".flash")].map(el =>
+        [el.className, getComputedStyle(el).backgroundColor, el.getAttribute("role")])""")
+    assert len({background for _, background, _ in looks}) == 4, looks
+    assert [role for name, _, role in looks if "error" in name] == ["alert"]
+    primary, danger = (page.get_by_role("button", name=name).evaluate(
+        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).borderTopColor]")
+        for name in ("Save", "Delete"))
+    assert primary[0] != danger[0] and primary[1] != danger[1]
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert serious_problems(page, axe_source) == [], scheme
+    shoot(page, "design-samples")

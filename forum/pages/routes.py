@@ -1,7 +1,7 @@
-"""The home page, the support, safety and transparency pages, and the health check."""
+"""The home page, the support, safety and transparency pages, the favicon and the health check."""
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
@@ -76,6 +76,13 @@ def transparency():
     """What the site promises about anonymous names, and every time an administrator looked
     behind one: the day and the kind of reason, never whom."""
     return render_template("pages/transparency.html", counts=unmasking_counts())
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site's mark for browsers and feed readers that ask the root for it, not a 404."""
+    return send_from_directory(Path(current_app.static_folder) / "img", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.route("/healthz")

@@ -41,6 +41,29 @@
     }, true);
   }
 
+  // The header's menus ("Menu", "Account") are <details> and open and close without this
+  // script; with it they also close as menus do: on Escape, and on a click anywhere else.
+  var menus = document.querySelectorAll(".site-header details");
+  document.addEventListener("click", function (event) {
+    for (var i = 0; i < menus.length; i += 1) {
+      if (menus[i].open && !menus[i].contains(event.target)) {
+        menus[i].open = false;
+      }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    for (var i = menus.length - 1; i >= 0; i -= 1) {
+      if (menus[i].open && menus[i].contains(document.activeElement)) {
+        menus[i].open = false;
+        menus[i].querySelector("summary").focus();
+        return;
+      }
+    }
+  });
+
   // A story behind its content warnings prints whole even if the reader never opened it;
   // the warnings stay closed on screen afterwards as they were.
   var opened = [];

@@ -99,6 +99,7 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     page.get_by_label("Current password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Make new recovery codes").click()
     check("new recovery codes")
+    page.locator(".account > summary").click()  # Log out is in the Account menu
     page.get_by_role("button", name="Log out").click()
     page.goto("/auth/login")
     page.get_by_label("Login name").fill("june_mod")
@@ -107,7 +108,7 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     check("two-step code page")
     page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out", include_hidden=True)).to_have_count(1)
     assert {name: problems for name, problems in found.items() if problems} == {}
     # And axe does see a problem when there is one: an image without a text alternative.
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")

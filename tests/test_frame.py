@@ -24,7 +24,11 @@ def test_every_page_links_the_mark_as_its_icon(client, person, ctx):
     for url in ("/", "/settings", "/stories/new"):
         page = person.get(url).get_data(as_text=True)
         assert icon in page, url
-        assert re.search(r'<img class="mark" src="/static/img/mark.svg" alt=""', page), url
+        assert '<span class="mark" aria-hidden="true"></span>' in page, url
+    # Drawn by the stylesheet: no page carries an <img> or <svg> of its own.
+    css = client.get("/static/css/site.css").get_data(as_text=True)
+    assert 'url("../img/mark.svg")' in css and 'url("../img/search.svg")' in css
+    assert client.get("/static/img/search.svg").mimetype == "image/svg+xml"
 
 
 def test_the_header_search_box_keeps_the_query_only_on_the_search_page(client):

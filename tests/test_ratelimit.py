@@ -389,6 +389,9 @@ def test_data_downloads_are_limited_with_a_clear_refusal(app, person):
     r = person.submit("/settings", {}, action="/settings/export")
     assert r.status_code == 429 and r.mimetype == "text/html" and "Retry-After" in r.headers
     assert "as many downloads of your data as this site allows" in r.get_data(as_text=True)
+    # A refusal to wait is a warning, never styled as good news.
+    assert re.search(r'<p class="flash notice warning" role="status">[^<]*as many downloads',
+                     r.get_data(as_text=True))
 
 
 def test_no_view_carries_a_flask_limiter_limit(app):

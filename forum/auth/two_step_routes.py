@@ -67,7 +67,7 @@ def _start_again(resumed):
             action=url_for("auth.login", next=next_url),
             fields=[(service.RESUME + k, v) for k, v in resumed], needs_login=True)
     flash("Please log in again: the page for the code is only open for a few minutes after "
-          "the password.")
+          "the password.", "warning")
     return redirect(url_for("auth.login", next=next_url))
 
 
@@ -117,7 +117,7 @@ def two_step_confirm():
     form = ConfirmSetupForm()
     row = two_step.pending_setup(current_user)
     if row is None:
-        flash("There is no set-up in progress. Start again with your password.")
+        flash("There is no set-up in progress. Start again with your password.", "warning")
         return redirect(url_for("auth.two_step_settings"))
     if form.validate_on_submit():
         try:

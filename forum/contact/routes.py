@@ -147,7 +147,7 @@ def close(conversation_id):
     try:
         service.close(current_user, conversation, utcnow())
     except PostingError as error:
-        flash(error.message)
+        flash(error.message, "error")
         return redirect(url_for(".moderate", conversation_id=conversation_id))
     flash("The conversation is closed.")
     return redirect(url_for(".inbox"))

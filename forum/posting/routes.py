@@ -193,7 +193,7 @@ def _report(target: dict, back: str):
             reports.report(current_user, reason=form.reason.data, details=form.details.data or "",
                            now=utcnow(), **target)
         except refusals.AlreadyReported as error:
-            flash(error.message)
+            flash(error.message, "warning")
             return redirect(back)
         except refusals.PostingError as error:
             return _refused("posting/report_form.html", error, **context)
@@ -237,7 +237,7 @@ def close_comments(slug):
     try:
         stories.close_comments(current_user, story, reason=form.reason.data or "", now=utcnow())
     except refusals.PostingError as error:
-        flash(error.message)  # shown on the error page, which says nothing more specific
+        flash(error.message, refusals.kind(error))  # shown on the error page, which says nothing more specific
         abort(error.status)
     flash("Comments on your story are closed.")
     return redirect(url_for("stories.show", slug=story.slug))
@@ -251,7 +251,7 @@ def reopen_comments(slug):
     try:
         stories.reopen_comments(current_user, story, now=utcnow())
     except refusals.PostingError as error:
-        flash(error.message)  # shown on the error page, which says nothing more specific
+        flash(error.message, refusals.kind(error))  # shown on the error page, which says nothing more specific
         abort(error.status)
     flash("Comments on your story are open again.")
     return redirect(url_for("stories.show", slug=story.slug))

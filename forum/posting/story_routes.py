@@ -200,7 +200,7 @@ def restore(slug, revision_id):
     try:
         stories.restore_revision(current_user, story, _revision(story, revision_id), utcnow())
     except refusals.PostingError as error:
-        flash(error.message)
+        flash(error.message, refusals.kind(error))
         return redirect(url_for("posting.history", slug=story.slug))
     flash("That version is your story's text again; the one it replaced is kept in the history.")
     return redirect(url_for("stories.show", slug=story.slug))

@@ -21,7 +21,7 @@ def ignore_name(post_id):
     try:
         ignoring.ignore(current_user, post.handle, utcnow())
     except ignoring.IgnoreError as error:
-        flash(error.message)
+        flash(error.message, "error")
     else:
         flash(f"You are ignoring {post.handle.name}: their posts fold away for you, and they "
               f"send you no notifications. Settings › Ignored names undoes it.")

@@ -169,7 +169,7 @@ def export_data():
     try:
         data = export.export_data(current_user)
     except ratelimit.RateLimited as limited:
-        flash(limited.message)
+        flash(limited.message, "warning")
         return _settings_page(status=429, retry_after=limited.retry_after)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={

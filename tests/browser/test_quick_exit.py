@@ -68,3 +68,18 @@ def test_without_scripts_the_button_is_a_plain_link(browser, base_url, new_conte
     # a reader from, and what /safety warns about.
     page.go_back()
     assert page.url == f"{base_url}/"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_second_tab_reaches_the_leave_button_and_enter_leaves(page, neutral, width):
+    """Keyboard first: "Skip to content", then "Leave this site", whatever the layout shows."""
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/stories/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to content")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_id("quick-exit")
+    box = page.locator("#quick-exit").bounding_box()
+    assert box["x"] + box["width"] <= width and box["y"] < 80  # in view, at the header's end
+    page.keyboard.press("Enter")
+    _left_without_a_trace(page, neutral)

@@ -94,3 +94,18 @@ def test_only_long_text_forms_promise_the_text_is_kept(person):
     r = person.submit(f"/threads/{thread_id}/reply", {"body": "   "})
     assert r.status_code == 400
     assert "Your text is still here" in r.get_data(as_text=True)
+
+
+def test_a_failed_login_that_carries_a_text_is_400_and_keeps_it(person):
+    """A writer whose login expired logs in again from the page that holds their text: a
+    wrong password there is the same 400, with the text still in the form."""
+    person.register("walker")
+    person.logout()
+    token = person.csrf_token("/auth/login")
+    r = person.client.post("/auth/login?next=/stories/new", data={
+        "login_name": "walker", "password": "wrong password!", "csrf_token": token,
+        "resume__body": "Three years of my life."})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "WWW-Authenticate" not in r.headers
+    assert "Three years of my life." in page and 'name="resume__body"' in page

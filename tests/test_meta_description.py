@@ -33,7 +33,7 @@ def writer(ctx):
 def test_the_home_page_says_what_the_site_is(client, writer):
     [text] = descriptions(client, "/")
     assert "high-control groups" in text and text.startswith("Afterward")
-    assert len(text) <= 160
+    assert len(text) <= 160 and not text.endswith("…")  # whole, not cut
 
 
 def test_a_story_is_described_by_its_summary_as_plain_text(client, writer):

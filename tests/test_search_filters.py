@@ -204,3 +204,23 @@ def test_the_page_form_keeps_the_query_and_the_choices(world, client):
     assert '<option value="posts" selected>' in html
     assert f'<option value="{world["river_slug"]}" selected>' in html
     assert "<tag>" not in html
+
+
+def test_a_thread_result_shows_its_first_posts_words(world, client):
+    """The first post is not a result of its own, so the thread's result shows its words."""
+    html = page(client, "compass", kind="threads")
+    item = html.split('<li class="search-result thread">')[1].split("</li>")[0]
+    assert 'class="excerpt"' in item and "Who kept a <mark>compass</mark>?" in item
+
+
+def test_a_hidden_first_posts_words_are_not_shown(world, client):
+    from sqlalchemy import select
+
+    from forum.models import Post
+    mod = db.session.scalar(db.select(User).where(User.login_name == "mod"))
+    first = db.session.scalar(select(Post).where(Post.public_id == world["first_post"]
+                                                 .rsplit("/", 1)[1]))
+    moderation.hide(mod, first, reason="spam", now=utcnow())
+    html = page(client, "compass", kind="threads")
+    item = html.split('<li class="search-result thread">')[1].split("</li>")[0]
+    assert "Who kept" not in item and 'class="excerpt"' not in item

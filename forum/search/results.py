@@ -7,11 +7,11 @@ from datetime import datetime
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
-from ..models import Post, Story, Thread
+from ..models import VISIBLE, Post, Story, Thread
 from ..text import start_of
 from .index import ID_MASK, KIND_SHIFT, POST, STORY, THREAD
 from .query import CURSOR_PREFIX, KINDS, ranked_keys, terms
@@ -114,13 +114,20 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
                 excerpt(f"<p>{Markup.escape(story.summary)}</p>{html}", words),
                 cursor=CURSOR_PREFIX[STORY] + story.public_id)
     if ids[THREAD]:
-        threads = db.session.scalars(
-            select(Thread).where(Thread.id.in_(ids[THREAD]))
+        # With the start of its first post, for the excerpt (that post is not a result of
+        # its own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it.
+        first = aliased(Post)
+        first_path = (select(func.min(first.path)).where(first.thread_id == Thread.id)
+                      .correlate(Thread).scalar_subquery())
+        rows = db.session.execute(
+            select(Thread, _start(Post.body_html)).where(Thread.id.in_(ids[THREAD]))
+            .outerjoin(Post, and_(Post.thread_id == Thread.id, Post.path == first_path,
+                                  Post.state == VISIBLE))
             .options(joinedload(Thread.handle), joinedload(Thread.board)))
-        for thread in threads:
+        for thread, html in rows:
             found[(THREAD << KIND_SHIFT) + thread.id] = Result(
                 "thread", thread.title, url_for("threads.show", thread_id=thread.public_id),
-                thread.handle, thread.created_at,
+                thread.handle, thread.created_at, excerpt(html, words) if html else [],
                 context=thread.board.name if thread.board else "",
                 cursor=CURSOR_PREFIX[THREAD] + thread.public_id)
     if ids[POST]:

@@ -27,4 +27,8 @@ def test_a_reader_narrows_a_search(page, seeded, shoot, axe_source, offsite_requ
     assert serious_problems(page, axe_source, COLOUR_RULES) == []
     page.emulate_media(color_scheme="light")
     shoot(page, "search-stories")
+    # A discussion: the thread once, with its first post's words, and the replies.
+    page.goto("/search?q=therapist")
+    expect(page.locator(".search-result.thread")).to_have_count(1)
+    shoot(page, "search-threads-and-posts")
     assert offsite_requests() == []

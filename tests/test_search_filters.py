@@ -14,7 +14,7 @@ from forum.moderation import actions as moderation
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 from tests.test_search import NEXT_RE, RESULT_RE
 
-COUNT_RE = re.compile(r'<p class="search-count"[^>]*>\s*(\d+) results? for')
+COUNT_RE = re.compile(r"<p class=\"search-count\"[^>]*>\s*(?:At least )?(\d+) results? for")
 
 
 def page(client, q, **args):
@@ -224,3 +224,20 @@ def test_a_hidden_first_posts_words_are_not_shown(world, client):
     html = page(client, "compass", kind="threads")
     item = html.split('<li class="search-result thread">')[1].split("</li>")[0]
     assert "Who kept" not in item and 'class="excerpt"' not in item
+
+
+def test_a_count_past_what_is_ranked_says_at_least(world, client, monkeypatch):
+    """Only each kind's WINDOW newest matches are ranked: when a kind has more, the count is
+    a floor, and the page says so."""
+    from forum.search import query as search_query
+    assert "At least" not in page(client, "compass")
+    monkeypatch.setattr(search_query, "WINDOW", 2)  # posts: 5 compass matches, 2 ranked
+    html = page(client, "compass", kind="posts")
+    assert re.search(r"At least \d+ results? for “compass”", html)
+    assert "narrows them down" in html
+    # A kind with fewer matches than its window is counted exactly.
+    monkeypatch.setattr(search_query, "WINDOW", 8)  # stories' window: 8 // 4 = 2; 2 stories
+    assert "At least" in page(client, "compass", kind="stories")
+    monkeypatch.setattr(search_query, "WINDOW", 12)
+    html = page(client, "compass", kind="stories")
+    assert "At least" not in html and count(html) == 2

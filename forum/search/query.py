@@ -138,10 +138,14 @@ def _sqlite_candidates(kind: int) -> str:
 
 # Only what every reader may see: a lookup by id per candidate, in the three *_SEEN terms.
 # `total` counts every visible match (before the page's cursor and limit): the page says
-# how many results the search has, in the same query.
+# how many results the search has, in the same query. The candidates of each kind (before
+# visibility) tell whether a kind's window was full: then there are more matches than were
+# ranked, and the count is a floor ("at least").
+CANDIDATES = ", ".join(f"(SELECT count(*) FROM {SOURCES[kind][0]}_hits)"  # nosec B608
+                       for kind in (STORY, THREAD, POST))
 SQLITE_RANKED = f"""
 WITH {_sqlite_candidates(STORY)}, {_sqlite_candidates(THREAD)}, {_sqlite_candidates(POST)}
-SELECT h.key, h.rank, h.total FROM (SELECT v.key, v.rank, count(*) OVER () AS total FROM (
+SELECT h.key, h.rank, h.total, {CANDIDATES} FROM (SELECT v.key, v.rank, count(*) OVER () AS total FROM (
     SELECT {STORY << KIND_SHIFT} + id AS key, rank FROM stories_hits
     UNION ALL SELECT {THREAD << KIND_SHIFT} + id, rank FROM threads_hits
     UNION ALL SELECT {POST << KIND_SHIFT} + id, rank FROM posts_hits
@@ -218,7 +222,7 @@ def _pg_candidates(kind: int) -> str:
 # cannot know which of a kind's two candidate lists runs, otherwise hash-joined all stories).
 PG_RANKED = f"""
 WITH {_pg_candidates(STORY)}, {_pg_candidates(THREAD)}, {_pg_candidates(POST)}
-SELECT key, rank, total FROM (SELECT key, rank, count(*) OVER () AS total FROM (
+SELECT key, rank, total, {CANDIDATES} FROM (SELECT key, rank, count(*) OVER () AS total FROM (
     SELECT {STORY << KIND_SHIFT}::bigint + h.id AS key, {_pg_rank('h')} AS rank
     FROM stories_hits h WHERE (
         SELECT {STORY_SEEN}
@@ -265,11 +269,11 @@ def readable_boards_sql(viewer, dialect) -> str:
 
 def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
                 viewer=None, kinds: frozenset[int] = KINDS,
-                group_id: int | None = None) -> tuple[list[int], int]:
+                group_id: int | None = None) -> tuple[list[int], int, bool]:
     """Search keys of the best matches `viewer` (None: a visitor) may see, after the result
     `after` (kind, public id), best first; only of `kinds`, and with `group_id` only stories
     of that group and their comments. With them, how many matches there are in all (0 when
-    the page is empty)."""
+    the page is empty), and whether that is a floor: a kind had more matches than it ranks."""
     session = db.session
     boards = readable_boards_sql(viewer, session.get_bind().dialect)
     sqlite = session.get_bind().dialect.name == "sqlite"
@@ -301,5 +305,9 @@ def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
         params.update(after_rank=found[0], after_key=(kind << KIND_SHIFT) + found[1])
     sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(after=AFTER if after is not None else "")
     rows = session.execute(_sql(sql, boards, in_group), params).all()
-    return [key for key, _, _ in rows], (rows[0][2] if rows else 0)
+    if not rows:
+        return [], 0, False
+    candidates = dict(zip((STORY, THREAD, POST), rows[0][3:]))
+    full = any(windows[kind] and candidates[kind] >= windows[kind] for kind in windows)
+    return [row[0] for row in rows], rows[0][2], full
 

@@ -41,6 +41,7 @@ class Results:
     items: list[Result]
     next_after: str | None
     total: int = 0  # every match of the search, on all its pages
+    at_least: bool = False  # more matched than are ranked (query.WINDOW): total is a floor
 
     @property
     def has_next(self) -> bool:
@@ -154,7 +155,8 @@ def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer
     words = terms(raw)
     if not words:
         return Results(words, [], None)
-    keys, total = ranked_keys(words, after, per_page + 1, viewer, kinds, group_id)
+    keys, total, at_least = ranked_keys(words, after, per_page + 1, viewer, kinds, group_id)
     more = len(keys) > per_page
     items = _load(keys[:per_page], words)
-    return Results(words, items, items[-1].cursor if more and items else None, total)
+    return Results(words, items, items[-1].cursor if more and items else None, total,
+                   at_least)

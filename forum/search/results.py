@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
@@ -117,13 +117,14 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
     if ids[THREAD]:
         # With the start of its first post, for the excerpt (that post is not a result of
         # its own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it.
+        # One index seek per thread (ix_posts_thread_path: its smallest path), whatever the
+        # size of the posts table.
         first = aliased(Post)
-        first_path = (select(func.min(first.path)).where(first.thread_id == Thread.id)
+        first_html = (select(case((first.state == VISIBLE, _start(first.body_html))))
+                      .where(first.thread_id == Thread.id).order_by(first.path).limit(1)
                       .correlate(Thread).scalar_subquery())
         rows = db.session.execute(
-            select(Thread, _start(Post.body_html)).where(Thread.id.in_(ids[THREAD]))
-            .outerjoin(Post, and_(Post.thread_id == Thread.id, Post.path == first_path,
-                                  Post.state == VISIBLE))
+            select(Thread, first_html).where(Thread.id.in_(ids[THREAD]))
             .options(joinedload(Thread.handle), joinedload(Thread.board)))
         for thread, html in rows:
             found[(THREAD << KIND_SHIFT) + thread.id] = Result(

@@ -99,6 +99,9 @@ def compress(response):
         body = _gzip(data)
     response.set_data(body)
     response.headers["Content-Encoding"] = "gzip"
+    # A range of the file would be of its plain bytes (a 206 is never compressed), not of
+    # these: no ranges offered on the compressed copy.
+    response.headers.pop("Accept-Ranges", None)
     return response
 
 

@@ -24,6 +24,7 @@ def test_the_stylesheet_goes_out_gzipped_with_vary(client):
     assert gzip.decompress(r.data) == (STATIC / "css/site.css").read_bytes()
     assert int(r.headers["Content-Length"]) == len(r.data)
     assert len(r.data) < (STATIC / "css/site.css").stat().st_size / 2
+    assert "Accept-Ranges" not in r.headers  # ranges are of the plain file only
     # Again, from the kept bytes: the same.
     again = client.get("/static/css/site.css", headers=GZIP)
     assert again.data == r.data and again.headers["Content-Encoding"] == "gzip"

@@ -90,3 +90,10 @@ def test_small_answers_are_left_alone(client):
     r = client.get("/healthz", headers=GZIP)
     assert r.status_code == 200 and len(r.data) < compression.MIN_BYTES
     assert "Content-Encoding" not in r.headers
+
+
+def test_a_range_of_a_file_is_of_its_plain_bytes(client):
+    r = client.get("/static/css/site.css", headers={**GZIP, "Range": "bytes=0-99"})
+    assert r.status_code == 206
+    assert "Content-Encoding" not in r.headers
+    assert r.data == (STATIC / "css/site.css").read_bytes()[:100]

@@ -21,7 +21,7 @@ def _accepted_groups():
     """(id, slug, name) of every accepted group, by name: what a search may be narrowed to.
     The id stays here; the page and its addresses name a group by its slug."""
     return db.session.execute(
-        select(Group.id, Group.slug, Group.name).where(Group.state == "accepted")
+        select(Group.id, Group.slug, Group.name).where(Group.state == group_service.ACCEPTED)
         .order_by(func.lower(Group.name))).all()
 
 

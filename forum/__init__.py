@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, config, errors, headers, moderation, pages, permissions, posting, profiles
-from . import admin, contact, feeds, groups, notifications, search, security, siteurl, stories
-from . import threads
+from . import auth, compression, config, errors, headers, moderation, pages, permissions
+from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
+from . import siteurl, stories, threads
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     pages.init_app(app)
     errors.init_app(app)
     app.after_request(headers.secure_headers)
+    compression.init_app(app)  # gzip where it is safe: static files, secret-free pages
     app.jinja_env.globals.update(permissions.TEMPLATE_FUNCTIONS)
     register_filters(app)
     register_cli(app)

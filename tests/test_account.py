@@ -213,7 +213,7 @@ def assert_account_gone(app, make_browser, ids):
         for post in db.session.scalars(select(Post).where(Post.parent_id.is_not(None))):
             assert db.session.get(Post, post.parent_id) is not None
     visitor = make_browser()
-    assert visitor.login("alice_login").status_code == 401
+    assert visitor.login("alice_login").status_code == 400
     # The name is free again: someone else can register it.
     assert visitor.register("new_alice", handle="Alice Marsh").status_code == 302
     assert visitor.get("/u/Alice%20Marsh").status_code == 200

@@ -22,7 +22,9 @@ def test_register_rejects_and_keeps_fields(person):
     page = r.get_data(as_text=True)
     assert r.status_code == 400
     assert 'value="Good Handle"' in page
-    assert "Nothing was saved yet" in page
+    # Nothing long was typed (and the passwords are not typed back): no promise of kept text.
+    assert "Please check the highlighted field" in page
+    assert "Your text is still here" not in page
 
 
 def test_register_rejects_look_alike_handle(person, make_browser):
@@ -37,10 +39,10 @@ def test_login_and_wrong_password(person, make_browser):
     person.register("walker")
     person.logout()
     r = person.login("walker", "wrong password!")
-    assert r.status_code == 401
+    assert r.status_code == 400
     assert "do not match" in r.get_data(as_text=True)
     r = person.login("nobody-here", "wrong password!")
-    assert r.status_code == 401
+    assert r.status_code == 400
     assert person.login("walker").status_code == 302
     assert "Log out" in person.get("/").get_data(as_text=True)
 
@@ -68,3 +70,42 @@ def test_login_next_stays_on_site(person):
                             data={"login_name": "nexter", "password": "correct horse battery",
                                   "csrf_token": token})
     assert r.headers["Location"] == "/"
+
+
+def test_a_failed_login_is_a_form_with_an_error_not_an_http_challenge(person):
+    """401 means "authenticate with the WWW-Authenticate scheme given": a log-in form has none
+    to give, so a refused log-in is the form again, 400, with words for a login, not a story."""
+    person.register("walker")
+    person.logout()
+    for r in (person.login("walker", "wrong password!"), person.submit("/auth/login", {})):
+        page = r.get_data(as_text=True)
+        assert r.status_code == 400
+        assert "WWW-Authenticate" not in r.headers
+        assert '<form' in page and 'name="login_name"' in page
+        assert "Please check the highlighted field" in page
+        assert "Nothing was saved yet" not in page and "Your text is still here" not in page
+
+
+def test_only_long_text_forms_promise_the_text_is_kept(person):
+    """The reply form (a text area) still says the text is kept; the log-in form does not."""
+    from tests.test_posting import _story_thread
+    person.register("writer")
+    _, thread_id = _story_thread(person)
+    r = person.submit(f"/threads/{thread_id}/reply", {"body": "   "})
+    assert r.status_code == 400
+    assert "Your text is still here" in r.get_data(as_text=True)
+
+
+def test_a_failed_login_that_carries_a_text_is_400_and_keeps_it(person):
+    """A writer whose login expired logs in again from the page that holds their text: a
+    wrong password there is the same 400, with the text still in the form."""
+    person.register("walker")
+    person.logout()
+    token = person.csrf_token("/auth/login")
+    r = person.client.post("/auth/login?next=/stories/new", data={
+        "login_name": "walker", "password": "wrong password!", "csrf_token": token,
+        "resume__body": "Three years of my life."})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "WWW-Authenticate" not in r.headers
+    assert "Three years of my life." in page and 'name="resume__body"' in page

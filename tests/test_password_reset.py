@@ -94,7 +94,7 @@ def test_a_member_gets_back_in_with_an_email_reset(app, ana, person, make_browse
     assert "Your new password is set and you are logged in." in done.get_data(as_text=True)
     assert _logged_in(person)
     assert not _logged_in(elsewhere)  # every other session ended
-    assert make_browser().login("ana_login").status_code == 401
+    assert make_browser().login("ana_login").status_code == 400
     assert make_browser().login("ana_login", NEW_PASSWORD).status_code == 302
     # The confirmed address hears that the password changed, and nothing more.
     inbox.settle()

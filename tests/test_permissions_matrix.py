@@ -408,6 +408,7 @@ MATRIX: dict[str, Case] = {
     "auth.confirm_email": Case(_confirm_link, {**everyone(), "visitor": OK}),
     "profiles.end_sessions": Case(lambda w, r: "/settings/sessions", everyone()),
     "profiles.export_data": Case(lambda w, r: "/settings/export", everyone()),
+    "profiles.export_archive": Case(lambda w, r: "/settings/export/archive", everyone()),
     "profiles.delete_account": Case(
         lambda w, r: "/settings/delete", everyone(),
         lambda w, r: {"writing": "keep", "current_password": PASSWORD}),

@@ -269,7 +269,7 @@ def test_the_address_limit_holds_across_login_names(each_storage, app, client):
     _member(app, "target")
     address = {"REMOTE_ADDR": "203.0.113.9"}
     for i in range(8):
-        assert _login_from(client, address, f"name{i}", "wrong password 1").status_code == 401
+        assert _login_from(client, address, f"name{i}", "wrong password 1").status_code == 400
     r = _login_from(client, address, "target", PASSWORD)
     assert r.status_code == 429 and r.headers["Retry-After"] == "3600"
     assert "Log-ins from one network address are limited" in r.get_data(as_text=True)
@@ -278,7 +278,7 @@ def test_the_address_limit_holds_across_login_names(each_storage, app, client):
 def test_guesses_from_many_addresses_do_not_lock_the_owner_out(each_storage, app, client):
     _member(app, "victim")
     for i in range(15):  # more than LOGIN_NAME_LIMIT (10 an hour), each from its own address
-        assert _login_from(client, _address(i), "victim", f"guess number {i}").status_code == 401
+        assert _login_from(client, _address(i), "victim", f"guess number {i}").status_code == 400
     owner = _login_from(app.test_client(), {"REMOTE_ADDR": "198.51.100.99"}, "victim", PASSWORD)
     assert owner.status_code == 302
 
@@ -287,14 +287,14 @@ def test_a_guessing_address_is_refused_after_its_budget_for_the_name(each_storag
     _member(app, "victim")
     guesser = {"REMOTE_ADDR": "203.0.113.5"}
     for i in range(5):  # LOGIN_PAIR_LIMIT: 5 failures with one name from one address
-        assert _login_from(client, guesser, "victim", f"guess number {i}").status_code == 401
+        assert _login_from(client, guesser, "victim", f"guess number {i}").status_code == 400
     r = _login_from(client, guesser, "victim", PASSWORD)  # even the right password, from here
     page = r.get_data(as_text=True)
     assert r.status_code == 429 and r.headers["Retry-After"] == str(15 * 60)
     assert "Too many failed log-ins with this login name from this network address" in page
     assert 'value="victim"' in page and PASSWORD not in page
     # Only this name from this address: other names from it, and the owner elsewhere, go on.
-    assert _login_from(client, guesser, "someone.else", "a wrong password").status_code == 401
+    assert _login_from(client, guesser, "someone.else", "a wrong password").status_code == 400
     owner = _login_from(app.test_client(), {"REMOTE_ADDR": "198.51.100.7"}, "victim", PASSWORD)
     assert owner.status_code == 302
     if each_storage == "redis":  # the keys are keyed hashes: neither the name nor the address
@@ -306,9 +306,9 @@ def test_a_guessing_address_is_refused_after_its_budget_for_the_name(each_storag
 def test_a_name_under_attack_gives_each_address_one_guess_an_hour(each_storage, app, client):
     _member(app, "victim")
     for i in range(10):  # LOGIN_NAME_LIMIT failures from anywhere: the name is under attack
-        assert _login_from(client, _address(i), "victim", f"guess number {i}").status_code == 401
+        assert _login_from(client, _address(i), "victim", f"guess number {i}").status_code == 400
     fresh = {"REMOTE_ADDR": "203.0.113.200"}
-    assert _login_from(client, fresh, "victim", "one more guess").status_code == 401
+    assert _login_from(client, fresh, "victim", "one more guess").status_code == 400
     r = _login_from(client, fresh, "victim", "and another")
     assert r.status_code == 429 and r.headers["Retry-After"] == "3600"
     # An address that failed once was within its usual budget of 5, but not within 1 an hour.
@@ -329,10 +329,10 @@ def test_spoofed_forwarded_for_does_not_escape_the_limit(app_config, hops):
         # The client invents a new address each time; a trusted proxy appends the real one.
         forwarded = f"203.0.113.{i}" + (", 198.51.100.7" if hops else "")
         codes.append(_login_from(client, {"HTTP_X_FORWARDED_FOR": forwarded}).status_code)
-    assert codes[:6] == [401] * 6 and codes[6:] == [429, 429]
+    assert codes[:6] == [400] * 6 and codes[6:] == [429, 429]
     if hops:  # a different real client behind the same proxy is not caught by that limit
         other = _login_from(client, {"HTTP_X_FORWARDED_FOR": "203.0.113.1, 198.51.100.8"})
-        assert other.status_code == 401
+        assert other.status_code == 400
 
 
 def test_storage_holds_no_raw_address(ctx, client):

@@ -89,14 +89,14 @@ def test_log_in_needs_the_code_once_it_is_on(person, make_browser):
     assert "Log out" not in phone.get("/").get_data(as_text=True)
     assert phone.get("/settings").status_code == 302
     wrong = send_code(phone, "123456" if code(secret, 1) != "123456" else "654321")
-    assert wrong.status_code == 401
+    assert wrong.status_code == 400
     assert "That code is not right" in wrong.get_data(as_text=True)
     assert send_code(phone, code(secret, 1)).status_code == 302
     assert "Log out" in phone.get("/").get_data(as_text=True)
     # The same code again is refused: each is good once.
     other = make_browser()
     log_in_with_password(other)
-    assert send_code(other, code(secret, 1)).status_code == 401
+    assert send_code(other, code(secret, 1)).status_code == 400
 
 
 def test_a_recovery_code_stands_in_once(person, make_browser):
@@ -110,7 +110,7 @@ def test_a_recovery_code_stands_in_once(person, make_browser):
     assert "Log out" in home and "You have 9 recovery codes left." in home
     again = make_browser()
     log_in_with_password(again)
-    assert send_code(again, codes[0]).status_code == 401
+    assert send_code(again, codes[0]).status_code == 400
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_ten_wrong_codes_are_throttled(real_code_limit, person, make_browser):
     right = code(secret, 1)
     wrong = [f"{n:06d}" for n in range(11) if f"{n:06d}" not in (right, code(secret), code(secret, 2))]
     for value in wrong[:10]:
-        assert send_code(guesser, value).status_code == 401
+        assert send_code(guesser, value).status_code == 400
     refused = send_code(guesser, right)
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60

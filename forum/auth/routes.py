@@ -99,10 +99,12 @@ def login():
         form.password.errors.append("That login name and password do not match an account.")
     if resumed:
         return resubmit_page("That did not log you in. Your text is still here; try again.",
-                             401, action=request.full_path.rstrip("?"),
+                             400, action=request.full_path.rstrip("?"),
                              fields=[(service.RESUME + k, v) for k, v in resumed],
                              needs_login=True)
-    return render_template("auth/login.html", form=form), 401 if form.errors else 200
+    # 400, not 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110), and a form
+    # log-in has none to offer.
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])

@@ -48,7 +48,8 @@ def two_step_login():
         form.code.errors.append(two_step.WRONG_CODE)
     # The code is a secret of the moment: a refused one is not typed back in.
     form.code.data = ""
-    return _code_page(form, carried, mark), 401 if form.errors else 200
+    # 400, not 401: a refused code is a form with an error, with no HTTP challenge to offer.
+    return _code_page(form, carried, mark), 400 if form.errors else 200
 
 
 def _code_page(form, carried, mark, refusal=None):
@@ -63,7 +64,7 @@ def _start_again(resumed):
     if resumed:
         return resubmit_page(
             "The page for the code is only open for a few minutes after the password, so "
-            "nothing was sent yet. Your text is below: log in again to send it.", 401,
+            "nothing was sent yet. Your text is below: log in again to send it.", 400,
             action=url_for("auth.login", next=next_url),
             fields=[(service.RESUME + k, v) for k, v in resumed], needs_login=True)
     flash("Please log in again: the page for the code is only open for a few minutes after "

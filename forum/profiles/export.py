@@ -24,6 +24,14 @@ def _handle_names(user: User) -> dict[int, Handle]:
     return {h.id: h for h in db.session.scalars(select(Handle).where(Handle.user_id == user.id))}
 
 
+def count_export(user: User) -> None:
+    """One more download of this account's data (the JSON or the readable archive: one
+    limit for both, each reads every row); ratelimit.RateLimited past EXPORT_LIMIT."""
+    ratelimit.hit([("export", current_app.config["EXPORT_LIMIT"], f"u{user.id}",
+                    "That is as many downloads of your data as this site allows for now. "
+                    "Please wait {wait}, then try again.")])
+
+
 def export_data(user: User) -> dict:
     """Everything stored about this account and written by it, as plain JSON-ready data.
 
@@ -32,9 +40,7 @@ def export_data(user: User) -> dict:
     and closeness in time of writing the site itself no longer shows. Raises
     ratelimit.RateLimited after EXPORT_LIMIT exports: each one reads every row.
     """
-    ratelimit.hit([("export", current_app.config["EXPORT_LIMIT"], f"u{user.id}",
-                    "That is as many downloads of your data as this site allows for now. "
-                    "Please wait {wait}, then try again.")])
+    count_export(user)
     handles = _handle_names(user)
     ids = list(handles)
     stories = db.session.scalars(

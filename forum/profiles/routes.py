@@ -2,7 +2,8 @@
 import json
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+    send_file, url_for,
 )
 from flask_login import current_user, login_required, logout_user
 
@@ -15,7 +16,7 @@ from ..extensions import db
 from ..models import Handle
 from ..pagination import parse_after
 from ..threads.service import post_urls
-from . import account_settings, deletion, export, listings
+from . import account_settings, archive, deletion, export, listings
 from .forms import (
     DeleteAccountForm, EmailForm, ExportForm, PasswordForm, ProfileForm, SessionsForm,
 )
@@ -174,6 +175,21 @@ def export_data():
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": 'attachment; filename="afterward-my-data.json"'})
+
+
+@bp.route("/settings/export/archive", methods=["POST"])
+@login_required
+def export_archive():
+    """Download your own stories and posts as Markdown files in a zip, with an index."""
+    if not ExportForm().validate_on_submit():
+        abort(400)
+    try:
+        body = archive.build_archive(current_user)
+    except ratelimit.RateLimited as limited:
+        flash(limited.message)
+        return _settings_page(status=429, retry_after=limited.retry_after)
+    return send_file(body, mimetype="application/zip", as_attachment=True,
+                     download_name="afterward-my-writing.zip", max_age=0)
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])

@@ -41,6 +41,7 @@ from .index import (
 # never by row id: a row id would tell when it was written, and trying any would probe.
 CURSOR_PREFIX = {STORY: "s", THREAD: "t", POST: "p"}
 CURSOR_RE = re.compile(f"^([stp])({PUBLIC_ID})$")
+KINDS = frozenset((STORY, THREAD, POST))
 # Newest matches of each kind that are ranked (stories: WINDOW // 4), found among each kind's
 # newest rows (index.RECENT_INDEXED); a word with fewer than MIN_RECENT matches there ranks
 # its newest matches of any age instead.
@@ -96,10 +97,24 @@ def parse_cursor(raw: str | None) -> tuple[int, str] | None:
 # literals: these statements are text, built once at import.
 # Board threads and their posts only on the boards this reader may read: :board_ids stands for
 # permissions.visible_board_ids for them, put in as a subquery when the statement runs (_sql).
-STORY_SEEN = f"s.state = '{PUBLISHED}' AND NOT t.hidden"
+# A reader may narrow a search to one group: :in_group_s and :in_group_p stand for that
+# condition on a story and on a story's comment (board threads have no group: a search in a
+# group gives their kind no window at all), or for nothing (_sql puts either in).
+STORY_SEEN = f"s.state = '{PUBLISHED}' AND NOT t.hidden :in_group_s"
 THREAD_SEEN = "t.board_id IN :board_ids AND NOT t.hidden"
 POST_SEEN = (f"p.state = '{VISIBLE}' AND NOT t.hidden "
-             f"AND (t.board_id IN :board_ids OR (t.board_id IS NULL AND s.state = '{PUBLISHED}'))")
+             f"AND (t.board_id IN :board_ids OR (t.board_id IS NULL AND s.state = '{PUBLISHED}')) "
+             ":in_group_p")
+IN_GROUP = ("AND EXISTS (SELECT 1 FROM story_groups sg "
+            "WHERE sg.story_id = s.id AND sg.group_id = :group_id)")
+# No result twice: a board thread's own first post says what the thread is about, so when the
+# thread is among the matches (by its title), its first post is left out of them. Decided in
+# the ranking, before any page is cut, so every page and the count agree. The first post is
+# the one with the thread's smallest path (a seek in ix_posts_thread_path), whatever its state.
+NOT_ITS_THREADS_DUPLICATE = (
+    "NOT (t.board_id IS NOT NULL AND t.id IN (SELECT id FROM threads_hits) "
+    "AND NOT EXISTS (SELECT 1 FROM posts p0 WHERE p0.thread_id = p.thread_id "
+    "AND p0.path < p.path))")
 
 
 def _sqlite_candidates(kind: int) -> str:
@@ -122,25 +137,33 @@ def _sqlite_candidates(kind: int) -> str:
 
 
 # Only what every reader may see: a lookup by id per candidate, in the three *_SEEN terms.
+# `total` counts every visible match (before the page's cursor and limit): the page says
+# how many results the search has, in the same query. The candidates of each kind (before
+# visibility) tell whether a kind's window was full: then there are more matches than were
+# ranked, and the count is a floor ("at least").
+CANDIDATES = ", ".join(f"(SELECT count(*) FROM {SOURCES[kind][0]}_hits)"  # nosec B608
+                       for kind in (STORY, THREAD, POST))
 SQLITE_RANKED = f"""
 WITH {_sqlite_candidates(STORY)}, {_sqlite_candidates(THREAD)}, {_sqlite_candidates(POST)}
-SELECT h.key, h.rank FROM (
+SELECT h.key, h.rank, h.total, {CANDIDATES} FROM (SELECT v.key, v.rank, count(*) OVER () AS total FROM (
     SELECT {STORY << KIND_SHIFT} + id AS key, rank FROM stories_hits
     UNION ALL SELECT {THREAD << KIND_SHIFT} + id, rank FROM threads_hits
     UNION ALL SELECT {POST << KIND_SHIFT} + id, rank FROM posts_hits
-) AS h
-WHERE {{after}} CASE h.key >> {KIND_SHIFT}
+) AS v
+WHERE CASE v.key >> {KIND_SHIFT}
     WHEN {STORY} THEN EXISTS (
         SELECT 1 FROM stories s JOIN threads t ON t.id = s.thread_id
-        WHERE s.id = h.key & {ID_MASK} AND {STORY_SEEN})
+        WHERE s.id = v.key & {ID_MASK} AND {STORY_SEEN})
     WHEN {THREAD} THEN EXISTS (
         SELECT 1 FROM threads t
-        WHERE t.id = h.key & {ID_MASK} AND {THREAD_SEEN})
+        WHERE t.id = v.key & {ID_MASK} AND {THREAD_SEEN})
     WHEN {POST} THEN EXISTS (
         SELECT 1 FROM posts p JOIN threads t ON t.id = p.thread_id
         LEFT JOIN stories s ON s.thread_id = t.id
-        WHERE p.id = h.key & {ID_MASK} AND {POST_SEEN})
+        WHERE p.id = v.key & {ID_MASK} AND {POST_SEEN} AND {NOT_ITS_THREADS_DUPLICATE})
     ELSE 0 END
+) AS h
+WHERE {{after}} TRUE
 ORDER BY h.rank, h.key
 LIMIT :limit
 """  # nosec B608
@@ -199,7 +222,7 @@ def _pg_candidates(kind: int) -> str:
 # cannot know which of a kind's two candidate lists runs, otherwise hash-joined all stories).
 PG_RANKED = f"""
 WITH {_pg_candidates(STORY)}, {_pg_candidates(THREAD)}, {_pg_candidates(POST)}
-SELECT key, rank FROM (
+SELECT key, rank, total, {CANDIDATES} FROM (SELECT key, rank, count(*) OVER () AS total FROM (
     SELECT {STORY << KIND_SHIFT}::bigint + h.id AS key, {_pg_rank('h')} AS rank
     FROM stories_hits h WHERE (
         SELECT {STORY_SEEN}
@@ -211,10 +234,10 @@ SELECT key, rank FROM (
   UNION ALL
     SELECT {POST << KIND_SHIFT}::bigint + h.id, {_pg_rank('h')}
     FROM posts_hits h WHERE (
-        SELECT {POST_SEEN}
+        SELECT {POST_SEEN} AND {NOT_ITS_THREADS_DUPLICATE}
         FROM posts p JOIN threads t ON t.id = p.thread_id
         LEFT JOIN stories s ON s.thread_id = t.id WHERE p.id = h.id)
-) AS h
+) AS v) AS h
 WHERE {{after}} TRUE
 ORDER BY rank, key
 LIMIT :limit
@@ -227,10 +250,13 @@ PG_ANCHOR = {
 AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
 
 
-def _sql(statement: str, boards: str):
+def _sql(statement: str, boards: str, in_group: bool = False):
     """A statement as text, with the SQL of the boards its reader may read in place of
-    :board_ids."""
-    return text(statement.replace(":board_ids", f"({boards})"))
+    :board_ids, and the group condition (bound to :group_id) or nothing in place of
+    :in_group_s and :in_group_p."""
+    group = IN_GROUP if in_group else ""
+    return text(statement.replace(":board_ids", f"({boards})")
+                .replace(":in_group_s", group).replace(":in_group_p", group))
 
 
 def readable_boards_sql(viewer, dialect) -> str:
@@ -242,16 +268,27 @@ def readable_boards_sql(viewer, dialect) -> str:
 
 
 def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
-                viewer=None) -> list[int]:
+                viewer=None, kinds: frozenset[int] = KINDS,
+                group_id: int | None = None) -> tuple[list[int], int, bool]:
     """Search keys of the best matches `viewer` (None: a visitor) may see, after the result
-    `after` (kind, public id), best first."""
+    `after` (kind, public id), best first; only of `kinds`, and with `group_id` only stories
+    of that group and their comments. With them, how many matches there are in all (0 when
+    the page is empty), and whether that is a floor: a kind had more matches than it ranks."""
     session = db.session
     boards = readable_boards_sql(viewer, session.get_bind().dialect)
     sqlite = session.get_bind().dialect.name == "sqlite"
     windows = {STORY: max(1, WINDOW // 4), THREAD: WINDOW, POST: WINDOW}
-    params = {f"window_{SOURCES[kind][0]}": n for kind, n in windows.items()}
     # A window smaller than MIN_RECENT (in tests) is enough when full.
-    params.update(limit=limit, min_recent=min(MIN_RECENT, *windows.values()))
+    min_recent = min(MIN_RECENT, *windows.values())
+    if group_id is not None:
+        kinds = kinds - {THREAD}  # a board thread belongs to no group
+    # A kind left out gets no window: its candidate lists stay empty and cost nothing.
+    windows = {kind: (n if kind in kinds else 0) for kind, n in windows.items()}
+    params = {f"window_{SOURCES[kind][0]}": n for kind, n in windows.items()}
+    params.update(limit=limit, min_recent=min_recent)
+    in_group = group_id is not None
+    if in_group:
+        params["group_id"] = group_id
     if sqlite:
         # Each term a quoted string: FTS5 reads it as a word, never as syntax.
         params["match"] = " ".join(f'"{w}"' for w in words)
@@ -261,10 +298,16 @@ def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
         # The cursor names a result; its rank is worked out again from it, for this query.
         kind, public_id = after
         anchor = (SQLITE_ANCHOR if sqlite else PG_ANCHOR)[kind]
-        found = session.execute(_sql(anchor, boards), {**params, "public_id": public_id}).first()
+        found = None if kind not in kinds else session.execute(
+            _sql(anchor, boards, in_group), {**params, "public_id": public_id}).first()
         if found is None:
             raise BadCursor(f"{CURSOR_PREFIX[kind]}{public_id}")
         params.update(after_rank=found[0], after_key=(kind << KIND_SHIFT) + found[1])
     sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(after=AFTER if after is not None else "")
-    return [key for key, _ in session.execute(_sql(sql, boards), params)]
+    rows = session.execute(_sql(sql, boards, in_group), params).all()
+    if not rows:
+        return [], 0, False
+    candidates = dict(zip((STORY, THREAD, POST), rows[0][3:]))
+    full = any(windows[kind] and candidates[kind] >= windows[kind] for kind in windows)
+    return [row[0] for row in rows], rows[0][2], full
 

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
-from ..models import Post, Story, Thread
+from ..models import VISIBLE, Post, Story, Thread
 from ..text import start_of
 from .index import ID_MASK, KIND_SHIFT, POST, STORY, THREAD
-from .query import CURSOR_PREFIX, ranked_keys, terms
+from .query import CURSOR_PREFIX, KINDS, ranked_keys, terms
 
 EXCERPT_CHARS = 240
 # How much of a result's HTML is read for its excerpt: some 3,000 words of plain prose.
@@ -40,6 +40,8 @@ class Results:
     words: list[str]
     items: list[Result]
     next_after: str | None
+    total: int = 0  # every match of the search, on all its pages
+    at_least: bool = False  # more matched than are ranked (query.WINDOW): total is a floor
 
     @property
     def has_next(self) -> bool:
@@ -88,50 +90,74 @@ def excerpt(html: str, words: list[str], length: int = EXCERPT_CHARS) -> list[tu
     return pieces
 
 
+def _start(column):
+    """The start of a long HTML column, read in the database: what excerpt() reads of it."""
+    return func.substr(column, 1, EXCERPT_HTML_CHARS + 1)
+
+
 def _load(keys: list[int], words: list[str]) -> list[Result]:
     """The rows behind `keys`, one query per kind, in the order of `keys`."""
     ids = {kind: [k & ID_MASK for k in keys if k >> KIND_SHIFT == kind]
            for kind in (STORY, THREAD, POST)}
     found: dict[int, Result] = {}
     if ids[STORY]:
-        stories = db.session.scalars(
-            select(Story).where(Story.id.in_(ids[STORY])).options(joinedload(Story.handle)))
-        for story in stories:
+        # Only what the page shows: not the Markdown, and only the start of the HTML (one
+        # character more than the excerpt reads, so that it knows there is more).
+        rows = db.session.execute(
+            select(Story, _start(Story.body_html)).where(Story.id.in_(ids[STORY]))
+            .options(load_only(Story.id, Story.public_id, Story.title, Story.slug,
+                               Story.summary, Story.published_at),
+                     joinedload(Story.handle)))
+        for story, html in rows:
             found[(STORY << KIND_SHIFT) + story.id] = Result(
                 "story", story.title, url_for("stories.show", slug=story.slug), story.handle,
                 story.published_at,
-                excerpt(f"<p>{Markup.escape(story.summary)}</p>{story.body_html}", words),
+                excerpt(f"<p>{Markup.escape(story.summary)}</p>{html}", words),
                 cursor=CURSOR_PREFIX[STORY] + story.public_id)
     if ids[THREAD]:
-        threads = db.session.scalars(
-            select(Thread).where(Thread.id.in_(ids[THREAD]))
+        # With the start of its first post, for the excerpt (that post is not a result of
+        # its own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it.
+        # One index seek per thread (ix_posts_thread_path: its smallest path), whatever the
+        # size of the posts table.
+        first = aliased(Post)
+        first_html = (select(case((first.state == VISIBLE, _start(first.body_html))))
+                      .where(first.thread_id == Thread.id).order_by(first.path).limit(1)
+                      .correlate(Thread).scalar_subquery())
+        rows = db.session.execute(
+            select(Thread, first_html).where(Thread.id.in_(ids[THREAD]))
             .options(joinedload(Thread.handle), joinedload(Thread.board)))
-        for thread in threads:
+        for thread, html in rows:
             found[(THREAD << KIND_SHIFT) + thread.id] = Result(
                 "thread", thread.title, url_for("threads.show", thread_id=thread.public_id),
-                thread.handle, thread.created_at,
+                thread.handle, thread.created_at, excerpt(html, words) if html else [],
                 context=thread.board.name if thread.board else "",
                 cursor=CURSOR_PREFIX[THREAD] + thread.public_id)
     if ids[POST]:
         rows = db.session.execute(
-            select(Post, Thread.title).join(Thread, Post.thread_id == Thread.id)
-            .where(Post.id.in_(ids[POST])).options(joinedload(Post.handle)))
-        for post, title in rows:
+            select(Post, _start(Post.body_html), Thread.title)
+            .join(Thread, Post.thread_id == Thread.id)
+            .where(Post.id.in_(ids[POST]))
+            .options(load_only(Post.id, Post.public_id, Post.created_at),
+                     joinedload(Post.handle)))
+        for post, html, title in rows:
             found[(POST << KIND_SHIFT) + post.id] = Result(
                 "post", title, url_for("threads.post", post_id=post.public_id), post.handle,
-                post.created_at, excerpt(post.body_html, words), context=title,
+                post.created_at, excerpt(html, words), context=title,
                 cursor=CURSOR_PREFIX[POST] + post.public_id)
     return [found[k] for k in keys if k in found]
 
 
-def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None) -> Results:
+def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None,
+           kinds: frozenset[int] = KINDS, group_id: int | None = None) -> Results:
     """One page of results for a reader's query, best match first, in a fixed few queries;
     BadCursor if `after` names no result of this query that `viewer` (None: a visitor) may
-    see. Boards they may not read are left out entirely, their threads and posts alike."""
+    see. Boards they may not read are left out entirely, their threads and posts alike.
+    `kinds` and `group_id` narrow it (see query.ranked_keys)."""
     words = terms(raw)
     if not words:
         return Results(words, [], None)
-    keys = ranked_keys(words, after, per_page + 1, viewer)
+    keys, total, at_least = ranked_keys(words, after, per_page + 1, viewer, kinds, group_id)
     more = len(keys) > per_page
     items = _load(keys[:per_page], words)
-    return Results(words, items, items[-1].cursor if more and items else None)
+    return Results(words, items, items[-1].cursor if more and items else None, total,
+                   at_least)

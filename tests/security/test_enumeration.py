@@ -103,7 +103,7 @@ def login(person, name, password="wrong password, long enough"):
 def test_login_answers_alike_for_unknown_names_and_wrong_passwords(person, existing):
     wrong = login(person, "jane.doe")
     unknown = login(person, "nobody.at.all")
-    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.status_code == unknown.status_code == 400
     assert normalised(wrong, "jane.doe") == normalised(unknown, "nobody.at.all")
 
 
@@ -185,7 +185,7 @@ def test_login_refusals_per_name_read_alike_for_known_and_unknown_names(per_name
 
     known = attempts("jane.doe", "192.0.2.1", "192.0.2.2")
     unknown = attempts("nobody.at.all", "192.0.2.3", "192.0.2.4")
-    assert [r.status_code for r in known] == [401, 401, 401, 429, 401, 429]
-    assert [r.status_code for r in unknown] == [401, 401, 401, 429, 401, 429]
+    assert [r.status_code for r in known] == [400, 400, 400, 429, 400, 429]
+    assert [r.status_code for r in unknown] == [400, 400, 400, 429, 400, 429]
     for mine, theirs in zip(known, unknown):
         assert normalised(mine, "jane.doe") == normalised(theirs, "nobody.at.all")

@@ -88,7 +88,7 @@ def test_password_change_ends_every_other_session(person, make_browser, member):
     assert not logged_in(laptop)
     assert not logged_in(with_cookies(make_browser, **{REMEMBER: stolen_remember}))
     # The new password works, the old one does not.
-    assert make_browser().login("walker", PASSWORD).status_code == 401
+    assert make_browser().login("walker", PASSWORD).status_code == 400
     assert make_browser().login("walker", NEW_PASSWORD).status_code == 302
 
 

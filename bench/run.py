@@ -134,12 +134,28 @@ def parse_extra(value: str) -> tuple[str, str]:
 
 
 def parse_pages(value: str) -> list[str]:
-    """`--pages home,search,...`: which of PAGES to run (the baseline always runs)."""
-    names = [n.strip() for n in value.split(",") if n.strip()]
-    unknown = [n for n in names if n not in PAGES]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown page(s) {unknown}; the pages are: {', '.join(PAGES)}")
+    """`--pages home,search, member,...`: which of PAGES to run (the baseline always runs).
+
+    Page names hold commas ("thread, 100 posts"), so the pieces are joined back into the
+    longest names they make. "visitors" stands for every visitor page, "members" for every
+    member page."""
+    groups = {"visitors": list(READ_PAGES),
+              "members": [p for p in PAGES if reader_of(p)]}
+    pieces = [p.strip() for p in value.split(",")]
+    names, i = [], 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            candidate = ", ".join(pieces[i:j])
+            if candidate in PAGES or candidate in groups:
+                names += groups.get(candidate, [candidate])
+                i = j
+                break
+        else:
+            if pieces[i]:
+                raise argparse.ArgumentTypeError(
+                    f"unknown page {pieces[i]!r}; the pages are: " + "; ".join(PAGES)
+                    + " (or visitors, members)")
+            i += 1
     return names
 
 

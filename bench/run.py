@@ -341,6 +341,41 @@ def marker_counts(engine, thread_ids, run_id) -> tuple[int, int, int]:
     return stored, distinct, counted
 
 
+YOU_BADGE = '<span class="badge">you</span>'
+
+
+def look(urls: dict, sessions: dict, extras: dict) -> tuple[dict, dict]:
+    """Fetch every page once as its reader: the posts (search results, notifications) each
+    lists, and the "you" badges on each thread page of 100 posts."""
+    shown, badges = {}, {}
+    for name, page_url in urls.items():
+        who = reader_of(name) if name not in extras else None
+        try:
+            page = fetch(page_url, cookie=sessions[who][0])
+        except OSError as error:
+            raise SystemExit(f"{name}: {page_url} did not answer: {error}") from None
+        if who:
+            assert "Log out" in page, f"{name}: not logged in"
+        shown[name] = len(re.findall(r'<li (?:id="p\d+" )?class="(?:post|depth)', page))
+        if name.startswith("search"):
+            shown[name] = page.count('class="search-result ')
+        if name.startswith("notifications"):
+            shown[name] = page.count('class="card notification')
+        if name.startswith("thread, 100 posts"):
+            badges[name] = page.count(YOU_BADGE)
+    return shown, badges
+
+
+def check_badges(badges: dict, own: int, when: str) -> None:
+    """The 100-post page shows the poster a "you" badge on each of its own posts and nobody
+    else any: a member cache serving one reader's page to another would fail here."""
+    expected = {"thread, 100 posts": 0, "thread, 100 posts" + MEMBER: own, NO_OWN_POSTS: 0}
+    wrong = {name: (badges[name], want) for name, want in expected.items()
+             if name in badges and badges[name] != want}
+    if wrong:
+        raise SystemExit(f"'you' badges {when} (shown, expected): {wrong}")
+
+
 def page_urls(app: str, found: dict, search: str) -> dict[str, str]:
     """Every page's URL; a member page is its visitor page's URL read with a session."""
     q = urllib.parse.quote_plus(search)
@@ -460,22 +495,15 @@ def main(argv=None) -> None:
         urls = {name: every[name] for name in pages if name != "posting"}
         urls.update(extras)
         # Each page answers and shows what it should before anything is timed.
-        shown = {}
-        for name, page_url in urls.items():
-            who = reader_of(name) if name not in extras else None
-            try:
-                page = fetch(page_url, cookie=sessions[who][0])
-            except OSError as error:
-                raise SystemExit(f"{name}: {page_url} did not answer: {error}") from None
-            if who:
-                assert "Log out" in page, f"{name}: not logged in"
-            shown[name] = len(re.findall(r'<li (?:id="p\d+" )?class="(?:post|depth)', page))
-            if name.startswith("search"):
-                shown[name] = page.count('class="search-result ')
+        shown, badges = look(urls, sessions, extras)
         for name in ("baseline", "thread, 100 posts", "thread, 100 posts" + MEMBER,
                      NO_OWN_POSTS, "thread, 2000 posts", "thread, 2000 posts" + MEMBER):
             assert shown.get(name, 100) == 100, (name, shown)
-        print(f"{label}: {found['posts']:,} posts; posts on page: {shown}", file=sys.stderr)
+        if "notifications" + MEMBER in shown and found["poster_notifications"]:
+            assert shown["notifications" + MEMBER] > 0, "the notifications page lists nothing"
+        check_badges(badges, found["poster_own_posts_on_page"], "before the rounds")
+        print(f"{label}: {found['posts']:,} posts; posts on page: {shown}; "
+              f"'you' badges: {badges}", file=sys.stderr)
 
         tmp = Path(tempfile.mkdtemp(prefix="afterward-bench-"))
         scripts = {}
@@ -523,6 +551,9 @@ def main(argv=None) -> None:
                   f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms {check}",
                   file=sys.stderr)
         load = sampler.stop()
+        # Again with the caches full: nobody is shown another reader's "you" badges.
+        _, badges_after = look(urls, sessions, extras)
+        check_badges(badges_after, found["poster_own_posts_on_page"], "after the rounds")
         # After all rounds: every page has run, so the workers' caches are as full as the
         # run makes them.
         rss = {"app": worker_rss(app_proc.pid), "baseline": worker_rss(base_proc.pid)}

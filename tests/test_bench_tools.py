@@ -164,3 +164,13 @@ def test_compare_reads_new_and_old_files(tmp_path, capsys, monkeypatch):
     assert "sqlite-10k: load average 1.20 / 1.80 / 2.61" in out
     line = next(line for line in out.splitlines() if line.startswith("thread, 100 posts "))
     assert line.split()[5] == "2.00" and line.endswith("> 1.5")
+
+
+def test_badge_check_fails_when_a_reader_sees_another_readers_badges():
+    own = {"thread, 100 posts": 0, "thread, 100 posts, member": 11, run.NO_OWN_POSTS: 0}
+    run.check_badges(own, 11, "now")
+    run.check_badges({"thread, 100 posts": 0}, 11, "now")  # pages left out by --pages
+    for leak in ({**own, run.NO_OWN_POSTS: 11}, {**own, "thread, 100 posts": 1},
+                 {**own, "thread, 100 posts, member": 0}):
+        with pytest.raises(SystemExit):
+            run.check_badges(leak, 11, "now")

@@ -110,6 +110,10 @@ NO_OWN_POSTS = "thread, 100 posts, member, no own posts"  # read by bench_reader
 PAGES = (["baseline"] + READ_PAGES + [p + MEMBER for p in READ_PAGES]
          + ["notifications" + MEMBER, NO_OWN_POSTS, "posting"])
 QUICK = {"duration": 3, "rounds": 1}
+# Issue 20's goals: every read page at this ratio to the baseline or better, the member's
+# 100-post page at MEMBER_THREAD_RATIO; posting (PostgreSQL at 1M, 2 workers); memory.
+PAGE_RATIO, MEMBER_THREAD_RATIO = 0.5, 0.6
+POSTS_PER_S, RSS_MB = 250, 100
 LOAD_SAMPLE_S = 2.0
 
 
@@ -411,6 +415,24 @@ def summarise(runs: dict[str, list[dict]], order: list[str]) -> dict:
     return summary
 
 
+def goals(result: dict) -> dict:
+    """Which of issue 20's goals this run misses (an empty list: none)."""
+    summary, extras = result["summary"], set(result.get("extras", {}))
+    slow = {}
+    for name, med in summary.items():
+        if name in extras or name in ("baseline", "posting"):
+            continue
+        member_thread = name in ("thread, 100 posts" + MEMBER, NO_OWN_POSTS)
+        want = MEMBER_THREAD_RATIO if member_thread else PAGE_RATIO
+        if med["ratio_to_baseline"] < want:
+            slow[name] = f"{med['ratio_to_baseline']:.2f} < {want}"
+    posting = summary.get("posting")
+    rss = result["rss_mb"]["app"]
+    return {"pages_below_goal": slow,
+            "posting_below_goal": bool(posting and posting["posts_per_s"] < POSTS_PER_S),
+            "rss_over_goal": bool(rss and max(rss) >= RSS_MB)}
+
+
 def report_lines(result: dict) -> list[str]:
     """The printout of one run: medians, load average, memory, posting checks."""
     lines = [f"{result['label']}: {result['posts']:,} posts, medians of {result['rounds']} "
@@ -434,6 +456,17 @@ def report_lines(result: dict) -> list[str]:
     rss = result["rss_mb"]
     lines.append("worker RSS MB after all rounds: app " + ", ".join(f"{m:.0f}" for m in rss["app"])
                  + "; baseline " + ", ".join(f"{m:.0f}" for m in rss["baseline"]))
+    missed = goals(result)
+    lines.append("goals: " + (f"pages below goal {missed['pages_below_goal']}"
+                              if missed["pages_below_goal"] else
+                              f"every page at {PAGE_RATIO} or better (member's thread page "
+                              f"{MEMBER_THREAD_RATIO})"))
+    if "posting" in result["summary"]:
+        rate = result["summary"]["posting"]["posts_per_s"]
+        lines.append(f"posting {rate:.0f} posts/s (goal {POSTS_PER_S} on PostgreSQL at 1M): "
+                     + ("below" if missed["posting_below_goal"] else "met"))
+    lines.append(f"worker RSS goal under {RSS_MB} MB: "
+                 + ("over" if missed["rss_over_goal"] else "met"))
     checks = result.get("posting_checks")
     if checks:
         lines.append("posting checks: " + ("every accepted post stored exactly once"
@@ -577,6 +610,7 @@ def main(argv=None) -> None:
         "posting_checks": checks, "rss_mb": rss, "rss_measured": "after all rounds",
         "loadavg": load, "loadavg_end": os.getloadavg(),
     }
+    result["goals"] = goals(result)
     out = ROOT / "bench" / f"results-{label}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print()

@@ -174,3 +174,19 @@ def test_badge_check_fails_when_a_reader_sees_another_readers_badges():
                  {**own, "thread, 100 posts, member": 0}):
         with pytest.raises(SystemExit):
             run.check_badges(leak, 11, "now")
+
+
+def test_goals():
+    assert run.goals(result()) == {"pages_below_goal": {}, "posting_below_goal": False,
+                                   "rss_over_goal": False}
+    slow = result(**{
+        "thread, 100 posts, member": {"rps": 550.0, "p50_ms": 12.0, "p99_ms": 25.0,
+                                      "ratio_to_baseline": 0.55},
+        "posting": {"rps": 200.0, "p50_ms": 30.0, "p99_ms": 50.0, "ratio_to_baseline": 0.2,
+                    "posts_per_s": 200.0}})
+    slow["rss_mb"]["app"] = [99.0, 101.0]
+    assert run.goals(slow) == {"pages_below_goal": {"thread, 100 posts, member": "0.55 < 0.6"},
+                               "posting_below_goal": True, "rss_over_goal": True}
+    text = "\n".join(run.report_lines(slow))
+    assert "posting 200 posts/s (goal 250 on PostgreSQL at 1M): below" in text
+    assert "worker RSS goal under 100 MB: over" in text

@@ -25,9 +25,10 @@ password, `bench-poster-password`):
 - `bench_poster`: writes every tenth post of the 150-post thread (one of them under its
   pseudonym there), so its first page holds the reader's own posts; bench/run.py posts with it.
 - `bench_reader`: has no post in that thread.
-Both follow about 100 threads and have a notification for a few posts in each (about 250;
-the older half read), so the notifications page has grouped and read rows. These additions
-draw from their own random generator: the rest of the site is what the seed made before.
+Both follow about 100 threads and have a notification for a few posts in each (274 each at
+10k; the older half read), so the notifications page has grouped and read rows. These additions
+draw from their own random generator; the 150-post thread's changed writers shift the
+pseudonyms drawn after it, so a database made before differs from one made now (regenerate).
 """
 from __future__ import annotations
 

@@ -17,10 +17,18 @@ on the site's topics, then a long tail of made-up ones), so search sees realisti
 board thread with exactly 150 posts (`Bench: one hundred and fifty posts`), one with exactly
 2,000 (`Bench: two thousand posts`), and P/50,000 more with 2,000 to 4,000 posts. Writers
 follow the threads they write in (the default), as the posting path would have recorded.
-Not generated: notifications, reports, moderation log, revisions (tables start empty).
+Not generated: reports, moderation log, revisions (tables start empty); notifications only
+for the two known accounts below.
 
-One account is known: login `bench_poster`, password `bench-poster-password` (bench/run.py
-logs in with it to measure posting).
+Two accounts are known (bench/run.py logs in with them; every generated account has the same
+password, `bench-poster-password`):
+- `bench_poster`: writes every tenth post of the 150-post thread (one of them under its
+  pseudonym there), so its first page holds the reader's own posts; bench/run.py posts with it.
+- `bench_reader`: has no post in that thread.
+Both follow about 100 threads and have a notification for a few posts in each (274 each at
+10k; the older half read), so the notifications page has grouped and read rows. These additions
+draw from their own random generator; the 150-post thread's changed writers shift the
+pseudonyms drawn after it, so a database made before differs from one made now (regenerate).
 """
 from __future__ import annotations
 
@@ -47,6 +55,8 @@ from forum.public_ids import new_public_id
 
 POSTER_LOGIN = "bench_poster"
 POSTER_PASSWORD = "bench-poster-password"
+READER_LOGIN = "bench_reader"
+NOTIFIED_THREADS = 100  # threads the two known accounts follow, each with a few notifications
 STORY_200_SLUG = "bench-200-comments"
 THREAD_150_TITLE = "Bench: one hundred and fifty posts"
 THREAD_2000_TITLE = "Bench: two thousand posts"
@@ -227,20 +237,29 @@ class Generator:
         self.threads, self.stories, self.story_groups, self.follows = [], [], [], []
         self.next_handle = 1
         self.anon: dict[tuple[int, int], int] = {}
+        # The known accounts' extras draw from their own generator, so the rest is unchanged.
+        self.extra_rng = random.Random(seed + 1_000_003)
+        self.poster_uid = self.plan.n_users
+        self.reader_uid = self.plan.n_users - 1
+        self.notified: list[tuple[int, int, datetime]] = []  # thread id, post id, when
+        self.notifications: list[tuple] = []
 
     # accounts --------------------------------------------------------------------------
     def make_users(self) -> None:
         password_hash = generate_password_hash(POSTER_PASSWORD, method="scrypt")
         for uid in range(1, self.plan.n_users + 1):
-            login = POSTER_LOGIN if uid == self.plan.n_users else f"member{uid}"
+            login = {self.poster_uid: POSTER_LOGIN, self.reader_uid: READER_LOGIN}.get(
+                uid, f"member{uid}")
             created = NOW - timedelta(days=SPAN_DAYS + 30) + timedelta(
                 days=self.rng.random() * 30)
             self.users.append((uid, login, password_hash, None, "member", "", False, True,
                                False, None, created, None, None, 1))
             name = (f"{self.rng.choice(TITLE_WORDS).capitalize()} "
                     f"{self.rng.choice(TITLE_WORDS).capitalize()} {uid}")
-            if uid == self.plan.n_users:
+            if uid == self.poster_uid:
                 name = "Bench Poster"
+            elif uid == self.reader_uid:
+                name = "Bench Reader"
             self.handles.append((self.next_handle, uid, name, name_key(name), "public",
                                  None, created))
             self.next_handle += 1
@@ -279,9 +298,13 @@ class Generator:
         self.taken: dict[int, set[str]] = {}
         post_id, story_id = 0, 0
         group_ids = range(1, plan.n_groups + 1)
-        for thread_id, t in enumerate(plan.thread_sizes(), start=1):
+        sizes = plan.thread_sizes()
+        notify_chance = min(1.0, NOTIFIED_THREADS / len(sizes))
+        for thread_id, t in enumerate(sizes, start=1):
             created = t["created_at"]
             starter = plan.author()
+            if t.get("special") == THREAD_150_TITLE and starter == self.reader_uid:
+                starter -= 2  # the reader writes nothing in that thread
             is_story = t["kind"] == "story"
             anonymous_start = rng.random() < (0.15 if is_story else 0.10)
             starter_handle = self.handle_for(starter, thread_id, anonymous_start, created)
@@ -311,14 +334,24 @@ class Generator:
             # the late ones onto one instant would make ties no real site has.
             room = (NOW - created).total_seconds() / 3600
             gap_hours = min(rng.uniform(0.5, 24), 0.8 * room / max(1, t["posts"]))
+            bench_thread = t.get("special") == THREAD_150_TITLE
+            notified = (not hidden and t.get("state") != "draft"
+                        and self.extra_rng.random() < notify_chance)
             for i in range(t["posts"]):
                 post_id += 1
                 opening = i == 0 and not is_story
                 if opening:
                     uid, handle_id = starter, starter_handle
                 else:
-                    uid = plan.author()
-                    handle_id = self.handle_for(uid, thread_id, rng.random() < 0.10, when)
+                    uid, anonymous = plan.author(), rng.random() < 0.10
+                    if bench_thread:
+                        # The poster writes every tenth post here (its first page holds some,
+                        # one under its pseudonym); the reader writes none.
+                        if i % 10 == 3:
+                            uid, anonymous = self.poster_uid, i == 13
+                        elif uid in (self.poster_uid, self.reader_uid):
+                            uid -= 2
+                    handle_id = self.handle_for(uid, thread_id, anonymous, when)
                 writers.add(uid)
                 parent = None
                 if not opening and tree and rng.random() < 0.65:
@@ -340,6 +373,8 @@ class Generator:
                         rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0], Post.EXCERPT_CHARS)
                 yield (post_id, thread_id, parent[0] if parent else None, handle_id, body,
                        html, excerpt, when, None, state, depth, path, new_public_id())
+                if notified and state == "visible" and self.extra_rng.random() < 3 / t["posts"]:
+                    self.notified.append((thread_id, post_id, when))
                 count, last = count + 1, when
                 when = max(when, min(NOW - timedelta(seconds=rng.randint(1, 3600)),
                                      when + timedelta(hours=rng.expovariate(1 / gap_hours))))
@@ -347,8 +382,20 @@ class Generator:
             self.threads.append((thread_id, title, None if is_story else rng.randint(
                 1, plan.n_boards), starter_handle, created, last, count, None, None, False,
                 rng.random() < 0.002, hidden, new_public_id()))
+            if notified:
+                writers |= {self.poster_uid, self.reader_uid}
             for uid in writers:
                 self.follows.append((uid, thread_id, None, created))
+
+    def make_notifications(self) -> None:
+        """The known accounts' notifications: a new post in a thread they follow, each; the
+        older half read. Ids in time order, as the posting path makes them."""
+        rows = sorted((when, uid, thread_id, post_id) for thread_id, post_id, when in self.notified
+                      for uid in (self.poster_uid, self.reader_uid))
+        for nid, (when, uid, thread_id, post_id) in enumerate(rows, start=1):
+            read_at = when + timedelta(hours=2) if nid <= len(rows) // 2 else None
+            self.notifications.append((nid, new_public_id(), uid, "followed", thread_id,
+                                       post_id, None, None, when, read_at, None))
 
 
 # --- writing to the database ------------------------------------------------------------
@@ -370,8 +417,10 @@ TABLES = {
              "state depth path public_id",
     "story_groups": "story_id group_id",
     "follows": "user_id thread_id group_id created_at",
+    "notifications": "id public_id user_id kind thread_id post_id recipient_handle_id reason "
+                     "created_at read_at emailed_at",
 }
-CONTENT = ["follows", "story_groups", "posts", "stories", "threads", "handles", "groups",
+CONTENT = ["notifications", "follows", "story_groups", "posts", "stories", "threads", "handles", "groups",
            "boards", "users"]
 
 
@@ -406,7 +455,7 @@ class PgSink:
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def reset(self) -> None:
-        self.conn.execute("TRUNCATE " + ", ".join(CONTENT + ["notifications"]) + " CASCADE")
+        self.conn.execute("TRUNCATE " + ", ".join(CONTENT) + " CASCADE")
 
     def load(self, table, rows) -> None:
         cols = TABLES[table].replace(" ", ", ")
@@ -440,7 +489,7 @@ class SqliteSink:
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def reset(self) -> None:
-        for table in ["notifications"] + CONTENT:
+        for table in CONTENT:
             self.conn.execute(f"DELETE FROM {table}")
 
     def load(self, table, rows) -> None:
@@ -498,14 +547,16 @@ def main() -> None:
     progress = Progress(args.posts, "posts")
     sink.load("posts", gen.posts(progress))
     progress.close()
+    gen.make_notifications()
     for table in ("users", "handles", "groups", "boards", "threads", "stories",
-                  "story_groups", "follows"):
+                  "story_groups", "follows", "notifications"):
         sink.load(table, getattr(gen, table))
     sink.finish()
     loaded = time.monotonic() - t0
     print(f"rows: {len(gen.users):,} users, {len(gen.handles):,} handles "
           f"({len(gen.anon):,} anonymous), {len(gen.stories):,} stories, "
-          f"{len(gen.threads):,} threads, {args.posts:,} posts, {len(gen.follows):,} follows "
+          f"{len(gen.threads):,} threads, {args.posts:,} posts, {len(gen.follows):,} follows, "
+          f"{len(gen.notifications):,} notifications "
           f"({loaded:.1f}s)", file=sys.stderr)
 
     t1 = time.monotonic()

@@ -17,7 +17,7 @@ another worker or another host is seen at the next request: nothing has to be to
 The thread row is read before the posts, so a copy is never older than its key: a reply
 landing in between makes the copy newer than the key says, never staler.
 
-Members have a cache of their own beside it (`member_tree_cache`, MEMBER_TREE_CACHE_CHARS),
+Members have a cache of their own beside it (`member_tree_cache`, MEMBER_TREE_CACHE_BYTES),
 keyed by the same three facts and by what the reader may do on the page (tree.py, member_key):
 its copies are rendered for a reader who owns no post there and ignores no one, with no CSRF
 token in them. The reader's own posts and the posts of names they ignore are found with one
@@ -44,9 +44,9 @@ USER_SHOWN = ("role",)
 
 
 class TreeCache:
-    """A least-recently-used map of rendered HTML, bounded by the characters it holds.
-
-    A value is the HTML itself, or anything else with its size in characters given to put()."""
+    """A least-recently-used map of rendered HTML, bounded by the size it holds: the
+    characters of the HTML itself, or the size given to put() (tree.py's members' copies
+    give their bytes of memory)."""
 
     def __init__(self, max_chars: int):
         self.max_chars = max_chars
@@ -87,7 +87,7 @@ class TreeCache:
 
 def init_app(app) -> None:
     app.extensions["tree_cache"] = TreeCache(app.config["TREE_CACHE_CHARS"])
-    app.extensions["member_tree_cache"] = TreeCache(app.config["MEMBER_TREE_CACHE_CHARS"])
+    app.extensions["member_tree_cache"] = TreeCache(app.config["MEMBER_TREE_CACHE_BYTES"])
 
 
 def touch(session: Session, thread_ids) -> None:

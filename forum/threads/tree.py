@@ -16,6 +16,7 @@ post from a new member, until a moderator looks).
 from __future__ import annotations
 
 import secrets
+import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -58,7 +59,11 @@ class MemberCopy:
 
     @property
     def size(self) -> int:
-        return sum(map(len, self.pieces)) + 120 * len(self.post_ids)
+        """The memory it holds, in bytes (a text with one character beyond Latin-1 takes two
+        or four bytes a character: counting characters would not bound memory)."""
+        return (sum(map(sys.getsizeof, self.pieces)) + sys.getsizeof(self.names)
+                + sys.getsizeof(self.anchors) + sum(map(sys.getsizeof, self.names.values()))
+                + sum(map(sys.getsizeof, self.anchors.values())) + 64 * len(self.post_ids))
 
 
 def member_key(thread: Thread, after: str | None, endpoint: str, url_args: dict) -> tuple:

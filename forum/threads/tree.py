@@ -38,6 +38,8 @@ from .service import post_page
 # random per process, so no text a member writes can contain them.
 _CUT = f"\x00cut-{secrets.token_hex(8)}\x00"
 _CSRF = f"csrf-{secrets.token_hex(16)}"
+# Only a form's own field is filled in, never the stand-in anywhere else in the page.
+_CSRF_FIELD = f'name="csrf_token" value="{_CSRF}"'
 
 
 def _owns_nothing(*args) -> bool:
@@ -139,7 +141,8 @@ def _members_tree(thread, after, endpoint, url_args) -> Markup:
         for post, html in zip(posts, fresh[1::2]):
             pieces[place[post.id]] = html
     # The reader's own token in each form: the same one the page's other forms carry.
-    return Markup("".join(pieces).replace(_CSRF, generate_csrf()))  # nosec B704
+    token = f'name="csrf_token" value="{generate_csrf()}"'
+    return Markup("".join(pieces).replace(_CSRF_FIELD, token))  # nosec B704
 
 
 def _shared_copy(thread, after, endpoint, url_args) -> MemberCopy:

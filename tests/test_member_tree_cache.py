@@ -252,9 +252,15 @@ def test_a_change_through_another_process_is_seen(ctx, scene, app_config):
     if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
         pytest.skip("needs a database two apps can share")
     other = create_app(app_config)
-    dan = Browser(other.test_client())
-    assert dan.login("dan").status_code == 302
-    assert "Ben was there too." in page(dan, scene["url"])
+    dan, june, ada = (Browser(other.test_client()) for _ in range(3))
+    for browser, login in ((dan, "dan"), (june, "june"), (ada, "ada")):
+        assert browser.login(login).status_code == 302
+    # Copies made on B by a moderator and by an author are not served to Dan on B.
+    assert "Something a moderator hid." in page(june, scene["url"])
+    assert page(ada, scene["url"]).count(OWN_BADGE) == 3
+    html = page(dan, scene["url"])
+    assert "Ben was there too." in html and OWN_BADGE not in html
+    assert "Something a moderator hid." not in html and "/mod/posts/" not in html
     r = scene["ben"].submit(f"/posts/{scene['ben_post']}/edit", {"body": "Ben saw it all."})
     assert r.status_code == 302
     html = page(dan, scene["url"])

@@ -163,6 +163,10 @@ def load(instance_path: str) -> dict:
         # Rendered post trees kept per process for readers who are not logged in
         # (forum/threads/cache.py), in characters: about 40 pages of 100 posts. 0 turns it off.
         "TREE_CACHE_CHARS": _int("TREE_CACHE_CHARS", 4_000_000),
+        # The same for logged-in members (one copy per thread page and per set of things its
+        # reader may do there: reply, report, moderate, see hidden posts), in bytes of memory:
+        # about 30 pages of 100 posts. 0 turns it off. Both full, a worker stays near 90 MB.
+        "MEMBER_TREE_CACHE_BYTES": _int("MEMBER_TREE_CACHE_BYTES", 6_000_000),
         "ITEMS_PER_PAGE": _int("ITEMS_PER_PAGE", 20),
         # 100,000 characters of Markdown must fit, with room for multi-byte text: a browser
         # percent-encodes each UTF-8 byte, so 100,000 emoji arrive as 1.2 MB of form data.

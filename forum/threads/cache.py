@@ -17,15 +17,18 @@ another worker or another host is seen at the next request: nothing has to be to
 The thread row is read before the posts, so a copy is never older than its key: a reply
 landing in between makes the copy newer than the key says, never staler.
 
-Members are not served from here: their tree carries their own Reply, Edit and moderation
-links, and the "you" badge.
+Members have a cache of their own beside it (`member_tree_cache`, MEMBER_TREE_CACHE_BYTES),
+keyed by the same three facts and by what the reader may do on the page (tree.py, member_key):
+its copies are rendered for a reader who owns no post there and ignores no one, with no CSRF
+token in them. The reader's own posts and the posts of names they ignore are found with one
+query per request and rendered fresh over the shared copy; no copy says whose a post is.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
+from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
@@ -41,33 +44,40 @@ USER_SHOWN = ("role",)
 
 
 class TreeCache:
-    """A least-recently-used map of rendered HTML, bounded by the characters it holds."""
+    """A least-recently-used map of rendered HTML, bounded by the size it holds: the
+    characters of the HTML itself, or the size given to put() (tree.py's members' copies
+    give their bytes of memory)."""
 
     def __init__(self, max_chars: int):
         self.max_chars = max_chars
         self.size = 0
-        self._items: OrderedDict[tuple, Markup] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
         self._lock = Lock()  # the threaded development server; gunicorn's sync workers have one
 
-    def get(self, key: tuple) -> Markup | None:
+    def get(self, key: tuple) -> Any:
         with self._lock:
-            html = self._items.get(key)
-            if html is not None:
-                self._items.move_to_end(key)
-            return html
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
-    def put(self, key: tuple, html: Markup) -> None:
-        if len(html) > self.max_chars:
+    def put(self, key: tuple, value: Any, size: int | None = None) -> None:
+        size = len(value) if size is None else size
+        if size > self.max_chars:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self.size -= len(old)
-            self._items[key] = html
-            self.size += len(html)
+                self.size -= old[1]
+            self._items[key] = (value, size)
+            self.size += size
             while self.size > self.max_chars:
-                _, dropped = self._items.popitem(last=False)
-                self.size -= len(dropped)
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.size -= dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
@@ -77,6 +87,7 @@ class TreeCache:
 
 def init_app(app) -> None:
     app.extensions["tree_cache"] = TreeCache(app.config["TREE_CACHE_CHARS"])
+    app.extensions["member_tree_cache"] = TreeCache(app.config["MEMBER_TREE_CACHE_BYTES"])
 
 
 def touch(session: Session, thread_ids) -> None:

@@ -1,36 +1,187 @@
 """A page of a thread's post tree as HTML: what the thread and story pages show under their
-heading, from the visitors' copy (cache.py) when there is one still true."""
+heading, from a copy kept in this process (cache.py) when there is one still true.
+
+Visitors share one copy per page. Members share one per page and per set of things the reader
+may do there (member_key): reply, report, moderate, see hidden posts. A member's copy is
+rendered for a reader who owns no post on the page and ignores no name, with a stand-in where
+each CSRF token goes. Serving it to a member then takes one small query (_own_and_ignored):
+the posts on the page written under one of the reader's names, or under a name the reader
+ignores; only those are rendered again, for this reader, and put in their places. The copy
+says nothing about who wrote what, so this process keeps no owner of an anonymous name.
+
+A member with a post waiting for a moderator in the thread sees it in their tree (seen_by);
+that changes where pages begin, so such a reader is served without the copy (rare: a first
+post from a new member, until a moderator looks).
+"""
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 from flask import current_app, render_template
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager
 
-from ..models import Thread
+from .. import permissions
+from ..extensions import db
+from ..models import HELD, Handle, Ignore, Post, Thread
 from ..profiles.ignoring import ignored_ids
 from . import cache
 from .service import post_page
+
+# Written where each post starts and ends, and where each CSRF token goes, in a member's copy:
+# random per process, so no text a member writes can contain them.
+_CUT = f"\x00cut-{secrets.token_hex(8)}\x00"
+_CSRF = f"csrf-{secrets.token_hex(16)}"
+# Only a form's own field is filled in, never the stand-in anywhere else in the page.
+_CSRF_FIELD = f'name="csrf_token" value="{_CSRF}"'
+
+
+def _owns_nothing(*args) -> bool:
+    """The shared copy's reader owns no name on the page (owns, can_edit_post, can_delete_post
+    ask whose a post is; every other decision in the tree is the real reader's)."""
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCopy:
+    """A page of posts as a member who owns none of them and ignores no one sees it."""
+
+    pieces: tuple[str, ...]  # before the first post, post, between, post, ..., after the last
+    post_ids: tuple[int, ...]  # the post in pieces[1], pieces[3], ...
+    names: dict  # post id -> the name a reply to it shows ("a deleted post"...), as rendered
+    anchors: dict  # post id -> its anchor
+    first_path: str | None
+    last_path: str | None
+
+    @property
+    def size(self) -> int:
+        """The memory it holds, in bytes (a text with one character beyond Latin-1 takes two
+        or four bytes a character: counting characters would not bound memory)."""
+        return (sum(map(sys.getsizeof, self.pieces)) + sys.getsizeof(self.names)
+                + sys.getsizeof(self.anchors) + sum(map(sys.getsizeof, self.names.values()))
+                + sum(map(sys.getsizeof, self.anchors.values())) + 64 * len(self.post_ids))
+
+
+def member_key(thread: Thread, after: str | None, endpoint: str, url_args: dict) -> tuple:
+    """What a member's copy of this page depends on: the thread's state (as the visitors'
+    key) and every decision the tree asks about its reader that is not whose a post is.
+    These are asked afresh on every request, so a role change, a suspension, a restriction,
+    a lock or an archived board gives another key at once."""
+    user = current_user
+    return (thread.id, thread.revision, thread.post_count, thread.hidden, after, endpoint,
+            tuple(sorted(url_args.items())),
+            permissions.can_see_hidden(user),  # hidden posts, or "[removed]"
+            permissions.can_reply(user, thread),  # Reply under each post
+            permissions.can_write(user),  # Report (can_report), Ignore
+            permissions.can_hide(user))  # Moderate
 
 
 def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) -> Markup:
     """One page of `thread`'s posts as HTML, with the link to the next page.
 
     `endpoint` and `url_args` address the page the tree sits on (a story or a thread)."""
+    if current_user.is_authenticated:
+        return _members_tree(thread, after, endpoint, url_args)
     visitors: cache.TreeCache = current_app.extensions["tree_cache"]
     key = None
-    if not current_user.is_authenticated and visitors.max_chars:
+    if visitors.max_chars:
         key = (thread.id, thread.revision, thread.post_count, after, endpoint,
                tuple(sorted(url_args.items())))
         html = visitors.get(key)
         if html is not None:
             return html
-    # Whatever a member wrote that waits for a moderator shows in their copy alone: the
-    # visitors' copy is built without any (key is None for every member).
-    posts = post_page(thread, after, current_user.id if key is None and
-                      current_user.is_authenticated else None)
-    # The names this member ignores fold away in their copy (visitors ignore no one).
-    ignored = ignored_ids(current_user) if key is None else frozenset()
-    # Autoescaped template output (user text in it went through forum/text.py): already safe.
-    html = Markup(render_template("_post_page.html", thread=thread, posts=posts,  # nosec B704
-                                  endpoint=endpoint, url_args=url_args, ignored=ignored))
+    html = _render(thread, post_page(thread, after), endpoint, url_args, frozenset())
     if key is not None:
         visitors.put(key, html)
     return html
+
+
+def _render(thread, posts, endpoint, url_args, ignored, **context) -> Markup:
+    # Autoescaped template output (user text in it went through forum/text.py): already safe.
+    return Markup(render_template("_post_page.html", thread=thread, posts=posts,  # nosec B704
+                                  endpoint=endpoint, url_args=url_args, ignored=ignored,
+                                  **context))
+
+
+def _readers_own_tree(thread, after, endpoint, url_args) -> Markup:
+    """The page rendered for this member alone, with what they wrote that waits for a
+    moderator and the names they ignore folded away."""
+    posts = post_page(thread, after, current_user.id)
+    return _render(thread, posts, endpoint, url_args, ignored_ids(current_user))
+
+
+def _members_tree(thread, after, endpoint, url_args) -> Markup:
+    members: cache.TreeCache = current_app.extensions["member_tree_cache"]
+    if not members.max_chars:
+        return _readers_own_tree(thread, after, endpoint, url_args)
+    key = member_key(thread, after, endpoint, url_args)
+    copy = members.get(key)
+    if copy is None:
+        copy = _shared_copy(thread, after, endpoint, url_args)
+        # Kept only if no decision changed while it was rendered (a suspension ending then,
+        # by the clock: can_write asks utcnow()), so the copy is true of its key.
+        if member_key(thread, after, endpoint, url_args) == key:
+            members.put(key, copy, copy.size)
+    found = _own_and_ignored(thread, copy)
+    if found is None:  # something of theirs waits for a moderator here
+        return _readers_own_tree(thread, after, endpoint, url_args)
+    pieces = list(copy.pieces)
+    if found:
+        place = {post_id: 2 * i + 1 for i, post_id in enumerate(copy.post_ids)}
+        posts, ignored = found
+        fresh = _render(thread, SimpleNamespace(items=posts, has_next=False), endpoint, url_args,
+                        ignored, names=dict(copy.names), anchors=dict(copy.anchors),
+                        cut=_CUT).split(_CUT)
+        for post, html in zip(posts, fresh[1::2]):
+            pieces[place[post.id]] = html
+    # The reader's own token in each form: the same one the page's other forms carry.
+    token = f'name="csrf_token" value="{generate_csrf()}"'
+    return Markup("".join(pieces).replace(_CSRF_FIELD, token))  # nosec B704
+
+
+def _shared_copy(thread, after, endpoint, url_args) -> MemberCopy:
+    """Render the page for this reader as if they owned no post on it and ignored no name."""
+    page = post_page(thread, after)
+    names, anchors = {}, {}
+    html = _render(thread, page, endpoint, url_args, frozenset(), names=names, anchors=anchors,
+                   cut=_CUT, csrf_token=lambda: _CSRF, owns=_owns_nothing,
+                   can_edit_post=_owns_nothing, can_delete_post=_owns_nothing)
+    items = page.items
+    return MemberCopy(tuple(html.split(_CUT)), tuple(post.id for post in items), names, anchors,
+                      items[0].path if items else None, items[-1].path if items else None)
+
+
+def _own_and_ignored(thread: Thread, copy: MemberCopy):
+    """The posts on this page that the reader wrote or whose name they ignore, in page order,
+    and the ignored names among them: one query. None when the reader has a post waiting for
+    a moderator anywhere in the thread (their page is then not the shared one)."""
+    mine = Handle.user_id == current_user.id
+    ignored = Post.handle_id.in_(select(Ignore.handle_id)
+                                 .where(Ignore.user_id == current_user.id).scalar_subquery())
+    wanted = and_(mine, Post.state.in_(HELD))
+    if copy.post_ids:
+        wanted = or_(wanted, and_(Post.path.between(copy.first_path, copy.last_path),
+                                  or_(mine, ignored)))
+    rows = db.session.scalars(
+        select(Post).join(Post.handle).where(Post.thread_id == thread.id, wanted)
+        .order_by(Post.path)
+        .options(contains_eager(Post.handle).joinedload(Handle.user))).unique().all()
+    on_page = set(copy.post_ids)
+    posts, ignored_names = [], set()
+    for post in rows:
+        own = post.handle.user_id == current_user.id
+        if own and post.is_held:
+            return None
+        if post.id in on_page:
+            posts.append(post)
+            if not own:
+                ignored_names.add(post.handle_id)
+    if not posts:
+        return ()
+    return posts, frozenset(ignored_names)

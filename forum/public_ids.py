@@ -25,9 +25,27 @@ PATTERN = f"[a-z][a-z0-9]{{{LENGTH - 1}}}"
 _FULL = re.compile(PATTERN)
 
 
+# How many public ids there are: one number below this is one id, its base-36 digits (the
+# lowest one a letter).
+_COUNT = len(FIRST) * len(REST) ** (LENGTH - 1)
+_BITS = _COUNT.bit_length()  # 62: a draw is below _COUNT about three times in four
+
+
 def new_public_id() -> str:
-    """A fresh random public id, drawn from the operating system's secure source."""
-    return secrets.choice(FIRST) + "".join(secrets.choice(REST) for _ in range(LENGTH - 1))
+    """A fresh random public id, drawn from the operating system's secure source.
+
+    One draw of 62 bits per id (redrawn when it is past the last id, so every id is as
+    likely as any other), not one per character: a reply notifying fifty followers makes
+    fifty of these."""
+    while True:
+        number = secrets.randbits(_BITS)
+        if number < _COUNT:
+            break
+    chars = []
+    for _ in range(LENGTH - 1):
+        number, digit = divmod(number, len(REST))
+        chars.append(REST[digit])
+    return FIRST[number] + "".join(chars)
 
 
 def is_public_id(value: object) -> bool:

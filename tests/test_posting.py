@@ -159,20 +159,28 @@ def by_public_id(model, public_id):
 
 
 def test_reply_costs_a_fixed_number_of_statements(person, app, ctx, count_queries):
-    """Loading the writer and the thread, the site's settings (once a request: a new
-    account's link limit and review count), the handle (with the new id on PostgreSQL), the
-    INSERT (and setting the path, on SQLite), the thread's counters, the followers, one
-    INSERT for all their notifications: nothing more, however many follow."""
+    """Loading the writer, and the thread with the site's settings (a new account's link
+    limit and review count), the writer's recent texts (posts and stories in
+    one statement, for the duplicate check), the handle (with the new id on PostgreSQL, and
+    the count of the writer's approved writings for the new-member review), the INSERT (and
+    setting the path, on SQLite), the thread's counters, the followers, one INSERT for all
+    their notifications: nothing more, however many follow."""
     thread_id = _board_thread(app, "f1", "f2", "f3", "f4")
     person.register("writer")
     token = person.csrf_token(f"/threads/{thread_id}/reply")
     # The first reply also makes the writer follow the thread (one INSERT more).
     person.client.post(f"/threads/{thread_id}/reply", data={"body": "One", "csrf_token": token})
+    # As in production: repeats refused, a new member's first writing reviewed (the first
+    # reply, sent with review off, is the one approved writing this writer needs).
+    app.config.update(DUPLICATE_WINDOW=10, APPROVE_FIRST_POSTS=1)
     with count_queries() as statements:
         r = person.client.post(f"/threads/{thread_id}/reply",
                                data={"body": "Two", "csrf_token": token})
     assert r.status_code == 302
     postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    # 11 / 12 before issue 20: the duplicate check read posts and stories in two statements,
+    # the review counted the writer's approved writings in one of its own, and the site's
+    # settings had one of their own.
     assert len(statements) == (8 if postgresql else 9), statements
     from forum.models import Follow, Notification, Post
     assert db.session.scalar(db.select(db.func.count(Notification.id))) == 2 * 5  # starter, 4

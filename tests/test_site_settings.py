@@ -108,3 +108,39 @@ def test_an_unreadable_stored_value_falls_back_to_the_configuration(ctx, app):
     with app.test_request_context("/"):
         assert site_settings.approve_first_posts() == app.config["APPROVE_FIRST_POSTS"]
         assert site_settings.registration_mode() == "open"
+
+
+def test_the_reply_path_reads_the_settings_with_its_thread(app, ctx, person, count_queries):
+    """A reply reads the settings in the statement that loads its thread, not in one of its
+    own, and holds to them: the admin's review of first posts, stored, applies."""
+    from forum.models import PENDING, Post
+    from tests.factories import make_board, make_thread
+    thread = make_thread(make_user("starter"), make_board()).public_id
+    db.session.add(SiteSetting(name="approve_first_posts", value="1",
+                               updated_at=datetime(2026, 1, 1)))
+    db.session.commit()
+    assert app.config["APPROVE_FIRST_POSTS"] == 0  # the configuration would not hold it
+    person.register("newcomer")
+    token = person.csrf_token(f"/threads/{thread}/reply")
+    with count_queries() as statements:
+        r = person.client.post(f"/threads/{thread}/reply",
+                               data={"body": "Hello", "csrf_token": token})
+    assert r.status_code == 302
+    assert not any("FROM site_settings\n" in s or s.rstrip().endswith("FROM site_settings")
+                   for s in statements), statements
+    assert db.session.scalar(select(Post.state).where(Post.body == "Hello")) == PENDING
+
+
+def test_settings_read_with_another_statement_are_the_same(app, ctx):
+    """What rows_column() reads and prime() keeps is what the settings' own query gives,
+    with no rows stored as with some."""
+    for rows in ({}, {"approve_first_posts": "2", "registration_mode": "approval"}):
+        db.session.query(SiteSetting).delete()
+        for name, value in rows.items():
+            db.session.add(SiteSetting(name=name, value=value, updated_at=datetime(2026, 1, 1)))
+        db.session.commit()
+        with app.test_request_context("/"):
+            g.pop("site_settings", None)  # (the test's app context is the request's)
+            site_settings.prime(db.session.scalar(select(site_settings.rows_column())))
+            assert g.site_settings == rows
+            assert site_settings.approve_first_posts() == int(rows.get("approve_first_posts", 0))

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from .. import gates, permissions, ratelimit, site_settings, text
 from ..extensions import db, limiter
@@ -257,12 +257,13 @@ def check_duplicate(user: User, body: str, now: datetime) -> None:
         return
     since = now - timedelta(minutes=window)
     mine = select(Handle.id).where(Handle.user_id == user.id)
-    recent = list(db.session.scalars(
-        select(Post.body).where(Post.handle_id.in_(mine), Post.created_at >= since)
-        .order_by(Post.created_at.desc()).limit(50)))
-    recent += db.session.scalars(
-        select(Story.body).where(Story.handle_id.in_(mine), Story.state == PUBLISHED,
-                                 Story.published_at >= since).limit(20))
+    # The recent posts and stories in one statement (each part in a subquery: SQLite takes
+    # no LIMIT on a part of a UNION).
+    posts = (select(Post.body).where(Post.handle_id.in_(mine), Post.created_at >= since)
+             .order_by(Post.created_at.desc()).limit(50).subquery())
+    stories = (select(Story.body).where(Story.handle_id.in_(mine), Story.state == PUBLISHED,
+                                        Story.published_at >= since).limit(20).subquery())
+    recent = db.session.scalars(union_all(select(posts.c.body), select(stories.c.body)))
     words = _same_words(body)
     if any(_same_words(earlier) == words for earlier in recent):
         raise Duplicate(f"You posted exactly these words in the last {window} minutes, so they "

@@ -58,29 +58,37 @@ def _held_before(thread_id: int, path: str):
 
 
 def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
-              now: datetime, story: StoryOwner | None = None,
-              held: bool = False) -> tuple[Post, int]:
+              now: datetime, story: StoryOwner | None = None) -> tuple[Post, int, bool]:
     """Insert the post, count it in its thread, notify; returns it with the number of posts
-    of the thread before it in reading order (where the redirect finds its page).
+    of the thread before it in reading order (where the redirect finds its page), and whether
+    it waits for a moderator.
 
     `story`: who owns the story, when the thread is a story's comments and the caller knows.
-    `held`: the post waits for a moderator (review.py): stored in its place, but neither
-    counted nor announced until it is approved."""
+    A post that waits (review.py: a new member's first writings) is stored in its place, but
+    neither counted nor announced until it is approved."""
     max_depth = current_app.config["MAX_DEPTH"]
     # A reply to the deepest level attaches beside its parent, at that same level.
     while parent is not None and parent.depth >= max_depth - 1:
         parent = db.session.get(Post, parent.parent_id) if parent.parent_id else None
+    # Whether the post waits for review, asked in the statement that reads the writer's
+    # handle and the post's id, not in one of its own.
+    needed = review.writings_to_review(author)
+    approved = review.approved_writings_count(author, needed) if needed else None
     next_id = _next_post_id()
+    asked = (next_id if next_id is not None else null(),
+             approved if approved is not None else null())
     if anonymous:
         speaker = {"handle": handle_for(author, thread, True, now)}
-        post_id = db.session.scalar(select(next_id)) if next_id is not None else None
+        post_id, approved_count = (db.session.execute(select(*asked)).one()
+                                   if next_id is not None or approved is not None
+                                   else (None, None))
     else:
         # The public handle's id, and the new post's id with it: one round trip.
-        handle_id, post_id = db.session.execute(
-            select(Handle.id, next_id if next_id is not None else null())
-            .where(Handle.user_id == author.id, Handle.kind == PUBLIC)
+        handle_id, post_id, approved_count = db.session.execute(
+            select(Handle.id, *asked).where(Handle.user_id == author.id, Handle.kind == PUBLIC)
         ).one()
         speaker = {"handle_id": handle_id}
+    held = needed > 0 and approved_count < needed
     prefix = parent.path if parent else ""
     rendered = text.render(body, Post.EXCERPT_CHARS)
     post = Post(
@@ -99,7 +107,7 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         before = db.session.scalar(select(
             select(func.count()).where(Post.thread_id == thread.id, Post.path < post.path)
             .scalar_subquery() - _held_before(thread.id, post.path)))
-        return post, before
+        return post, before, True
     # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
     # statement counts the posts before this one, for the page the writer is sent to. (It
     # flushes the post first: an ORM statement.)
@@ -118,7 +126,7 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         .execution_options(synchronize_session=False)
     ).scalar_one()
     notifications.on_new_post(post, parent, author, now, story=story)
-    return post, before
+    return post, before, False
 
 
 def create_thread(author: User, board: Board, *, title: str, body: str, anonymous: bool,
@@ -129,12 +137,11 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     body = clean_body(body)
     check_new_text(author, body, now)
     count_write(author, "topic", now)
-    held = review.must_wait(author)
     thread = new_thread(author, title.strip(), board, anonymous, now)
+    _, _, held = _add_post(author, thread, None, body, anonymous, now)
     # A thread whose first post waits is hidden, so no list, feed or search shows its title
     # (Thread.is_waiting); its writer still reads it at its address.
     thread.hidden = held
-    _add_post(author, thread, None, body, anonymous, now, held=held)
     db.session.commit()
     return thread
 
@@ -182,10 +189,8 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     body = clean_body(body)
     check_new_text(author, body, now)
     count_write(author, "reply", now)
-    held = review.must_wait(author)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
-    post, before = _add_post(author, thread, parent, body, anonymous, now, story=owner,
-                             held=held)
+    post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner)
     placed = Placed(post, held, post.public_id, thread.public_id, story.slug if story else None,
                     page_start(thread.id, before))
     db.session.commit()

@@ -51,8 +51,9 @@ def first_posts_to_review() -> int:
     return site_settings.approve_first_posts()
 
 
-def approved_writings(user: User, enough: int) -> int:
-    """How many of the account's writings are out (counting no further than `enough`)."""
+def approved_writings_count(user: User, enough: int):
+    """How many of the account's writings are out (counting no further than `enough`), as a
+    scalar subquery: the posting path asks it in the statement that reads the writer's handle."""
     mine = select(Handle.id).where(Handle.user_id == user.id)
 
     def counted(rows):  # each part stops at `enough`: an old account's writing is not all read
@@ -62,17 +63,29 @@ def approved_writings(user: User, enough: int) -> int:
                                           Post.state.in_((VISIBLE, HIDDEN))))
     stories = counted(select(Story.id).where(Story.handle_id.in_(mine),
                                              Story.state.in_((PUBLISHED, HIDDEN))))
-    return db.session.scalar(select(posts + stories))
+    return posts + stories
 
 
-def must_wait(user: User) -> bool:
-    """Tell whether this account's next writing waits for a moderator.
+def approved_writings(user: User, enough: int) -> int:
+    """How many of the account's writings are out (counting no further than `enough`)."""
+    return db.session.scalar(select(approved_writings_count(user, enough)))
+
+
+def writings_to_review(user: User) -> int:
+    """How many approved writings this account needs before its writing goes out at once;
+    0 when nothing it writes can wait (review off, lifted, or a moderator), without a query.
 
     Moderators and administrators never wait: they are the ones who approve."""
     needed = first_posts_to_review()
     if needed <= 0 or _lifted.get() or permissions.can_moderate(user):
-        return False
-    return approved_writings(user, needed) < needed
+        return 0
+    return needed
+
+
+def must_wait(user: User) -> bool:
+    """Tell whether this account's next writing waits for a moderator."""
+    needed = writings_to_review(user)
+    return needed > 0 and approved_writings(user, needed) < needed
 
 
 def publish_post(post: Post, now: datetime) -> None:

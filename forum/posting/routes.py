@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import permissions
+from .. import permissions, site_settings
 from ..clock import utcnow
 from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
@@ -83,9 +83,15 @@ def _post(public_id: str) -> Post:
 @login_required
 def reply(thread_id):
     """Comment on a story or reply in a thread, optionally to one post."""
-    # With its board, in the same query: who may read it decides whether it exists.
-    thread = db.first_or_404(select(Thread).where(Thread.public_id == thread_id)
-                             .options(joinedload(Thread.board)))
+    # With its board, in the same query: who may read it decides whether it exists. And the
+    # site's settings, which the checks on a new post read (no statement of their own).
+    found = db.session.execute(
+        select(Thread, site_settings.rows_column()).where(Thread.public_id == thread_id)
+        .options(joinedload(Thread.board))).first()
+    if found is None:
+        abort(404)
+    thread, settings = found
+    site_settings.prime(settings)
     _seen(thread.board)
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)

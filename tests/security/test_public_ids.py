@@ -214,6 +214,28 @@ def test_ids_of_posts_written_one_after_another_show_no_order(ctx, make_browser)
     assert sum(a[0] == b[0] for a, b in zip(written, written[1:])) <= 8, written
 
 
+def test_every_public_id_is_as_likely_as_any_other(monkeypatch):
+    """One secure draw per id, read as its base-36 digits: the lowest draw is the first id,
+    the highest the last, and a draw past the last id is drawn again (never folded back onto
+    the first ids, which would make them likelier)."""
+    from forum import public_ids
+    count = 26 * 36 ** 11
+    draws = iter([0, count - 1, count, 2 ** 62 - 1, 36 ** 11 + 35])
+    monkeypatch.setattr(public_ids.secrets, "randbits", lambda bits: next(draws))
+    # (The digits' alphabet is the letters, then 0-9.)
+    assert public_ids.new_public_id() == "a" * 12
+    assert public_ids.new_public_id() == "z" + "9" * 11
+    # Both draws past the end drawn again; the lowest digit comes first after the letter.
+    assert public_ids.new_public_id() == "b9" + "a" * 10
+    monkeypatch.undo()
+    ids = [public_ids.new_public_id() for _ in range(2000)]
+    assert all(PUBLIC_ID.fullmatch(i) for i in ids) and len(set(ids)) == len(ids)
+    # Every character of both alphabets turns up in every place (a chance of failing
+    # below 1e-8 even for the rarest).
+    for place in range(12):
+        assert len({i[place] for i in ids}) == (26 if place == 0 else 36), place
+
+
 def _another_first_letter(public_id: str) -> str:
     """A well-formed id one letter away from a real one (never the real one itself)."""
     return ("q" if public_id[0] != "q" else "r") + public_id[1:]

@@ -10,6 +10,7 @@ from .. import permissions, ratelimit
 from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
 from ..models import Story, Thread
+from ..stories.routes import LISTED
 from ..text import render
 
 bp = Blueprint("pages", __name__)
@@ -21,7 +22,7 @@ HOME_ITEMS = 8
 def home():
     """Show the latest stories and the discussions with the latest replies."""
     stories = db.session.scalars(
-        Story.published().options(joinedload(Story.handle)).limit(HOME_ITEMS)
+        Story.published().options(*LISTED).limit(HOME_ITEMS)
     ).all()
     threads = db.session.scalars(
         select(Thread)

@@ -50,6 +50,16 @@ def thread_url(public_id: str) -> str:
     return _thread_path(request.script_root, public_id)
 
 
+@lru_cache(maxsize=4096)
+def _post_path(script_root: str, public_id: str) -> str:
+    return url_for("threads.post", post_id=public_id)
+
+
+def permalink_url(public_id: str) -> str:
+    """A post's own address (/posts/<public id>, which finds its page), cached likewise."""
+    return _post_path(request.script_root, public_id)
+
+
 @lru_cache(maxsize=1024)
 def _board_path(script_root: str, slug: str) -> str:
     return url_for("threads.board", slug=slug)

@@ -1,4 +1,6 @@
 """Reading stories: the index, one story with its comments, and the groups."""
+from functools import lru_cache
+
 from flask import (
     Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
@@ -39,11 +41,17 @@ def _visible_story(slug: str) -> Story:
     return story
 
 
+@lru_cache(maxsize=1)
+def _listed_stories():
+    """The index's statement, the same for every reader: built once per process."""
+    return Story.published().options(*LISTED)
+
+
 @bp.route("/stories/")
 def index():
     """List published stories, newest first."""
     page = paginate(
-        Story.published().options(*LISTED), Story,
+        _listed_stories(), Story,
         [Story.published_at, Story.id], parse_after(request.args.get("after")),
         current_app.config["ITEMS_PER_PAGE"],
     )

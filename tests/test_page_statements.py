@@ -123,3 +123,18 @@ def test_the_unread_count_read_with_the_account_is_exact(ctx, make_browser):
         assert person.submit("/notifications", {},
                              action="/notifications/read-all").status_code == 302
         assert UNREAD.findall(person.get("/").get_data(as_text=True)) == []
+
+
+def test_a_static_file_or_feed_loads_the_account_without_counting(ctx, make_browser,
+                                                                  count_queries):
+    make_user("writer", "Writer")
+    person = make_browser()
+    person.login("writer")
+    for url in ("/static/css/site.css", "/feeds/stories.atom", "/healthz", "/favicon.ico"):
+        with count_queries() as statements:
+            assert person.get(url).status_code == 200
+        assert any("FROM users" in s for s in statements), url
+        assert not any("notifications" in s for s in statements), url
+    with count_queries() as statements:
+        person.get("/")
+    assert [s for s in statements if "FROM users" in s and "notifications" in s]

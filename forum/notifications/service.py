@@ -229,12 +229,24 @@ def _reader_statement():
     return select(User, unread).where(User.id == user_id)
 
 
+# What a GET answers without the page header, so without its count: static files, feeds,
+# the sitemap, robots.txt, the favicon and the health check.
+_HEADERLESS_BLUEPRINTS = {"feeds"}
+_HEADERLESS_ENDPOINTS = {"static", "pages.favicon", "pages.healthz"}
+
+
+def _reads_a_page() -> bool:
+    return (has_request_context() and request.method in ("GET", "HEAD")
+            and request.blueprint not in _HEADERLESS_BLUEPRINTS
+            and request.endpoint not in _HEADERLESS_ENDPOINTS)
+
+
 def load_reader(user_id: int) -> User | None:
     """The account a login names, for the user loader. For a page read (GET or HEAD) its
     header's unread count comes in the same statement and is kept for this request only
     (flask.g), to be forgotten by anything that marks notifications read; other requests
-    load the account alone."""
-    if not (has_request_context() and request.method in ("GET", "HEAD")):
+    (a form sent, a static file, a feed) load the account alone."""
+    if not _reads_a_page():
         return db.session.get(User, user_id)
     row = db.session.execute(_reader_statement(), {"user_id": user_id}).first()
     if row is None:

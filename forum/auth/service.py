@@ -312,7 +312,9 @@ def _load_user(token: str) -> User | None:
     user_id, version, login_at = map(int, parts)
     if not _login_alive(login_at, _minute(utcnow())):
         return _forget_login()
-    user = db.session.get(User, user_id)
+    # With the header's unread count in the same statement, for a page read.
+    from ..notifications.service import load_reader
+    user = load_reader(user_id)
     # A logout or password change bumps the version, ending every copy of the old cookies.
     if user is None or user.session_version != version:
         return _forget_login()

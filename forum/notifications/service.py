@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, literal, null, select, union_all, update
+from flask import g, has_request_context, request
+from sqlalchemy import (bindparam, case, delete, false, func, insert, literal, null, select,
+                        union_all, update)
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -12,6 +16,7 @@ from ..auth.emails import is_usable
 from ..extensions import db
 from ..models import (BoardMember, Follow, Handle, Ignore, Notification, Post, Story, Thread,
                       User)
+from ..models.accounts import ROLES
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
 
 
@@ -169,6 +174,15 @@ def is_following(user, *, thread: Thread | None = None, group=None) -> bool:
     return db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, target)) is not None
 
 
+def following_column(user, *, group_id=None):
+    """is_following() as a column of the query that reads the group (`group_id`: its id
+    column), so the page asks no second statement; always false for a visitor."""
+    if not user.is_authenticated:
+        return false()
+    return select(Follow.id).where(Follow.user_id == user.id,
+                                   Follow.group_id == group_id).exists()
+
+
 def follows_of(user: User):
     """What `user` follows, for their own page only: not threads on a board they can no
     longer read."""
@@ -180,14 +194,70 @@ def follows_of(user: User):
 
 # --- reading ----------------------------------------------------------------------------
 
+def _unread_of(user, user_id):
+    return (select(func.count(Notification.id))
+            .outerjoin(Thread, Notification.thread_id == Thread.id)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None),
+                   permissions.readable_threads(user, Thread.board_id)))
+
+
 def unread_count(user: User) -> int:
-    """The header's number: one count, leaving out boards the person cannot read."""
-    return db.session.scalar(
-        select(func.count(Notification.id))
-        .outerjoin(Thread, Notification.thread_id == Thread.id)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None),
-               permissions.readable_threads(user, Thread.board_id))
-    )
+    """The header's number: one count, leaving out boards the person cannot read. Read with
+    the account itself when the request began (load_reader), unless something since marked
+    notifications read."""
+    known = g.get("unread_notifications") if has_request_context() else None
+    if known is not None and known[0] == user.id:
+        return known[1]
+    return db.session.scalar(_unread_of(user, user.id))
+
+
+@lru_cache(maxsize=1)
+def _reader_statement():
+    """The account with id :user_id and its unread count, in one statement, built once.
+
+    The count is unread_count()'s for that account, asked as a moderator if the row's role
+    is one whose accounts moderate, else as a member (circles by the same :user_id), each
+    through permissions.readable_threads, so the rule stays in the permission module. Only
+    the branch the row's role takes is counted."""
+    user_id = bindparam("user_id")
+    as_member = SimpleNamespace(is_authenticated=True, is_moderator=False, id=user_id)
+    as_moderator = SimpleNamespace(is_authenticated=True, is_moderator=True, id=user_id)
+    moderating = [role for role in ROLES if User(role=role).is_moderator]
+    unread = case(
+        (User.role.in_(moderating), _unread_of(as_moderator, user_id).scalar_subquery()),
+        else_=_unread_of(as_member, user_id).scalar_subquery())
+    return select(User, unread).where(User.id == user_id)
+
+
+# What a GET answers without the page header, so without its count: static files, feeds,
+# the sitemap, robots.txt, the favicon and the health check.
+_HEADERLESS_BLUEPRINTS = {"feeds"}
+_HEADERLESS_ENDPOINTS = {"static", "pages.favicon", "pages.healthz"}
+
+
+def _reads_a_page() -> bool:
+    return (has_request_context() and request.method in ("GET", "HEAD")
+            and request.blueprint not in _HEADERLESS_BLUEPRINTS
+            and request.endpoint not in _HEADERLESS_ENDPOINTS)
+
+
+def load_reader(user_id: int) -> User | None:
+    """The account a login names, for the user loader. For a page read (GET or HEAD) its
+    header's unread count comes in the same statement and is kept for this request only
+    (flask.g), to be forgotten by anything that marks notifications read; other requests
+    (a form sent, a static file, a feed) load the account alone."""
+    if not _reads_a_page():
+        return db.session.get(User, user_id)
+    row = db.session.execute(_reader_statement(), {"user_id": user_id}).first()
+    if row is None:
+        return None
+    g.unread_notifications = (row[0].id, row[1])
+    return row[0]
+
+
+def _forget_unread() -> None:
+    if has_request_context():
+        g.pop("unread_notifications", None)
 
 
 def for_user(user: User):
@@ -266,6 +336,7 @@ def open_notification(user: User, notification: Notification, now: datetime) -> 
         .order_by(Notification.id).limit(1))
     db.session.execute(update(Notification).where(*same).values(read_at=now))
     db.session.commit()
+    _forget_unread()
     return first or notification.post
 
 
@@ -277,6 +348,7 @@ def mark_read(user: User, now: datetime, notification_id: int | None = None) -> 
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=now))
     db.session.commit()
+    _forget_unread()
 
 
 def update_settings(user: User, *, follow_on_write: bool, email_digest: bool) -> None:

@@ -1,4 +1,5 @@
 """The home page, the support, safety and transparency pages, the favicon and the health check."""
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
@@ -10,6 +11,7 @@ from .. import permissions, ratelimit
 from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
 from ..models import Story, Thread
+from ..stories.routes import LISTED
 from ..text import render
 
 bp = Blueprint("pages", __name__)
@@ -17,19 +19,37 @@ bp = Blueprint("pages", __name__)
 HOME_ITEMS = 8
 
 
-@bp.route("/")
-def home():
-    """Show the latest stories and the discussions with the latest replies."""
-    stories = db.session.scalars(
-        Story.published().options(joinedload(Story.handle)).limit(HOME_ITEMS)
-    ).all()
-    threads = db.session.scalars(
+def _active_threads(reader):
+    """The discussions with the latest replies, on boards `reader` (None: a visitor) reads."""
+    return (
         select(Thread)
-        .where(Thread.board_id.in_(permissions.visible_board_ids(current_user)),
+        .where(Thread.board_id.in_(permissions.visible_board_ids(reader)),
                Thread.hidden.is_(False))
         .options(joinedload(Thread.board), joinedload(Thread.handle))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(HOME_ITEMS)
+    )
+
+
+# The page's statements that are the same for every request, built once per process (building
+# them was a tenth of the page's time): the latest stories, and the discussions as a visitor,
+# who is most readers, sees them.
+@lru_cache(maxsize=1)
+def _latest_stories():
+    return Story.published().options(*LISTED).limit(HOME_ITEMS)
+
+
+@lru_cache(maxsize=1)
+def _visitors_threads():
+    return _active_threads(None)
+
+
+@bp.route("/")
+def home():
+    """Show the latest stories and the discussions with the latest replies."""
+    stories = db.session.scalars(_latest_stories()).all()
+    threads = db.session.scalars(
+        _active_threads(current_user) if current_user.is_authenticated else _visitors_threads()
     ).all()
     return render_template("pages/home.html", stories=stories, threads=threads)
 

@@ -5,13 +5,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
 from ..models import VISIBLE, Post, Story, Thread
+from ..templating import permalink_url, story_url, thread_url
 from ..text import start_of
 from .index import ID_MASK, KIND_SHIFT, POST, STORY, THREAD
 from .query import CURSOR_PREFIX, KINDS, ranked_keys, terms
@@ -110,7 +110,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
                      joinedload(Story.handle)))
         for story, html in rows:
             found[(STORY << KIND_SHIFT) + story.id] = Result(
-                "story", story.title, url_for("stories.show", slug=story.slug), story.handle,
+                "story", story.title, story_url(story.slug), story.handle,
                 story.published_at,
                 excerpt(f"<p>{Markup.escape(story.summary)}</p>{html}", words),
                 cursor=CURSOR_PREFIX[STORY] + story.public_id)
@@ -128,7 +128,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
             .options(joinedload(Thread.handle), joinedload(Thread.board)))
         for thread, html in rows:
             found[(THREAD << KIND_SHIFT) + thread.id] = Result(
-                "thread", thread.title, url_for("threads.show", thread_id=thread.public_id),
+                "thread", thread.title, thread_url(thread.public_id),
                 thread.handle, thread.created_at, excerpt(html, words) if html else [],
                 context=thread.board.name if thread.board else "",
                 cursor=CURSOR_PREFIX[THREAD] + thread.public_id)
@@ -141,7 +141,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
                      joinedload(Post.handle)))
         for post, html, title in rows:
             found[(POST << KIND_SHIFT) + post.id] = Result(
-                "post", title, url_for("threads.post", post_id=post.public_id), post.handle,
+                "post", title, permalink_url(post.public_id), post.handle,
                 post.created_at, excerpt(html, words), context=title,
                 cursor=CURSOR_PREFIX[POST] + post.public_id)
     return [found[k] for k in keys if k in found]

@@ -1,21 +1,28 @@
 """Reading stories: the index, one story with its comments, and the groups."""
+from functools import lru_cache
+
 from flask import (
     Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
 from ..models import Group, Story, story_groups
-from ..notifications.service import is_following
+from ..notifications.service import following_column, is_following
 from ..pagination import paginate, parse_after
 from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
 
 bp = Blueprint("stories", __name__)
+
+# What a list of stories (home, the index, a group) loads: each story with its author's name,
+# not its text, which the list never shows (a long story's HTML is read off disk otherwise).
+LISTED = (joinedload(Story.handle), defer(Story.body), defer(Story.body_html),
+          defer(Story.excerpt))
 
 
 def _visible_story(slug: str) -> Story:
@@ -34,11 +41,17 @@ def _visible_story(slug: str) -> Story:
     return story
 
 
+@lru_cache(maxsize=1)
+def _listed_stories():
+    """The index's statement, the same for every reader: built once per process."""
+    return Story.published().options(*LISTED)
+
+
 @bp.route("/stories/")
 def index():
     """List published stories, newest first."""
     page = paginate(
-        Story.published().options(joinedload(Story.handle)), Story,
+        _listed_stories(), Story,
         [Story.published_at, Story.id], parse_after(request.args.get("after")),
         current_app.config["ITEMS_PER_PAGE"],
     )
@@ -73,7 +86,13 @@ def groups():
 @bp.route("/groups/<slug>")
 def group(slug):
     """List the stories tagged with one group."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    # Whether the reader follows it comes in the same statement.
+    found = db.session.execute(
+        select(Group, following_column(current_user, group_id=Group.id))
+        .where(Group.slug == slug)).first()
+    if found is None:
+        abort(404)
+    group, following = found
     if group.state == "merged":
         found = group_service.find(slug)
         if found is not None and found.is_accepted:
@@ -82,10 +101,10 @@ def group(slug):
         abort(404)  # a proposal is shown only with its story until a moderator accepts it
     stmt = (
         Story.published().join(story_groups, story_groups.c.story_id == Story.id)
-        .where(story_groups.c.group_id == group.id).options(joinedload(Story.handle))
+        .where(story_groups.c.group_id == group.id).options(*LISTED)
     )
     page = paginate(stmt, Story, [Story.published_at, Story.id],
                     parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
     return render_template("stories/group.html", group=group, page=page,
                            other_names=group_service.other_names(group),
-                           following=is_following(current_user, group=group))
+                           following=following)

@@ -48,10 +48,14 @@ def test_profile_shows_handle_bio_joined_month_stories_and_posts(ctx, client):
     # Month precision only: the day of joining never shows.
     assert "Joined" in body and "March 2023" in body and "17 March" not in body
     assert "Leaving the Fellowship" in body and f'href="/stories/{story_slug}"' in body
-    # A board post links to its thread, a story comment to its story's page.
-    assert "Sleeping again" in body and f'href="/threads/{thread_id}#p' in body
-    assert "Thank you all for reading." in body
-    assert f'href="/stories/{story_slug}#p{comment_id}"' in body
+    # Each post links to its own address, which leads a board post to its thread and a story
+    # comment to its story's page.
+    assert "Sleeping again" in body and "Thank you all for reading." in body
+    assert f'href="/posts/{comment_id}"' in body
+    assert client.get(f"/posts/{comment_id}").location == f"/stories/{story_slug}#p{comment_id}"
+    reply = re.search(r'href="(/posts/[^"]+)">Sleep', body) or re.search(
+        r'In <a href="(/posts/[^"]+)">', body)
+    assert client.get(reply.group(1)).location.startswith(f"/threads/{thread_id}#p")
 
 
 def test_unknown_handle_is_404(client):
@@ -367,7 +371,10 @@ def test_profile_and_my_posts_link_to_the_page_holding_the_post(small_pages, ctx
         for title, post_id in (("A long thread", late_reply), ("A long story", late_comment)):
             links = _links_in(body, title)
             assert len(links) == 1, (page, title, body)
+            # The link is the post's own address, which sends the reader to the page that
+            # holds it, scrolled to it.
+            assert links[0] == f"/posts/{post_id}"
+            moved = client.get(links[0])
+            assert moved.status_code == 302 and moved.location.endswith(f"#p{post_id}")
             reached = page_text(client.get(links[0], follow_redirects=True))
-            # The link names the post, and the page it leads to holds it.
-            assert links[0].endswith(f"#p{post_id}")
             assert f'id="p{post_id}"' in reached, (page, links[0])

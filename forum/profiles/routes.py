@@ -15,7 +15,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import Handle
 from ..pagination import parse_after
-from ..threads.service import post_urls
+from ..templating import permalink_url
 from . import account_settings, archive, deletion, export, listings
 from .forms import (
     DeleteAccountForm, EmailForm, ExportForm, PasswordForm, ProfileForm, SessionsForm,
@@ -57,6 +57,12 @@ def _retry(retry_after: int | None) -> dict:
     return {} if retry_after is None else {"Retry-After": str(retry_after)}
 
 
+
+def _permalinks(rows) -> dict[int, str]:
+    """Each listed post's own address (/posts/<public id>), which finds its page when followed:
+    working out every post's page here would read every post of every listed thread."""
+    return {row.post.id: permalink_url(row.post.public_id) for row in rows}
+
 @bp.route("/u/<handle>")
 def show(handle):
     """Show a public handle's profile with the stories and posts written under it."""
@@ -68,7 +74,7 @@ def show(handle):
     posts = listings.posts_by(found, parse_after(request.args.get("posts_after")), per_page,
                               current_user)
     return render_template("profiles/show.html", handle=found, user=found.user,
-                           stories=stories, posts=posts, links=post_urls(posts.items))
+                           stories=stories, posts=posts, links=_permalinks(posts.items))
 
 
 @bp.route("/settings")
@@ -158,7 +164,7 @@ def my_posts():
     posts = listings.my_posts(current_user, parse_after(request.args.get("posts_after")),
                              per_page)
     return render_template("profiles/my_posts.html", stories=stories, posts=posts,
-                           links=post_urls(posts.items))
+                           links=_permalinks(posts.items))
 
 
 @bp.route("/settings/export", methods=["POST"])

@@ -1,7 +1,5 @@
 """Reading discussions: one page of a thread's post tree, where a post lives, old addresses."""
 from flask import current_app, url_for
-from collections.abc import Iterable
-from typing import Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -70,51 +68,6 @@ def post_url(post: Post, slug: str | None = None) -> str:
     if thread.is_story:
         slug = slug or thread.story.slug
     return placed_url(post.public_id, thread.public_id, slug, page_start(thread.id, before))
-
-
-class PostPlace(Protocol):
-    """A listed post with where it lives: what a list of posts from many threads carries."""
-
-    post: Post
-    thread_public_id: str
-    story_slug: str | None
-
-
-def post_urls(listed: Iterable[PostPlace]) -> dict[int, str]:
-    """The address of the page showing each listed post, scrolled to it, by post id: one
-    query for the whole list, however many threads it spans."""
-    listed = list(listed)
-    if not listed:
-        return {}
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    # Each post's place in its thread's reading order, and every page's last post, at once.
-    ranked = (
-        select(Post.id, Post.thread_id, Post.public_id,
-               func.row_number().over(partition_by=Post.thread_id, order_by=Post.path)
-               .label("n"))
-        .where(Post.thread_id.in_({row.post.thread_id for row in listed}),
-               Post.state.not_in(HELD))
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ranked).where(or_(ranked.c.id.in_([row.post.id for row in listed]),
-                                 ranked.c.n % per_page == 0))
-    ).all()
-    place = {row.id: row.n for row in rows}
-    page_end = {(row.thread_id, row.n): row.public_id for row in rows if row.n % per_page == 0}
-    urls = {}
-    for row in listed:
-        if row.post.id not in place:
-            # Seen by its writer alone (their own list): pages are cut from what all see, so
-            # its address finds its page when followed.
-            urls[row.post.id] = url_for("threads.post", post_id=row.post.public_id)
-            continue
-        before = place[row.post.id] - 1
-        start = None if before < per_page else page_end[row.post.thread_id,
-                                                         before - before % per_page]
-        urls[row.post.id] = placed_url(row.post.public_id, row.thread_public_id,
-                                       row.story_slug, start)
-    return urls
 
 
 def placed_url(post: str, thread: str, story_slug: str | None, after: str | None) -> str:

@@ -25,7 +25,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
@@ -46,6 +46,14 @@ def _owns_nothing(*args) -> bool:
     """The shared copy's reader owns no name on the page (owns, can_edit_post, can_delete_post
     ask whose a post is; every other decision in the tree is the real reader's)."""
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A post on the page that this reader sees their own way: its id and its name's id."""
+
+    id: int
+    handle_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +143,33 @@ def _members_tree(thread, after, endpoint, url_args) -> Markup:
     if found:
         place = {post_id: 2 * i + 1 for i, post_id in enumerate(copy.post_ids)}
         posts, ignored = found
-        fresh = _render(thread, SimpleNamespace(items=posts, has_next=False), endpoint, url_args,
-                        ignored, names=dict(copy.names), anchors=dict(copy.anchors),
-                        cut=_CUT).split(_CUT)
-        for post, html in zip(posts, fresh[1::2]):
+        for post, html in zip(posts, _variants(members, key, thread, posts, ignored, copy,
+                                               endpoint, url_args)):
             pieces[place[post.id]] = html
     # The reader's own token in each form: the same one the page's other forms carry.
     token = f'name="csrf_token" value="{generate_csrf()}"'
     return Markup("".join(pieces).replace(_CSRF_FIELD, token))  # nosec B704
+
+
+def _variants(members, key, thread, posts, ignored, copy, endpoint, url_args) -> list[str]:
+    """Each of `posts` as this reader sees it: written by them ("own": Edit, Delete, "you")
+    or under a name they ignore (folded). Kept beside the page's copy, by post and variant:
+    the same for every reader with the same key who wrote it, or who ignores its name, so a
+    kept variant says nothing about whose the post is; its token is the stand-in too."""
+    variant = {post.id: "ignored" if post.handle_id in ignored else "own" for post in posts}
+    found = {post.id: members.get((key, post.id, variant[post.id])) for post in posts}
+    missing = [post.id for post in posts if found[post.id] is None]
+    if missing:
+        missing = db.session.scalars(
+            select(Post).where(Post.id.in_(missing)).order_by(Post.path)
+            .options(joinedload(Post.handle).joinedload(Handle.user))).unique().all()
+        fresh = _render(thread, SimpleNamespace(items=missing, has_next=False), endpoint,
+                        url_args, ignored, names=dict(copy.names), anchors=dict(copy.anchors),
+                        cut=_CUT, csrf_token=lambda: _CSRF).split(_CUT)
+        for post, html in zip(missing, fresh[1::2]):
+            found[post.id] = html
+            members.put((key, post.id, variant[post.id]), html, sys.getsizeof(html) + 64)
+    return [found[post.id] for post in posts]
 
 
 def _shared_copy(thread, after, endpoint, url_args) -> MemberCopy:
@@ -168,20 +195,21 @@ def _own_and_ignored(thread: Thread, copy: MemberCopy):
     if copy.post_ids:
         wanted = or_(wanted, and_(Post.path.between(copy.first_path, copy.last_path),
                                   or_(mine, ignored)))
-    rows = db.session.scalars(
-        select(Post).join(Post.handle).where(Post.thread_id == thread.id, wanted)
-        .order_by(Post.path)
-        .options(contains_eager(Post.handle).joinedload(Handle.user))).unique().all()
+    # Plain rows: which posts, and whose; the posts themselves are loaded only to render a
+    # variant not kept yet (_variants).
+    rows = db.session.execute(
+        select(Post.id, Post.handle_id, Post.state, Handle.user_id).join(Post.handle)
+        .where(Post.thread_id == thread.id, wanted).order_by(Post.path)).all()
     on_page = set(copy.post_ids)
     posts, ignored_names = [], set()
-    for post in rows:
-        own = post.handle.user_id == current_user.id
-        if own and post.is_held:
+    for post_id, handle_id, state, user_id in rows:
+        own = user_id == current_user.id
+        if own and state in HELD:
             return None
-        if post.id in on_page:
-            posts.append(post)
+        if post_id in on_page:
+            posts.append(_Listed(post_id, handle_id))
             if not own:
-                ignored_names.add(post.handle_id)
+                ignored_names.add(handle_id)
     if not posts:
         return ()
     return posts, frozenset(ignored_names)

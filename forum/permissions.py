@@ -45,14 +45,29 @@ def can_see_board(user, board) -> bool:
     return db.session.get(BoardMember, (board.id, user.id)) is not None
 
 
+def board_reader(user) -> tuple:
+    """What decides which boards `user` may read, and nothing else: ("public",) for a visitor,
+    ("all",) for a moderator, ("member", id) for a member (their circles are looked up in
+    the query). visible_board_ids() is built from it; a cache of it may be keyed by it."""
+    if not _member(user):
+        return ("public",)
+    if can_moderate(user):
+        return ("all",)
+    return ("member", user.id)
+
+
 def visible_board_ids(user):
     """The ids of the boards `user` (None for a visitor) may read, as an unexecuted select."""
+    return _visible_board_ids(board_reader(user))
+
+
+def _visible_board_ids(reader: tuple):
     stmt = select(Board.id)
-    if not _member(user):
+    if reader[0] == "public":
         return stmt.where(Board.audience == AUDIENCE_PUBLIC)
-    if can_moderate(user):
+    if reader[0] == "all":
         return stmt
-    circles = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
+    circles = select(BoardMember.board_id).where(BoardMember.user_id == reader[1])
     return stmt.where(or_(Board.audience.in_([AUDIENCE_PUBLIC, AUDIENCE_MEMBERS]),
                           (Board.audience == AUDIENCE_CIRCLE) & Board.id.in_(circles)))
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, load_only
 
 from ..extensions import db
@@ -95,19 +96,42 @@ def _start(column):
     return func.substr(column, 1, EXCERPT_HTML_CHARS + 1)
 
 
+@lru_cache(maxsize=1)
+def _statements() -> dict:
+    """The three loading statements, built once per process (building them, with their
+    options and the correlated first post, cost more than running them); the ids of each
+    kind are bound when they run."""
+    ids = bindparam("ids", expanding=True)
+    # Only what the page shows: not the Markdown, and only the start of the HTML (one
+    # character more than the excerpt reads, so that it knows there is more).
+    story = (select(Story, _start(Story.body_html)).where(Story.id.in_(ids))
+             .options(load_only(Story.id, Story.public_id, Story.title, Story.slug,
+                                Story.summary, Story.published_at),
+                      joinedload(Story.handle)))
+    # With the start of its first post, for the excerpt (that post is not a result of its
+    # own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it. One index seek per
+    # thread (ix_posts_thread_path: its smallest path), whatever the size of the posts table.
+    first = aliased(Post)
+    first_html = (select(case((first.state == VISIBLE, _start(first.body_html))))
+                  .where(first.thread_id == Thread.id).order_by(first.path).limit(1)
+                  .correlate(Thread).scalar_subquery())
+    thread = (select(Thread, first_html).where(Thread.id.in_(ids))
+              .options(joinedload(Thread.handle), joinedload(Thread.board)))
+    post = (select(Post, _start(Post.body_html), Thread.title)
+            .join(Thread, Post.thread_id == Thread.id)
+            .where(Post.id.in_(ids))
+            .options(load_only(Post.id, Post.public_id, Post.created_at),
+                     joinedload(Post.handle)))
+    return {STORY: story, THREAD: thread, POST: post}
+
+
 def _load(keys: list[int], words: list[str]) -> list[Result]:
     """The rows behind `keys`, one query per kind, in the order of `keys`."""
     ids = {kind: [k & ID_MASK for k in keys if k >> KIND_SHIFT == kind]
            for kind in (STORY, THREAD, POST)}
     found: dict[int, Result] = {}
     if ids[STORY]:
-        # Only what the page shows: not the Markdown, and only the start of the HTML (one
-        # character more than the excerpt reads, so that it knows there is more).
-        rows = db.session.execute(
-            select(Story, _start(Story.body_html)).where(Story.id.in_(ids[STORY]))
-            .options(load_only(Story.id, Story.public_id, Story.title, Story.slug,
-                               Story.summary, Story.published_at),
-                     joinedload(Story.handle)))
+        rows = db.session.execute(_statements()[STORY], {"ids": ids[STORY]})
         for story, html in rows:
             found[(STORY << KIND_SHIFT) + story.id] = Result(
                 "story", story.title, story_url(story.slug), story.handle,
@@ -115,17 +139,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
                 excerpt(f"<p>{Markup.escape(story.summary)}</p>{html}", words),
                 cursor=CURSOR_PREFIX[STORY] + story.public_id)
     if ids[THREAD]:
-        # With the start of its first post, for the excerpt (that post is not a result of
-        # its own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it.
-        # One index seek per thread (ix_posts_thread_path: its smallest path), whatever the
-        # size of the posts table.
-        first = aliased(Post)
-        first_html = (select(case((first.state == VISIBLE, _start(first.body_html))))
-                      .where(first.thread_id == Thread.id).order_by(first.path).limit(1)
-                      .correlate(Thread).scalar_subquery())
-        rows = db.session.execute(
-            select(Thread, first_html).where(Thread.id.in_(ids[THREAD]))
-            .options(joinedload(Thread.handle), joinedload(Thread.board)))
+        rows = db.session.execute(_statements()[THREAD], {"ids": ids[THREAD]})
         for thread, html in rows:
             found[(THREAD << KIND_SHIFT) + thread.id] = Result(
                 "thread", thread.title, thread_url(thread.public_id),
@@ -133,12 +147,7 @@ def _load(keys: list[int], words: list[str]) -> list[Result]:
                 context=thread.board.name if thread.board else "",
                 cursor=CURSOR_PREFIX[THREAD] + thread.public_id)
     if ids[POST]:
-        rows = db.session.execute(
-            select(Post, _start(Post.body_html), Thread.title)
-            .join(Thread, Post.thread_id == Thread.id)
-            .where(Post.id.in_(ids[POST]))
-            .options(load_only(Post.id, Post.public_id, Post.created_at),
-                     joinedload(Post.handle)))
+        rows = db.session.execute(_statements()[POST], {"ids": ids[POST]})
         for post, html, title in rows:
             found[(POST << KIND_SHIFT) + post.id] = Result(
                 "post", title, permalink_url(post.public_id), post.handle,

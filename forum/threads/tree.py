@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from functools import lru_cache
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -24,7 +25,7 @@ from flask import current_app, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -184,22 +185,33 @@ def _shared_copy(thread, after, endpoint, url_args) -> MemberCopy:
                       items[0].path if items else None, items[-1].path if items else None)
 
 
+@lru_cache(maxsize=2)
+def _own_and_ignored_statement(page_has_posts: bool):
+    """_own_and_ignored's statement, built once per process (building it cost more than
+    running it); the reader, the thread and the page's first and last paths are bound."""
+    user_id = bindparam("user_id")
+    mine = Handle.user_id == user_id
+    wanted = and_(mine, Post.state.in_(HELD))
+    if page_has_posts:
+        ignored = Post.handle_id.in_(select(Ignore.handle_id)
+                                     .where(Ignore.user_id == user_id).scalar_subquery())
+        wanted = or_(wanted, and_(Post.path.between(bindparam("first_path"),
+                                                    bindparam("last_path")),
+                                  or_(mine, ignored)))
+    return (select(Post.id, Post.handle_id, Post.state, Handle.user_id).join(Post.handle)
+            .where(Post.thread_id == bindparam("thread_id"), wanted).order_by(Post.path))
+
+
 def _own_and_ignored(thread: Thread, copy: MemberCopy):
     """The posts on this page that the reader wrote or whose name they ignore, in page order,
     and the ignored names among them: one query. None when the reader has a post waiting for
     a moderator anywhere in the thread (their page is then not the shared one)."""
-    mine = Handle.user_id == current_user.id
-    ignored = Post.handle_id.in_(select(Ignore.handle_id)
-                                 .where(Ignore.user_id == current_user.id).scalar_subquery())
-    wanted = and_(mine, Post.state.in_(HELD))
-    if copy.post_ids:
-        wanted = or_(wanted, and_(Post.path.between(copy.first_path, copy.last_path),
-                                  or_(mine, ignored)))
     # Plain rows: which posts, and whose; the posts themselves are loaded only to render a
     # variant not kept yet (_variants).
-    rows = db.session.execute(
-        select(Post.id, Post.handle_id, Post.state, Handle.user_id).join(Post.handle)
-        .where(Post.thread_id == thread.id, wanted).order_by(Post.path)).all()
+    params = {"user_id": current_user.id, "thread_id": thread.id}
+    if copy.post_ids:
+        params.update(first_path=copy.first_path, last_path=copy.last_path)
+    rows = db.session.execute(_own_and_ignored_statement(bool(copy.post_ids)), params).all()
     on_page = set(copy.post_ids)
     posts, ignored_names = [], set()
     for post_id, handle_id, state, user_id in rows:

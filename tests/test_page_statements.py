@@ -26,7 +26,7 @@ PAGES = {
 # asks one statement per kind of result it found, and one more on SQLite (its recent index
 # first, forum/search/query.py): its count is checked against the visitor's in the same run
 # (tests/test_search.py checks that it does not grow with the results).
-VISITOR = {"home": 2, "story index": 1, "profile": 4, "group": 3}
+VISITOR = {"home": 2, "story index": 1, "profile": 3, "group": 3}
 
 
 def expected(member: bool, search: int) -> dict[str, int]:

@@ -174,13 +174,15 @@ def is_following(user, *, thread: Thread | None = None, group=None) -> bool:
     return db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, target)) is not None
 
 
-def following_column(user, *, group_id=None):
-    """is_following() as a column of the query that reads the group (`group_id`: its id
-    column), so the page asks no second statement; always false for a visitor."""
+def following_column(user, *, group_id=None, thread_id=None):
+    """is_following() as a column of the query that reads the group or the thread (`group_id`
+    or `thread_id`: its id column), so the page asks no second statement; always false for a
+    visitor."""
     if not user.is_authenticated:
         return false()
-    return select(Follow.id).where(Follow.user_id == user.id,
-                                   Follow.group_id == group_id).exists()
+    target = (Follow.thread_id == thread_id) if thread_id is not None else (
+        Follow.group_id == group_id)
+    return select(Follow.id).where(Follow.user_id == user.id, target).exists()
 
 
 def follows_of(user: User):

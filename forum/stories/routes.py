@@ -12,7 +12,7 @@ from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
 from ..models import Group, Story, story_groups
-from ..notifications.service import following_column, is_following
+from ..notifications.service import following_column
 from ..pagination import paginate, parse_after
 from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
@@ -25,12 +25,15 @@ LISTED = (joinedload(Story.handle), defer(Story.body), defer(Story.body_html),
           defer(Story.excerpt))
 
 
-def _visible_story(slug: str) -> Story:
-    """The story at `slug`, or 404 for anyone who may not read it."""
-    story = db.session.scalar(
-        select(Story).where(Story.slug == slug)
+def _visible_story_and_following(slug: str) -> tuple[Story, bool]:
+    """The story at `slug` (or 404 for anyone who may not read it), and whether the reader
+    follows its comments, in the same statement."""
+    found = db.session.execute(
+        select(Story, following_column(current_user, thread_id=Story.thread_id))
+        .where(Story.slug == slug)
         .options(joinedload(Story.handle), joinedload(Story.thread), selectinload(Story.groups))
-    )
+    ).first()
+    story, following = found if found is not None else (None, False)
     if story is None:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
@@ -38,7 +41,7 @@ def _visible_story(slug: str) -> Story:
         permissions.owns(current_user, story.handle) and story.state in ("draft", "pending")
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
-    return story
+    return story, following
 
 
 @lru_cache(maxsize=1)
@@ -61,12 +64,11 @@ def index():
 @bp.route("/stories/<slug>")
 def show(slug):
     """Show a story and its comment tree."""
-    story = _visible_story(slug)
+    story, following = _visible_story_and_following(slug)
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
-    following = is_following(current_user, thread=story.thread)
     response = make_response(render_template(
         "stories/show.html", story=story, thread=story.thread, tree=tree, following=following))
     if story.noindex or not story.is_published:

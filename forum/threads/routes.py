@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..extensions import db
 from ..models import Board, Post, Thread
-from ..notifications.service import is_following
+from ..notifications.service import following_column
 from ..pagination import paginate, parse_after
 from . import service
 from .tree import rendered_tree
@@ -51,10 +51,13 @@ def _readable(thread: Thread | None) -> Thread:
 @bp.route("/threads/<public_id:thread_id>")
 def show(thread_id):
     """Show a discussion thread and its replies."""
-    thread = _readable(db.session.scalar(
-        select(Thread).where(Thread.public_id == thread_id)
+    # Whether the reader follows it comes in the same statement (always false for a visitor).
+    found = db.session.execute(
+        select(Thread, following_column(current_user, thread_id=Thread.id))
+        .where(Thread.public_id == thread_id)
         .options(joinedload(Thread.board), joinedload(Thread.handle))
-    ))
+    ).first()
+    thread = _readable(found[0] if found else None)
     if thread.is_story:
         # A story's comment section is read under its story.
         return redirect(url_for("stories.show", slug=thread.story.slug, **request.args))
@@ -62,8 +65,7 @@ def show(thread_id):
     if old := service.legacy_page_url(thread, raw_after, "threads.show", thread_id=thread_id):
         return redirect(old, 301)
     tree = rendered_tree(thread, parse_after(raw_after), "threads.show", thread_id=thread_id)
-    return render_template("threads/show.html", thread=thread, tree=tree,
-                           following=is_following(current_user, thread=thread))
+    return render_template("threads/show.html", thread=thread, tree=tree, following=found[1])
 
 
 @bp.route("/posts/<public_id:post_id>")

@@ -174,6 +174,19 @@ def is_following(user, *, thread: Thread | None = None, group=None) -> bool:
     return db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, target)) is not None
 
 
+def follows_column(*, thread_id):
+    """Whether the reader bound as :reader (their account id; None for a visitor, which no
+    follow has) follows the thread in `thread_id` (its id column), as a column: for a
+    statement built once per process (forum/threads/routes.py, forum/stories/routes.py)."""
+    return select(Follow.id).where(Follow.user_id == bindparam("reader"),
+                                   Follow.thread_id == thread_id).exists()
+
+
+def reader_id(user) -> int | None:
+    """The value to bind as :reader: the account's id, or None for a visitor."""
+    return user.id if user.is_authenticated else None
+
+
 def following_column(user, *, group_id=None, thread_id=None):
     """is_following() as a column of the query that reads the group or the thread (`group_id`
     or `thread_id`: its id column), so the page asks no second statement; always false for a

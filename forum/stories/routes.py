@@ -5,14 +5,14 @@ from flask import (
     Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
 from ..models import Group, Story, story_groups
-from ..notifications.service import following_column
+from ..notifications.service import following_column, follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
@@ -25,14 +25,21 @@ LISTED = (joinedload(Story.handle), defer(Story.body), defer(Story.body_html),
           defer(Story.excerpt))
 
 
+@lru_cache(maxsize=1)
+def _story_statement():
+    """The story page's statement, the same for every reader (who is bound as :reader):
+    built once per process."""
+    return (select(Story, follows_column(thread_id=Story.thread_id))
+            .where(Story.slug == bindparam("slug"))
+            .options(joinedload(Story.handle), joinedload(Story.thread),
+                     selectinload(Story.groups)))
+
+
 def _visible_story_and_following(slug: str) -> tuple[Story, bool]:
     """The story at `slug` (or 404 for anyone who may not read it), and whether the reader
     follows its comments, in the same statement."""
-    found = db.session.execute(
-        select(Story, following_column(current_user, thread_id=Story.thread_id))
-        .where(Story.slug == slug)
-        .options(joinedload(Story.handle), joinedload(Story.thread), selectinload(Story.groups))
-    ).first()
+    found = db.session.execute(_story_statement(),
+                               {"slug": slug, "reader": reader_id(current_user)}).first()
     story, following = found if found is not None else (None, False)
     if story is None:
         abort(404)

@@ -1,13 +1,15 @@
 """Reading boards and their discussion threads."""
+from functools import lru_cache
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
 from ..models import Board, Post, Thread
-from ..notifications.service import following_column
+from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from . import service
 from .tree import rendered_tree
@@ -48,15 +50,21 @@ def _readable(thread: Thread | None) -> Thread:
     return thread
 
 
+@lru_cache(maxsize=1)
+def _thread_statement():
+    """The thread page's statement, the same for every reader (who is bound as :reader):
+    built once per process."""
+    return (select(Thread, follows_column(thread_id=Thread.id))
+            .where(Thread.public_id == bindparam("thread_id"))
+            .options(joinedload(Thread.board), joinedload(Thread.handle)))
+
+
 @bp.route("/threads/<public_id:thread_id>")
 def show(thread_id):
     """Show a discussion thread and its replies."""
     # Whether the reader follows it comes in the same statement (always false for a visitor).
-    found = db.session.execute(
-        select(Thread, following_column(current_user, thread_id=Thread.id))
-        .where(Thread.public_id == thread_id)
-        .options(joinedload(Thread.board), joinedload(Thread.handle))
-    ).first()
+    found = db.session.execute(_thread_statement(),
+                               {"thread_id": thread_id, "reader": reader_id(current_user)}).first()
     thread = _readable(found[0] if found else None)
     if thread.is_story:
         # A story's comment section is read under its story.

@@ -172,3 +172,14 @@ def test_the_daily_command_erases_kept_texts_past_their_window(person, mine, clo
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(DeletedPostText.id))) == 0
+
+
+def test_the_too_late_page_erases_what_it_says_is_gone(person, mine, clock, monkeypatch, app):
+    monkeypatch.setattr("forum.background.run_after", lambda *args: None)  # a stopped worker
+    _delete(person, mine)
+    clock.now += replies.UNDO_WINDOW + timedelta(seconds=1)
+    monkeypatch.setattr("forum.posting.replies.utcnow", clock)
+    page = person.get(f"/posts/{mine.public_id}/deleted").get_data(as_text=True)
+    assert "gone for good" in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DeletedPostText.id))) == 0

@@ -164,6 +164,8 @@ def deleted_post(post_id):
         abort(404)  # for anyone else, this page does not exist
     now = utcnow()
     until = replies.undo_until(current_user, post, now)
+    if until is None:
+        replies.forget_old_deletions()  # the page says the text is gone: make it so now
     return render_template("posting/deleted_post.html", post=post, form=ConfirmForm(),
                            back=post_url(post), until=until,
                            minutes_left=until and max(1, round((until - now).seconds / 60)))

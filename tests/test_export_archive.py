@@ -109,6 +109,8 @@ def test_the_archive_and_the_json_share_one_limit(app, ctx, person):
         assert "Retry-After" in r.headers
         assert r.mimetype == "text/html"
         assert "as many downloads of your data" in text(r)
+        # A refusal to wait looks like one, for both downloads alike.
+        assert '<p class="flash notice warning" role="status">' in r.get_data(as_text=True)
 
 
 def test_a_member_with_nothing_written_gets_an_index_only(app, person):

@@ -167,35 +167,35 @@ def my_posts():
                            links=_permalinks(posts.items))
 
 
+def _download(build, respond):
+    """A download from Settings: the form's token checked, then the one shared export limit
+    (a refusal is a warning, on the settings page), then the file."""
+    if not ExportForm().validate_on_submit():
+        abort(400)
+    try:
+        made = build(current_user)
+    except ratelimit.RateLimited as limited:
+        flash(limited.message, "warning")
+        return _settings_page(status=429, retry_after=limited.retry_after)
+    return respond(made)
+
+
 @bp.route("/settings/export", methods=["POST"])
 @login_required
 def export_data():
     """Download everything stored about your account as one JSON file."""
-    if not ExportForm().validate_on_submit():
-        abort(400)
-    try:
-        data = export.export_data(current_user)
-    except ratelimit.RateLimited as limited:
-        flash(limited.message, "warning")
-        return _settings_page(status=429, retry_after=limited.retry_after)
-    body = json.dumps(data, ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="afterward-my-data.json"'})
+    return _download(export.export_data, lambda data: Response(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="afterward-my-data.json"'}))
 
 
 @bp.route("/settings/export/archive", methods=["POST"])
 @login_required
 def export_archive():
     """Download your own stories and posts as Markdown files in a zip, with an index."""
-    if not ExportForm().validate_on_submit():
-        abort(400)
-    try:
-        body = archive.build_archive(current_user)
-    except ratelimit.RateLimited as limited:
-        flash(limited.message)
-        return _settings_page(status=429, retry_after=limited.retry_after)
-    return send_file(body, mimetype="application/zip", as_attachment=True,
-                     download_name="afterward-my-writing.zip", max_age=0)
+    return _download(archive.build_archive, lambda body: send_file(
+        body, mimetype="application/zip", as_attachment=True,
+        download_name="afterward-my-writing.zip", max_age=0))
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])

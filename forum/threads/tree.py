@@ -25,7 +25,7 @@ from flask import current_app, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
@@ -188,18 +188,27 @@ def _shared_copy(thread, after, endpoint, url_args) -> MemberCopy:
 @lru_cache(maxsize=2)
 def _own_and_ignored_statement(page_has_posts: bool):
     """_own_and_ignored's statement, built once per process (building it cost more than
-    running it); the reader, the thread and the page's first and last paths are bound."""
+    running it); the reader, the thread and the page's first and last paths are bound.
+
+    Two parts, each read from its own index: the reader's posts waiting for a moderator
+    anywhere in the thread (from ix_posts_held, a handful at most), and the page's own range
+    of the tree. One condition over the whole thread read every post of a 2,000-post thread
+    (1.2-2.8 ms on SQLite 10k; 0.04 ms this way)."""
     user_id = bindparam("user_id")
-    mine = Handle.user_id == user_id
-    wanted = and_(mine, Post.state.in_(HELD))
-    if page_has_posts:
-        ignored = Post.handle_id.in_(select(Ignore.handle_id)
-                                     .where(Ignore.user_id == user_id).scalar_subquery())
-        wanted = or_(wanted, and_(Post.path.between(bindparam("first_path"),
-                                                    bindparam("last_path")),
-                                  or_(mine, ignored)))
-    return (select(Post.id, Post.handle_id, Post.state, Handle.user_id).join(Post.handle)
-            .where(Post.thread_id == bindparam("thread_id"), wanted).order_by(Post.path))
+    columns = (Post.id, Post.handle_id, Post.state, Handle.user_id, Post.path)
+    held = (select(*columns).join(Post.handle)
+            .where(Post.thread_id == bindparam("thread_id"), Handle.user_id == user_id,
+                   Post.held_in_sql()))
+    if not page_has_posts:
+        return held.with_only_columns(*columns[:4]).order_by(Post.path)
+    ignored = Post.handle_id.in_(select(Ignore.handle_id)
+                                 .where(Ignore.user_id == user_id).scalar_subquery())
+    on_page = (select(*columns).join(Post.handle)
+               .where(Post.thread_id == bindparam("thread_id"),
+                      Post.path.between(bindparam("first_path"), bindparam("last_path")),
+                      or_(Handle.user_id == user_id, ignored)))
+    both = union_all(held, on_page).subquery()
+    return select(both.c.id, both.c.handle_id, both.c.state, both.c.user_id).order_by(both.c.path)
 
 
 def _own_and_ignored(thread: Thread, copy: MemberCopy):

@@ -146,3 +146,33 @@ def test_ones_own_name_cannot_be_ignored_and_deletion_takes_the_list(ctx, scene)
     assert response.status_code == 302
     assert db.session.scalar(User.by_login_name("bob")) is None
     assert db.session.scalar(select(func.count(Ignore.id))) == 0
+
+
+def test_ignore_under_a_post_asks_first_and_changes_nothing_until_confirmed(app, scene):
+    bob = scene["bob"]
+    thread = page(bob, scene["first"])
+    # A link under the post, not a form of its own: nothing happens on a stray tap.
+    assert f'<a href="/posts/{scene["a"]}/ignore">Ignore' in thread
+    assert f'action="/posts/{scene["a"]}/ignore"' not in thread
+    question = bob.get(f"/posts/{scene['a']}/ignore")
+    assert question.status_code == 200
+    html = question.get_data(as_text=True)
+    assert f"Ignore {scene['a_name']}?" in html and "Nobody is told" in html
+    assert f'action="/posts/{scene["a"]}/ignore"' in html
+    assert db.session.scalar(select(func.count()).select_from(Ignore)) == 0
+    # Confirming ignores the name.
+    assert bob.submit(f"/posts/{scene['a']}/ignore", {}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Ignore)) == 1
+
+
+def test_asking_to_ignore_ones_own_name_says_so_and_offers_no_button(app, scene):
+    tom = scene["tom"]
+    html = tom.get(f"/posts/{scene['a']}/ignore").get_data(as_text=True)
+    assert "This is one of your own names" in html
+    assert 'action="/posts/' not in html
+
+
+def test_the_question_is_for_members_and_for_posts_that_can_be_read(app, scene, make_browser):
+    visitor = make_browser()
+    assert visitor.get(f"/posts/{scene['a']}/ignore").status_code == 302  # to log in
+    assert scene["bob"].get("/posts/aaaaaaaaaaaa/ignore").status_code == 404

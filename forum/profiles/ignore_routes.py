@@ -1,5 +1,5 @@
 """Ignoring a name from one of its posts, and the list of ignored names in Settings."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,13 +11,22 @@ from . import ignoring
 from .routes import bp
 
 
-@bp.route("/posts/<public_id:post_id>/ignore", methods=["POST"])
+@bp.route("/posts/<public_id:post_id>/ignore", methods=["GET", "POST"])
 @login_required
 def ignore_name(post_id):
-    """Ignore the name this post is signed with, and go back to where it was."""
+    """Ask, then ignore the name this post is signed with, and go back to where it was.
+
+    "Ignore" under a post is a link to this question, not a form of its own: the page says
+    what ignoring does before anything happens, a slip of the thumb on a phone changes
+    nothing, and a member's thread page carries no form per post (a 100-post page was 30 KB
+    of them, each with its own copy of the CSRF token)."""
     post = db.first_or_404(select(Post).where(Post.public_id == post_id))
     if post.thread.hidden or post.is_deleted:
         abort(404)
+    if request.method == "GET":
+        own = post.handle.user_id == current_user.id
+        return render_template("profiles/ignore.html", post=post, own=own,
+                               back=post_url(post))
     try:
         ignoring.ignore(current_user, post.handle, utcnow())
     except ignoring.IgnoreError as error:

@@ -93,6 +93,9 @@ def test_no_serious_accessibility_problems(page, seeded, axe_source, log_in, off
     page.locator(".post-actions").get_by_role("link", name="Reply").first.click()
     expect(page.locator(".reply-in-place form")).to_be_visible()  # opened under the post
     check("reply to a post")
+    page.goto(thread)
+    follow(page, page.locator(".post-actions").get_by_role("link", name="Ignore").first)
+    check("ignore a name: the question first")
     # Recovery codes and two-step login: the settings pages, the codes and the set-up.
     for path in ("/settings", "/auth/recovery-codes", "/auth/two-step/settings"):
         response = page.goto(path)

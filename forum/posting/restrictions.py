@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -35,6 +35,15 @@ def is_barred(user: User, thread: Thread) -> bool:
         .join(Story, Story.id == StoryRestriction.story_id)
         .where(Story.thread_id == thread.id, StoryRestriction.user_id == user.id).limit(1)
     ) is not None
+
+
+def barred_column(*, story_id):
+    """is_barred() as a column of the statement that reads the story (`story_id`: its id
+    column), for the reader bound as :reader (None for a visitor, whom nothing bars): the
+    story page asks no statement of its own for it."""
+    return (select(StoryRestriction.id)
+            .where(StoryRestriction.story_id == story_id,
+                   StoryRestriction.user_id == bindparam("reader")).exists())
 
 
 def commenters(story: Story, author: User) -> list[Handle]:

@@ -6,7 +6,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload
 
 from .. import permissions
 from ..extensions import db
@@ -14,6 +14,7 @@ from ..groups import service as group_service
 from ..models import Group, Story, story_groups
 from ..notifications.service import following_column, follows_column, reader_id
 from ..pagination import paginate, parse_after
+from ..posting.restrictions import barred_column
 from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
 
@@ -28,19 +29,22 @@ LISTED = (joinedload(Story.handle), defer(Story.body), defer(Story.body_html),
 @lru_cache(maxsize=1)
 def _story_statement():
     """The story page's statement, the same for every reader (who is bound as :reader):
-    built once per process."""
-    return (select(Story, follows_column(thread_id=Story.thread_id))
+    built once per process. Its groups come joined (a story names one to three), and with
+    the story whether the reader follows its comments and whether its author barred the
+    reader's account from them: one statement."""
+    return (select(Story, follows_column(thread_id=Story.thread_id),
+                   barred_column(story_id=Story.id))
             .where(Story.slug == bindparam("slug"))
             .options(joinedload(Story.handle), joinedload(Story.thread),
-                     selectinload(Story.groups)))
+                     joinedload(Story.groups), defer(Story.body)))  # the page shows body_html
 
 
-def _visible_story_and_following(slug: str) -> tuple[Story, bool]:
-    """The story at `slug` (or 404 for anyone who may not read it), and whether the reader
-    follows its comments, in the same statement."""
+def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool]:
+    """The story at `slug` (or 404 for anyone who may not read it), whether the reader
+    follows its comments, and whether they are barred from them, in the same statement."""
     found = db.session.execute(_story_statement(),
-                               {"slug": slug, "reader": reader_id(current_user)}).first()
-    story, following = found if found is not None else (None, False)
+                               {"slug": slug, "reader": reader_id(current_user)}).unique().first()
+    story, following, barred = found if found is not None else (None, False, False)
     if story is None:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
@@ -48,7 +52,7 @@ def _visible_story_and_following(slug: str) -> tuple[Story, bool]:
         permissions.owns(current_user, story.handle) and story.state in ("draft", "pending")
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
-    return story, following
+    return story, following, barred
 
 
 @lru_cache(maxsize=1)
@@ -71,13 +75,14 @@ def index():
 @bp.route("/stories/<slug>")
 def show(slug):
     """Show a story and its comment tree."""
-    story, following = _visible_story_and_following(slug)
+    story, following, barred = _visible_story_and_following(slug)
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
     response = make_response(render_template(
-        "stories/show.html", story=story, thread=story.thread, tree=tree, following=following))
+        "stories/show.html", story=story, thread=story.thread, tree=tree, following=following,
+        barred=barred))
     if story.noindex or not story.is_published:
         # The author kept it out of search engines (or it is not public): say so in the
         # header too, which crawlers honour even for responses they do not parse as HTML.

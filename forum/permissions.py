@@ -1,7 +1,7 @@
 """Who may do what: one named decision per action, used by views and templates alike."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from .clock import utcnow
 from .extensions import db
@@ -59,6 +59,20 @@ def board_reader(user) -> tuple:
 def visible_board_ids(user):
     """The ids of the boards `user` (None for a visitor) may read, as an unexecuted select."""
     return _visible_board_ids(board_reader(user))
+
+
+_BOARD_READER = bindparam("board_reader")
+
+
+def bound_board_reader(user) -> tuple[tuple, dict]:
+    """board_reader(user) with a member's id left as the parameter :board_reader, and the
+    value to bind: a statement built once from _visible_board_ids of the first (one per kind
+    of reader, the same tuple each time, so it can key a cache) serves every reader of that
+    kind."""
+    reader = board_reader(user)
+    if reader[0] == "member":
+        return ("member", _BOARD_READER), {"board_reader": reader[1]}
+    return reader, {}
 
 
 def _visible_board_ids(reader: tuple):

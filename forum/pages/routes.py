@@ -19,11 +19,14 @@ bp = Blueprint("pages", __name__)
 HOME_ITEMS = 8
 
 
-def _active_threads(reader):
-    """The discussions with the latest replies, on boards `reader` (None: a visitor) reads."""
+@lru_cache(maxsize=3)
+def _active_threads(reader: tuple):
+    """The discussions with the latest replies, on the boards a reader reads: built once per
+    kind of reader (permissions.bound_board_reader: visitor, moderator, member with their id
+    bound when it runs), not for each request (building it was a tenth of the page's time)."""
     return (
         select(Thread)
-        .where(Thread.board_id.in_(permissions.visible_board_ids(reader)),
+        .where(Thread.board_id.in_(permissions._visible_board_ids(reader)),
                Thread.hidden.is_(False))
         .options(joinedload(Thread.board), joinedload(Thread.handle))
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
@@ -31,26 +34,17 @@ def _active_threads(reader):
     )
 
 
-# The page's statements that are the same for every request, built once per process (building
-# them was a tenth of the page's time): the latest stories, and the discussions as a visitor,
-# who is most readers, sees them.
 @lru_cache(maxsize=1)
 def _latest_stories():
     return Story.published().options(*LISTED).limit(HOME_ITEMS)
-
-
-@lru_cache(maxsize=1)
-def _visitors_threads():
-    return _active_threads(None)
 
 
 @bp.route("/")
 def home():
     """Show the latest stories and the discussions with the latest replies."""
     stories = db.session.scalars(_latest_stories()).all()
-    threads = db.session.scalars(
-        _active_threads(current_user) if current_user.is_authenticated else _visitors_threads()
-    ).all()
+    reader, params = permissions.bound_board_reader(current_user)
+    threads = db.session.scalars(_active_threads(reader), params).all()
     return render_template("pages/home.html", stories=stories, threads=threads)
 
 

@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
-from . import siteurl, stories, threads
+from . import siteurl, stories, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    transactions.init_app(app)  # after db: a read-only request ends with COMMIT
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     security.init_app(app)  # before CSRFProtect, so malformed input is refused first
     csrf.init_app(app)

@@ -32,6 +32,9 @@ def _end_read_only(error: BaseException | None) -> None:
     session = db.session()
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
+    # Nothing changed, so nothing to expire: objects loaded in the request keep their values
+    # after it, as they did when the session was only closed.
+    session.expire_on_commit = False
     session.commit()
 
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Notification, User
+from forum.models import BoardMember, Notification, User
 from tests.factories import make_board, make_reply, make_thread, make_user
 
 
@@ -81,3 +82,67 @@ def test_the_page_costs_the_same_however_many_notifications(scene, count_queries
                    body="y")
         make_reply(bob, scene["thread"], body=f"More {n}")
     assert cost() == before
+
+
+def test_a_hidden_post_and_a_moderators_notice_read_without_name_or_text(scene):
+    """A post readers cannot see any more gives no name and no excerpt; a moderator's notice
+    says what was done and why, with no excerpt of the writing it is about."""
+    from forum.notifications import service
+    single = scene["single"]
+    single.state = "hidden"
+    mine = make_reply(User.query.filter_by(login_name="alice").one(), scene["thread"],
+                      body="My own words.")
+    service.on_moderation(post=mine, action="hidden", reason="insults", now=utcnow())
+    db.session.commit()
+    found = rows(scene["alice"].get("/notifications").get_data(as_text=True))
+    assert found[0].startswith("new A moderator acted on your writing in “Leaflets”: hidden: insults ·")
+    assert "My own words" not in found[0]
+    assert found[1].startswith("new Someone replied to your post in “Sleep” ·") or \
+        found[1].startswith("new Someone wrote in “Sleep”, which you follow ·")
+    assert "Badly" not in found[1] and "Bob Reed" not in found[1]
+
+
+def test_the_page_shows_your_pseudonym_there_and_no_one_elses(ctx, make_browser):
+    alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
+    board = make_board("Talk")
+    thread = make_thread(bob, board, title="Leaving", body="Where do I start?")
+    hers = make_reply(alice, thread, body="Here.", anonymous=True)
+    make_reply(bob, thread, parent=hers, body="Welcome.")
+    make_reply(bob, make_thread(bob, board, title="Open", body="x"), body="y")
+    browser = make_browser()
+    assert browser.login("alice").status_code == 302
+    found = rows(browser.get("/notifications").get_data(as_text=True))
+    assert len(found) == 1  # she follows only the thread she wrote in
+    assert found[0].startswith(f"new Bob Reed replied to your post in “Leaving” "
+                               f"(you wrote there as {hers.handle.name}) ·")
+    assert "Alice Marsh" not in " ".join(found)
+
+
+def test_pages_of_notifications_follow_on_from_each_other(ctx, make_browser, app):
+    alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
+    board = make_board("Talk")
+    per_page = app.config["ITEMS_PER_PAGE"]
+    for n in range(per_page + 3):
+        make_reply(bob, make_thread(alice, board, title=f"T{n}", body="x"), body=f"Answer {n}.")
+    browser = make_browser()
+    assert browser.login("alice").status_code == 302
+    first = browser.get("/notifications").get_data(as_text=True)
+    assert len(rows(first)) == per_page
+    after = re.search(r'href="(/notifications\?after=[^"]+)" rel="next"', first).group(1)
+    second = browser.get(after).get_data(as_text=True)
+    assert [card.split(" ·")[0] for card in rows(second)] == [
+        f"new Bob Reed wrote in “T{n}”, which you follow" for n in (2, 1, 0)]
+    assert 'rel="next"' not in second
+    assert browser.get("/notifications?after=" + "a" * 12).status_code == 404
+
+
+def test_a_moderator_hears_of_a_circle_they_are_not_in(ctx, make_browser):
+    mod, bob = make_user("mod", "June Hale", role="moderator"), make_user("bob", "Bob Reed")
+    circle = make_board("Inner", audience="circle")
+    db.session.add(BoardMember(board_id=circle.id, user_id=bob.id, granted_at=utcnow()))
+    db.session.commit()
+    make_reply(bob, make_thread(mod, circle, title="Quiet room", body="x"), body="Hello.")
+    browser = make_browser()
+    assert browser.login("mod").status_code == 302
+    (card,) = rows(browser.get("/notifications").get_data(as_text=True))
+    assert card.startswith("new Bob Reed wrote in “Quiet room”, which you follow ·")

@@ -146,3 +146,18 @@ def test_a_moderator_hears_of_a_circle_they_are_not_in(ctx, make_browser):
     assert browser.login("mod").status_code == 302
     (card,) = rows(browser.get("/notifications").get_data(as_text=True))
     assert card.startswith("new Bob Reed wrote in “Quiet room”, which you follow ·")
+
+
+def test_the_page_reads_a_persons_newest_through_their_own_index(scene):
+    """Not the whole table backwards by id: once others' notifications outnumber the reader's
+    (every post tells its thread's followers), that walk passes over all of theirs. (SQLite's
+    plan; PostgreSQL's depends on its statistics, and was measured: 6 ms -> 0.1 ms.)"""
+    from forum.notifications import service
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan asserted is SQLite's")
+    alice = User.query.filter_by(login_name="alice").one()
+    sql = (service.for_user(alice).params(service.for_user_params(alice)).limit(21)
+           .compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(str(row[-1]) for row in
+                    db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "ix_notifications_user_newest" in plan and "TEMP B-TREE" not in plan, plan

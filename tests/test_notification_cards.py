@@ -161,3 +161,29 @@ def test_the_page_reads_a_persons_newest_through_their_own_index(scene):
     plan = " ".join(str(row[-1]) for row in
                     db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     assert "ix_notifications_user_newest" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_two_people_page_through_their_own_notifications_only(ctx, make_browser, app):
+    """The page's statement, and what paging makes of it, are built once per process; each
+    request binds its own reader and cursor."""
+    per_page = app.config["ITEMS_PER_PAGE"]
+    alice, bob = make_user("alice", "Alice Marsh"), make_user("bob", "Bob Reed")
+    cleo = make_user("cleo", "Cleo March")
+    board = make_board("Talk")
+    for n in range(per_page + 2):
+        make_reply(cleo, make_thread(alice, board, title=f"Hers {n}", body="x"), body="y")
+        make_reply(cleo, make_thread(bob, board, title=f"His {n}", body="x"), body="y")
+    browsers = {}
+    for person in ("alice", "bob"):
+        browsers[person] = make_browser()
+        assert browsers[person].login(person).status_code == 302
+    nexts = {}
+    for person, titles in (("alice", "Hers"), ("bob", "His")):
+        first = browsers[person].get("/notifications").get_data(as_text=True)
+        nexts[person] = re.search(r'href="(/notifications\?after=[^"]+)" rel="next"', first).group(1)
+        second = rows(browsers[person].get(nexts[person]).get_data(as_text=True))
+        assert [card.split(" ·")[0] for card in second] == [
+            f"new Cleo March wrote in “{titles} {n}”, which you follow" for n in (1, 0)]
+    # A cursor from someone else's list is no item of yours.
+    assert browsers["alice"].get(nexts["bob"]).status_code == 404
+    assert browsers["bob"].get(nexts["alice"]).status_code == 404

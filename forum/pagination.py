@@ -61,13 +61,21 @@ parse_after = parse_public_id  # the `after` cursor of a list is the public id o
 _derived: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def _once(stmt: Select, how: tuple, build) -> Select:
+def _once(stmt: Select, how: tuple, columns: tuple, build) -> Select:
     found = _derived.get(stmt)
     if found is None:
         found = _derived[stmt] = {}
-    if how not in found:
-        found[how] = build()
-    return found[how]
+    kept = found.get(how)
+    # The columns are compared by identity (a column's == builds SQL): the same list, paged
+    # by other columns, is derived anew.
+    if kept is None or len(kept[0]) != len(columns) or any(
+            a is not b for a, b in zip(kept[0], columns)):
+        kept = found[how] = (columns, build())
+    return kept[1]
+
+
+def _every_time(stmt: Select, how: tuple, columns: tuple, build) -> Select:
+    return build()
 
 
 def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int,
@@ -78,13 +86,14 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
     `params` are bound to `stmt`: give them for a statement built once per process, with
     bindparams (what paginate makes of it is then built once too)."""
     key = key if key is not None else model.public_id
-    derive = _once if params is not None else (lambda stmt, how, build: build())
+    derive = _once if params is not None else _every_time
     values = dict(params or {})
-    columns = (id(key), *map(id, order_columns), descending, per_page)
+    columns = (key, *order_columns)
+    how = (descending, per_page)
     if after is not None:
         # The same statement, reduced to the sort values of the one item the cursor names:
         # its joins and conditions decide whether that item is in this list at all.
-        lookup = derive(stmt, ("cursor", *columns), lambda: (
+        lookup = derive(stmt, ("cursor", *how), columns, lambda: (
             stmt.with_only_columns(*order_columns)
             .where(key == bindparam("page_after", type_=key.type))
             .order_by(None).limit(1)))
@@ -98,9 +107,9 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
             bound = tuple_(*(bindparam(f"page_anchor_{n}", type_=column.type)
                              for n, column in enumerate(order_columns)))
             return stmt.where(sort < bound if descending else sort > bound).limit(per_page + 1)
-        page = derive(stmt, ("after", *columns), after_anchor)
+        page = derive(stmt, ("after", *how), columns, after_anchor)
     else:
-        page = derive(stmt, ("first", *columns), lambda: stmt.limit(per_page + 1))
+        page = derive(stmt, ("first", *how), columns, lambda: stmt.limit(per_page + 1))
     result = db.session.execute(page, values)
     rows = list(result.scalars() if scalars else result)
     more = len(rows) > per_page

@@ -187,3 +187,17 @@ def test_two_people_page_through_their_own_notifications_only(ctx, make_browser,
     # A cursor from someone else's list is no item of yours.
     assert browsers["alice"].get(nexts["bob"]).status_code == 404
     assert browsers["bob"].get(nexts["alice"]).status_code == 404
+
+
+def test_paging_keeps_statements_only_for_a_list_built_once(scene, make_browser):
+    """What paginate derives is kept for a statement built once per process (given params)
+    and for nothing else, so lists built per request leave nothing behind."""
+    from forum import pagination
+    before = len(pagination._derived)
+    visitor = make_browser()
+    for url in ("/stories/", "/boards/", f"/threads/{scene['thread'].public_id}"):
+        assert visitor.get(url).status_code == 200
+    assert len(pagination._derived) == before
+    scene["alice"].get("/notifications")
+    scene["alice"].get("/notifications")
+    assert len(pagination._derived) <= before + 1

@@ -351,6 +351,7 @@ def for_user(user: User):
 
 
 def for_user_params(user: User) -> dict:
+    """What for_user()'s statement is bound with: whose notifications they are."""
     return {"user_id": user.id}
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from flask import abort
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, bindparam, tuple_
 
 from .extensions import db
 from .public_ids import is_public_id
@@ -53,23 +54,63 @@ def parse_public_id(raw: str | None) -> str | None:
 parse_after = parse_public_id  # the `after` cursor of a list is the public id of its last item
 
 
+# What paginate derives from a list's statement built once per process (one given with
+# `params`): the page itself, and the lookup of its cursor, built once too while that
+# statement lives, so that neither is built nor its SQLAlchemy cache key worked out again
+# on every request (about 0.2 ms a page). A statement built per request is not kept.
+_derived: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _once(stmt: Select, how: tuple, columns: tuple, build) -> Select:
+    found = _derived.get(stmt)
+    if found is None:
+        found = _derived[stmt] = {}
+    kept = found.get(how)
+    # The columns are compared by identity (a column's == builds SQL): the same list, paged
+    # by other columns, is derived anew.
+    if kept is None or len(kept[0]) != len(columns) or any(
+            a is not b for a, b in zip(kept[0], columns)):
+        kept = found[how] = (columns, build())
+    return kept[1]
+
+
+def _every_time(stmt: Select, how: tuple, columns: tuple, build) -> Select:
+    return build()
+
+
 def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int,
-             descending: bool = True, scalars: bool = True, key=None) -> Page:
+             descending: bool = True, scalars: bool = True, key=None, params=None) -> Page:
     """Run `stmt` (already ordered by `order_columns`, all one direction) for one page.
 
-    `key` is the column a cursor names an item by: `model.public_id` unless said otherwise."""
+    `key` is the column a cursor names an item by: `model.public_id` unless said otherwise.
+    `params` are bound to `stmt`: give them for a statement built once per process, with
+    bindparams (what paginate makes of it is then built once too)."""
     key = key if key is not None else model.public_id
+    derive = _once if params is not None else _every_time
+    values = dict(params or {})
+    columns = (key, *order_columns)
+    how = (descending, per_page)
     if after is not None:
         # The same statement, reduced to the sort values of the one item the cursor names:
         # its joins and conditions decide whether that item is in this list at all.
-        anchor = db.session.execute(
-            stmt.with_only_columns(*order_columns).where(key == after).order_by(None).limit(1)
-        ).first()
+        lookup = derive(stmt, ("cursor", *how), columns, lambda: (
+            stmt.with_only_columns(*order_columns)
+            .where(key == bindparam("page_after", type_=key.type))
+            .order_by(None).limit(1)))
+        anchor = db.session.execute(lookup, {**values, "page_after": after}).first()
         if anchor is None:
             abort(404)
-        sort = tuple_(*order_columns)
-        stmt = stmt.where(sort < tuple_(*anchor) if descending else sort > tuple_(*anchor))
-    result = db.session.execute(stmt.limit(per_page + 1))
+        values.update({f"page_anchor_{n}": value for n, value in enumerate(anchor)})
+
+        def after_anchor():
+            sort = tuple_(*order_columns)
+            bound = tuple_(*(bindparam(f"page_anchor_{n}", type_=column.type)
+                             for n, column in enumerate(order_columns)))
+            return stmt.where(sort < bound if descending else sort > bound).limit(per_page + 1)
+        page = derive(stmt, ("after", *how), columns, after_anchor)
+    else:
+        page = derive(stmt, ("first", *how), columns, lambda: stmt.limit(per_page + 1))
+    result = db.session.execute(page, values)
     rows = list(result.scalars() if scalars else result)
     more = len(rows) > per_page
     rows = rows[:per_page]

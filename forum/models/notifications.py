@@ -23,8 +23,12 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        # The header's unread count is one index-only lookup.
+        # The header's unread count, and marking read, look at a person's unread ones only.
         Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+        # Their page reads a person's newest first, read or not: without this, once everyone
+        # else's notifications outnumber theirs, PostgreSQL walks the whole table backwards
+        # by id to find their 21 (measured: 40,000 rows passed over, 6 ms, instead of 0.1).
+        Index("ix_notifications_user_newest", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

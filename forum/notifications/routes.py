@@ -31,7 +31,8 @@ def unread():
 def index():
     """List my notifications, newest first."""
     page = paginate(service.for_user(current_user), Notification, [Notification.id],
-                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
+                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"],
+                    params=service.for_user_params(current_user))
     return render_template("notifications/index.html", page=page, rows=service.rows(page.items))
 
 

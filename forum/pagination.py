@@ -54,22 +54,24 @@ parse_after = parse_public_id  # the `after` cursor of a list is the public id o
 
 
 def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int,
-             descending: bool = True, scalars: bool = True, key=None) -> Page:
+             descending: bool = True, scalars: bool = True, key=None, params=None) -> Page:
     """Run `stmt` (already ordered by `order_columns`, all one direction) for one page.
 
-    `key` is the column a cursor names an item by: `model.public_id` unless said otherwise."""
+    `key` is the column a cursor names an item by: `model.public_id` unless said otherwise.
+    `params` are bound to `stmt`'s bind parameters (a statement built once per process)."""
     key = key if key is not None else model.public_id
     if after is not None:
         # The same statement, reduced to the sort values of the one item the cursor names:
         # its joins and conditions decide whether that item is in this list at all.
         anchor = db.session.execute(
-            stmt.with_only_columns(*order_columns).where(key == after).order_by(None).limit(1)
+            stmt.with_only_columns(*order_columns).where(key == after).order_by(None).limit(1),
+            params,
         ).first()
         if anchor is None:
             abort(404)
         sort = tuple_(*order_columns)
         stmt = stmt.where(sort < tuple_(*anchor) if descending else sort > tuple_(*anchor))
-    result = db.session.execute(stmt.limit(per_page + 1))
+    result = db.session.execute(stmt.limit(per_page + 1), params)
     rows = list(result.scalars() if scalars else result)
     more = len(rows) > per_page
     rows = rows[:per_page]

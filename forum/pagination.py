@@ -10,6 +10,7 @@ rows the reader cannot see in that list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import abort
@@ -58,7 +59,8 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
     """Run `stmt` (already ordered by `order_columns`, all one direction) for one page.
 
     `key` is the column a cursor names an item by: `model.public_id` unless said otherwise.
-    `params` are bound to `stmt`'s bind parameters (a statement built once per process)."""
+    `params` are bound to `stmt`'s bind parameters: a statement built once per process,
+    whose first page's statement is then kept too (see _first_page)."""
     key = key if key is not None else model.public_id
     if after is not None:
         # The same statement, reduced to the sort values of the one item the cursor names:
@@ -71,7 +73,11 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
             abort(404)
         sort = tuple_(*order_columns)
         stmt = stmt.where(sort < tuple_(*anchor) if descending else sort > tuple_(*anchor))
-    result = db.session.execute(stmt.limit(per_page + 1), params)
+        result = db.session.execute(stmt.limit(per_page + 1), params)
+    elif params is not None:
+        result = db.session.execute(_first_page(stmt, per_page), params)
+    else:
+        result = db.session.execute(stmt.limit(per_page + 1))
     rows = list(result.scalars() if scalars else result)
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -79,3 +85,11 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
     if last is not None and not scalars:
         last = last[0]
     return Page(rows, getattr(last, key.key) if (more and last is not None) else None)
+
+
+@lru_cache(maxsize=64)
+def _first_page(stmt: Select, per_page: int) -> Select:
+    """The first page of a statement built once per process, kept as one object: SQLAlchemy
+    works out a statement's cache key once per object, and a new .limit() each request made
+    it walk the whole statement again (a tenth of a profile page's time)."""
+    return stmt.limit(per_page + 1)

@@ -11,12 +11,13 @@ from sqlalchemy.orm import defer, joinedload
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
-from ..models import Group, Story, story_groups
+from ..models import PUBLISHED, Group, Handle, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
+from .listed import listed_story
 
 bp = Blueprint("stories", __name__)
 
@@ -107,9 +108,12 @@ def _group_statement():
 
 @lru_cache(maxsize=1)
 def _group_stories_statement():
-    """The published stories tagged with the group bound as :group_id, built once."""
-    return (Story.published().join(story_groups, story_groups.c.story_id == Story.id)
-            .where(story_groups.c.group_id == bindparam("group_id")).options(*LISTED))
+    """The published stories tagged with the group bound as :group_id, as plain rows
+    (ListedStory), built once."""
+    return (select(listed_story()).join(Handle, Handle.id == Story.handle_id)
+            .join(story_groups, story_groups.c.story_id == Story.id)
+            .where(Story.state == PUBLISHED, story_groups.c.group_id == bindparam("group_id"))
+            .order_by(Story.published_at.desc(), Story.id.desc()))
 
 
 @bp.route("/groups/<slug>")

@@ -118,3 +118,4 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
     if last is not None and not scalars:
         last = last[0]
     return Page(rows, getattr(last, key.key) if (more and last is not None) else None)
+

@@ -3,6 +3,7 @@ moderators accept, refuse, rename, give other names and merge; an other name fin
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -179,3 +180,33 @@ def test_the_groups_page_costs_the_same_however_many_groups(people, ctx, count_q
         curate(people["june"], f"group-{n}", "names", other_name=f"Other name {n}")
         write(people["maren"], f"Proposing {n}", f"Proposal {n}")
     assert cost() == few
+
+
+def _story_list(page: str) -> str:
+    return re.search(r'<ul class="story-list">.*?</ul>', page, re.S).group(0)
+
+
+def test_a_group_lists_its_stories_exactly_as_the_story_index_does(ctx, make_browser):
+    """The group page reads its stories as plain rows; its list is the index's markup, for
+    a visitor, the writer (their "you", also beside their pseudonym) and another member:
+    profile links for public names only, warnings by their labels, kept-out stories."""
+    writer, other = make_user("writer", "Writer"), make_user("reader", "Reader")
+    start = datetime(2025, 3, 1)
+    make_story(writer, title="Public one", summary="In my name.", group_names=["Harbor"],
+               warnings=["suicide", "my own words"], now=start)
+    make_story(writer, title="Under a pseudonym", anonymous=True, group_names=["Harbor"],
+               now=start + timedelta(days=1))
+    make_story(other, title="Kept out", noindex=True, group_names=["Harbor"],
+               now=start + timedelta(days=2))
+    for login in (None, "writer", "reader"):
+        person = make_browser()
+        if login:
+            person.login(login)
+        group = person.get("/groups/harbor").get_data(as_text=True)
+        index = person.get("/stories/").get_data(as_text=True)
+        listed = _story_list(group)
+        assert listed == _story_list(index).replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+        assert 'href="/u/Writer"' in listed and "Content warnings: Suicide, my own words" in listed
+        assert 'rel="nofollow"' in listed and "data-nosnippet" in listed
+        assert listed.count('class="badge">you<') == (2 if login == "writer" else
+                                                       1 if login == "reader" else 0)

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import BoardMember, Notification, User
+from forum.models import BoardMember, Group, GroupAlias, Notification, User
+from forum.models.groups import ALIAS, FORMER
 from forum.notifications import service
+from forum.slugs import slugify
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 PAGES = {
@@ -26,7 +28,7 @@ PAGES = {
 # asks one statement per kind of result it found, and one more on SQLite (its recent index
 # first, forum/search/query.py): its count is checked against the visitor's in the same run
 # (tests/test_search.py checks that it does not grow with the results).
-VISITOR = {"home": 2, "story index": 1, "profile": 3, "group": 3}
+VISITOR = {"home": 2, "story index": 1, "profile": 3, "group": 2}
 
 
 def expected(member: bool, search: int) -> dict[str, int]:
@@ -138,3 +140,29 @@ def test_a_static_file_or_feed_loads_the_account_without_counting(ctx, make_brow
     with count_queries() as statements:
         person.get("/")
     assert [s for s in statements if "FROM users" in s and "notifications" in s]
+
+
+def test_a_group_page_reads_its_other_names_in_the_group_statement(ctx, make_browser,
+                                                                    count_queries):
+    """Several other names of each kind come with the group's own row, in order of name,
+    for a visitor and for a member who follows it; a group without any has none shown."""
+    _site(2)
+    group = db.session.scalar(select(Group).where(Group.slug == "the-fellowship"))
+    for name, kind in (("Zion Circle", ALIAS), ("Amber Way", ALIAS), ("Old Fellowship", FORMER),
+                       ("First Fellowship", FORMER)):
+        db.session.add(GroupAlias(group_id=group.id, name=name, slug=slugify(name), kind=kind,
+                                  created_at=utcnow()))
+    db.session.commit()
+    visitor, reader = make_browser(), make_browser()
+    reader.login("reader")
+    assert reader.submit("/groups/the-fellowship", {"follow": "1"},
+                         action="/groups/the-fellowship/follow").status_code == 302
+    for person, count in ((visitor, VISITOR["group"]), (reader, VISITOR["group"] + 1)):
+        person.get("/groups/the-fellowship")
+        with count_queries() as statements:
+            page = person.get("/groups/the-fellowship").get_data(as_text=True)
+        assert len(statements) == count
+        assert "Also known as: Amber Way, Zion Circle</p>" in page
+        assert "Formerly: First Fellowship, Old Fellowship</p>" in page
+        assert page.count("Story 1</a>") == 1  # each story once, whatever the names
+        assert ("Unfollow" in page) == (person is reader)

@@ -48,6 +48,8 @@ def test_profile_shows_handle_bio_joined_month_stories_and_posts(ctx, client):
     # Month precision only: the day of joining never shows.
     assert "Joined" in body and "March 2023" in body and "17 March" not in body
     assert "Leaving the Fellowship" in body and f'href="/stories/{story_slug}"' in body
+    comments = db.session.get(Thread, story.thread_id).post_count
+    assert comments >= 1 and f"· {comments} comment" in body
     # Each post links to its own address, which leads a board post to its thread and a story
     # comment to its story's page.
     assert "Sleeping again" in body and "Thank you all for reading." in body
@@ -146,6 +148,15 @@ def test_lists_are_newest_first_and_paginate_by_keyset(app, ctx, client):
     assert "Reply number 3" not in second and "Reply number 0" not in second
 
     assert client.get(profile_url("Ruth") + "?posts_after=nonsense").status_code == 404
+
+    last_story = db.session.scalar(select(Story.public_id).where(Story.title == "Story number 3"))
+    older = page_text(client.get(profile_url("Ruth") + f"?stories_after={last_story}"))
+    assert older.index("Story number 2") < older.index("Story number 1")
+    assert "Story number 3" not in older and "Story number 0" not in older
+    assert "Older stories" in older and "No stories here" not in older
+    # A cursor from another writer's list is not one of this list's items.
+    other = make_story(make_user("sam", "Sam"), title="Sam's story")
+    assert client.get(profile_url("Ruth") + f"?stories_after={other.public_id}").status_code == 404
 
 
 def test_profile_costs_the_same_queries_for_3_and_30_posts(ctx, client, count_queries):

@@ -96,9 +96,21 @@ def other_names_of(groups: list[Group]) -> dict[int, dict[str, list[str]]]:
     return names
 
 
-def other_names(group: Group) -> dict[str, list[str]]:
-    """One group's other names by kind."""
-    return other_names_of([group])[group.id]
+def with_other_names(stmt):
+    """`stmt` (which selects a Group first) with the group's other names beside it: one row
+    per other name, in order of name, or one row with none; names_by_kind() sorts them."""
+    return (stmt.add_columns(GroupAlias.kind, GroupAlias.name)
+            .outerjoin(GroupAlias, GroupAlias.group_id == Group.id).order_by(GroupAlias.name))
+
+
+def names_by_kind(rows) -> dict[str, list[str]]:
+    """One group's other names by kind, as other_names_of() gives them, from the rows of a
+    statement made by with_other_names() (its last two columns)."""
+    names = {ALIAS: [], FORMER: []}
+    for *_, kind, name in rows:
+        if name is not None:
+            names.setdefault(kind, []).append(name)
+    return names
 
 
 def matching(query: str, limit: int = 5) -> list[tuple[Group, str | None]]:

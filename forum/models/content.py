@@ -233,7 +233,12 @@ class Story(db.Model):
     """A testimony: a long Markdown text with its own comment thread."""
 
     __tablename__ = "stories"
-    __table_args__ = (Index("ix_stories_listing", "state", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_stories_listing", "state", "published_at", "id"),
+        # A profile's list of stories, newest first, read in order from the index: without
+        # it the writer's every story was read and sorted (their text with them on SQLite).
+        Index("ix_stories_handle_listing", "handle_id", "state", "published_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Keys the author's unsent text in their browser and pages the story lists; the slug

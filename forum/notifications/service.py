@@ -175,12 +175,14 @@ def is_following(user, *, thread: Thread | None = None, group=None) -> bool:
     return db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, target)) is not None
 
 
-def follows_column(*, thread_id):
+def follows_column(*, thread_id=None, group_id=None):
     """Whether the reader bound as :reader (their account id; None for a visitor, which no
-    follow has) follows the thread in `thread_id` (its id column), as a column: for a
-    statement built once per process (forum/threads/routes.py, forum/stories/routes.py)."""
-    return select(Follow.id).where(Follow.user_id == bindparam("reader"),
-                                   Follow.thread_id == thread_id).exists()
+    follow has) follows the thread in `thread_id` or the group in `group_id` (its id column),
+    as a column: for a statement built once per process (forum/threads/routes.py,
+    forum/stories/routes.py)."""
+    target = (Follow.thread_id == thread_id) if thread_id is not None else (
+        Follow.group_id == group_id)
+    return select(Follow.id).where(Follow.user_id == bindparam("reader"), target).exists()
 
 
 def reader_id(user) -> int | None:

@@ -1,10 +1,12 @@
 """Profile pages and lists: what a public handle wrote, and the owner's list of all they wrote."""
 from __future__ import annotations
 
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Bundle, joinedload
 
 from .. import permissions
 from ..extensions import db
@@ -16,7 +18,7 @@ from ..pagination import Page, paginate
 class PostListing(NamedTuple):
     """One post in a profile's list, with what its link and heading need."""
 
-    post: Post
+    post: Post  # its id, public_id and created_at only (a row, not the model)
     thread_public_id: str
     thread_title: str
     story_slug: str | None  # set when the post is a comment on a story
@@ -24,48 +26,85 @@ class PostListing(NamedTuple):
 
 
 # --- reading a profile ------------------------------------------------------------------
+# The public profile reads plain columns, not whole stories and posts: a listed row needs its
+# title, date, summary or excerpt and its link, never its text or HTML. Its statements are
+# the same for every request and built once per process (building them cost more than
+# running them at 10k posts); what varies is bound.
 
-def profile_handle(name: str) -> Handle | None:
-    """The live public handle called exactly `name`, with its account; never an anonymous one."""
+@lru_cache(maxsize=1)
+def _handle_statement():
     # Found through the unique index on public name keys; names alone have no index, and
     # reading every handle made a profile cost 0.2 s at a million posts (bench/RESULTS.md).
-    return db.session.scalar(
+    return (
         select(Handle)
-        .where(Handle.name_key == name_key(name), Handle.kind == PUBLIC, Handle.name == name,
-               Handle.user_id.is_not(None))
+        .where(Handle.name_key == bindparam("name_key"), Handle.kind == PUBLIC,
+               Handle.name == bindparam("name"), Handle.user_id.is_not(None))
         .options(joinedload(Handle.user))
     )
 
 
-def stories_by(handle: Handle, after: str | None, per_page: int) -> Page:
-    """One page of the published stories written under this handle, newest first."""
-    stmt = (
-        Story.published().where(Story.handle_id == handle.id)
-        # The list shows the comment count, so the thread comes in the same query.
-        .options(joinedload(Story.thread))
+def profile_handle(name: str) -> Handle | None:
+    """The live public handle called exactly `name`, with its account; never an anonymous one."""
+    return db.session.scalar(_handle_statement(), {"name_key": name_key(name), "name": name})
+
+
+@lru_cache(maxsize=1)
+def _stories_statement():
+    listed = Bundle("story", Story.public_id, Story.slug, Story.title, Story.published_at,
+                    Story.summary, Thread.post_count)
+    return (
+        select(listed).join(Thread, Story.thread_id == Thread.id)
+        .where(Story.state == PUBLISHED, Story.handle_id == bindparam("handle_id"))
+        .order_by(Story.published_at.desc(), Story.id.desc())
     )
-    return paginate(stmt, Story, [Story.published_at, Story.id], after, per_page)
 
 
-def posts_by(handle: Handle, after: str | None, per_page: int, viewer=None) -> Page:
-    """One page of the visible posts written under this handle, newest first, with their
-    places: only those on boards `viewer` (None: a visitor) may read."""
-    stmt = (
-        select(Post, Thread.public_id, Thread.title, Story.slug)
+def stories_by(handle: Handle, after: str | None, per_page: int) -> Page:
+    """One page of the published stories written under this handle, newest first: each with
+    its slug, title, date, summary and comment count (`post_count`)."""
+    return paginate(_stories_statement(), Story, [Story.published_at, Story.id], after,
+                    per_page, params={"handle_id": handle.id})
+
+
+# Who reads, as permissions.readable_threads() takes them, for a statement built once per
+# board_reader() kind: a member's id is bound as :reader (their circles are looked up by it).
+_READERS = {
+    "public": None,
+    "all": SimpleNamespace(is_authenticated=True, is_moderator=True, id=None),
+    "member": SimpleNamespace(is_authenticated=True, is_moderator=False, id=bindparam("reader")),
+}
+
+
+@lru_cache(maxsize=len(_READERS))
+def _posts_statement(reader_kind: str):
+    listed = Bundle("post", Post.id, Post.public_id, Post.created_at, Post.excerpt)
+    return (
+        select(listed, Thread.public_id, Thread.title, Story.slug)
         .join(Thread, Post.thread_id == Thread.id)
         # Comments on a story are read on the story's page, so fetch its slug with the post.
         .outerjoin(Story, Story.thread_id == Thread.id)
         .where(
-            Post.handle_id == handle.id,
+            Post.handle_id == bindparam("handle_id"),
             Post.state == VISIBLE,
             Thread.hidden.is_(False),
             # A comment under a hidden or draft story would link to a page readers can't open.
             or_(Story.id.is_(None), Story.state == PUBLISHED),
-            permissions.readable_threads(viewer, Thread.board_id),
+            permissions.readable_threads(_READERS[reader_kind], Thread.board_id),
         )
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
-    page = paginate(stmt, Post, [Post.created_at, Post.id], after, per_page, scalars=False)
+
+
+def posts_by(handle: Handle, after: str | None, per_page: int, viewer=None) -> Page:
+    """One page of the visible posts written under this handle, newest first, with their
+    places: only those on boards `viewer` (None: a visitor) may read. Each row's `post` holds
+    the post's id, public id and date, not its text."""
+    reader = permissions.board_reader(viewer)
+    params = {"handle_id": handle.id}
+    if reader[0] == "member":
+        params["reader"] = reader[1]
+    page = paginate(_posts_statement(reader[0]), Post, [Post.created_at, Post.id], after,
+                    per_page, scalars=False, params=params)
     page.items = [
         PostListing(post, thread, title, slug, post.excerpt)
         for post, thread, title, slug in page.items

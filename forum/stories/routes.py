@@ -11,12 +11,13 @@ from sqlalchemy.orm import defer, joinedload
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
-from ..models import Group, Story, story_groups
-from ..notifications.service import following_column, follows_column, reader_id
+from ..models import PUBLISHED, Group, Handle, Story, story_groups
+from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import rendered_tree
 from ..threads.service import legacy_page_url
+from .listed import listed_story
 
 bp = Blueprint("stories", __name__)
 
@@ -97,28 +98,41 @@ def groups():
     return render_template("stories/groups.html", rows=rows)
 
 
+@lru_cache(maxsize=1)
+def _group_statement():
+    """The group page's group at :slug, whether the reader bound as :reader follows it, and
+    its other names, in one statement built once per process."""
+    return group_service.with_other_names(
+        select(Group, follows_column(group_id=Group.id)).where(Group.slug == bindparam("slug")))
+
+
+@lru_cache(maxsize=1)
+def _group_stories_statement():
+    """The published stories tagged with the group bound as :group_id, as plain rows
+    (ListedStory), built once."""
+    return (select(listed_story()).join(Handle, Handle.id == Story.handle_id)
+            .join(story_groups, story_groups.c.story_id == Story.id)
+            .where(Story.state == PUBLISHED, story_groups.c.group_id == bindparam("group_id"))
+            .order_by(Story.published_at.desc(), Story.id.desc()))
+
+
 @bp.route("/groups/<slug>")
 def group(slug):
     """List the stories tagged with one group."""
-    # Whether the reader follows it comes in the same statement.
-    found = db.session.execute(
-        select(Group, following_column(current_user, group_id=Group.id))
-        .where(Group.slug == slug)).first()
-    if found is None:
+    rows = db.session.execute(_group_statement(),
+                              {"slug": slug, "reader": reader_id(current_user)}).all()
+    if not rows:
         abort(404)
-    group, following = found
+    group, following = rows[0][0], rows[0][1]
     if group.state == "merged":
         found = group_service.find(slug)
         if found is not None and found.is_accepted:
             return redirect(url_for("stories.group", slug=found.slug), 301)
     if not group.is_accepted:
         abort(404)  # a proposal is shown only with its story until a moderator accepts it
-    stmt = (
-        Story.published().join(story_groups, story_groups.c.story_id == Story.id)
-        .where(story_groups.c.group_id == group.id).options(*LISTED)
-    )
-    page = paginate(stmt, Story, [Story.published_at, Story.id],
-                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"])
+    page = paginate(_group_stories_statement(), Story, [Story.published_at, Story.id],
+                    parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"],
+                    params={"group_id": group.id})
     return render_template("stories/group.html", group=group, page=page,
-                           other_names=group_service.other_names(group),
+                           other_names=group_service.names_by_kind(rows),
                            following=following)

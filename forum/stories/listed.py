@@ -1,0 +1,60 @@
+"""A story as a list shows it (templates/_lists.html story_list), read as plain columns.
+
+Loading each listed story and its handle as ORM objects cost about as much as running the
+query (0.4 of 0.8 ms for a group's 20 stories at a million posts, SQLite). A list needs a
+few columns of each, and the model's own rules for them: the reader-facing warnings and
+whether the author's name links to a profile, taken from the models, not restated here."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy.orm import Bundle
+
+from ..models import Handle, Story
+
+
+class ListedHandle(NamedTuple):
+    """The name a listed story is written under: what story_list's author() reads."""
+
+    name: str
+    kind: str
+    user_id: int | None  # for owns() ("you"), never shown
+
+    has_profile = property(Handle.has_profile.fget)
+
+
+class ListedStory(NamedTuple):
+    public_id: str  # the list's cursor
+    slug: str
+    title: str
+    summary: str
+    content_warnings: str
+    noindex: bool
+    published_at: datetime
+    handle: ListedHandle
+
+    warnings = property(Story.warnings.fget)
+
+
+class _Rows(Bundle):
+    """A bundle that reads its columns as one `row_type` tuple."""
+
+    def __init__(self, name, row_type, *exprs):
+        super().__init__(name, *exprs)
+        self.row_type = row_type
+
+    def create_row_processor(self, query, procs, labels):
+        row_type = self.row_type
+
+        def make(row):
+            return row_type(*[proc(row) for proc in procs])
+        return make
+
+
+def listed_story():
+    """The columns of a ListedStory, as one bundle to select; the statement joins Handle on
+    Story.handle_id."""
+    return _Rows("story", ListedStory, Story.public_id, Story.slug, Story.title, Story.summary,
+                 Story.content_warnings, Story.noindex, Story.published_at,
+                 _Rows("handle", ListedHandle, Handle.name, Handle.kind, Handle.user_id))

@@ -1,11 +1,8 @@
 """Searching: one page that finds stories, threads and posts by the words in them."""
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from ..extensions import db
 from ..groups import service as group_service
-from ..models import Group
 from .index import POST, STORY, THREAD
 from .query import KINDS, MAX_QUERY_CHARS, BadCursor, parse_cursor
 from .results import search
@@ -17,14 +14,6 @@ KIND_CHOICES = {"stories": (STORY, "Stories"), "threads": (THREAD, "Board thread
                 "posts": (POST, "Posts and comments")}
 
 
-def _accepted_groups():
-    """(id, slug, name) of every accepted group, by name: what a search may be narrowed to.
-    The id stays here; the page and its addresses name a group by its slug."""
-    return db.session.execute(
-        select(Group.id, Group.slug, Group.name).where(Group.state == group_service.ACCEPTED)
-        .order_by(func.lower(Group.name))).all()
-
-
 @bp.route("/search")
 def index():
     """Find published stories, board threads and posts by their words, best matches first;
@@ -33,9 +22,11 @@ def index():
     # An unknown kind or group narrows nothing (the form offers only the known ones).
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_CHOICES else ""
-    groups = _accepted_groups()
+    # The groups a search may keep to, and those the words name: one query for both.
+    rows = group_service.accepted_with_other_names()
+    groups = list({row.id: row for row in rows}.values())
     chosen = next((g for g in groups if g.slug == request.args.get("group")), None)
-    group_id, group_slug, group_name = chosen if chosen else (None, "", None)
+    group_id, group_slug, group_name = chosen[:3] if chosen else (None, "", None)
     try:
         results = search(query, parse_cursor(request.args.get("after")),
                          current_app.config["ITEMS_PER_PAGE"], current_user,
@@ -46,7 +37,8 @@ def index():
         render_template("search/index.html", query=query, results=results,
                         kind=kind, kinds=KIND_CHOICES, group=group_slug, group_name=group_name,
                         all_groups=[(g.slug, g.name) for g in groups],
-                        groups=[] if request.args.get("after") else group_service.matching(query))
+                        groups=[] if request.args.get("after")
+                        else group_service.matching(query, rows))
     )
     # Result pages repeat people's words out of context: no search engine should keep them.
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -400,11 +400,11 @@ def test_a_results_page_costs_a_constant_number_of_queries(ctx, client, people,
         assert len(found) == 20
     with count_queries() as next_page:
         assert client.get(nxt).status_code == 200
-    # Ranking (with the count), then one query for the results of every kind, and one for the
+    # Ranking (with the count, and what the page shows of each result), and one query for the
     # groups a search may keep to with their other names (the groups the words name are found
     # among them); a later page adds the anchor's rank.
-    assert len(many) == 3
-    assert len(few) == 3  # one query loads the results, whatever their kinds
+    assert len(many) == 2
+    assert len(few) == 2  # whatever the kinds of its results
     assert len(next_page) <= len(many) + 1
 
 

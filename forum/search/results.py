@@ -1,4 +1,5 @@
-"""The results: the rows behind the ranked keys, each with an excerpt, a page at a time."""
+"""The results: a page of ranked matches (query.ranked reads them with what the page shows),
+each with an excerpt."""
 from __future__ import annotations
 
 import re
@@ -6,25 +7,19 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from hashlib import blake2b
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import bindparam, case, func, literal_column, select, union_all
-from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import PUBLIC, VISIBLE, Board, Handle, Post, Story, Thread
+from ..models import PUBLIC
 from ..templating import permalink_url, story_url, thread_url
 from ..text import start_of
 from ..threads.cache import TreeCache
-from .index import ID_MASK, KIND_SHIFT, POST, STORY, THREAD
-from .query import CURSOR_PREFIX, KINDS, ranked_keys, terms
+from .index import KIND_SHIFT, POST, STORY, THREAD
+from .query import CURSOR_PREFIX, EXCERPT_HTML_CHARS, KINDS, ranked, terms
 
 EXCERPT_CHARS = 240
-# How much of a result's HTML is read for its excerpt: some 3,000 words of plain prose.
-EXCERPT_HTML_CHARS = 20_000
 
 
 @dataclass
@@ -146,72 +141,29 @@ def cached_excerpt(html: str, words: tuple[str, ...]) -> list[tuple[str, bool]]:
     return pieces
 
 
-def _start(column):
-    """The start of a long HTML column, read in the database: what excerpt() reads of it."""
-    return func.substr(column, 1, EXCERPT_HTML_CHARS + 1)
-
-
-_EMPTY = literal_column("''")
-
-
-@lru_cache(maxsize=1)
-def _statement():
-    """The one loading statement, for results of every kind, built once per process: plain
-    columns, one row per result, no ORM objects (building those was most of a page's load).
-    Each row: kind, id, public id, title, slug (stories), date, summary (stories), the start
-    of the HTML the excerpt is made from, context (a thread's board, a post's thread title),
-    and the author's name, kind and account."""
-    ids = {kind: bindparam(f"ids_{kind}", expanding=True) for kind in (STORY, THREAD, POST)}
-    h = aliased(Handle)
-    story = (select(literal_column(str(STORY)), Story.id, Story.public_id, Story.title, Story.slug,
-                    Story.published_at, Story.summary, _start(Story.body_html),
-                    _EMPTY, h.name, h.kind, h.user_id)
-             .join(h, h.id == Story.handle_id).where(Story.id.in_(ids[STORY])))
-    # With the start of its first post, for the excerpt (that post is not a result of its
-    # own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it. One index seek per
-    # thread (ix_posts_thread_path: its smallest path), whatever the size of the posts table.
-    first = aliased(Post)
-    first_html = (select(case((first.state == VISIBLE, _start(first.body_html))))
-                  .where(first.thread_id == Thread.id).order_by(first.path).limit(1)
-                  .correlate(Thread).scalar_subquery())
-    thread = (select(literal_column(str(THREAD)), Thread.id, Thread.public_id, Thread.title, _EMPTY,
-                     Thread.created_at, _EMPTY, first_html,
-                     func.coalesce(Board.name, ""), h.name, h.kind, h.user_id)
-              .join(h, h.id == Thread.handle_id).outerjoin(Board, Board.id == Thread.board_id)
-              .where(Thread.id.in_(ids[THREAD])))
-    post = (select(literal_column(str(POST)), Post.id, Post.public_id, Thread.title, _EMPTY,
-                   Post.created_at, _EMPTY, _start(Post.body_html), Thread.title,
-                   h.name, h.kind, h.user_id)
-            .join(Thread, Post.thread_id == Thread.id).join(h, h.id == Post.handle_id)
-            .where(Post.id.in_(ids[POST])))
-    return union_all(story, thread, post)
-
-
-def _load(keys: list[int], words: list[str]) -> list[Result]:
-    """The rows behind `keys`, in one query, in the order of `keys`."""
-    if not keys:
-        return []
-    ids = {f"ids_{kind}": [k & ID_MASK for k in keys if k >> KIND_SHIFT == kind]
-           for kind in (STORY, THREAD, POST)}
-    found: dict[int, Result] = {}
+def _results(rows, words: list[str]) -> list[Result]:
+    """The page's results from the ranking query's rows (query.LOADED's columns), in order."""
     words = tuple(words)
-    for (kind, id_, public_id, title, slug, date, summary, html, context,
-         name, handle_kind, user_id) in db.session.execute(_statement(), ids):
-        author = Author(name, handle_kind, user_id)
+    found = []
+    for row in rows:
+        kind, author = row.key >> KIND_SHIFT, Author(row.author_name, row.author_kind,
+                                                      row.author_user_id)
         if kind == STORY:
-            result = Result("story", title, story_url(slug), author, date,
-                            cached_excerpt(f"<p>{Markup.escape(summary)}</p>{html}", words),
-                            cursor=CURSOR_PREFIX[STORY] + public_id)
+            html = f"<p>{Markup.escape(row.summary)}</p>{row.html}"
+            found.append(Result("story", row.title, story_url(row.slug), author, row.shown_at,
+                                cached_excerpt(html, words),
+                                cursor=CURSOR_PREFIX[STORY] + row.public_id))
         elif kind == THREAD:
-            result = Result("thread", title, thread_url(public_id), author, date,
-                            cached_excerpt(html, words) if html else [], context=context,
-                            cursor=CURSOR_PREFIX[THREAD] + public_id)
+            found.append(Result("thread", row.title, thread_url(row.public_id), author,
+                                row.shown_at,
+                                cached_excerpt(row.html, words) if row.html else [],
+                                context=row.context,
+                                cursor=CURSOR_PREFIX[THREAD] + row.public_id))
         else:
-            result = Result("post", title, permalink_url(public_id), author, date,
-                            cached_excerpt(html, words), context=context,
-                            cursor=CURSOR_PREFIX[POST] + public_id)
-        found[(kind << KIND_SHIFT) + id_] = result
-    return [found[k] for k in keys if k in found]
+            found.append(Result("post", row.title, permalink_url(row.public_id), author,
+                                row.shown_at, cached_excerpt(row.html, words),
+                                context=row.context, cursor=CURSOR_PREFIX[POST] + row.public_id))
+    return found
 
 
 def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None,
@@ -219,12 +171,12 @@ def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer
     """One page of results for a reader's query, best match first, in a fixed few queries;
     BadCursor if `after` names no result of this query that `viewer` (None: a visitor) may
     see. Boards they may not read are left out entirely, their threads and posts alike.
-    `kinds` and `group_id` narrow it (see query.ranked_keys)."""
+    `kinds` and `group_id` narrow it (see query.ranked)."""
     words = terms(raw)
     if not words:
         return Results(words, [], None)
-    keys, total, at_least = ranked_keys(words, after, per_page + 1, viewer, kinds, group_id)
-    more = len(keys) > per_page
-    items = _load(keys[:per_page], words)
+    rows, total, at_least = ranked(words, after, per_page + 1, viewer, kinds, group_id)
+    more = len(rows) > per_page
+    items = _results(rows[:per_page], words)
     return Results(words, items, items[-1].cursor if more and items else None, total,
                    at_least)

@@ -270,7 +270,7 @@ HTML_CHARS = EXCERPT_HTML_CHARS + 1
 _KIND_OF = f"(page.key >> {KIND_SHIFT})"
 _ID_OF = f"(page.key & {ID_MASK})"
 LOADED = (
-    "COALESCE(ls.public_id, lt.public_id, lp.public_id) AS public_id, "
+    "COALESCE(ls.public_id, lt.public_id, lp.public_id) AS public_id, "  # nosec B608
     "COALESCE(ls.title, lt.title, lpt.title) AS title, ls.slug AS slug, "
     "COALESCE(ls.published_at, lt.created_at, lp.created_at) AS shown_at, "
     "ls.summary AS summary, "

@@ -3,15 +3,17 @@ each with an excerpt."""
 from __future__ import annotations
 
 import re
+import secrets
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import blake2b
 
-from flask import current_app
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
+from .. import permissions
 from ..models import PUBLIC
 from ..templating import permalink_url, story_url, thread_url
 from ..text import start_of
@@ -39,7 +41,8 @@ class Result:
 @dataclass
 class Results:
     words: list[str]
-    items: list[Result]
+    shown: int  # results on this page
+    html: Markup  # this page's list of them (templates/search/_results.html)
     next_after: str | None
     total: int = 0  # every match of the search, on all its pages
     at_least: bool = False  # more matched than are ranked (query.WINDOW): total is a floor
@@ -105,65 +108,124 @@ class Author:
         return self.kind == PUBLIC and self.user_id is not None
 
 
-# Excerpts made lately, kept in each process (SEARCH_EXCERPT_CACHE_BYTES; 0 turns it off):
-# making one was most of loading a page of results. An excerpt is keyed by the query's words
-# and a digest of the very HTML it was made from, never by a row: it is only used for a row
-# the ranking query found visible to this reader just now, with that same text, so an edit, a
-# deletion or a hidden post is never served from it. It holds no author, account or reader.
-# Entries also go after EXCERPT_MAX_AGE seconds, so removed words do not linger in memory.
-EXCERPT_MAX_AGE = 600
+class _Unowned:
+    """An author as the kept list shows it: the name and whether it links to a profile, and no
+    account (permissions.owns is false for it: the reader's badge is put in afterwards)."""
+
+    __slots__ = ("name", "has_profile")
+    user_id = None
+
+    def __init__(self, author: Author):
+        self.name, self.has_profile = author.name, author.has_profile
 
 
-def _excerpt_cache() -> TreeCache | None:
+# What a search made lately, kept in each process (SEARCH_CACHE_BYTES; 0 turns it off): the
+# excerpts, and each page's list of results as HTML. Making them was most of a page's time.
+# Both are keyed by what they show, never by a row alone: an excerpt by the query's words and
+# a digest of the very HTML it comes from; a list by the words and, for each result, its
+# kind, row id, public id, title, slug, date, context, author's name and whether it links to
+# a profile, and the digest of its text. The ranking query reads all of that afresh, for this
+# reader, on every search: a list is only used when the rows it shows are the very rows this
+# reader may see now, unchanged, so an edit, a deletion, a hidden post or a private board is
+# never served from it, in this process or after a change made through another. Nothing
+# kept says whose a name is: a list is rendered as for a reader who owns none of its names,
+# and the "you" badges of the reader's own names go in for each request (a stand-in marks
+# their places). Entries also go after MAX_AGE seconds, so removed words do not linger.
+MAX_AGE = 600
+_CUT = f"\x00you-{secrets.token_hex(8)}\x00"  # random per process: no text can contain it
+# What the `author` macro writes after the name of the reader's own (tests check it).
+BADGE = Markup(' <span class="badge">you</span>')
+
+
+def _cache() -> TreeCache | None:
     app = current_app._get_current_object()
-    cache = app.extensions.get("search_excerpt_cache")
+    cache = app.extensions.get("search_cache")
     if cache is None:
-        cache = app.extensions["search_excerpt_cache"] = TreeCache(
-            app.config["SEARCH_EXCERPT_CACHE_BYTES"])
+        cache = app.extensions["search_cache"] = TreeCache(app.config["SEARCH_CACHE_BYTES"])
     return cache if cache.max_chars > 0 else None
 
 
-def cached_excerpt(html: str, words: tuple[str, ...]) -> list[tuple[str, bool]]:
+def _kept(cache: TreeCache | None, key: tuple, now: float):
+    kept = cache.get(key) if cache is not None else None
+    return kept[1] if kept is not None and now - kept[0] < MAX_AGE else None
+
+
+def _digest(html: str) -> bytes:
+    return blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def cached_excerpt(html: str, words: tuple[str, ...], digest: bytes | None = None,
+                   cache: TreeCache | None = None, now: float = 0.0):
     """excerpt(html, words), from this process's cache when it made it lately."""
-    cache = _excerpt_cache()
     if cache is None:
         return excerpt(html, list(words))
-    key = (words, blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest())
-    now = time.monotonic()
-    kept = cache.get(key)
-    if kept is not None and now - kept[0] < EXCERPT_MAX_AGE:
-        return kept[1]
-    pieces = excerpt(html, list(words))
-    # Bytes of memory: the pieces' text, their tuples and the list, the key and the entry.
-    size = (sum(sys.getsizeof(text) + 64 for text, _ in pieces) + sys.getsizeof(pieces)
-            + sum(map(sys.getsizeof, words)) + 200)
-    cache.put(key, (now, pieces), size)
+    key = ("excerpt", words, digest or _digest(html))
+    pieces = _kept(cache, key, now)
+    if pieces is None:
+        pieces = excerpt(html, list(words))
+        # Bytes of memory: the pieces' text, their tuples and the list, the key and entry.
+        size = (sum(sys.getsizeof(text) + 64 for text, _ in pieces) + sys.getsizeof(pieces)
+                + sum(map(sys.getsizeof, words)) + 200)
+        cache.put(key, (now, pieces), size)
     return pieces
 
 
-def _results(rows, words: list[str]) -> list[Result]:
-    """The page's results from the ranking query's rows (query.LOADED's columns), in order."""
-    words = tuple(words)
+def _text(row) -> str:
+    """The HTML a result's excerpt is made from."""
+    if row.key >> KIND_SHIFT == STORY:
+        return f"<p>{Markup.escape(row.summary)}</p>{row.html}"
+    return row.html or ""
+
+
+def _results(rows, words: tuple[str, ...], digests: list[bytes], cache, now) -> list[Result]:
+    """The page's results from the ranking query's rows (query.LOADED's columns), in order,
+    each with its author as the kept list shows it (_Unowned)."""
     found = []
-    for row in rows:
-        kind, author = row.key >> KIND_SHIFT, Author(row.author_name, row.author_kind,
-                                                      row.author_user_id)
+    for row, digest in zip(rows, digests):
+        kind, author = row.key >> KIND_SHIFT, _Unowned(
+            Author(row.author_name, row.author_kind, row.author_user_id))
+        text = _text(row)
+        shown = cached_excerpt(text, words, digest, cache, now) if text else []
         if kind == STORY:
-            html = f"<p>{Markup.escape(row.summary)}</p>{row.html}"
             found.append(Result("story", row.title, story_url(row.slug), author, row.shown_at,
-                                cached_excerpt(html, words),
-                                cursor=CURSOR_PREFIX[STORY] + row.public_id))
+                                shown, cursor=CURSOR_PREFIX[STORY] + row.public_id))
         elif kind == THREAD:
             found.append(Result("thread", row.title, thread_url(row.public_id), author,
-                                row.shown_at,
-                                cached_excerpt(row.html, words) if row.html else [],
-                                context=row.context,
+                                row.shown_at, shown, context=row.context,
                                 cursor=CURSOR_PREFIX[THREAD] + row.public_id))
         else:
             found.append(Result("post", row.title, permalink_url(row.public_id), author,
-                                row.shown_at, cached_excerpt(row.html, words),
-                                context=row.context, cursor=CURSOR_PREFIX[POST] + row.public_id))
+                                row.shown_at, shown, context=row.context,
+                                cursor=CURSOR_PREFIX[POST] + row.public_id))
     return found
+
+
+def results_html(rows, words: list[str], viewer=None) -> Markup:
+    """The list of results for the ranking query's rows, as HTML, with the "you" badge on
+    `viewer`'s own names; from this process's cache when it showed the same lately."""
+    words, cache, now = tuple(words), _cache(), time.monotonic()
+    digests = [_digest(_text(row)) for row in rows]
+    key = ("list", words, request.script_root, tuple(
+        (row.key, row.public_id, row.title, row.slug, row.shown_at, row.context,
+         row.author_name, row.author_kind == PUBLIC and row.author_user_id is not None, digest)
+        for row, digest in zip(rows, digests)))
+    pieces = _kept(cache, key, now)
+    if pieces is None:
+        items = _results(rows, words, digests, cache, now)
+        # The stand-in is this module's constant, no one's text.
+        pieces = render_template("search/_results.html", items=items,
+                                 cut=Markup(_CUT)).split(_CUT)  # nosec B704
+        if cache is not None:
+            # Bytes of memory: the HTML, and the key's text and values (a tuple each).
+            cache.put(key, (now, pieces), sum(map(sys.getsizeof, pieces)) + sum(
+                sum(map(sys.getsizeof, shown)) + 120 for shown in key[3]) + 300)
+    # The badges, for this reader only: never kept.
+    own = [permissions.owns(viewer, Author(row.author_name, row.author_kind,
+                                           row.author_user_id)) for row in rows]
+    out = [pieces[0]]
+    for mine, piece in zip(own, pieces[1:]):
+        out += (BADGE, piece) if mine else (piece,)
+    return Markup("".join(out))  # nosec B704: rendered by the template, which escaped it
 
 
 def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None,
@@ -174,9 +236,10 @@ def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer
     `kinds` and `group_id` narrow it (see query.ranked)."""
     words = terms(raw)
     if not words:
-        return Results(words, [], None)
+        return Results(words, 0, Markup(""), None)
     rows, total, at_least = ranked(words, after, per_page + 1, viewer, kinds, group_id)
-    more = len(rows) > per_page
-    items = _results(rows[:per_page], words)
-    return Results(words, items, items[-1].cursor if more and items else None, total,
-                   at_least)
+    page = rows[:per_page]
+    last = page[-1] if page and len(rows) > per_page else None
+    return Results(words, len(page), results_html(page, words, viewer),
+                   CURSOR_PREFIX[last.key >> KIND_SHIFT] + last.public_id if last else None,
+                   total, at_least)

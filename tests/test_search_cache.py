@@ -95,7 +95,8 @@ def test_the_page_is_the_same_with_the_cache_or_without(app_config, request):
         client = reader(other, "bob")
         strip = lambda html: re.sub(r'(csrf_token"[^>]*value=")[^"]+|nonce="[^"]+"', "", html)
         assert strip(page(client)) == strip(page(client)) == strip(without)
-        assert len(other.extensions["search_cache"]) == 3  # a page and its two excerpts
+        # The page, its list and its two excerpts.
+        assert len(other.extensions["search_cache"]) == 4
     finally:
         with other.app_context():
             db.session.remove()
@@ -188,3 +189,66 @@ def test_the_cache_is_bounded(app_config, size, request):
     else:
         assert 0 < len(cache) < 13 and cache.size <= size
     assert page(client).count("<mark>marmalade</mark>") == 12
+
+
+# --- a page asked again ---------------------------------------------------------------------
+
+def test_a_page_asked_again_costs_one_statement_while_nothing_changed(app, scene, client,
+                                                                      count_queries):
+    first = page(client)
+    with count_queries() as again:
+        assert page(client) == first
+    assert len(again) == 1  # the groups, with the database's revision
+    bob = reader(app, "bob")
+    mine = listed(bob)
+    with count_queries() as again:
+        # Bob's account, then the groups with which of the page's names are his.
+        assert listed(bob) == mine and mine.count('<span class="badge">you</span>') == 2
+    assert len(again) == 2
+    # Anything written, to anything, and the page is answered again.
+    make_user("newcomer", "New Comer")
+    with count_queries() as after_a_write:
+        assert page(client) == first
+    assert len(after_a_write) == 2
+
+
+def test_a_new_match_shows_at_once_from_either_process(app, scene, client, app_config):
+    if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
+        pytest.skip("needs a database two apps can share")
+    other = create_app(app_config)
+    try:
+        elsewhere = other.test_client()
+        assert listed(elsewhere).count("<li") == listed(client).count("<li") == 2
+        bob = Browser(client)
+        assert bob.login("bob").status_code == 302
+        thread = db.session.get(Post, scene["post"]).thread
+        r = bob.submit(f"/threads/{thread.public_id}/reply", {"body": "More marmalade."},
+                       action=f"/threads/{thread.public_id}/reply")
+        assert r.status_code in (302, 303)
+        assert listed(elsewhere).count("<li") == 3 == listed(client).count("<li")
+        carl = Browser(other.test_client())
+        assert carl.register("carl").status_code == 302
+        assert carl.submit(f"/threads/{thread.public_id}/reply", {"body": "Marmalade too."},
+                           action=f"/threads/{thread.public_id}/reply").status_code in (302, 303)
+        assert listed(client).count("<li") == 4 == listed(elsewhere).count("<li")
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_kept_page_is_never_another_readers(app, ctx, client):
+    from forum.models import BoardMember
+    cara = make_user("cara", "Cara Lane")
+    make_user("dan", "Dan Moss")
+    circle = make_board("Circle", audience="circle")
+    db.session.add(BoardMember(board_id=circle.id, user_id=cara.id, granted_at=utcnow()))
+    make_thread(cara, circle, title="Quince", body="Quince jelly, in the circle.")
+    make_thread(cara, make_board("Open"), title="Quince", body="Quince, for everyone.")
+    db.session.commit()
+    inside, outside = reader(app, "cara"), reader(app, "dan")
+    for _ in range(2):  # made, then kept
+        assert "in the circle" in listed(inside, "quince")
+        assert "in the circle" not in listed(outside, "quince")
+        assert "in the circle" not in listed(client, "quince")
+        assert "for everyone" in listed(client, "quince")

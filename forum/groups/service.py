@@ -101,21 +101,11 @@ def other_names(group: Group) -> dict[str, list[str]]:
     return other_names_of([group])[group.id]
 
 
-def accepted_with_other_names():
-    """Every accepted group with each of its other names, by name, in one query: rows of
-    (id, slug, name, other name or None), one per other name (one row for a group with
-    none). What the search page offers to narrow a search to, and what matching() reads."""
-    return db.session.execute(
-        select(Group.id, Group.slug, Group.name, GroupAlias.name.label("other_name"))
-        .outerjoin(GroupAlias, GroupAlias.group_id == Group.id)
-        .where(Group.state == ACCEPTED)
-        .order_by(func.lower(Group.name), Group.id, GroupAlias.name)).all()
-
-
 def matching(query: str, rows, limit: int = 5) -> list[tuple]:
-    """Accepted groups whose name or other name holds the query, among `rows` (as
-    accepted_with_other_names() reads them): (row, the other name that matched, or None when
-    the group's own name did), by name."""
+    """Accepted groups whose name or other name holds the query, among `rows`: every accepted
+    group with each of its other names, by name, as (id, slug, name, other_name or None), one
+    row per other name (the search page reads them in its own first statement). Returns
+    (row, the other name that matched, or None when the group's own name did), by name."""
     words = clean_name(query).lower()
     if len(words) < 2:
         return []

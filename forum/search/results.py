@@ -46,6 +46,8 @@ class Results:
     next_after: str | None
     total: int = 0  # every match of the search, on all its pages
     at_least: bool = False  # more matched than are ranked (query.WINDOW): total is a floor
+    list_key: tuple | None = None  # where the list's HTML is kept (results_html)
+    handles: tuple = ()  # each result's author's handle id, in order
 
     @property
     def has_next(self) -> bool:
@@ -137,12 +139,28 @@ _CUT = f"\x00you-{secrets.token_hex(8)}\x00"  # random per process: no text can 
 BADGE = Markup(' <span class="badge">you</span>')
 
 
-def _cache() -> TreeCache | None:
+def cache() -> TreeCache | None:
     app = current_app._get_current_object()
     cache = app.extensions.get("search_cache")
     if cache is None:
         cache = app.extensions["search_cache"] = TreeCache(app.config["SEARCH_CACHE_BYTES"])
     return cache if cache.max_chars > 0 else None
+
+
+_cache_or_none = cache  # (a parameter below is called `cache`)
+
+
+def kept_list(key: tuple) -> list[str] | None:
+    """The pieces of a list kept under `key` (results_html), if young enough."""
+    return _kept(cache(), key, time.monotonic())
+
+
+def assemble(pieces: list[str], own: list[bool]) -> Markup:
+    """A kept list with the "you" badge where `own` says a result's name is the reader's."""
+    out = [pieces[0]]
+    for mine, piece in zip(own, pieces[1:]):
+        out += (BADGE, piece) if mine else (piece,)
+    return Markup("".join(out))  # nosec B704: rendered by the template, which escaped it
 
 
 def _kept(cache: TreeCache | None, key: tuple, now: float):
@@ -200,10 +218,11 @@ def _results(rows, words: tuple[str, ...], digests: list[bytes], cache, now) -> 
     return found
 
 
-def results_html(rows, words: list[str], viewer=None) -> Markup:
+def results_html(rows, words: list[str], viewer=None) -> tuple[Markup, tuple]:
     """The list of results for the ranking query's rows, as HTML, with the "you" badge on
-    `viewer`'s own names; from this process's cache when it showed the same lately."""
-    words, cache, now = tuple(words), _cache(), time.monotonic()
+    `viewer`'s own names, and the key it is kept under; from this process's cache when it
+    showed the same lately."""
+    words, cache, now = tuple(words), _cache_or_none(), time.monotonic()
     digests = [_digest(_text(row)) for row in rows]
     key = ("list", words, request.script_root, tuple(
         (row.key, row.public_id, row.title, row.slug, row.shown_at, row.context,
@@ -222,10 +241,7 @@ def results_html(rows, words: list[str], viewer=None) -> Markup:
     # The badges, for this reader only: never kept.
     own = [permissions.owns(viewer, Author(row.author_name, row.author_kind,
                                            row.author_user_id)) for row in rows]
-    out = [pieces[0]]
-    for mine, piece in zip(own, pieces[1:]):
-        out += (BADGE, piece) if mine else (piece,)
-    return Markup("".join(out))  # nosec B704: rendered by the template, which escaped it
+    return assemble(pieces, own), key
 
 
 def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None,
@@ -240,6 +256,7 @@ def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer
     rows, total, at_least = ranked(words, after, per_page + 1, viewer, kinds, group_id)
     page = rows[:per_page]
     last = page[-1] if page and len(rows) > per_page else None
-    return Results(words, len(page), results_html(page, words, viewer),
+    html, list_key = results_html(page, words, viewer)
+    return Results(words, len(page), html,
                    CURSOR_PREFIX[last.key >> KIND_SHIFT] + last.public_id if last else None,
-                   total, at_least)
+                   total, at_least, list_key, tuple(row.author_id for row in page))

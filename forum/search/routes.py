@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from ..groups import service as group_service
 from .index import POST, STORY, THREAD
-from .query import KINDS, MAX_QUERY_CHARS, BadCursor, parse_cursor
+from . import kept
+from .query import KINDS, MAX_QUERY_CHARS, BadCursor, parse_cursor, terms
 from .results import search
 
 bp = Blueprint("search", __name__)
@@ -22,23 +23,32 @@ def index():
     # An unknown kind or group narrows nothing (the form offers only the known ones).
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_CHOICES else ""
-    # The groups a search may keep to, and those the words name: one query for both.
-    rows = group_service.accepted_with_other_names()
-    groups = list({row.id: row for row in rows}.values())
+    words, after = terms(query), request.args.get("after")
+    # The page as this process last answered it, if the database has not changed since
+    # (kept.py): the first statement says, with the groups a search may keep to (and those
+    # the words name), and which of the kept page's names are this reader's.
+    key = kept.page_key(words, kind, request.args.get("group") or "", after, current_user)
+    page = kept.peek(key) if words else None
+    found = kept.facts(current_user, page.handles if page else ())
+    groups = list({row.id: row for row in found.groups}.values())
     chosen = next((g for g in groups if g.slug == request.args.get("group")), None)
-    group_id, group_slug, group_name = chosen[:3] if chosen else (None, "", None)
-    try:
-        results = search(query, parse_cursor(request.args.get("after")),
-                         current_app.config["ITEMS_PER_PAGE"], current_user,
-                         frozenset({KIND_CHOICES[kind][0]}) if kind else KINDS, group_id)
-    except BadCursor:
-        abort(404)
+    group_id, group_slug, group_name = (chosen.id, chosen.slug, chosen.name) if chosen else (
+        None, "", None)
+    results = kept.answer(page, found)
+    if results is None:
+        try:
+            results = search(query, parse_cursor(after), current_app.config["ITEMS_PER_PAGE"],
+                             current_user,
+                             frozenset({KIND_CHOICES[kind][0]}) if kind else KINDS, group_id)
+        except BadCursor:
+            abort(404)
+        if words:
+            kept.keep(key, found, results)
     response = current_app.make_response(
         render_template("search/index.html", query=query, results=results,
                         kind=kind, kinds=KIND_CHOICES, group=group_slug, group_name=group_name,
                         all_groups=[(g.slug, g.name) for g in groups],
-                        groups=[] if request.args.get("after")
-                        else group_service.matching(query, rows))
+                        groups=[] if after else group_service.matching(query, found.groups))
     )
     # Result pages repeat people's words out of context: no search engine should keep them.
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

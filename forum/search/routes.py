@@ -1,11 +1,15 @@
 """Searching: one page that finds stories, threads and posts by the words in them."""
+import sys
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..groups import service as group_service
-from .index import POST, STORY, THREAD
 from . import kept
+from .index import POST, STORY, THREAD
 from .query import KINDS, MAX_QUERY_CHARS, BadCursor, parse_cursor, terms
+from .results import cache as search_cache
 from .results import search
 
 bp = Blueprint("search", __name__)
@@ -13,6 +17,22 @@ bp = Blueprint("search", __name__)
 # The kinds a reader may narrow a search to (the `kind` argument), in the order offered.
 KIND_CHOICES = {"stories": (STORY, "Stories"), "threads": (THREAD, "Board threads"),
                 "posts": (POST, "Posts and comments")}
+
+
+def _group_options(groups, chosen: str) -> Markup:
+    """The form's group choices as HTML, kept (SEARCH_CACHE_BYTES) by the groups and the chosen
+    one: with a few hundred groups, rendering them was a third of a search page's time."""
+    if not groups:
+        return Markup("")
+    pairs = tuple((g.slug, g.name) for g in groups)
+    cache, key = search_cache(), ("options", pairs, chosen)
+    html = cache.get(key) if cache is not None else None
+    if html is None:
+        html = render_template("search/_group_options.html", all_groups=pairs, group=chosen)
+        if cache is not None:
+            cache.put(key, html, sys.getsizeof(html) + sum(
+                sys.getsizeof(slug) + sys.getsizeof(name) + 64 for slug, name in pairs))
+    return Markup(html)  # nosec B704: rendered by the template, which escaped it
 
 
 @bp.route("/search")
@@ -31,7 +51,8 @@ def index():
     page = kept.peek(key) if words else None
     found = kept.facts(current_user, page.handles if page else ())
     groups = list({row.id: row for row in found.groups}.values())
-    chosen = next((g for g in groups if g.slug == request.args.get("group")), None)
+    asked = request.args.get("group")
+    chosen = next((g for g in groups if g.slug == asked), None)
     group_id, group_slug, group_name = (chosen.id, chosen.slug, chosen.name) if chosen else (
         None, "", None)
     results = kept.answer(page, found)
@@ -47,7 +68,7 @@ def index():
     response = current_app.make_response(
         render_template("search/index.html", query=query, results=results,
                         kind=kind, kinds=KIND_CHOICES, group=group_slug, group_name=group_name,
-                        all_groups=[(g.slug, g.name) for g in groups],
+                        all_groups=bool(groups), group_options=_group_options(groups, group_slug),
                         groups=[] if after else group_service.matching(query, found.groups))
     )
     # Result pages repeat people's words out of context: no search engine should keep them.

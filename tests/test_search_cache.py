@@ -252,3 +252,19 @@ def test_a_kept_page_is_never_another_readers(app, ctx, client):
         assert "in the circle" not in listed(outside, "quince")
         assert "in the circle" not in listed(client, "quince")
         assert "for everyone" in listed(client, "quince")
+
+
+def test_the_group_choices_follow_the_groups(app, scene, client):
+    from tests.factories import make_story
+    assert 'name="group"' not in page(client)  # no accepted group yet
+    make_story(db.session.get(User, scene["bob"]), title="Marmalade days",
+               group_names=["Orchard Fellowship"])
+    html = page(client)
+    assert '<option value="orchard-fellowship">Orchard Fellowship</option>' in html
+    make_story(db.session.get(User, scene["bob"]), title="More", group_names=["Apple Assembly"])
+    html = page(client)
+    assert html.index("Apple Assembly") < html.index("Orchard Fellowship")
+    html = client.get("/search", query_string={"q": "marmalade",
+                                               "group": "orchard-fellowship"}).get_data(as_text=True)
+    assert '<option value="orchard-fellowship" selected>Orchard Fellowship</option>' in html
+    assert '<option value="apple-assembly">Apple Assembly</option>' in html

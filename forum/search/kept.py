@@ -138,3 +138,30 @@ def keep(key: tuple, found: Facts, answered: results.Results) -> None:
     page = Page(found.revision, time.monotonic(), answered.list_key, answered.handles,
                 answered.shown, answered.next_after, answered.total, answered.at_least)
     cache.put(key, page, 400 + 40 * len(answered.handles))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    results: results.Results
+    groups: list  # the accepted groups, by name: rows of (id, slug, name, ...)
+    group: object | None  # the one the search keeps to, if any
+    other_names: list  # the groups again, one row per other name (groups.service.matching)
+
+
+def search_page(query_text: str, kind: str, kinds: frozenset, group: str, after: str | None,
+                per_page: int, viewer) -> SearchPage:
+    """A page of results for a reader's words and choices: the kept one while the database
+    is as it was, else results.search(); BadCursor if `after` names no result they may see."""
+    words = query.terms(query_text)
+    key = page_key(words, kind, group, after, viewer)
+    page = peek(key) if words else None
+    found = facts(viewer, page.handles if page else ())
+    groups = list({row.id: row for row in found.groups}.values())
+    chosen = next((row for row in groups if row.slug == group), None)
+    answered = answer(page, found)
+    if answered is None:
+        answered = results.search(query_text, query.parse_cursor(after), per_page, viewer,
+                                  kinds, chosen.id if chosen else None)
+        if words:
+            keep(key, found, answered)
+    return SearchPage(answered, groups, chosen, found.groups)

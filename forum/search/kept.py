@@ -8,11 +8,13 @@ revision when it was answered: the page's first statement (the groups a search m
 reads that revision again each time, and a kept page is used only while it is the same.
 
 The revision changes with every write to the database, whatever wrote it and from whichever
-process or host, so nothing has to be told to forget: on PostgreSQL it is the write-ahead
-log's insert position (pg_current_wal_insert_lsn(): a commit moves it before anyone can see
-what it committed); on SQLite, per connection, PRAGMA data_version (commits by any other
-connection) with total_changes() (this connection's own writes), and a random mark of the
-connection. It is read in a statement before the ranking statement, whose snapshot is
+process or host, so nothing has to be told to forget. On PostgreSQL it is the current
+snapshot (pg_current_snapshot(): the next transaction id, and those still in progress), which
+changes whenever a transaction that wrote anything starts or ends (a transaction that only
+reads takes no id); transaction ids are the server's, so a write to another database on the
+same server changes it too, which only costs a page answered again. On SQLite it is, per
+connection, PRAGMA data_version (commits by any other connection) with total_changes() (this
+connection's own writes), and a random mark of the connection. It is read in a statement before the ranking statement, whose snapshot is
 therefore at least as new (PostgreSQL's READ COMMITTED; SQLite reads outside a transaction):
 a write that lands in between makes the kept page newer than its revision, never staler.
 On a busy site with writes every few seconds, pages are kept for that long; that is enough
@@ -43,7 +45,7 @@ from . import query, results
 _MARK = "search_revision_mark"
 
 REVISION = {
-    "postgresql": "pg_current_wal_insert_lsn()::text",
+    "postgresql": "pg_current_snapshot()::text",
     "sqlite": "(SELECT data_version FROM pragma_data_version()) || ':' || total_changes()",
 }
 

@@ -167,6 +167,11 @@ def load(instance_path: str) -> dict:
         # reader may do there: reply, report, moderate, see hidden posts), in bytes of memory:
         # about 30 pages of 100 posts. 0 turns it off. Both full, a worker stays near 90 MB.
         "MEMBER_TREE_CACHE_BYTES": _int("MEMBER_TREE_CACHE_BYTES", 6_000_000),
+        # What searches made lately, kept per process (forum/search/results.py, kept.py):
+        # excerpts and lists of results as HTML, keyed by what they show, and pages answered,
+        # used while the database has not changed; in bytes of memory: some 300 pages of 20
+        # results. 0 turns it off.
+        "SEARCH_CACHE_BYTES": _int("SEARCH_CACHE_BYTES", 4_000_000),
         "ITEMS_PER_PAGE": _int("ITEMS_PER_PAGE", 20),
         # 100,000 characters of Markdown must fit, with room for multi-byte text: a browser
         # percent-encodes each UTF-8 byte, so 100,000 emoji arrive as 1.2 MB of form data.

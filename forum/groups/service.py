@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from .. import permissions
 from ..extensions import db
@@ -113,25 +113,20 @@ def names_by_kind(rows) -> dict[str, list[str]]:
     return names
 
 
-def matching(query: str, limit: int = 5) -> list[tuple[Group, str | None]]:
-    """Accepted groups whose name or other name holds the query, with the other name that
-    matched (None when the group's own name did)."""
+def matching(query: str, rows, limit: int = 5) -> list[tuple]:
+    """Accepted groups whose name or other name holds the query, among `rows`: every accepted
+    group with each of its other names, by name, as (id, slug, name, other_name or None), one
+    row per other name (the search page reads them in its own first statement). Returns
+    (row, the other name that matched, or None when the group's own name did), by name."""
     words = clean_name(query).lower()
     if len(words) < 2:
         return []
-    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = db.session.execute(
-        select(Group, GroupAlias.name)
-        .outerjoin(GroupAlias, GroupAlias.group_id == Group.id)
-        .where(Group.state == ACCEPTED,
-               or_(func.lower(Group.name).like(pattern, escape="\\"),
-                   func.lower(GroupAlias.name).like(pattern, escape="\\")))
-        .order_by(func.lower(Group.name))).all()
-    out: dict[int, tuple[Group, str | None]] = {}
-    for group, alias in rows:
-        own = words in group.name.lower()
-        if group.id not in out or own:
-            out[group.id] = (group, None if own else alias)
+    out: dict[int, tuple] = {}
+    for row in rows:
+        own = words in row.name.lower()
+        if own or (row.other_name is not None and words in row.other_name.lower()):
+            if row.id not in out or own:
+                out[row.id] = (row, None if own else row.other_name)
     return list(out.values())[:limit]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, text
 
 from .. import permissions
 from ..extensions import db
@@ -142,10 +142,11 @@ def _sqlite_candidates(kind: int) -> str:
 # how many results the search has, in the same query. The candidates of each kind (before
 # visibility) tell whether a kind's window was full: then there are more matches than were
 # ranked, and the count is a floor ("at least").
-CANDIDATES = ", ".join(f"(SELECT count(*) FROM {SOURCES[kind][0]}_hits)"  # nosec B608
-                       for kind in (STORY, THREAD, POST))
+CANDIDATES = ", ".join(f"(SELECT count(*) FROM {SOURCES[kind][0]}_hits) "  # nosec B608
+                       f"AS {SOURCES[kind][0]}_candidates" for kind in (STORY, THREAD, POST))
 SQLITE_RANKED = f"""
 WITH {_sqlite_candidates(STORY)}, {_sqlite_candidates(THREAD)}, {_sqlite_candidates(POST)}
+SELECT page.*, {{loaded}} FROM (
 SELECT h.key, h.rank, h.total, {CANDIDATES} FROM (SELECT v.key, v.rank, count(*) OVER () AS total FROM (
     SELECT {STORY << KIND_SHIFT} + id AS key, rank FROM stories_hits
     UNION ALL SELECT {THREAD << KIND_SHIFT} + id, rank FROM threads_hits
@@ -167,6 +168,8 @@ WHERE CASE v.key >> {KIND_SHIFT}
 WHERE {{after}} TRUE
 ORDER BY h.rank, h.key
 LIMIT :limit
+) AS page {{joins}}
+ORDER BY page.rank, page.key
 """  # nosec B608
 # The row id of the result a cursor names, by its public id, if every reader may see it
 # (as in the ranked lists): a cursor outside the list is refused, never used as a probe.
@@ -223,6 +226,7 @@ def _pg_candidates(kind: int) -> str:
 # cannot know which of a kind's two candidate lists runs, otherwise hash-joined all stories).
 PG_RANKED = f"""
 WITH {_pg_candidates(STORY)}, {_pg_candidates(THREAD)}, {_pg_candidates(POST)}
+SELECT page.*, {{loaded}} FROM (
 SELECT key, rank, total, {CANDIDATES} FROM (SELECT key, rank, count(*) OVER () AS total FROM (
     SELECT {STORY << KIND_SHIFT}::bigint + h.id AS key, {_pg_rank('h')} AS rank
     FROM stories_hits h WHERE (
@@ -242,6 +246,8 @@ SELECT key, rank, total, {CANDIDATES} FROM (SELECT key, rank, count(*) OVER () A
 WHERE {{after}} TRUE
 ORDER BY rank, key
 LIMIT :limit
+) AS page {{joins}}
+ORDER BY page.rank, page.key
 """  # nosec B608
 PG_ANCHOR = {
     kind: f"SELECT {_pg_rank('x')}, x.id FROM {table} AS x "  # nosec B608
@@ -249,6 +255,42 @@ PG_ANCHOR = {
     for kind, table in ((STORY, "stories"), (THREAD, "threads"), (POST, "posts"))
 }
 AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
+
+# What the page shows of each ranked result, read in the same statement (results.py makes
+# them into the page's results): a lookup by id per result of the page, in the table of its
+# kind, with its author's name. Only from the page's rows, after ranking and its LIMIT.
+# Columns: public id, title (a post's: its thread's), slug (stories), date, summary
+# (stories), the start of the HTML its excerpt is made from (a thread's: its first post's,
+# when everyone may read that post; one index seek in ix_posts_thread_path), context (a
+# thread's board, a post's thread title), the author's handle id, name, kind and account.
+# How much of a result's HTML is read for its excerpt: some 3,000 words of plain prose (the
+# query reads one character more, so that the excerpt knows there is more).
+EXCERPT_HTML_CHARS = 20_000
+HTML_CHARS = EXCERPT_HTML_CHARS + 1
+_KIND_OF = f"(page.key >> {KIND_SHIFT})"
+_ID_OF = f"(page.key & {ID_MASK})"
+LOADED = (
+    "COALESCE(ls.public_id, lt.public_id, lp.public_id) AS public_id, "  # nosec B608
+    "COALESCE(ls.title, lt.title, lpt.title) AS title, ls.slug AS slug, "
+    "COALESCE(ls.published_at, lt.created_at, lp.created_at) AS shown_at, "
+    "ls.summary AS summary, "
+    f"CASE {_KIND_OF} WHEN {STORY} THEN substr(ls.body_html, 1, {HTML_CHARS}) "
+    f"WHEN {THREAD} THEN (SELECT CASE WHEN p0.state = '{VISIBLE}' "
+    f"THEN substr(p0.body_html, 1, {HTML_CHARS}) END FROM posts p0 "
+    "WHERE p0.thread_id = lt.id ORDER BY p0.path LIMIT 1) "
+    f"ELSE substr(lp.body_html, 1, {HTML_CHARS}) END AS html, "
+    "COALESCE(lb.name, lpt.title, '') AS context, "
+    "lh.id AS author_id, lh.name AS author_name, lh.kind AS author_kind, "
+    "lh.user_id AS author_user_id"
+)
+LOADED_JOINS = (
+    f"LEFT JOIN stories ls ON {_KIND_OF} = {STORY} AND ls.id = {_ID_OF} "
+    f"LEFT JOIN threads lt ON {_KIND_OF} = {THREAD} AND lt.id = {_ID_OF} "
+    f"LEFT JOIN posts lp ON {_KIND_OF} = {POST} AND lp.id = {_ID_OF} "
+    "LEFT JOIN threads lpt ON lpt.id = lp.thread_id "
+    "LEFT JOIN boards lb ON lb.id = lt.board_id "
+    "LEFT JOIN handles lh ON lh.id = COALESCE(ls.handle_id, lt.handle_id, lp.handle_id)"
+)
 
 
 def _sql(statement: str, boards: str, in_group: bool = False):
@@ -274,13 +316,15 @@ def _boards_sql(reader: tuple, dialect) -> str:
     return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
-                viewer=None, kinds: frozenset[int] = KINDS,
-                group_id: int | None = None) -> tuple[list[int], int, bool]:
-    """Search keys of the best matches `viewer` (None: a visitor) may see, after the result
-    `after` (kind, public id), best first; only of `kinds`, and with `group_id` only stories
-    of that group and their comments. With them, how many matches there are in all (0 when
-    the page is empty), and whether that is a floor: a kind had more matches than it ranks."""
+def ranked(words: list[str], after: tuple[int, str] | None, limit: int,
+           viewer=None, kinds: frozenset[int] = KINDS,
+           group_id: int | None = None) -> tuple[list, int, bool]:
+    """The best matches `viewer` (None: a visitor) may see, after the result `after` (kind,
+    public id), best first; only of `kinds`, and with `group_id` only stories of that group
+    and their comments: rows of (search key, rank, total, candidates of each kind, and what
+    the page shows of it: LOADED's columns). With them, how many matches there are in all
+    (0 when the page is empty), and whether that is a floor: a kind had more matches than
+    it ranks."""
     session = db.session
     boards = readable_boards_sql(viewer, session.get_bind().dialect)
     sqlite = session.get_bind().dialect.name == "sqlite"
@@ -310,11 +354,13 @@ def ranked_keys(words: list[str], after: tuple[int, str] | None, limit: int,
         if found is None:
             raise BadCursor(f"{CURSOR_PREFIX[kind]}{public_id}")
         params.update(after_rank=found[0], after_key=(kind << KIND_SHIFT) + found[1])
-    sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(after=AFTER if after is not None else "")
-    rows = session.execute(_sql(sql, boards, in_group), params).all()
+    sql = (SQLITE_RANKED if sqlite else PG_RANKED).format(
+        after=AFTER if after is not None else "", loaded=LOADED, joins=LOADED_JOINS)
+    rows = session.execute(_sql(sql, boards, in_group).columns(shown_at=DateTime),
+                           params).all()
     if not rows:
         return [], 0, False
-    candidates = dict(zip((STORY, THREAD, POST), rows[0][3:]))
+    candidates = dict(zip((STORY, THREAD, POST), rows[0][3:6]))
     full = any(windows[kind] and candidates[kind] >= windows[kind] for kind in windows)
-    return [row[0] for row in rows], rows[0][2], full
+    return rows, rows[0][2], full
 

@@ -1,25 +1,27 @@
-"""The results: the rows behind the ranked keys, each with an excerpt, a page at a time."""
+"""The results: a page of ranked matches (query.ranked reads them with what the page shows),
+each with an excerpt."""
 from __future__ import annotations
 
 import re
+import secrets
+import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from hashlib import blake2b
 
+from flask import current_app, render_template, request
 from markupsafe import Markup
-from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import aliased, joinedload, load_only
 
-from ..extensions import db
-from ..models import VISIBLE, Post, Story, Thread
+from .. import permissions
+from ..models import PUBLIC
 from ..templating import permalink_url, story_url, thread_url
 from ..text import start_of
-from .index import ID_MASK, KIND_SHIFT, POST, STORY, THREAD
-from .query import CURSOR_PREFIX, KINDS, ranked_keys, terms
+from ..threads.cache import TreeCache
+from .index import KIND_SHIFT, POST, STORY, THREAD
+from .query import CURSOR_PREFIX, EXCERPT_HTML_CHARS, KINDS, ranked, terms
 
 EXCERPT_CHARS = 240
-# How much of a result's HTML is read for its excerpt: some 3,000 words of plain prose.
-EXCERPT_HTML_CHARS = 20_000
 
 
 @dataclass
@@ -39,10 +41,13 @@ class Result:
 @dataclass
 class Results:
     words: list[str]
-    items: list[Result]
+    shown: int  # results on this page
+    html: Markup  # this page's list of them (templates/search/_results.html)
     next_after: str | None
     total: int = 0  # every match of the search, on all its pages
     at_least: bool = False  # more matched than are ranked (query.WINDOW): total is a floor
+    list_key: tuple | None = None  # where the list's HTML is kept (results_html)
+    handles: tuple = ()  # each result's author's handle id, in order
 
     @property
     def has_next(self) -> bool:
@@ -91,69 +96,152 @@ def excerpt(html: str, words: list[str], length: int = EXCERPT_CHARS) -> list[tu
     return pieces
 
 
-def _start(column):
-    """The start of a long HTML column, read in the database: what excerpt() reads of it."""
-    return func.substr(column, 1, EXCERPT_HTML_CHARS + 1)
+@dataclass(frozen=True, slots=True)
+class Author:
+    """The name a result shows as its author, read with the result (a Handle's columns, not
+    the ORM object): what the `author` macro and permissions.owns ask of a handle."""
+
+    name: str
+    kind: str
+    user_id: int | None
+
+    @property
+    def has_profile(self) -> bool:
+        return self.kind == PUBLIC and self.user_id is not None
 
 
-@lru_cache(maxsize=1)
-def _statements() -> dict:
-    """The three loading statements, built once per process (building them, with their
-    options and the correlated first post, cost more than running them); the ids of each
-    kind are bound when they run."""
-    ids = bindparam("ids", expanding=True)
-    # Only what the page shows: not the Markdown, and only the start of the HTML (one
-    # character more than the excerpt reads, so that it knows there is more).
-    story = (select(Story, _start(Story.body_html)).where(Story.id.in_(ids))
-             .options(load_only(Story.id, Story.public_id, Story.title, Story.slug,
-                                Story.summary, Story.published_at),
-                      joinedload(Story.handle)))
-    # With the start of its first post, for the excerpt (that post is not a result of its
-    # own: query.NOT_ITS_THREADS_DUPLICATE), when everyone may read it. One index seek per
-    # thread (ix_posts_thread_path: its smallest path), whatever the size of the posts table.
-    first = aliased(Post)
-    first_html = (select(case((first.state == VISIBLE, _start(first.body_html))))
-                  .where(first.thread_id == Thread.id).order_by(first.path).limit(1)
-                  .correlate(Thread).scalar_subquery())
-    thread = (select(Thread, first_html).where(Thread.id.in_(ids))
-              .options(joinedload(Thread.handle), joinedload(Thread.board)))
-    post = (select(Post, _start(Post.body_html), Thread.title)
-            .join(Thread, Post.thread_id == Thread.id)
-            .where(Post.id.in_(ids))
-            .options(load_only(Post.id, Post.public_id, Post.created_at),
-                     joinedload(Post.handle)))
-    return {STORY: story, THREAD: thread, POST: post}
+class _Unowned:
+    """An author as the kept list shows it: the name and whether it links to a profile, and no
+    account (permissions.owns is false for it: the reader's badge is put in afterwards)."""
+
+    __slots__ = ("name", "has_profile")
+    user_id = None
+
+    def __init__(self, author: Author):
+        self.name, self.has_profile = author.name, author.has_profile
 
 
-def _load(keys: list[int], words: list[str]) -> list[Result]:
-    """The rows behind `keys`, one query per kind, in the order of `keys`."""
-    ids = {kind: [k & ID_MASK for k in keys if k >> KIND_SHIFT == kind]
-           for kind in (STORY, THREAD, POST)}
-    found: dict[int, Result] = {}
-    if ids[STORY]:
-        rows = db.session.execute(_statements()[STORY], {"ids": ids[STORY]})
-        for story, html in rows:
-            found[(STORY << KIND_SHIFT) + story.id] = Result(
-                "story", story.title, story_url(story.slug), story.handle,
-                story.published_at,
-                excerpt(f"<p>{Markup.escape(story.summary)}</p>{html}", words),
-                cursor=CURSOR_PREFIX[STORY] + story.public_id)
-    if ids[THREAD]:
-        rows = db.session.execute(_statements()[THREAD], {"ids": ids[THREAD]})
-        for thread, html in rows:
-            found[(THREAD << KIND_SHIFT) + thread.id] = Result(
-                "thread", thread.title, thread_url(thread.public_id),
-                thread.handle, thread.created_at, excerpt(html, words) if html else [],
-                context=thread.board.name if thread.board else "",
-                cursor=CURSOR_PREFIX[THREAD] + thread.public_id)
-    if ids[POST]:
-        rows = db.session.execute(_statements()[POST], {"ids": ids[POST]})
-        for post, html, title in rows:
-            found[(POST << KIND_SHIFT) + post.id] = Result(
-                "post", title, permalink_url(post.public_id), post.handle,
-                post.created_at, excerpt(html, words), context=title,
-                cursor=CURSOR_PREFIX[POST] + post.public_id)
-    return [found[k] for k in keys if k in found]
+# What a search made lately, kept in each process (SEARCH_CACHE_BYTES; 0 turns it off): the
+# excerpts, and each page's list of results as HTML. Making them was most of a page's time.
+# Both are keyed by what they show, never by a row alone: an excerpt by the query's words and
+# a digest of the very HTML it comes from; a list by the words and, for each result, its
+# kind, row id, public id, title, slug, date, context, author's name and whether it links to
+# a profile, and the digest of its text. The ranking query reads all of that afresh, for this
+# reader, on every search: a list is only used when the rows it shows are the very rows this
+# reader may see now, unchanged, so an edit, a deletion, a hidden post or a private board is
+# never served from it, in this process or after a change made through another. Nothing
+# kept says whose a name is: a list is rendered as for a reader who owns none of its names,
+# and the "you" badges of the reader's own names go in for each request (a stand-in marks
+# their places). Entries also go after MAX_AGE seconds, so removed words do not linger.
+MAX_AGE = 600
+_CUT = f"\x00you-{secrets.token_hex(8)}\x00"  # random per process: no text can contain it
+# What the `author` macro writes after the name of the reader's own (tests check it).
+BADGE = Markup(' <span class="badge">you</span>')
+
+
+def cache() -> TreeCache | None:
+    app = current_app._get_current_object()
+    cache = app.extensions.get("search_cache")
+    if cache is None:
+        cache = app.extensions["search_cache"] = TreeCache(app.config["SEARCH_CACHE_BYTES"])
+    return cache if cache.max_chars > 0 else None
+
+
+_cache_or_none = cache  # (a parameter below is called `cache`)
+
+
+def kept_list(key: tuple) -> list[str] | None:
+    """The pieces of a list kept under `key` (results_html), if young enough."""
+    return _kept(cache(), key, time.monotonic())
+
+
+def assemble(pieces: list[str], own: list[bool]) -> Markup:
+    """A kept list with the "you" badge where `own` says a result's name is the reader's."""
+    out = [pieces[0]]
+    for mine, piece in zip(own, pieces[1:]):
+        out += (BADGE, piece) if mine else (piece,)
+    return Markup("".join(out))  # nosec B704: rendered by the template, which escaped it
+
+
+def _kept(cache: TreeCache | None, key: tuple, now: float):
+    kept = cache.get(key) if cache is not None else None
+    return kept[1] if kept is not None and now - kept[0] < MAX_AGE else None
+
+
+def _digest(html: str) -> bytes:
+    return blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def cached_excerpt(html: str, words: tuple[str, ...], digest: bytes | None = None,
+                   cache: TreeCache | None = None, now: float = 0.0):
+    """excerpt(html, words), from this process's cache when it made it lately."""
+    if cache is None:
+        return excerpt(html, list(words))
+    key = ("excerpt", words, digest or _digest(html))
+    pieces = _kept(cache, key, now)
+    if pieces is None:
+        pieces = excerpt(html, list(words))
+        # Bytes of memory: the pieces' text, their tuples and the list, the key and entry.
+        size = (sum(sys.getsizeof(text) + 64 for text, _ in pieces) + sys.getsizeof(pieces)
+                + sum(map(sys.getsizeof, words)) + 200)
+        cache.put(key, (now, pieces), size)
+    return pieces
+
+
+def _text(row) -> str:
+    """The HTML a result's excerpt is made from."""
+    if row.key >> KIND_SHIFT == STORY:
+        return f"<p>{Markup.escape(row.summary)}</p>{row.html}"
+    return row.html or ""
+
+
+def _results(rows, words: tuple[str, ...], digests: list[bytes], cache, now) -> list[Result]:
+    """The page's results from the ranking query's rows (query.LOADED's columns), in order,
+    each with its author as the kept list shows it (_Unowned)."""
+    found = []
+    for row, digest in zip(rows, digests):
+        kind, author = row.key >> KIND_SHIFT, _Unowned(
+            Author(row.author_name, row.author_kind, row.author_user_id))
+        text = _text(row)
+        shown = cached_excerpt(text, words, digest, cache, now) if text else []
+        if kind == STORY:
+            found.append(Result("story", row.title, story_url(row.slug), author, row.shown_at,
+                                shown, cursor=CURSOR_PREFIX[STORY] + row.public_id))
+        elif kind == THREAD:
+            found.append(Result("thread", row.title, thread_url(row.public_id), author,
+                                row.shown_at, shown, context=row.context,
+                                cursor=CURSOR_PREFIX[THREAD] + row.public_id))
+        else:
+            found.append(Result("post", row.title, permalink_url(row.public_id), author,
+                                row.shown_at, shown, context=row.context,
+                                cursor=CURSOR_PREFIX[POST] + row.public_id))
+    return found
+
+
+def results_html(rows, words: list[str], viewer=None) -> tuple[Markup, tuple]:
+    """The list of results for the ranking query's rows, as HTML, with the "you" badge on
+    `viewer`'s own names, and the key it is kept under; from this process's cache when it
+    showed the same lately."""
+    words, cache, now = tuple(words), _cache_or_none(), time.monotonic()
+    digests = [_digest(_text(row)) for row in rows]
+    key = ("list", words, request.script_root, tuple(
+        (row.key, row.public_id, row.title, row.slug, row.shown_at, row.context,
+         row.author_name, row.author_kind == PUBLIC and row.author_user_id is not None, digest)
+        for row, digest in zip(rows, digests)))
+    pieces = _kept(cache, key, now)
+    if pieces is None:
+        items = _results(rows, words, digests, cache, now)
+        # The stand-in is this module's constant, no one's text.
+        pieces = render_template("search/_results.html", items=items,
+                                 cut=Markup(_CUT)).split(_CUT)  # nosec B704
+        if cache is not None:
+            # Bytes of memory: the HTML, and the key's text and values (a tuple each).
+            cache.put(key, (now, pieces), sum(map(sys.getsizeof, pieces)) + sum(
+                sum(map(sys.getsizeof, shown)) + 120 for shown in key[3]) + 300)
+    # The badges, for this reader only: never kept.
+    own = [permissions.owns(viewer, Author(row.author_name, row.author_kind,
+                                           row.author_user_id)) for row in rows]
+    return assemble(pieces, own), key
 
 
 def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer=None,
@@ -161,12 +249,30 @@ def search(raw: str | None, after: tuple[int, str] | None, per_page: int, viewer
     """One page of results for a reader's query, best match first, in a fixed few queries;
     BadCursor if `after` names no result of this query that `viewer` (None: a visitor) may
     see. Boards they may not read are left out entirely, their threads and posts alike.
-    `kinds` and `group_id` narrow it (see query.ranked_keys)."""
+    `kinds` and `group_id` narrow it (see query.ranked)."""
     words = terms(raw)
     if not words:
-        return Results(words, [], None)
-    keys, total, at_least = ranked_keys(words, after, per_page + 1, viewer, kinds, group_id)
-    more = len(keys) > per_page
-    items = _load(keys[:per_page], words)
-    return Results(words, items, items[-1].cursor if more and items else None, total,
-                   at_least)
+        return Results(words, 0, Markup(""), None)
+    rows, total, at_least = ranked(words, after, per_page + 1, viewer, kinds, group_id)
+    page = rows[:per_page]
+    last = page[-1] if page and len(rows) > per_page else None
+    html, list_key = results_html(page, words, viewer)
+    return Results(words, len(page), html,
+                   CURSOR_PREFIX[last.key >> KIND_SHIFT] + last.public_id if last else None,
+                   total, at_least, list_key, tuple(row.author_id for row in page))
+
+
+def group_options(groups, chosen: str) -> Markup:
+    """The search form's group choices as HTML, kept by the groups and the chosen one: with a
+    few hundred groups, rendering them was a third of a kept search page's time."""
+    if not groups:
+        return Markup("")
+    pairs = tuple((g.slug, g.name) for g in groups)
+    kept, key = cache(), ("options", pairs, chosen)
+    html = kept.get(key) if kept is not None else None
+    if html is None:
+        html = render_template("search/_group_options.html", all_groups=pairs, group=chosen)
+        if kept is not None:
+            kept.put(key, html, sys.getsizeof(html) + sum(
+                sys.getsizeof(slug) + sys.getsizeof(name) + 64 for slug, name in pairs))
+    return Markup(html)  # nosec B704: rendered by the template, which escaped it

@@ -1,28 +1,18 @@
 """Searching: one page that finds stories, threads and posts by the words in them."""
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from ..extensions import db
 from ..groups import service as group_service
-from ..models import Group
+from . import kept
 from .index import POST, STORY, THREAD
-from .query import KINDS, MAX_QUERY_CHARS, BadCursor, parse_cursor
-from .results import search
+from .query import KINDS, MAX_QUERY_CHARS, BadCursor
+from .results import group_options
 
 bp = Blueprint("search", __name__)
 
 # The kinds a reader may narrow a search to (the `kind` argument), in the order offered.
 KIND_CHOICES = {"stories": (STORY, "Stories"), "threads": (THREAD, "Board threads"),
                 "posts": (POST, "Posts and comments")}
-
-
-def _accepted_groups():
-    """(id, slug, name) of every accepted group, by name: what a search may be narrowed to.
-    The id stays here; the page and its addresses name a group by its slug."""
-    return db.session.execute(
-        select(Group.id, Group.slug, Group.name).where(Group.state == group_service.ACCEPTED)
-        .order_by(func.lower(Group.name))).all()
 
 
 @bp.route("/search")
@@ -33,21 +23,20 @@ def index():
     # An unknown kind or group narrows nothing (the form offers only the known ones).
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_CHOICES else ""
-    groups = _accepted_groups()
-    chosen = next((g for g in groups if g.slug == request.args.get("group")), None)
-    group_id, group_slug, group_name = chosen if chosen else (None, "", None)
+    after = request.args.get("after")
     try:
-        results = search(query, parse_cursor(request.args.get("after")),
-                         current_app.config["ITEMS_PER_PAGE"], current_user,
-                         frozenset({KIND_CHOICES[kind][0]}) if kind else KINDS, group_id)
+        page = kept.search_page(query, kind, frozenset({KIND_CHOICES[kind][0]}) if kind else KINDS,
+                                request.args.get("group") or "", after,
+                                current_app.config["ITEMS_PER_PAGE"], current_user)
     except BadCursor:
         abort(404)
-    response = current_app.make_response(
-        render_template("search/index.html", query=query, results=results,
-                        kind=kind, kinds=KIND_CHOICES, group=group_slug, group_name=group_name,
-                        all_groups=[(g.slug, g.name) for g in groups],
-                        groups=[] if request.args.get("after") else group_service.matching(query))
-    )
+    chosen = page.group
+    response = current_app.make_response(render_template(
+        "search/index.html", query=query, results=page.results, kind=kind, kinds=KIND_CHOICES,
+        group=chosen.slug if chosen else "", group_name=chosen.name if chosen else None,
+        all_groups=bool(page.groups),
+        group_options=group_options(page.groups, chosen.slug if chosen else ""),
+        groups=[] if after else group_service.matching(query, page.other_names)))
     # Result pages repeat people's words out of context: no search engine should keep them.
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -6,11 +6,12 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, union_all
+from sqlalchemy import ColumnElement, func, select
 
 from .. import gates, permissions, ratelimit, site_settings, text
 from ..extensions import db, limiter
 from ..models import PUBLISHED, VISIBLE, Board, Handle, Post, Story, Thread, User
+from ..models.content import words_key
 from ..models.accounts import PENDING
 from ..moderation.suspensions import suspension_words
 from ..refusals import Refusal
@@ -245,29 +246,42 @@ def check_links(user: User, body: str, now: datetime) -> None:
                        f"Your text is kept below.")
 
 
-def _same_words(body: str) -> str:
-    return " ".join(body.split()).casefold()
+def duplicate_clause(user: User, body: str, now: datetime) -> ColumnElement[bool] | None:
+    """Whether the account posted these same words (whatever the spacing or case) within
+    DUPLICATE_WINDOW minutes, among its 50 latest posts and 20 latest stories there: a
+    boolean column, so the posting path asks it in a statement it makes anyway. None when
+    the check is off.
+
+    Compares the stored keys of the words (Post.body_key, models/content.py), not the texts:
+    no body leaves the database."""
+    window = current_app.config["DUPLICATE_WINDOW"]
+    key = words_key(body)
+    if not window or key is None:
+        return None
+    since = now - timedelta(minutes=window)
+    mine = select(Handle.id).where(Handle.user_id == user.id)
+    # Each part in a subquery: SQLite takes no LIMIT on a part of a UNION.
+    posts = (select(Post.body_key).where(Post.handle_id.in_(mine), Post.created_at >= since)
+             .order_by(Post.created_at.desc()).limit(50).subquery())
+    stories = (select(Story.body_key).where(Story.handle_id.in_(mine), Story.state == PUBLISHED,
+                                            Story.published_at >= since).limit(20).subquery())
+    return (select(posts.c.body_key).where(posts.c.body_key == key).exists()
+            | select(stories.c.body_key).where(stories.c.body_key == key).exists())
+
+
+def refuse_duplicate() -> None:
+    """Refuse a repeat that duplicate_clause found."""
+    raise Duplicate(f"You posted exactly these words in the last "
+                    f"{current_app.config['DUPLICATE_WINDOW']} minutes, so they were not "
+                    f"posted again. Your text is kept below.")
 
 
 def check_duplicate(user: User, body: str, now: datetime) -> None:
     """Refuse the same text the same account posted within DUPLICATE_WINDOW minutes: a
     double click, or a robot pasting one message everywhere."""
-    window = current_app.config["DUPLICATE_WINDOW"]
-    if not window:
-        return
-    since = now - timedelta(minutes=window)
-    mine = select(Handle.id).where(Handle.user_id == user.id)
-    # The recent posts and stories in one statement (each part in a subquery: SQLite takes
-    # no LIMIT on a part of a UNION).
-    posts = (select(Post.body).where(Post.handle_id.in_(mine), Post.created_at >= since)
-             .order_by(Post.created_at.desc()).limit(50).subquery())
-    stories = (select(Story.body).where(Story.handle_id.in_(mine), Story.state == PUBLISHED,
-                                        Story.published_at >= since).limit(20).subquery())
-    recent = db.session.scalars(union_all(select(posts.c.body), select(stories.c.body)))
-    words = _same_words(body)
-    if any(_same_words(earlier) == words for earlier in recent):
-        raise Duplicate(f"You posted exactly these words in the last {window} minutes, so they "
-                        f"were not posted again. Your text is kept below.")
+    repeated = duplicate_clause(user, body, now)
+    if repeated is not None and db.session.scalar(select(repeated)):
+        refuse_duplicate()
 
 
 def check_new_text(user: User, body: str, now: datetime) -> None:

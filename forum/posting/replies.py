@@ -19,8 +19,8 @@ from . import review
 from .handles import handle_for
 from .restrictions import BARRED, Barred
 from .refusals import (NotAllowed, PostingError, TooLateToUndo, check_board, check_links,
-                       check_new_text, check_open, check_pace, check_writer, clean_body,
-                       count_write)
+                       check_open, check_pace, check_writer, clean_body, count_write,
+                       duplicate_clause, refuse_duplicate)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -57,38 +57,65 @@ def _held_before(thread_id: int, path: str):
             .scalar_subquery())
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a new post needs from the database before its INSERT, read in one statement."""
+
+    handle_id: int | None  # the writer's public handle (None: anonymous, see handle_for)
+    post_id: int | None  # the new post's id, where the database hands it out first
+    held: bool  # it waits for a moderator (review.py)
+    repeated: bool  # the writer posted these same words a moment ago (refusals.py)
+
+
+def _ask(author: User, anonymous: bool, repeated: ColumnElement[bool] | None = None) -> _Asked:
+    """The writer's public handle, the new post's id, whether it waits for review and
+    (`repeated`, a boolean column) whether it repeats the writer: one round trip, or none
+    when nothing is to be asked."""
+    needed = review.writings_to_review(author)
+    approved = review.approved_writings_count(author, needed) if needed else None
+    next_id = _next_post_id()
+    asked = [column if column is not None else null()
+             for column in (next_id, approved, repeated)]
+    if not anonymous:
+        handle_id, post_id, approved_count, repeats = db.session.execute(
+            select(Handle.id, *asked).where(Handle.user_id == author.id, Handle.kind == PUBLIC)
+        ).one()
+    elif any(column is not None for column in (next_id, approved, repeated)):
+        handle_id, (post_id, approved_count, repeats) = None, db.session.execute(
+            select(*asked)).one()
+    else:
+        handle_id = post_id = approved_count = repeats = None
+    return _Asked(handle_id, post_id, needed > 0 and approved_count < needed, bool(repeats))
+
+
+def _ask_refusing_repeats(author: User, body: str, anonymous: bool, now: datetime) -> _Asked:
+    """_ask, with the duplicate check (refusals.py) in the same statement; refuses a repeat."""
+    asked = _ask(author, anonymous, duplicate_clause(author, body, now))
+    if asked.repeated:
+        refuse_duplicate()
+    return asked
+
+
 def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
-              now: datetime, story: StoryOwner | None = None) -> tuple[Post, int, bool]:
+              now: datetime, story: StoryOwner | None = None,
+              asked: _Asked | None = None) -> tuple[Post, int, bool]:
     """Insert the post, count it in its thread, notify; returns it with the number of posts
     of the thread before it in reading order (where the redirect finds its page), and whether
     it waits for a moderator.
 
     `story`: who owns the story, when the thread is a story's comments and the caller knows.
+    `asked`: what _ask read already, if the caller asked it.
     A post that waits (review.py: a new member's first writings) is stored in its place, but
     neither counted nor announced until it is approved."""
     max_depth = current_app.config["MAX_DEPTH"]
     # A reply to the deepest level attaches beside its parent, at that same level.
     while parent is not None and parent.depth >= max_depth - 1:
         parent = db.session.get(Post, parent.parent_id) if parent.parent_id else None
-    # Whether the post waits for review, asked in the statement that reads the writer's
-    # handle and the post's id, not in one of its own.
-    needed = review.writings_to_review(author)
-    approved = review.approved_writings_count(author, needed) if needed else None
-    next_id = _next_post_id()
-    asked = (next_id if next_id is not None else null(),
-             approved if approved is not None else null())
-    if anonymous:
-        speaker = {"handle": handle_for(author, thread, True, now)}
-        post_id, approved_count = (db.session.execute(select(*asked)).one()
-                                   if next_id is not None or approved is not None
-                                   else (None, None))
-    else:
-        # The public handle's id, and the new post's id with it: one round trip.
-        handle_id, post_id, approved_count = db.session.execute(
-            select(Handle.id, *asked).where(Handle.user_id == author.id, Handle.kind == PUBLIC)
-        ).one()
-        speaker = {"handle_id": handle_id}
-    held = needed > 0 and approved_count < needed
+    if asked is None:
+        asked = _ask(author, anonymous)
+    post_id, held = asked.post_id, asked.held
+    speaker = ({"handle": handle_for(author, thread, True, now)} if anonymous
+               else {"handle_id": asked.handle_id})
     prefix = parent.path if parent else ""
     rendered = text.render(body, Post.EXCERPT_CHARS)
     post = Post(
@@ -135,10 +162,11 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     check_writer(author, now)
     check_board(author, board)
     body = clean_body(body)
-    check_new_text(author, body, now)
+    check_links(author, body, now)
+    asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "topic", now)
     thread = new_thread(author, title.strip(), board, anonymous, now)
-    _, _, held = _add_post(author, thread, None, body, anonymous, now)
+    _, _, held = _add_post(author, thread, None, body, anonymous, now, asked=asked)
     # A thread whose first post waits is hidden, so no list, feed or search shows its title
     # (Thread.is_waiting); its writer still reads it at its address.
     thread.hidden = held
@@ -187,10 +215,13 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     if parent is not None and parent.is_held:
         raise PostingError("That post is not out yet, so it cannot be answered.")
     body = clean_body(body)
-    check_new_text(author, body, now)
+    check_links(author, body, now)
+    # Whether these words repeat the writer's, asked with the handle and the new post's id.
+    asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "reply", now)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
-    post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner)
+    post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner,
+                                   asked=asked)
     placed = Placed(post, held, post.public_id, thread.public_id, story.slug if story else None,
                     page_start(thread.id, before))
     db.session.commit()

@@ -246,20 +246,13 @@ def check_links(user: User, body: str, now: datetime) -> None:
                        f"Your text is kept below.")
 
 
-def duplicate_clause(user: User, body: str, now: datetime) -> ColumnElement[bool] | None:
-    """Whether the account posted these same words (whatever the spacing or case) within
-    DUPLICATE_WINDOW minutes, among its 50 latest posts and 20 latest stories there: a
-    boolean column, so the posting path asks it in a statement it makes anyway. None when
-    the check is off.
-
-    Compares the stored keys of the words (Post.body_key, models/content.py), not the texts:
-    no body leaves the database."""
-    window = current_app.config["DUPLICATE_WINDOW"]
-    key = words_key(body)
-    if not window or key is None:
-        return None
-    since = now - timedelta(minutes=window)
-    mine = select(Handle.id).where(Handle.user_id == user.id)
+def repeats_clause(user_id, since, key) -> ColumnElement[bool]:
+    """Whether the account posted the words whose key is `key` (Post.body_key,
+    models/content.py: the same words whatever the spacing or case) since `since`, among its
+    50 latest posts and 20 latest stories then: a boolean column, so the posting path asks it
+    in a statement it makes anyway, and no body leaves the database. The arguments are values,
+    or bound parameters of a statement built once."""
+    mine = select(Handle.id).where(Handle.user_id == user_id)
     # Each part in a subquery: SQLite takes no LIMIT on a part of a UNION.
     posts = (select(Post.body_key).where(Post.handle_id.in_(mine), Post.created_at >= since)
              .order_by(Post.created_at.desc()).limit(50).subquery())
@@ -269,8 +262,18 @@ def duplicate_clause(user: User, body: str, now: datetime) -> ColumnElement[bool
             | select(stories.c.body_key).where(stories.c.body_key == key).exists())
 
 
+def repeats_asked(body: str, now: datetime) -> dict | None:
+    """The values repeats_clause compares for this text (`since`, `key`); None when the
+    check is off (DUPLICATE_WINDOW 0)."""
+    window = current_app.config["DUPLICATE_WINDOW"]
+    key = words_key(body)
+    if not window or key is None:
+        return None
+    return {"since": now - timedelta(minutes=window), "key": key}
+
+
 def refuse_duplicate() -> None:
-    """Refuse a repeat that duplicate_clause found."""
+    """Refuse a repeat that repeats_clause found."""
     raise Duplicate(f"You posted exactly these words in the last "
                     f"{current_app.config['DUPLICATE_WINDOW']} minutes, so they were not "
                     f"posted again. Your text is kept below.")
@@ -279,8 +282,9 @@ def refuse_duplicate() -> None:
 def check_duplicate(user: User, body: str, now: datetime) -> None:
     """Refuse the same text the same account posted within DUPLICATE_WINDOW minutes: a
     double click, or a robot pasting one message everywhere."""
-    repeated = duplicate_clause(user, body, now)
-    if repeated is not None and db.session.scalar(select(repeated)):
+    asked = repeats_asked(body, now)
+    if asked is not None and db.session.scalar(
+            select(repeats_clause(user.id, asked["since"], asked["key"]))):
         refuse_duplicate()
 
 

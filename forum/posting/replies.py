@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, null, select, update
+from sqlalchemy import Select, bindparam, delete, func, null, select, update
 
 from .. import background, permissions, text
 from ..clock import utcnow
@@ -20,7 +21,7 @@ from .handles import handle_for
 from .restrictions import BARRED, Barred
 from .refusals import (NotAllowed, PostingError, TooLateToUndo, check_board, check_links,
                        check_open, check_pace, check_writer, clean_body, count_write,
-                       duplicate_clause, refuse_duplicate)
+                       refuse_duplicate, repeats_asked, repeats_clause)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -35,19 +36,6 @@ def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
     if anonymous:
         handle.thread_id = thread.id
     return thread
-
-
-def _next_post_id() -> ColumnElement | None:
-    """The id the next post will get, where the database can hand it out before the INSERT.
-
-    On PostgreSQL the post's id comes from its sequence, so the post goes in with its path in
-    one INSERT: no second statement to set the path, no row version left behind by it, and no
-    placeholder path that a concurrent reply in the same thread would have to wait behind
-    (the unique index on thread and path). SQLite has no sequence (None): there the path is
-    set by an UPDATE after the INSERT."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.nextval(func.pg_get_serial_sequence("posts", "id"))
-    return None
 
 
 def _held_before(thread_id: int, path: str):
@@ -67,30 +55,44 @@ class _Asked:
     repeated: bool  # the writer posted these same words a moment ago (refusals.py)
 
 
-def _ask(author: User, anonymous: bool, repeated: ColumnElement[bool] | None = None) -> _Asked:
-    """The writer's public handle, the new post's id, whether it waits for review and
-    (`repeated`, a boolean column) whether it repeats the writer: one round trip, or none
+@lru_cache(maxsize=16)
+def _ask_statement(postgresql: bool, public: bool, reviewed: bool, repeats: bool) -> Select:
+    """The statement _ask makes, built once for each of its few shapes: the busiest write of
+    the site spends no time putting its expressions together again."""
+    user_id = bindparam("user_id")
+    # On PostgreSQL the post's id comes from its sequence here, so the post goes in with its
+    # path in one INSERT: no second statement to set the path, no row version left behind by
+    # it, and no placeholder path that a concurrent reply in the same thread would have to
+    # wait behind (the unique index on thread and path). SQLite has no sequence (NULL): there
+    # the path is set by an UPDATE after the INSERT.
+    asked = [func.nextval(func.pg_get_serial_sequence("posts", "id")) if postgresql else null(),
+             review.approved_writings_count(user_id, bindparam("enough")) if reviewed else null(),
+             repeats_clause(user_id, bindparam("since"), bindparam("key")) if repeats else null()]
+    if not public:
+        return select(*asked)
+    return select(Handle.id, *asked).where(Handle.user_id == user_id, Handle.kind == PUBLIC)
+
+
+def _ask(author: User, anonymous: bool, repeats: dict | None = None) -> _Asked:
+    """The writer's public handle, the new post's id (where the database hands it out before
+    the INSERT: on PostgreSQL, from its sequence), whether it waits for review and whether it
+    repeats the writer (`repeats`: refusals.repeats_asked's values): one round trip, or none
     when nothing is to be asked."""
     needed = review.writings_to_review(author)
-    approved = review.approved_writings_count(author, needed) if needed else None
-    next_id = _next_post_id()
-    asked = [column if column is not None else null()
-             for column in (next_id, approved, repeated)]
-    if not anonymous:
-        handle_id, post_id, approved_count, repeats = db.session.execute(
-            select(Handle.id, *asked).where(Handle.user_id == author.id, Handle.kind == PUBLIC)
-        ).one()
-    elif any(column is not None for column in (next_id, approved, repeated)):
-        handle_id, (post_id, approved_count, repeats) = None, db.session.execute(
-            select(*asked)).one()
-    else:
-        handle_id = post_id = approved_count = repeats = None
-    return _Asked(handle_id, post_id, needed > 0 and approved_count < needed, bool(repeats))
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if anonymous and not (postgresql or needed or repeats):
+        return _Asked(None, None, False, False)
+    params = {"user_id": author.id, **({"enough": needed} if needed else {}), **(repeats or {})}
+    row = tuple(db.session.execute(
+        _ask_statement(postgresql, not anonymous, needed > 0, repeats is not None), params
+    ).one())
+    handle_id, post_id, approved_count, repeated = (None, *row) if anonymous else row
+    return _Asked(handle_id, post_id, needed > 0 and approved_count < needed, bool(repeated))
 
 
 def _ask_refusing_repeats(author: User, body: str, anonymous: bool, now: datetime) -> _Asked:
     """_ask, with the duplicate check (refusals.py) in the same statement; refuses a repeat."""
-    asked = _ask(author, anonymous, duplicate_clause(author, body, now))
+    asked = _ask(author, anonymous, repeats_asked(body, now))
     if asked.repeated:
         refuse_duplicate()
     return asked

@@ -6,7 +6,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, func, null, select, update
+from sqlalchemy import Select, Update, bindparam, delete, func, null, select, update
 
 from .. import background, permissions, text
 from ..clock import utcnow
@@ -43,6 +43,27 @@ def _held_before(thread_id: int, path: str):
     return (select(func.count())
             .where(Post.thread_id == thread_id, Post.path < path, Post.state.in_(HELD))
             .scalar_subquery())
+
+
+def _count_reply() -> Update:
+    """Count a new visible post in its thread, returning how many posts all readers see
+    before it (parameters: thread, path, at)."""
+    threads, posts = Thread.__table__, Post.__table__
+    thread_id, path = bindparam("thread"), bindparam("path")
+    before = (select(func.count()).where(posts.c.thread_id == thread_id, posts.c.path < path)
+              .scalar_subquery())
+    # Less the posts only their writers see (from ix_posts_held): pages are cut from what
+    # all see.
+    held = (select(func.count()).where(posts.c.thread_id == thread_id, posts.c.path < path,
+                                       posts.c.state.in_(HELD)).scalar_subquery())
+    # Not correlated (the thread's id as a value): SQLite writes RETURNING without table
+    # names. Not count(id): the index on (thread_id, path) answers alone.
+    return (update(threads).where(threads.c.id == thread_id)
+            .values(post_count=threads.c.post_count + 1, last_post_at=bindparam("at"))
+            .returning(before - held))
+
+
+_COUNT_REPLY = _count_reply()
 
 
 @dataclass(frozen=True)
@@ -138,22 +159,11 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
             .scalar_subquery() - _held_before(thread.id, post.path)))
         return post, before, True
     # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
-    # statement counts the posts before this one, for the page the writer is sent to. (It
-    # flushes the post first: an ORM statement.)
-    before = db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(post_count=Thread.post_count + 1, last_post_at=now)
-        .returning(
-            # Not correlated (thread.id as a value): SQLite writes RETURNING without table names.
-            # not count(id): the index on (thread_id, path) answers alone. Less the posts only
-            # their writers see (from ix_posts_held): pages are cut from what all see.
-            (select(func.count())
-             .where(Post.thread_id == thread.id, Post.path < post.path).scalar_subquery()
-             - _held_before(thread.id, post.path))
-        )
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    # statement counts the posts before this one, for the page the writer is sent to. A Core
+    # statement, built once: the post is flushed first, by hand.
+    db.session.flush()
+    before = db.session.execute(_COUNT_REPLY, {"thread": thread.id, "path": post.path,
+                                               "at": now}).scalar_one()
     notifications.on_new_post(post, parent, author, now, story=story)
     return post, before, False
 

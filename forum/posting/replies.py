@@ -6,15 +6,18 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, Update, bindparam, delete, func, null, select, update
+from sqlalchemy import Select, Update, bindparam, delete, func, insert, null, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from .. import background, permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import (DELETED, HELD, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
                       DeletedPostText, Story, StoryRestriction, Thread, User)
+from ..models.content import words_key
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
+from ..public_ids import new_public_id
 from ..threads.service import page_start
 from . import review
 from .handles import handle_for
@@ -64,6 +67,10 @@ def _count_reply() -> Update:
 
 
 _COUNT_REPLY = _count_reply()
+_INSERT_POST = insert(Post.__table__)
+_INSERT_POST_RETURNING_ID = insert(Post.__table__).returning(Post.__table__.c.id)
+_SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
+             .values(path=bindparam("set_path")))
 
 
 @dataclass(frozen=True)
@@ -137,31 +144,40 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
     if asked is None:
         asked = _ask(author, anonymous)
     post_id, held = asked.post_id, asked.held
-    speaker = ({"handle": handle_for(author, thread, True, now)} if anonymous
-               else {"handle_id": asked.handle_id})
+    if anonymous:
+        handle = handle_for(author, thread, True, now)
+        if handle.id is None:  # a new pseudonym, for this thread
+            db.session.flush()
+        handle_id = handle.id
+    else:
+        handle_id = asked.handle_id
     prefix = parent.path if parent else ""
     rendered = text.render(body, Post.EXCERPT_CHARS)
-    post = Post(
-        id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
-        body_html=rendered.html, excerpt=rendered.excerpt, created_at=now,
-        depth=parent.depth + 1 if parent else 0,
-        path=prefix + Post.path_segment(post_id) if post_id is not None else "",
-        state=PENDING if held else VISIBLE, **speaker,
-    )
+    row = {"public_id": new_public_id(), "has_legacy_url": False, "thread_id": thread.id,
+           "parent_id": parent.id if parent else None, "handle_id": handle_id, "body": body,
+           "body_key": words_key(body), "body_html": rendered.html, "excerpt": rendered.excerpt,
+           "created_at": now, "edited_at": None, "state": PENDING if held else VISIBLE,
+           "depth": parent.depth + 1 if parent else 0}
+    # A Core INSERT of every column, not the ORM's unit of work (the busiest write's dearest
+    # step in Python); the ORM is then handed the post as if it had just read it.
+    if post_id is not None:
+        row.update(id=post_id, path=prefix + Post.path_segment(post_id))
+        db.session.execute(_INSERT_POST, row)
+    else:  # SQLite: the id comes with the INSERT, the path after it
+        post_id = db.session.execute(_INSERT_POST_RETURNING_ID, {**row, "path": ""}).scalar_one()
+        row.update(id=post_id, path=prefix + Post.path_segment(post_id))
+        db.session.execute(_SET_PATH, {"post": post_id, "set_path": row["path"]})
+    post = Post(**row)
+    make_transient_to_detached(post)  # persistent, unchanged: nothing more to flush
     db.session.add(post)
-    if post_id is None:
-        db.session.flush()
-        post.path = prefix + Post.path_segment(post.id)
     if held:
-        db.session.flush()
         before = db.session.scalar(select(
             select(func.count()).where(Post.thread_id == thread.id, Post.path < post.path)
             .scalar_subquery() - _held_before(thread.id, post.path)))
         return post, before, True
     # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
     # statement counts the posts before this one, for the page the writer is sent to. A Core
-    # statement, built once: the post is flushed first, by hand.
-    db.session.flush()
+    # statement, built once.
     before = db.session.execute(_COUNT_REPLY, {"thread": thread.id, "path": post.path,
                                                "at": now}).scalar_one()
     notifications.on_new_post(post, parent, author, now, story=story)

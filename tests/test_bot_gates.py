@@ -285,3 +285,21 @@ def test_erasing_an_account_erases_its_keys(ctx, board):
     db.session.expire_all()
     assert db.session.get(Post, post_id).body_key is None
     assert db.session.get(Story, story_id).body_key is None
+
+
+def test_the_check_looks_at_the_50_latest_posts_of_all_the_accounts_names(newcomer, board):
+    """Exactly as strict as before the keys: the account's 50 latest posts in the window,
+    whichever of its names wrote them (on PostgreSQL read name by name, LATERAL)."""
+    from forum.posting import refusals
+    thread = make_thread(make_user(), board)
+    start = utcnow() - timedelta(minutes=5)
+    make_reply(_nova(), thread, body="Words from the start.", now=start)
+    make_reply(_nova(), thread, body="Words under a pseudonym.", anonymous=True,
+               now=start + timedelta(seconds=1))
+    for n in range(49):  # 49 more, alternating names: the first post is now the 51st latest
+        make_reply(_nova(), thread, body=f"Reply {n}.", anonymous=n % 2 == 0,
+                   now=start + timedelta(seconds=2 + n))
+    with pytest.raises(refusals.Duplicate):  # the pseudonym's post is the 50th latest
+        make_reply(_nova(), thread, body="words under a pseudonym.")
+    db.session.rollback()
+    make_reply(_nova(), thread, body="Words from the start.")  # the 51st: fine

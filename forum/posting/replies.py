@@ -95,7 +95,8 @@ def _ask_statement(postgresql: bool, public: bool, reviewed: bool, repeats: bool
     # the path is set by an UPDATE after the INSERT.
     asked = [func.nextval(func.pg_get_serial_sequence("posts", "id")) if postgresql else null(),
              review.approved_writings_count(user_id, bindparam("enough")) if reviewed else null(),
-             repeats_clause(user_id, bindparam("since"), bindparam("key")) if repeats else null()]
+             repeats_clause(user_id, bindparam("since"), bindparam("key"), postgresql)
+             if repeats else null()]
     if not public:
         return select(*asked)
     return select(Handle.id, *asked).where(Handle.user_id == user_id, Handle.kind == PUBLIC)

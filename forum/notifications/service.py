@@ -1,6 +1,7 @@
 """Notifications and follows. Written by the posting path inside its own transaction."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
@@ -105,14 +106,31 @@ _TOLD = union_all(
 )
 
 
+def told_column(dialect: str):
+    """_TOLD's rows as one JSON column (parameters :thread and :handle), for the statement
+    that counts a new post in its thread on PostgreSQL: the posting path asks no statement
+    of its own for them. Read back with told_rows()."""
+    assert dialect == "postgresql", dialect
+    rows = _TOLD.subquery()
+    # An empty array, not NULL, when nobody is to be told: NULL means "not read".
+    return select(func.coalesce(func.json_agg(func.json_build_array(*rows.c)),
+                                text("'[]'::json"))).scalar_subquery()
+
+
+def told_rows(value) -> list:
+    """What told_column() returned, as the rows _TOLD gives."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
-                story: StoryOwner | None = None) -> None:
+                story: StoryOwner | None = None, told: list | None = None) -> None:
     """Tell the parent's author, the story's author and the thread's followers; no commit.
 
     Each recipient gets one notification, the most specific kind; the author gets none.
     `recipient_handle_id` is the name the recipient wrote under there, so a notification
     about an anonymous post reminds its owner of their pseudonym and tells no one else.
-    `story` is who owns the story, when the caller has read it already.
+    `story` is who owns the story, when the caller has read it already; `told`, _TOLD's rows
+    for this post, when the caller has read them already (told_column).
     """
     thread = post.thread
     recipients: dict[int, tuple[str, int | None]] = {}
@@ -126,7 +144,8 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
             recipients.setdefault(story.user_id, (COMMENT, story.handle_id))
     # The followers, and in the same statement whoever ignores the name this was written
     # under (they hear nothing of it, follower or not).
-    rows = db.session.execute(_TOLD, {"thread": thread.id, "handle": post.handle_id}).all()
+    rows = told if told is not None else db.session.execute(
+        _TOLD, {"thread": thread.id, "handle": post.handle_id}).all()
     # The followers say whether the author follows already: no query of its own for that.
     following = False
     ignoring = set()

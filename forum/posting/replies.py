@@ -48,9 +48,11 @@ def _held_before(thread_id: int, path: str):
             .scalar_subquery())
 
 
-def _count_reply() -> Update:
+@lru_cache(maxsize=4)
+def _count_reply(dialect: str) -> Update:
     """Count a new visible post in its thread, returning how many posts all readers see
-    before it (parameters: thread, path, at)."""
+    before it, and whom to tell of it (notifications.told_column): parameters thread, path,
+    at, and handle (the post's)."""
     threads, posts = Thread.__table__, Post.__table__
     thread_id, path = bindparam("thread"), bindparam("path")
     before = (select(func.count()).where(posts.c.thread_id == thread_id, posts.c.path < path)
@@ -63,10 +65,13 @@ def _count_reply() -> Update:
     # names. Not count(id): the index on (thread_id, path) answers alone.
     return (update(threads).where(threads.c.id == thread_id)
             .values(post_count=threads.c.post_count + 1, last_post_at=bindparam("at"))
-            .returning(before - held))
+            .returning(before - held,
+                       # SQLite writes RETURNING without table names, which the followers'
+                       # join cannot do without: there on_new_post reads them itself.
+                       notifications.told_column(dialect) if dialect == "postgresql"
+                       else null()))
 
 
-_COUNT_REPLY = _count_reply()
 _INSERT_POST = insert(Post.__table__)
 _INSERT_POST_RETURNING_ID = insert(Post.__table__).returning(Post.__table__.c.id)
 _SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
@@ -179,9 +184,11 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
     # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
     # statement counts the posts before this one, for the page the writer is sent to. A Core
     # statement, built once.
-    before = db.session.execute(_COUNT_REPLY, {"thread": thread.id, "path": post.path,
-                                               "at": now}).scalar_one()
-    notifications.on_new_post(post, parent, author, now, story=story)
+    before, told = db.session.execute(
+        _count_reply(db.session.get_bind().dialect.name),
+        {"thread": thread.id, "path": post.path, "at": now, "handle": post.handle_id}).one()
+    notifications.on_new_post(post, parent, author, now, story=story,
+                              told=None if told is None else notifications.told_rows(told))
     return post, before, False
 
 

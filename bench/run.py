@@ -22,8 +22,9 @@ The machine's 1-minute load average is sampled every 2 s while the pages run (mi
 max in the JSON and the printout): figures taken at a high load are not comparable. Resident
 memory per worker is read after all rounds, when every page has filled the caches.
 
-Posting: logs in as bench_poster, takes a CSRF token from a form, and POSTs replies (each
-with a unique marker) round-robin into 50 ordinary threads. Afterwards the markers are counted
+Posting: logs in as bench_poster, takes a CSRF token and the reply form's signed "started"
+field (the bot gate's fill time: a browser sends it back, at least 5 s later here), and POSTs
+replies (each with a unique marker) round-robin into 50 ordinary threads. Afterwards the markers are counted
 in the database: every accepted post (302) must be stored exactly once, and the threads'
 post_count must have grown by the number stored.
 """
@@ -86,7 +87,8 @@ request = function()
   n = n + 1
   local path = paths[(n * 7 + tid) %% #paths + 1]
   return wrk.format(nil, path, nil,
-    "csrf_token=%(token)s&body=bench+marker+%(run)s-" .. tid .. "-" .. n)
+    "csrf_token=%(token)s&started=%(started)s&website=&parent_id=" ..
+    "&body=bench+marker+%(run)s-" .. tid .. "-" .. n)
 end
 response = function(status, headers, body)
   if status == 302 then accepted = accepted + 1 else other = other + 1 end
@@ -324,6 +326,14 @@ def login(base: str, login_name: str = POSTER_LOGIN) -> tuple[str, str]:
     csrf = token(fetch(f"{base}/", opener))
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, csrf
+
+
+def form_started(base: str, cookie: str, path: str) -> tuple[str, float]:
+    """The signed "started" field of the reply form at `path`, as a browser sends it back
+    (forum/gates.py), and when it was shown: without it every post meets the bot gate's
+    refusal path (only an established account gets through, after a query of its own)."""
+    page = fetch(f"{base}{path}", cookie=cookie)
+    return re.search(r'name="started"[^>]*value="([^"]+)"', page).group(1), time.monotonic()
 
 
 def worker_rss(master_pid: int) -> list[float]:
@@ -565,6 +575,8 @@ def main(argv=None) -> None:
         checks = []
         if "posting" in pages:
             paths = ", ".join(f'"/threads/{t}/reply"' for _, t in found["posting_threads"])
+            started, shown_at = form_started(
+                app, cookie, f"/threads/{found['posting_threads'][0][1]}/reply")
         sampler = LoadSampler().start()
         for round_no in range(1, args.rounds + 1):
             for name, page_url in urls.items():
@@ -580,7 +592,10 @@ def main(argv=None) -> None:
             run_id = f"{int(time.time())}{round_no}"
             script = tmp / f"post-{run_id}.lua"
             script.write_text(POST_LUA % {"cookie": cookie, "paths": paths,
-                                          "token": urllib.parse.quote(token), "run": run_id})
+                                          "token": urllib.parse.quote(token), "run": run_id,
+                                          "started": urllib.parse.quote(started)})
+            # A person takes longer than the app's FORM_MIN_SECONDS (3) to write a reply.
+            time.sleep(max(0.0, shown_at + 5 - time.monotonic()))
             before = marker_counts(engine, found["posting_threads"], run_id)
             result = wrk(f"{app}/", args.duration, script, args.connections, args.threads)
             time.sleep(1)  # requests cut off by wrk's deadline finish on the server

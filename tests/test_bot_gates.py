@@ -220,3 +220,86 @@ def test_a_story_repeated_at_once_is_refused(newcomer):
     assert again.status_code == 409
     assert "The very same story text." in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Story.id))) == 1
+
+
+# --- the duplicate check compares stored keys of the words ---------------------------------
+
+def _nova() -> User:
+    return db.session.scalar(select(User).where(User.login_name == "nova"))
+
+
+def test_the_repeat_is_found_under_any_name_of_the_account_and_in_a_new_thread(newcomer,
+                                                                              board):
+    """The check rides in the statement that reads the writer's handle: an anonymous reply
+    (no handle read) and a new thread are checked all the same."""
+    from forum.posting import refusals, replies
+    thread = make_thread(make_user(), board)
+    make_reply(_nova(), thread, body="Said once,  under my name.")
+    with pytest.raises(refusals.Duplicate):
+        replies.reply(_nova(), thread, None, "said once, under my name.", anonymous=True,
+                      now=utcnow())
+    with pytest.raises(refusals.Duplicate):
+        replies.create_thread(_nova(), board, title="Again", body="SAID ONCE, under my name.",
+                              anonymous=False, now=utcnow())
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id)) == 2
+    assert db.session.scalar(select(func.count(Thread.id))) == 1
+    # A story's words, repeated in a reply, too.
+    make_story(_nova(), body="A story of mine.")
+    with pytest.raises(refusals.Duplicate):
+        make_reply(_nova(), thread, body="a story  of mine.")
+
+
+def test_the_key_follows_every_change_of_the_words(newcomer, board):
+    """Edited words: the new ones count, the old ones no longer; deleted words may be written
+    again (as when the bodies were compared); undone, they count again."""
+    from forum.models.content import words_key
+    from forum.posting import refusals, replies
+    thread = make_thread(make_user(), board)
+    post = make_reply(_nova(), thread, body="First words.")
+    assert post.body_key == words_key("first   WORDS.")
+    replies.edit_post(_nova(), post, "Second words.", now=utcnow())
+    make_reply(_nova(), thread, body="First words.")  # no longer repeated
+    with pytest.raises(refusals.Duplicate):
+        make_reply(_nova(), thread, body="Second words.")
+    db.session.rollback()
+    replies.delete_post(_nova(), post, now=utcnow())
+    assert post.body_key is None
+    replies.undo_delete(_nova(), post, now=utcnow())
+    assert post.body_key == words_key("Second words.")
+    with pytest.raises(refusals.Duplicate):
+        make_reply(_nova(), thread, body="Second words.")
+
+
+def test_erasing_an_account_erases_its_keys(ctx, board):
+    """deletion.py empties bodies with a Core UPDATE, which no ORM event sees: it clears the
+    keys itself, so nothing is left to tell what the words were."""
+    from forum.profiles.deletion import delete_account
+    from tests.factories import PASSWORD as FACTORY_PASSWORD
+    leaving = make_user("leaving")
+    thread = make_thread(make_user(), board)
+    post_id = make_reply(leaving, thread, body="Goodbye.").id
+    story_id = make_story(leaving, body="My story.").id
+    delete_account(leaving, password=FACTORY_PASSWORD, remove_writing=False, now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Post, post_id).body_key is None
+    assert db.session.get(Story, story_id).body_key is None
+
+
+def test_the_check_looks_at_the_50_latest_posts_of_all_the_accounts_names(newcomer, board):
+    """Exactly as strict as before the keys: the account's 50 latest posts in the window,
+    whichever of its names wrote them (on PostgreSQL read name by name, LATERAL)."""
+    from forum.posting import refusals
+    thread = make_thread(make_user(), board)
+    start = utcnow() - timedelta(minutes=5)
+    make_reply(_nova(), thread, body="Words from the start.", now=start)
+    make_reply(_nova(), thread, body="Words under a pseudonym.", anonymous=True,
+               now=start + timedelta(seconds=1))
+    for n in range(49):  # 49 more, alternating names: the first post is now the 51st latest
+        make_reply(_nova(), thread, body=f"Reply {n}.", anonymous=n % 2 == 0,
+                   now=start + timedelta(seconds=2 + n))
+    with pytest.raises(refusals.Duplicate):  # the pseudonym's post is the 50th latest
+        make_reply(_nova(), thread, body="words under a pseudonym.")
+    db.session.rollback()
+    make_reply(_nova(), thread, body="Words from the start.")  # the 51st: fine

@@ -1,11 +1,13 @@
 """Groups, boards, stories, threads and posts: what people write and read."""
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, func, select, text
+from sqlalchemy import (Column, ForeignKey, Index, String, Table, Text, event, false, func,
+                        select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -229,6 +231,16 @@ class Thread(db.Model):
         )
 
 
+def words_key(body: str) -> str | None:
+    """What the duplicate check compares: a digest of the words, whatever the spacing or
+    case (the same words, twice, have the same key). None for no words at all (an erased
+    text), which nothing matches."""
+    words = " ".join(body.split()).casefold()
+    if not words:
+        return None
+    return hashlib.blake2b(words.encode(), digest_size=16).hexdigest()
+
+
 class Story(db.Model):
     """A testimony: a long Markdown text with its own comment thread."""
 
@@ -248,6 +260,9 @@ class Story(db.Model):
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
+    # words_key(body), set with the body: the duplicate check compares it (None: written
+    # before migration 0023 and more than a day old, or erased).
+    body_key: Mapped[Optional[str]] = mapped_column(String(32))
     body_html: Mapped[str] = mapped_column(Text)
     # The start of the text as plain words, made with body_html when the text is written:
     # lists, feeds and the report queue show it, so no page renders Markdown to read.
@@ -342,6 +357,7 @@ class Post(db.Model):
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id"), index=True)
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
     body: Mapped[str] = mapped_column(Text)
+    body_key: Mapped[Optional[str]] = mapped_column(String(32))  # words_key(body), as Story's
     body_html: Mapped[str] = mapped_column(Text)
     # The start of the text as plain words, made with body_html: profile lists show it.
     excerpt: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
@@ -426,3 +442,12 @@ class StoryRevision(db.Model):
     # Empty for revisions made before it was kept (migration 0005): shown as plain text.
     body_html: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime]
+
+
+# Every write of a body through the ORM (the posting path, edits, deletion and its undo,
+# erasing an account's stories) keeps its key in step; a Core UPDATE that changes a body
+# sets body_key itself (forum/profiles/deletion.py).
+@event.listens_for(Post.body, "set", propagate=True)
+@event.listens_for(Story.body, "set", propagate=True)
+def _keep_body_key(target, value, _old, _initiator):
+    target.body_key = words_key(value) if value is not None else None

@@ -1,6 +1,7 @@
 """Notifications and follows. Written by the posting path inside its own transaction."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
@@ -8,7 +9,7 @@ from typing import NamedTuple
 
 from flask import g, has_request_context, request
 from sqlalchemy import (bindparam, case, delete, false, func, insert, literal, null, select,
-                        union_all, update)
+                        text, union_all, update)
 from sqlalchemy.orm import Bundle, joinedload
 
 from .. import permissions
@@ -19,6 +20,7 @@ from ..models import (BoardMember, Follow, Handle, Ignore, Notification, Post, S
 from ..models.accounts import ANONYMOUS, ROLES
 from ..models.content import VISIBLE
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
+from ..public_ids import new_public_id
 
 
 def _owner(handle_id: int | None) -> int | None:
@@ -60,14 +62,76 @@ def _drop_those_outside(recipients: dict, thread: Thread) -> None:
             del recipients[user_id]
 
 
+# The notifications of one new post, on PostgreSQL: the rows come as arrays, so the text of
+# the INSERT is the same however many are told. The driver converts it once and the server
+# keeps its plan, where a multi-row VALUES list is new text for each number of recipients
+# (the dearest statement of the busiest write, in Python).
+_NOTIFY_ALL = text(
+    "INSERT INTO notifications (public_id, user_id, kind, thread_id, post_id, "
+    "recipient_handle_id, created_at) "
+    "SELECT r.public_id, r.user_id, r.kind, :thread_id, :post_id, r.handle_id, :created_at "
+    "FROM unnest(CAST(:public_ids AS varchar[]), CAST(:user_ids AS integer[]), "
+    "CAST(:kinds AS varchar[]), CAST(:handle_ids AS integer[])) "
+    "AS r(public_id, user_id, kind, handle_id)")
+
+
+def _notify_all(recipients: dict[int, tuple[str, int | None]], thread_id: int, post_id: int,
+                now: datetime) -> None:
+    """One INSERT for all the notifications of a new post: {user id: (kind, the recipient's
+    name there)}."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_NOTIFY_ALL, {
+            "public_ids": [new_public_id() for _ in recipients],
+            "user_ids": list(recipients),
+            "kinds": [kind for kind, _ in recipients.values()],
+            "handle_ids": [handle_id for _, handle_id in recipients.values()],
+            "thread_id": thread_id, "post_id": post_id, "created_at": now})
+        return
+    # Elsewhere one multi-row INSERT too (RETURNING makes SQLAlchemy batch the rows into one
+    # statement, "insertmanyvalues"), not one statement per row or per set of non-NULL columns.
+    db.session.execute(insert(Notification.__table__).returning(Notification.__table__.c.id), [
+        {"user_id": user_id, "kind": kind, "thread_id": thread_id, "post_id": post_id,
+         "recipient_handle_id": handle_id, "created_at": now}
+        for user_id, (kind, handle_id) in recipients.items()
+    ])
+
+
+# Who follows the thread (with the name each wrote under there), and who ignores the name a
+# post was written under: built once, the busiest write asks it with each post.
+_TOLD = union_all(
+    select(Follow.user_id, Handle.id, literal(False))
+    .outerjoin(Handle, (Handle.user_id == Follow.user_id)
+               & (Handle.thread_id == bindparam("thread")))
+    .where(Follow.thread_id == bindparam("thread")),
+    select(Ignore.user_id, null(), literal(True)).where(Ignore.handle_id == bindparam("handle")),
+)
+
+
+def told_column(dialect: str):
+    """_TOLD's rows as one JSON column (parameters :thread and :handle), for the statement
+    that counts a new post in its thread on PostgreSQL: the posting path asks no statement
+    of its own for them. Read back with told_rows()."""
+    assert dialect == "postgresql", dialect
+    rows = _TOLD.subquery()
+    # An empty array, not NULL, when nobody is to be told: NULL means "not read".
+    return select(func.coalesce(func.json_agg(func.json_build_array(*rows.c)),
+                                text("'[]'::json"))).scalar_subquery()
+
+
+def told_rows(value) -> list:
+    """What told_column() returned, as the rows _TOLD gives."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
-                story: StoryOwner | None = None) -> None:
+                story: StoryOwner | None = None, told: list | None = None) -> None:
     """Tell the parent's author, the story's author and the thread's followers; no commit.
 
     Each recipient gets one notification, the most specific kind; the author gets none.
     `recipient_handle_id` is the name the recipient wrote under there, so a notification
     about an anonymous post reminds its owner of their pseudonym and tells no one else.
-    `story` is who owns the story, when the caller has read it already.
+    `story` is who owns the story, when the caller has read it already; `told`, _TOLD's rows
+    for this post, when the caller has read them already (told_column).
     """
     thread = post.thread
     recipients: dict[int, tuple[str, int | None]] = {}
@@ -81,12 +145,8 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
             recipients.setdefault(story.user_id, (COMMENT, story.handle_id))
     # The followers, and in the same statement whoever ignores the name this was written
     # under (they hear nothing of it, follower or not).
-    rows = db.session.execute(union_all(
-        select(Follow.user_id, Handle.id, literal(False))
-        .outerjoin(Handle, (Handle.user_id == Follow.user_id) & (Handle.thread_id == thread.id))
-        .where(Follow.thread_id == thread.id),
-        select(Ignore.user_id, null(), literal(True)).where(Ignore.handle_id == post.handle_id),
-    )).all()
+    rows = told if told is not None else db.session.execute(
+        _TOLD, {"thread": thread.id, "handle": post.handle_id}).all()
     # The followers say whether the author follows already: no query of its own for that.
     following = False
     ignoring = set()
@@ -101,13 +161,7 @@ def on_new_post(post: Post, parent: Post | None, author: User, now: datetime, *,
         recipients.pop(user_id, None)
     _drop_those_outside(recipients, thread)
     if recipients:
-        # One multi-row INSERT (RETURNING makes SQLAlchemy batch the rows into one statement,
-        # "insertmanyvalues"), not one statement per row or per set of non-NULL columns.
-        db.session.execute(insert(Notification.__table__).returning(Notification.__table__.c.id), [
-            {"user_id": user_id, "kind": kind, "thread_id": thread.id, "post_id": post.id,
-             "recipient_handle_id": handle_id, "created_at": now}
-            for user_id, (kind, handle_id) in recipients.items()
-        ])
+        _notify_all(recipients, thread.id, post.id, now)
     if author.follow_on_write and not following:
         db.session.add(Follow(user_id=author.id, thread_id=thread.id, created_at=now))
 

@@ -2,25 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, null, select, update
+from sqlalchemy import Select, Update, bindparam, delete, func, insert, null, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from .. import background, permissions, text
 from ..clock import utcnow
 from ..extensions import db
 from ..models import (DELETED, HELD, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
                       DeletedPostText, Story, StoryRestriction, Thread, User)
+from ..models.content import words_key
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
+from ..public_ids import new_public_id
 from ..threads.service import page_start
 from . import review
 from .handles import handle_for
 from .restrictions import BARRED, Barred
 from .refusals import (NotAllowed, PostingError, TooLateToUndo, check_board, check_links,
-                       check_new_text, check_open, check_pace, check_writer, clean_body,
-                       count_write)
+                       check_open, check_pace, check_writer, clean_body, count_write,
+                       refuse_duplicate, repeats_asked, repeats_clause)
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
@@ -37,19 +41,6 @@ def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
     return thread
 
 
-def _next_post_id() -> ColumnElement | None:
-    """The id the next post will get, where the database can hand it out before the INSERT.
-
-    On PostgreSQL the post's id comes from its sequence, so the post goes in with its path in
-    one INSERT: no second statement to set the path, no row version left behind by it, and no
-    placeholder path that a concurrent reply in the same thread would have to wait behind
-    (the unique index on thread and path). SQLite has no sequence (None): there the path is
-    set by an UPDATE after the INSERT."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.nextval(func.pg_get_serial_sequence("posts", "id"))
-    return None
-
-
 def _held_before(thread_id: int, path: str):
     """How many posts before `path` in the thread only their writers see (a subquery)."""
     return (select(func.count())
@@ -57,75 +48,147 @@ def _held_before(thread_id: int, path: str):
             .scalar_subquery())
 
 
+@lru_cache(maxsize=4)
+def _count_reply(dialect: str) -> Update:
+    """Count a new visible post in its thread, returning how many posts all readers see
+    before it, and whom to tell of it (notifications.told_column): parameters thread, path,
+    at, and handle (the post's)."""
+    threads, posts = Thread.__table__, Post.__table__
+    thread_id, path = bindparam("thread"), bindparam("path")
+    before = (select(func.count()).where(posts.c.thread_id == thread_id, posts.c.path < path)
+              .scalar_subquery())
+    # Less the posts only their writers see (from ix_posts_held): pages are cut from what
+    # all see.
+    held = (select(func.count()).where(posts.c.thread_id == thread_id, posts.c.path < path,
+                                       posts.c.state.in_(HELD)).scalar_subquery())
+    # Not correlated (the thread's id as a value): SQLite writes RETURNING without table
+    # names. Not count(id): the index on (thread_id, path) answers alone.
+    return (update(threads).where(threads.c.id == thread_id)
+            .values(post_count=threads.c.post_count + 1, last_post_at=bindparam("at"))
+            .returning(before - held,
+                       # SQLite writes RETURNING without table names, which the followers'
+                       # join cannot do without: there on_new_post reads them itself.
+                       notifications.told_column(dialect) if dialect == "postgresql"
+                       else null()))
+
+
+_INSERT_POST = insert(Post.__table__)
+_INSERT_POST_RETURNING_ID = insert(Post.__table__).returning(Post.__table__.c.id)
+_SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
+             .values(path=bindparam("set_path")))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a new post needs from the database before its INSERT, read in one statement."""
+
+    handle_id: int | None  # the writer's public handle (None: anonymous, see handle_for)
+    post_id: int | None  # the new post's id, where the database hands it out first
+    held: bool  # it waits for a moderator (review.py)
+    repeated: bool  # the writer posted these same words a moment ago (refusals.py)
+
+
+@lru_cache(maxsize=16)
+def _ask_statement(postgresql: bool, public: bool, reviewed: bool, repeats: bool) -> Select:
+    """The statement _ask makes, built once for each of its few shapes: the busiest write of
+    the site spends no time putting its expressions together again."""
+    user_id = bindparam("user_id")
+    # On PostgreSQL the post's id comes from its sequence here, so the post goes in with its
+    # path in one INSERT: no second statement to set the path, no row version left behind by
+    # it, and no placeholder path that a concurrent reply in the same thread would have to
+    # wait behind (the unique index on thread and path). SQLite has no sequence (NULL): there
+    # the path is set by an UPDATE after the INSERT.
+    asked = [func.nextval(func.pg_get_serial_sequence("posts", "id")) if postgresql else null(),
+             review.approved_writings_count(user_id, bindparam("enough")) if reviewed else null(),
+             repeats_clause(user_id, bindparam("since"), bindparam("key"), postgresql)
+             if repeats else null()]
+    if not public:
+        return select(*asked)
+    return select(Handle.id, *asked).where(Handle.user_id == user_id, Handle.kind == PUBLIC)
+
+
+def _ask(author: User, anonymous: bool, repeats: dict | None = None) -> _Asked:
+    """The writer's public handle, the new post's id (where the database hands it out before
+    the INSERT: on PostgreSQL, from its sequence), whether it waits for review and whether it
+    repeats the writer (`repeats`: refusals.repeats_asked's values): one round trip, or none
+    when nothing is to be asked."""
+    needed = review.writings_to_review(author)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if anonymous and not (postgresql or needed or repeats):
+        return _Asked(None, None, False, False)
+    params = {"user_id": author.id, **({"enough": needed} if needed else {}), **(repeats or {})}
+    row = tuple(db.session.execute(
+        _ask_statement(postgresql, not anonymous, needed > 0, repeats is not None), params
+    ).one())
+    handle_id, post_id, approved_count, repeated = (None, *row) if anonymous else row
+    return _Asked(handle_id, post_id, needed > 0 and approved_count < needed, bool(repeated))
+
+
+def _ask_refusing_repeats(author: User, body: str, anonymous: bool, now: datetime) -> _Asked:
+    """_ask, with the duplicate check (refusals.py) in the same statement; refuses a repeat."""
+    asked = _ask(author, anonymous, repeats_asked(body, now))
+    if asked.repeated:
+        refuse_duplicate()
+    return asked
+
+
 def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
-              now: datetime, story: StoryOwner | None = None) -> tuple[Post, int, bool]:
+              now: datetime, story: StoryOwner | None = None,
+              asked: _Asked | None = None) -> tuple[Post, int, bool]:
     """Insert the post, count it in its thread, notify; returns it with the number of posts
     of the thread before it in reading order (where the redirect finds its page), and whether
     it waits for a moderator.
 
     `story`: who owns the story, when the thread is a story's comments and the caller knows.
+    `asked`: what _ask read already, if the caller asked it.
     A post that waits (review.py: a new member's first writings) is stored in its place, but
     neither counted nor announced until it is approved."""
     max_depth = current_app.config["MAX_DEPTH"]
     # A reply to the deepest level attaches beside its parent, at that same level.
     while parent is not None and parent.depth >= max_depth - 1:
         parent = db.session.get(Post, parent.parent_id) if parent.parent_id else None
-    # Whether the post waits for review, asked in the statement that reads the writer's
-    # handle and the post's id, not in one of its own.
-    needed = review.writings_to_review(author)
-    approved = review.approved_writings_count(author, needed) if needed else None
-    next_id = _next_post_id()
-    asked = (next_id if next_id is not None else null(),
-             approved if approved is not None else null())
+    if asked is None:
+        asked = _ask(author, anonymous)
+    post_id, held = asked.post_id, asked.held
     if anonymous:
-        speaker = {"handle": handle_for(author, thread, True, now)}
-        post_id, approved_count = (db.session.execute(select(*asked)).one()
-                                   if next_id is not None or approved is not None
-                                   else (None, None))
+        handle = handle_for(author, thread, True, now)
+        if handle.id is None:  # a new pseudonym, for this thread
+            db.session.flush()
+        handle_id = handle.id
     else:
-        # The public handle's id, and the new post's id with it: one round trip.
-        handle_id, post_id, approved_count = db.session.execute(
-            select(Handle.id, *asked).where(Handle.user_id == author.id, Handle.kind == PUBLIC)
-        ).one()
-        speaker = {"handle_id": handle_id}
-    held = needed > 0 and approved_count < needed
+        handle_id = asked.handle_id
     prefix = parent.path if parent else ""
     rendered = text.render(body, Post.EXCERPT_CHARS)
-    post = Post(
-        id=post_id, thread=thread, parent_id=parent.id if parent else None, body=body,
-        body_html=rendered.html, excerpt=rendered.excerpt, created_at=now,
-        depth=parent.depth + 1 if parent else 0,
-        path=prefix + Post.path_segment(post_id) if post_id is not None else "",
-        state=PENDING if held else VISIBLE, **speaker,
-    )
+    row = {"public_id": new_public_id(), "has_legacy_url": False, "thread_id": thread.id,
+           "parent_id": parent.id if parent else None, "handle_id": handle_id, "body": body,
+           "body_key": words_key(body), "body_html": rendered.html, "excerpt": rendered.excerpt,
+           "created_at": now, "edited_at": None, "state": PENDING if held else VISIBLE,
+           "depth": parent.depth + 1 if parent else 0}
+    # A Core INSERT of every column, not the ORM's unit of work (the busiest write's dearest
+    # step in Python); the ORM is then handed the post as if it had just read it.
+    if post_id is not None:
+        row.update(id=post_id, path=prefix + Post.path_segment(post_id))
+        db.session.execute(_INSERT_POST, row)
+    else:  # SQLite: the id comes with the INSERT, the path after it
+        post_id = db.session.execute(_INSERT_POST_RETURNING_ID, {**row, "path": ""}).scalar_one()
+        row.update(id=post_id, path=prefix + Post.path_segment(post_id))
+        db.session.execute(_SET_PATH, {"post": post_id, "set_path": row["path"]})
+    post = Post(**row)
+    make_transient_to_detached(post)  # persistent, unchanged: nothing more to flush
     db.session.add(post)
-    if post_id is None:
-        db.session.flush()
-        post.path = prefix + Post.path_segment(post.id)
     if held:
-        db.session.flush()
         before = db.session.scalar(select(
             select(func.count()).where(Post.thread_id == thread.id, Post.path < post.path)
             .scalar_subquery() - _held_before(thread.id, post.path)))
         return post, before, True
     # Counted in SQL, not in Python, so concurrent replies never lose an increment. The same
-    # statement counts the posts before this one, for the page the writer is sent to. (It
-    # flushes the post first: an ORM statement.)
-    before = db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(post_count=Thread.post_count + 1, last_post_at=now)
-        .returning(
-            # Not correlated (thread.id as a value): SQLite writes RETURNING without table names.
-            # not count(id): the index on (thread_id, path) answers alone. Less the posts only
-            # their writers see (from ix_posts_held): pages are cut from what all see.
-            (select(func.count())
-             .where(Post.thread_id == thread.id, Post.path < post.path).scalar_subquery()
-             - _held_before(thread.id, post.path))
-        )
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    notifications.on_new_post(post, parent, author, now, story=story)
+    # statement counts the posts before this one, for the page the writer is sent to. A Core
+    # statement, built once.
+    before, told = db.session.execute(
+        _count_reply(db.session.get_bind().dialect.name),
+        {"thread": thread.id, "path": post.path, "at": now, "handle": post.handle_id}).one()
+    notifications.on_new_post(post, parent, author, now, story=story,
+                              told=None if told is None else notifications.told_rows(told))
     return post, before, False
 
 
@@ -135,10 +198,11 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     check_writer(author, now)
     check_board(author, board)
     body = clean_body(body)
-    check_new_text(author, body, now)
+    check_links(author, body, now)
+    asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "topic", now)
     thread = new_thread(author, title.strip(), board, anonymous, now)
-    _, _, held = _add_post(author, thread, None, body, anonymous, now)
+    _, _, held = _add_post(author, thread, None, body, anonymous, now, asked=asked)
     # A thread whose first post waits is hidden, so no list, feed or search shows its title
     # (Thread.is_waiting); its writer still reads it at its address.
     thread.hidden = held
@@ -187,10 +251,13 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     if parent is not None and parent.is_held:
         raise PostingError("That post is not out yet, so it cannot be answered.")
     body = clean_body(body)
-    check_new_text(author, body, now)
+    check_links(author, body, now)
+    # Whether these words repeat the writer's, asked with the handle and the new post's id.
+    asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "reply", now)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
-    post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner)
+    post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner,
+                                   asked=asked)
     placed = Placed(post, held, post.public_id, thread.public_id, story.slug if story else None,
                     page_start(thread.id, before))
     db.session.commit()

@@ -51,10 +51,11 @@ def first_posts_to_review() -> int:
     return site_settings.approve_first_posts()
 
 
-def approved_writings_count(user: User, enough: int):
+def approved_writings_count(user_id, enough):
     """How many of the account's writings are out (counting no further than `enough`), as a
-    scalar subquery: the posting path asks it in the statement that reads the writer's handle."""
-    mine = select(Handle.id).where(Handle.user_id == user.id)
+    scalar subquery: the posting path asks it in the statement that reads the writer's handle.
+    `user_id` and `enough` are values, or bound parameters of a statement built once."""
+    mine = select(Handle.id).where(Handle.user_id == user_id)
 
     def counted(rows):  # each part stops at `enough`: an old account's writing is not all read
         return select(func.count()).select_from(rows.limit(enough).subquery()).scalar_subquery()
@@ -68,7 +69,7 @@ def approved_writings_count(user: User, enough: int):
 
 def approved_writings(user: User, enough: int) -> int:
     """How many of the account's writings are out (counting no further than `enough`)."""
-    return db.session.scalar(select(approved_writings_count(user, enough)))
+    return db.session.scalar(select(approved_writings_count(user.id, enough)))
 
 
 def writings_to_review(user: User) -> int:

@@ -1,7 +1,9 @@
 """Writing in threads: new board threads, replies, edits, deletions, reports, closing comments."""
+from functools import lru_cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions, site_settings
@@ -79,15 +81,22 @@ def _post(public_id: str) -> Post:
     return post
 
 
+@lru_cache(maxsize=4)
+def _thread_with_settings(dialect: str) -> Select:
+    """The thread by its public id (`thread`), its board, and the site's settings: built once
+    per database kind (the settings' column is written for each)."""
+    return (select(Thread, site_settings.rows_column())
+            .where(Thread.public_id == bindparam("thread")).options(joinedload(Thread.board)))
+
+
 @bp.route("/threads/<public_id:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id):
     """Comment on a story or reply in a thread, optionally to one post."""
     # With its board, in the same query: who may read it decides whether it exists. And the
     # site's settings, which the checks on a new post read (no statement of their own).
-    found = db.session.execute(
-        select(Thread, site_settings.rows_column()).where(Thread.public_id == thread_id)
-        .options(joinedload(Thread.board))).first()
+    found = db.session.execute(_thread_with_settings(db.session.get_bind().dialect.name),
+                               {"thread": thread_id}).first()
     if found is None:
         abort(404)
     thread, settings = found

@@ -40,11 +40,11 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     # unseen, out of the review queue; the moderation log's line about it still holds.
     db.session.execute(
         update(Post).where(Post.id.in_(post_ids), Post.state.in_(HELD))
-        .values(state=REFUSED, body="", body_html="", excerpt="")
+        .values(state=REFUSED, body="", body_key=None, body_html="", excerpt="")
         .execution_options(synchronize_session=False))
     db.session.execute(
         update(Post).where(Post.id.in_(post_ids), Post.state.not_in(HELD))
-        .values(state=DELETED, body="", body_html="", excerpt="")
+        .values(state=DELETED, body="", body_key=None, body_html="", excerpt="")
         .execution_options(synchronize_session=False))
     # A post deleted a moment ago keeps its text for its author's undo: not past the account.
     db.session.execute(delete(DeletedPostText).where(DeletedPostText.post_id.in_(post_ids)))

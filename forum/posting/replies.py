@@ -12,7 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from .. import background, permissions, text
 from ..clock import utcnow
 from ..extensions import db
-from ..models import (DELETED, HELD, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
+from ..models import (DELETED, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
                       DeletedPostText, Story, StoryRestriction, Thread, User)
 from ..models.content import words_key
 from ..notifications import service as notifications
@@ -44,7 +44,7 @@ def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
 def _held_before(thread_id: int, path: str):
     """How many posts before `path` in the thread only their writers see (a subquery)."""
     return (select(func.count())
-            .where(Post.thread_id == thread_id, Post.path < path, Post.state.in_(HELD))
+            .where(Post.thread_id == thread_id, Post.path < path, Post.held_in_sql())
             .scalar_subquery())
 
 
@@ -59,8 +59,10 @@ def _count_reply(dialect: str) -> Update:
               .scalar_subquery())
     # Less the posts only their writers see (from ix_posts_held): pages are cut from what
     # all see.
+    # (Post.held_in_sql(): with its values written in, as the index's condition is, or the
+    # planner reads every earlier post of the thread to check its state.)
     held = (select(func.count()).where(posts.c.thread_id == thread_id, posts.c.path < path,
-                                       posts.c.state.in_(HELD)).scalar_subquery())
+                                       Post.held_in_sql()).scalar_subquery())
     # Not correlated (the thread's id as a value): SQLite writes RETURNING without table
     # names. Not count(id): the index on (thread_id, path) answers alone.
     return (update(threads).where(threads.c.id == thread_id)

@@ -16,7 +16,11 @@ def test_ignore_a_name_then_open_its_folded_post(page, seeded, log_in, shoot, of
     page.goto("/boards/just-left")
     page.get_by_role("link", name=THREAD).click()
     first = page.locator("li.post", has_text="Completely normal.")
-    first.get_by_role("button", name=re.compile("^Ignore")).click()
+    first.get_by_role("link", name=re.compile("^Ignore")).click()
+    # A question first, which says what ignoring does; nothing has changed yet.
+    expect(page.get_by_role("heading", name="Ignore maren_after?")).to_be_visible()
+    shoot(page, "ignore-question")
+    page.get_by_role("button", name="Ignore maren_after").click()
     expect(page.get_by_text(re.compile("You are ignoring maren_after"))).to_be_visible()
     folded = page.locator("details.ignored-post").first
     expect(folded).to_contain_text("Hidden: you ignored this name.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -58,6 +59,20 @@ def reader(app, login):
     return browser.client
 
 
+@contextmanager
+def second_app(app_config, **overrides):
+    """Another app instance on the same database: a second worker, with its own caches."""
+    if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
+        pytest.skip("needs a database two apps can share")
+    other = create_app({**app_config, **overrides})
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_a_page_is_made_once_and_kept_without_its_readers_badges(app, scene, client):
     bob, ann = reader(app, "bob"), reader(app, "ann")
     mine = listed(bob)
@@ -91,19 +106,14 @@ def test_the_page_is_the_same_with_the_cache_or_without(app_config, request):
         without = page(client)
     assert without.count('<span class="badge">you</span>') == 2  # the thread and the reply
     assert "search_cache" not in app.extensions or len(app.extensions["search_cache"]) == 0
-    other = create_app({**app_config, "SEARCH_CACHE_BYTES": 1_000_000})
     if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
         return  # another app cannot see this database
-    try:
+    with second_app(app_config, SEARCH_CACHE_BYTES=1_000_000) as other:
         client = reader(other, "bob")
         strip = lambda html: re.sub(r'(csrf_token"[^>]*value=")[^"]+|nonce="[^"]+"', "", html)
         assert strip(page(client)) == strip(page(client)) == strip(without)
         # The page, its list and its two excerpts.
         assert len(other.extensions["search_cache"]) == 4
-    finally:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_an_edit_or_a_hidden_post_is_never_served_from_the_cache(app, scene, client):
@@ -125,10 +135,7 @@ def test_an_edit_or_a_hidden_post_is_never_served_from_the_cache(app, scene, cli
 
 def test_a_change_through_another_process_is_seen(app, scene, client, app_config):
     """Two app instances on one database stand for two workers, each with its own cache."""
-    if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
-        pytest.skip("needs a database two apps can share")
-    other = create_app(app_config)
-    try:
+    with second_app(app_config) as other:
         elsewhere = other.test_client()
         assert "Original words" in listed(elsewhere)
         assert "Original words" in listed(client)
@@ -148,10 +155,6 @@ def test_a_change_through_another_process_is_seen(app, scene, client, app_config
         assert r.status_code == 302
         html = listed(elsewhere)
         assert "nothing else" not in html and "under another name" in html
-    finally:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_an_excerpt_is_kept_by_its_words_and_text_alone(app, scene, client):
@@ -224,10 +227,7 @@ def test_anything_written_has_a_page_answered_again(app, scene, client, count_qu
 
 
 def test_a_new_match_shows_at_once_from_either_process(app, scene, client, app_config):
-    if app_config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
-        pytest.skip("needs a database two apps can share")
-    other = create_app(app_config)
-    try:
+    with second_app(app_config) as other:
         elsewhere = other.test_client()
         assert listed(elsewhere).count("<li") == listed(client).count("<li") == 2
         bob = Browser(client)
@@ -242,10 +242,6 @@ def test_a_new_match_shows_at_once_from_either_process(app, scene, client, app_c
         assert carl.submit(f"/threads/{thread.public_id}/reply", {"body": "Marmalade too."},
                            action=f"/threads/{thread.public_id}/reply").status_code in (302, 303)
         assert listed(client).count("<li") == 4 == listed(elsewhere).count("<li")
-    finally:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_a_kept_page_is_never_another_readers(app, ctx, client):

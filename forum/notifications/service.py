@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import g, has_request_context, request
-from sqlalchemy import (bindparam, case, delete, false, func, insert, literal, null, select,
+from sqlalchemy import (bindparam, case, delete, func, insert, literal, null, select,
                         text, union_all, update)
 from sqlalchemy.orm import Bundle, joinedload
 
@@ -242,17 +242,6 @@ def follows_column(*, thread_id=None, group_id=None):
 def reader_id(user) -> int | None:
     """The value to bind as :reader: the account's id, or None for a visitor."""
     return user.id if user.is_authenticated else None
-
-
-def following_column(user, *, group_id=None, thread_id=None):
-    """is_following() as a column of the query that reads the group or the thread (`group_id`
-    or `thread_id`: its id column), so the page asks no second statement; always false for a
-    visitor."""
-    if not user.is_authenticated:
-        return false()
-    target = (Follow.thread_id == thread_id) if thread_id is not None else (
-        Follow.group_id == group_id)
-    return select(Follow.id).where(Follow.user_id == user.id, target).exists()
 
 
 def follows_of(user: User):

@@ -18,6 +18,7 @@ DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 # names the browser uses, it is the same site.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # as Flask's own url_for quotes an anchor
+PATHS_KEPT = 4096  # paths kept by Afterward._path_for: about 1 MB
 
 
 def check_site_url(value: str) -> str:
@@ -61,12 +62,39 @@ class Afterward(Flask):
     # joined, encoded and sent on each request.
     jinja_options = {**Flask.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._paths: dict[tuple, str] = {}
+
+    def _path_for(self, endpoint: str, values: dict) -> str:
+        """The path to `endpoint` with `values`, built once and then kept.
+
+        A page builds the same paths on every request (the stylesheet, the header's and the
+        footer's links, each post's actions): about 30 for a member's thread page. A path
+        depends only on the endpoint, its values and where the site is mounted (no URL
+        defaults are registered), so it is the same for every reader; it names no account.
+        At most PATHS_KEPT are kept; when full, the lot is dropped and built again."""
+        try:
+            key = (request.script_root, endpoint, *values.items())
+            return self._paths[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value (a list of values for one argument)
+            return super().url_for(endpoint, **values)
+        path = super().url_for(endpoint, **values)
+        if len(self._paths) >= PATHS_KEPT:
+            self._paths.clear()
+        self._paths[key] = path
+        return path
+
     def url_for(self, endpoint: str, /, *, _anchor: str | None = None,
                 _method: str | None = None, _scheme: str | None = None,
                 _external: bool | None = None, **values) -> str:
         """A link to `endpoint`: a path, or an address on SITE_URL wherever it is built."""
         in_request = has_request_context()
         if _external is False or (_external is None and _scheme is None and in_request):
+            if in_request and _anchor is None and _method is None and endpoint[:1] != ".":
+                return self._path_for(endpoint, values)
             return super().url_for(endpoint, _anchor=_anchor, _method=_method,
                                    _scheme=_scheme, _external=_external, **values)
         if endpoint[:1] == "." and in_request:

@@ -1,7 +1,7 @@
 """Who may do what: one named decision per action, used by views and templates alike."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, literal, or_, select
 
 from .clock import utcnow
 from .extensions import db
@@ -82,7 +82,10 @@ def _visible_board_ids(reader: tuple):
     if reader[0] == "all":
         return stmt
     circles = select(BoardMember.board_id).where(BoardMember.user_id == reader[1])
-    return stmt.where(or_(Board.audience.in_([AUDIENCE_PUBLIC, AUDIENCE_MEMBERS]),
+    # The two audiences are written into the statement (literal()), not as an expanding IN
+    # list: SQLAlchemy would otherwise render the list into the SQL again on every execution
+    # of every statement that filters by readable_threads.
+    return stmt.where(or_(Board.audience.in_([literal(AUDIENCE_PUBLIC), literal(AUDIENCE_MEMBERS)]),
                           (Board.audience == AUDIENCE_CIRCLE) & Board.id.in_(circles)))
 
 

@@ -140,6 +140,36 @@ def test_the_unread_count_read_with_the_account_is_exact(ctx, make_browser):
         assert UNREAD.findall(person.get("/").get_data(as_text=True)) == []
 
 
+def test_the_header_counts_to_nine_then_says_more(ctx, make_browser):
+    """Past UNREAD_SHOWN unread notifications the header says "9+" (read aloud as "more than
+    9 unread") and the count stops there: a reader back after months away costs each page
+    the same as one with a single reply. The notifications page still lists them all."""
+    writer = make_user("writer", "Writer")
+    reader = make_user("reader", "Reader")
+    thread = make_thread(writer, make_board("Open"), title="Open talk")
+    posts = [make_reply(writer, thread, body=f"Reply {n}.") for n in range(12)]
+    for count, post in enumerate(posts, start=1):
+        db.session.add(Notification(user_id=reader.id, kind="reply", thread_id=thread.id,
+                                    post_id=post.id, created_at=utcnow()))
+        db.session.commit()
+        if count not in (service.UNREAD_SHOWN, service.UNREAD_SHOWN + 1, 12):
+            continue
+        person = make_browser()
+        person.login("reader")
+        page = person.get("/").get_data(as_text=True)
+        if count <= service.UNREAD_SHOWN:
+            assert UNREAD.findall(page) == [str(count)]
+            assert "more than" not in page
+        else:
+            assert UNREAD.findall(page) == []
+            assert page.count('<span aria-hidden="true">9+</span>'
+                              '<span class="visually-hidden">more than 9 unread</span>') == 3
+        assert db.session.scalar(service._unread_of(reader, reader.id)) == min(
+            count, service.UNREAD_SHOWN + 1)
+    listed = person.get("/notifications").get_data(as_text=True)
+    assert listed.count("Reply 1") >= 1 and "Open talk" in listed
+
+
 def test_a_static_file_or_feed_loads_the_account_without_counting(ctx, make_browser,
                                                                   count_queries):
     make_user("writer", "Writer")

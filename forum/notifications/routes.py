@@ -23,7 +23,7 @@ def unread():
     """The header's unread count, asked for only by pages shown to a logged-in person."""
     def unread_notifications():
         return service.unread_count(current_user) if current_user.is_authenticated else 0
-    return {"unread_notifications": unread_notifications}
+    return {"unread_notifications": unread_notifications, "unread_shown": service.UNREAD_SHOWN}
 
 
 @bp.route("/notifications")

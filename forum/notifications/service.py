@@ -255,17 +255,28 @@ def follows_of(user: User):
 
 # --- reading ----------------------------------------------------------------------------
 
+# The header counts unread notifications up to UNREAD_SHOWN and shows more as "9+". The
+# count stops there, so every page's header costs the same for someone back after months
+# away (thousands unread) as for someone with one new reply: an exact count read every
+# unread row, and each row's thread, on every page.
+UNREAD_SHOWN = 9
+
+
 def _unread_of(user, user_id):
-    return (select(func.count(Notification.id))
-            .outerjoin(Thread, Notification.thread_id == Thread.id)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None),
-                   permissions.readable_threads(user, Thread.board_id)))
+    """`user`'s unread notifications, leaving out boards they cannot read, counted up to
+    UNREAD_SHOWN + 1: one more than the header shows as a number."""
+    unread = (select(Notification.id)
+              .outerjoin(Thread, Notification.thread_id == Thread.id)
+              .where(Notification.user_id == user_id, Notification.read_at.is_(None),
+                     permissions.readable_threads(user, Thread.board_id))
+              .limit(UNREAD_SHOWN + 1).subquery())
+    return select(func.count()).select_from(unread)
 
 
 def unread_count(user: User) -> int:
-    """The header's number: one count, leaving out boards the person cannot read. Read with
-    the account itself when the request began (load_reader), unless something since marked
-    notifications read."""
+    """The header's number: unread notifications counted up to UNREAD_SHOWN + 1, leaving
+    out boards the person cannot read. Read with the account itself when the request began
+    (load_reader), unless something since marked notifications read."""
     known = g.get("unread_notifications") if has_request_context() else None
     if known is not None and known[0] == user.id:
         return known[1]
@@ -285,7 +296,8 @@ def _reader_statement():
     as_moderator = SimpleNamespace(is_authenticated=True, is_moderator=True, id=user_id)
     moderating = [role for role in ROLES if User(role=role).is_moderator]
     unread = case(
-        (User.role.in_(moderating), _unread_of(as_moderator, user_id).scalar_subquery()),
+        (User.role.in_([literal(role) for role in moderating]),
+         _unread_of(as_moderator, user_id).scalar_subquery()),
         else_=_unread_of(as_member, user_id).scalar_subquery())
     return select(User, unread).where(User.id == user_id)
 

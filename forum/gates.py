@@ -15,6 +15,7 @@ moment", and the form comes back filled in, so a person who was quick just sends
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
@@ -40,7 +41,15 @@ def _epoch(now: datetime) -> int:
 
 def stamp(now: datetime | None = None) -> str:
     """A signed token saying when a form was shown (now, unless a test says otherwise)."""
-    return _signer().sign(str(_epoch(now or utcnow()))).decode()
+    return _stamp(current_app.config["SECRET_KEY"], _epoch(now or utcnow()))
+
+
+@lru_cache(maxsize=4)
+def _stamp(secret_key, epoch: int) -> str:
+    # The same second gives the same token whoever the form is for (it holds the time and
+    # nothing else), so the pages shown in one second sign once: the reply box under every
+    # thread and story a member reads carries one (two HMACs each time).
+    return Signer(secret_key, salt=_SALT).sign(str(epoch)).decode()
 
 
 def seconds_since(token: str | None, now: datetime) -> float | None:

@@ -328,6 +328,20 @@ def login(base: str, login_name: str = POSTER_LOGIN) -> tuple[str, str]:
     return cookie, csrf
 
 
+def renewed(url: str, cookie: str) -> str:
+    """`cookie` after reading `url` with it: the site sends a newly signed session cookie
+    once a minute has passed since it last saw the login (forum/auth/service.py)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name == "session":
+                value = rest.split(";", 1)[0]
+                cookie = re.sub(r"(^|; )session=[^;]*",
+                                lambda m: f"{m.group(1)}session={value}", cookie)
+    return cookie
+
+
 def form_started(base: str, cookie: str, path: str) -> tuple[str, float]:
     """The signed "started" field of the reply form at `path`, as a browser sends it back
     (forum/gates.py), and when it was shown: without it every post meets the bot gate's
@@ -563,12 +577,16 @@ def main(argv=None) -> None:
               f"'you' badges: {badges}", file=sys.stderr)
 
         tmp = Path(tempfile.mkdtemp(prefix="afterward-bench-"))
-        scripts = {}
-        for who, (session_cookie, _) in sessions.items():
-            scripts[who] = tmp / f"report-{who or 'visitor'}.lua"
+        scripts = {who: tmp / f"report-{who or 'visitor'}.lua" for who in sessions}
+
+        def write_script(who):
+            session_cookie = sessions[who][0]
             scripts[who].write_text(
                 (f'wrk.headers["Cookie"] = "{session_cookie}"\n' if session_cookie else "")
                 + REPORT_LUA)
+
+        for who in sessions:
+            write_script(who)
         order = [p for p in pages if p != "posting"] + list(extras) + (
             ["posting"] if "posting" in pages else [])
         runs: dict[str, list[dict]] = {name: [] for name in order}
@@ -580,7 +598,14 @@ def main(argv=None) -> None:
         sampler = LoadSampler().start()
         for round_no in range(1, args.rounds + 1):
             for name, page_url in urls.items():
-                script = scripts[reader_of(name) if name not in extras else None]
+                who = reader_of(name) if name not in extras else None
+                if who is not None:
+                    # As a browser does, the next requests send the cookie the site last
+                    # sent: a fixed cookie would be signed again on every request once the
+                    # minute it was issued in has passed.
+                    sessions[who] = (renewed(page_url, sessions[who][0]), sessions[who][1])
+                    write_script(who)
+                script = scripts[who]
                 wrk(page_url, 1, script, args.connections, args.threads)  # warm up
                 result = wrk(page_url, args.duration, script, args.connections, args.threads)
                 runs[name].append(result)
@@ -591,6 +616,8 @@ def main(argv=None) -> None:
                 continue
             run_id = f"{int(time.time())}{round_no}"
             script = tmp / f"post-{run_id}.lua"
+            cookie = renewed(f"{app}/", sessions["poster"][0])
+            sessions["poster"] = (cookie, token)
             script.write_text(POST_LUA % {"cookie": cookie, "paths": paths,
                                           "token": urllib.parse.quote(token), "run": run_id,
                                           "started": urllib.parse.quote(started)})

@@ -190,3 +190,39 @@ def test_goals():
     text = "\n".join(run.report_lines(slow))
     assert "posting 200 posts/s (goal 250 on PostgreSQL at 1M): below" in text
     assert "worker RSS goal under 100 MB: over" in text
+
+
+@pytest.mark.parametrize("sent, expected", [
+    (["session=new.signed; HttpOnly; Path=/; SameSite=Lax"], "other=1; session=new.signed"),
+    ([], "other=1; session=old.signed"),
+    (["other=2; Path=/"], "other=1; session=old.signed"),
+])
+def test_renewed_keeps_the_session_cookie_the_site_last_sent(sent, expected):
+    """Members' pages are read with the session cookie a browser would hold: the one the site
+    sent last, not the one from the login (which the site signs again on every request once
+    its minute has passed)."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers["Cookie"])
+            self.send_response(200)
+            for header in sent:
+                self.send_header("Set-Cookie", header)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/page"
+        assert run.renewed(url, "other=1; session=old.signed") == expected
+    finally:
+        server.shutdown()
+    assert seen == ["other=1; session=old.signed"]

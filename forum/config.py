@@ -161,7 +161,8 @@ def load(instance_path: str) -> dict:
         "MAX_DEPTH": _int("MAX_DEPTH", 5),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 100),
         # Rendered post trees kept per process for readers who are not logged in
-        # (forum/threads/cache.py), in characters: about 40 pages of 100 posts. 0 turns it off.
+        # (forum/threads/cache.py), in bytes of their UTF-8: about 40 pages of 100 posts. 0 turns
+        # it off.
         "TREE_CACHE_CHARS": _int("TREE_CACHE_CHARS", 4_000_000),
         # The same for logged-in members (one copy per thread page and per set of things its
         # reader may do there: reply, report, moderate, see hidden posts), in bytes of memory:

@@ -2,7 +2,7 @@
 from functools import lru_cache
 
 from flask import (
-    Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
+    Blueprint, abort, current_app, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -15,7 +15,7 @@ from ..models import PUBLISHED, Group, Handle, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
-from ..threads.tree import rendered_tree
+from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
 from .listed import listed_story
 
@@ -83,9 +83,8 @@ def show(slug):
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
-    response = make_response(render_template(
-        "stories/show.html", story=story, thread=story.thread, tree=tree, following=following,
-        barred=barred))
+    response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
+                              following=following, barred=barred)
     if story.noindex or not story.is_published:
         # The author kept it out of search engines (or it is not public): say so in the
         # header too, which crawlers honour even for responses they do not parse as HTML.

@@ -12,7 +12,7 @@ from ..models import Board, Post, Thread
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from . import service
-from .tree import rendered_tree
+from .tree import page_with_tree, rendered_tree
 
 bp = Blueprint("threads", __name__)
 bp.add_app_template_global(service.signed_by_moderator)
@@ -73,7 +73,7 @@ def show(thread_id):
     if old := service.legacy_page_url(thread, raw_after, "threads.show", thread_id=thread_id):
         return redirect(old, 301)
     tree = rendered_tree(thread, parse_after(raw_after), "threads.show", thread_id=thread_id)
-    return render_template("threads/show.html", thread=thread, tree=tree, following=found[1])
+    return page_with_tree("threads/show.html", tree, thread=thread, following=found[1])
 
 
 @bp.route("/posts/<public_id:post_id>")

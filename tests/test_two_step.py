@@ -208,3 +208,24 @@ def test_text_interrupted_by_an_expired_login_survives_the_code_step(ctx, person
     response = person.client.post(f"/threads/{thread_id}/reply", data={
         "body": text, "csrf_token": CSRF_RE.search(page).group(1)})
     assert response.status_code == 302
+
+
+def test_a_set_up_left_unfinished_needs_the_password_again(ctx, person, monkeypatch):
+    """Whoever next uses a browser left logged in cannot finish a set-up the owner walked away
+    from, with the secret of the page they left open, and lock the owner out."""
+    join(person)
+    shown = person.submit("/auth/two-step/settings", {"current_password": PASSWORD},
+                          action="/auth/two-step/start")
+    secret = SECRET_RE.search(shown.get_data(as_text=True)).group(1).replace(" ", "")
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(two_step_routes, "utcnow", lambda: later)
+    late = person.submit("/auth/two-step/settings", {"code": pyotp.TOTP(secret).at(later)},
+                         action="/auth/two-step/confirm")
+    assert late.status_code == 302 and late.headers["Location"].endswith("/auth/two-step/settings")
+    page = person.get("/auth/two-step/settings").get_data(as_text=True)
+    assert "Two-step login is off." in page and "Start again with your password" in page
+    assert secret not in page
+    assert db.session.scalar(select(TwoStepSecret.enabled_at)) is None
+    # Within the time, the same steps switch it on.
+    monkeypatch.setattr(two_step_routes, "utcnow", utcnow)
+    assert switch_on(person)

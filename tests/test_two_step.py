@@ -229,3 +229,30 @@ def test_a_set_up_left_unfinished_needs_the_password_again(ctx, person, monkeypa
     # Within the time, the same steps switch it on.
     monkeypatch.setattr(two_step_routes, "utcnow", utcnow)
     assert switch_on(person)
+
+
+@pytest.fixture
+def address_code_limit(app_config):
+    app_config.update(TWO_STEP_LIMIT="100 per hour", TWO_STEP_ADDRESS_LIMIT="3 per hour")
+
+
+def test_wrong_codes_from_one_address_are_limited_across_accounts(address_code_limit, person,
+                                                                   make_browser):
+    """One guesser holding several passwords meets the address's limit, whichever account."""
+    join(person, login="first_one")
+    first = switch_on(person)
+    second_owner = make_browser()
+    join(second_owner, login="second_one")
+    second = switch_on(second_owner)
+    guesser = make_browser()  # every browser in a test comes from one address
+    log_in_with_password(guesser, "first_one")
+    avoid = {code(first, n) for n in (-1, 0, 1, 2)} | {code(second, n) for n in (-1, 0, 1, 2)}
+    wrong = [f"{n:06d}" for n in range(10) if f"{n:06d}" not in avoid]
+    for value in wrong[:2]:
+        assert send_code(guesser, value).status_code == 400
+    log_in_with_password(guesser, "second_one")
+    assert send_code(guesser, wrong[2]).status_code == 400
+    refused = send_code(guesser, code(second, 1))
+    assert refused.status_code == 429
+    assert "Wrong codes from one network address are limited" in html.unescape(
+        refused.get_data(as_text=True))

@@ -352,3 +352,26 @@ def test_two_requests_racing_with_one_link_set_one_password(app, ana, person, ma
     assert late.status_code == 410
     assert "This link has been used already." in late.get_data(as_text=True)
     assert make_browser().login("ana_login", NEW_PASSWORD).status_code == 302
+
+
+def test_a_link_stays_void_when_the_same_address_comes_back(app, ana, person, make_browser,
+                                                            inbox):
+    """Removing the address voids the link for good: confirming the same address again within
+    the hour does not bring it back."""
+    _ask(make_browser(), "ana_login")
+    link = _link(inbox)
+    assert person.login("ana_login").status_code == 302
+    removed = person.submit("/settings", {"email": "", "email_password": PASSWORD},
+                            action="/settings/email")
+    assert removed.status_code == 302
+    assert person.submit("/settings", {"email": "ana@example.org", "email_password": PASSWORD},
+                         action="/settings/email").status_code == 302
+    inbox.settle()
+    confirm = re.search(r"http://localhost(/auth/email/\S+)", inbox.to("ana@example.org")[-1])
+    assert person.submit(confirm.group(1), {}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(User.by_login_name("ana_login")).email == "ana@example.org"
+    response = _set(make_browser(), link)
+    assert response.status_code == 410
+    assert "email address changed" in response.get_data(as_text=True)
+    assert make_browser().login("ana_login").status_code == 302  # the password is as it was

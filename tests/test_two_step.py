@@ -119,7 +119,7 @@ def real_code_limit(app_config):
 
 
 def test_ten_wrong_codes_are_throttled(real_code_limit, person, make_browser):
-    join(person)
+    codes = join(person)
     secret = switch_on(person)
     guesser = make_browser()
     log_in_with_password(guesser)
@@ -136,6 +136,13 @@ def test_ten_wrong_codes_are_throttled(real_code_limit, person, make_browser):
     other = make_browser()
     log_in_with_password(other)
     assert send_code(other, right).status_code == 429
+    # As the refusal says, a recovery code is refused here too, and still sets a new password.
+    assert send_code(other, codes[0]).status_code == 429
+    assert "Forgot your password?" in page
+    recovered = make_browser().submit("/auth/recover", {
+        "login_name": "lost_one", "code": codes[0], "password": "a brand new passphrase 77",
+        "confirm": "a brand new passphrase 77"})
+    assert recovered.status_code == 302
 
 
 def test_the_password_ok_mark_runs_out(person, make_browser, monkeypatch):

@@ -59,7 +59,8 @@ def _code_rules(user: User) -> list[ratelimit.Rule]:
     return [
         ("two-step", cfg["TWO_STEP_LIMIT"], f"u{user.id}",
          "That is as many wrong codes as this site allows for now. Please wait {wait}, then "
-         "try again. If you cannot get a code, log in with a recovery code instead."),
+         "try again. Until then no code is taken here, recovery codes included; one of those can "
+         "still set a new password, under \"Forgot your password?\" on the log-in page."),
         ("two-step-address", cfg["TWO_STEP_ADDRESS_LIMIT"], ratelimit.address_key(),
          "Wrong codes from one network address are limited, to keep guessing off the site. "
          "Please wait {wait}, then try again."),

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import Suspension
 from tests.factories import make_board, make_reply, make_thread, make_user
 
 
@@ -16,13 +18,18 @@ def people(ctx):
     admin = make_user("root_login", "Warden Hale", role="admin")
     make_user("mod_login", "Keeper Ash", role="moderator")
     quiet = make_user("quiet_login_x7", "Willow Finch", email="willow.hidden@example.org")
-    make_user("loud_login", "Wilbur Stone",
-              suspended_until=utcnow() + timedelta(days=3), suspension_reason="Shouting")
+    until = utcnow() + timedelta(days=3)
+    loud = make_user("loud_login", "Wilbur Stone", suspended_until=until,
+                     suspension_reason="Shouting")
+    # Suspended through his public handle (a post he signed), as a moderator does it.
+    db.session.add(Suspension(user_id=loud.id, handle_id=loud.public_handle.id, until=until,
+                              reason="Shouting", created_at=utcnow()))
+    db.session.commit()
     for n in range(7):
         make_user(f"filler{n}", f"Zed Member {n}")
     thread = make_thread(quiet, make_board("Talk"), title="Hello")
-    pseudonym = make_reply(quiet, thread, body="Quietly.", anonymous=True).handle.name
-    return {"admin": admin, "pseudonym": pseudonym}
+    anonymous = make_reply(quiet, thread, body="Quietly.", anonymous=True)
+    return {"admin": admin, "pseudonym": anonymous.handle.name, "anonymous": anonymous.public_id}
 
 
 def handles(page: str) -> list[str]:
@@ -75,3 +82,26 @@ def test_only_administrators_see_it(people, make_browser, login, status):
     assert response.status_code == status
     if status == 302:
         assert "/auth/login" in response.headers["Location"]
+
+
+def test_a_suspension_through_a_pseudonym_does_not_show_on_the_public_handle(
+        people, make_browser):
+    """A moderator suspends the author of an anonymous post: the page, like every moderation
+    page, shows it on that pseudonym only. Were the account's state shown here, one
+    administrator would match "suspended the author of ..." in the public log with the one
+    public handle that just became suspended, without a second administrator's approval."""
+    make_user("june_login", "June Watch", role="moderator")
+    moderator = make_browser()
+    assert moderator.login("june_login").status_code == 302
+    anonymous = people["anonymous"]
+    suspended = moderator.submit(f"/mod/posts/{anonymous}",
+                                 {"days": "7", "reason": "Threats in a reply"},
+                                 action=f"/mod/posts/{anonymous}/suspend")
+    assert suspended.status_code == 302
+    admin = make_browser()
+    admin.login("root_login")
+    listed = admin.get("/admin/members?state=suspended").get_data(as_text=True)
+    assert handles(listed) == ["Wilbur Stone"]
+    willow = admin.get("/admin/members?q=willow").get_data(as_text=True)
+    assert handles(willow) == ["Willow Finch"] and "Suspended until" not in willow
+    assert "Willow Finch" in admin.get("/admin/members?state=active").get_data(as_text=True)

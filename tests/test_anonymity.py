@@ -578,6 +578,8 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         watched = request.getfixturevalue("watched")
         client, start = watched["june"].client, start_urls(site) + ["/mod/", "/mod/groups/"]
     elif viewer == "administrator":
+        # After a moderator suspended the author of one of her anonymous posts.
+        request.getfixturevalue("watched")
         client = request.getfixturevalue("asking_admin").client
         start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask", "/admin/members",
                                     f"/admin/members?q={ALICE_PUBLIC[:4]}"]
@@ -606,6 +608,10 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         review = pages["/mod/review"][2]
         assert WAITING_BODY in review and site["pseudonyms"]["d2"] in review
     if viewer == "administrator":
+        # The suspension applied through a pseudonym does not show on her public handle
+        # (the public log says whose post's author was suspended, and when).
+        members = pages[f"/admin/members?q={ALICE_PUBLIC[:4]}"][2]
+        assert ALICE_PUBLIC in members and "Suspended until" not in members
         log = pages["/admin/unmaskings"][2]
         assert "Show the answer" in log and "Refused by Second Key" in log
         assert all(name in log for name in site["pseudonyms"].values())

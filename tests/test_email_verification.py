@@ -29,7 +29,7 @@ LINK = re.compile(r"http://localhost(/auth/email/[A-Za-z0-9_-]+)")
 def clock(monkeypatch):
     clock = Clock()
     for module in ("forum.auth.email_routes", "forum.auth.routes", "forum.profiles.routes",
-                   "forum.notifications.routes"):
+                   "forum.notifications.routes", "forum.profiles.export"):
         monkeypatch.setattr(f"{module}.utcnow", clock)
     return clock
 
@@ -206,6 +206,8 @@ def test_an_unconfirmed_address_is_forgotten_after_48_hours(app, ctx, person, in
     # Read past its time, it is gone from every page, and the link no longer works ...
     assert "ana@example.org" not in person.get("/settings").get_data(as_text=True)
     assert person.get(link).status_code == 404
+    export = json.loads(person.submit("/settings", {}, action="/settings/export").data)
+    assert export["account"]["email_waiting_for_confirmation"] is None
     # ... and the daily command deletes what is left of it.
     assert db.session.scalar(db.select(db.func.count(PendingEmail.id))) == 1
     assert "Forgot 1 unconfirmed email address." in _digests(app)

@@ -15,6 +15,8 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import HIDDEN, ModAction, Post, Report, Story, Thread, User
 from forum.models.moderation import ACTIONED, DISMISSED, OPEN
+from forum.moderation import roles
+from forum.moderation.actions import ModerationError
 from forum.posting import reports
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
@@ -464,8 +466,33 @@ def test_admin_changes_roles_on_the_site(app, scene):
     assert "Site Keeper made Bob Reed a moderator" in log
     r = root.submit("/mod/users", {"handle": "Site Keeper", "role": "member"}, action="/mod/users/role")
     assert r.status_code == 400 and "cannot change your own role" in html(r)
-    r = root.submit("/mod/users", {"handle": "Nobody Here", "role": "admin"}, action="/mod/users/role")
+    r = root.submit("/mod/users", {"handle": "Nobody Here", "role": "moderator"},
+                    action="/mod/users/role")
     assert r.status_code == 400 and "No one has that public handle" in html(r)
+
+
+def test_no_administrator_makes_or_unmakes_another_on_the_site(scene):
+    """Looking behind an anonymous name takes two administrators: one who could make a second
+    administrator account (a puppet) would be both, so that is done on the server only."""
+    root = scene["root"]
+    page = html(root.get("/mod/users"))
+    assert 'value="admin"' not in page and "flask users set-role" in page
+    made = root.submit("/mod/users", {"handle": "Bob Reed", "role": "admin", "reason": "Puppet"},
+                       action="/mod/users/role")
+    assert made.status_code == 400 and 'value="Bob Reed"' in html(made)  # typed text kept
+    make_user("second_admin", "Second Key", role="admin")
+    assert db.session.scalar(User.by_login_name("bob")).role == "member"
+    for role in ("member", "moderator"):
+        unmade = root.submit("/mod/users", {"handle": "Second Key", "role": role},
+                             action="/mod/users/role")
+        assert unmade.status_code == 400 and "only on the server" in html(unmade)
+    db.session.expire_all()
+    assert db.session.scalar(User.by_login_name("second_admin")).role == "admin"
+    # Straight to the service, past the form's choices: refused all the same.
+    admin = db.session.scalar(User.by_login_name("root"))
+    with pytest.raises(ModerationError, match="only on the server"):
+        roles.set_role(admin, handle="Bob Reed", role="admin", reason="", now=utcnow())
+    assert "an admin" not in words(scene["visitor"].get("/mod/log"))
 
 
 def test_log_is_keyset_paginated_at_day_precision(ctx, scene):

@@ -328,3 +328,50 @@ def test_with_two_step_login_on_the_code_is_still_asked_after_a_reset(app, ana, 
     # The next step's code: the one that switched it on cannot be used twice.
     assert person.submit("/auth/two-step", {"code": code(secret, 1)}).status_code == 302
     assert _logged_in(person)
+
+
+def test_two_requests_racing_with_one_link_set_one_password(app, ana, person, make_browser,
+                                                            inbox, monkeypatch):
+    """The second of two requests that both read the link before either was done (as two
+    clicks of the button do) finds it spent, and the first request's password stands."""
+    _ask(person, "ana_login")
+    link = _link(inbox)
+    first, second = make_browser(), make_browser()
+    token = second.csrf_token(link)
+    assert _set(first, link).status_code == 302
+
+    def read_before_the_first_was_done(token, now):
+        reset = db.session.scalar(db.select(PasswordReset).where(
+            PasswordReset.token_hash == password_reset.token_hash(token)))
+        return reset, db.session.get(User, reset.user_id)
+
+    monkeypatch.setattr(password_reset, "check_link", read_before_the_first_was_done)
+    late = second.client.post(link, data={"new_password": "the second click's password",
+                                          "confirm": "the second click's password",
+                                          "csrf_token": token})
+    assert late.status_code == 410
+    assert "This link has been used already." in late.get_data(as_text=True)
+    assert make_browser().login("ana_login", NEW_PASSWORD).status_code == 302
+
+
+def test_a_link_stays_void_when_the_same_address_comes_back(app, ana, person, make_browser,
+                                                            inbox):
+    """Removing the address voids the link for good: confirming the same address again within
+    the hour does not bring it back."""
+    _ask(make_browser(), "ana_login")
+    link = _link(inbox)
+    assert person.login("ana_login").status_code == 302
+    removed = person.submit("/settings", {"email": "", "email_password": PASSWORD},
+                            action="/settings/email")
+    assert removed.status_code == 302
+    assert person.submit("/settings", {"email": "ana@example.org", "email_password": PASSWORD},
+                         action="/settings/email").status_code == 302
+    inbox.settle()
+    confirm = re.search(r"http://localhost(/auth/email/\S+)", inbox.to("ana@example.org")[-1])
+    assert person.submit(confirm.group(1), {}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(User.by_login_name("ana_login")).email == "ana@example.org"
+    response = _set(make_browser(), link)
+    assert response.status_code == 410
+    assert "email address changed" in response.get_data(as_text=True)
+    assert make_browser().login("ana_login").status_code == 302  # the password is as it was

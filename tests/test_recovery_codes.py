@@ -198,3 +198,21 @@ def test_a_failed_recovery_is_logged_without_name_or_code(person, make_browser, 
     assert len([line for line in lines if line.startswith("recovery_failed")]) == 1
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "lost_one" not in text and "abcd" not in text
+
+
+def test_a_confirmed_address_hears_that_a_code_set_a_new_password(ctx, person, make_browser,
+                                                                    inbox):
+    """As after any new password: an owner whose written-down codes were found learns of it,
+    from a notice that names nothing."""
+    codes = join(person, handle="Lost Person")
+    db.session.scalar(User.by_login_name("lost_one")).email = "lost@example.org"
+    db.session.commit()
+    assert recover(make_browser(), "lost_one", codes[0]).status_code == 302
+    [(rcpt, content)] = inbox.messages
+    assert rcpt == ["lost@example.org"]
+    assert "Subject: Your password on Afterward was changed" in content
+    for secret in ("lost_one", "Lost Person", codes[0], NEW_PASSWORD):
+        assert secret not in content
+    # A refused code changes nothing, and sends nothing.
+    assert recover(make_browser(), "lost_one", codes[0]).status_code == 400
+    assert len(inbox.messages) == 1

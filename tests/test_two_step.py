@@ -119,7 +119,7 @@ def real_code_limit(app_config):
 
 
 def test_ten_wrong_codes_are_throttled(real_code_limit, person, make_browser):
-    join(person)
+    codes = join(person)
     secret = switch_on(person)
     guesser = make_browser()
     log_in_with_password(guesser)
@@ -136,6 +136,13 @@ def test_ten_wrong_codes_are_throttled(real_code_limit, person, make_browser):
     other = make_browser()
     log_in_with_password(other)
     assert send_code(other, right).status_code == 429
+    # As the refusal says, a recovery code is refused here too, and still sets a new password.
+    assert send_code(other, codes[0]).status_code == 429
+    assert "Forgot your password?" in page
+    recovered = make_browser().submit("/auth/recover", {
+        "login_name": "lost_one", "code": codes[0], "password": "a brand new passphrase 77",
+        "confirm": "a brand new passphrase 77"})
+    assert recovered.status_code == 302
 
 
 def test_the_password_ok_mark_runs_out(person, make_browser, monkeypatch):
@@ -208,3 +215,51 @@ def test_text_interrupted_by_an_expired_login_survives_the_code_step(ctx, person
     response = person.client.post(f"/threads/{thread_id}/reply", data={
         "body": text, "csrf_token": CSRF_RE.search(page).group(1)})
     assert response.status_code == 302
+
+
+def test_a_set_up_left_unfinished_needs_the_password_again(ctx, person, monkeypatch):
+    """Whoever next uses a browser left logged in cannot finish a set-up the owner walked away
+    from, with the secret of the page they left open, and lock the owner out."""
+    join(person)
+    shown = person.submit("/auth/two-step/settings", {"current_password": PASSWORD},
+                          action="/auth/two-step/start")
+    secret = SECRET_RE.search(shown.get_data(as_text=True)).group(1).replace(" ", "")
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(two_step_routes, "utcnow", lambda: later)
+    late = person.submit("/auth/two-step/settings", {"code": pyotp.TOTP(secret).at(later)},
+                         action="/auth/two-step/confirm")
+    assert late.status_code == 302 and late.headers["Location"].endswith("/auth/two-step/settings")
+    page = person.get("/auth/two-step/settings").get_data(as_text=True)
+    assert "Two-step login is off." in page and "Start again with your password" in page
+    assert secret not in page
+    assert db.session.scalar(select(TwoStepSecret.enabled_at)) is None
+    # Within the time, the same steps switch it on.
+    monkeypatch.setattr(two_step_routes, "utcnow", utcnow)
+    assert switch_on(person)
+
+
+@pytest.fixture
+def address_code_limit(app_config):
+    app_config.update(TWO_STEP_LIMIT="100 per hour", TWO_STEP_ADDRESS_LIMIT="3 per hour")
+
+
+def test_wrong_codes_from_one_address_are_limited_across_accounts(address_code_limit, person,
+                                                                   make_browser):
+    """One guesser holding several passwords meets the address's limit, whichever account."""
+    join(person, login="first_one")
+    first = switch_on(person)
+    second_owner = make_browser()
+    join(second_owner, login="second_one")
+    second = switch_on(second_owner)
+    guesser = make_browser()  # every browser in a test comes from one address
+    log_in_with_password(guesser, "first_one")
+    avoid = {code(first, n) for n in (-1, 0, 1, 2)} | {code(second, n) for n in (-1, 0, 1, 2)}
+    wrong = [f"{n:06d}" for n in range(10) if f"{n:06d}" not in avoid]
+    for value in wrong[:2]:
+        assert send_code(guesser, value).status_code == 400
+    log_in_with_password(guesser, "second_one")
+    assert send_code(guesser, wrong[2]).status_code == 400
+    refused = send_code(guesser, code(second, 1))
+    assert refused.status_code == 429
+    assert "Wrong codes from one network address are limited" in html.unescape(
+        refused.get_data(as_text=True))

@@ -1,10 +1,14 @@
 """The administrator's list of members: find someone by their public handle, role or state.
 
 It shows what the site already shows of a member in public (their public handle and profile),
-plus what an administrator needs to run the place: their role, whether they are suspended,
-and the month they joined. Never an anonymous name (the list is built from public handles
-only), never a login name or an email address: an administrator who needs to know who is
-behind a pseudonym asks through the two-administrator unmasking, which is logged.
+plus what an administrator needs to run the place: their role, whether that public handle is
+suspended, and the month they joined. A suspension counts here only if it was applied through
+the public handle, as every moderation page shows it: one applied through a pseudonym, shown
+here on the account's public handle, would tie the two together (the public log says which
+post's author was suspended, and when) without a second administrator's approval.
+Never an anonymous name (the list is built from public handles only), never a login name
+or an email address: an administrator who needs to know who is behind a pseudonym asks
+through the two-administrator unmasking, which is logged.
 """
 from __future__ import annotations
 
@@ -12,11 +16,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import PUBLIC, ROLES, Handle, User
+from ..models import PUBLIC, ROLES, Handle, Suspension, User
 from ..names import name_key
 from .routes import bp
 
@@ -33,7 +37,13 @@ class Member(NamedTuple):
 
 def members_query(text: str, role: str, state: str, now: datetime, after: str | None):
     """Members by public handle, in alphabetical order of the handle's key, after `after`."""
-    stmt = (select(Handle.name, Handle.name_key, User.role, User.created_at, User.suspended_until)
+    # The end of the longest suspension in force applied through this public handle, if any.
+    suspended_until = (select(func.max(Suspension.until))
+                       .where(Suspension.handle_id == Handle.id, Suspension.lifted_at.is_(None),
+                              Suspension.until > now)
+                       .correlate(Handle).scalar_subquery())
+    stmt = (select(Handle.name, Handle.name_key, User.role, User.created_at,
+                   suspended_until.label("suspended_until"))
             .join(User, User.id == Handle.user_id).where(Handle.kind == PUBLIC))
     key = name_key(text) if text.strip() else ""
     if key:
@@ -42,9 +52,9 @@ def members_query(text: str, role: str, state: str, now: datetime, after: str | 
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     if state == "suspended":
-        stmt = stmt.where(User.suspended_until > now)
+        stmt = stmt.where(suspended_until.is_not(None))
     elif state == "active":
-        stmt = stmt.where((User.suspended_until.is_(None)) | (User.suspended_until <= now))
+        stmt = stmt.where(suspended_until.is_(None))
     if after:
         stmt = stmt.where(Handle.name_key > after)
     return stmt.order_by(Handle.name_key)

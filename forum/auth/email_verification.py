@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from .. import ratelimit
 from ..extensions import db
-from ..models import PendingEmail, User
+from ..models import PasswordReset, PendingEmail, User
 from ..models.account_email import CONFIRM_FOR
 from ..notifications import mail
 from ..refusals import Refusal
@@ -128,8 +128,10 @@ def confirm(token: str, now: datetime) -> User:
     user = db.session.get(User, pending.user_id)
     old, user.email = user.email, pending.email
     db.session.delete(pending)
-    # A reset link sent to the old address stops working now: it was made for that address
-    # (password_reset.check_link), and is kept so that it can say so.
+    # A reset link sent to the old address stops working now (password_reset.check_link),
+    # and is kept so that it can say so.
+    if old != user.email:
+        db.session.execute(PasswordReset.void_for_address_change(user.id))
     db.session.commit()
     if old is not None and old != user.email and is_usable(old):
         mail.send_notice(mail.email_changed_message(old))

@@ -16,7 +16,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from .. import background, ratelimit
 from ..clock import utcnow
@@ -164,8 +164,15 @@ def set_password(token: str, new_password: str, now: datetime) -> User:
     problem = password_problem(new_password, user.login_name, handle.name if handle else None)
     if problem:
         raise NewPasswordError(problem)
+    # Spent by one conditional UPDATE, so two requests racing with one link cannot both set
+    # a password: the second finds it used (on PostgreSQL it waits for the first to commit).
+    spent = db.session.execute(
+        update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise ResetLinkError(USED_LINK)
     user.set_password(new_password)
-    reset.used_at = now
     # Every other link for this account is void too: one reset, one new password.
     db.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id,
                                                    PasswordReset.id != reset.id))

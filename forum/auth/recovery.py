@@ -21,8 +21,10 @@ from sqlalchemy import delete, func, select, update
 from .. import ratelimit
 from ..extensions import db
 from ..models import RecoveryCode, User
+from ..notifications import mail
 from ..refusals import Refusal
 from . import service
+from .emails import is_usable
 
 CODE_COUNT = 10
 # When this few are left, the member is urged to make new ones.
@@ -148,6 +150,10 @@ def recover(*, login_name: str, code: str, new_password: str, now: datetime) -> 
         raise RecoveryError("code", NO_MATCH)
     user.set_password(new_password)
     service.end_sessions(user)  # commits the password with the new session version
+    # As for every other new password: a confirmed address hears of it, and of nothing else,
+    # so an owner whose written-down codes were found learns that someone used one.
+    if is_usable(user.email):
+        mail.send_notice(mail.password_changed_message(user.email))
     return user, remaining(user)
 
 

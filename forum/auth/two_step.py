@@ -9,7 +9,7 @@ good once: the time step of the last accepted one is kept and nothing older or e
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import segno
@@ -30,6 +30,11 @@ DRIFT_STEPS = 1
 # How long the "password ok" mark lasts before the password has to be typed again.
 PENDING_SECONDS = 300
 PENDING = "two_step_pending"
+# How long a set-up started with the password may be finished without typing it again. A
+# set-up left unfinished must not let whoever next uses a logged-in browser switch two-step
+# login on with a secret of their own, locking the owner out: every other change to how one
+# logs in asks for the password.
+SETUP_LASTS = timedelta(minutes=15)
 
 WRONG_CODE = ("That code is not right, or it was already used. Codes change every 30 "
               "seconds: type the one your app shows now.")
@@ -54,7 +59,8 @@ def _code_rules(user: User) -> list[ratelimit.Rule]:
     return [
         ("two-step", cfg["TWO_STEP_LIMIT"], f"u{user.id}",
          "That is as many wrong codes as this site allows for now. Please wait {wait}, then "
-         "try again. If you cannot get a code, log in with a recovery code instead."),
+         "try again. Until then no code is taken here, recovery codes included; one of those can "
+         "still set a new password, under \"Forgot your password?\" on the log-in page."),
         ("two-step-address", cfg["TWO_STEP_ADDRESS_LIMIT"], ratelimit.address_key(),
          "Wrong codes from one network address are limited, to keep guessing off the site. "
          "Please wait {wait}, then try again."),
@@ -128,10 +134,12 @@ def start_setup(user: User, password: str, now: datetime) -> TwoStepSecret:
     return row
 
 
-def pending_setup(user: User) -> TwoStepSecret | None:
-    """The secret being set up (shown, not yet confirmed), if any."""
+def pending_setup(user: User, now: datetime) -> TwoStepSecret | None:
+    """The secret being set up (shown, not yet confirmed), while SETUP_LASTS allows."""
     row = secret_of(user)
-    return row if row is not None and not row.is_enabled else None
+    if row is None or row.is_enabled or row.created_at + SETUP_LASTS < now:
+        return None
+    return row
 
 
 def finish_setup(user: User, code: str, now: datetime) -> None:
@@ -139,7 +147,7 @@ def finish_setup(user: User, code: str, now: datetime) -> None:
 
     Raises SettingsError or RateLimited (the same limit as codes at log-in).
     """
-    row = pending_setup(user)
+    row = pending_setup(user, now)
     if row is None:
         raise SettingsError("code", "There is no set-up in progress. Please start again.")
     rules = _code_rules(user)

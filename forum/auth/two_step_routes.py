@@ -116,9 +116,10 @@ def two_step_start():
 def two_step_confirm():
     """Switch two-step login on once the first code from the app is right."""
     form = ConfirmSetupForm()
-    row = two_step.pending_setup(current_user)
+    row = two_step.pending_setup(current_user, utcnow())
     if row is None:
-        flash("There is no set-up in progress. Start again with your password.", "warning")
+        flash("There is no set-up in progress, or it was started more than 15 minutes ago. "
+              "Start again with your password.", "warning")
         return redirect(url_for("auth.two_step_settings"))
     if form.validate_on_submit():
         try:

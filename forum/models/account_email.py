@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String, delete
+from sqlalchemy import ForeignKey, String, delete, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -49,3 +49,11 @@ class PasswordReset(db.Model):
     password_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     used_at: Mapped[Optional[datetime]]
+
+    @classmethod
+    def void_for_address_change(cls, user_id: int):
+        """The UPDATE (unexecuted) that stops the account's unused links for good, because its
+        address changed: a link is compared with the address it was sent to, and blanking that
+        keeps it void even if the same address is confirmed again within the hour."""
+        return (update(cls).where(cls.user_id == user_id, cls.used_at.is_(None))
+                .values(email="").execution_options(synchronize_session=False))

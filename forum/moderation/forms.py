@@ -11,9 +11,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..models import ROLES
 from .actions import REASON_MAX
 from .pace import INTERVALS, interval_label
+from .roles import SITE_ROLES
 from .suspensions import MAX_SUSPENSION_DAYS
 
 
@@ -46,7 +46,7 @@ class PaceForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     handle = StringField("Public handle", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in SITE_ROLES])
     reason = StringField("Reason (optional, shown in the public log)",
                          validators=[Optional(), Length(max=REASON_MAX)])
 

@@ -29,12 +29,26 @@ def staff() -> list[tuple[str, str]]:
     ))
 
 
+# The roles an administrator gives on the site. Administrators are made and unmade only by
+# the server's command (`flask users set-role`, forum/cli.py): looking behind an anonymous
+# name takes two administrators (forum/admin/service.py), and one who could make a second
+# administrator account on the site would be both of them.
+SITE_ROLES = tuple(role for role in ROLES if role != "admin")
+ADMINS_ON_THE_SERVER = (
+    "Administrators are made and unmade only on the server, with the command "
+    "`flask users set-role`: two administrators must agree before anyone looks behind an "
+    "anonymous name, so no administrator can make another one alone."
+)
+
+
 def set_role(admin: User, *, handle: str, role: str, reason: str, now: datetime) -> Handle:
-    """Make the account with this public handle a member, moderator or admin."""
+    """Make the account with this public handle a member or a moderator."""
     if not permissions.can_change_roles(admin):
         raise NotAllowed("Only admins can change roles.")
-    if role not in ROLES:
-        raise ModerationError("Choose member, moderator or admin.")
+    if role == "admin":
+        raise ModerationError(ADMINS_ON_THE_SERVER)
+    if role not in SITE_ROLES:
+        raise ModerationError("Choose member or moderator.")
     reason = clean_reason(reason, required=False)
     public = db.session.scalar(
         select(Handle).where(Handle.kind == PUBLIC, Handle.name_key == name_key(handle or ""),
@@ -46,6 +60,8 @@ def set_role(admin: User, *, handle: str, role: str, reason: str, now: datetime)
     if public.user_id == admin.id:
         # Keeps the last admin from demoting themselves by accident.
         raise ModerationError("You cannot change your own role; ask another admin.")
+    if public.user.role == "admin":
+        raise ModerationError(ADMINS_ON_THE_SERVER)
     if public.user.role == role:
         raise ModerationError(f"{public.name} is a {role} already.")
     public.user.role = role

@@ -12,7 +12,7 @@ from ..auth.service import RegistrationError, confirm_password, end_sessions, ha
 from .. import ratelimit, text
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Handle, User
+from ..models import Handle, PasswordReset, User
 from ..names import name_key
 from ..notifications import mail
 from ..posting import refusals as posting
@@ -109,6 +109,7 @@ def change_email(user: User, *, email: str | None, password: str | None, now: da
     if address is None:
         old, user.email = user.email, None
         email_verification.cancel(user)
+        db.session.execute(PasswordReset.void_for_address_change(user.id))
         db.session.commit()
         if is_usable(old):
             mail.send_notice(mail.email_changed_message(old))

@@ -109,3 +109,25 @@ def test_a_failed_login_that_carries_a_text_is_400_and_keeps_it(person):
     assert r.status_code == 400
     assert "WWW-Authenticate" not in r.headers
     assert "Three years of my life." in page and 'name="resume__body"' in page
+
+
+def test_the_session_cookie_holds_no_trace_of_the_network_address(person, client, app):
+    """The login's cookie says which account and when, nothing about where from: no hash of
+    the browser's address and user agent (Flask-Login's session protection would add one,
+    unsalted, so an IPv4 address could be found back from a copied cookie)."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    person.register("traveller")
+    client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.7"},
+               headers={"User-Agent": "Example/1.0"})
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    session = serializer.loads(client.get_cookie("session").value)
+    assert session["_user_id"].split(":")[0].isdigit()
+    assert "_id" not in session
+    import hashlib
+    for value in session.values():
+        assert "203.0.113.7" not in str(value)
+        assert hashlib.sha512(b"203.0.113.7|Example/1.0").hexdigest() not in str(value)
+    # A login is not tied to an address: the same cookie from another network still works.
+    assert "Log out" in client.get("/", environ_base={"REMOTE_ADDR": "198.51.100.9"}).get_data(
+        as_text=True)

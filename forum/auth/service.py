@@ -245,6 +245,7 @@ def start_session(user: User, *, remember: bool, now: datetime,
     # A form on the page after this must carry a token from the new session, not the old.
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     login_user(user, remember=remember)
+    session.pop("_id", None)  # Flask-Login's hash of address and user agent (init_login)
     stamp = _minute(now) if login_at is None else login_at
     # The login time rides in the identity token too, so that the remember-me cookie (which
     # carries nothing else) has an absolute end that the server checks, not only the browser.
@@ -342,4 +343,9 @@ def _unauthorized():
 def init_login(manager) -> None:
     manager.user_loader(_load_user)
     manager.unauthorized_handler(_unauthorized)
-    manager.session_protection = "basic"
+    # No session protection: Flask-Login's would put a hash of the browser's network address
+    # and user agent in the cookie ("_id"), unsalted (an IPv4 address is found back from it in
+    # minutes by whoever holds the cookie), and compute it on every request. Its "basic" mode
+    # only marks a session no longer fresh, which nothing here asks; a stolen cookie is ended
+    # by logging out or changing the password (session_version), and idles out (SEEN_AT).
+    manager.session_protection = None

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 from .. import permissions, ratelimit
 from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
-from ..models import Story, Thread
-from ..stories.routes import LISTED
+from ..models import Thread
+from ..stories.listed import published_stories
 from ..text import render
 
 bp = Blueprint("pages", __name__)
@@ -36,7 +36,7 @@ def _active_threads(reader: tuple):
 
 @lru_cache(maxsize=1)
 def _latest_stories():
-    return Story.published().options(*LISTED).limit(HOME_ITEMS)
+    return published_stories().limit(HOME_ITEMS)
 
 
 @bp.route("/")

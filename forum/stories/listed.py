@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Bundle
 
-from ..models import Handle, Story
+from ..models import PUBLISHED, Handle, Story
 
 
 class ListedHandle(NamedTuple):
@@ -58,3 +59,11 @@ def listed_story():
     return _Rows("story", ListedStory, Story.public_id, Story.slug, Story.title, Story.summary,
                  Story.content_warnings, Story.noindex, Story.published_at,
                  _Rows("handle", ListedHandle, Handle.name, Handle.kind, Handle.user_id))
+
+
+def published_stories():
+    """Published stories as ListedStory rows, newest first: the home page's, the index's and
+    (joined to its tags) a group's list. Not yet executed; built once by each caller."""
+    return (select(listed_story()).join(Handle, Handle.id == Story.handle_id)
+            .where(Story.state == PUBLISHED)
+            .order_by(Story.published_at.desc(), Story.id.desc()))

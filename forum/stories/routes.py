@@ -11,21 +11,15 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
-from ..models import PUBLISHED, Group, Handle, Story, story_groups
+from ..models import Group, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
-from .listed import listed_story
+from .listed import published_stories
 
 bp = Blueprint("stories", __name__)
-
-# What a list of stories (home, the index, a group) loads: each story with its author's name,
-# not its text, which the list never shows (a long story's HTML is read off disk otherwise).
-LISTED = (joinedload(Story.handle), defer(Story.body), defer(Story.body_html),
-          defer(Story.excerpt))
-
 
 @lru_cache(maxsize=1)
 def _story_statement():
@@ -61,7 +55,7 @@ def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool]:
 @lru_cache(maxsize=1)
 def _listed_stories():
     """The index's statement, the same for every reader: built once per process."""
-    return Story.published().options(*LISTED)
+    return published_stories()
 
 
 @bp.route("/stories/")
@@ -111,10 +105,8 @@ def _group_statement():
 def _group_stories_statement():
     """The published stories tagged with the group bound as :group_id, as plain rows
     (ListedStory), built once."""
-    return (select(listed_story()).join(Handle, Handle.id == Story.handle_id)
-            .join(story_groups, story_groups.c.story_id == Story.id)
-            .where(Story.state == PUBLISHED, story_groups.c.group_id == bindparam("group_id"))
-            .order_by(Story.published_at.desc(), Story.id.desc()))
+    return (published_stories().join(story_groups, story_groups.c.story_id == Story.id)
+            .where(story_groups.c.group_id == bindparam("group_id")))
 
 
 @bp.route("/groups/<slug>")

@@ -117,6 +117,19 @@ def can_read_thread(user, thread) -> bool:
     return can_see_hidden(user)
 
 
+def can_ignore_name(user, post) -> bool:
+    """A member may ignore the name a post is signed with only where they can read that name:
+    a discussion and board they may open, and a post neither deleted, nor waiting for a
+    moderator, nor removed (moderators read removed posts, names and all)."""
+    if not _member(user) or post.is_deleted or post.is_held:
+        return False
+    if post.is_hidden and not can_see_hidden(user):
+        return False
+    thread = post.thread
+    return can_read_thread(user, thread) and (thread.board is None
+                                              or can_see_board(user, thread.board))
+
+
 def can_edit_post(user, post) -> bool:
     """Authors edit their own posts while a moderator has not hidden them."""
     return can_write(user) and owns(user, post.handle) and post.is_visible

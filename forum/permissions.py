@@ -1,12 +1,13 @@
 """Who may do what: one named decision per action, used by views and templates alike."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, true
 
 from .clock import utcnow
 from .extensions import db
 from .models import (AUDIENCE_CIRCLE, AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, Board, BoardMember, Post,
                      Story)
+from .models.notifications import MODERATION
 
 
 def _member(user) -> bool:
@@ -90,6 +91,17 @@ def readable_threads(user, board_id_column):
     """A condition on a thread's board column: a story's comments (no board), or a board
     `user` may read. Every read path that lists threads or posts filters with it."""
     return or_(board_id_column.is_(None), board_id_column.in_(visible_board_ids(user)))
+
+
+def readable_notices(user, thread_hidden_column, kind_column):
+    """A condition on a notification: one about a discussion that is removed (by a moderator,
+    or by the outing fast path until a moderator looks) is left out for a member, title and
+    all, as the discussion's own pages are; a notice about the member's own writing there
+    stays, since it says what happened to it. Moderators read removed discussions."""
+    if can_see_hidden(user):
+        return true()
+    return or_(thread_hidden_column.is_(None), thread_hidden_column.is_(False),
+               kind_column == MODERATION)
 
 
 def can_post_on_board(user, board) -> bool:

@@ -9,6 +9,7 @@ out, without a name.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from forum import create_app
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import ModAction, Report
+from forum.models import ModAction, Report, User
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 SECRET = "Her real name is Maria Example and she works at the bakery"
@@ -173,3 +174,46 @@ def test_a_moderator_restores_it_and_sees_the_reporters_record(ctx, scene):
     review = june.get(f"/mod/stories/{scene['story']}").get_data(as_text=True)
     assert "This reporter’s outing reports: 0 confirmed, 1 restored, 1 waiting." in review
     assert "Elder" not in review
+
+
+def unread_badge(html: str) -> str | None:
+    found = re.search(r'Notifications <span class="badge">(\d+)<', html)
+    return found.group(1) if found else None
+
+
+def test_notifications_show_nothing_of_it_until_a_moderator_restores_it(ctx, scene,
+                                                                       make_browser):
+    """The thread's author was told of the reply, a group's follower of the new story: once
+    the fast path hides them, neither notification shows their words or the story's title
+    (nor counts as unread), while the author is still told what happened to their writing."""
+    make_user("fan", "Fan")
+    make_story(scene_user("elder"), title="An elder's story", body="Mine.",
+               group_names=["Farm Group"])
+    ada, fan = make_browser(), make_browser()
+    ada.login("ada")
+    fan.login("fan")
+    assert fan.submit("/groups/farm-group", {"follow": "1"},
+                      action="/groups/farm-group/follow").status_code == 302
+    named = make_story(scene_user("ben"), title="Zebulon Testcase, the baker",
+                       body="He lives at number twelve.", group_names=["Farm Group"])
+    slug = named.slug
+    assert SECRET[:40] in ada.get("/notifications").get_data(as_text=True)
+    page = fan.get("/notifications").get_data(as_text=True)
+    assert "Zebulon Testcase" in page and unread_badge(page) == "1"
+
+    report_post(scene["elder"], scene["post"])
+    report_story(scene["elder"], slug)
+    assert SECRET[:40] not in ada.get("/notifications").get_data(as_text=True)
+    page = fan.get("/notifications").get_data(as_text=True)
+    assert "Zebulon Testcase" not in page and unread_badge(page) is None
+    told = scene["ben"].get("/notifications").get_data(as_text=True)
+    assert "hidden until a moderator reviews" in told and "Zebulon Testcase" in told
+
+    url = f"/mod/stories/{slug}"
+    assert scene["june"].submit(url, {"reason": "Not a real person."},
+                                action=f"{url}/restore").status_code == 302
+    assert "Zebulon Testcase" in fan.get("/notifications").get_data(as_text=True)
+
+
+def scene_user(login):
+    return db.session.scalar(User.by_login_name(login))

@@ -259,7 +259,8 @@ def _unread_of(user, user_id):
     return (select(func.count(Notification.id))
             .outerjoin(Thread, Notification.thread_id == Thread.id)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None),
-                   permissions.readable_threads(user, Thread.board_id)))
+                   permissions.readable_threads(user, Thread.board_id),
+                   permissions.readable_notices(user, Thread.hidden, Notification.kind)))
 
 
 def unread_count(user: User) -> int:
@@ -382,7 +383,8 @@ def _notices_statement(reader_kind: str):
             .outerjoin(Thread, Notification.thread_id == Thread.id)
             .outerjoin(Post, Notification.post_id == Post.id)
             .where(Notification.user_id == user_id,
-                   permissions.readable_threads(reader, Thread.board_id))
+                   permissions.readable_threads(reader, Thread.board_id),
+                   permissions.readable_notices(reader, Thread.hidden, Notification.kind))
             .order_by(Notification.id.desc()))
 
 
@@ -390,8 +392,9 @@ def for_user(user: User):
     """A person's notifications, newest first, as Notices, in one statement; bind
     for_user_params(user) to it.
 
-    Notices from a board the person can no longer read (taken out of its circle) are left
-    out, title and all, as the board's own pages are."""
+    Notices from a board the person can no longer read (taken out of its circle), or about a
+    discussion that was removed, are left out, title and all, as the board's own pages are
+    (permissions.readable_notices)."""
     return _notices_statement(permissions.board_reader(user)[0])
 
 

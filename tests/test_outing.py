@@ -19,7 +19,7 @@ from sqlalchemy import select
 from forum import create_app
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import ModAction, Report, User
+from forum.models import Board, ModAction, Report, User
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 SECRET = "Her real name is Maria Example and she works at the bakery"
@@ -217,3 +217,55 @@ def test_notifications_show_nothing_of_it_until_a_moderator_restores_it(ctx, sce
 
 def scene_user(login):
     return db.session.scalar(User.by_login_name(login))
+
+
+def test_a_threads_opening_post_takes_the_title_with_it_until_restored(ctx, scene):
+    """A board thread's title is its opening post's own words: reporting that post as outing
+    hides the thread from every list, feed, search result and the sitemap; restoring the post
+    brings the thread back; confirming the removal keeps it away."""
+    from forum.models import Post
+    thread = make_thread(scene_user("ben"), db.session.scalar(select(Board)),
+                         title="Greta Example bakes", body="She bakes on Harlow Street.")
+    thread_id, talk = thread.public_id, thread.board.slug
+    opening = db.session.scalar(select(Post.public_id).where(Post.thread_id == thread.id))
+    visitor = scene["visitor"]
+    # The sitemap lists addresses, not titles.
+    places = {"/": "Greta Example", f"/boards/{talk}": "Greta Example",
+              "/sitemap.xml": f"/threads/{thread_id}", "/search?q=Greta": "Greta Example",
+              f"/feeds/threads/{thread_id}.atom": "Greta Example",
+              f"/threads/{thread_id}": "Greta Example"}
+
+    def shown() -> list[str]:
+        return [url for url, words in places.items()
+                if words in visitor.get(url).get_data(as_text=True)]
+
+    assert shown() == list(places)
+    assert report_post(scene["elder"], opening).status_code == 302
+    assert shown() == []
+    assert visitor.get(f"/threads/{thread_id}").status_code == 404
+    log = scene["visitor"].get("/mod/log").get_data(as_text=True)
+    assert "Greta Example" not in log
+    # The moderators still read it, and restoring the post brings the thread back.
+    june = scene["june"]
+    assert "Greta Example" in june.get(f"/threads/{thread_id}").get_data(as_text=True)
+    url = f"/mod/posts/{opening}"
+    assert june.submit(url, {"reason": "A public figure."},
+                       action=f"{url}/restore").status_code == 302
+    assert shown() == list(places)
+    # Reported again by two new members; confirmed: the thread stays away.
+    report_post(scene["nova"], opening)
+    report_post(scene["neve"], opening)
+    assert shown() == []
+    assert june.submit(url, {"reason": "It names her."},
+                       action=f"{url}/confirm").status_code == 302
+    assert shown() == []
+
+
+def test_restoring_a_reply_leaves_a_thread_a_moderator_hid_as_it_was(ctx, scene):
+    report_post(scene["elder"], scene["post"])
+    june, thread = scene["june"], scene["thread"]
+    assert june.submit(f"/mod/threads/{thread}", {"reason": "Off the rails."},
+                       action=f"/mod/threads/{thread}/hide").status_code == 302
+    url = f"/mod/posts/{scene['post']}"
+    assert june.submit(url, {"reason": "Fine."}, action=f"{url}/restore").status_code == 302
+    assert scene["visitor"].get(f"/threads/{thread}").status_code == 404

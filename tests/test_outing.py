@@ -269,3 +269,23 @@ def test_restoring_a_reply_leaves_a_thread_a_moderator_hid_as_it_was(ctx, scene)
     url = f"/mod/posts/{scene['post']}"
     assert june.submit(url, {"reason": "Fine."}, action=f"{url}/restore").status_code == 302
     assert scene["visitor"].get(f"/threads/{thread}").status_code == 404
+
+
+def test_a_post_on_a_circle_board_cannot_be_read_or_reported_from_outside(ctx, scene):
+    """The report form shows the post's words, name and title, and an established member's
+    outing report hides it: from outside the circle it is the 404 of a missing post."""
+    from forum.models import BoardMember, Post
+    circle = make_board("Inner circle", audience="circle")
+    ada = scene_user("ada")
+    db.session.add(BoardMember(board_id=circle.id, user_id=ada.id, granted_at=utcnow()))
+    db.session.commit()
+    inside = make_thread(ada, circle, title="Circle only", body="Words for the circle.")
+    post = db.session.scalar(select(Post.public_id).where(Post.thread_id == inside.id))
+    form = scene["elder"].get(f"/posts/{post}/report")
+    assert form.status_code == 404 and "Words for the circle." not in form.get_data(as_text=True)
+    token_page = f"/threads/{scene['thread']}"
+    refused = scene["elder"].submit(token_page, {"reason": "outing"},
+                                    action=f"/posts/{post}/report")
+    assert refused.status_code == 404
+    assert db.session.scalar(select(Post.state).where(Post.public_id == post)) == "visible"
+    assert db.session.scalar(select(Report.id)) is None

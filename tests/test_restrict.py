@@ -95,7 +95,8 @@ def test_the_author_learns_nothing_about_which_names_share_an_account(ctx, scene
         assert response.status_code == 302, name
         flashed = ada.get(response.headers["Location"]).get_data(as_text=True)
         said = re.search(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', flashed).group(1)
-        answers[name] = (response.status_code, said.replace(name, "NAME"))
+        answers[name] = (response.status_code, said.replace(name, "NAME"),
+                         len(response.get_data()) // 64)
     assert len(set(answers.values())) == 1
     page = ada.get(f"/stories/{scene['slug']}/barred").get_data(as_text=True)
     assert all(name in page for name in (scene["tom_pseudonym"], "Bea", "Tom"))
@@ -107,6 +108,22 @@ def test_the_author_learns_nothing_about_which_names_share_an_account(ctx, scene
                         action=f"/stories/{scene['slug']}/barred/{tom_public}/lift")
     assert lifted.status_code == 302
     assert comment(scene["tom"], scene).status_code == 403
+    # Lifting Bea's bar (she may comment again) answers in the very same words, and neither
+    # answer says whether the person may comment now.
+    said_tom = flash_words(ada, lifted).replace("Tom", "NAME")
+    bea = db.session.scalar(select(StoryRestriction.id).join(StoryRestriction.handle)
+                            .where(Handle.name == "Bea"))
+    lifted_bea = ada.submit(f"/stories/{scene['slug']}/barred", {},
+                            action=f"/stories/{scene['slug']}/barred/{bea}/lift")
+    assert lifted_bea.status_code == 302
+    assert flash_words(ada, lifted_bea).replace("Bea", "NAME") == said_tom
+    assert "comment" not in said_tom
+    assert comment(scene["bea"], scene, body="Back again.").status_code == 302
+
+
+def flash_words(browser, response) -> str:
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    return re.search(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', page).group(1)
 
 
 def test_only_the_author_bars_and_only_names_that_commented(app, scene):

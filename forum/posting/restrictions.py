@@ -83,7 +83,8 @@ def bar(author: User, story: Story, name: str, now: datetime) -> StoryRestrictio
 
 
 def lift(author: User, story: Story, restriction_id: int) -> Handle:
-    """Let a barred name comment again (unless another barred name shares its account)."""
+    """Take a name off the story's barred list (its account stays barred while another
+    barred name shares it; the author is not told either way)."""
     if not permissions.can_close_comments(author, story):
         raise NotAllowed("Only the story's author can lift a bar.")
     restriction = db.session.scalar(select(StoryRestriction).where(

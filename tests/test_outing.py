@@ -172,8 +172,28 @@ def test_a_moderator_restores_it_and_sees_the_reporters_record(ctx, scene):
     # not who Elder is.
     report_story(scene["elder"], scene["story"])
     review = june.get(f"/mod/stories/{scene['story']}").get_data(as_text=True)
-    assert "This reporter’s outing reports: 0 confirmed, 1 restored, 1 waiting." in review
+    assert ("This reporter’s outing reports: 0 acted on, 1 dismissed or restored, "
+            "1 waiting.") in review
     assert "Elder" not in review
+    # A new member's lone report hides nothing; dismissed, it counts as not acted on. A
+    # report closed by a lock counts as acted on.
+    from forum.models import Thread
+    thread = db.session.scalar(select(Thread).where(Thread.public_id == scene["thread"]))
+    second = make_reply(scene_user("ben"), thread, body="More from Ben.").public_id
+    third = make_reply(scene_user("ben"), thread, body="Still more from Ben.").public_id
+    report_post(scene["neve"], scene["post"])
+    assert june.submit(url, {"reason": "Nothing here."}, action=f"{url}/dismiss").status_code == 302
+    report_post(scene["nova"], second)
+    second_url = f"/mod/posts/{second}"
+    assert june.submit(second_url, {"reason": "Cooling down."},
+                       action=f"{second_url}/lock").status_code == 302
+    report_post(scene["neve"], third)
+    report_post(scene["nova"], third)
+    review = june.get(f"/mod/posts/{third}").get_data(as_text=True)
+    assert "This reporter’s outing reports: 0 acted on, 1 dismissed or restored, 1 waiting." \
+        in review
+    assert "This reporter’s outing reports: 1 acted on, 0 dismissed or restored, 1 waiting." \
+        in review
 
 
 def unread_badge(html: str) -> str | None:

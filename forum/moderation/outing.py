@@ -106,10 +106,12 @@ def restore(moderator: User, item: Post | Story, *, reason: str, now: datetime):
 
 
 class ReporterRecord(NamedTuple):
-    """How one reporter's outing reports have turned out, shown to moderators without a name."""
+    """How one reporter's outing reports have turned out, shown to moderators without a name:
+    closed by a moderator who acted on the item (a confirmed removal, a hide, a lock), closed
+    without (restored, or dismissed when nothing was hidden), and still open."""
 
-    confirmed: int
-    restored: int
+    acted_on: int
+    dismissed: int
     waiting: int
 
 

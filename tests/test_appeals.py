@@ -2,6 +2,7 @@
 logged publicly without naming an anonymous writer, the member's text kept on refusal."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -75,6 +76,13 @@ def test_a_suspended_member_appeals_once_and_another_moderator_lifts_it(app, ctx
     assert "Kai lifted, on appeal, the suspension of a writer in “Leaflets”" in log
     assert scene["pseudonym"] not in log and "Sam Public" not in log
     assert decide(scene["kai"], appeal_id(app), "uphold").status_code == 409  # decided once
+    # The appeal and its answer are in Sam's export; who decided is not.
+    exported = sam.submit("/settings", {"password": "correct horse battery"},
+                          action="/settings/export")
+    [filed] = json.loads(exported.get_data(as_text=True))["appeals"]
+    assert (filed["body"], filed["outcome"], filed["answer"]) == (
+        WHY, "lifted", "The leaflet is public.")
+    assert "Kai" not in exported.get_data(as_text=True)
 
 
 def test_an_upheld_appeal_leaves_the_suspension(app, ctx, scene):

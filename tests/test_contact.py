@@ -140,3 +140,23 @@ def test_codes_tried_and_visitors_messages_are_limited_per_address(real_contact_
         assert visitor.submit("/contact", {"body": HELP}).status_code == 200
     flood = visitor.submit("/contact", {"body": HELP})
     assert flood.status_code == 429 and HELP in flood.get_data(as_text=True)
+
+
+def test_the_members_conversations_are_in_their_export_answered_by_the_moderators(app, scene):
+    import json
+    mia, june = scene["mia"], scene["june"]
+    mia.submit("/contact", {"body": HELP, "name": str(scene["pseudonym_id"])})
+    conversation = re.search(r'href="(/mod/contact/[a-z][a-z0-9]{11})"',
+                             june.get("/mod/contact").get_data(as_text=True)).group(1)
+    june.submit(conversation, {"body": "We are looking into it."})
+    exported = mia.submit("/settings", {"password": "correct horse battery"},
+                          action="/settings/export")
+    data = json.loads(exported.get_data(as_text=True))
+    [mine] = data["messages_to_the_moderators"]
+    assert mine["signed_as"] == scene["pseudonym"]
+    assert [(m["from"], m["body"]) for m in mine["messages"]] == [
+        ("you", HELP), ("the moderators", "We are looking into it.")]
+    assert "June" not in exported.get_data(as_text=True)
+    other = scene["other"].submit("/settings", {"password": "correct horse battery"},
+                                  action="/settings/export")
+    assert json.loads(other.get_data(as_text=True))["messages_to_the_moderators"] == []

@@ -5,6 +5,7 @@ name, and nobody (the author included) learns which names share an account.
 """
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -100,6 +101,12 @@ def test_the_author_learns_nothing_about_which_names_share_an_account(ctx, scene
     assert len(set(answers.values())) == 1
     page = ada.get(f"/stories/{scene['slug']}/barred").get_data(as_text=True)
     assert all(name in page for name in (scene["tom_pseudonym"], "Bea", "Tom"))
+    # Her export lists the names she barred.
+    exported = ada.submit("/settings", {"password": "correct horse battery"},
+                          action="/settings/export").get_data(as_text=True)
+    barred = json.loads(exported)["names_barred_from_my_stories"]
+    assert sorted(row["name"] for row in barred) == sorted(
+        [scene["tom_pseudonym"], "Bea", "Tom"])
     # Lifting the public name leaves the account barred through the pseudonym; the page
     # says nothing about that, and Tom is still refused.
     tom_public = db.session.scalar(select(StoryRestriction.id).join(StoryRestriction.handle)

@@ -124,3 +124,12 @@ def test_the_appeal_page_ends_the_reason_with_one_full_stop(ctx, make_browser, r
     member.login("sam")
     page = member.get("/appeal").get_data(as_text=True)
     assert "for this reason: Outing.</p>" in page
+
+
+def test_deleting_the_account_takes_the_appeal_with_its_words(app, ctx, scene):
+    assert appeal(scene["sam"]).status_code == 302
+    deleted = scene["sam"].submit("/settings/delete", {
+        "current_password": "correct horse battery", "writing": "keep"})
+    assert deleted.status_code == 302
+    assert db.session.scalar(User.by_login_name("sam")) is None
+    assert db.session.scalars(select(Appeal.body)).all() == []

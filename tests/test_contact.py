@@ -160,3 +160,18 @@ def test_the_members_conversations_are_in_their_export_answered_by_the_moderator
     other = scene["other"].submit("/settings", {"password": "correct horse battery"},
                                   action="/settings/export")
     assert json.loads(other.get_data(as_text=True))["messages_to_the_moderators"] == []
+
+
+def test_deleting_the_account_takes_its_conversations(app, scene):
+    from sqlalchemy import func, select
+    from forum.extensions import db
+    from forum.models import ContactMessage, Conversation
+    scene["mia"].submit("/contact", {"body": HELP, "name": str(scene["pseudonym_id"])})
+    scene["visitor"].submit("/contact", {"body": "A visitor's words."})
+    deleted = scene["mia"].submit("/settings/delete", {
+        "current_password": "correct horse battery", "writing": "keep"})
+    assert deleted.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Conversation.id))) == 1  # the visitor's
+        bodies = db.session.scalars(select(ContactMessage.body)).all()
+        assert bodies == ["A visitor's words."]

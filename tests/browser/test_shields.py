@@ -78,3 +78,39 @@ def test_a_visitor_writes_to_the_moderators_and_reads_the_answer_with_the_code(
     expect(page.get_by_text("The moderators").first).to_be_visible()
     shoot(page, "contact-answer")
     assert offsite_requests() == []
+
+
+def test_an_outing_report_hides_a_post_at_once_and_a_moderator_restores_it(
+        page, seeded, log_in, shoot, new_context, offsite_requests):
+    words = "Completely normal."
+    log_in(page, "jonah_k", DEMO_PASSWORD)  # an established member
+    page.goto("/boards/just-left")
+    page.get_by_role("link", name=THREAD).click()
+    thread_url = page.url
+    page.locator("li.post", has_text=words).first.get_by_role(
+        "link", name=re.compile("^Report")).click()
+    page.get_by_label("This identifies someone (outing, doxxing)").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_text(re.compile("hidden from everyone until a moderator"))).to_be_visible()
+
+    visitor = new_context().new_page()
+    visitor.goto(thread_url)
+    expect(visitor.get_by_text(words)).to_have_count(0)
+
+    moderator = new_context().new_page()
+    log_in(moderator, "june_mod", DEMO_PASSWORD)
+    moderator.goto("/mod/")
+    # Both outing reports head the queue, the demo's and this one, each hidden at once.
+    cards = moderator.locator("ol.queue > li")
+    expect(cards.nth(0)).to_contain_text("Hidden from everyone at once")
+    expect(cards.nth(1)).to_contain_text("Hidden from everyone at once")
+    card = cards.filter(has_text=words)
+    expect(card).to_have_count(1)
+    expect(card).not_to_contain_text("jonah_k")
+    shoot(moderator, "outing-queue")
+    card.get_by_label("Reason", exact=True).fill("It names nobody.")
+    card.get_by_role("button", name="Restore post").click()
+    expect(moderator.get_by_text("The post is restored.")).to_be_visible()
+    visitor.goto(thread_url)
+    expect(visitor.get_by_text(words).first).to_be_visible()
+    assert offsite_requests() == []

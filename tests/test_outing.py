@@ -214,25 +214,32 @@ def test_notifications_show_nothing_of_it_until_a_moderator_restores_it(ctx, sce
     fan.login("fan")
     assert fan.submit("/groups/farm-group", {"follow": "1"},
                       action="/groups/farm-group/follow").status_code == 302
-    named = make_story(scene_user("ben"), title="Zebulon Testcase, the baker",
+    named = make_story(scene_user("ben"), title="Quentin Marker, the baker",
                        body="He lives at number twelve.", group_names=["Farm Group"])
     slug = named.slug
     assert SECRET[:40] in ada.get("/notifications").get_data(as_text=True)
     page = fan.get("/notifications").get_data(as_text=True)
-    assert "Zebulon Testcase" in page and unread_badge(page) == "1"
+    assert "Quentin Marker" in page and unread_badge(page) == "1"
 
+    group_places = ["/groups/farm-group", "/feeds/groups/farm-group.atom", "/stories/",
+                    "/feeds/stories.atom", "/search?q=Quentin"]
+    visitor = scene["visitor"]
+    assert all("Quentin Marker" in visitor.get(url).get_data(as_text=True)
+               for url in group_places)
     report_post(scene["elder"], scene["post"])
     report_story(scene["elder"], slug)
+    assert [url for url in group_places
+            if "Quentin Marker" in visitor.get(url).get_data(as_text=True)] == []
     assert SECRET[:40] not in ada.get("/notifications").get_data(as_text=True)
     page = fan.get("/notifications").get_data(as_text=True)
-    assert "Zebulon Testcase" not in page and unread_badge(page) is None
+    assert "Quentin Marker" not in page and unread_badge(page) is None
     told = scene["ben"].get("/notifications").get_data(as_text=True)
-    assert "hidden until a moderator reviews" in told and "Zebulon Testcase" in told
+    assert "hidden until a moderator reviews" in told and "Quentin Marker" in told
 
     url = f"/mod/stories/{slug}"
     assert scene["june"].submit(url, {"reason": "Not a real person."},
                                 action=f"{url}/restore").status_code == 302
-    assert "Zebulon Testcase" in fan.get("/notifications").get_data(as_text=True)
+    assert "Quentin Marker" in fan.get("/notifications").get_data(as_text=True)
 
 
 def scene_user(login):

@@ -67,6 +67,12 @@ def test_a_barred_name_is_refused_under_every_name_with_the_same_words(ctx, scen
     assert db.session.scalar(select(Post.id).where(Post.body == TEXT)) is None
     page = scene["tom"].get(f"/stories/{scene['slug']}").get_data(as_text=True)
     assert "Comments on this story are closed to you." in page
+    # The reply page (a "Reply" link under a comment) says so before a word is written.
+    form = scene["tom"].get(f"/threads/{scene['thread']}/reply")
+    assert form.status_code == 403
+    assert "Comments on this story are closed to you." in form.get_data(as_text=True)
+    assert 'name="body"' not in form.get_data(as_text=True)
+    assert scene["bea"].get(f"/threads/{scene['thread']}/reply").status_code == 200
     # Elsewhere Tom writes as before, and Bea here is not touched.
     assert comment(scene["tom"], scene, slug=scene["other"],
                    thread=scene["other_thread"], body="Elsewhere.").status_code == 302

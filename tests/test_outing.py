@@ -79,6 +79,10 @@ def test_one_report_from_an_established_member_hides_it_everywhere_at_once(app, 
     other_reader = other.test_client()
     thread_url = f"/threads/{scene['thread']}"
     assert SECRET in other_reader.get(thread_url).get_data(as_text=True)
+    # ... and a search that found it, and the feed, kept there too.
+    other_places = ["/search?q=" + quote("bakery"), f"/feeds/threads/{scene['thread']}.atom"]
+    assert all("Maria Example" in other_reader.get(url).get_data(as_text=True)
+               for url in other_places)
 
     response = report_post(scene["elder"], scene["post"])
     assert response.status_code == 302
@@ -88,6 +92,8 @@ def test_one_report_from_an_established_member_hides_it_everywhere_at_once(app, 
     assert seen_anywhere(visitor, SECRET, scene) == []
     assert "[removed]" in visitor.get(thread_url).get_data(as_text=True)
     assert SECRET not in other_reader.get(thread_url).get_data(as_text=True)
+    assert [url for url in other_places
+            if "Maria Example" in other_reader.get(url).get_data(as_text=True)] == []
     with other.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -65,7 +65,7 @@ def seen_anywhere(visitor, text: str, scene) -> list[str]:
               f"/stories/{scene['story']}", f"/threads/{scene['story_thread']}",
               "/feeds/stories.atom", "/sitemap.xml", "/", "/stories/",
               "/search?q=" + quote("bakery"), "/search?q=" + quote("Zebulon"),
-              "/u/Ben"]
+              "/u/Ben", "/boards/", "/boards/talk", "/groups/"]
     return [url for url in places
             if text in visitor.get(url).get_data(as_text=True)]
 

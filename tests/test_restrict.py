@@ -149,3 +149,27 @@ def test_only_the_author_bars_and_only_names_that_commented(app, scene):
     assert bar(scene["ada"], scene["slug"], "Tom").status_code == 302
     again = bar(scene["ada"], scene["slug"], "Tom")
     assert again.status_code == 400 and "barred already" in again.get_data(as_text=True)
+
+
+def test_only_names_the_author_can_read_under_her_story_are_offered(app, ctx, scene):
+    """A comment deleted, removed by a moderator or waiting for one shows no name in the
+    tree: the list of names to bar does not give it away either."""
+    from forum.clock import utcnow
+    from forum.moderation import actions
+    from forum.posting import replies
+    story_thread = db.session.scalar(select(Post).where(Post.body == "Thank you.")).thread
+    cara, dan, eve = (make_user(login, name) for login, name in
+                      (("cara", "Cara Gone"), ("dan", "Dan Removed"), ("eve", "Eve Waiting")))
+    june = make_user("june", "June", role="moderator")
+    replies.delete_post(cara, make_reply(cara, story_thread, body="Deleted words."), utcnow())
+    actions.hide(june, make_reply(dan, story_thread, body="Removed words."), reason="Rude",
+                 now=utcnow())
+    app.config["APPROVE_FIRST_POSTS"] = 50
+    make_reply(eve, story_thread, body="Waiting words.")
+    app.config["APPROVE_FIRST_POSTS"] = 0
+    page = scene["ada"].get(f"/stories/{scene['slug']}/barred").get_data(as_text=True)
+    assert "<option>Bea</option>" in page
+    for name in ("Cara Gone", "Dan Removed", "Eve Waiting"):
+        assert name not in page
+        refused = bar(scene["ada"], scene["slug"], name)
+        assert refused.status_code == 400 and name not in refused.get_data(as_text=True)

@@ -1,12 +1,13 @@
 """Who may do what: one named decision per action, used by views and templates alike."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, literal, or_, select
+from sqlalchemy import bindparam, literal, or_, select, true
 
 from .clock import utcnow
 from .extensions import db
 from .models import (AUDIENCE_CIRCLE, AUDIENCE_MEMBERS, AUDIENCE_PUBLIC, Board, BoardMember, Post,
                      Story)
+from .models.notifications import MODERATION
 
 
 def _member(user) -> bool:
@@ -95,6 +96,17 @@ def readable_threads(user, board_id_column):
     return or_(board_id_column.is_(None), board_id_column.in_(visible_board_ids(user)))
 
 
+def readable_notices(user, thread_hidden_column, kind_column):
+    """A condition on a notification: one about a discussion that is removed (by a moderator,
+    or by the outing fast path until a moderator looks) is left out for a member, title and
+    all, as the discussion's own pages are; a notice about the member's own writing there
+    stays, since it says what happened to it. Moderators read removed discussions."""
+    if can_see_hidden(user):
+        return true()
+    return or_(thread_hidden_column.is_(None), thread_hidden_column.is_(False),
+               kind_column == MODERATION)
+
+
 def can_post_on_board(user, board) -> bool:
     """Members who may read a board that is not archived may start threads and reply there."""
     return can_write(user) and not board.archived and can_see_board(user, board)
@@ -118,6 +130,19 @@ def can_read_thread(user, thread) -> bool:
     if thread.is_waiting:  # as its first post: its writer's alone, moderators review it queued
         return owns(user, thread.handle)
     return can_see_hidden(user)
+
+
+def can_ignore_name(user, post) -> bool:
+    """A member may ignore the name a post is signed with only where they can read that name:
+    a discussion and board they may open, and a post neither deleted, nor waiting for a
+    moderator, nor removed (moderators read removed posts, names and all)."""
+    if not _member(user) or post.is_deleted or post.is_held:
+        return False
+    if post.is_hidden and not can_see_hidden(user):
+        return False
+    thread = post.thread
+    return can_read_thread(user, thread) and (thread.board is None
+                                              or can_see_board(user, thread.board))
 
 
 def can_edit_post(user, post) -> bool:

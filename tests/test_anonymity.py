@@ -328,6 +328,17 @@ def site(app, ctx, make_browser):
     alice.submit(f"/threads/{d3}/reply", {"body": "Signed reply from Alice."})
     alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
 
+    # Bob's own story: Alice comments under a pseudonym and signed. Bob bars the pseudonym
+    # from it and ignores two of her names, so the crawl as Bob reads his list of barred
+    # names and his list of ignored names with her names in them.
+    r = bob.submit("/stories/new", {"title": "Bob's way out", "body": "How I left."})
+    bob_slug = r.headers["Location"].rsplit("/", 1)[1]
+    bob_story_thread = db.session.scalar(select(Story).where(Story.slug == bob_slug)).thread
+    bs_reply = post_id(alice.submit(f"/threads/{bob_story_thread.public_id}/reply",
+                                    {"body": "Bob, this was my way out too.", **anon}))
+    signed_to_bob = post_id(alice.submit(f"/threads/{bob_story_thread.public_id}/reply",
+                                         {"body": "Signed thanks to Bob."}))
+
     # One more anonymous reply in d2, held for a moderator by new-member review: seen by her
     # alone, and in the moderators' review queue under that thread's pseudonym only.
     app.config["APPROVE_FIRST_POSTS"] = 50
@@ -337,13 +348,13 @@ def site(app, ctx, make_browser):
 
     handle_of = {pid: by_public_id(Post, pid).handle
                  for pid in (story_answer, own_reply, d1_reply, d2_reply, ds_reply, carol_d1,
-                             waiting)}
+                             waiting, bs_reply)}
     assert handle_of[waiting].name == handle_of[d2_reply].name
     pseudonyms = {
         "story": db.session.scalar(select(Story).where(Story.slug == story_slug)).handle.name,
         "own_thread": by_public_id(Thread, own_thread).handle.name,
         "d1": handle_of[d1_reply].name, "d2": handle_of[d2_reply].name,
-        "demo_story": handle_of[ds_reply].name,
+        "demo_story": handle_of[ds_reply].name, "bob_story": handle_of[bs_reply].name,
     }
     assert handle_of[story_answer].name == pseudonyms["story"]
     assert handle_of[own_reply].name == pseudonyms["own_thread"]
@@ -366,7 +377,15 @@ def site(app, ctx, make_browser):
     # (Titles may appear on the profiles of others who replied there; bodies may not.)
     anon_titles = ["What the elders never said", "Is it normal to miss them?"]
     anon_bodies = ["A long anonymous testimony.", "Thank you for reading.", "Asking for myself.",
-                   "That helps.", "From me too.", "This is my story as well."]
+                   "That helps.", "From me too.", "This is my story as well.",
+                   "Bob, this was my way out too."]
+    # Bob bars her pseudonym from his story, and ignores her own thread's name and her
+    # public name (not d1's: the markup test below compares her d1 post as Bob sees it).
+    done = [bob.submit(f"/stories/{bob_slug}/barred", {"name": pseudonyms["bob_story"]})]
+    done += [bob.submit(f"/posts/{pid}/ignore", {}) for pid in (own_reply, signed_to_bob)]
+    for response in done:
+        assert response.status_code == 302
+        bob.get(response.headers["Location"])  # its flash is read, not left for a later page
     return {
         "anon_titles": anon_titles, "anon_bodies": anon_bodies,
         "alice": alice, "bob": bob, "carol": carol, "alice_id": alice_id,
@@ -374,6 +393,7 @@ def site(app, ctx, make_browser):
         "d1": d1, "d1_reply": d1_reply, "carol_d1": carol_d1,
         "carol_d1_name": handle_of[carol_d1].name,
         "own_thread": own_thread, "story_slug": story_slug, "board_slug": board_slug,
+        "bob_slug": bob_slug,
     }
 
 
@@ -596,6 +616,12 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
     if viewer in ("member", "moderator"):
         # The question "Ignore <name>?" under each post is crawled too: it names the handle only.
         assert any(u.startswith("/posts/") and u.endswith("/ignore") for u in html)
+    if viewer == "member":
+        # Bob's own lists: the names he barred from his story, the names he ignores.
+        barred = pages[f"/stories/{site['bob_slug']}/barred"][2]
+        assert site["pseudonyms"]["bob_story"] in barred
+        ignored = pages["/settings/ignored"][2]
+        assert site["pseudonyms"]["own_thread"] in ignored and ALICE_PUBLIC in ignored
     for name in site["pseudonyms"].values():
         assert any(name in pages[u][2] for u in html), f"{name} never seen"
         assert app.test_client().get("/u/" + quote(name)).status_code == 404

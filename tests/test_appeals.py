@@ -2,6 +2,7 @@
 logged publicly without naming an anonymous writer, the member's text kept on refusal."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -75,6 +76,13 @@ def test_a_suspended_member_appeals_once_and_another_moderator_lifts_it(app, ctx
     assert "Kai lifted, on appeal, the suspension of a writer in “Leaflets”" in log
     assert scene["pseudonym"] not in log and "Sam Public" not in log
     assert decide(scene["kai"], appeal_id(app), "uphold").status_code == 409  # decided once
+    # The appeal and its answer are in Sam's export; who decided is not.
+    exported = sam.submit("/settings", {"password": "correct horse battery"},
+                          action="/settings/export")
+    [filed] = json.loads(exported.get_data(as_text=True))["appeals"]
+    assert (filed["body"], filed["outcome"], filed["answer"]) == (
+        WHY, "lifted", "The leaflet is public.")
+    assert "Kai" not in exported.get_data(as_text=True)
 
 
 def test_an_upheld_appeal_leaves_the_suspension(app, ctx, scene):
@@ -116,3 +124,12 @@ def test_the_appeal_page_ends_the_reason_with_one_full_stop(ctx, make_browser, r
     member.login("sam")
     page = member.get("/appeal").get_data(as_text=True)
     assert "for this reason: Outing.</p>" in page
+
+
+def test_deleting_the_account_takes_the_appeal_with_its_words(app, ctx, scene):
+    assert appeal(scene["sam"]).status_code == 302
+    deleted = scene["sam"].submit("/settings/delete", {
+        "current_password": "correct horse battery", "writing": "keep"})
+    assert deleted.status_code == 302
+    assert db.session.scalar(User.by_login_name("sam")) is None
+    assert db.session.scalars(select(Appeal.body)).all() == []

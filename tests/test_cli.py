@@ -140,3 +140,26 @@ def test_commands_are_not_held_to_client_rate_limits(app_config, request):
             args=["users", "create", "fourth_admin", "--role", "admin"],
             input="a long enough passphrase\na long enough passphrase\n")
         assert result.exit_code == 0, result.output
+
+
+def test_the_demo_gives_a_moderator_a_queue_at_work(app, ctx, make_browser):
+    """Reports with the outing one first (hidden at once: its reporter is established), and
+    two messages to the moderators, one from a member and one from a visitor."""
+    from forum.demo.content import CONTACTS, REPORTS
+    from forum.models import Report
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    assert count(Report) == len(REPORTS) >= 3
+    outing = next(spec for spec in REPORTS if spec.reason == "outing")
+    held = db.session.scalar(select(Post).where(Post.body.contains(outing.quote)))
+    assert held.state == "hidden"
+    june = make_browser()
+    assert june.login("june_mod", DEMO_PASSWORD).status_code == 302
+    queue = june.get("/mod/").get_data(as_text=True)
+    first = queue.index("<article")
+    assert queue.index("Hidden from everyone at once") > first
+    assert queue.index(outing.quote) < queue.index("</article>", first)
+    assert f"{len(CONTACTS)} waiting for an answer" in queue
+    inbox = june.get("/mod/contact").get_data(as_text=True)
+    assert "A visitor" in inbox and "elif_writes" in inbox
+    assert outing.quote not in make_browser().get(f"/threads/{held.thread.public_id}").get_data(
+        as_text=True)

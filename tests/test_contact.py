@@ -140,3 +140,38 @@ def test_codes_tried_and_visitors_messages_are_limited_per_address(real_contact_
         assert visitor.submit("/contact", {"body": HELP}).status_code == 200
     flood = visitor.submit("/contact", {"body": HELP})
     assert flood.status_code == 429 and HELP in flood.get_data(as_text=True)
+
+
+def test_the_members_conversations_are_in_their_export_answered_by_the_moderators(app, scene):
+    import json
+    mia, june = scene["mia"], scene["june"]
+    mia.submit("/contact", {"body": HELP, "name": str(scene["pseudonym_id"])})
+    conversation = re.search(r'href="(/mod/contact/[a-z][a-z0-9]{11})"',
+                             june.get("/mod/contact").get_data(as_text=True)).group(1)
+    june.submit(conversation, {"body": "We are looking into it."})
+    exported = mia.submit("/settings", {"password": "correct horse battery"},
+                          action="/settings/export")
+    data = json.loads(exported.get_data(as_text=True))
+    [mine] = data["messages_to_the_moderators"]
+    assert mine["signed_as"] == scene["pseudonym"]
+    assert [(m["from"], m["body"]) for m in mine["messages"]] == [
+        ("you", HELP), ("the moderators", "We are looking into it.")]
+    assert "June" not in exported.get_data(as_text=True)
+    other = scene["other"].submit("/settings", {"password": "correct horse battery"},
+                                  action="/settings/export")
+    assert json.loads(other.get_data(as_text=True))["messages_to_the_moderators"] == []
+
+
+def test_deleting_the_account_takes_its_conversations(app, scene):
+    from sqlalchemy import func, select
+    from forum.extensions import db
+    from forum.models import ContactMessage, Conversation
+    scene["mia"].submit("/contact", {"body": HELP, "name": str(scene["pseudonym_id"])})
+    scene["visitor"].submit("/contact", {"body": "A visitor's words."})
+    deleted = scene["mia"].submit("/settings/delete", {
+        "current_password": "correct horse battery", "writing": "keep"})
+    assert deleted.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Conversation.id))) == 1  # the visitor's
+        bodies = db.session.scalars(select(ContactMessage.body)).all()
+        assert bodies == ["A visitor's words."]

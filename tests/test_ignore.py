@@ -8,8 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Ignore, Notification, User
+from forum.models import BoardMember, Ignore, Notification, User
 from tests.factories import make_board, make_reply, make_thread, make_user
 
 LOUD = "Everything you say about the group is a lie."
@@ -176,3 +177,34 @@ def test_the_question_is_for_members_and_for_posts_that_can_be_read(app, scene, 
     visitor = make_browser()
     assert visitor.get(f"/posts/{scene['a']}/ignore").status_code == 302  # to log in
     assert scene["bob"].get("/posts/aaaaaaaaaaaa/ignore").status_code == 404
+
+
+def test_no_name_is_named_or_ignored_where_the_member_cannot_read_it(app, ctx, scene):
+    """A post on a circle board the member is not in, one waiting for a moderator and one a
+    moderator removed: the question is the 404 of a missing post, and so is the POST."""
+    from forum.models import Post
+    tom = db.session.scalar(User.by_login_name("tom"))
+    circle = make_board("Inner circle", audience="circle")
+    db.session.add(BoardMember(board_id=circle.id, user_id=tom.id, granted_at=utcnow()))
+    db.session.commit()
+    inside = make_thread(tom, circle, title="Circle only", body="Inside words.", anonymous=True)
+    circle_post = db.session.scalar(select(Post).where(Post.thread_id == inside.id))
+    app.config["APPROVE_FIRST_POSTS"] = 50
+    waiting = scene["tom"].submit(f"/threads/{scene['second']}",
+                                  {"body": "Waiting words.", "anonymous": "y"},
+                                  action=f"/threads/{scene['second']}/reply")
+    app.config["APPROVE_FIRST_POSTS"] = 0
+    waiting_post = re.search(r"#p([a-z0-9]+)", waiting.headers["Location"]).group(1)
+    assert db.session.scalar(select(Post.state).where(Post.public_id == waiting_post)) == "pending"
+    url = f"/mod/posts/{scene['a']}"
+    assert scene["june"].submit(url, {"reason": "Mocking"}, action=f"{url}/hide").status_code == 302
+    bob = scene["bob"]
+    for post in (circle_post.public_id, waiting_post, scene["a"]):
+        question = bob.get(f"/posts/{post}/ignore")
+        assert question.status_code == 404, post
+        assert circle_post.handle.name not in question.get_data(as_text=True)
+        assert bob.submit(f"/threads/{scene['first']}", {},
+                          action=f"/posts/{post}/ignore").status_code == 404, post
+    assert db.session.scalar(select(func.count(Ignore.id))) == 0
+    # A moderator, who reads removed posts, may still ignore the removed post's name.
+    assert scene["june"].get(f"/posts/{scene['a']}/ignore").status_code == 200

@@ -80,6 +80,9 @@ def test_members_only_refuses_new_accounts_with_the_text_kept(app, scene):
     refused = reply(scene["newbie"], scene["story_thread"], form=story_page)
     body = refused.get_data(as_text=True)
     assert refused.status_code == 403 and "established members only" in body and WORDS in body
+    # The story's page says so, to everyone.
+    shown = scene["visitor"].get(story_page).get_data(as_text=True)
+    assert "opened this discussion to established members only" in shown
     assert reply(scene["ada"], scene["story_thread"], "Thank you all.",
                  form=story_page).status_code == 302
 

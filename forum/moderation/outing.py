@@ -5,6 +5,7 @@ in minutes; a report that waits for a moderator waits too long. So a report with
 "this identifies someone" hides the item everywhere (its page, the cached tree, feeds, search,
 the sitemap, notifications: everything that shows only visible writing) until a moderator
 looks, when it comes from an established member, or once enough different members made it.
+A board thread's opening post takes the thread with it: the title is that post's own words.
 
 The item then heads the moderators' queue. A moderator confirms (it stays hidden, logged as a
 removal) or restores it (logged, and the reports are dismissed). The public log says that a
@@ -26,6 +27,7 @@ from ..models.moderation import ACTIONED, DISMISSED, OPEN
 from ..posting.refusals import is_established
 from .actions import (HIDE, HOLD, ModerationError, NotAllowed, clean_reason, commit, log_target,
                       record, resolve_reports, tell_author)
+from .actions import restore as restore_item
 
 OUTING = "outing"
 HOLD_REASON = "Reported as identifying someone; hidden until a moderator reviews it."
@@ -50,11 +52,23 @@ def hold_if_outing(report: Report, reporter: User, item: Post | Story, now: date
         return False
     if isinstance(item, Post):
         item.state = HIDDEN
+        if opens_board_thread(item):
+            # The thread's title is its opening post's own words, shown in every list, feed
+            # and search result: it goes with the post.
+            item.thread.hidden = True
     else:
         item.state, item.thread.hidden = HIDDEN, True
     record(None, HOLD, HOLD_REASON, now, **log_target(item))
     tell_author(item, "hidden until a moderator reviews a report", "", now)
     return True
+
+
+def opens_board_thread(post: Post) -> bool:
+    """Whether `post` is the first post of a board thread, the one its title belongs to."""
+    if post.depth != 0 or post.thread.is_story:
+        return False
+    return db.session.scalar(
+        select(func.min(Post.id)).where(Post.thread_id == post.thread_id)) == post.id
 
 
 def is_held(item: Post | Story) -> bool:
@@ -79,11 +93,25 @@ def confirm(moderator: User, item: Post | Story, *, reason: str, now: datetime):
     return item
 
 
-class ReporterRecord(NamedTuple):
-    """How one reporter's outing reports have turned out, shown to moderators without a name."""
+def restore(moderator: User, item: Post | Story, *, reason: str, now: datetime):
+    """A moderator puts a post or story back (actions.restore); a board thread the fast path
+    took away with its opening post comes back with it. A thread hidden by a moderator's own
+    decision stays as it is: only a held post's thread is brought back."""
+    if not permissions.can_hide(moderator):
+        raise NotAllowed("Only moderators can restore content.")
+    if isinstance(item, Post) and item.thread.hidden and is_held(item) \
+            and opens_board_thread(item):
+        item.thread.hidden = False
+    return restore_item(moderator, item, reason=reason, now=now)
 
-    confirmed: int
-    restored: int
+
+class ReporterRecord(NamedTuple):
+    """How one reporter's outing reports have turned out, shown to moderators without a name:
+    closed by a moderator who acted on the item (a confirmed removal, a hide, a lock), closed
+    without (restored, or dismissed when nothing was hidden), and still open."""
+
+    acted_on: int
+    dismissed: int
     waiting: int
 
 

@@ -245,7 +245,7 @@ def confirm_post(post_id):
 @bp.route("/posts/<public_id:post_id>/restore", methods=["POST"])
 def restore_post(post_id):
     """Show a hidden post to readers again."""
-    return _act(_post(post_id), actions.restore, "The post is restored.")
+    return _act(_post(post_id), outing.restore, "The post is restored.")
 
 
 @bp.route("/posts/<public_id:post_id>/lock", methods=["POST"])
@@ -287,7 +287,7 @@ def confirm_story(slug):
 @bp.route("/stories/<slug>/restore", methods=["POST"])
 def restore_story(slug):
     """Publish a hidden story again."""
-    return _act(_story(slug), actions.restore, "The story is restored.")
+    return _act(_story(slug), outing.restore, "The story is restored.")
 
 
 @bp.route("/stories/<slug>/lock", methods=["POST"])

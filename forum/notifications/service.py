@@ -263,12 +263,14 @@ UNREAD_SHOWN = 9
 
 
 def _unread_of(user, user_id):
-    """`user`'s unread notifications, leaving out boards they cannot read, counted up to
-    UNREAD_SHOWN + 1: one more than the header shows as a number."""
+    """`user`'s unread notifications, leaving out boards they cannot read and discussions
+    removed from their sight, counted up to UNREAD_SHOWN + 1: one more than the header
+    shows as a number."""
     unread = (select(Notification.id)
               .outerjoin(Thread, Notification.thread_id == Thread.id)
               .where(Notification.user_id == user_id, Notification.read_at.is_(None),
-                     permissions.readable_threads(user, Thread.board_id))
+                     permissions.readable_threads(user, Thread.board_id),
+                     permissions.readable_notices(user, Thread.hidden, Notification.kind))
               .limit(UNREAD_SHOWN + 1).subquery())
     return select(func.count()).select_from(unread)
 
@@ -394,7 +396,8 @@ def _notices_statement(reader_kind: str):
             .outerjoin(Thread, Notification.thread_id == Thread.id)
             .outerjoin(Post, Notification.post_id == Post.id)
             .where(Notification.user_id == user_id,
-                   permissions.readable_threads(reader, Thread.board_id))
+                   permissions.readable_threads(reader, Thread.board_id),
+                   permissions.readable_notices(reader, Thread.hidden, Notification.kind))
             .order_by(Notification.id.desc()))
 
 
@@ -402,8 +405,9 @@ def for_user(user: User):
     """A person's notifications, newest first, as Notices, in one statement; bind
     for_user_params(user) to it.
 
-    Notices from a board the person can no longer read (taken out of its circle) are left
-    out, title and all, as the board's own pages are."""
+    Notices from a board the person can no longer read (taken out of its circle), or about a
+    discussion that was removed, are left out, title and all, as the board's own pages are
+    (permissions.readable_notices)."""
     return _notices_statement(permissions.board_reader(user)[0])
 
 

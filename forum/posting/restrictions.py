@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
 from ..extensions import db
-from ..models import Handle, Post, Story, StoryRestriction, Thread, User
+from ..models import HIDDEN, VISIBLE, Handle, Post, Story, StoryRestriction, Thread, User
 from .refusals import NotAllowed, PostingError
 
 BARRED = ("Comments on this story are closed to you. Your text was not posted; it is kept "
@@ -47,10 +47,14 @@ def barred_column(*, story_id):
 
 
 def commenters(story: Story, author: User) -> list[Handle]:
-    """The names that commented under the story, other than the author's own, by name."""
+    """The names that commented under the story, other than the author's own, by name: the
+    names the author can read there. A comment waiting for a moderator, deleted, or removed
+    (unless the author moderates) shows no name in the tree, so it gives none here either."""
+    shown = [VISIBLE, HIDDEN] if permissions.can_see_hidden(author) else [VISIBLE]
     return list(db.session.scalars(
         select(Handle).where(Handle.id.in_(
-            select(Post.handle_id).where(Post.thread_id == story.thread_id)))
+            select(Post.handle_id).where(Post.thread_id == story.thread_id,
+                                         Post.state.in_(shown))))
         .where((Handle.user_id != author.id) | Handle.user_id.is_(None))
         .order_by(Handle.name)))
 
@@ -83,7 +87,8 @@ def bar(author: User, story: Story, name: str, now: datetime) -> StoryRestrictio
 
 
 def lift(author: User, story: Story, restriction_id: int) -> Handle:
-    """Let a barred name comment again (unless another barred name shares its account)."""
+    """Take a name off the story's barred list (its account stays barred while another
+    barred name shares it; the author is not told either way)."""
     if not permissions.can_close_comments(author, story):
         raise NotAllowed("Only the story's author can lift a bar.")
     restriction = db.session.scalar(select(StoryRestriction).where(

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
 from ..pagination import parse_public_id
 from ..threads.service import placed_url, post_url
-from . import refusals, replies, reports, review, stories
+from . import refusals, replies, reports, restrictions, review, stories
 from .forms import (
     PREVIEW, CloseCommentsForm, ConfirmForm, EditPostForm, ReplyForm, ReportForm, ThreadForm,
     action,
@@ -105,8 +105,10 @@ def reply(thread_id):
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
     parent = _parent(thread, form.parent_id.data)
     context = {"form": form, "thread": thread, "parent": parent}
-    if request.method == "GET" and (not thread.accepts_replies() or thread.is_waiting):
-        # Said before anyone writes a word, not after they have sent it.
+    if request.method == "GET" and (not thread.accepts_replies() or thread.is_waiting
+                                    or restrictions.is_barred(current_user, thread)):
+        # Said before anyone writes a word, not after they have sent it: to someone the
+        # story's author barred too, in the same words whichever of their names they use.
         return render_template("posting/reply_form.html", closed=True, **context), 403
     valid = form.validate_on_submit()  # once: the busiest form on the site
     if valid and action() == PREVIEW:

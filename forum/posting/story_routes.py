@@ -257,5 +257,7 @@ def lift_bar(slug, restriction_id):
         abort(403)
     except refusals.PostingError as error:
         return _barred_page(story, error.message, error.status)
-    flash(f"{handle.name} is no longer barred from your story.")
+    # Not "may comment again": another barred name may share the account, and saying
+    # either way would tell the author so.
+    flash(f"{handle.name} is off your list of barred names.")
     return redirect(url_for("posting.barred", slug=story.slug))

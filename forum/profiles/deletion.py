@@ -123,22 +123,43 @@ def _purge(table: Table, ids: set[int]) -> set[int]:
     rows pointing here with ON DELETE CASCADE go too, SET NULL ones are cut loose, and any
     other reference (a report, a moderation log entry, a reply) keeps its target alive.
     """
-    refs = [(fk.parent, (fk.ondelete or "").upper()) for other in db.metadata.tables.values()
-            for fk in other.foreign_keys if fk.column.table is table]
+    refs = _refs(table)
     ids = set(ids)
-    for column, ondelete in refs:
+    for column, _, ondelete in refs:
         if ids and ondelete not in ("CASCADE", "SET NULL"):
             ids -= set(db.session.scalars(select(column).where(column.in_(ids))))
     if not ids:
         return set()
-    for column, ondelete in refs:
+    _cascade(refs, ids)
+    db.session.execute(delete(table).where(table.c.id.in_(ids)))
+    return ids
+
+
+def _refs(table: Table) -> list:
+    """The foreign keys that point at `table`: (their column, the column they point at, what
+    they do on delete)."""
+    return [(fk.parent, fk.column, (fk.ondelete or "").upper())
+            for other in db.metadata.tables.values()
+            for fk in other.foreign_keys if fk.column.table is table]
+
+
+def _cascade(refs: list, ids: set) -> None:
+    """What deleting the rows `ids` (of the table `refs` point at) does to the rows pointing
+    at them, all the way down: a conversation with the moderators takes its messages, a
+    suspension its appeal. Done here, not left to the database: SQLite does not enforce
+    foreign keys unless asked, and a row cut loose there would outlive the account."""
+    for column, _, ondelete in refs:
         if ondelete == "CASCADE":
-            db.session.execute(delete(column.table).where(column.in_(ids)))
+            child = column.table
+            below = _refs(child)
+            for target in {target for _, target, _ in below}:
+                keys = set(db.session.scalars(select(target).where(column.in_(ids))))
+                if keys:
+                    _cascade([ref for ref in below if ref[1] is target], keys)
+            db.session.execute(delete(child).where(column.in_(ids)))
         elif ondelete == "SET NULL":
             db.session.execute(
                 update(column.table).where(column.in_(ids)).values({column.name: None}))
-    db.session.execute(delete(table).where(table.c.id.in_(ids)))
-    return ids
 
 
 def _handle_ids(user: User) -> set[int]:

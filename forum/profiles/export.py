@@ -12,7 +12,8 @@ from ..auth import email_verification, recovery, two_step
 from ..clock import utcnow
 from ..extensions import db
 from ..models import (
-    Follow, Handle, Notification, Post, Report, Story, StoryRevision, Thread, User,
+    Appeal, Conversation, Follow, Handle, Notification, Post, Report, Story,
+    StoryRestriction, StoryRevision, Suspension, Thread, User,
 )
 from .ignoring import ignored_list
 
@@ -117,6 +118,45 @@ def export_data(user: User) -> dict:
         "ignored_names": [
             {"name": row.handle.name, "since": _when(row.created_at)}
             for row in ignored_list(user)
+        ],
+        **_shields_data(user, ids),
+    }
+
+
+def _shields_data(user: User, handle_ids: list[int]) -> dict:
+    """The names barred from the member's stories, their conversations with the moderators
+    and their appeals: answers as "the moderators", never which moderator."""
+    barred = db.session.execute(
+        select(Story.public_id, Handle.name, StoryRestriction.created_at)
+        .join(Story, Story.id == StoryRestriction.story_id)
+        .join(Handle, Handle.id == StoryRestriction.handle_id)
+        .where(Story.handle_id.in_(handle_ids))
+        .order_by(StoryRestriction.id)).all()
+    conversations = db.session.scalars(
+        select(Conversation).where(Conversation.user_id == user.id)
+        .options(joinedload(Conversation.handle)).order_by(Conversation.id)).all()
+    appeals = db.session.scalars(
+        select(Appeal).join(Suspension, Suspension.id == Appeal.suspension_id)
+        .where(Suspension.user_id == user.id).options(joinedload(Appeal.suspension))
+        .order_by(Appeal.id)).all()
+    return {
+        "names_barred_from_my_stories": [
+            {"story_id": story, "name": name, "since": _when(since)}
+            for story, name, since in barred
+        ],
+        "messages_to_the_moderators": [
+            {"signed_as": c.handle.name if c.handle else None,
+             "started_at": _when(c.created_at), "closed_at": _when(c.closed_at),
+             "messages": [{"from": "the moderators" if m.from_moderators else "you",
+                           "body": m.body, "created_at": _when(m.created_at)}
+                          for m in c.messages]}
+            for c in conversations
+        ],
+        "appeals": [
+            {"suspended_until": _when(a.suspension.until), "suspension_reason": a.suspension.reason,
+             "body": a.body, "created_at": _when(a.created_at), "outcome": a.outcome,
+             "answer": a.answer, "decided_at": _when(a.decided_at)}
+            for a in appeals
         ],
     }
 

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import permissions
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Post
@@ -21,7 +22,9 @@ def ignore_name(post_id):
     nothing, and a member's thread page carries no form per post (a 100-post page was 30 KB
     of them, each with its own copy of the CSRF token)."""
     post = db.first_or_404(select(Post).where(Post.public_id == post_id))
-    if post.thread.hidden or post.is_deleted:
+    # The very 404 of a missing post wherever the reader cannot see the name: a board or a
+    # discussion they may not open, a post waiting for review, removed or deleted.
+    if not permissions.can_ignore_name(current_user, post):
         abort(404)
     if request.method == "GET":
         own = post.handle.user_id == current_user.id

@@ -78,3 +78,117 @@ def test_a_visitor_writes_to_the_moderators_and_reads_the_answer_with_the_code(
     expect(page.get_by_text("The moderators").first).to_be_visible()
     shoot(page, "contact-answer")
     assert offsite_requests() == []
+
+
+def test_an_outing_report_hides_a_post_at_once_and_a_moderator_restores_it(
+        page, seeded, log_in, shoot, new_context, offsite_requests):
+    words = "Completely normal."
+    log_in(page, "jonah_k", DEMO_PASSWORD)  # an established member
+    page.goto("/boards/just-left")
+    page.get_by_role("link", name=THREAD).click()
+    thread_url = page.url
+    page.locator("li.post", has_text=words).first.get_by_role(
+        "link", name=re.compile("^Report")).click()
+    page.get_by_label("This identifies someone (outing, doxxing)").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_text(re.compile("hidden from everyone until a moderator"))).to_be_visible()
+
+    visitor = new_context().new_page()
+    visitor.goto(thread_url)
+    expect(visitor.get_by_text(words)).to_have_count(0)
+
+    moderator = new_context().new_page()
+    log_in(moderator, "june_mod", DEMO_PASSWORD)
+    moderator.goto("/mod/")
+    # Both outing reports head the queue, the demo's and this one, each hidden at once.
+    cards = moderator.locator("ol.queue > li")
+    expect(cards.nth(0)).to_contain_text("Hidden from everyone at once")
+    expect(cards.nth(1)).to_contain_text("Hidden from everyone at once")
+    card = cards.filter(has_text=words)
+    expect(card).to_have_count(1)
+    expect(card).not_to_contain_text("jonah_k")
+    shoot(moderator, "outing-queue")
+    card.get_by_label("Reason", exact=True).fill("It names nobody.")
+    card.get_by_role("button", name="Restore post").click()
+    expect(moderator.get_by_text("The post is restored.")).to_be_visible()
+    visitor.goto(thread_url)
+    expect(visitor.get_by_text(words).first).to_be_visible()
+    assert offsite_requests() == []
+
+
+def test_a_moderator_slows_a_thread_and_a_writer_is_refused_with_the_text_kept(
+        page, seeded, log_in, new_context, offsite_requests):
+    log_in(page, "june_mod", DEMO_PASSWORD)
+    page.goto("/boards/just-left")
+    page.get_by_role("link", name=THREAD).click()
+    thread_url = page.url
+    page.get_by_role("link", name="Moderate this thread").click()
+    page.get_by_label("Slow mode").select_option(label="One post every hour")
+    page.get_by_label("Reason (shown in the public log)").fill("A brigade arrived.")
+    page.get_by_role("button", name="Set the pace").click()
+    expect(page.get_by_text("The discussion's pace is set.")).to_be_visible()
+
+    writer = new_context().new_page()
+    log_in(writer, "jonah_k", DEMO_PASSWORD)
+    writer.goto(thread_url)
+    expect(writer.get_by_text("Slow mode: one post every hour per person.")).to_be_visible()
+    words = "First words in a slow thread."
+    writer.get_by_label("Reply to this thread").fill(words)
+    writer.get_by_role("button", name="Send", exact=True).click()
+    expect(writer.locator(".post-body", has_text=words)).to_have_count(1)  # posted
+    expect(writer.get_by_role("alert")).to_have_count(0)
+    writer.goto(thread_url)
+    again = "Second words, too soon."
+    writer.get_by_label("Reply to this thread").fill(again)
+    writer.get_by_role("button", name="Send", exact=True).click()
+    expect(writer.get_by_role("alert")).to_contain_text("slow mode: one post every hour")
+    expect(writer.locator("textarea[name=body]")).to_have_value(again)  # kept
+    writer.goto("/mod/log")
+    expect(writer.get_by_text(re.compile("set slow mode \\(one post every hour per person\\)"))
+           ).to_be_visible()
+    assert offsite_requests() == []
+
+
+def test_a_suspended_member_appeals_and_another_moderator_lifts_it(
+        page, seeded, app, log_in, new_context, offsite_requests):
+    from sqlalchemy import select
+
+    from forum.extensions import db
+    from forum.models import Handle, Post, User
+    with app.app_context():
+        post = db.session.scalar(
+            select(Post.public_id).join(Handle, Handle.id == Post.handle_id)
+            .join(User, User.id == Handle.user_id)
+            .where(User.login_name == "elif_writes", Handle.kind == "public").limit(1))
+    log_in(page, "june_mod", DEMO_PASSWORD)
+    page.goto(f"/mod/posts/{post}")
+    page.get_by_label("Reason", exact=True).fill("Quoting a private message.")
+    page.get_by_label("Yes, I am sure").check()
+    page.get_by_role("button", name="Suspend the author").click()
+
+    member = new_context().new_page()
+    log_in(member, "elif_writes", DEMO_PASSWORD)
+    member.get_by_role("link", name="Appeal this suspension").click()
+    member.get_by_label("Why it should be looked at again").fill("It was my own message.")
+    member.get_by_role("button", name="Send my appeal").click()
+    expect(member.get_by_text("Your appeal is with the moderators.")).to_be_visible()
+
+    # The moderator who suspended cannot decide; her answer stays typed.
+    page.goto("/mod/")
+    page.get_by_role("link", name="An appeal by elif_writes").click()
+    page.get_by_label(re.compile("^Your answer")).fill("I stand by it.")
+    page.get_by_role("button", name="Lift the suspension").click()
+    expect(page.get_by_role("alert")).to_contain_text("another moderator must decide")
+    expect(page.get_by_label(re.compile("^Your answer"))).to_have_value("I stand by it.")
+
+    admin = new_context().new_page()
+    log_in(admin, "afterward_admin", DEMO_PASSWORD)
+    admin.goto("/mod/")
+    admin.get_by_role("link", name="An appeal by elif_writes").click()
+    admin.get_by_label(re.compile("^Your answer")).fill("Your own words are yours to quote.")
+    admin.get_by_role("button", name="Lift the suspension").click()
+    expect(admin.get_by_text("The appeal is decided")).to_be_visible()
+    member.goto("/appeal")
+    expect(member.get_by_text("The suspension is lifted.")).to_be_visible()
+    expect(member.get_by_text("Your own words are yours to quote.")).to_be_visible()
+    assert offsite_requests() == []

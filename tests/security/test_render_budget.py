@@ -59,8 +59,8 @@ def timings() -> dict:
     measured = json.loads(done.stdout)
     yield measured
     baseline = measured["baseline"]
-    print(f"\nSlowest renders (median of 3; thread CPU ms, wall ms, times the median ordinary "
-          f"story rendered through the run, formatted), against "
+    print(f"\nSlowest renders (thread CPU ms, wall ms, times an ordinary story: the lowest of "
+          f"5 rounds beside one for a case past half the bound; formatted), against "
           f"{baseline:.1f} ms for an ordinary story of the same length:")
     cases = sorted(measured["cases"].items(), key=lambda i: -i[1][0])
     for name, (cpu, wall, formatted, ratio) in cases[:8]:

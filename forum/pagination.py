@@ -79,12 +79,15 @@ def _every_time(stmt: Select, how: tuple, columns: tuple, build) -> Select:
 
 
 def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int,
-             descending: bool = True, scalars: bool = True, key=None, params=None) -> Page:
+             descending: bool = True, scalars: bool = True, key=None, params=None,
+             within=None) -> Page:
     """Run `stmt` (already ordered by `order_columns`, all one direction) for one page.
 
     `key` is the column a cursor names an item by: `model.public_id` unless said otherwise.
     `params` are bound to `stmt`: give them for a statement built once per process, with
-    bindparams (what paginate makes of it is then built once too)."""
+    bindparams (what paginate makes of it is then built once too). `within`, if given, makes
+    the statement run from the page's: `stmt` then picks the page's items (their ids, say,
+    from indexes alone) and `within(page)` reads them in the same order, with `key`."""
     key = key if key is not None else model.public_id
     derive = _once if params is not None else _every_time
     values = dict(params or {})
@@ -106,10 +109,13 @@ def paginate(stmt: Select, model, order_columns: list, after: Any, per_page: int
             sort = tuple_(*order_columns)
             bound = tuple_(*(bindparam(f"page_anchor_{n}", type_=column.type)
                              for n, column in enumerate(order_columns)))
-            return stmt.where(sort < bound if descending else sort > bound).limit(per_page + 1)
+            page = stmt.where(sort < bound if descending else sort > bound).limit(per_page + 1)
+            return within(page) if within is not None else page
         page = derive(stmt, ("after", *how), columns, after_anchor)
     else:
-        page = derive(stmt, ("first", *how), columns, lambda: stmt.limit(per_page + 1))
+        page = derive(stmt, ("first", *how), columns, lambda: (
+            within(stmt.limit(per_page + 1)) if within is not None
+            else stmt.limit(per_page + 1)))
     result = db.session.execute(page, values)
     rows = list(result.scalars() if scalars else result)
     more = len(rows) > per_page

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from forum.extensions import db
 from forum.models import Follow, Group, Story, User
 from tests.factories import make_story, make_user
 
@@ -210,3 +211,40 @@ def test_a_group_lists_its_stories_exactly_as_the_story_index_does(ctx, make_bro
         assert 'rel="nofollow"' in listed and "data-nosnippet" in listed
         assert listed.count('class="badge">you<') == (2 if login == "writer" else
                                                        1 if login == "reader" else 0)
+
+
+def test_a_group_page_lists_its_published_stories_newest_first_page_by_page(ctx, app, client):
+    """The page picks its stories' ids from indexes and reads those rows only: the order, the
+    pages, what is left out (another group's story, a draft, a hidden one) and the cursor
+    are the list's all the same."""
+    app.config["ITEMS_PER_PAGE"] = 3
+    maren = make_user("maren", "Maren")
+    start = datetime(2026, 1, 1)
+    titles = []
+    for n in range(7):
+        make_story(maren, title=f"Fellowship story {n}", group_names=["The Fellowship"],
+                   now=start + timedelta(days=n))
+        titles.append(f"Fellowship story {n}")
+    make_story(maren, title="Another group's story", group_names=["The Lamp"],
+               now=start + timedelta(days=3, hours=1))
+    make_story(maren, title="Fellowship draft", group_names=["The Fellowship"], draft=True,
+               now=start + timedelta(days=8))
+    hidden = make_story(maren, title="Fellowship hidden", group_names=["The Fellowship"],
+                        now=start + timedelta(days=9))
+    hidden.state = "hidden"
+    db.session.commit()
+    seen, url, cursors = [], "/groups/the-fellowship", []
+    while url:
+        page = text(client.get(url))
+        seen.append(re.findall(r"Fellowship story \d", page))
+        assert not {"Another group", "Fellowship draft", "Fellowship hidden"} & set(
+            re.findall(r"Another group|Fellowship draft|Fellowship hidden", page))
+        more = re.search(r'href="(/groups/the-fellowship\?after=[^"]+)"', page)
+        url = more.group(1).replace("&amp;", "&") if more else None
+        if more:
+            cursors.append(url.split("after=")[1])
+    assert seen == [titles[6:3:-1], titles[3:0:-1], titles[0:1]]
+    # A cursor names an item of this very list: the other group's story is no cursor here.
+    other = db.session.scalar(select(Story.public_id).where(Story.title == "Another group's story"))
+    assert client.get(f"/groups/the-fellowship?after={other}").status_code == 404
+    assert client.get(f"/groups/the-lamp?after={cursors[0]}").status_code == 404

@@ -63,7 +63,9 @@ story_groups = Table(
     "story_groups",
     db.metadata,
     Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    # A group's stories by id, from the index alone (the group page: forum/stories/routes.py).
+    Index("ix_story_groups_group_story", "group_id", "story_id"),
 )
 
 
@@ -250,6 +252,9 @@ class Story(db.Model):
         # A profile's list of stories, newest first, read in order from the index: without
         # it the writer's every story was read and sorted (their text with them on SQLite).
         Index("ix_stories_handle_listing", "handle_id", "state", "published_at", "id"),
+        # A story's state and date by its id, from the index alone: a group page sorts its
+        # stories by these, and reads the rows of the 20 it shows only (forum/stories/routes.py).
+        Index("ix_stories_id_listing", "id", "state", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

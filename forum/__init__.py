@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
-from . import siteurl, stories, threads, transactions
+from . import csrf_tokens, siteurl, stories, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     security.init_app(app)  # before CSRFProtect, so malformed input is refused first
     csrf.init_app(app)
+    csrf_tokens.init_app(app)  # a member's signed token, kept per session token
     login_manager.init_app(app)
     limiter.init_app(app)
     init_login(login_manager)

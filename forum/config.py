@@ -173,6 +173,10 @@ def load(instance_path: str) -> dict:
         # used while the database has not changed; in bytes of memory: some 300 pages of 20
         # results. 0 turns it off.
         "SEARCH_CACHE_BYTES": _int("SEARCH_CACHE_BYTES", 4_000_000),
+        # Members' signed CSRF tokens kept per process, one per logged-in session token, so
+        # that each is signed once, not on every page (forum/csrf_tokens.py): about 200 bytes
+        # each. 0 signs every time.
+        "CSRF_TOKENS_KEPT": _int("CSRF_TOKENS_KEPT", 4096),
         "ITEMS_PER_PAGE": _int("ITEMS_PER_PAGE", 20),
         # 100,000 characters of Markdown must fit, with room for multi-byte text: a browser
         # percent-encodes each UTF-8 byte, so 100,000 emoji arrive as 1.2 MB of form data.

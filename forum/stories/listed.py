@@ -7,13 +7,14 @@ few columns of each, and the model's own rules for them: the reader-facing warni
 whether the author's name links to a profile, taken from the models, not restated here."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Bundle
 
-from ..models import PUBLISHED, Board, Handle, Story, Thread
+from ..models import PUBLISHED, Board, Group, Handle, Story, Thread, story_groups
 
 
 class ListedHandle(NamedTuple):
@@ -97,3 +98,31 @@ def listed_thread():
                  Thread.locked_at, Thread.post_count, Thread.last_post_at,
                  _Rows("handle", ListedHandle, Handle.name, Handle.kind, Handle.user_id),
                  _Rows("board", ListedBoard, Board.slug, Board.name))
+
+
+class TaggedGroup(NamedTuple):
+    """A group a story is tagged with, as the story's page names it."""
+
+    name: str
+    slug: str
+    state: str
+
+    is_accepted = property(Group.is_accepted.fget)
+
+
+def tagged_groups_column(story_id, dialect: str):
+    """The groups of the story whose id is `story_id` (a column), as one JSON column of
+    [name, slug, state] arrays: for a statement that reads the story, so that its groups
+    need no statement of their own. Read back with tagged_groups()."""
+    columns = (Group.name, Group.slug, Group.state)
+    rows = (func.json_agg(func.json_build_array(*columns)) if dialect == "postgresql"
+            else func.json_group_array(func.json_array(*columns)))
+    return (select(rows).select_from(Group)
+            .join(story_groups, story_groups.c.group_id == Group.id)
+            .where(story_groups.c.story_id == story_id).scalar_subquery())
+
+
+def tagged_groups(value) -> list[TaggedGroup]:
+    """What tagged_groups_column() returned, by name (as Story.groups is ordered)."""
+    rows = json.loads(value) if isinstance(value, str) else (value or [])
+    return sorted((TaggedGroup(*row) for row in rows), key=lambda group: group.name)

@@ -20,6 +20,7 @@ import os
 import re
 import socket
 import time
+import uuid
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -435,3 +436,39 @@ def inbox(app):
     yield received
     received.settle()
     server.stop()
+
+
+# --- a scratch database of its own (tests/test_migrations.py, test_migrations_data.py) ---
+
+@pytest.fixture
+def scratch_url(tmp_path):
+    """URL of an empty database that exists only for this test."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or not make_url(base).get_backend_name().startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    server = make_url(base)
+    name = f"test_migrations_{uuid.uuid4().hex[:12]}"
+    # CREATE/DROP DATABASE cannot run inside a transaction.
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    create_database(admin, name)
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def scratch_app(scratch_url):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": scratch_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "APPROVE_FIRST_POSTS": 0,  # writing made here is out at once, as in tests/conftest.py
+    })
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

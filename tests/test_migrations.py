@@ -7,58 +7,18 @@ database created on the same server and dropped afterwards.
 from __future__ import annotations
 
 import ast
-import os
-import uuid
 from pathlib import Path
 
 import flask_migrate
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
-from forum import create_app
 from forum.extensions import db
 from forum.search.index import include_object, is_search_table
-from tests.conftest import create_database
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
-
-
-@pytest.fixture
-def scratch_url(tmp_path):
-    """URL of an empty database that exists only for this test."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base or not make_url(base).get_backend_name().startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    server = make_url(base)
-    name = f"test_migrations_{uuid.uuid4().hex[:12]}"
-    # CREATE/DROP DATABASE cannot run inside a transaction.
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    create_database(admin, name)
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def scratch_app(scratch_url):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": scratch_url,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "APPROVE_FIRST_POSTS": 0,  # writing made here is out at once, as in tests/conftest.py
-    })
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def schema_diff() -> list:

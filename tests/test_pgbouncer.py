@@ -76,8 +76,8 @@ def test_pool_settings_reach_the_engine(monkeypatch, tmp_path):
 
 @needs_postgresql
 @pytest.mark.parametrize("bouncer", ["0", "1"])
-def test_the_pgbouncer_setting_turns_off_prepared_statements(monkeypatch, bouncer):
-    _pool_env(monkeypatch, DATABASE_URL, DATABASE_PGBOUNCER=bouncer)
+def test_the_pgbouncer_setting_turns_off_prepared_statements(monkeypatch, database_url, bouncer):
+    _pool_env(monkeypatch, database_url, DATABASE_PGBOUNCER=bouncer)
     app = create_app()
     with app.app_context():
         with db.engine.connect() as conn:

@@ -110,7 +110,6 @@ class Bouncer:
              # One server connection only: what one client prepared, the other meets.
              f"{database}_one = host={target.host} port={target.port or 5432} "
              f"dbname={database} pool_size=1"),
-            ("listen_addr = 127.0.0.1", "listen_addr = 127.0.0.1"),
             ("listen_port = 6432", f"listen_port = {self.port}"),
             ("auth_type = scram-sha-256", "auth_type = trust"),
             ("auth_file = /etc/pgbouncer/userlist.txt", f"auth_file = {self.dir / 'users.txt'}"),

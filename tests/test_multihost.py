@@ -503,7 +503,6 @@ def test_stopping_a_host_mid_traffic_loses_no_acknowledged_post(hosts, how):
         writers.append(writer)
     # (text, status, host that answered, when sent, when answered)
     sent: list[tuple[str, int, str | None, float, float]] = []
-    stop_at: list[float] = []
     running = threading.Event()
     running.set()
 
@@ -524,7 +523,7 @@ def test_stopping_a_host_mid_traffic_loses_no_acknowledged_post(hosts, how):
     for poster in posters:
         poster.start()
     time.sleep(1.0)
-    stop_at.append(time.monotonic())
+    stop_at = time.monotonic()
     if how.startswith("drain"):
         assert hosts.runtime("set server afterward/a state drain").strip() == ""
         time.sleep(0.5)  # what A was given finishes; nothing new goes to it
@@ -540,7 +539,7 @@ def test_stopping_a_host_mid_traffic_loses_no_acknowledged_post(hosts, how):
     acknowledged = [s[0] for s in sent if s[1] == 302]
     assert len(stored) == len(set(stored)), "a post was stored twice"
     assert set(acknowledged) <= set(stored), set(acknowledged) - set(stored)
-    before = [s for s in sent if s[4] < stop_at[0]]
+    before = [s for s in sent if s[4] < stop_at]
     after = [s for s in sent if s[3] > stopped]
     assert {s[2] for s in before} == {"a", "b"}, "both hosts served before the stop"
     assert after and all(s[1] == 302 and s[2] == "b" for s in after), after[:5]

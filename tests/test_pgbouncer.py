@@ -136,7 +136,10 @@ class Bouncer:
                 engine.dispose()
                 return
             except DBAPIError:
-                assert time.monotonic() < deadline and self.process.poll() is None, self.log()
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    log = self.log()
+                    self.stop()
+                    raise AssertionError(f"PgBouncer did not start: {log}")
                 time.sleep(0.1)
 
     def log(self) -> str:

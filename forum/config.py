@@ -33,16 +33,34 @@ def _site_url() -> str:
     return os.environ.get("SITE_URL") or DEFAULT_SITE_URL
 
 
+def _engine_options(url: str) -> dict:
+    """SQLAlchemy engine options; on PostgreSQL, each worker's connection pool as configured.
+
+    A sync gunicorn worker holds at most one connection per request and one for its background
+    thread, so a small pool suffices. In the worst case PostgreSQL sees hosts x workers x
+    (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW) connections, which with a reserve for admin
+    tools must stay below its max_connections (README.md, "Database connections").
+    DATABASE_PGBOUNCER=1 (PgBouncer in transaction mode in front): no server-side prepared
+    statements, which PgBouncer before 1.21 cannot carry from one transaction to the next."""
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options.update(pool_size=_int("DATABASE_POOL_SIZE", 5),
+                       max_overflow=_int("DATABASE_MAX_OVERFLOW", 10),
+                       pool_timeout=_int("DATABASE_POOL_TIMEOUT", 30))
+        if os.environ.get("DATABASE_PGBOUNCER", "0") == "1":
+            options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration mapping for create_app()."""
     instance = Path(instance_path)
     secure = os.environ.get("SECURE_COOKIES", "0") == "1"
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'afterward.sqlite'}")
     return {
         "SECRET_KEY": _secret_key(instance),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{instance / 'afterward.sqlite'}"
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # A Redis that stops answering must not hang a request: fail fast, fall back to memory.
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},

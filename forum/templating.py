@@ -71,6 +71,21 @@ def board_url(slug: str) -> str:
     return _board_path(request.script_root, slug)
 
 
+# The page's <meta name="description"> line (templates/_meta.html): about this many characters.
+DESCRIPTION_CHARS = 160
+
+
+@lru_cache(maxsize=512)
+def description_line(text: str | None) -> str:
+    """`text` on one line, cut at a word to about DESCRIPTION_CHARS with "…" (Jinja's
+    truncate, leeway 0): kept per text, since the same story or thread asks on every view."""
+    line = " ".join((text or "").split())
+    if len(line) <= DESCRIPTION_CHARS:
+        return line
+    cut = line[:DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
 def register_filters(app) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["iso_day"] = iso_day
@@ -82,3 +97,4 @@ def register_filters(app) -> None:
     app.jinja_env.globals["unmask_kinds"] = UNMASK_KINDS
     app.jinja_env.globals["anonymity_promise"] = ANONYMITY_PROMISE
     app.jinja_env.globals["gate_fields"] = gate_fields
+    app.jinja_env.globals["description_line"] = description_line

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import stat
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -266,3 +269,60 @@ def test_a_damaged_or_foreign_file_is_refused(app_config, new_database, tmp_path
     good = target.test_cli_runner().invoke(args=["restore", str(backup_file)])
     assert good.exit_code == 0, good.output
     dispose(live, target)
+
+
+def test_pg_dump_of_another_major_version_is_refused(app, tmp_path, monkeypatch):
+    """pg_dump must be of the server's major version: another is refused, clearly, and a
+    missing one is named; neither leaves a file behind."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 99.1 (Debian 99.1-1)'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "backups"
+    refused = app.test_cli_runner().invoke(args=["backup", str(out)])
+    assert refused.exit_code != 0
+    assert "pg_dump is from PostgreSQL 99, the server runs PostgreSQL" in refused.output
+    assert list(out.iterdir()) == []
+
+    monkeypatch.setenv("PATH", str(tools / "nothing-here"))
+    missing = app.test_cli_runner().invoke(args=["backup", str(out)])
+    assert missing.exit_code != 0 and "pg_dump was not found on PATH" in missing.output
+    assert list(out.iterdir()) == []
+
+
+def test_a_sqlite_backup_taken_while_the_site_writes_is_whole(app_config, tmp_path):
+    """The online backup API copies a consistent snapshot while another connection writes."""
+    url = f"sqlite:///{tmp_path / 'busy.sqlite'}"
+    live = site(app_config, url, migrate=True)
+    writer = create_engine(url, connect_args={"timeout": 30})
+    stop, written = threading.Event(), []
+
+    def write():
+        while not stop.is_set():
+            with writer.begin() as conn:
+                conn.execute(text("INSERT INTO boards (name, slug, description, position, "
+                                  "audience, archived) VALUES (:n, :n, '', 0, 'public', 0)"),
+                             {"n": f"board-{len(written)}"})
+            written.append(1)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        while len(written) < 20:
+            time.sleep(0.01)
+        made = live.test_cli_runner().invoke(args=["backup", str(tmp_path / "out")])
+    finally:
+        stop.set()
+        thread.join(10)
+    writer.dispose()
+    assert made.exit_code == 0, made.output
+    copy = sqlite3.connect(made.output.split()[0])
+    assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    boards = copy.execute("SELECT count(*) FROM boards").fetchone()[0]
+    copy.close()
+    assert 20 <= boards <= len(written)
+    dispose(live)

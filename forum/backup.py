@@ -13,7 +13,8 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404: pg_dump and pg_restore, run with an argument list, no shell
+# pg_dump and pg_restore, each run with a list of arguments, never through a shell.
+import subprocess  # nosec B404
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -262,8 +263,8 @@ def _major(version_text: str) -> int:
 
 def _check_versions(engine: Engine, tool: str) -> None:
     """pg_dump and pg_restore of the server's own major version, or a clear refusal."""
-    said = subprocess.run([_tool(tool), "--version"], capture_output=True,  # nosec B603
-                          text=True, check=False).stdout
+    said = subprocess.run([_tool(tool), "--version"],  # nosec B603
+                          capture_output=True, text=True, check=False).stdout
     tool_major = _major(said)
     with engine.connect() as conn:
         server_major = int(conn.execute(text("SHOW server_version_num")).scalar()) // 10000

@@ -222,10 +222,14 @@ def test_drill_backup_write_more_restore(app_config, new_database, tmp_path):
         flask_migrate.upgrade(directory=MIGRATIONS)
         db.engine.dispose()
     assert f"revision {revision}" in done.output
-    # The site works on it: Ana logs in and sees her story as it was at the backup.
+    # The site works on it, and (the same SECRET_KEY) Ana's session from before still holds.
     ana = Browser(restored.test_client())
-    assert ana.login("ana").status_code == 302
+    cookie = people["ana"].client.get_cookie("session")
+    ana.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert "Log out" in ana.get("/").get_data(as_text=True)
     assert "The second version." in ana.get(people["story"]).get_data(as_text=True)
+    ben = Browser(restored.test_client())
+    assert ben.login("ben").status_code == 302
 
     # A database with content is refused, and keeps what it has.
     again = restored.test_cli_runner().invoke(args=["restore", str(backup_file)])

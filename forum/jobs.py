@@ -69,7 +69,7 @@ def prune_password_resets(now: datetime) -> int:
 
 
 def forget_abandoned_two_step(now: datetime) -> int:
-    """Two-step secrets shown but never confirmed within SETUP_LASTS: they can never be used."""
+    """Two-step secrets shown but never confirmed in their 15 minutes: they can never be used."""
     return db.session.execute(delete(TwoStepSecret)
                               .where(TwoStepSecret.enabled_at.is_(None),
                                      TwoStepSecret.created_at < now - SETUP_LASTS)
@@ -77,8 +77,8 @@ def forget_abandoned_two_step(now: datetime) -> int:
 
 
 def prune_invitations(now: datetime) -> int:
-    """Unused invitation codes expired more than EXPIRED_INVITATIONS_KEPT ago (used ones stay:
-    the moderators keep who invited whom)."""
+    """Unused invitation codes 30 days after they expired (EXPIRED_INVITATIONS_KEPT); used
+    ones stay: the moderators keep who invited whom."""
     return db.session.execute(delete(Invitation)
                               .where(Invitation.used_at.is_(None),
                                      Invitation.expires_at <= now - EXPIRED_INVITATIONS_KEPT)
@@ -226,4 +226,4 @@ def run_command(only: tuple[str, ...]) -> None:
 def list_command() -> None:
     """Name each periodic job and what it does."""
     for job in JOBS:
-        click.echo(f"{job.name:<20} {(job.work.__doc__ or '').strip()}")
+        click.echo(f"{job.name:<20} {' '.join((job.work.__doc__ or '').split())}")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import ratelimit, site_settings
+from . import backup as backups
+from . import jobs, ratelimit, site_settings
 from .auth.passwords import password_problem
 from .auth.service import RegistrationError, handle_available, register
 from .clock import utcnow
@@ -24,6 +26,10 @@ def register_cli(app: Flask) -> None:
     """Attach the site's commands to `flask --app wsgi ...`."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
+    app.cli.add_command(jobs.jobs)
+    app.cli.add_command(notifications)
 
 
 # --- users --------------------------------------------------------------------------------
@@ -122,3 +128,48 @@ def seed_demo(if_empty: bool) -> None:
     for code in made.invitation_codes:
         click.echo(f"An invitation code (one use, {current_app.config['INVITE_DAYS']} days), for "
                    f"when registration is by invitation: {code}")
+
+
+# --- notifications send-digests: the old name of `jobs run` ------------------------------
+
+notifications = AppGroup("notifications", help="The old home of the daily digest.")
+
+
+@notifications.command("send-digests")
+def send_digests() -> None:
+    """The old name of `flask jobs run`: every periodic job, the digest among them."""
+    raise SystemExit(jobs.run_and_report(utcnow()))
+
+
+# --- backup and restore -------------------------------------------------------------------
+
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup(directory: Path) -> None:
+    """Write a consistent backup of the whole database into DIRECTORY (while the site runs)."""
+    try:
+        made = backups.backup(db.engine, directory, utcnow())
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.engine.dispose()
+    click.echo(f"{made.path} {made.size} bytes")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore(backup_file: Path) -> None:
+    """Bring a backup made by `backup` into the empty database DATABASE_URL names."""
+    db.session.remove()
+    try:
+        done = backups.restore(db.engine, backup_file)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.engine.dispose()
+    click.echo(f"Restored {backup_file} ({done.kind}) at migration revision "
+               f"{done.revision or 'unknown'}.")
+    click.echo("Now run `flask --app wsgi db upgrade` to bring the schema up to date, then "
+               "start the site.")

@@ -29,7 +29,8 @@ LINK = re.compile(r"http://localhost(/auth/email/[A-Za-z0-9_-]+)")
 def clock(monkeypatch):
     clock = Clock()
     for module in ("forum.auth.email_routes", "forum.auth.routes", "forum.profiles.routes",
-                   "forum.notifications.routes", "forum.profiles.export"):
+                   "forum.notifications.routes", "forum.profiles.export",
+                   "forum.cli"):  # send-digests, the old name of `jobs run`
         monkeypatch.setattr(f"{module}.utcnow", clock)
     return clock
 

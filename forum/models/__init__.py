@@ -25,6 +25,7 @@ from .content import (
     story_groups,
 )
 from .groups import GroupAlias
+from .jobs import JobLease
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
@@ -40,5 +41,5 @@ __all__ = [
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
-    "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText",
+    "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease",
 ]

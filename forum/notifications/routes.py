@@ -1,5 +1,4 @@
 """A person's notifications, what they follow, and how they hear about it."""
-import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,10 +8,9 @@ from .. import permissions
 from ..auth.service import safe_next
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Group, Notification, PendingEmail, Thread
+from ..models import Group, Notification, Thread
 from ..pagination import paginate, parse_after
-from ..posting import replies
-from . import mail, service
+from . import service
 from .forms import NotificationSettingsForm
 
 bp = Blueprint("notifications", __name__)
@@ -109,22 +107,3 @@ def follow_group(slug):
           else f"You no longer follow {group.name}.")
     return _back(url_for("stories.group", slug=group.slug))
 
-
-@bp.cli.command("send-digests")
-def send_digests():
-    """Email each person who asked for it how many new replies they have (daily)."""
-    now = utcnow()
-    # The daily run is also when unconfirmed addresses past their 48 hours are forgotten.
-    forgotten = db.session.execute(PendingEmail.forget_unconfirmed(now)).rowcount or 0
-    db.session.commit()
-    # And any deleted post's text still kept past its undo window (a worker that stopped
-    # before its timer fired), so it never outlives a day.
-    replies.forget_old_deletions()
-    due = service.digests_due(now)
-    if due:
-        mail.send([mail.digest_message(user.email, count) for user, count in due])
-        for user, _ in due:
-            service.digest_sent(user, now)
-    click.echo(f"Sent {len(due)} digest{'s' if len(due) != 1 else ''}.")
-    if forgotten:
-        click.echo(f"Forgot {forgotten} unconfirmed email address{'es' if forgotten != 1 else ''}.")

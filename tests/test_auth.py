@@ -56,6 +56,19 @@ def test_logout_is_post_only_and_ends_copied_cookie(person, client):
     assert "Log out" not in client.get("/").get_data(as_text=True)
 
 
+def test_a_login_older_than_its_account_is_refused(ctx, person, client):
+    """A cookie names an account by row id: one that outlived its account (a restore from a
+    backup brings the id back for the next account made) must not open the newer account."""
+    from datetime import timedelta
+    from forum.clock import utcnow
+    person.register("before")
+    assert "Log out" in client.get("/").get_data(as_text=True)
+    user = db.session.scalar(db.select(User).where(User.login_name == "before"))
+    user.created_at = utcnow() + timedelta(minutes=10)  # as if the row were made after the login
+    db.session.commit()
+    assert "Log out" not in client.get("/").get_data(as_text=True)
+
+
 def test_post_without_csrf_token_is_refused(client):
     r = client.post("/auth/register", data={"login_name": "x", "handle": "Xavier",
                                             "password": "p" * 12, "confirm": "p" * 12})

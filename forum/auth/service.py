@@ -319,6 +319,11 @@ def _load_user(token: str) -> User | None:
     # A logout or password change bumps the version, ending every copy of the old cookies.
     if user is None or user.session_version != version:
         return _forget_login()
+    # A login older than its account was another account's, whose row id this one reuses:
+    # after a restore from a backup, say, an account made since holds the id of one that was
+    # made after the backup and is gone (README.md, "Backups").
+    if login_at < _minute(user.created_at) - CLOCK_SKEW_MINUTES:
+        return _forget_login()
     return user
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text as sql
 from forum.extensions import db
 from forum.models import Handle, Post, Unmasking, User
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
-from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
+from tests.test_migrations import MIGRATIONS
 
 REASON = "Credible threat reported against another member"
 

@@ -18,7 +18,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Notification, PendingEmail, User
 from tests.factories import Clock, PASSWORD, make_board, make_reply, make_thread, make_user
-from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
+from tests.test_migrations import MIGRATIONS
 
 SENT_WORDS = "until you open it, nothing else is sent there"
 LINK = re.compile(r"http://localhost(/auth/email/[A-Za-z0-9_-]+)")

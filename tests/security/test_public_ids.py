@@ -28,7 +28,7 @@ from forum.moderation import actions as moderation
 from forum.posting import reports, stories
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 from tests.test_anonymity import crawl
-from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
+from tests.test_migrations import MIGRATIONS
 
 # The shape the site promises: twelve random characters, the first a letter, so that a
 # public id is never all digits and never mistaken for a row id.

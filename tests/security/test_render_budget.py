@@ -38,7 +38,7 @@ from tests.factories import make_board, make_story, make_thread, make_user
 from tests.security import site as seed_site
 from tests.security.corpus import PAYLOADS, check_inert
 from tests.security.render_cases import MAX, WORST_CASES, fill
-from tests.test_migrations import MIGRATIONS, scratch_app, scratch_url  # noqa: F401 (fixtures)
+from tests.test_migrations import MIGRATIONS
 
 # The bound the issue sets is 100 ms on a server core, where an ordinary story of the longest
 # length (BASELINE in render_cases.py) renders in about 7 ms: no worst case may cost more than

@@ -2,12 +2,13 @@
 absolute lifetimes; cookie flags; no session fixation; no activity kept in the database."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
 import forum.auth.service as auth_service
 from forum import config
+from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import User
 from tests.conftest import CSRF_RE
@@ -162,7 +163,9 @@ def test_secure_cookies_setting_reads_the_environment(monkeypatch, tmp_path):
 
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock(datetime(2026, 3, 1, 9, 0))
+    # From the start of this minute: a login is never older than its account (made just now),
+    # and the minutes below count from a whole one.
+    clock = Clock(utcnow().replace(second=0, microsecond=0))
     monkeypatch.setattr(auth_service, "utcnow", clock)
     monkeypatch.setattr("forum.auth.routes.utcnow", clock)
     return clock

@@ -43,6 +43,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from .clock import utcnow
 from .extensions import db
@@ -84,10 +85,21 @@ def digest(key: str, path: str, account: int | None) -> str:
     return hashlib.blake2b(f"{who}\x00{path}\x00{key}".encode(), digest_size=16).hexdigest()
 
 
+def _sent_key() -> str | None:
+    """The key field of this POST, if it has a readable one (an error page for a body too
+    large or malformed to read asks too, and must not fail on it again)."""
+    if request.method != "POST":
+        return None
+    try:
+        return request.form.get(FIELD)
+    except HTTPException:
+        return None
+
+
 def sent_digest() -> str | None:
     """The digest of the key this request carries; None when it carries none."""
     if "once_sent" not in g:
-        key = request.form.get(FIELD) if request.method == "POST" else None
+        key = _sent_key()
         account = current_user.id if current_user.is_authenticated else None
         g.once_sent = digest(key, request.path, account) if _valid(key) else None
     return g.once_sent
@@ -100,7 +112,7 @@ def page_key() -> str:
     corrected form is the same submission); after a POST that wrote, the page gets a new one."""
     key = g.get("once_page_key")
     if key is None:
-        sent = request.form.get(FIELD) if request.method == "POST" else None
+        sent = _sent_key()
         if not (_valid(sent) and not g.get("once_claimed")):
             sent = new_key()
         key = g.once_page_key = sent

@@ -193,8 +193,8 @@ def _claim(session: Session) -> None:
 
 def _remember(response: Response) -> Response:
     """After a write: keep where its answer sends the writer, and forget day-old keys."""
-    if not g.get("once_claimed") or g.get("once_answered"):
-        return response
+    if not g.get("once_claimed") or g.get("once_answered") or response.status_code >= 500:
+        return response  # (a write that failed after its claim committed nothing)
     g.once_answered = True
     location = None
     if response.status_code in (301, 302, 303, 307, 308) and response.location:

@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
-from . import csrf_tokens, siteurl, stories, threads, transactions
+from . import csrf_tokens, siteurl, stories, submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     thread_cache.init_app(app)
     pages.init_app(app)
     errors.init_app(app)
+    submission_keys.init_app(app)  # a write form that arrives twice is carried out once
     app.after_request(headers.secure_headers)
     compression.init_app(app)  # gzip where it is safe: static files, secret-free pages
     app.jinja_env.globals.update(permissions.TEMPLATE_FUNCTIONS)

@@ -63,7 +63,7 @@ def page(browser, url) -> str:
 def same_form(html: str) -> str:
     """The page with its CSRF tokens and spam-gate timestamp written out: both carry the
     time they were made, which two renders a second apart do not share."""
-    return re.sub(r'(name="(?:csrf_token|started)" value=")[^"]*"', r'\1X"', html)
+    return re.sub(r'(name="(?:csrf_token|started|once)" value=")[^"]*"', r'\1X"', html)
 
 
 def uncached(app, browser, url) -> str:

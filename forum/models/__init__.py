@@ -30,6 +30,7 @@ from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
 from .site import Invitation, SiteSetting
+from .submission_keys import SubmissionKey
 from .two_step import RecoveryCode, TwoStepSecret
 from .undo import DeletedPostText
 
@@ -41,5 +42,5 @@ __all__ = [
     "Notification", "StoryRestriction", "Ignore", "RecoveryCode", "TwoStepSecret",
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
-    "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease",
+    "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
 ]

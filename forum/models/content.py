@@ -268,6 +268,11 @@ class Story(db.Model):
     # words_key(body), set with the body: the duplicate check compares it (None: written
     # before migration 0023 and more than a day old, or erased).
     body_key: Mapped[Optional[str]] = mapped_column(String(32))
+    # The one-time key of the form that created or published it (forum/submission_keys.py: a
+    # digest of the writer's account, the form's address and the key; None for a story
+    # written before migration 0024 or by code without a form). Unique: a second arrival of
+    # the same form finds this story instead of storing another.
+    submission_key: Mapped[Optional[str]] = mapped_column(String(32), index=True, unique=True)
     body_html: Mapped[str] = mapped_column(Text)
     # The start of the text as plain words, made with body_html when the text is written:
     # lists, feeds and the report queue show it, so no page renders Markdown to read.
@@ -363,6 +368,9 @@ class Post(db.Model):
     handle_id: Mapped[int] = mapped_column(ForeignKey("handles.id"))
     body: Mapped[str] = mapped_column(Text)
     body_key: Mapped[Optional[str]] = mapped_column(String(32))  # words_key(body), as Story's
+    # The one-time key of the form that sent it, as Story's (a thread's first post carries the
+    # new-thread form's): no second post from one form, whatever arrives twice.
+    submission_key: Mapped[Optional[str]] = mapped_column(String(32), index=True, unique=True)
     body_html: Mapped[str] = mapped_column(Text)
     # The start of the text as plain words, made with body_html: profile lists show it.
     excerpt: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))

@@ -136,13 +136,15 @@ def _ask_refusing_repeats(author: User, body: str, anonymous: bool, now: datetim
 
 def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anonymous: bool,
               now: datetime, story: StoryOwner | None = None,
-              asked: _Asked | None = None) -> tuple[Post, int, bool]:
+              asked: _Asked | None = None, once: str | None = None) -> tuple[Post, int, bool]:
     """Insert the post, count it in its thread, notify; returns it with the number of posts
     of the thread before it in reading order (where the redirect finds its page), and whether
     it waits for a moderator.
 
     `story`: who owns the story, when the thread is a story's comments and the caller knows.
     `asked`: what _ask read already, if the caller asked it.
+    `once`: the digest of the form's one-time key (forum/submission_keys.py), stored with the
+    post in its INSERT: its unique index refuses a second post from the same form.
     A post that waits (review.py: a new member's first writings) is stored in its place, but
     neither counted nor announced until it is approved."""
     max_depth = current_app.config["MAX_DEPTH"]
@@ -165,7 +167,7 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
            "parent_id": parent.id if parent else None, "handle_id": handle_id, "body": body,
            "body_key": words_key(body), "body_html": rendered.html, "excerpt": rendered.excerpt,
            "created_at": now, "edited_at": None, "state": PENDING if held else VISIBLE,
-           "depth": parent.depth + 1 if parent else 0}
+           "depth": parent.depth + 1 if parent else 0, "submission_key": once}
     # A Core INSERT of every column, not the ORM's unit of work (the busiest write's dearest
     # step in Python); the ORM is then handed the post as if it had just read it.
     if post_id is not None:
@@ -195,8 +197,9 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
 
 
 def create_thread(author: User, board: Board, *, title: str, body: str, anonymous: bool,
-                  now: datetime) -> Thread:
-    """Start a discussion on a board with its first post."""
+                  now: datetime, once: str | None = None) -> Thread:
+    """Start a discussion on a board with its first post (which keeps the form's one-time
+    key, `once`)."""
     check_writer(author, now)
     check_board(author, board)
     body = clean_body(body)
@@ -204,7 +207,7 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "topic", now)
     thread = new_thread(author, title.strip(), board, anonymous, now)
-    _, _, held = _add_post(author, thread, None, body, anonymous, now, asked=asked)
+    _, _, held = _add_post(author, thread, None, body, anonymous, now, asked=asked, once=once)
     # A thread whose first post waits is hidden, so no list, feed or search shows its title
     # (Thread.is_waiting); its writer still reads it at its address.
     thread.hidden = held
@@ -225,9 +228,10 @@ class Placed:
 
 
 def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anonymous: bool,
-          now: datetime) -> Placed:
+          now: datetime, once: str | None = None) -> Placed:
     """Add a comment to a story or a reply in a thread, under `parent` if given, and tell
-    where the new post shows: its page of the thread or story."""
+    where the new post shows: its page of the thread or story. `once`: the digest of the
+    form's one-time key, kept on the post."""
     check_writer(author, now)
     check_open(thread)
     if thread.board is not None:
@@ -259,7 +263,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     count_write(author, "reply", now)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
     post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner,
-                                   asked=asked)
+                                   asked=asked, once=once)
     placed = Placed(post, held, post.public_id, thread.public_id, story.slug if story else None,
                     page_start(thread.id, before))
     db.session.commit()

@@ -4,9 +4,10 @@ from functools import lru_cache
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
-from .. import permissions, site_settings
+from .. import permissions, site_settings, submission_keys
 from ..clock import utcnow
 from ..extensions import db
 from ..models import PUBLISHED, Board, Post, Story, Thread
@@ -17,8 +18,12 @@ from .forms import (
     PREVIEW, CloseCommentsForm, ConfirmForm, EditPostForm, ReplyForm, ReportForm, ThreadForm,
     action,
 )
+from .once import arrived_twice, post_result, replayed
 
 bp = Blueprint("posting", __name__)
+# A second arrival of a form that meets the first one storing its post or story.
+bp.register_error_handler(IntegrityError, arrived_twice)
+bp.register_error_handler(OperationalError, arrived_twice)
 
 
 def _preview(template, **context):
@@ -42,6 +47,8 @@ def _refused(template, error: refusals.PostingError, **context):
 def new_thread(slug):
     """Start a discussion on a board."""
     board = _seen(db.first_or_404(select(Board).where(Board.slug == slug)))
+    if request.method == "POST" and (first := replayed("thread")):
+        return first  # this form started its thread already
     form = ThreadForm(anonymous=current_user.anonymous_by_default)
     if form.validate_on_submit() and action() == PREVIEW:
         return _preview("posting/thread_form.html", form=form, board=board)
@@ -50,7 +57,7 @@ def new_thread(slug):
             refusals.check_gates(current_user, form.gates_tripped(utcnow()), utcnow())
             thread = replies.create_thread(current_user, board, title=form.title.data,
                                            body=form.body.data, anonymous=form.anonymous.data,
-                                           now=utcnow())
+                                           now=utcnow(), once=submission_keys.sent_digest())
         except refusals.PostingError as error:
             return _refused("posting/thread_form.html", error, form=form, board=board)
         if thread.is_waiting:
@@ -83,9 +90,13 @@ def _post(public_id: str) -> Post:
 
 @lru_cache(maxsize=4)
 def _thread_with_settings(dialect: str) -> Select:
-    """The thread by its public id (`thread`), its board, and the site's settings: built once
-    per database kind (the settings' column is written for each)."""
-    return (select(Thread, site_settings.rows_column())
+    """The thread by its public id (`thread`), its board, the site's settings, and the post
+    this form made already (`once`: the digest of its one-time key, forum/submission_keys.py;
+    NULL matches none): built once per database kind (the settings' column is written for
+    each)."""
+    made = (select(Post.public_id).where(Post.submission_key == bindparam("once"))
+            .scalar_subquery())
+    return (select(Thread, site_settings.rows_column(), made)
             .where(Thread.public_id == bindparam("thread")).options(joinedload(Thread.board)))
 
 
@@ -94,12 +105,18 @@ def _thread_with_settings(dialect: str) -> Select:
 def reply(thread_id):
     """Comment on a story or reply in a thread, optionally to one post."""
     # With its board, in the same query: who may read it decides whether it exists. And the
-    # site's settings, which the checks on a new post read (no statement of their own).
+    # site's settings, which the checks on a new post read (no statement of their own). And
+    # whether this form was posted already: the same statement.
+    once = submission_keys.sent_digest()
     found = db.session.execute(_thread_with_settings(db.session.get_bind().dialect.name),
-                               {"thread": thread_id}).first()
+                               {"thread": thread_id, "once": once}).first()
     if found is None:
         abort(404)
-    thread, settings = found
+    thread, settings, made = found
+    if made is not None:  # a second arrival: the first one's page (if the same words)
+        if (first := post_result(made)) is not None:
+            return first
+        once = None
     site_settings.prime(settings)
     _seen(thread.board)
     form = ReplyForm(anonymous=current_user.anonymous_by_default, parent_id=request.args.get("to"))
@@ -117,7 +134,7 @@ def reply(thread_id):
         try:
             refusals.check_gates(current_user, form.gates_tripped(utcnow()), utcnow())
             placed = replies.reply(current_user, thread, parent, form.body.data,
-                                   anonymous=form.anonymous.data, now=utcnow())
+                                   anonymous=form.anonymous.data, now=utcnow(), once=once)
         except refusals.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
         if placed.held:

@@ -69,8 +69,11 @@ def _check_author(user: User, story: Story) -> None:
 
 def create_story(author: User, *, title: str, summary: str, body: str, warnings: list[str],
                  group_names: list[str], anonymous: bool, now: datetime,
-                 draft: bool = False, noindex: bool = False) -> Story:
-    """Publish a testimony (or save it as a draft) with an empty comment section."""
+                 draft: bool = False, noindex: bool = False, once: str | None = None) -> Story:
+    """Publish a testimony (or save it as a draft) with an empty comment section.
+
+    `once`: the digest of the form's one-time key (forum/submission_keys.py), kept on the
+    story: its unique index refuses a second story from the same form."""
     check_writer(author, now)
     body = clean_draft(body) if draft else clean_body(body)
     if not draft:
@@ -82,6 +85,7 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
         title="", slug=_unique_slug(title or UNTITLED), body="", body_html="",
         handle=thread.handle, thread=thread,
         state=DRAFT if draft else PENDING if held else PUBLISHED, published_at=now,
+        submission_key=once,
     )
     _apply_story_fields(story, author, title=title, summary=summary, body=body,
                         warnings=warnings, group_names=group_names, noindex=noindex, now=now)
@@ -97,12 +101,13 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
 
 def save_draft(user: User, story: Story | None, *, title: str, summary: str, body: str,
                warnings: list[str], group_names: list[str], anonymous: bool, now: datetime,
-               noindex: bool = False) -> Story:
-    """Keep an unpublished story on the server, creating the draft on first save."""
+               noindex: bool = False, once: str | None = None) -> Story:
+    """Keep an unpublished story on the server, creating the draft on first save (with the
+    form's one-time key, `once`: a double click makes one draft)."""
     if story is None:
         return create_story(user, title=title, summary=summary, body=body, warnings=warnings,
                             group_names=group_names, anonymous=anonymous, now=now,
-                            draft=True, noindex=noindex)
+                            draft=True, noindex=noindex, once=once)
     check_writer(user, now)
     _check_author(user, story)
     if story.state != DRAFT:
@@ -152,8 +157,10 @@ def delete_draft(user: User, story: Story) -> None:
 
 def publish_draft(user: User, story: Story, *, title: str, summary: str, body: str,
                   warnings: list[str], group_names: list[str], now: datetime,
-                  noindex: bool = False, anonymous: bool | None = None) -> Story:
-    """Publish a draft with its final text: it appears in lists, feeds and search from now."""
+                  noindex: bool = False, anonymous: bool | None = None,
+                  once: str | None = None) -> Story:
+    """Publish a draft with its final text: it appears in lists, feeds and search from now.
+    `once`: the digest of the publishing form's one-time key, kept on the story from now."""
     check_writer(user, now)
     _check_author(user, story)
     if story.state != DRAFT:
@@ -170,6 +177,8 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
     held = review.must_wait(user)
     story.state = PENDING if held else PUBLISHED
     story.thread.hidden = held
+    if once is not None:
+        story.submission_key = once
     story.published_at, story.slug = now, _unique_slug(title, story)
     story.thread.created_at = story.thread.last_post_at = now
     if not held:

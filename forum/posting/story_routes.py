@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import permissions, text
+from .. import permissions, submission_keys, text
 from ..clock import utcnow
 from ..extensions import db
 from ..groups import service as group_service
@@ -13,6 +13,7 @@ from ..pagination import parse_public_id
 from . import refusals, restrictions, review, stories
 from .forms import DRAFT as SAVE_DRAFT
 from .forms import PREVIEW, StoryEditForm, StoryForm, action
+from .once import replayed
 from .routes import bp
 
 
@@ -71,19 +72,22 @@ def _save(form, story: Story | None):
         if action() == PREVIEW:
             # The same function renders the published story, so the preview is exactly it.
             return _editor(form, story, preview=refusals.preview(current_user, fields["body"], now))
+        # The new-story form's one-time key goes with what it creates (or publishes); an edit
+        # page's is kept by forum/submission_keys.py itself.
+        once = submission_keys.sent_digest() if request.endpoint == "posting.new_story" else None
         if action() == SAVE_DRAFT:
             story = stories.save_draft(current_user, story, anonymous=bool(anonymous), now=now,
-                                       **fields)
+                                       once=once, **fields)
             flash("Your draft is saved. Only you can see it.")
             return redirect(url_for("posting.edit_story", slug=story.slug))
         if story is None or story.state == DRAFT:
             refusals.check_gates(current_user, form.gates_tripped(now), now)
         if story is None:
             story = stories.create_story(current_user, anonymous=bool(anonymous), now=now,
-                                         **fields)
+                                         once=once, **fields)
         elif story.state == DRAFT:
             story = stories.publish_draft(current_user, story, anonymous=anonymous, now=now,
-                                          **fields)
+                                          once=once, **fields)
         else:
             stories.update_story(current_user, story, now=now, **fields)
     except refusals.PostingError as error:
@@ -99,6 +103,8 @@ def _save(form, story: Story | None):
 @login_required
 def new_story():
     """Write a testimony: preview it, keep it as a draft, or publish it."""
+    if request.method == "POST" and (first := replayed("story")):
+        return first  # this form made its story (or draft) already
     form = _story_form(StoryForm, anonymous=current_user.anonymous_by_default)
     if not form.validate_on_submit():
         return _editor(form, None, 400 if form.errors else 200)

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from .. import permissions
+from .. import permissions, submission_keys
 from ..extensions import db
 from ..models import HELD, Handle, Ignore, Post, Thread
 from ..profiles.ignoring import ignored_ids
@@ -132,6 +132,11 @@ def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) 
     return html
 
 
+def _no_once() -> str:
+    """In a member's copy, the one-time key comes with the CSRF token (_members_tree)."""
+    return ""
+
+
 def _render(thread, posts, endpoint, url_args, ignored, **context) -> str:
     # Autoescaped template output (user text in it went through forum/text.py).
     return render_template("_post_page.html", thread=thread, posts=posts, endpoint=endpoint,
@@ -167,8 +172,11 @@ def _members_tree(thread, after, endpoint, url_args) -> bytes:
         for post, html in zip(posts, _variants(members, key, thread, posts, ignored, copy,
                                                endpoint, url_args)):
             pieces[place[post.id]] = html
-    # The reader's own token in each form: the same one the page's other forms carry.
-    token = f'name="csrf_token" value="{generate_csrf()}"'.encode()
+    # The reader's own token in each form: the same one the page's other forms carry. And the
+    # page's one-time key (forum/submission_keys.py) beside it, in the same pass: a copy
+    # holds no key, which would be shared by every reader and every showing of the page.
+    token = (f'name="csrf_token" value="{generate_csrf()}">'
+             f'<input type="hidden" name="once" value="{submission_keys.page_key()}"').encode()
     return b"".join(pieces).replace(_CSRF_FIELD, token)
 
 
@@ -186,7 +194,7 @@ def _variants(members, key, thread, posts, ignored, copy, endpoint, url_args) ->
             .options(joinedload(Post.handle).joinedload(Handle.user))).unique().all()
         fresh = _render(thread, SimpleNamespace(items=missing, has_next=False), endpoint,
                         url_args, ignored, names=dict(copy.names), anchors=dict(copy.anchors),
-                        cut=_CUT, csrf_token=lambda: _CSRF).split(_CUT)
+                        cut=_CUT, csrf_token=lambda: _CSRF, once_field=_no_once).split(_CUT)
         for post, html in zip(missing, fresh[1::2]):
             found[post.id] = html = html.encode()
             members.put((key, post.id, variant[post.id]), html, sys.getsizeof(html) + 64)
@@ -198,7 +206,7 @@ def _shared_copy(thread, after, endpoint, url_args) -> MemberCopy:
     page = post_page(thread, after)
     names, anchors = {}, {}
     html = _render(thread, page, endpoint, url_args, frozenset(), names=names, anchors=anchors,
-                   cut=_CUT, csrf_token=lambda: _CSRF, owns=_owns_nothing,
+                   cut=_CUT, csrf_token=lambda: _CSRF, once_field=_no_once, owns=_owns_nothing,
                    can_edit_post=_owns_nothing, can_delete_post=_owns_nothing)
     items = page.items
     return MemberCopy(tuple(piece.encode() for piece in html.split(_CUT)),

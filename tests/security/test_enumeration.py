@@ -15,6 +15,8 @@ from tests.factories import PASSWORD, make_user
 
 TOKEN = re.compile(r'value="[A-Za-z0-9._-]{40,}"')
 STARTED = re.compile(r'name="started" type="hidden" value="[^"]*"')
+# The form's one-time key (forum/submission_keys.py), new on every page.
+ONCE = re.compile(r'name="once" value="[^"]*"')
 
 
 @pytest.fixture
@@ -34,6 +36,7 @@ def normalised(response, typed: str) -> tuple[int, str]:
     page = TOKEN.sub('value="TOKEN"', response.get_data(as_text=True))
     # The second the form was shown (the bot gates' signed time), which ticks on by itself.
     page = STARTED.sub('name="started" type="hidden" value="STARTED"', page)
+    page = ONCE.sub('name="once" value="ONCE"', page)
     return response.status_code, page.replace(f'value="{typed}"', 'value="TYPED"')
 
 

@@ -136,6 +136,26 @@ def report_lines(result: dict) -> list[str]:
     return lines
 
 
+def markdown(result: dict) -> str:
+    """bench/RESULTS.md's table for this run ("Through the load balancer"), to paste there."""
+    def cell(med: dict) -> str:
+        first = (f"{med['posts_per_s']:.0f} posts/s" if "posts_per_s" in med
+                 else f"{med['rps']:.0f}")
+        return f"{first} / {med['p50_ms']:.1f} / {med['p99_ms']:.0f}"
+
+    lines = ["| page | direct req/s / p50 / p99 | balancer req/s / p50 / p99 "
+             "| balancer / direct | goal 0.85 |", "|---|---|---|---|---|"]
+    for page, entry in result["summary"].items():
+        name = "posting (posts/s)" if page == "posting" else page
+        lines.append(f"| {name} | {cell(entry['direct'])} | {cell(entry['balancer'])} "
+                     f"| {entry['ratio']:.2f} | {'met' if entry['meets_goal'] else 'BELOW'} |")
+    load = result.get("loadavg")
+    if load:
+        lines.append(f"| load average (min / median / max) | {load['min']:.2f} / "
+                     f"{load['median']:.2f} / {load['max']:.2f} | | | |")
+    return "\n".join(lines)
+
+
 class Group:
     """A process started in a process group of its own, so that it and its children stop
     together. Not a session of its own: with the kernel's autogroup scheduling (Debian's
@@ -354,6 +374,8 @@ def main(argv=None) -> None:
     out.write_text(json.dumps(result, indent=1) + "\n")
     print()
     print("\n".join(report_lines(result)))
+    print()
+    print(markdown(result))
     print(f"written {out.relative_to(ROOT)}")
     if not all(c["ok"] for c in checks):
         raise SystemExit("posting check failed: an accepted post was not stored exactly once")

@@ -86,3 +86,18 @@ def test_report_lines_show_ratio_goal_load_hosts_and_checks():
     assert "every accepted post stored exactly once" in text
     result["posting_checks"][1]["ok"] = False
     assert "FAILED" in "\n".join(balancer.report_lines(result))
+
+
+def test_markdown_table_for_results_md():
+    runs = {"thread, 100 posts": {"direct": [measured(100, 40.0, 80.4)],
+                                  "balancer": [measured(90, 44.5, 91.0)]},
+            "posting": {"direct": [measured(50, 150.0, 300.0, posts_per_s=40)],
+                        "balancer": [measured(30, 210.0, 420.0, posts_per_s=30)]}}
+    table = balancer.markdown({"summary": balancer.summarise(runs),
+                               "loadavg": {"min": 1.0, "median": 1.5, "max": 2.25}})
+    lines = table.splitlines()
+    assert lines[0].startswith("| page | direct req/s / p50 / p99 |")
+    assert "| thread, 100 posts | 100 / 40.0 / 80 | 90 / 44.5 / 91 | 0.90 | met |" in lines
+    assert ("| posting (posts/s) | 40 posts/s / 150.0 / 300 | 30 posts/s / 210.0 / 420 "
+            "| 0.75 | BELOW |") in lines
+    assert lines[-1] == "| load average (min / median / max) | 1.00 / 1.50 / 2.25 | | | |"

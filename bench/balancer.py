@@ -44,8 +44,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from bench.run import (MEMBER, POST_LUA, REPORT_LUA, LoadSampler, check_badges, form_started,
-                       free_port, login, look, marker_counts, refresh_statistics, renewed,
-                       targets, wait_for, wrk)
+                       free_port, loadavg_line, login, look, marker_counts, refresh_statistics,
+                       renewed, targets, wait_for, wrk)
 
 GOAL = 0.85
 THREAD = "thread, 100 posts"
@@ -118,10 +118,8 @@ def report_lines(result: dict) -> list[str]:
                      if target == "balancer" else " " * 16)
             lines.append(f"{page:<30} {target:<9} {med['rps']:9.1f} {med['p50_ms']:8.1f} "
                          f"{med['p99_ms']:8.1f} {ratio}{note}")
-    load = result.get("loadavg")
-    if load:
-        lines.append(f"load average during the run: min {load['min']:.2f}, median "
-                     f"{load['median']:.2f}, max {load['max']:.2f} ({load['samples']} samples)")
+    if result.get("loadavg"):
+        lines.append(loadavg_line(result["loadavg"]))
     if result.get("served_by_host"):
         lines.append("requests the balancer sent to each host: " + ", ".join(
             f"{host} {n:,}" for host, n in sorted(result["served_by_host"].items())))

@@ -471,6 +471,12 @@ def goals(result: dict) -> dict:
             "rss_over_goal": bool(rss and max(rss) >= RSS_MB)}
 
 
+def loadavg_line(load: dict) -> str:
+    """The printout's line for the load average sampled during the rounds (LoadSampler)."""
+    return (f"load average during the run: min {load['min']:.2f}, median "
+            f"{load['median']:.2f}, max {load['max']:.2f} ({load['samples']} samples)")
+
+
 def report_lines(result: dict) -> list[str]:
     """The printout of one run: medians, load average, memory, posting checks."""
     lines = [f"{result['label']}: {result['posts']:,} posts, medians of {result['rounds']} "
@@ -487,10 +493,8 @@ def report_lines(result: dict) -> list[str]:
         note += f"  (extra: {result['extras'][name]})" if name in extras else ""
         lines.append(f"{name:<40} {med['rps']:9.1f} {med['p50_ms']:8.1f} {med['p99_ms']:8.1f} "
                      f"{med['ratio_to_baseline']:10.2f}{note}")
-    load = result.get("loadavg")
-    if load:
-        lines.append(f"load average during the run: min {load['min']:.2f}, median "
-                     f"{load['median']:.2f}, max {load['max']:.2f} ({load['samples']} samples)")
+    if result.get("loadavg"):
+        lines.append(loadavg_line(result["loadavg"]))
     rss = result["rss_mb"]
     lines.append("worker RSS MB after all rounds: app " + ", ".join(f"{m:.0f}" for m in rss["app"])
                  + "; baseline " + ", ".join(f"{m:.0f}" for m in rss["baseline"]))

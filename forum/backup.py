@@ -167,18 +167,23 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy the SQLite database `source` into `target` with SQLite's online backup API: all
+    pages in one step, a consistent snapshot even while the site writes. `source` is opened
+    read-only, so a copy never creates or changes it."""
+    reading = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writing = sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        writing.close()
+        reading.close()
+
+
 def _sqlite_backup(source: Path, target: Path) -> None:
     if not source.exists():
         raise BackupError(f"There is no database at {source} to back up.")
-    # Read-only: a backup never creates or changes the live database.
-    live = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    copy = sqlite3.connect(target)
-    try:
-        # All pages in one step: a consistent snapshot, even while the site writes.
-        live.backup(copy)
-    finally:
-        copy.close()
-        live.close()
+    _sqlite_copy(source, target)
 
 
 def _sqlite_check(path: Path) -> None:
@@ -217,13 +222,7 @@ def _sqlite_restore(backup_file: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         _private_file(target)
-    source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
-    into = sqlite3.connect(target)
-    try:
-        source.backup(into)
-    finally:
-        into.close()
-        source.close()
+    _sqlite_copy(backup_file, target)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------

@@ -199,11 +199,24 @@ class Host:
             self.process.send_signal(sig)
 
     def wait_stopped(self, seconds: float = 40) -> None:
+        """Until the host is gone: its master has exited, and no process of it still holds
+        the listening socket. (A killed master exits before its killed workers finish dying;
+        until the last one has, the kernel still completes connections to the port, which
+        the dying worker then drops: the balancer's 502, not a refused connection it would
+        have tried on the other host.)"""
         self.process.wait(timeout=seconds)
         try:  # workers left behind by a killed master end too
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            except ConnectionRefusedError:
+                return
+            assert time.monotonic() < deadline, f"host {self.name} still listens after 10 s"
+            time.sleep(0.005)
 
 
 class Cluster:

@@ -48,8 +48,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from bench.run import (MEMBER, POST_LUA, REPORT_LUA, LoadSampler, check_badges, form_started,
-                       free_port, loadavg_line, login, look, marker_counts, refresh_statistics,
-                       renewed, targets, wait_for, wrk)
+                       free_port, loadavg_line, login, look, marker_counts, posting_checks_line,
+                       refresh_statistics, renewed, targets, wait_for, wrk)
 
 GOAL = 0.85
 THREAD = "thread, 100 posts"
@@ -146,11 +146,8 @@ def report_lines(result: dict) -> list[str]:
     below = [p for p, e in result["summary"].items() if not e["meets_goal"]]
     lines.append(f"goal (through the balancer >= {GOAL} of direct): "
                  + (f"below on {below}" if below else "met on every page"))
-    checks = result.get("posting_checks")
-    if checks:
-        lines.append("posting checks: " + ("every accepted post stored exactly once"
-                                           if all(c["ok"] for c in checks)
-                                           else f"FAILED {checks}"))
+    if result.get("posting_checks"):
+        lines.append(posting_checks_line(result["posting_checks"]))
     return lines
 
 

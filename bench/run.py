@@ -477,6 +477,12 @@ def loadavg_line(load: dict) -> str:
             f"{load['median']:.2f}, max {load['max']:.2f} ({load['samples']} samples)")
 
 
+def posting_checks_line(checks: list[dict]) -> str:
+    """The printout's line for the posting checks: every accepted post stored exactly once."""
+    return "posting checks: " + ("every accepted post stored exactly once"
+                                 if all(c["ok"] for c in checks) else f"FAILED {checks}")
+
+
 def report_lines(result: dict) -> list[str]:
     """The printout of one run: medians, load average, memory, posting checks."""
     lines = [f"{result['label']}: {result['posts']:,} posts, medians of {result['rounds']} "
@@ -509,11 +515,8 @@ def report_lines(result: dict) -> list[str]:
                      + ("below" if missed["posting_below_goal"] else "met"))
     lines.append(f"worker RSS goal under {RSS_MB} MB: "
                  + ("over" if missed["rss_over_goal"] else "met"))
-    checks = result.get("posting_checks")
-    if checks:
-        lines.append("posting checks: " + ("every accepted post stored exactly once"
-                                           if all(c["ok"] for c in checks)
-                                           else f"FAILED {checks}"))
+    if result.get("posting_checks"):
+        lines.append(posting_checks_line(result["posting_checks"]))
     return lines
 
 

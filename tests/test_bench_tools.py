@@ -226,3 +226,11 @@ def test_renewed_keeps_the_session_cookie_the_site_last_sent(sent, expected):
     finally:
         server.shutdown()
     assert seen == ["other=1; session=old.signed"]
+
+
+def test_posting_checks_line_says_failed_with_the_checks_when_one_failed():
+    ok = {"ok": True, "stored": 10}
+    bad = {"ok": False, "stored": 9, "accepted": 10}
+    assert run.posting_checks_line([ok, ok]) == (
+        "posting checks: every accepted post stored exactly once")
+    assert run.posting_checks_line([ok, bad]) == f"posting checks: FAILED {[ok, bad]}"

@@ -253,9 +253,11 @@ def _truncate_postgresql(engine) -> None:
     DELETE, not TRUNCATE: a TRUNCATE of the thirty-odd tables makes new files for each of them
     and their indexes (about 80 ms a test here, against 10 ms for the DELETEs of the few tables
     a test filled). Children go first (the models' order), the search index's own tables before
-    them all. A session a test left idle in a transaction would hang the whole run here,
-    silently. Instead, after 30 s such sessions are ended, the tables emptied, and this test
-    fails with the statement that was left open."""
+    them all. A DELETE waits only for a session holding locks on those rows (one left idle in
+    a transaction after writing); a session left idle after only reading, which held a
+    TRUNCATE up, no longer does, and goes unnoticed here. A session that does block would hang
+    the whole run, silently. Instead, after 30 s such sessions are ended, the tables emptied,
+    and this test fails with the statement that was left open."""
     models = [table.name for table in reversed(db.metadata.sorted_tables)]
 
     def truncate(conn) -> None:

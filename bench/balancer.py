@@ -2,7 +2,7 @@
 host served directly, in the same run (issue 21).
 
     python bench/balancer.py --database-url postgresql+psycopg://... [--redis-url URL]
-                             [--duration 10] [--rounds 3] [--label NAME]
+                             [--duration 10] [--rounds 3] [--label NAME] [--pages NAME,NAME]
 
 Starts, on free local ports:
 - "direct": one host (`gunicorn -c gunicorn.conf.py wsgi:app`, WEB_CONCURRENCY=2), plain HTTP;
@@ -17,7 +17,8 @@ All three share the database and the Redis URL (RATELIMIT_STORAGE_URI); rate lim
 On a two-core machine more hosts cannot add cores, so what is measured is what the balancer,
 TLS and a second host on the same database cost: the 100-post thread page as a visitor and as a
 member, and posting (bench/run.py's POST_LUA, with its stored-exactly-once check), each direct
-and through the balancer, the two interleaved in every round (which goes first alternates).
+and through the balancer, the two interleaved in every round (which goes first alternates);
+`--pages` keeps some of the three (a quick look while changing something).
 The goal: through the balancer at no less than GOAL (0.85) of direct, taken as the median of
 each round's own ratio (the ratio of the medians is shown beside it). Around every measurement
 the CPU time of each process group (the direct host, hosts A and B, HAProxy) and of wrk is read,
@@ -49,7 +50,7 @@ from sqlalchemy.engine import make_url
 
 from bench.run import (MEMBER, POST_LUA, REPORT_LUA, LoadSampler, check_badges, form_started,
                        free_port, loadavg_line, login, look, marker_counts, posting_checks_line,
-                       refresh_statistics, renewed, targets, wait_for, wrk)
+                       refresh_statistics, renewed, split_names, targets, wait_for, wrk)
 
 GOAL = 0.85
 THREAD = "thread, 100 posts"
@@ -69,7 +70,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--label", help="results file: bench/results-balancer-<label>.json")
+    parser.add_argument("--pages", type=lambda value: split_names(value, PAGES),
+                        help=f"comma list of the measurements to run (all: {'; '.join(PAGES)})")
     args = parser.parse_args(argv)
+    args.pages = [p for p in PAGES if p in (args.pages or PAGES)]
     if not args.database_url:
         parser.error("--database-url (or DATABASE_URL) is required")
     if not make_url(args.database_url).get_backend_name().startswith("postgresql"):
@@ -371,7 +375,7 @@ def main(argv=None) -> None:
             return {**{name: group_cpu(pgid) for name, pgid in pgids.items()},
                     "wrk": children_cpu()}
 
-        runs = {page: {t: [] for t in TARGETS} for page in PAGES}
+        runs = {page: {t: [] for t in TARGETS} for page in args.pages}
         checks = []
         paths = ", ".join(f'"{p}"' for p in reply_paths)
         # A person takes longer than FORM_MIN_SECONDS to write a reply (bench/run.py).
@@ -379,7 +383,7 @@ def main(argv=None) -> None:
         sampler = LoadSampler().start()
         for round_no in range(1, args.rounds + 1):
             order = TARGETS if round_no % 2 else TARGETS[::-1]
-            for page in PAGES:
+            for page in args.pages:
                 for target in order:
                     for group in groups:
                         group.check()

@@ -141,26 +141,30 @@ def parse_extra(value: str) -> tuple[str, str]:
 
 def parse_pages(value: str) -> list[str]:
     """`--pages home,search, member,...`: which of PAGES to run (the baseline always runs).
-
-    Page names hold commas ("thread, 100 posts"), so the pieces are joined back into the
-    longest names they make. "visitors" stands for every visitor page, "members" for every
-    member page."""
+    "visitors" stands for every visitor page, "members" for every member page."""
     groups = {"visitors": list(READ_PAGES),
               "members": [p for p in PAGES if reader_of(p)]}
+    return split_names(value, PAGES, groups)
+
+
+def split_names(value: str, known, groups: dict[str, list[str]] | None = None) -> list[str]:
+    """Names from a comma list whose names hold commas ("thread, 100 posts"): the pieces are
+    joined back into the longest known names they make; a group's name stands for its names."""
+    groups = groups or {}
     pieces = [p.strip() for p in value.split(",")]
     names, i = [], 0
     while i < len(pieces):
         for j in range(len(pieces), i, -1):
             candidate = ", ".join(pieces[i:j])
-            if candidate in PAGES or candidate in groups:
+            if candidate in known or candidate in groups:
                 names += groups.get(candidate, [candidate])
                 i = j
                 break
         else:
             if pieces[i]:
                 raise argparse.ArgumentTypeError(
-                    f"unknown page {pieces[i]!r}; the pages are: " + "; ".join(PAGES)
-                    + " (or visitors, members)")
+                    f"unknown page {pieces[i]!r}; the pages are: " + "; ".join(known)
+                    + (f" (or {', '.join(groups)})" if groups else ""))
             i += 1
     return names
 

@@ -12,12 +12,25 @@ def test_defaults():
     args = balancer.parse_args(["--database-url", PG])
     assert (args.duration, args.rounds, args.connections, args.threads) == (10, 3, 8, 2)
     assert args.redis_url == "redis://127.0.0.1:6379/15" and args.label is None
+    assert args.pages == balancer.PAGES
+
+
+@pytest.mark.parametrize("value, pages", [
+    ("thread, 100 posts", ["thread, 100 posts"]),
+    ("posting, thread, 100 posts, member", ["thread, 100 posts, member", "posting"]),
+    ("thread, 100 posts,thread, 100 posts, member", ["thread, 100 posts",
+                                                     "thread, 100 posts, member"]),
+])
+def test_pages_keep_some_measurements_in_their_order(value, pages):
+    """A page name holds a comma; the longest name the pieces make is the one meant."""
+    assert balancer.parse_args(["--database-url", PG, "--pages", value]).pages == pages
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--database-url", "sqlite:///x.db"], "must be PostgreSQL"),
     (["--database-url", PG, "--redis-url", "memory://"], "redis://"),
     (["--database-url", PG, "--duration", "0"], "at least 1"),
+    (["--database-url", PG, "--pages", "home"], "unknown page 'home'"),
 ])
 def test_bad_arguments_are_refused(argv, message, capsys):
     with pytest.raises(SystemExit):

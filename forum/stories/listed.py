@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Bundle
 
 from ..models import PUBLISHED, Board, Group, Handle, Story, Thread, story_groups
@@ -85,9 +85,11 @@ def listed_story():
 
 def published_stories():
     """Published stories as ListedStory rows, newest first: the home page's, the index's and
-    (joined to its tags) a group's list. Not yet executed; built once by each caller."""
+    (joined to its tags) a group's list. Not yet executed; built once by each caller.
+    The state is written into the SQL, not bound, so that PostgreSQL's plan for the prepared
+    statement knows it (forum/stories/routes.py, _group_stories_statement)."""
     return (select(listed_story()).join(Handle, Handle.id == Story.handle_id)
-            .where(Story.state == PUBLISHED)
+            .where(Story.state == literal_column(f"'{PUBLISHED}'"))
             .order_by(Story.published_at.desc(), Story.id.desc()))
 
 

@@ -2,7 +2,7 @@
 text, not bound as parameters. psycopg prepares a statement run often; PostgreSQL then keeps
 one plan for it whatever the parameters (a generic plan) when that plan looks no dearer. Bound
 as a parameter, the story state made the group page's generic plan read every published story
-of the site by date (1.3 ms of the database's time against 0.4 at 1M posts), and the home
+of the site by date (1.5 ms of the database's time against 0.2 at 1M posts), and the home
 page's LIMIT made every plan look dear, so its thread list was planned again on every request
 (0.47 ms against 0.09 to run it). bench/RESULTS.md has the figures."""
 from sqlalchemy.dialects import postgresql

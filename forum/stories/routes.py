@@ -111,8 +111,8 @@ def _group_stories_statement():
 
     The state is written into the SQL, not bound: PostgreSQL keeps one plan for a prepared
     statement whatever its parameters (a generic plan), and not knowing which state was asked
-    for it read the whole site's stories by date for a group's few (1.3 ms of the database's
-    time against 0.4 at 1M posts; bench/RESULTS.md)."""
+    for it read the whole site's stories by date for a group's few (1.5 ms of the database's
+    time against 0.2 at 1M posts; bench/RESULTS.md, sixth table)."""
     return (select(Story.id).join(story_groups, story_groups.c.story_id == Story.id)
             .where(story_groups.c.group_id == bindparam("group_id"),
                    Story.state == literal_column(f"'{PUBLISHED}'"))

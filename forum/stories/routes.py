@@ -5,19 +5,19 @@ from flask import (
     Blueprint, abort, current_app, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
-from sqlalchemy import bindparam, literal_column, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
-from ..models import PUBLISHED, Group, Story, story_groups
+from ..models import Group, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
-from .listed import published_stories, tagged_groups, tagged_groups_column
+from .listed import PUBLISHED_IN_SQL, published_stories, tagged_groups, tagged_groups_column
 
 bp = Blueprint("stories", __name__)
 
@@ -107,15 +107,11 @@ def _group_stories_statement():
     first, built once. Read from two indexes (story_groups by group, stories' state and
     date by id) without a story's row: only the page's 20 rows are read, by _group_page.
     Joined and sorted as rows, a group with 107 stories read all 107 and their authors'
-    handles (4.6 ms against 1.3 at 1M posts on PostgreSQL).
-
-    The state is written into the SQL, not bound: PostgreSQL keeps one plan for a prepared
-    statement whatever its parameters (a generic plan), and not knowing which state was asked
-    for it read the whole site's stories by date for a group's few (1.5 ms of the database's
-    time against 0.2 at 1M posts; bench/RESULTS.md, sixth table)."""
+    handles (4.6 ms against 1.3 at 1M posts on PostgreSQL). The state is in the SQL
+    (PUBLISHED_IN_SQL), so that PostgreSQL's one plan for the statement knows it."""
     return (select(Story.id).join(story_groups, story_groups.c.story_id == Story.id)
             .where(story_groups.c.group_id == bindparam("group_id"),
-                   Story.state == literal_column(f"'{PUBLISHED}'"))
+                   Story.state == PUBLISHED_IN_SQL)
             .order_by(Story.published_at.desc(), Story.id.desc()))
 
 

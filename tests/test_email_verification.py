@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 import flask_migrate
 import pytest
 from sqlalchemy import text
 
-from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Notification, PendingEmail, User
 from tests.factories import Clock, PASSWORD, make_board, make_reply, make_thread, make_user

@@ -203,3 +203,14 @@ def test_moderator_action_notifies_author_with_reason(ctx):
     db.session.commit()
     note = db.session.scalar(db.select(Notification).where(Notification.kind == "moderation"))
     assert note.user_id == post.handle.user_id and "insults" in note.reason
+
+
+def test_the_notifications_arrays_carry_only_ids_and_kinds():
+    """The posting path sends its notifications' columns to PostgreSQL as array text: ids,
+    public ids and kinds go as they are, and anything that would need quoting is refused."""
+    from forum.notifications.service import _array
+    assert _array([3, None, 12]) == "{3,NULL,12}"
+    assert _array(["followed", "reply"]) == "{followed,reply}"
+    for bad in (['a"b'], ["a,b"], ["{x}"], ["a b"], ["é"], [""]):
+        with pytest.raises(ValueError):
+            _array(bad)

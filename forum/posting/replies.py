@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, Update, bindparam, delete, func, insert, null, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import make_transient_to_detached
 
 from .. import background, permissions, text
@@ -109,6 +110,18 @@ def _ask_statement(postgresql: bool, public: bool, reviewed: bool, repeats: bool
     return select(Handle.id, *asked).where(Handle.user_id == user_id, Handle.kind == PUBLIC)
 
 
+# For the rest of the posting transaction, PostgreSQL runs the plan it keeps for each prepared
+# statement instead of planning it again for each post's values. Left to choose, it plans
+# _ask's statement (its subqueries and LATERAL join) afresh every time, because its estimate
+# for the kept plan, not knowing the values, is higher: measured at PostgreSQL 1M, 1.3 ms a
+# post against 0.5 with the kept plan, most of it planning (bench/RESULTS.md, seventh table).
+# The statements after it (the post's INSERT, the thread's count, the notifications) look up
+# rows by key, which a kept plan does as well. LOCAL: it ends with the transaction, so no
+# page read meets it (some of theirs, such as the profile's handle lookup, need the plan made
+# for their values).
+_GENERIC_PLANS = sql_text("SET LOCAL plan_cache_mode = force_generic_plan")
+
+
 def _ask(author: User, anonymous: bool, repeats: dict | None = None) -> _Asked:
     """The writer's public handle, the new post's id (where the database hands it out before
     the INSERT: on PostgreSQL, from its sequence), whether it waits for review and whether it
@@ -119,6 +132,8 @@ def _ask(author: User, anonymous: bool, repeats: dict | None = None) -> _Asked:
     if anonymous and not (postgresql or needed or repeats):
         return _Asked(None, None, False, False)
     params = {"user_id": author.id, **({"enough": needed} if needed else {}), **(repeats or {})}
+    if postgresql:
+        db.session.execute(_GENERIC_PLANS)
     row = tuple(db.session.execute(
         _ask_statement(postgresql, not anonymous, needed > 0, repeats is not None), params
     ).one())

@@ -21,7 +21,7 @@ from ..models import (BoardMember, Follow, Handle, Ignore, Notification, Post, S
 from ..models.accounts import ANONYMOUS, ROLES
 from ..models.content import VISIBLE
 from ..models.notifications import COMMENT, FOLLOWED, MODERATION, NEW_STORY, REPLY
-from ..public_ids import new_public_id
+from ..public_ids import new_public_ids
 
 
 def _owner(handle_id: int | None) -> int | None:
@@ -98,7 +98,7 @@ def _notify_all(recipients: dict[int, tuple[str, int | None]], thread_id: int, p
     name there)}."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(_NOTIFY_ALL, {
-            "public_ids": _array(new_public_id() for _ in recipients),
+            "public_ids": _array(new_public_ids(len(recipients))),
             "user_ids": _array(recipients),
             "kinds": _array(kind for kind, _ in recipients.values()),
             "handle_ids": _array(handle_id for _, handle_id in recipients.values()),

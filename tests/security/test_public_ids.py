@@ -215,20 +215,23 @@ def test_ids_of_posts_written_one_after_another_show_no_order(ctx, make_browser)
 
 
 def test_every_public_id_is_as_likely_as_any_other(monkeypatch):
-    """One secure draw per id, read as its base-36 digits: the lowest draw is the first id,
-    the highest the last, and a draw past the last id is drawn again (never folded back onto
-    the first ids, which would make them likelier)."""
+    """Each character one secure random byte: a letter from a byte below 234 (9 x 26), a
+    letter or digit from a byte below 252 (7 x 36); a byte past that is dropped and more are
+    drawn (never folded back onto the first characters, which would make them likelier)."""
     from forum import public_ids
-    count = 26 * 36 ** 11
-    draws = iter([0, count - 1, count, 2 ** 62 - 1, 36 ** 11 + 35])
-    monkeypatch.setattr(public_ids.secrets, "randbits", lambda bits: next(draws))
-    # (The digits' alphabet is the letters, then 0-9.)
-    assert public_ids.new_public_id() == "a" * 12
-    assert public_ids.new_public_id() == "z" + "9" * 11
-    # Both draws past the end drawn again; the lowest digit comes first after the letter.
-    assert public_ids.new_public_id() == "b9" + "a" * 10
+    draws = iter([
+        bytes([234, 255, 0]) + bytes(6),  # the first letter: two bytes dropped, then "a"
+        bytes([252, 253, 254, 255, 35, 36, 71, 251, 0, 1, 2, 3, 4, 5, 6]) + bytes(5),
+        bytes([255] * 9),  # all past the cut: nothing kept, so more are drawn
+        bytes([233]) + bytes(8),  # 233 = 8 x 26 + 25: "z"
+        bytes([25] * 20),
+    ])
+    monkeypatch.setattr(public_ids.secrets, "token_bytes", lambda n: next(draws))
+    # (The alphabet is the letters, then 0-9.)
+    assert public_ids.new_public_id() == "a" + "9a99" + "abcdefg"
+    assert public_ids.new_public_id() == "z" * 12
     monkeypatch.undo()
-    ids = [public_ids.new_public_id() for _ in range(2000)]
+    ids = public_ids.new_public_ids(2000) + [public_ids.new_public_id() for _ in range(100)]
     assert all(PUBLIC_ID.fullmatch(i) for i in ids) and len(set(ids)) == len(ids)
     # Every character of both alphabets turns up in every place (a chance of failing
     # below 1e-8 even for the rarest).

@@ -84,7 +84,7 @@ def test_a_blog_imports_with_its_tree_closed_and_nothing_unsafe(app, maren):
     result = import_fixture(app, "--group", "the-fellowship")
     assert result.exit_code == 0, result.output
     for line in ("Stories imported: 2 (already imported: 0)",
-                 "Comments imported: 6 (already imported: 0)",
+                 "Comments imported: 7 (already imported: 0)",
                  "Skipped: 1 spam comments", "Skipped: 1 comments waiting for approval",
                  "Skipped: 1 pingbacks", "Skipped: 1 trackbacks",
                  "Skipped: 1 posts not published (draft)", "Skipped: 1 items of type page",
@@ -122,7 +122,10 @@ def test_a_blog_imports_with_its_tree_closed_and_nothing_unsafe(app, maren):
     second = the_story("second-winter-out")
     assert not second.thread.is_locked
     assert "<p>The second paragraph<br>\nwith a line break.</p>" in second.body_html
-    assert tree(second) == [(0, "Guest", IMPORTED, "Hang in there.")]  # an email as a name
+    # A guest who gave an email as their name is "Guest"; the author's reply, by their
+    # login name, is the member's.
+    assert tree(second) == [(0, "Guest", IMPORTED, "Hang in there."),
+                            (1, "Maren", "public", "Thank you, I will.")]
     everything = dump()
     for identity in IDENTITIES + LEFT_BEHIND:
         assert identity not in everything, identity
@@ -134,7 +137,7 @@ def test_a_second_run_changes_nothing(app, maren):
     again = import_fixture(app)
     assert again.exit_code == 0, again.output
     assert "Stories imported: 0 (already imported: 2)" in again.output
-    assert "Comments imported: 0 (already imported: 6)" in again.output
+    assert "Comments imported: 0 (already imported: 7)" in again.output
     assert row_counts() == before
 
 
@@ -143,7 +146,7 @@ def test_a_dry_run_reports_and_writes_nothing(app, maren):
     result = import_fixture(app, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Stories would be imported: 2" in result.output
-    assert "Comments would be imported: 6" in result.output
+    assert "Comments would be imported: 7" in result.output
     assert "Skipped: 1 spam comments" in result.output
     assert row_counts() == before
 
@@ -231,10 +234,10 @@ def test_new_comments_on_a_later_export_join_the_tree(app, maren, tmp_path):
         "<wp:comment_approved><![CDATA[1]]></wp:comment_approved>")
     (tmp_path / "later.wxr").write_text(later)
     result = import_fixture(app, path=tmp_path / "later.wxr")
-    assert "Comments imported: 1 (already imported: 6)" in result.output, result.output
+    assert "Comments imported: 1 (already imported: 7)" in result.output, result.output
     # Approved since: it takes its place under Jonas, and the older reply stays where it was.
     assert (1, "Waiting Wendy", IMPORTED, "Pending words canary.") in tree(the_story())
-    assert db.session.scalar(select(func.count()).select_from(ImportedComment)) == 7
+    assert db.session.scalar(select(func.count()).select_from(ImportedComment)) == 8
 
 
 def test_reading_a_large_export_holds_one_post_at_a_time(tmp_path):

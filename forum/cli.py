@@ -218,9 +218,12 @@ def import_wxr(file: str, handle: str, groups: tuple[str, ...], pseudonym: bool,
 @click.option("--format", "style", type=click.Choice(["nginx", "haproxy"]), default="nginx",
               show_default=True, help="nginx `map` lines (with ;) or a HAProxy map file.")
 @click.option("--source", help="Only the blog with this address (example.org/blog).")
+@click.option("--with-pseudonyms", is_flag=True,
+              help="Stories imported under a pseudonym too: the redirect then ties the old "
+                   "blog to the pseudonym, so only with the writer's say-so.")
 @with_appcontext
-def wxr_redirects(style: str, source: str | None) -> None:
+def wxr_redirects(style: str, source: str | None, with_pseudonyms: bool) -> None:
     """Print `old_path new_url` for every imported story still published: a map for the web
     server in front of the old blog's domain (see the README, "Bringing a blog in")."""
-    for old_path, url in old_links.redirect_map(source):
+    for old_path, url in old_links.redirect_map(source, with_pseudonyms):
         click.echo(f"{old_path} {url};" if style == "nginx" else f"{old_path} {url}")

@@ -14,6 +14,7 @@ from forum.extensions import db
 from forum.models import (ANONYMOUS, IMPORTED, Group, Handle, ImportedComment, ImportedStory,
                           Post, Story)
 from forum.posting import wxr
+from forum.posting.from_html import MAX_NESTING, to_markdown
 from tests import wxr_files
 from tests.factories import make_user
 
@@ -186,6 +187,10 @@ def test_under_a_pseudonym_the_story_and_the_authors_replies_share_it(app, maren
     assert tree(story)[1] == (1, story.handle.name, ANONYMOUS, "Level two")
     assert "Maren" not in client.get("/stories/thirteen-years-inside").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ImportedStory)) == 2
+    # The old blog's links would tie it to the pseudonym: not without the writer's say-so.
+    assert client.get("/from-blog/2019/05/thirteen-years-inside/").status_code == 404
+    assert run(app, "wxr-redirects").output == ""
+    assert len(run(app, "wxr-redirects", "--with-pseudonyms").output.splitlines()) == 2
 
 
 def test_old_links_lead_to_the_stories(app, maren, client):
@@ -254,3 +259,17 @@ def test_reading_a_large_export_holds_one_post_at_a_time(tmp_path):
     # The file is about 4 MB; reading it all into a tree would take several times that.
     assert peak < 1_500_000, peak
     assert path.stat().st_size > 3_000_000
+
+
+def test_html_becomes_the_markdown_a_member_could_have_typed():
+    md = to_markdown(
+        '<p>One <b>bold</b> [caption id="x"]<img src="a.jpg"> My dog[/caption]</p>'
+        '[embed]https://video.example/v[/embed]<h3>Then</h3><p>1. not a list * or _ this</p>'
+        '<ol start="2"><li>two</li></ol><p><a href="/rel">rel</a> '
+        '<a href="javascript:alert(1)">js</a></p><pre>x <b>y</b></pre>',
+        "https://old.example")
+    assert md == ("One **bold** My dog\n\n### Then\n\n1\\. not a list \\* or \\_ this\n\n"
+                  "2. two\n\n[rel](https://old.example/rel) js\n\n```\nx y\n```")
+    # Markup nested past what anyone writes is flattened, not followed down.
+    assert to_markdown("<b>" * 20000 + "deep") == "**" * MAX_NESTING + "deep" + "**" * MAX_NESTING
+    assert to_markdown("<blockquote>" * 500 + "deep").count(">") == MAX_NESTING

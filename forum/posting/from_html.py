@@ -29,6 +29,9 @@ _BLOCK = {"p", "div", "section", "article", "header", "footer", "aside", "main",
 _EMPHASIS = {"em": "*", "i": "*", "cite": "*", "strong": "**", "b": "**", "del": "~~",
              "s": "~~", "strike": "~~"}
 _SCHEMES = {"http", "https", "mailto"}
+# Elements nest at most this deep; deeper ones are flattened into their ancestor (the
+# renderer reads Markdown nested deeper than 20 as text anyway: forum/text.py MAX_NESTING).
+MAX_NESTING = 20
 
 # Stand-ins inside inline text until a block is written out: a paragraph break (a blank line
 # in WordPress's own text, which it turns into paragraphs) and a line break.
@@ -38,6 +41,14 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # What would start a block at the beginning of a line: escaped there.
 _LINE_START = re.compile(r"^(?:([#+=-])|(\d+)([.)]))", re.MULTILINE)
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+
+
+# WordPress shortcodes: media ones go with what they hold (an address to embed), a caption's
+# marks go and its words stay.
+_MEDIA_SHORTCODE = re.compile(
+    r"\[(embed|video|audio|gallery|playlist)\b[^\]]{0,2000}\](?:[^\[]{0,2000}\[/\1\])?",
+    re.IGNORECASE)
+_CAPTION_SHORTCODE = re.compile(r"\[/?caption\b[^\]]{0,2000}\]", re.IGNORECASE)
 
 
 class _Node:
@@ -66,6 +77,8 @@ class _Tree(HTMLParser):
             return
         if tag in ("p", "li") and self.stack[-1].tag == tag:
             self.stack.pop()  # <p>one<p>two: the second closes the first
+        if len(self.stack) > MAX_NESTING and tag not in _VOID:
+            return  # deeper markup is flattened: its words stay, in the element above
         node = _Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
         if tag not in _VOID:
@@ -95,7 +108,7 @@ def to_markdown(source: str, base_url: str = "") -> str:
 
     Relative links are made absolute against `base_url` (the old blog's address)."""
     tree = _Tree()
-    tree.feed(source or "")
+    tree.feed(_CAPTION_SHORTCODE.sub("", _MEDIA_SHORTCODE.sub("", source or "")))
     tree.close()
     return "\n\n".join(_Writer(base_url).blocks(tree.root.children)).strip()
 

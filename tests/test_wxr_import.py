@@ -11,8 +11,8 @@ from sqlalchemy import func, inspect, select, text as sql
 
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import (ANONYMOUS, IMPORTED, Group, Handle, ImportedComment, ImportedStory,
-                          Post, Story)
+from forum.models import (ANONYMOUS, IMPORTED, Follow, Group, Handle, ImportedComment,
+                          ImportedStory, Post, Story)
 from forum.posting import wxr
 from forum.posting.from_html import MAX_NESTING, to_markdown
 from tests import wxr_files
@@ -115,6 +115,9 @@ def test_a_blog_imports_with_its_tree_closed_and_nothing_unsafe(app, maren):
     thread = story.thread
     assert thread.is_locked and thread.lock_reason == "imported closed"
     assert thread.post_count == 5 and thread.last_post_at == datetime(2019, 5, 19)
+    # Its writer follows its comments, as on any story of theirs.
+    assert db.session.scalar(select(Follow.user_id).where(Follow.thread_id == thread.id)) \
+        == maren.id
     # One name per commenter on this story, tied to no account.
     guests = db.session.scalars(select(Handle).where(Handle.kind == IMPORTED)).all()
     assert sorted(h.name for h in guests) == ["Guest", "Jonas", "Ruth from Ohio",

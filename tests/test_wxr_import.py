@@ -13,6 +13,8 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import (ANONYMOUS, IMPORTED, Follow, Group, Handle, ImportedComment,
                           ImportedStory, Post, Story)
+from forum.moderation.actions import ModerationError
+from forum.moderation.suspensions import suspend_author
 from forum.posting import wxr
 from forum.posting.from_html import MAX_NESTING, to_markdown
 from tests import wxr_files
@@ -276,3 +278,12 @@ def test_html_becomes_the_markdown_a_member_could_have_typed():
     # Markup nested past what anyone writes is flattened, not followed down.
     assert to_markdown("<b>" * 20000 + "deep") == "**" * MAX_NESTING + "deep" + "**" * MAX_NESTING
     assert to_markdown("<blockquote>" * 500 + "deep").count(">") == MAX_NESTING
+
+
+def test_a_moderator_can_hide_an_imported_comment_but_suspends_nobody(app, maren):
+    assert import_fixture(app).exit_code == 0
+    moderator = make_user("mod_login", "Mod", role="moderator")
+    jonas_post = db.session.scalar(select(Post).join(Handle, Handle.id == Post.handle_id)
+                                   .where(Handle.name == "Jonas").order_by(Post.id))
+    with pytest.raises(ModerationError, match="there is nobody to suspend"):
+        suspend_author(moderator, jonas_post, days=3, reason="rude", now=utcnow())

@@ -287,3 +287,23 @@ def test_a_moderator_can_hide_an_imported_comment_but_suspends_nobody(app, maren
                                    .where(Handle.name == "Jonas").order_by(Post.id))
     with pytest.raises(ModerationError, match="there is nobody to suspend"):
         suspend_author(moderator, jonas_post, days=3, reason="rude", now=utcnow())
+
+
+@pytest.fixture
+def short_texts(app_config):
+    app_config["MAX_BODY_CHARS"] = 150
+
+
+def test_a_post_over_the_length_limit_is_refused_and_the_rest_imported(short_texts, app,
+                                                                       maren):
+    dry = import_fixture(app, "--dry-run")
+    result = import_fixture(app)
+    for output, will in ((dry.output, "would be "), (result.output, "")):
+        assert f"Stories {will}imported: 1 (already imported: 0)" in output
+        assert "Refused: 'Thirteen years inside': That is" in output
+        assert "the limit is 150" in output
+    assert result.exit_code == 0
+    assert db.session.scalars(select(Story.slug)).all() == ["second-winter-out"]
+    # Nothing of the refused post stayed: not its thread, nor its commenters' names.
+    assert db.session.scalar(select(func.count()).select_from(Handle)
+                             .where(Handle.kind == IMPORTED)) == 1

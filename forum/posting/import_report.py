@@ -1,5 +1,6 @@
 """What an import did, or would do: brought in, already there, left out and why; and the
-rules for what is left out (forum/posting/imports.py, import_thread.py)."""
+rules for what is left out, the text's own checks among them (forum/posting/imports.py,
+import_thread.py)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from . import wxr
+from .from_html import to_markdown
+from .refusals import PostingError, TooLong, clean_body
 
 
 @dataclass
@@ -65,3 +68,20 @@ def comment_skip(comment: wxr.Comment) -> str | None:
 def to_day(when) -> datetime:
     """A date kept to the day, as the site keeps imported writing."""
     return datetime.combine(when, time())
+
+
+def story_body(item: wxr.Item, blog: wxr.Blog) -> str:
+    """A post's text as the story's Markdown, held to the posting path's length rule: raises
+    PostingError for one too long, or empty once its unsafe markup is dropped."""
+    return clean_body(to_markdown(item.body, blog.address))
+
+
+def comment_body(comment: wxr.Comment, blog: wxr.Blog, report: Report) -> str | None:
+    """A comment's text as Markdown, or None (counted in the report) when it is refused."""
+    try:
+        return clean_body(to_markdown(comment.body, blog.address))
+    except TooLong:
+        report.skipped["comments too long for the site"] += 1
+    except PostingError:
+        report.skipped["comments empty once unsafe markup was dropped"] += 1
+    return None

@@ -23,9 +23,7 @@ from ..models.content import words_key
 from ..names import name_key
 from ..public_ids import new_public_id
 from . import wxr
-from .from_html import to_markdown
-from .import_report import Report, comment_skip, to_day
-from .refusals import PostingError, TooLong, clean_body
+from .import_report import Report, comment_body, comment_skip, to_day
 
 GUEST = "Guest"
 NAME_CHARS = 40
@@ -130,13 +128,8 @@ def _place(comment: wxr.Comment, parent: _Placed | None, by_post: dict[int, _Pla
            story: Story, blog: wxr.Blog, names: "_NameBook", *, own: bool, max_depth: int,
            report: Report) -> _Placed | None:
     """Store one comment as a post in the story's thread; None when its text is refused."""
-    try:
-        body = clean_body(to_markdown(comment.body, blog.address))
-    except TooLong:
-        report.skipped["comments too long for the site"] += 1
-        return None
-    except PostingError:
-        report.skipped["comments empty once unsafe markup was dropped"] += 1
+    body = comment_body(comment, blog, report)
+    if body is None:
         return None
     # A reply to the deepest level attaches beside its parent, at that same level, as a
     # live reply does (replies._add_post).

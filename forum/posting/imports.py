@@ -27,10 +27,9 @@ from ..notifications import service as notifications
 from ..refusals import Refusal
 from ..slugs import slugify
 from . import wxr
-from .from_html import to_markdown
-from .import_report import Report, comment_skip, item_skip, to_day
+from .import_report import Report, comment_body, comment_skip, item_skip, story_body, to_day
 from .import_thread import import_comments
-from .refusals import PostingError, check_writer, clean_body
+from .refusals import PostingError, check_writer
 from .replies import new_thread
 from .stories import UNTITLED, _unique_slug
 
@@ -119,6 +118,12 @@ def _survey(item: wxr.Item, blog: wxr.Blog, groups: dict[str, Group], report: Re
         ImportedStory.source == blog.source, ImportedStory.source_post_id == item.id)
     ) if look_up else None
     done: set[int] = set()
+    if record is None and look_up:
+        try:
+            story_body(item, blog)
+        except PostingError as refused:
+            report.refused.append(f"{item.title or UNTITLED!r}: {refused.message}")
+            return
     if record is None:
         report.stories_imported += 1
     else:
@@ -130,7 +135,7 @@ def _survey(item: wxr.Item, blog: wxr.Blog, groups: dict[str, Group], report: Re
             report.skipped[reason] += 1
         elif comment.id in done:
             report.comments_already += 1
-        else:
+        elif not look_up or comment_body(comment, blog, report) is not None:
             report.comments_imported += 1
 
 
@@ -155,7 +160,7 @@ def _import_post(item: wxr.Item, blog: wxr.Blog, member: User, groups: list[Grou
 
 def _new_story(item: wxr.Item, blog: wxr.Blog, member: User, groups: list[Group],
                anonymous: bool, now: datetime) -> Story:
-    body = clean_body(to_markdown(item.body, blog.address))
+    body = story_body(item, blog)
     title = (" ".join(item.title.split()) or UNTITLED)[:200]
     day = to_day(item.day or now.date())
     thread = new_thread(member, title, None, anonymous, day)

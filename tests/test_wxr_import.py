@@ -2,6 +2,7 @@
 and that nobody's email, address or web address reaches the database."""
 from __future__ import annotations
 
+import re
 import tracemalloc
 from datetime import datetime
 from pathlib import Path
@@ -307,3 +308,17 @@ def test_a_post_over_the_length_limit_is_refused_and_the_rest_imported(short_tex
     # Nothing of the refused post stayed: not its thread, nor its commenters' names.
     assert db.session.scalar(select(func.count()).select_from(Handle)
                              .where(Handle.kind == IMPORTED)) == 1
+
+
+def test_a_guest_named_like_the_storys_pseudonym_is_set_apart_and_stays_one_name(
+        app, maren, tmp_path, monkeypatch):
+    monkeypatch.setattr("forum.posting.handles.pseudonym", lambda taken: "Jonas")
+    without = re.sub(r"<wp:comment>\s*<wp:comment_id>204</wp:comment_id>.*?</wp:comment>",
+                     "", FIXTURE.read_text(), flags=re.S)
+    (tmp_path / "earlier.wxr").write_text(without)
+    assert import_fixture(app, "--pseudonym", path=tmp_path / "earlier.wxr").exit_code == 0
+    result = import_fixture(app, "--pseudonym")
+    assert "Comments imported: 1 (already imported: 6)" in result.output, result.output
+    assert [(d, name, kind) for d, name, kind, _ in tree(the_story())] == [
+        (0, "Jonas (2)", IMPORTED), (1, "Jonas", ANONYMOUS), (2, "Ruth from Ohio", IMPORTED),
+        (3, "Jonas (2)", IMPORTED), (1, "Wendy's friend", IMPORTED)]

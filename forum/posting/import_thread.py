@@ -31,6 +31,9 @@ NAME_CHARS = 40
 _INSERT_POST = insert(Post.__table__).returning(Post.__table__.c.id)
 _SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
              .values(path=bindparam("set_path")))
+_INSERT_HANDLE = insert(Handle.__table__).returning(Handle.__table__.c.id)
+# The " (2)" that sets a guest's name apart from a pseudonym of the same thread.
+_NUMBERED = re.compile(r" \(\d+\)$")
 _LOOKS_LIKE_CONTACT = re.compile(r"@|://|www\.|\.(com|org|net)\b", re.IGNORECASE)
 
 
@@ -166,27 +169,30 @@ class _NameBook:
 
     def __init__(self, story: Story):
         self.thread_id = story.thread_id
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int] = {}  # the key of the name as the blog gave it -> handle
+        self.by_raw: dict[str, int] = {}
         self.taken: set[str] = set()
         for handle in db.session.scalars(select(Handle).where(Handle.thread_id ==
                                                               self.thread_id)):
             if handle.kind == IMPORTED:
-                self.ids[handle.name_key] = handle.id
+                self.ids.setdefault(name_key(_NUMBERED.sub("", handle.name)), handle.id)
             self.taken.add(handle.name_key)
 
     def handle_id(self, raw: str, day: datetime) -> int:
+        """The handle of the guest called `raw` on this story, made at their first comment."""
+        if raw in self.by_raw:
+            return self.by_raw[raw]
         name = imported_name(raw)
         key = name_key(name)
-        if key in self.ids:
-            return self.ids[key]
-        n = 2
-        shown = name
-        while name_key(shown) in self.taken:  # a pseudonym of this thread has that name
-            shown, n = f"{name} ({n})", n + 1
-        handle = Handle(user_id=None, name=shown, name_key=name_key(shown), kind=IMPORTED,
-                        thread_id=self.thread_id, created_at=day)
-        db.session.add(handle)
-        db.session.flush()
-        self.ids[key] = handle.id
-        self.taken.add(handle.name_key)
-        return handle.id
+        if key not in self.ids:
+            n, shown = 2, name
+            while name_key(shown) in self.taken:  # a pseudonym of this thread has that name
+                shown, n = f"{name} ({n})", n + 1
+            # A Core INSERT: the ORM's unit of work for each new name was a third of the
+            # time of a large import.
+            self.ids[key] = db.session.execute(_INSERT_HANDLE, {
+                "user_id": None, "name": shown, "name_key": name_key(shown), "kind": IMPORTED,
+                "thread_id": self.thread_id, "created_at": day}).scalar_one()
+            self.taken.add(name_key(shown))
+        self.by_raw[raw] = self.ids[key]
+        return self.ids[key]

@@ -16,10 +16,11 @@ from forum.models import (ANONYMOUS, IMPORTED, Follow, Group, Handle, ImportedCo
                           ImportedStory, Post, Story)
 from forum.moderation.actions import ModerationError
 from forum.moderation.suspensions import suspend_author
+from forum.profiles.deletion import delete_account
 from forum.posting import wxr
 from forum.posting.from_html import MAX_NESTING, to_markdown
 from tests import wxr_files
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 FIXTURE = Path(__file__).parent / "fixtures" / "blog.wxr"
 # Every commenter's email, IP address and web address in the fixture (the blog's own address
@@ -322,3 +323,14 @@ def test_a_guest_named_like_the_storys_pseudonym_is_set_apart_and_stays_one_name
     assert [(d, name, kind) for d, name, kind, _ in tree(the_story())] == [
         (0, "Jonas (2)", IMPORTED), (1, "Jonas", ANONYMOUS), (2, "Ruth from Ohio", IMPORTED),
         (3, "Jonas (2)", IMPORTED), (1, "Wendy's friend", IMPORTED)]
+
+
+def test_deleting_the_account_forgets_where_its_stories_came_from(app, maren):
+    assert import_fixture(app).exit_code == 0
+    delete_account(maren, password=PASSWORD, remove_writing=False, now=utcnow())
+    assert db.session.scalar(select(func.count()).select_from(ImportedStory)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ImportedComment)) == 0
+    everything = dump()
+    assert "oldblog.example.net" not in everything and "thirteen-years-inside" not in everything
+    # The guests' words stay under the "[deleted]" placeholder, as anyone's comments do.
+    assert "Level four" in everything

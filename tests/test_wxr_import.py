@@ -157,6 +157,10 @@ def test_a_dry_run_reports_and_writes_nothing(app, maren):
     assert "Comments would be imported: 7" in result.output
     assert "Skipped: 1 spam comments" in result.output
     assert row_counts() == before
+    # A tag mapped to a group of another name, TERM=SLUG.
+    mapped = import_fixture(app, "--dry-run", "--group", "Leaving=the-fellowship").output
+    assert "Mapped: tag Leaving -> group the-fellowship" in mapped
+    assert "Not mapped to any group: category The Fellowship (1 post)" in mapped
 
 
 @pytest.mark.parametrize("make, words", [

@@ -9,9 +9,9 @@ followers are not told of years-old stories one by one (the member follows each 
 comments, as a writer does, if they follow what they write).
 
 The comments become the story's thread in import_thread.py, where nobody's identity comes
-along. The file is read through once before anything is written, so a
-broken or hostile file imports nothing; then each post is one transaction, recorded in
-ImportedStory and ImportedComment, so a second run brings nothing twice.
+along. The file is read through once before anything is written, so a broken or hostile
+file imports nothing; then each post is one transaction, recorded in ImportedStory and
+ImportedComment, so a second run brings nothing twice.
 """
 from __future__ import annotations
 

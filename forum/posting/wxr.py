@@ -21,6 +21,8 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from ..refusals import Refusal
+
 _WP = "{http://wordpress.org/export/"
 _NAMESPACES = {
     "{http://purl.org/rss/1.0/modules/content/}": "content:",
@@ -35,12 +37,9 @@ _IDENTITY = {"wp:comment_author_email", "wp:comment_author_IP", "wp:comment_auth
 VERSIONS = ("1.0", "1.1", "1.2")
 
 
-class WxrError(Exception):
-    """The file cannot be imported at all; `message` says why, in the importer's words."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class WxrError(Refusal):
+    """The file cannot be imported at all; `message` says why, in the importer's words (a
+    Refusal, so a view that takes an upload answers it as any other: 400, never a 5xx)."""
 
 
 @dataclass(frozen=True)

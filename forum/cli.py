@@ -1,10 +1,12 @@
-"""Flask commands: `seed-demo` fills an empty site with demo content; `users` manages accounts."""
+"""Flask commands: `seed-demo` fills an empty site with demo content; `users` manages accounts;
+`import-wxr` brings in a member's WordPress blog and `wxr-redirects` maps its old links."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -16,7 +18,12 @@ from .clock import utcnow
 from .demo import seed
 from .demo.content import DEMO_PASSWORD, PENDING_REGISTRATIONS, USERS
 from .extensions import db
-from .models import ROLES, User
+from .models import PUBLIC, ROLES, Handle, User
+from .names import name_key
+from .posting import imports
+from .posting.refusals import PostingError
+from .posting.wxr import WxrError
+from .stories import old_links
 
 # The same rule the registration form applies to login names.
 LOGIN_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
@@ -30,6 +37,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(restore)
     app.cli.add_command(jobs.jobs)
     app.cli.add_command(notifications)
+    app.cli.add_command(import_wxr)
+    app.cli.add_command(wxr_redirects)
 
 
 # --- users --------------------------------------------------------------------------------
@@ -173,3 +182,48 @@ def restore(backup_file: Path) -> None:
                f"{done.revision or 'unknown'}.")
     click.echo("Now run `flask --app wsgi db upgrade` to bring the schema up to date, then "
                "start the site.")
+
+
+# --- import-wxr and wxr-redirects: a member's WordPress blog ------------------------------
+
+@click.command("import-wxr")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "handle", required=True,
+              help="The public handle of the member whose blog it is.")
+@click.option("--group", "groups", multiple=True, metavar="SLUG|TERM=SLUG",
+              help="Map the blog's category or tag with this slug (or TERM) to the existing "
+                   "group SLUG; repeat for more. Nothing else becomes a group.")
+@click.option("--pseudonym", is_flag=True,
+              help="Publish each story under its own pseudonym, not the public handle.")
+@click.option("--dry-run", is_flag=True, help="Say what would be imported; write nothing.")
+@with_appcontext
+def import_wxr(file: str, handle: str, groups: tuple[str, ...], pseudonym: bool,
+               dry_run: bool) -> None:
+    """Import a WordPress export (WXR) FILE: its posts as the member's stories, their
+    comments as the stories' threads. Running it again imports nothing twice."""
+    member = db.session.scalar(select(User).join(Handle, Handle.user_id == User.id)
+                               .where(Handle.kind == PUBLIC, Handle.name_key == name_key(handle)))
+    if member is None:
+        raise click.ClickException(f"No member has the public handle {handle!r}.")
+    try:
+        report = imports.import_wxr(file, member, groups=list(groups), anonymous=pseudonym,
+                                    now=utcnow(), dry_run=dry_run)
+    except (WxrError, imports.ImportRefused, PostingError) as refused:
+        db.session.rollback()
+        raise click.ClickException(refused.message) from refused
+    click.echo("\n".join(report.lines(dry_run)))
+
+
+@click.command("wxr-redirects")
+@click.option("--format", "style", type=click.Choice(["nginx", "haproxy"]), default="nginx",
+              show_default=True, help="nginx `map` lines (with ;) or a HAProxy map file.")
+@click.option("--source", help="Only the blog with this address (example.org/blog).")
+@click.option("--with-pseudonyms", is_flag=True,
+              help="Stories imported under a pseudonym too: the redirect then ties the old "
+                   "blog to the pseudonym, so only with the writer's say-so.")
+@with_appcontext
+def wxr_redirects(style: str, source: str | None, with_pseudonyms: bool) -> None:
+    """Print `old_path new_url` for every imported story still published: a map for the web
+    server in front of the old blog's domain (see the README, "Bringing a blog in")."""
+    for old_path, url in old_links.redirect_map(source, with_pseudonyms):
+        click.echo(f"{old_path} {url};" if style == "nginx" else f"{old_path} {url}")

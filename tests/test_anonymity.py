@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
@@ -31,6 +32,7 @@ from forum.models import (ANONYMOUS, PUBLIC, Board, Handle, Post, Story, Thread,
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 PASSWORD = "correct horse battery"
+WXR_FIXTURE = Path(__file__).parent / "fixtures" / "blog.wxr"
 ALICE_PUBLIC = "Alice Marsh"
 ALICE_LOGIN = "alice_login"
 SITE_NAME = "Afterward"
@@ -328,6 +330,15 @@ def site(app, ctx, make_browser):
     alice.submit(f"/threads/{d3}/reply", {"body": "Signed reply from Alice."})
     alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
 
+    # Her old blog, imported under a pseudonym per story (tests/fixtures/blog.wxr): her own
+    # comments there take each story's pseudonym, and its guests are imported names.
+    imported = app.test_cli_runner().invoke(args=[
+        "import-wxr", str(WXR_FIXTURE), "--as", ALICE_PUBLIC, "--pseudonym"])
+    assert imported.exit_code == 0, imported.output
+    imported_story, imported_second = (
+        db.session.scalar(select(Story).where(Story.slug == slug))
+        for slug in ("thirteen-years-inside", "second-winter-out"))
+
     # Bob's own story: Alice comments under a pseudonym and signed. Bob bars the pseudonym
     # from it and ignores two of her names, so the crawl as Bob reads his list of barred
     # names and his list of ignored names with her names in them.
@@ -355,6 +366,7 @@ def site(app, ctx, make_browser):
         "own_thread": by_public_id(Thread, own_thread).handle.name,
         "d1": handle_of[d1_reply].name, "d2": handle_of[d2_reply].name,
         "demo_story": handle_of[ds_reply].name, "bob_story": handle_of[bs_reply].name,
+        "imported": imported_story.handle.name, "imported_2": imported_second.handle.name,
     }
     assert handle_of[story_answer].name == pseudonyms["story"]
     assert handle_of[own_reply].name == pseudonyms["own_thread"]
@@ -375,10 +387,12 @@ def site(app, ctx, make_browser):
     db.session.commit()
     # Words only Alice wrote anonymously: seeing them beside her public name would out her.
     # (Titles may appear on the profiles of others who replied there; bodies may not.)
-    anon_titles = ["What the elders never said", "Is it normal to miss them?"]
+    anon_titles = ["What the elders never said", "Is it normal to miss them?",
+                   "Thirteen years inside", "Second winter out"]
     anon_bodies = ["A long anonymous testimony.", "Thank you for reading.", "Asking for myself.",
                    "That helps.", "From me too.", "This is my story as well.",
-                   "Bob, this was my way out too."]
+                   "Bob, this was my way out too.", "Level two: the author answers",
+                   "The first paragraph, as WordPress keeps it.", "Thank you, I will."]
     # Bob bars her pseudonym from his story, and ignores her own thread's name and her
     # public name (not d1's: the markup test below compares her d1 post as Bob sees it).
     done = [bob.submit(f"/stories/{bob_slug}/barred", {"name": pseudonyms["bob_story"]})]

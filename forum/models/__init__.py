@@ -1,5 +1,5 @@
 """The domain model; importing this package registers every table."""
-from .accounts import ANONYMOUS, PUBLIC, ROLES, Handle, User
+from .accounts import ANONYMOUS, IMPORTED, PUBLIC, ROLES, Handle, User
 from .account_email import PasswordReset, PendingEmail
 from .contact import ContactMessage, Conversation
 from .content import (
@@ -25,6 +25,7 @@ from .content import (
     story_groups,
 )
 from .groups import GroupAlias
+from .imports import ImportedComment, ImportedStory
 from .jobs import JobLease
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
@@ -43,4 +44,5 @@ __all__ = [
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
     "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
+    "ImportedStory", "ImportedComment", "IMPORTED",
 ]

@@ -18,6 +18,9 @@ ROLES = ("member", "moderator", "admin")
 APPROVED, PENDING, NOT_APPROVED = "approved", "pending", "refused"
 PUBLIC = "public"
 ANONYMOUS = "anonymous"
+# A commenter brought in with an imported blog (forum/posting/imports.py): a name on that one
+# story's thread, linked to no account (user_id NULL) and no profile, marked "imported".
+IMPORTED = "imported"
 
 
 class User(UserMixin, db.Model):
@@ -89,7 +92,8 @@ class User(UserMixin, db.Model):
 
 
 class Handle(db.Model):
-    """A name shown on the site: one public handle per user, or an anonymous one per thread."""
+    """A name shown on the site: one public handle per user, an anonymous one per thread, or
+    an imported commenter's name on one story's thread."""
 
     __tablename__ = "handles"
     __table_args__ = (
@@ -114,8 +118,9 @@ class Handle(db.Model):
     # Case- and look-alike-folded form of the name, used for uniqueness.
     name_key: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default=PUBLIC)
-    # Set for anonymous handles only: the one thread this pseudonym speaks in. No foreign
-    # key: threads.handle_id already points here, and a cycle would need ALTERs SQLite lacks.
+    # Set for anonymous and imported handles only: the one thread this name speaks in. No
+    # foreign key: threads.handle_id already points here, and a cycle would need ALTERs
+    # SQLite lacks.
     thread_id: Mapped[Optional[int]]
     created_at: Mapped[datetime]
 
@@ -130,6 +135,10 @@ class Handle(db.Model):
     @property
     def is_anonymous(self) -> bool:
         return self.kind == ANONYMOUS
+
+    @property
+    def is_imported(self) -> bool:
+        return self.kind == IMPORTED
 
     @property
     def has_profile(self) -> bool:

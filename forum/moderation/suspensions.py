@@ -53,6 +53,10 @@ def logged_length_words(length: str) -> str:
 def _author_of(moderator: User, item: Post | Story) -> User:
     """The account behind a post or story, for this service's eyes only."""
     author = item.handle.user
+    if author is None and item.handle.is_imported:
+        raise ModerationError("This was written on a blog before it was imported here, by no "
+                              "account of this site: there is nobody to suspend. Hide it "
+                              "instead.")
     if author is None:
         raise ModerationError("The account that wrote this no longer exists.")
     if author.id == moderator.id:

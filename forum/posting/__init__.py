@@ -9,6 +9,10 @@ Where each part lives:
 - stories.py   testimonies: slugs, groups, drafts, publishing, changes, earlier versions,
                and the author closing or reopening their story's comments
 - reports.py   asking the moderators to look at a post or a story
+- imports.py   a member's WordPress blog brought in as their stories (import_thread.py:
+               its comments as their threads; import_report.py: what was left out and why),
+               read by wxr.py (the hardened, streamed WXR reader) and made Markdown by
+               from_html.py, so it takes the same renderer and sanitiser as everything else
 - restrictions.py  a story's author barring a name (and so its account) from commenting
 - routes.py    creates `bp`: the thread, reply, edit, delete, report and comment views
 - story_routes.py  the story editor: preview, drafts, autosave and the author's history

@@ -7,8 +7,8 @@ from sqlalchemy import Table, delete, func, select, update
 
 from ..auth.service import confirm_password
 from ..extensions import db
-from ..models import (DELETED, HELD, REFUSED, DeletedPostText, Handle, Post, Story, StoryRevision,
-                      Thread, User)
+from ..models import (DELETED, HELD, REFUSED, DeletedPostText, Handle, ImportedComment,
+                      ImportedStory, Post, Story, StoryRevision, Thread, User)
 from ..refusals import SettingsError
 from ..threads import cache as thread_cache
 
@@ -75,6 +75,11 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
 def _erase_story(story: Story, now: datetime) -> None:
     """Empty a story in place: a "[deleted]" placeholder whose comments stay readable."""
     db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
+    # Where an imported story came from (the writer's old blog, its path) says whose it was.
+    imported = select(ImportedStory.id).where(ImportedStory.story_id == story.id)
+    db.session.execute(delete(ImportedComment)
+                       .where(ImportedComment.imported_story_id.in_(imported)))
+    db.session.execute(delete(ImportedStory).where(ImportedStory.story_id == story.id))
     story.state, story.title, story.summary = DELETED, DELETED_NAME, ""
     story.body = story.body_html = story.excerpt = story.content_warnings = ""
     story.groups = []

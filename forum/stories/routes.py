@@ -17,6 +17,7 @@ from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
+from .old_links import story_slug_for
 from .listed import PUBLISHED_IN_SQL, published_stories, tagged_groups, tagged_groups_column
 
 bp = Blueprint("stories", __name__)
@@ -84,6 +85,17 @@ def show(slug):
         # header too, which crawlers honour even for responses they do not parse as HTML.
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@bp.route("/from-blog/", defaults={"old_path": ""})
+@bp.route("/from-blog/<path:old_path>")
+def from_blog(old_path):
+    """Send an old link to an imported blog post on to its story, for good (301)."""
+    query = request.query_string.decode("utf-8", "replace")
+    slug = story_slug_for("/" + old_path + ("?" + query if query else ""))
+    if slug is None:
+        abort(404)
+    return redirect(url_for("stories.show", slug=slug), 301)
 
 
 @bp.route("/groups/")

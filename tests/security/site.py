@@ -79,6 +79,8 @@ def argument(rule: str, name: str, site: Site):
                 return value
     fixed = {"thread_id": site.thread_id, "post_id": site.post_id, "handle": site.member_handle,
              "filename": "css/site.css",
+             # An imported blog post's old path (/from-blog/<old_path>): none was imported.
+             "old_path": "2019/05/an-old-post/",
              # A link token (password reset, email confirmation) nobody was sent.
              "token": "a-token-this-site-never-sent-0123456789abcdef"}
     if name in fixed:

@@ -1,0 +1,87 @@
+"""What an import did, or would do: brought in, already there, left out and why; and the
+rules for what is left out, the text's own checks among them (forum/posting/imports.py,
+import_thread.py)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from . import wxr
+from .from_html import to_markdown
+from .refusals import PostingError, TooLong, clean_body
+
+
+@dataclass
+class Report:
+    """What an import did (or, dry, would do): brought in, already there, left out and why."""
+
+    source: str = ""
+    stories_imported: int = 0
+    stories_already: int = 0
+    comments_imported: int = 0
+    comments_already: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    refused: list[str] = field(default_factory=list)
+    mapped: dict[str, str] = field(default_factory=dict)  # term -> group slug
+    unmapped: Counter = field(default_factory=Counter)  # term -> posts that have it
+
+    def lines(self, dry_run: bool = False) -> list[str]:
+        will = "would be " if dry_run else ""
+        out = [f"Blog: {self.source}" + (" (dry run: nothing was written)" if dry_run else ""),
+               f"Stories {will}imported: {self.stories_imported}"
+               f" (already imported: {self.stories_already})",
+               f"Comments {will}imported: {self.comments_imported}"
+               f" (already imported: {self.comments_already})"]
+        out += [f"Skipped: {n} {reason}" for reason, n in sorted(self.skipped.items())]
+        out += [f"Refused: {line}" for line in self.refused]
+        out += [f"Mapped: {term} -> group {slug}" for term, slug in sorted(self.mapped.items())]
+        out += [f"Not mapped to any group: {term} ({n} post{'s' if n != 1 else ''})"
+                for term, n in sorted(self.unmapped.items())]
+        return out
+
+
+def item_skip(item: wxr.Item) -> str | None:
+    """Why an item of the export stays behind (as the report counts it); None: a story."""
+    if item.id <= 0:
+        return "items without a post id"
+    if item.post_type == "post":
+        return None if item.status == "publish" else f"posts not published ({item.status})"
+    if item.post_type == "attachment":
+        return "attachments (media is not imported)"
+    return f"items of type {item.post_type or 'unknown'}"
+
+
+def comment_skip(comment: wxr.Comment) -> str | None:
+    """Why a comment stays behind; None: it joins the thread."""
+    if comment.kind in ("pingback", "trackback"):
+        return f"{comment.kind}s"
+    if comment.approved == "spam":
+        return "spam comments"
+    if comment.approved == "trash":
+        return "comments in the bin"
+    if comment.approved != "1":
+        return "comments waiting for approval"
+    return None
+
+
+def to_day(when) -> datetime:
+    """A date kept to the day, as the site keeps imported writing."""
+    return datetime.combine(when, time())
+
+
+def story_body(item: wxr.Item, blog: wxr.Blog) -> str:
+    """A post's text as the story's Markdown, held to the posting path's length rule: raises
+    PostingError for one too long, or empty once its unsafe markup is dropped."""
+    return clean_body(to_markdown(item.body, blog.address))
+
+
+def comment_body(comment: wxr.Comment, blog: wxr.Blog, report: Report) -> str | None:
+    """A comment's text as Markdown, or None (counted in the report) when it is refused."""
+    try:
+        return clean_body(to_markdown(comment.body, blog.address))
+    except TooLong:
+        report.skipped["comments too long for the site"] += 1
+    except PostingError:
+        report.skipped["comments empty once unsafe markup was dropped"] += 1
+    return None

@@ -207,8 +207,8 @@ def load(instance_path: str) -> dict:
         # within one request (gunicorn's 30 s timeout). A bigger blog comes in through the
         # administrator's `flask import-wxr`, which has no such limits.
         "WXR_UPLOAD_MAX_BYTES": _int("WXR_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
-        "WXR_UPLOAD_MAX_POSTS": _int("WXR_UPLOAD_MAX_POSTS", 500),
-        "WXR_UPLOAD_MAX_COMMENTS": _int("WXR_UPLOAD_MAX_COMMENTS", 10_000),
+        "WXR_UPLOAD_MAX_POSTS": _int("WXR_UPLOAD_MAX_POSTS", 300),
+        "WXR_UPLOAD_MAX_COMMENTS": _int("WXR_UPLOAD_MAX_COMMENTS", 6_000),
         # Werkzeug refuses a form larger than this even under MAX_CONTENT_LENGTH (default 500 kB).
         "MAX_FORM_MEMORY_SIZE": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         # Every absolute link (feeds, sitemap, robots.txt, email) starts with SITE_URL, never

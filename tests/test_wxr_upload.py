@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from forum import jobs
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import BlogUpload, Group, ImportedStory, Story
+from forum.models import BlogUpload, Group, ImportedStory, Story, User
 from forum.posting import wxr
 from forum.profiles import blog_import
+from forum.profiles.deletion import delete_account
 from tests import wxr_files
 from tests.factories import make_user
 from tests.test_wxr_import import FIXTURE, IDENTITIES, dump, row_counts, the_story, tree
@@ -269,9 +270,6 @@ def test_the_import_itself_is_not_held_to_the_posting_limits(app, maren):
 
 
 def test_a_suspended_member_cannot_upload(app, maren):
-    user = db.session.scalar(select(BlogUpload.user_id))  # none yet
-    assert user is None
-    from forum.models import User
     member = db.session.scalar(select(User).where(User.login_name == "maren_login"))
     member.suspended_until = utcnow() + timedelta(days=1)
     db.session.commit()
@@ -339,3 +337,50 @@ def test_a_blog_of_200_posts_and_5000_comments_imports_through_the_page(app, mar
           f"bytes, {db.engine.dialect.name}): upload and "
           f"preview {uploaded - started:.1f} s, import {finished - uploaded:.1f} s")
     assert uploaded - started < 30 and finished - uploaded < 30
+
+
+def test_an_import_that_died_halfway_can_be_confirmed_again(app, maren):
+    upload_id = preview_id(upload(maren))
+    url = f"/settings/import/{upload_id}"
+    # A confirmation claimed it and its worker stopped before the end.
+    row = db.session.scalar(select(BlogUpload))
+    row.imported_at = utcnow()
+    db.session.commit()
+    assert "being brought in" in words(maren.get(url))
+    assert confirm(maren, upload_id).status_code == 302
+    assert db.session.scalar(select(func.count(Story.id))) == 0  # still running: not twice
+    row.imported_at = utcnow() - blog_import.RUNNING_FOR - timedelta(seconds=1)
+    db.session.commit()
+    page = words(maren.get(url))
+    assert "did not finish" in page and "Import my blog" in page
+    # The choice of name is asked again: never a silent fall back to the public handle.
+    token = maren.csrf_token(url)
+    refused = maren.client.post(f"{url}/confirm", data={"csrf_token": token})
+    assert refused.status_code == 400 and "Please choose under which name" in words(refused)
+    assert confirm(maren, upload_id, name_choice="pseudonym").status_code == 302
+    assert the_story().handle.kind == "anonymous"
+    assert "Your blog is here" in words(maren.get(url))
+
+
+def test_deleting_the_account_deletes_its_upload(app, maren):
+    preview_id(upload(maren))
+    member = db.session.scalar(select(User).where(User.login_name == "maren_login"))
+    delete_account(member, password="correct horse battery", remove_writing=True, now=utcnow())
+    assert db.session.scalar(select(func.count(BlogUpload.id))) == 0
+
+
+def test_a_tag_goes_to_the_group_chosen_for_it_and_nothing_else_is_mapped(app, maren):
+    upload_id = preview_id(upload(maren))
+    html = maren.get(f"/settings/import/{upload_id}").get_data(as_text=True)
+    labels = dict(re.findall(r'<label for="(term_\d+)">([^<(]+)', html))
+    # A group that does not exist is not a choice: the form says so, nothing is imported.
+    refused = confirm(maren, upload_id, **{field: "made-up-group" for field in labels})
+    assert refused.status_code == 400 and "Not a valid choice" in words(refused)
+    assert db.session.scalar(select(func.count(Story.id))) == 0
+    chosen = {field: ("the-fellowship" if label.strip() == "Tag: Leaving" else "")
+              for field, label in labels.items()}
+    assert sorted(chosen.values()) == ["", "", "the-fellowship"]
+    done = confirm(maren, upload_id, **chosen)
+    result = words(maren.get(done.headers["Location"]))
+    assert "tag Leaving: the-fellowship" in result and "category The Fellowship" not in result
+    assert db.session.scalar(select(func.count(Group.id))) == 1

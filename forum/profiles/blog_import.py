@@ -143,6 +143,20 @@ def groups_offered() -> list[Group]:
                                    .order_by(Group.name)))
 
 
+def is_running(upload: BlogUpload, now: datetime) -> bool:
+    """Whether a confirmation is importing this upload now (claimed, not finished, and not
+    so long ago that its run must have died)."""
+    return (upload.export is not None and upload.imported_at is not None
+            and upload.imported_at >= now - RUNNING_FOR)
+
+
+def was_interrupted(upload: BlogUpload, now: datetime) -> bool:
+    """Whether an import of this upload started and never finished (a stopped worker): the
+    member may confirm again, and the rest comes in (what came in stays as it is)."""
+    return (upload.export is not None and upload.imported_at is not None
+            and upload.imported_at < now - RUNNING_FOR)
+
+
 def _claim(upload: BlogUpload, now: datetime) -> bool:
     """Mark the upload as being imported, in one conditional UPDATE, so that two
     confirmations at once (two tabs, two hosts) run it once. A claim left by a run that

@@ -94,6 +94,7 @@ def _preview_page(upload, form=None, terms=None, status=200):
         form=form, term_fields=[form[f"term_{i}"] for i in range(len(terms))],
         other_terms=all_terms[blog_import.TERMS_OFFERED:], cancel_form=CancelImportForm(),
         allowed=permissions.can_import_blog(current_user),
+        interrupted=blog_import.was_interrupted(upload, utcnow()),
     ), status
 
 
@@ -101,8 +102,8 @@ def _preview_page(upload, form=None, terms=None, status=200):
 @login_required
 def import_preview(upload_id):
     """What your blog's import would bring in (or, once confirmed, what it brought in)."""
-    upload = _owned(upload_id)
-    if upload.imported_at is not None:
+    upload, now = _owned(upload_id), utcnow()
+    if upload.export is None or blog_import.is_running(upload, now):
         return render_template("profiles/import_done.html", upload=upload,
                                report=blog_import.report_of(upload),
                                running=upload.export is not None)
@@ -117,7 +118,9 @@ def confirm_import(upload_id):
     if not permissions.can_import_blog(current_user):
         abort(403)
     form, terms = _choices_form(upload, formdata=request.form)
-    if upload.imported_at is None and not form.validate_on_submit():
+    # Once imported, a confirmation sent again only hears so; until then, the choices count
+    # (a retry after an interrupted run never falls back to the public handle).
+    if upload.export is not None and not form.validate_on_submit():
         return _preview_page(upload, form, terms, status=400)
     mapping = {term.key: form[f"term_{i}"].data for i, term in enumerate(terms)
                if form[f"term_{i}"].data != NOT_MAPPED}

@@ -8,14 +8,11 @@ from . import admin, contact, feeds, groups, notifications, posting, profiles, s
 from . import csrf_tokens, siteurl, stories, submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
-from .profiles import import_routes  # the blog upload's views on profiles.bp (see there)
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .public_ids import PublicIdConverter
 from .templating import register_filters
 from .threads import cache as thread_cache
 
-# Route modules loaded here rather than by their blueprint's package (a cycle otherwise).
-EXTRA_ROUTES = (import_routes,)
 BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
               feeds, search, contact, groups)
 

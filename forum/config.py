@@ -203,7 +203,7 @@ def load(instance_path: str) -> dict:
         "MAX_BODY_CHARS": _int("MAX_BODY_CHARS", 100_000),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         # A member's own blog, uploaded from Settings > Bring your blog (forum/profiles/
-        # blog_import.py): the only request allowed a larger body, and the most it imports
+        # blog_uploads.py): the only request allowed a larger body, and the most it imports
         # within one request (gunicorn's 30 s timeout). A bigger blog comes in through the
         # administrator's `flask import-wxr`, which has no such limits.
         "WXR_UPLOAD_MAX_BYTES": _int("WXR_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),

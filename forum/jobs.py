@@ -34,7 +34,7 @@ from .models import Invitation, PasswordReset, PendingEmail, TwoStepSecret
 from .models.jobs import JobLease
 from .notifications import mail, service
 from .posting import replies
-from .profiles.blog_import import forget_old_uploads
+from .posting.blog_uploads import forget_old_uploads
 
 log = logging.getLogger("forum.jobs")
 

@@ -88,8 +88,8 @@ def refuse_cross_site_writes() -> None:
 
 
 # Endpoints that take a larger body than MAX_CONTENT_LENGTH, and the setting that says how
-# much: a member's blog export (forum/profiles/import_routes.py).
-LARGER_BODIES = {"profiles.upload_blog": "WXR_UPLOAD_MAX_BYTES"}
+# much: a member's blog export (forum/posting/import_routes.py).
+LARGER_BODIES = {"posting.upload_blog": "WXR_UPLOAD_MAX_BYTES"}
 
 
 def size_words(size: int) -> str:

@@ -54,7 +54,7 @@ from forum.models import (
 from forum.models.notifications import REPLY
 from forum.names import name_key
 from forum.posting import replies
-from forum.profiles import blog_import
+from forum.posting import blog_uploads as blog_import
 from forum.slugs import slugify
 from tests.factories import make_board, make_reply, make_story, make_thread
 from tests.conftest import CSRF_RE
@@ -422,11 +422,11 @@ MATRIX: dict[str, Case] = {
     "profiles.end_sessions": Case(lambda w, r: "/settings/sessions", everyone()),
     # Bringing one's blog in: writing, so not while suspended; an upload is its owner's alone
     # (404 for everyone else, moderators included).
-    "profiles.upload_blog": Case(lambda w, r: "/settings/import", WRITE, _blog_file),
-    "profiles.confirm_import": Case(
+    "posting.upload_blog": Case(lambda w, r: "/settings/import", WRITE, _blog_file),
+    "posting.confirm_import": Case(
         lambda w, r: f"/settings/import/{w['upload']}/confirm", OWNER_PRIVATE,
         lambda w, r: {"name_choice": "pseudonym"}, _blog_uploaded),
-    "profiles.cancel_import": Case(
+    "posting.cancel_import": Case(
         lambda w, r: f"/settings/import/{w['upload']}/cancel", OWNER_PRIVATE,
         setup=_blog_uploaded),
     "profiles.export_data": Case(lambda w, r: "/settings/export", everyone()),

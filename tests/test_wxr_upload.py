@@ -17,7 +17,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import BlogUpload, Group, ImportedStory, Story, User
 from forum.posting import wxr
-from forum.profiles import blog_import
+from forum.posting import blog_uploads as blog_import
 from forum.profiles.deletion import delete_account
 from tests import wxr_files
 from tests.factories import make_user

@@ -22,11 +22,11 @@ from sqlalchemy import delete, select, update
 from .. import ratelimit
 from ..extensions import db
 from ..models import BlogUpload, Group, User
-from ..posting import wxr
-from ..posting.import_report import Report
-from ..posting.imports import import_wxr
-from ..posting.refusals import check_writer
 from ..refusals import Refusal
+from . import wxr
+from .import_report import Report
+from .imports import import_wxr
+from .refusals import check_writer
 
 # How long an upload waits for its confirmation (then the periodic jobs remove it), and how
 # long a confirmation that started may run before another may take it up again (a worker

@@ -1,5 +1,5 @@
 """Bringing your own blog in, from Settings: upload the export, read the preview, confirm
-(forum/profiles/blog_import.py does the work)."""
+(forum/posting/blog_uploads.py does the work)."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,9 +11,14 @@ from ..extensions import db
 from ..models import BlogUpload, Handle
 from ..refusals import Refusal
 from ..security import size_words
-from . import blog_import
+from . import blog_uploads as blog_import
 from .forms import BlogUploadForm, CancelImportForm, NOT_MAPPED, import_choices_form
-from .routes import _retry, bp
+from .routes import bp
+
+
+def _retry(retry_after: int | None) -> dict:
+    """Headers for a refusal that a wait will lift: Retry-After, in seconds."""
+    return {} if retry_after is None else {"Retry-After": str(retry_after)}
 
 
 def _upload_page(form=None, refusal=None, status=200, headers=None):
@@ -24,7 +29,7 @@ def _upload_page(form=None, refusal=None, status=200, headers=None):
         BlogUpload.created_at > now - blog_import.KEPT_FOR))
     cfg = current_app.config
     return render_template(
-        "profiles/import_blog.html", form=form or BlogUploadForm(formdata=None),
+        "posting/import_blog.html", form=form or BlogUploadForm(formdata=None),
         refusal=refusal, waiting=waiting, allowed=permissions.can_import_blog(current_user),
         max_size=size_words(cfg["WXR_UPLOAD_MAX_BYTES"]),
         max_posts=cfg["WXR_UPLOAD_MAX_POSTS"], max_comments=cfg["WXR_UPLOAD_MAX_COMMENTS"],
@@ -54,7 +59,7 @@ def upload_blog():
     except Refusal as refused:
         db.session.rollback()
         return _upload_page(form, refused.message, refused.status, _retry(refused.retry_after))
-    return redirect(url_for("profiles.import_preview", upload_id=upload.public_id))
+    return redirect(url_for("posting.import_preview", upload_id=upload.public_id))
 
 
 class UploadGone(NotFound):
@@ -90,7 +95,7 @@ def _preview_page(upload, form=None, terms=None, status=200):
         form, terms = _choices_form(upload, formdata=None)
     all_terms = blog_import.terms_of(upload)
     return render_template(
-        "profiles/import_preview.html", upload=upload, report=blog_import.report_of(upload),
+        "posting/import_preview.html", upload=upload, report=blog_import.report_of(upload),
         form=form, term_fields=[form[f"term_{i}"] for i in range(len(terms))],
         other_terms=all_terms[blog_import.TERMS_OFFERED:], cancel_form=CancelImportForm(),
         allowed=permissions.can_import_blog(current_user),
@@ -104,7 +109,7 @@ def import_preview(upload_id):
     """What your blog's import would bring in (or, once confirmed, what it brought in)."""
     upload, now = _owned(upload_id), utcnow()
     if upload.export is None or blog_import.is_running(upload, now):
-        return render_template("profiles/import_done.html", upload=upload,
+        return render_template("posting/import_done.html", upload=upload,
                                report=blog_import.report_of(upload),
                                running=upload.export is not None)
     return _preview_page(upload)
@@ -133,7 +138,7 @@ def confirm_import(upload_id):
         return _preview_page(upload, form, terms, status=refused.status)
     if done is None:
         flash("This blog was already imported; here is what came in.")
-    return redirect(url_for("profiles.import_preview", upload_id=upload.public_id))
+    return redirect(url_for("posting.import_preview", upload_id=upload.public_id))
 
 
 @bp.route("/settings/import/<public_id:upload_id>/cancel", methods=["POST"])
@@ -146,4 +151,4 @@ def cancel_import(upload_id):
     if upload.imported_at is None:
         blog_import.cancel(upload)
         flash("Nothing was imported, and the copy of your export is deleted.")
-    return redirect(url_for("profiles.import_blog"))
+    return redirect(url_for("posting.import_blog"))

@@ -73,8 +73,8 @@ def test_upload_shows_the_preview_and_confirm_imports_the_tree(app, maren):
     assert after_upload["blog_uploads"] == 1 and after_upload["stories"] == before["stories"]
     page = words(maren.get(f"/settings/import/{upload_id}"))
     assert "Stories 2 Comments 7" in page
-    for said in ("1 spam comments", "1 comments waiting for approval", "1 pingbacks",
-                 "1 posts not published (draft)", "Category: The Fellowship (1 post)",
+    for said in ("Spam comments: 1", "Comments waiting for approval: 1", "Pingbacks: 1",
+                 "Posts not published (draft): 1", "Category: The Fellowship (1 post)",
                  "Tag: Leaving (1 post)", "Import my blog"):
         assert said in page, said
     # The same-named group is offered first; the tags are left out.
@@ -309,7 +309,7 @@ def test_a_blog_someone_else_brought_in_is_left_alone(app, maren, make_browser):
     before = row_counts()
     upload_id = preview_id(upload(other))
     page = words(other.get(f"/settings/import/{upload_id}"))
-    assert "2 posts already on this site from another account" in page
+    assert "Posts already on this site from another account: 2" in page
     assert "Maren" not in page
     confirm(other, upload_id)
     after = row_counts()

@@ -46,7 +46,7 @@ class Report:
                f" (already imported: {self.stories_already})",
                f"Comments {will}imported: {self.comments_imported}"
                f" (already imported: {self.comments_already})"]
-        out += [f"Skipped: {n} {reason}" for reason, n in sorted(self.skipped.items())]
+        out += [f"Skipped, {reason}: {n}" for reason, n in sorted(self.skipped.items())]
         out += [f"Refused: {line}" for line in self.refused]
         out += [f"Mapped: {term} -> group {slug}" for term, slug in sorted(self.mapped.items())]
         out += [f"Not mapped to any group: {term} ({n} post{'s' if n != 1 else ''})"

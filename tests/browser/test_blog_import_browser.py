@@ -45,7 +45,7 @@ def test_a_member_uploads_previews_and_imports_their_blog(page, app, log_in, sho
     expect(page.get_by_role("heading", name="What would come in")).to_be_visible()
     counts = page.locator("dl.import-counts")
     expect(counts).to_contain_text("Stories")
-    expect(page.get_by_text("1 spam comments")).to_be_visible()
+    expect(page.get_by_text("Spam comments: 1")).to_be_visible()
     category = page.get_by_label("Category: The Fellowship (1 post)")
     expect(category).to_have_value("the-fellowship")  # the same-named group, offered first
     check("preview")

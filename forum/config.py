@@ -143,6 +143,8 @@ def load(instance_path: str) -> dict:
         "TWO_STEP_ADDRESS_LIMIT": os.environ.get("TWO_STEP_ADDRESS_LIMIT", "50 per hour"),
         # Downloads of one's data, per account: each reads every row the account has.
         "EXPORT_LIMIT": os.environ.get("EXPORT_LIMIT", "10 per hour"),
+        # Blog uploads from Settings, per account: each is read through twice in its request.
+        "BLOG_UPLOAD_LIMIT": os.environ.get("BLOG_UPLOAD_LIMIT", "5 per hour;20 per day"),
         # Confirmation links, per account and per address they go to: nobody can use the
         # site to fill someone else's inbox by typing their address again and again.
         "EMAIL_CONFIRM_LIMIT": os.environ.get("EMAIL_CONFIRM_LIMIT", "3 per hour;10 per day"),
@@ -200,6 +202,13 @@ def load(instance_path: str) -> dict:
         # percent-encodes each UTF-8 byte, so 100,000 emoji arrive as 1.2 MB of form data.
         "MAX_BODY_CHARS": _int("MAX_BODY_CHARS", 100_000),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # A member's own blog, uploaded from Settings > Bring your blog (forum/profiles/
+        # blog_uploads.py): the only request allowed a larger body, and the most it imports
+        # within one request (gunicorn's 30 s timeout). A bigger blog comes in through the
+        # administrator's `flask import-wxr`, which has no such limits.
+        "WXR_UPLOAD_MAX_BYTES": _int("WXR_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        "WXR_UPLOAD_MAX_POSTS": _int("WXR_UPLOAD_MAX_POSTS", 300),
+        "WXR_UPLOAD_MAX_COMMENTS": _int("WXR_UPLOAD_MAX_COMMENTS", 6_000),
         # Werkzeug refuses a form larger than this even under MAX_CONTENT_LENGTH (default 500 kB).
         "MAX_FORM_MEMORY_SIZE": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         # Every absolute link (feeds, sitemap, robots.txt, email) starts with SITE_URL, never

@@ -34,6 +34,7 @@ from .models import Invitation, PasswordReset, PendingEmail, TwoStepSecret
 from .models.jobs import JobLease
 from .notifications import mail, service
 from .posting import replies
+from .posting.blog_uploads import forget_old_uploads
 
 log = logging.getLogger("forum.jobs")
 
@@ -113,6 +114,8 @@ JOBS: tuple[Job, ...] = (
         lambda n: f"Removed {_plural(n, 'abandoned two-step set-up', 'abandoned two-step set-ups')}."),
     Job("invitations", prune_invitations,
         lambda n: f"Removed {_plural(n, 'long-expired invitation code', 'long-expired invitation codes')}."),
+    Job("blog-uploads", forget_old_uploads,
+        lambda n: f"Removed {_plural(n, 'day-old blog upload', 'day-old blog uploads')}."),
     Job("digests", send_digests, lambda n: f"Sent {_plural(n, 'digest', 'digests')}."),
 )
 NAMES = tuple(job.name for job in JOBS)

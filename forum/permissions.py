@@ -25,6 +25,12 @@ def can_write(user, now=None) -> bool:
     return _member(user) and not user.is_pending and not user.is_suspended(now or utcnow())
 
 
+def can_import_blog(user, now=None) -> bool:
+    """A member brings their own blog in from Settings when they may write: logged in,
+    approved, not suspended (the import checks it again as it writes)."""
+    return can_write(user, now)
+
+
 def can_reply(user, thread) -> bool:
     return (can_write(user) and thread.accepts_replies()
             and (thread.board is None or can_post_on_board(user, thread.board)))
@@ -269,7 +275,7 @@ def can_change_settings(user) -> bool:
 TEMPLATE_FUNCTIONS = {
     name: globals()[name]
     for name in (
-        "owns", "can_write", "can_reply", "can_edit_post", "can_delete_post", "can_edit_story",
+        "owns", "can_write", "can_import_blog", "can_reply", "can_edit_post", "can_delete_post", "can_edit_story",
         "can_close_comments", "can_moderate", "can_administer", "can_see_hidden", "can_report",
         "can_reopen_comments", "can_lock", "can_pin", "can_hide", "can_suspend",
         "can_review_reports", "can_change_roles", "can_decide_unmasking",

@@ -16,6 +16,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, current_app, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from .pagination import MAX_ID
@@ -86,6 +87,39 @@ def refuse_cross_site_writes() -> None:
         raise CSRFError("This form was sent from another website.")
 
 
+# Endpoints that take a larger body than MAX_CONTENT_LENGTH, and the setting that says how
+# much: a member's blog export (forum/posting/import_routes.py).
+LARGER_BODIES = {"posting.upload_blog": "WXR_UPLOAD_MAX_BYTES"}
+
+
+def size_words(size: int) -> str:
+    """A size in bytes as people read it: "20 MB", "3.9 kB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
+        if size >= scale:
+            return f"{round(size / scale, 1):g} {unit}"
+    return f"{size} bytes"
+
+
+class UploadTooLarge(RequestEntityTooLarge):
+    custom_message = True  # errors.py shows this description
+
+
+def allow_larger_bodies() -> None:
+    """Raise the body limit for the few endpoints that take a file, before anything reads
+    the body; a file over it is refused with the limit named, before it is read."""
+    setting = LARGER_BODIES.get(request.endpoint or "")
+    if setting is None:
+        return
+    limit = current_app.config[setting]
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise UploadTooLarge(
+            f"This file is larger than the {size_words(limit)} this page takes, so "
+            f"it was not read and nothing was kept. A bigger blog can still come in: the "
+            f"site's administrator can import it for you with the command-line importer; "
+            f"ask them through the contact page.")
+
+
 def refuse_malformed_input() -> None:
     """Refuse a NUL byte or broken UTF-8 in the path, query or form: no browser sends them."""
     if "\x00" in request.path:
@@ -128,6 +162,7 @@ def init_app(app) -> None:
     before anything reads it, and every route gets the strict id converter."""
     app.url_map.converters["int"] = AsciiIntegerConverter
     app.before_request(refuse_cross_site_writes)
+    app.before_request(allow_larger_bodies)
     app.before_request(refuse_malformed_input)
     app.after_request(log_refusal)
     # Flask-Limiter logs each breach with its key, which can be a client address.

@@ -82,7 +82,7 @@ RELAXED_LIMITS = {
     "PASSWORD_CHECK_LIMIT": "10000 per hour", "EXPORT_LIMIT": "10000 per hour",
     "CONTACT_LIMIT": "10000 per hour", "ADDRESS_CONTACT_LIMIT": "10000 per hour",
     "CONTACT_CODE_LIMIT": "10000 per hour", "INVITE_LIMIT": "10000 per hour",
-    "INVITE_CODE_LIMIT": "10000 per hour",
+    "INVITE_CODE_LIMIT": "10000 per hour", "BLOG_UPLOAD_LIMIT": "10000 per hour",
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

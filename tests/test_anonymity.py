@@ -16,6 +16,7 @@ page it checks that nothing ties her pseudonyms to her account or to each other.
 """
 from __future__ import annotations
 
+import io
 import re
 from collections import deque
 from html.parser import HTMLParser
@@ -330,11 +331,17 @@ def site(app, ctx, make_browser):
     alice.submit(f"/threads/{d3}/reply", {"body": "Signed reply from Alice."})
     alice.submit(f"/boards/{board_slug}/new", {"title": "Signed thread", "body": "Hello."})
 
-    # Her old blog, imported under a pseudonym per story (tests/fixtures/blog.wxr): her own
-    # comments there take each story's pseudonym, and its guests are imported names.
-    imported = app.test_cli_runner().invoke(args=[
-        "import-wxr", str(WXR_FIXTURE), "--as", ALICE_PUBLIC, "--pseudonym"])
-    assert imported.exit_code == 0, imported.output
+    # Her old blog, brought in from her Settings under a pseudonym per story
+    # (tests/fixtures/blog.wxr): her own comments there take each story's pseudonym, and its
+    # guests are imported names. Its result page stays, hers alone.
+    uploaded = alice.submit("/settings/import", {
+        "export": (io.BytesIO(WXR_FIXTURE.read_bytes()), "blog.wordpress.xml")})
+    assert uploaded.status_code == 302, text(uploaded)[-500:]
+    blog_upload = uploaded.headers["Location"]
+    imported = alice.submit(blog_upload, {"name_choice": "pseudonym"},
+                            action=blog_upload + "/confirm")
+    assert imported.status_code == 302, text(imported)[-500:]
+    alice.get(imported.headers["Location"])
     imported_story, imported_second = (
         db.session.scalar(select(Story).where(Story.slug == slug))
         for slug in ("thirteen-years-inside", "second-winter-out"))
@@ -407,7 +414,7 @@ def site(app, ctx, make_browser):
         "d1": d1, "d1_reply": d1_reply, "carol_d1": carol_d1,
         "carol_d1_name": handle_of[carol_d1].name,
         "own_thread": own_thread, "story_slug": story_slug, "board_slug": board_slug,
-        "bob_slug": bob_slug,
+        "bob_slug": bob_slug, "blog_upload": blog_upload,
     }
 
 
@@ -419,7 +426,8 @@ def start_urls(site) -> list[str]:
     # is left out: the search box echoes what was typed, which is not a leak.)
     searches = ["/search?q=" + quote(words) for words in (
         ALICE_PUBLIC, "testimony", "elders", *site["pseudonyms"].values())]
-    return known + profiles + searches
+    # Alice's blog upload (its result page): nobody else may learn it exists.
+    return known + profiles + searches + [site["blog_upload"]]
 
 
 def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: str) -> None:
@@ -622,6 +630,11 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
         start = start_urls(site)
     pages = crawl(client, start)
     html = [u for u, (status, kind, _) in pages.items() if status == 200 and kind == "text/html"]
+    # Alice's blog upload (the result of her import) is hers alone: even a moderator or an
+    # administrator is told there is nothing there; a visitor is first asked to log in.
+    assert site["blog_upload"] not in pages or pages[site["blog_upload"]][0] in (404, 401, 302)
+    if viewer != "visitor":
+        assert pages[site["blog_upload"]][0] == 404, viewer
     # The crawl really reached the places she wrote in.
     assert f"/threads/{site['own_thread']}" in pages and f"/stories/{site['story_slug']}" in pages
     assert len(html) > 30

@@ -11,6 +11,7 @@ or an exact status (403 not allowed, 404 for things that must not even be admitt
 """
 from __future__ import annotations
 
+import io
 import re
 import time
 from urllib.parse import quote
@@ -53,9 +54,11 @@ from forum.models import (
 from forum.models.notifications import REPLY
 from forum.names import name_key
 from forum.posting import replies
+from forum.posting import blog_uploads as blog_import
 from forum.slugs import slugify
 from tests.factories import make_board, make_reply, make_story, make_thread
 from tests.conftest import CSRF_RE
+from tests.test_wxr_import import FIXTURE
 
 ROLES = ("visitor", "member", "author", "suspended", "moderator", "admin")
 OK, LOGIN = "ok", "login"
@@ -299,6 +302,16 @@ def _unmasking(asked_by: str, state: str = "asked"):
     return setup
 
 
+def _blog_file(w, role):
+    return {"export": (io.BytesIO(FIXTURE.read_bytes()), "blog.wordpress.xml")}
+
+
+def _blog_uploaded(w):
+    """Alice (the author) uploaded her blog and has not confirmed it yet."""
+    with open(FIXTURE, "rb") as export:
+        w["upload"] = blog_import.receive(w["users"]["author"], export, utcnow()).public_id
+
+
 def _story_data(w, role):
     return {"title": f"A story by {role}", "body": "Told in the matrix."}
 
@@ -407,6 +420,15 @@ MATRIX: dict[str, Case] = {
         lambda w, r: {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
     "auth.confirm_email": Case(_confirm_link, {**everyone(), "visitor": OK}),
     "profiles.end_sessions": Case(lambda w, r: "/settings/sessions", everyone()),
+    # Bringing one's blog in: writing, so not while suspended; an upload is its owner's alone
+    # (404 for everyone else, moderators included).
+    "posting.upload_blog": Case(lambda w, r: "/settings/import", WRITE, _blog_file),
+    "posting.confirm_import": Case(
+        lambda w, r: f"/settings/import/{w['upload']}/confirm", OWNER_PRIVATE,
+        lambda w, r: {"name_choice": "pseudonym"}, _blog_uploaded),
+    "posting.cancel_import": Case(
+        lambda w, r: f"/settings/import/{w['upload']}/cancel", OWNER_PRIVATE,
+        setup=_blog_uploaded),
     "profiles.export_data": Case(lambda w, r: "/settings/export", everyone()),
     "profiles.export_archive": Case(lambda w, r: "/settings/export/archive", everyone()),
     "profiles.delete_account": Case(

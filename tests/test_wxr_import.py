@@ -90,10 +90,10 @@ def test_a_blog_imports_with_its_tree_closed_and_nothing_unsafe(app, maren):
     assert result.exit_code == 0, result.output
     for line in ("Stories imported: 2 (already imported: 0)",
                  "Comments imported: 7 (already imported: 0)",
-                 "Skipped: 1 spam comments", "Skipped: 1 comments waiting for approval",
-                 "Skipped: 1 pingbacks", "Skipped: 1 trackbacks",
-                 "Skipped: 1 posts not published (draft)", "Skipped: 1 items of type page",
-                 "Skipped: 1 attachments (media is not imported)",
+                 "Skipped, spam comments: 1", "Skipped, comments waiting for approval: 1",
+                 "Skipped, pingbacks: 1", "Skipped, trackbacks: 1",
+                 "Skipped, posts not published (draft): 1", "Skipped, items of type page: 1",
+                 "Skipped, attachments (media is not imported): 1",
                  "Mapped: category The Fellowship -> group the-fellowship",
                  "Not mapped to any group: tag Leaving (1 post)",
                  "Not mapped to any group: tag Winter (1 post)"):
@@ -155,7 +155,7 @@ def test_a_dry_run_reports_and_writes_nothing(app, maren):
     assert result.exit_code == 0, result.output
     assert "Stories would be imported: 2" in result.output
     assert "Comments would be imported: 7" in result.output
-    assert "Skipped: 1 spam comments" in result.output
+    assert "Skipped, spam comments: 1" in result.output
     assert row_counts() == before
     # A tag mapped to a group of another name, TERM=SLUG.
     mapped = import_fixture(app, "--dry-run", "--group", "Leaving=the-fellowship").output

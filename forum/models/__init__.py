@@ -25,7 +25,7 @@ from .content import (
     story_groups,
 )
 from .groups import GroupAlias
-from .imports import ImportedComment, ImportedStory
+from .imports import BlogUpload, ImportedComment, ImportedStory
 from .jobs import JobLease
 from .notifications import Follow, Notification
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
@@ -44,5 +44,5 @@ __all__ = [
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
     "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
-    "ImportedStory", "ImportedComment", "IMPORTED",
+    "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload",
 ]

@@ -7,12 +7,13 @@ kept here: no name, email, address or link, only the ids."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .content import Story
+from .content import Story, public_id_column
 
 
 class ImportedStory(db.Model):
@@ -48,3 +49,30 @@ class ImportedComment(db.Model):
         ForeignKey("imported_stories.id", ondelete="CASCADE"))
     source_comment_id: Mapped[int]
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+
+
+class BlogUpload(db.Model):
+    """A member's blog export between their upload and their confirmation, from Settings.
+
+    Only a scrubbed copy is kept (forum/posting/wxr.py write_scrubbed): the fields the
+    importer reads, never a commenter's email, IP address or web address, and nothing of a
+    spam or waiting comment but its place in the tree. It lives in the database, not on an
+    app host's disk, because the confirmation may reach any host. `export` is emptied once
+    the import ran (the row then keeps only the report, for the result page); the periodic
+    jobs remove every row after a day (forum/jobs.py), and a cancel removes it at once."""
+
+    __tablename__ = "blog_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = public_id_column()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    # The blog's address without its scheme, as its imports are recorded.
+    source: Mapped[str] = mapped_column(String(255))
+    # The scrubbed WXR; None once imported.
+    export: Mapped[Optional[str]] = mapped_column(Text)
+    # JSON: the blog's categories and tags [{kind, slug, name, posts}], and the report
+    # (the preview's, then the import's).
+    terms: Mapped[str] = mapped_column(Text)
+    report: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[Optional[datetime]]

@@ -16,9 +16,11 @@ Where each part lives:
 - restrictions.py  a story's author barring a name (and so its account) from commenting
 - routes.py    creates `bp`: the thread, reply, edit, delete, report and comment views
 - story_routes.py  the story editor: preview, drafts, autosave and the author's history
+- import_routes.py  Settings > Bring your blog: upload, preview, confirm (blog_uploads.py: the
+               scrubbed copy kept between them, and the import run on it)
 - forms.py     the forms of all of these
 """
-from . import story_routes
+from . import import_routes, story_routes
 from .routes import bp
 
-__all__ = ["bp", "story_routes"]
+__all__ = ["bp", "import_routes", "story_routes"]

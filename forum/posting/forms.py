@@ -1,8 +1,11 @@
-"""Forms for writing: stories, threads, replies, edits."""
+"""Forms for writing: stories, threads, replies, edits, and bringing one's blog in."""
 from flask import current_app, request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from flask_wtf.form import _Auto
 from wtforms import (
-    BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField,
+    BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -136,3 +139,52 @@ class CloseCommentsForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A yes to a step that asks first (deleting a post, undoing it): the token alone."""
+
+
+# --- bringing one's blog in (import_routes.py) ------------------------------------------
+
+class BlogUploadForm(FlaskForm):
+    export = FileField(
+        "Your blog's export file",
+        description="The file WordPress makes under Tools > Export > All content (it ends "
+                    "in .xml).",
+        validators=[FileRequired(message="Please choose the export file.")],
+        render_kw={"accept": ".xml,.wxr,text/xml,application/xml,application/rss+xml"},
+    )
+
+
+class CancelImportForm(FlaskForm):
+    """No fields: the button and the CSRF token are the whole form."""
+
+
+NOT_MAPPED = ""
+
+
+def import_choices_form(terms, groups, public_name: str, defaults: dict[str, str],
+                        formdata=_Auto):
+    """The preview's form: under which name, and a group (or none) for each category and
+    tag offered. One select per term, named term_0, term_1, ... in the order given."""
+
+    class ImportChoicesForm(FlaskForm):
+        name_choice = RadioField(
+            "Under which name",
+            choices=[
+                SelectChoice("public", f"My public handle, {public_name}: the stories appear "
+                                       f"on my profile."),
+                SelectChoice("pseudonym", "A pseudonym of its own for each story: other members "
+                                          "and the moderators cannot tell from the site that "
+                                          "they are mine, or by the same person (what they "
+                                          "say can)."),
+            ],
+            validators=[InputRequired(message="Please choose under which name the stories "
+                                              "appear.")],
+        )
+
+    options = ([SelectChoice(NOT_MAPPED, "Don't put in a group")]
+               + [SelectChoice(g.slug, g.name) for g in groups])
+    for index, term in enumerate(terms):
+        setattr(ImportChoicesForm, f"term_{index}", SelectField(
+            f"{term.label} ({term.posts} post{'s' if term.posts != 1 else ''})",
+            choices=options, default=defaults.get(term.key, NOT_MAPPED),
+            validate_choice=True))
+    return ImportChoicesForm(formdata=formdata)

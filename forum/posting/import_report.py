@@ -26,6 +26,19 @@ class Report:
     mapped: dict[str, str] = field(default_factory=dict)  # term -> group slug
     unmapped: Counter = field(default_factory=Counter)  # term -> posts that have it
 
+    def to_dict(self) -> dict:
+        """The report as JSON-ready values (kept with a member's upload for its pages)."""
+        return {"source": self.source, "stories_imported": self.stories_imported,
+                "stories_already": self.stories_already,
+                "comments_imported": self.comments_imported,
+                "comments_already": self.comments_already, "skipped": dict(self.skipped),
+                "refused": self.refused, "mapped": self.mapped, "unmapped": dict(self.unmapped)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Report":
+        return cls(**{**values, "skipped": Counter(values.get("skipped", {})),
+                      "unmapped": Counter(values.get("unmapped", {}))})
+
     def lines(self, dry_run: bool = False) -> list[str]:
         will = "would be " if dry_run else ""
         out = [f"Blog: {self.source}" + (" (dry run: nothing was written)" if dry_run else ""),
@@ -33,7 +46,7 @@ class Report:
                f" (already imported: {self.stories_already})",
                f"Comments {will}imported: {self.comments_imported}"
                f" (already imported: {self.comments_already})"]
-        out += [f"Skipped: {n} {reason}" for reason, n in sorted(self.skipped.items())]
+        out += [f"Skipped, {reason}: {n}" for reason, n in sorted(self.skipped.items())]
         out += [f"Refused: {line}" for line in self.refused]
         out += [f"Mapped: {term} -> group {slug}" for term, slug in sorted(self.mapped.items())]
         out += [f"Not mapped to any group: {term} ({n} post{'s' if n != 1 else ''})"

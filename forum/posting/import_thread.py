@@ -25,7 +25,7 @@ from ..public_ids import new_public_id
 from . import wxr
 from .import_report import Report, comment_body, comment_skip, to_day
 
-GUEST = "Guest"
+GUEST = wxr.GUEST
 NAME_CHARS = 40
 
 _INSERT_POST = insert(Post.__table__).returning(Post.__table__.c.id)
@@ -34,7 +34,7 @@ _SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post
 _INSERT_HANDLE = insert(Handle.__table__).returning(Handle.__table__.c.id)
 # The " (2)" that sets a guest's name apart from a pseudonym of the same thread.
 _NUMBERED = re.compile(r" \(\d+\)$")
-_LOOKS_LIKE_CONTACT = re.compile(r"@|://|www\.|\.(com|org|net)\b", re.IGNORECASE)
+_LOOKS_LIKE_CONTACT = wxr.LOOKS_LIKE_CONTACT
 
 
 class _Placed(NamedTuple):

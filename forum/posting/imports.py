@@ -15,6 +15,7 @@ ImportedComment, so a second run brings nothing twice.
 """
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,6 +36,8 @@ from .stories import UNTITLED, _unique_slug
 
 # Why a comments section an import closed is closed, as the thread page says it.
 CLOSED_REASON = "imported closed"
+# A post some other account already brought in (the report's words: no name is given).
+ANOTHER_ACCOUNT = "posts already on this site from another account"
 
 
 class ImportRefused(Refusal):
@@ -72,24 +75,31 @@ def _groups(specs: list[str]) -> dict[str, Group]:
 
 # --- the import -----------------------------------------------------------------------------
 
-def import_wxr(path: str, member: User, *, groups: list[str], anonymous: bool, now: datetime,
-               dry_run: bool = False) -> Report:
-    """Import the blog exported in the file at `path` as `member`'s stories (under a
-    pseudonym per story with `anonymous`), or with `dry_run` only say what would happen."""
+def _open(source: str | bytes):
+    """A path as it is; an export held in memory (a member's scrubbed upload) as a fresh
+    file object, once per reading."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
+
+
+def import_wxr(path: str | bytes, member: User, *, groups: list[str], anonymous: bool,
+               now: datetime, dry_run: bool = False) -> Report:
+    """Import the blog exported in the file at `path` (or held in these bytes) as `member`'s
+    stories (under a pseudonym per story with `anonymous`), or with `dry_run` only say what
+    would happen."""
     check_writer(member, now)
     mapping = _groups(groups)
     blog = wxr.Blog()
     survey = Report()
     # The whole file first, writing nothing: a file cut short or hostile halfway through
     # stops here, before its first post is stored.
-    for item in wxr.read(path, blog):
-        _survey(item, blog, mapping, survey, look_up=dry_run)
+    for item in wxr.read(_open(path), blog):
+        _survey(item, blog, member, mapping, survey, look_up=dry_run)
     survey.source = blog.source
     if dry_run:
         return survey
     report = Report(source=blog.source)
     blog = wxr.Blog()
-    for item in wxr.read(path, blog):
+    for item in wxr.read(_open(path), blog):
         if (reason := item_skip(item)) is not None:
             report.skipped[reason] += 1
             continue
@@ -106,17 +116,19 @@ def import_wxr(path: str, member: User, *, groups: list[str], anonymous: bool, n
     return report
 
 
-def _survey(item: wxr.Item, blog: wxr.Blog, groups: dict[str, Group], report: Report, *,
-            look_up: bool) -> None:
+def _survey(item: wxr.Item, blog: wxr.Blog, member: User, groups: dict[str, Group],
+            report: Report, *, look_up: bool) -> None:
     """Count one item into the report; with `look_up`, asking the database what an earlier
     run imported (the dry run's report), else only reading the file through."""
     if (reason := item_skip(item)) is not None:
         report.skipped[reason] += 1
         return
+    record = _record(item, blog) if look_up else None
+    if record is not None and not _owned(record, member):
+        report.skipped[ANOTHER_ACCOUNT] += 1
+        return
     _terms(item, groups, report)
-    record = db.session.scalar(select(ImportedStory.id).where(
-        ImportedStory.source == blog.source, ImportedStory.source_post_id == item.id)
-    ) if look_up else None
+    record = record and record.id
     done: set[int] = set()
     if record is None and look_up:
         try:
@@ -139,10 +151,26 @@ def _survey(item: wxr.Item, blog: wxr.Blog, groups: dict[str, Group], report: Re
             report.comments_imported += 1
 
 
+def _record(item: wxr.Item, blog: wxr.Blog) -> ImportedStory | None:
+    """What an earlier run made of this post of this blog, if anything."""
+    return db.session.scalar(select(ImportedStory).where(
+        ImportedStory.source == blog.source, ImportedStory.source_post_id == item.id))
+
+
+def _owned(record: ImportedStory, member: User) -> bool:
+    """Whether the story an earlier run made is this member's (under any of their names).
+
+    Members import from Settings: a file naming someone else's blog must not add comments
+    to their stories, nor say whose they are."""
+    return record.story.handle.user_id == member.id
+
+
 def _import_post(item: wxr.Item, blog: wxr.Blog, member: User, groups: list[Group],
                  anonymous: bool, now: datetime, report: Report) -> None:
-    record = db.session.scalar(select(ImportedStory).where(
-        ImportedStory.source == blog.source, ImportedStory.source_post_id == item.id))
+    record = _record(item, blog)
+    if record is not None and not _owned(record, member):
+        report.skipped[ANOTHER_ACCOUNT] += 1
+        return
     if record is None:
         story = _new_story(item, blog, member, groups, anonymous, now)
         record = ImportedStory(source=blog.source, source_post_id=item.id, story=story,

@@ -12,11 +12,13 @@ the parser has read each of those elements.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError
+from xml.sax.saxutils import escape as xml_escape
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
@@ -35,6 +37,11 @@ _NAMESPACES = {
 _IDENTITY = {"wp:comment_author_email", "wp:comment_author_IP", "wp:comment_author_url",
              "wp:author_email"}
 VERSIONS = ("1.0", "1.1", "1.2")
+_QUOTE = {'"': "&quot;"}
+# A commenter's name that is really an email or web address: shown as "Guest" on the site
+# (import_thread.imported_name), and kept as "Guest" in a scrubbed copy.
+LOOKS_LIKE_CONTACT = re.compile(r"@|://|www\.|\.(com|org|net)\b", re.IGNORECASE)
+GUEST = "Guest"
 
 
 class WxrError(Refusal):
@@ -235,3 +242,86 @@ def read(source: str | IO[bytes], blog: Blog) -> Iterator[Item]:
     if channel is None or blog.version not in VERSIONS:
         raise WxrError("This is not a WordPress export (WXR 1.0 to 1.2): no channel with a "
                        "wp:wxr_version was found; nothing was imported.")
+
+
+# --- the scrubbed copy kept between a member's upload and their confirmation ---------------
+
+_SCRUBBED_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel>\n'
+)
+
+
+def _el(name: str, value, attrs: str = "") -> str:
+    return f"<{name}{attrs}>{xml_escape(str(value))}</{name}>"
+
+
+def _text(name: str, value: str, attrs: str = "") -> str:
+    """An element read() unescapes as HTML once more (a title, a name): escaped for it."""
+    return _el(name, html.escape(value, quote=False), attrs)
+
+
+def _scrubbed_comment(comment: Comment, creator: str) -> str:
+    """A comment with only what the importer reads; one that will stay behind (spam, waiting,
+    a pingback) keeps only its place in the tree, not its author's name or its words."""
+    # The same rule as import_report.comment_skip, which imports this module.
+    kept = comment.kind not in ("pingback", "trackback") and comment.approved == "1"
+    parts = [_el("wp:comment_id", comment.id), _el("wp:comment_parent", comment.parent),
+             _el("wp:comment_user_id", comment.user_id),
+             _el("wp:comment_date_gmt", comment.date.strftime("%Y-%m-%d %H:%M:%S")),
+             _el("wp:comment_approved", comment.approved), _el("wp:comment_type", comment.kind)]
+    if kept:
+        # The post's author's own name stays (it says the reply is the member's); a guest's
+        # name that is an email or web address is "Guest" already here.
+        author = comment.author
+        if author != creator and LOOKS_LIKE_CONTACT.search(author):
+            author = GUEST
+        parts += [_text("wp:comment_author", author),
+                  _el("wp:comment_content", comment.body)]
+    return "<wp:comment>" + "".join(parts) + "</wp:comment>\n"
+
+
+def _scrubbed_item(item: Item) -> str:
+    """An item with only what the importer reads: a post that will not be imported (a draft,
+    a page, an attachment) keeps only what the report counts it by."""
+    parts = [_el("wp:post_id", item.id), _el("wp:post_type", item.post_type),
+             _el("wp:status", item.status)]
+    if item.is_published_post:
+        parts += [_text("title", item.title), _el("link", item.link),
+                  _el("dc:creator", item.creator),
+                  _el("wp:comment_status", item.comment_status),
+                  _el("content:encoded", item.body)]
+        if item.day is not None:
+            parts.append(_el("wp:post_date_gmt", f"{item.day:%Y-%m-%d} 00:00:00"))
+        parts += [_text("category", term.name,
+                      f' domain="{term.kind}" nicename="{xml_escape(term.slug, _QUOTE)}"')
+                  for term in item.terms]
+        parts += [_scrubbed_comment(comment, item.creator) for comment in item.comments]
+    return "<item>" + "".join(parts) + "</item>\n"
+
+
+def write_scrubbed(items: Iterable[Item], blog: Blog, out: IO[str]) -> int:
+    """Write `items` (as read() yields them, `blog` filled as it goes) to `out` as a minimal
+    WXR 1.2 file that read() and the importer take as the original: the blog's address and
+    authors' ids, and per post only the fields the importer reads. No email, IP address or
+    web address of anyone is in it (read() never copied them out), and nothing of a post or
+    comment that will stay behind but what the report counts. Returns the items written.
+
+    The channel's values come last in the original's order of reading but must come first in
+    the file, so the items go to a list of strings first: one post at a time is small, and
+    the whole copy is what is stored anyway."""
+    body, count = [], 0
+    for item in items:
+        body.append(_scrubbed_item(item))
+        count += 1
+    out.write(_SCRUBBED_HEAD)
+    out.write(_el("wp:wxr_version", "1.2") + "\n")
+    out.write(_el("wp:base_blog_url", blog.address) + "\n")
+    for login, author_id in blog.author_ids.items():
+        out.write("<wp:author>" + _el("wp:author_id", author_id)
+                  + _el("wp:author_login", login) + "</wp:author>\n")
+    out.writelines(body)
+    out.write("</channel>\n</rss>\n")
+    return count

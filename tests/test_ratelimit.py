@@ -45,6 +45,7 @@ REAL_LIMITS = {
     "CONTACT_LIMIT": "1 per 10 seconds;20 per day", "ADDRESS_CONTACT_LIMIT": "30 per day",
     "CONTACT_CODE_LIMIT": "20 per hour",
     "INVITE_LIMIT": "1 per 5 seconds;10 per day", "INVITE_CODE_LIMIT": "10 per hour;30 per day",
+    "BLOG_UPLOAD_LIMIT": "5 per hour;20 per day",
 }
 TEXT = "What I wanted to say, after a long time.\n\nEvery word of it."
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -414,10 +415,18 @@ def test_no_view_carries_a_flask_limiter_limit(app):
 DEAD_REDIS = "redis://127.0.0.1:9/0"  # nothing listens on port 9: every call fails at once
 
 
-def _outage_app(app_config):
-    """The site with its limit storage unreachable, and limits loose enough for any one form."""
+@pytest.fixture
+def outage(app_config):
+    """The site with its limit storage unreachable, and limits loose enough for any one form.
+    Its database connections are closed after the test: one such site per form of the
+    permission matrix, each with a pool of its own, went past PostgreSQL's max_connections
+    (100) with two test workers."""
     from forum import create_app
-    return create_app({**app_config, **RELAXED_LIMITS, "RATELIMIT_STORAGE_URI": DEAD_REDIS})
+    site = create_app({**app_config, **RELAXED_LIMITS, "RATELIMIT_STORAGE_URI": DEAD_REDIS})
+    yield site
+    with site.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _doer(case) -> str:
@@ -428,8 +437,7 @@ def _doer(case) -> str:
 # MATRIX holds every POST endpoint of app.url_map (test_every_post_endpoint_has_a_rule sees
 # to that), each with a valid form and the people who may send it.
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_every_form_works_while_limit_storage_is_down(app, app_config, endpoint):
-    outage = _outage_app(app_config)
+def test_every_form_works_while_limit_storage_is_down(app, outage, endpoint):
     assert endpoint in {r.endpoint for r in outage.url_map.iter_rules() if "POST" in r.methods}
     case = MATRIX[endpoint]
     problem = matrix_outcome(outage, case, _doer(case))
@@ -439,9 +447,8 @@ def test_every_form_works_while_limit_storage_is_down(app, app_config, endpoint)
 
 
 @pytest.mark.parametrize("login", [None, "member_one", "the_moderator", "the_admin"])
-def test_every_page_answers_while_limit_storage_is_down(app, app_config, login):
+def test_every_page_answers_while_limit_storage_is_down(app, outage, login):
     from tests.conftest import Browser
-    outage = _outage_app(app_config)
     site = seed_site.seed(outage)
     viewer = Browser(outage.test_client())
     if login:

@@ -211,6 +211,10 @@ def shoot(screenshots):
             page.emulate_media(color_scheme=scheme)
             for width in (360, 1280):
                 page.set_viewport_size({"width": width, "height": 800})
+                # From the top: Chromium paints the sticky header where the page was scrolled
+                # to (a test that scrolled to a section left a blank band mid-page), and the
+                # whole page is captured whatever the scroll.
+                page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=screenshots / f"{name}-{scheme}-{width}.png", full_page=True)
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - window.innerWidth")

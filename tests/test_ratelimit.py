@@ -571,7 +571,15 @@ def test_account_limit_holds_across_two_gunicorn_workers(tmp_path, database_url,
     assert user.id
     port = _free_port()
     pids = tmp_path / "pids"
+    # Each reply holds its worker a moment before the app sees it, so the other worker takes
+    # the next connection: on a busy machine one sync worker could otherwise answer every
+    # request of the race by itself, one after the other (seen in CI), and nothing would
+    # cross between workers.
     (tmp_path / "gconf.py").write_text(
+        f"import time\n"
+        f"def pre_request(worker, req):\n"
+        f"    if req.method == 'POST' and '/reply' in req.path:\n"
+        f"        time.sleep(0.3)\n"
         f"def post_request(worker, req, environ, resp):\n"
         f"    open({str(pids)!r}, 'a').write(str(worker.pid) + '\\n')\n")
     env = {**os.environ, "DATABASE_URL": database_url, "SITE_URL": "http://127.0.0.1:5000",

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select
 
 from .. import text
 from ..extensions import db
@@ -24,13 +24,11 @@ from ..names import name_key
 from ..public_ids import new_public_id
 from . import wxr
 from .import_report import Report, comment_body, comment_skip, to_day
+from .replies import INSERT_POST_RETURNING_ID, SET_PATH
 
 GUEST = wxr.GUEST
 NAME_CHARS = 40
 
-_INSERT_POST = insert(Post.__table__).returning(Post.__table__.c.id)
-_SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
-             .values(path=bindparam("set_path")))
 _INSERT_HANDLE = insert(Handle.__table__).returning(Handle.__table__.c.id)
 # The " (2)" that sets a guest's name apart from a pseudonym of the same thread.
 _NUMBERED = re.compile(r" \(\d+\)$")
@@ -149,8 +147,8 @@ class _NewPosts:
             post_id = next(self.ids)
             self.rows.append({**row, "id": post_id, "path": prefix + Post.path_segment(post_id)})
             return post_id
-        post_id = db.session.execute(_INSERT_POST, {**row, "path": ""}).scalar_one()
-        db.session.execute(_SET_PATH, {"post": post_id,
+        post_id = db.session.execute(INSERT_POST_RETURNING_ID, {**row, "path": ""}).scalar_one()
+        db.session.execute(SET_PATH, {"post": post_id,
                                        "set_path": prefix + Post.path_segment(post_id)})
         return post_id
 

@@ -76,8 +76,10 @@ def _count_reply(dialect: str) -> Update:
 
 
 _INSERT_POST = insert(Post.__table__)
-_INSERT_POST_RETURNING_ID = insert(Post.__table__).returning(Post.__table__.c.id)
-_SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
+# Where the database hands out the id only with the INSERT (SQLite): the post goes in, then
+# its path is set. Also the importer's road for comments (import_thread.py).
+INSERT_POST_RETURNING_ID = insert(Post.__table__).returning(Post.__table__.c.id)
+SET_PATH = (update(Post.__table__).where(Post.__table__.c.id == bindparam("post"))
              .values(path=bindparam("set_path")))
 
 
@@ -189,9 +191,9 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
         row.update(id=post_id, path=prefix + Post.path_segment(post_id))
         db.session.execute(_INSERT_POST, row)
     else:  # SQLite: the id comes with the INSERT, the path after it
-        post_id = db.session.execute(_INSERT_POST_RETURNING_ID, {**row, "path": ""}).scalar_one()
+        post_id = db.session.execute(INSERT_POST_RETURNING_ID, {**row, "path": ""}).scalar_one()
         row.update(id=post_id, path=prefix + Post.path_segment(post_id))
-        db.session.execute(_SET_PATH, {"post": post_id, "set_path": row["path"]})
+        db.session.execute(SET_PATH, {"post": post_id, "set_path": row["path"]})
     post = Post(**row)
     make_transient_to_detached(post)  # persistent, unchanged: nothing more to flush
     db.session.add(post)

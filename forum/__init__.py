@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
-from . import csrf_tokens, siteurl, stories, submission_keys, threads, transactions
+from . import csrf_tokens, i18n, siteurl, stories, submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     csrf.init_app(app)
     csrf_tokens.init_app(app)  # a member's signed token, kept per session token
     login_manager.init_app(app)
+    i18n.init_app(app)  # after login: a member's own language setting wins
     limiter.init_app(app)
     init_login(login_manager)
 

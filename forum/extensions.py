@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app()."""
 import click
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -70,6 +71,7 @@ class _MigrationCommands(click.Group):
 
 
 db = SQLAlchemy(model_class=Base)
+babel = Babel()
 migrate = MigrateOnDemand()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -14,6 +14,7 @@ from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from .. import permissions
+from ..i18n import language
 from ..models import PUBLIC
 from ..templating import permalink_url, story_url, thread_url
 from ..text import start_of
@@ -227,7 +228,7 @@ def results_html(rows, words: list[str], viewer=None) -> tuple[Markup, tuple]:
     key = ("list", words, request.script_root, tuple(
         (row.key, row.public_id, row.title, row.slug, row.shown_at, row.context,
          row.author_name, row.author_kind == PUBLIC and row.author_user_id is not None, digest)
-        for row, digest in zip(rows, digests)))
+        for row, digest in zip(rows, digests)), language())
     pieces = _kept(cache, key, now)
     if pieces is None:
         items = _results(rows, words, digests, cache, now)
@@ -268,7 +269,7 @@ def group_options(groups, chosen: str) -> Markup:
     if not groups:
         return Markup("")
     pairs = tuple((g.slug, g.name) for g in groups)
-    kept, key = cache(), ("options", pairs, chosen)
+    kept, key = cache(), ("options", pairs, chosen, language())
     html = kept.get(key) if kept is not None else None
     if html is None:
         html = render_template("search/_group_options.html", all_groups=pairs, group=chosen)

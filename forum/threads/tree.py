@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions, submission_keys
 from ..extensions import db
+from ..i18n import language
 from ..models import HELD, Handle, Ignore, Post, Thread
 from ..profiles.ignoring import ignored_ids
 from . import cache
@@ -104,7 +105,7 @@ def member_key(thread: Thread, after: str | None, endpoint: str, url_args: dict)
     a lock or an archived board gives another key at once."""
     user = current_user
     return (thread.id, thread.revision, thread.post_count, thread.hidden, after, endpoint,
-            tuple(sorted(url_args.items())),
+            tuple(sorted(url_args.items())), language(),
             permissions.can_see_hidden(user),  # hidden posts, or "[removed]"
             permissions.can_reply(user, thread),  # Reply under each post
             permissions.can_write(user),  # Report (can_report), Ignore
@@ -122,7 +123,7 @@ def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) 
     key = None
     if visitors.max_chars:
         key = (thread.id, thread.revision, thread.post_count, after, endpoint,
-               tuple(sorted(url_args.items())))
+               tuple(sorted(url_args.items())), language())
         html = visitors.get(key)
         if html is not None:
             return html

@@ -1,0 +1,68 @@
+"""The language a page speaks: Flask-Babel, the catalogues in forum/translations, and who
+chooses.
+
+A member's own setting wins, else the cookie the language switcher sets (any visitor, no
+JavaScript), else the browser's Accept-Language, else English. The choice is made once per
+request (Flask-Babel keeps it on the request's context).
+
+Everything rendered once and kept for many readers (the post trees of forum/threads/cache.py,
+the search lists of forum/search/results.py) is kept per language: their keys hold
+`language()`.
+"""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .extensions import babel
+
+# The site's languages, each named in itself (as the switcher shows them), in the order shown.
+LANGUAGES = {"en": "English", "de": "Deutsch", "es": "Español"}
+DEFAULT = "en"
+# The switcher's cookie: a year, for the whole site, never sent to another site.
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def chosen_language() -> str:
+    """The language of this request: the member's setting, the switcher's cookie, the
+    browser's preference, or English."""
+    setting = getattr(current_user, "language", None) if current_user.is_authenticated else None
+    if setting in LANGUAGES:
+        return setting
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+
+
+def language() -> str:
+    """This request's language code (its `<html lang>`), e.g. "de"."""
+    locale = get_locale()
+    return str(locale) if locale is not None else DEFAULT
+
+
+def text_direction() -> str:
+    """"ltr" or "rtl", for `<html dir>`: from the language's own data in Babel's CLDR."""
+    locale = get_locale()
+    return locale.text_direction if locale is not None else "ltr"
+
+
+def _vary(response):
+    """A page's words depend on the cookie and the browser's languages: a shared cache must
+    keep one copy for each (a German reader is never handed the English page)."""
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=chosen_language)
+    # {% trans %} blocks are written across lines in the templates; trimmed, their msgids
+    # are one line of text (the catalogues stay readable, the whitespace does not matter).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.globals.update(language=language, text_direction=text_direction,
+                                 LANGUAGES=LANGUAGES)
+    app.after_request(_vary)

@@ -11,7 +11,7 @@ the search lists of forum/search/results.py) is kept per language: their keys ho
 """
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -27,7 +27,9 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 def chosen_language() -> str:
     """The language of this request: the member's setting, the switcher's cookie, the
-    browser's preference, or English."""
+    browser's preference, or English (outside a request, a command's words: English)."""
+    if not has_request_context():
+        return DEFAULT
     setting = getattr(current_user, "language", None) if current_user.is_authenticated else None
     if setting in LANGUAGES:
         return setting

@@ -52,7 +52,9 @@ def _state(state: str, words: dict = STATES) -> str:
 
 def _day(value: datetime | None) -> str:
     # The reader's language for the month, the time in UTC as the words say.
-    return format_datetime(value, "d MMMM y, HH:mm 'UTC'") if value else ""
+    # Translators: a date and time as a Unicode (CLDR) pattern, not words: d day, MMMM month,
+    # y year, HH:mm time; text in 'quotes' is kept as it is ("d. MMMM y", "d 'de' MMMM 'de' y").
+    return format_datetime(value, _("d MMMM y, HH:mm 'UTC'")) if value else ""
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import format_number, gettext as _, ngettext, pgettext
 from sqlalchemy import func, select
 
 from .. import permissions, text
@@ -44,32 +45,37 @@ def all_boards():
 
 def _check(admin: User) -> None:
     if not permissions.can_manage_boards(admin):
-        raise BoardError("name", "Only administrators change boards.", 403)
+        raise BoardError("name", _("Only administrators change boards."), 403)
 
 
 def _clean_name(name: str | None, board: Board | None = None) -> str:
     name = text.normalise(name, strip=True)
     if not name:
-        raise BoardError("name", "Please give the board a name.")
+        raise BoardError("name", _("Please give the board a name."))
     if len(name) > NAME_MAX:
-        raise BoardError("name", f"That name is {len(name)} characters; the limit is {NAME_MAX}.")
+        raise BoardError("name", ngettext("That name is %(num)d character; the limit is %(max)d.",
+                                          "That name is %(num)d characters; the limit is %(max)d.",
+                                          len(name), max=NAME_MAX))
     taken = db.session.scalar(select(Board.id).where(func.lower(Board.name) == name.lower()))
     if taken is not None and (board is None or taken != board.id):
-        raise BoardError("name", "Another board already has that name.")
+        raise BoardError("name", _("Another board already has that name."))
     return name
 
 
 def _clean_description(description: str | None) -> str:
     description = text.normalise(description, strip=True)
     if len(description) > DESCRIPTION_MAX:
-        raise BoardError("description", f"That description is {len(description):,} characters; "
-                                        f"the limit is {DESCRIPTION_MAX:,}.")
+        raise BoardError("description", ngettext(
+            "That description is %(num)s character; the limit is %(max)s.",
+            "That description is %(num)s characters; the limit is %(max)s.",
+            len(description), num=format_number(len(description)),
+            max=format_number(DESCRIPTION_MAX)))
     return description
 
 
 def _clean_audience(audience: str | None) -> str:
     if audience not in AUDIENCES:
-        raise BoardError("audience", "Please choose who may read the board.")
+        raise BoardError("audience", _("Please choose who may read the board."))
     return audience
 
 
@@ -103,7 +109,7 @@ def create(admin: User, *, name: str, description: str, audience: str, now: date
 def update(admin: User, board: Board, *, name: str, description: str, audience: str,
            now: datetime) -> list[str]:
     """Rename, describe and set the audience of a board; one log line per thing changed.
-    Returns what changed, in words for the admin. The address (slug) stays: links to the
+    Returns what changed, in words for the admin (in the page's language). The address (slug) stays: links to the
     board keep working after a rename."""
     _check(admin)
     name = _clean_name(name, board)
@@ -113,15 +119,15 @@ def update(admin: User, board: Board, *, name: str, description: str, audience: 
     if name != board.name:
         board.name = name
         record(admin, BOARD_RENAME, "", now, board=board)
-        changed.append("name")
+        changed.append(pgettext("what changed about a board", "name"))
     if description != board.description:
         board.description = description
         record(admin, BOARD_DESCRIBE, "", now, board=board)
-        changed.append("description")
+        changed.append(pgettext("what changed about a board", "description"))
     if audience != board.audience:
         board.audience = audience
         record(admin, f"{BOARD_AUDIENCE}:{audience}", "", now, board=board)
-        changed.append("who may read it")
+        changed.append(pgettext("what changed about a board", "who may read it"))
     commit()
     return changed
 
@@ -130,7 +136,7 @@ def move(admin: User, board: Board, direction: str, now: datetime) -> None:
     """Swap a board with the one above ("up") or below ("down") it in the list."""
     _check(admin)
     if direction not in ("up", "down"):
-        raise BoardError("name", "A board moves up or down.")
+        raise BoardError("name", _("A board moves up or down."))
     boards = list(db.session.scalars(all_boards()))
     # Positions renumbered first: boards made before this page may all share position 0.
     for position, each in enumerate(boards):

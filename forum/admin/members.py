@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..clock import utcnow
@@ -24,8 +25,10 @@ from ..models import PUBLIC, ROLES, Handle, Suspension, User
 from ..names import name_key
 from .routes import bp
 
-STATES = {"": "Any", "active": "Active", "suspended": "Suspended"}
-ROLE_CHOICES = {"": "Any", **{role: role.capitalize() for role in ROLES}}
+STATES = {"": _l("Any"), "active": _l("Active"), "suspended": _l("Suspended")}
+# Each role by its label (the roles of forum/models; the list and its filter both use these).
+ROLE_LABELS = {"member": _l("Member"), "moderator": _l("Moderator"), "admin": _l("Admin")}
+ROLE_CHOICES = {"": _l("Any"), **{role: ROLE_LABELS.get(role, role) for role in ROLES}}
 
 
 class Member(NamedTuple):

@@ -1,8 +1,10 @@
 """Admin-only pages: asking to look behind an anonymous name, deciding on another
 administrator's request, seeing the answer to an approved one, the private audit log, the
 boards (make, rename, describe, reorder, choose who reads, archive), and the site settings."""
+from babel.lists import format_list
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from sqlalchemy import select
@@ -40,8 +42,8 @@ def unmask():
         except service.UnmaskError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            flash("Your request is in the audit log. Another administrator has to approve it "
-                  "before you can see the answer.")
+            flash(_("Your request is in the audit log. Another administrator has to approve "
+                    "it before you can see the answer."))
             return redirect(url_for("admin.unmaskings"))
     return render_template("admin/unmask.html", form=form), 400 if form.errors else 200
 
@@ -68,8 +70,8 @@ def _decide(unmasking_id: int, approve: bool):
         abort(404)
     except service.UnmaskError as error:
         return _log_page(error.message, 409)
-    flash("Approved. Only the administrator who asked can see the answer, once."
-          if approve else "Refused. The administrator who asked will not see the answer.")
+    flash(_("Approved. Only the administrator who asked can see the answer, once.")
+          if approve else _("Refused. The administrator who asked will not see the answer."))
     return redirect(url_for("admin.unmaskings"))
 
 
@@ -140,7 +142,7 @@ def create_board():
         except board_service.BoardError as error:
             _refused(form, error)
             return _boards_page(new=form, status=error.status)
-        flash(f"The board {board.name} is made.")
+        flash(_("The board %(name)s is made.", name=board.name))
         return redirect(url_for("admin.boards"))
     return _boards_page(new=form, status=400)
 
@@ -158,7 +160,10 @@ def update_board(slug):
         except board_service.BoardError as error:
             _refused(form, error)
             return _boards_page(failed=(board.id, form), status=error.status)
-        flash(f"Changed {' and '.join(changed)} of {board.name}." if changed else "Nothing changed.")
+        # "name and description", "name, description, and who may read it": each language's
+        # own way of listing things (Babel's list patterns).
+        flash(_("Changed %(what)s of %(name)s.", what=format_list(changed, locale=get_locale()),
+                name=board.name) if changed else _("Nothing changed."))
         return redirect(url_for("admin.boards"))
     return _boards_page(failed=(board.id, form), status=400)
 
@@ -178,8 +183,8 @@ def archive_board(slug):
     """Archive a board (read-only, listed apart), or bring it back."""
     board = _board(slug)
     board_service.set_archived(current_user, board, request.form.get("archived") == "1", utcnow())
-    flash(f"{board.name} is archived: readable, closed to new posts." if board.archived
-          else f"{board.name} is open again.")
+    flash(_("%(name)s is archived: readable, closed to new posts.", name=board.name)
+          if board.archived else _("%(name)s is open again.", name=board.name))
     return redirect(url_for("admin.boards"))
 
 
@@ -194,7 +199,7 @@ def settings():
         except ModerationError as error:
             form.reason.errors.append(error.message)
         else:
-            flash("Saved. The change is in the public moderation log." if changed
-                  else "Nothing was changed.")
+            flash(_("Saved. The change is in the public moderation log.") if changed
+                  else _("Nothing was changed."))
             return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), 400 if form.errors else 200

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -86,20 +87,22 @@ def ask(admin: User, address: str, kind: str, reason: str, now: datetime) -> Unm
         raise PermissionError("Only administrators can ask to unmask.")
     reason = (reason or "").strip()
     if kind not in UNMASK_KINDS:
-        raise UnmaskError("kind", "Please choose the kind of reason.")
+        raise UnmaskError("kind", _("Please choose the kind of reason."))
     if len(reason) < REASON_MIN:
-        raise UnmaskError("reason", f"Please give a reason of at least {REASON_MIN} characters.")
+        raise UnmaskError("reason", _("Please give a reason of at least %(num)d characters.",
+                                         num=REASON_MIN))
     handle = handle_at(address)
     if handle is None:
-        raise UnmaskError("address", "Nothing was found at that address.")
+        raise UnmaskError("address", _("Nothing was found at that address."))
     if not handle.is_anonymous:
-        raise UnmaskError("address", "That was written under a public handle, not anonymously.")
+        raise UnmaskError("address",
+                          _("That was written under a public handle, not anonymously."))
     waiting = db.session.scalar(select(Unmasking.id).where(
         Unmasking.admin_id == admin.id, Unmasking.handle_id == handle.id,
         Unmasking.state == ASKED))
     if waiting is not None:
-        raise UnmaskError("address", "You have already asked about this name, and no other "
-                                     "administrator has answered yet.")
+        raise UnmaskError("address", _("You have already asked about this name, and no other "
+                                       "administrator has answered yet."))
     request = Unmasking(admin_id=admin.id, handle_id=handle.id, kind=kind, reason=reason,
                         created_at=now, state=ASKED)
     db.session.add(request)
@@ -120,10 +123,10 @@ def decide(admin: User, unmasking_id: int, approve: bool, now: datetime) -> Unma
     if not permissions.can_unmask(admin):
         raise PermissionError("Only administrators can decide on unmasking.")
     if request.admin_id == admin.id:
-        raise UnmaskError("decision", "You asked for this look-up, so another administrator "
-                                      "must decide on it.")
+        raise UnmaskError("decision", _("You asked for this look-up, so another "
+                                        "administrator must decide on it."))
     if request.state != ASKED:
-        raise UnmaskError("decision", "This request has already been decided.")
+        raise UnmaskError("decision", _("This request has already been decided."))
     request.state = APPROVED if approve else REFUSED
     request.decided_by_id = admin.id
     request.decided_at = now
@@ -135,14 +138,15 @@ def reveal(admin: User, unmasking_id: int, now: datetime) -> Unmasked:
     """Show the administrator who asked, once, the public handle behind an approved request."""
     request = _request(unmasking_id)
     if not permissions.can_unmask(admin) or request.admin_id != admin.id:
-        raise UnmaskError("decision", "Only the administrator who asked sees the answer.")
+        raise UnmaskError("decision", _("Only the administrator who asked sees the answer."))
     if request.state != APPROVED:
-        raise UnmaskError("decision", "Another administrator has to approve this request first.")
+        raise UnmaskError("decision",
+                          _("Another administrator has to approve this request first."))
     if request.shown_at is not None:
-        raise UnmaskError("decision", "The answer was shown once already. To look again, "
-                                      "ask again.")
+        raise UnmaskError("decision", _("The answer was shown once already. To look again, "
+                                        "ask again."))
     if request.decided_at + APPROVAL_LASTS < now:
-        raise UnmaskError("decision", "This approval has lapsed. To look now, ask again.")
+        raise UnmaskError("decision", _("This approval has lapsed. To look now, ask again."))
     # Written before the answer is read: the log holds every look, even one that fails.
     request.shown_at = now
     db.session.commit()

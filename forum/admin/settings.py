@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from .. import permissions, site_settings
 from ..extensions import db
 from ..models import Handle, User
@@ -13,7 +15,7 @@ def save(admin: User, values: dict, reason: str, now: datetime) -> list[str]:
     """Store the settings that changed, each with its line in the moderation log; returns
     the names of those that changed."""
     if not permissions.can_change_settings(admin):
-        raise moderation.NotAllowed("Only admins can change the site settings.")
+        raise moderation.NotAllowed(_("Only admins can change the site settings."))
     reason = moderation.clean_reason(reason, required=False)
     before = site_settings.current()
     changed = [name for name in site_settings.SETTINGS if values[name] != before[name]]

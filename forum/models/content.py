@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Column, ForeignKey, Index, String, Table, Text, event, false, func,
                         select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,12 +33,12 @@ _HELD_SQL = "state IN ('pending', 'refused')"
 
 # Content warnings a writer can pick; they may add their own words too.
 WARNINGS = {
-    "suicide": "Suicide",
-    "self-harm": "Self-harm",
-    "abuse": "Abuse",
-    "sexual-violence": "Sexual violence",
-    "violence": "Violence",
-    "eating-disorders": "Eating disorders",
+    "suicide": _l("Suicide"),
+    "self-harm": _l("Self-harm"),
+    "abuse": _l("Abuse"),
+    "sexual-violence": _l("Sexual violence"),
+    "violence": _l("Violence"),
+    "eating-disorders": _l("Eating disorders"),
 }
 # Warnings under which a story also points, calmly, to the support page: these keys, or a
 # writer's own words that name the same things.
@@ -118,9 +119,9 @@ AUDIENCE_PUBLIC = "public"
 AUDIENCE_MEMBERS = "members"
 AUDIENCE_CIRCLE = "circle"
 AUDIENCES = {
-    AUDIENCE_PUBLIC: "Everyone, visitors included",
-    AUDIENCE_MEMBERS: "Logged-in members only",
-    AUDIENCE_CIRCLE: "A circle of members that moderators approve",
+    AUDIENCE_PUBLIC: _l("Everyone, visitors included"),
+    AUDIENCE_MEMBERS: _l("Logged-in members only"),
+    AUDIENCE_CIRCLE: _l("A circle of members that moderators approve"),
 }
 
 
@@ -297,8 +298,11 @@ class Story(db.Model):
 
     @property
     def warnings(self) -> list[str]:
-        """The warnings as a reader sees them: known keys by their label, free text as typed."""
-        return [WARNINGS.get(w, w) for w in self.content_warnings.split(",") if w]
+        """The warnings as a reader sees them: known keys by their label in the page's
+        language, free text as typed."""
+        # Plain str, not the lazy label: callers join them and put them in JSON.
+        return [str(WARNINGS[w]) if w in WARNINGS else w
+                for w in self.content_warnings.split(",") if w]
 
     @property
     def warning_keys(self) -> list[str]:

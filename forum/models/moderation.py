@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,11 +13,11 @@ from .accounts import Handle, User
 from .content import Board, Group, Post, Story, Thread, public_id_column
 
 REPORT_REASONS = {
-    "harassment": "Harassment or threats",
-    "outing": "This identifies someone (outing, doxxing)",
-    "recruiting": "Recruiting for or promoting a group",
-    "spam": "Spam",
-    "other": "Something else",
+    "harassment": _l("Harassment or threats"),
+    "outing": _l("This identifies someone (outing, doxxing)"),
+    "recruiting": _l("Recruiting for or promoting a group"),
+    "spam": _l("Spam"),
+    "other": _l("Something else"),
 }
 OPEN = "open"
 DISMISSED = "dismissed"
@@ -128,8 +129,8 @@ class Suspension(db.Model):
 
 
 UNMASK_KINDS = {
-    "safety": "A threat to someone's safety",
-    "legal": "A legal demand",
+    "safety": _l("A threat to someone's safety"),
+    "legal": _l("A legal demand"),
 }
 # Look-ups from before two administrators had to agree: their kind was never recorded.
 UNRECORDED = "unrecorded"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import format_number, gettext as _, ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import email_verification
@@ -38,7 +39,10 @@ def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: b
         raise SettingsError("handle", error.message) from error
     bio = clean_bio(bio)
     if len(bio) > BIO_MAX:
-        raise SettingsError("bio", f"That is {len(bio):,} characters; the limit is {BIO_MAX:,}.")
+        raise SettingsError("bio", ngettext(
+            "That is %(num)s character; the limit is %(max)s.",
+            "That is %(num)s characters; the limit is %(max)s.",
+            len(bio), num=format_number(len(bio)), max=format_number(BIO_MAX)))
     public = db.session.scalar(Handle.public_of(user))
     public.name, public.name_key = name, name_key(name)
     user.bio = bio
@@ -49,7 +53,7 @@ def update_profile(user: User, *, handle: str, bio: str, anonymous_by_default: b
         # Someone took the same name between our check and this write: the unique index wins.
         db.session.rollback()
         raise SettingsError(
-            "handle", "That handle, or one that looks like it, is taken."
+            "handle", _("That handle, or one that looks like it, is taken.")
         ) from error
     return public
 
@@ -60,7 +64,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     Raises ratelimit.RateLimited once the current password was tried too often.
     """
     if not confirm_password(user, current):
-        raise SettingsError("current_password", "That is not your current password.")
+        raise SettingsError("current_password", _("That is not your current password."))
     user.set_password(new)
     # Bumping the session version (and committing both) signs out every copy of the old cookie.
     end_sessions(user)
@@ -77,14 +81,14 @@ def end_other_sessions(user: User) -> None:
 def _check_password(user: User, password: str | None) -> None:
     if not password:
         raise SettingsError("email_password",
-                            "To change the email address, enter your password too.")
+                            _("To change the email address, enter your password too."))
     try:
         right = confirm_password(user, password)
     except ratelimit.RateLimited as limited:
         raise SettingsError("email_password", limited.message, 429,
                             limited.retry_after) from limited
     if not right:
-        raise SettingsError("email_password", "That is not your password.")
+        raise SettingsError("email_password", _("That is not your password."))
 
 
 def change_email(user: User, *, email: str | None, password: str | None, now: datetime) -> str:
@@ -103,8 +107,8 @@ def change_email(user: User, *, email: str | None, password: str | None, now: da
     if address == user.email:
         cancelled = email_verification.cancel(user)
         db.session.commit()
-        return ("The address that was waiting for confirmation is dropped: nothing more is "
-                "sent to it." if cancelled else "Your email address is as it was.")
+        return (_("The address that was waiting for confirmation is dropped: nothing more "
+                  "is sent to it.") if cancelled else _("Your email address is as it was."))
     _check_password(user, password)
     if address is None:
         old, user.email = user.email, None
@@ -113,12 +117,12 @@ def change_email(user: User, *, email: str | None, password: str | None, now: da
         db.session.commit()
         if is_usable(old):
             mail.send_notice(mail.email_changed_message(old))
-        return "Your email address is removed. The site sends you no email now."
+        return _("Your email address is removed. The site sends you no email now.")
     try:
         sent = email_verification.start(user, address, now)
     except ratelimit.RateLimited as limited:
         raise SettingsError("email", limited.message, 429, limited.retry_after) from limited
     if not sent:
-        return (f"The confirmation link to {address} could not be sent just now. Please try "
-                f"again later; your current address stays as it is.")
+        return _("The confirmation link to %(address)s could not be sent just now. Please "
+                 "try again later; your current address stays as it is.", address=address)
     return email_verification.SENT_LINK.format(address=address)

@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from datetime import datetime
 
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -32,14 +33,28 @@ FOLDER = "afterward-my-writing"
 
 # Where a story or post stands, in words (the states of forum/models).
 STATES = {
-    PUBLISHED: "Published", DRAFT: "Draft, not published", HIDDEN: "Hidden by a moderator",
-    VISIBLE: "Shown", DELETED: "Deleted", PENDING: "Waiting for a moderator",
-    REFUSED: "Not approved by a moderator",
+    PUBLISHED: _l("Published"), DRAFT: _l("Draft, not published"),
+    HIDDEN: _l("Hidden by a moderator"), VISIBLE: _l("Shown"), DELETED: _l("Deleted"),
+    PENDING: _l("Waiting for a moderator"), REFUSED: _l("Not approved by a moderator"),
+}
+# The same inside a line of the index. Their own messages, not STATES lowercased: German
+# keeps its nouns capitalised ("von der Moderation").
+STATES_IN_A_LINE = {
+    PUBLISHED: _l("published"), DRAFT: _l("draft, not published"),
+    HIDDEN: _l("hidden by a moderator"), VISIBLE: _l("shown"), DELETED: _l("deleted"),
+    PENDING: _l("waiting for a moderator"), REFUSED: _l("not approved by a moderator"),
 }
 
 
+def _state(state: str, words: dict = STATES) -> str:
+    return str(words[state]) if state in words else state
+
+
 def _day(value: datetime | None) -> str:
-    return value.strftime("%-d %B %Y, %H:%M UTC") if value else ""
+    # The reader's language for the month, the time in UTC as the words say.
+    # Translators: a date and time as a Unicode (CLDR) pattern, not words: d day, MMMM month,
+    # y year, HH:mm time; text in 'quotes' is kept as it is ("d. MMMM y", "d 'de' MMMM 'de' y").
+    return format_datetime(value, _("d MMMM y, HH:mm 'UTC'")) if value else ""
 
 
 def _one_line(text: str) -> str:
@@ -48,53 +63,62 @@ def _one_line(text: str) -> str:
 
 
 def _name(handle: Handle) -> str:
-    return (f"{handle.name} (an anonymous name)" if handle.is_anonymous
+    return (_("%(name)s (an anonymous name)", name=handle.name) if handle.is_anonymous
             else handle.name)
 
 
 def _story_file(story: Story, handle: Handle) -> str:
     lines = [f"# {_one_line(story.title)}", "",
-             f"- Posted as: {_name(handle)}",
-             f"- State: {STATES.get(story.state, story.state)}"]
-    lines.append(f"- {'Published' if story.state == PUBLISHED else 'Dated'}: "
-                 f"{_day(story.published_at)}")
+             "- " + _("Posted as: %(name)s", name=_name(handle)),
+             "- " + _("State: %(state)s", state=_state(story.state))]
+    lines.append("- " + (_("Published: %(date)s", date=_day(story.published_at))
+                         if story.state == PUBLISHED
+                         else _("Dated: %(date)s", date=_day(story.published_at))))
     if story.edited_at:
-        lines.append(f"- Last edited: {_day(story.edited_at)}")
+        lines.append("- " + _("Last edited: %(date)s", date=_day(story.edited_at)))
     if story.groups:
-        lines.append(f"- Groups: {', '.join(_one_line(g.name) for g in story.groups)}")
+        lines.append("- " + _("Groups: %(names)s",
+                              names=", ".join(_one_line(g.name) for g in story.groups)))
     if story.warnings:
-        lines.append(f"- Content warnings: {', '.join(story.warnings)}")
+        lines.append("- " + _("Content warnings: %(warnings)s",
+                              warnings=", ".join(story.warnings)))
     if story.summary:
         lines += ["", f"> {_one_line(story.summary)}"]
     return "\n".join(lines + ["", "---", "", story.body.rstrip(), ""])
 
 
 def _post_file(post: Post, handle: Handle, thread_title: str, on_story: bool) -> str:
-    where = "A comment on the story" if on_story else "A post in the discussion"
-    lines = [f"# {where} “{_one_line(thread_title)}”", "",
-             f"- Posted as: {_name(handle)}",
-             f"- Written: {_day(post.created_at)}",
-             f"- State: {STATES.get(post.state, post.state)}"]
+    title = _one_line(thread_title)
+    where = (_("A comment on the story “%(title)s”", title=title) if on_story
+             else _("A post in the discussion “%(title)s”", title=title))
+    lines = [f"# {where}", "",
+             "- " + _("Posted as: %(name)s", name=_name(handle)),
+             "- " + _("Written: %(date)s", date=_day(post.created_at)),
+             "- " + _("State: %(state)s", state=_state(post.state))]
     if post.edited_at:
-        lines.append(f"- Last edited: {_day(post.edited_at)}")
+        lines.append("- " + _("Last edited: %(date)s", date=_day(post.edited_at)))
     return "\n".join(lines + ["", "---", "", post.body.rstrip(), ""])
 
 
 def _index(user_names: list[Handle], stories: list[tuple[str, Story, Handle]],
            posts: list[tuple[str, Post, Handle, str]], now: datetime) -> str:
-    lines = ["# Your writing on Afterward", "",
-             f"Made on {_day(now)}. Each file below holds one story or post as you typed it "
-             "(Markdown: plain text with a little punctuation for headings, lists and "
-             "emphasis), and the name it went out under. Only you received this file.", "",
-             "Names you wrote under: " + ", ".join(_name(h) for h in user_names), "",
-             f"## Stories ({len(stories)})", ""]
+    # The site's own name stays as it is in every language.
+    lines = ["# " + _("Your writing on %(site)s", site="Afterward"), "",
+             _("Made on %(date)s. Each file below holds one story or post as you typed it "
+               "(Markdown: plain text with a little punctuation for headings, lists and "
+               "emphasis), and the name it went out under. Only you received this file.",
+               date=_day(now)), "",
+             _("Names you wrote under: %(names)s",
+               names=", ".join(_name(h) for h in user_names)), "",
+             "## " + _("Stories (%(num)s)", num=len(stories)), ""]
+    none = _("None.")
     lines += [f"- [{_one_line(story.title)}]({path}): {_name(handle)}, "
-              f"{STATES.get(story.state, story.state).lower()}, {_day(story.published_at)}"
-              for path, story, handle in stories] or ["None."]
-    lines += ["", f"## Posts and comments ({len(posts)})", ""]
+              f"{_state(story.state, STATES_IN_A_LINE)}, {_day(story.published_at)}"
+              for path, story, handle in stories] or [none]
+    lines += ["", "## " + _("Posts and comments (%(num)s)", num=len(posts)), ""]
     lines += [f"- [{_one_line(title)}]({path}): {_name(handle)}, {_day(post.created_at)}"
-              f"{'' if post.state == VISIBLE else ', ' + STATES.get(post.state, post.state).lower()}"
-              for path, post, handle, title in posts] or ["None."]
+              f"{'' if post.state == VISIBLE else ', ' + _state(post.state, STATES_IN_A_LINE)}"
+              for path, post, handle, title in posts] or [none]
     return "\n".join(lines + [""])
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, delete, func, select, update
 
 from ..auth.service import confirm_password
@@ -23,7 +24,7 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     the current password was tried too often.
     """
     if not confirm_password(user, password):
-        raise SettingsError("current_password", "That is not your current password.")
+        raise SettingsError("current_password", _("That is not your current password."))
     handle_ids = set(_handle_ids(user))
     public = db.session.scalar(Handle.public_of(user))
     post_ids = set(db.session.scalars(select(Post.id).where(Post.handle_id.in_(handle_ids))))
@@ -130,7 +131,7 @@ def _purge(table: Table, ids: set[int]) -> set[int]:
     """
     refs = _refs(table)
     ids = set(ids)
-    for column, _, ondelete in refs:
+    for column, _target, ondelete in refs:
         if ids and ondelete not in ("CASCADE", "SET NULL"):
             ids -= set(db.session.scalars(select(column).where(column.in_(ids))))
     if not ids:
@@ -153,7 +154,7 @@ def _cascade(refs: list, ids: set) -> None:
     at them, all the way down: a conversation with the moderators takes its messages, a
     suspension its appeal. Done here, not left to the database: SQLite does not enforce
     foreign keys unless asked, and a row cut loose there would outlive the account."""
-    for column, _, ondelete in refs:
+    for column, _target, ondelete in refs:
         if ondelete == "CASCADE":
             child = column.table
             below = _refs(child)

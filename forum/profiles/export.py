@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -30,8 +31,9 @@ def count_export(user: User) -> None:
     """One more download of this account's data (the JSON or the readable archive: one
     limit for both, each reads every row); ratelimit.RateLimited past EXPORT_LIMIT."""
     ratelimit.hit([("export", current_app.config["EXPORT_LIMIT"], f"u{user.id}",
-                    "That is as many downloads of your data as this site allows for now. "
-                    "Please wait {wait}, then try again.")])
+                    # Translators: keep {wait} as it is; it becomes "4 minutes" and the like.
+                    _("That is as many downloads of your data as this site allows for now. "
+                      "Please wait {wait}, then try again."))])
 
 
 def export_data(user: User) -> dict:

@@ -1,5 +1,6 @@
 """Ignoring a name from one of its posts, and the list of ignored names in Settings."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -35,8 +36,8 @@ def ignore_name(post_id):
     except ignoring.IgnoreError as error:
         flash(error.message, "error")
     else:
-        flash(f"You are ignoring {post.handle.name}: their posts fold away for you, and they "
-              f"send you no notifications. Settings › Ignored names undoes it.")
+        flash(_("You are ignoring %(name)s: their posts fold away for you, and they send you "
+                "no notifications. Settings › Ignored names undoes it.", name=post.handle.name))
     return redirect(post_url(post))
 
 
@@ -53,5 +54,5 @@ def stop_ignoring(ignore_id):
     handle = ignoring.stop_ignoring(current_user, ignore_id)
     if handle is None:
         abort(404)
-    flash(f"You are no longer ignoring {handle.name}.")
+    flash(_("You are no longer ignoring %(name)s.", name=handle.name))
     return redirect(url_for("profiles.ignored"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +31,7 @@ def ignored_ids(user: User) -> frozenset[int]:
 
 def ignore(user: User, handle: Handle, now: datetime) -> None:
     if handle.user_id == user.id:
-        raise IgnoreError("That is one of your own names.")
+        raise IgnoreError(_("That is one of your own names."))
     db.session.add(Ignore(user_id=user.id, handle_id=handle.id, created_at=now))
     try:
         db.session.commit()

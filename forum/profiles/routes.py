@@ -5,6 +5,7 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
     send_file, url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from .. import permissions, ratelimit, site_settings
@@ -97,7 +98,7 @@ def update_profile():
         except account_settings.SettingsError as error:
             getattr(form, error.field).errors.append(error.message)
             return _settings_page(profile_form=form, status=error.status)
-        flash(f"Your profile is saved. Your public handle is {handle.name}.")
+        flash(_("Your profile is saved. Your public handle is %(name)s.", name=handle.name))
         return redirect(url_for("profiles.settings"))
     return _settings_page(profile_form=form, status=400)
 
@@ -137,7 +138,7 @@ def update_password():
                                   retry_after=limited.retry_after)
         else:
             _relogin()
-            flash("Your password is changed. Every other device has been signed out.")
+            flash(_("Your password is changed. Every other device has been signed out."))
             return redirect(url_for("profiles.settings"))
     return _settings_page(password_form=form, status=400)
 
@@ -150,7 +151,7 @@ def end_sessions():
         abort(400)
     account_settings.end_other_sessions(current_user)
     _relogin()
-    flash("Every other device has been signed out.")
+    flash(_("Every other device has been signed out."))
     return redirect(url_for("profiles.settings"))
 
 
@@ -215,6 +216,6 @@ def delete_account():
                     _retry(limited.retry_after))
         else:
             logout_user()
-            flash("Your account is deleted. Take care.")
+            flash(_("Your account is deleted. Take care."))
             return redirect(url_for("pages.home"))
     return render_template("profiles/delete.html", form=form), 400 if form.errors else 200

@@ -25,6 +25,10 @@ def atom_time(value) -> str:
 def _atom(feed: service.Feed):
     response = make_response(render_template("feeds/feed.xml", feed=feed))
     response.headers["Content-Type"] = ATOM
+    # A feed's titles are in the reader's language, chosen as a page's is (forum/i18n.py):
+    # a shared cache keeps one copy for each.
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
     return response
 
 

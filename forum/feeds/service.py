@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -65,7 +66,8 @@ def _story_entry(story: Story) -> Entry:
     # show it unfolded, so the feed carries the warnings and the summary only.
     summary = story.summary or text.cut(story.excerpt, text.EXCERPT_CHARS)
     if story.warnings:
-        summary = f"Content warnings: {', '.join(story.warnings)}. {summary}"
+        summary = _("Content warnings: %(warnings)s. %(summary)s",
+                    warnings=", ".join(story.warnings), summary=summary)
     link = url_for("stories.show", slug=story.slug, _external=True)
     return Entry(
         id=link, title=xml_text(story.title), link=link, author=xml_text(story.handle.name),
@@ -85,12 +87,13 @@ def stories_feed(now: datetime, group: Group | None = None) -> Feed:
     stmt = Story.listed().options(joinedload(Story.handle), selectinload(Story.groups))
     site = current_app.config["SITE_NAME"]
     if group is None:
-        title, page = f"{site}: new stories", url_for("stories.index", _external=True)
+        title = _("%(site)s: new stories", site=site)
+        page = url_for("stories.index", _external=True)
         self_url = url_for("feeds.stories", _external=True)
     else:
         stmt = stmt.join(story_groups, story_groups.c.story_id == Story.id).where(
             story_groups.c.group_id == group.id)
-        title = f"{site}: stories about {group.name}"
+        title = _("%(site)s: stories about %(group)s", site=site, group=group.name)
         page = url_for("stories.group", slug=group.slug, _external=True)
         self_url = url_for("feeds.group", slug=group.slug, _external=True)
     stories = db.session.scalars(stmt.limit(FEED_ITEMS)).unique().all()
@@ -126,14 +129,16 @@ def thread_feed(thread: Thread, story: Story | None) -> Feed:
         link = url_for("threads.post", post_id=post.public_id, _external=True)
         name = xml_text(post.handle.name)
         entries.append(Entry(
-            id=link, title=f"{name} on “{title}”", link=link, author=name,
+            id=link, title=_("%(name)s on “%(title)s”", name=name, title=title), link=link,
+            author=name,
             published=day_start(post.created_at),
             updated=day_start(post.edited_at or post.created_at),
             content_html=xml_text(post.body_html),
         ))
     if story is not None:
         page = url_for("stories.show", slug=story.slug, _external=True)
-        heading = f"{current_app.config['SITE_NAME']}: comments on “{thread.title}”"
+        heading = _("%(site)s: comments on “%(title)s”", site=current_app.config["SITE_NAME"],
+                    title=thread.title)
     else:
         page = url_for("threads.show", thread_id=thread.public_id, _external=True)
         heading = f"{current_app.config['SITE_NAME']}: {thread.title}"

@@ -3,6 +3,7 @@ groups to rename, give other names, or merge."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
@@ -60,7 +61,7 @@ def _decide(slug: str, field: str, act, done: str):
 def accept(slug):
     group = _group(slug, service.PROPOSED)
     return _decide(slug, "name", lambda name: service.accept(
-        current_user, group, name, utcnow()), "The group is accepted: it is listed now.")
+        current_user, group, name, utcnow()), _("The group is accepted: it is listed now."))
 
 
 @bp.route("/<slug>/refuse", methods=["POST"])
@@ -68,21 +69,21 @@ def refuse(slug):
     group = _group(slug, service.PROPOSED)
     return _decide(slug, "reason", lambda reason: service.refuse(
         current_user, group, reason, utcnow()),
-        "The proposal is refused; the stories that named it no longer do.")
+        _("The proposal is refused; the stories that named it no longer do."))
 
 
 @bp.route("/<slug>/rename", methods=["POST"])
 def rename(slug):
     group = _group(slug, service.ACCEPTED)
     return _decide(slug, "name", lambda name: service.rename(
-        current_user, group, name, utcnow()), "Renamed; the old name still finds the group.")
+        current_user, group, name, utcnow()), _("Renamed; the old name still finds the group."))
 
 
 @bp.route("/<slug>/names", methods=["POST"])
 def add_name(slug):
     group = _group(slug, service.ACCEPTED)
     return _decide(slug, "other_name", lambda name: service.add_name(
-        current_user, group, name, utcnow()), "The group answers to that name too now.")
+        current_user, group, name, utcnow()), _("The group answers to that name too now."))
 
 
 @bp.route("/<slug>/merge", methods=["POST"])
@@ -92,6 +93,6 @@ def merge(slug):
     def act(target_slug):
         target = db.session.scalar(db.select(Group).where(Group.slug == target_slug))
         if target is None:
-            raise ModerationError("Choose the group to merge into.")
+            raise ModerationError(_("Choose the group to merge into."))
         service.merge(current_user, group, target, utcnow())
-    return _decide(slug, "into", act, "Merged: its stories and names are with the other group.")
+    return _decide(slug, "into", act, _("Merged: its stories and names are with the other group."))

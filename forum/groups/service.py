@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from .. import permissions
@@ -107,7 +108,7 @@ def names_by_kind(rows) -> dict[str, list[str]]:
     """One group's other names by kind, as other_names_of() gives them, from the rows of a
     statement made by with_other_names() (its last two columns)."""
     names = {ALIAS: [], FORMER: []}
-    for *_, kind, name in rows:
+    for *_row, kind, name in rows:
         if name is not None:
             names.setdefault(kind, []).append(name)
     return names
@@ -134,18 +135,18 @@ def matching(query: str, rows, limit: int = 5) -> list[tuple]:
 
 def _check(moderator: User) -> None:
     if not permissions.can_moderate(moderator):
-        raise NotAllowed("Only moderators curate groups.")
+        raise NotAllowed(_("Only moderators curate groups."))
 
 
 def _free_name(name: str, group: Group | None = None) -> str:
     """`name` cleaned, if no other group (or other name) already answers to it."""
     name = clean_name(name)
     if not name:
-        raise ModerationError("Please give the group a name.")
+        raise ModerationError(_("Please give the group a name."))
     other = find(slugify(name))
     if other is not None and other is not group and other.state in (ACCEPTED, PROPOSED):
-        raise ModerationError(f"“{other.name}” already answers to that name: merge into it "
-                              f"instead.")
+        raise ModerationError(_("“%(name)s” already answers to that name: merge into it "
+                                "instead.", name=other.name))
     return name
 
 
@@ -165,7 +166,7 @@ def accept(moderator: User, group: Group, name: str, now: datetime) -> Group:
     """Accept a proposal, under the name the moderator gives (by default, as proposed)."""
     _check(moderator)
     if group.state != PROPOSED:
-        raise ModerationError("That group is not waiting for a decision.")
+        raise ModerationError(_("That group is not waiting for a decision."))
     group.name = _free_name(name or group.name, group)
     group.state = ACCEPTED
     record(moderator, GROUP_ACCEPT, "", now, group=group)
@@ -177,7 +178,7 @@ def refuse(moderator: User, group: Group, reason: str, now: datetime) -> None:
     """Refuse a proposal: the stories that named it lose that tag, and it is shown nowhere."""
     _check(moderator)
     if group.state != PROPOSED:
-        raise ModerationError("That group is not waiting for a decision.")
+        raise ModerationError(_("That group is not waiting for a decision."))
     reason = clean_reason(reason, required=False)
     db.session.execute(delete(story_groups).where(story_groups.c.group_id == group.id))
     db.session.execute(delete(Follow).where(Follow.group_id == group.id))
@@ -191,12 +192,14 @@ def rename(moderator: User, group: Group, name: str, now: datetime) -> Group:
     Its address does not change: links to it keep working."""
     _check(moderator)
     if group.state != ACCEPTED:
-        raise ModerationError("Only an accepted group can be renamed; accept it first.")
+        raise ModerationError(_("Only an accepted group can be renamed; accept it first."))
     new = _free_name(name, group)
     if new != group.name:
         old = group.name
         group.name = new
         _add_alias(group, old, FORMER, now)
+        # The log's reason is stored as written, in the site's source language, like every
+        # other entry of the moderation log.
         record(moderator, GROUP_RENAME, f"Formerly “{old}”.", now, group=group)
         commit()
     return group
@@ -206,7 +209,7 @@ def add_name(moderator: User, group: Group, name: str, now: datetime) -> None:
     """Give an accepted group another name (a front, a translation, a common spelling)."""
     _check(moderator)
     if group.state != ACCEPTED:
-        raise ModerationError("Only an accepted group can have other names.")
+        raise ModerationError(_("Only an accepted group can have other names."))
     name = _free_name(name)
     _add_alias(group, name, ALIAS, now)
     record(moderator, GROUP_ALIAS, f"Also known as “{name}”.", now, group=group)
@@ -219,7 +222,7 @@ def merge(moderator: User, source: Group, target: Group, now: datetime) -> Group
     _check(moderator)
     if source.id == target.id or target.state != ACCEPTED or source.state not in (
             ACCEPTED, PROPOSED):
-        raise ModerationError("Choose an accepted group other than this one to merge into.")
+        raise ModerationError(_("Choose an accepted group other than this one to merge into."))
     tagged = select(story_groups.c.story_id).where(story_groups.c.group_id == target.id)
     db.session.execute(update(story_groups).where(story_groups.c.group_id == source.id,
                                                   story_groups.c.story_id.not_in(tagged))

@@ -1,5 +1,6 @@
 """A person's notifications, what they follow, and how they hear about it."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -54,7 +55,7 @@ def read(notification_id):
 def read_all():
     """Mark all my notifications read."""
     service.mark_read(current_user, utcnow())
-    flash("All notifications are marked read.")
+    flash(_("All notifications are marked read."))
     return redirect(url_for("notifications.index"))
 
 
@@ -66,7 +67,7 @@ def settings():
     if form.validate_on_submit():
         service.update_settings(current_user, follow_on_write=form.follow_on_write.data,
                                 email_digest=form.email_digest.data)
-        flash("Saved.")
+        flash(_("Saved."))
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form), 400 if form.errors else 200
 
@@ -92,7 +93,8 @@ def follow_thread(thread_id):
         abort(404)  # as for a thread that does not exist
     follow = request.form.get("follow") == "1"
     service.set_following(current_user, thread=thread, follow=follow, now=utcnow())
-    flash("You follow this discussion now." if follow else "You no longer follow this discussion.")
+    flash(_("You follow this discussion now.") if follow
+          else _("You no longer follow this discussion."))
     return _back(url_for("threads.show", thread_id=thread.public_id))
 
 
@@ -103,7 +105,7 @@ def follow_group(slug):
     group = db.first_or_404(select(Group).where(Group.slug == slug, Group.state == "accepted"))
     follow = request.form.get("follow") == "1"
     service.set_following(current_user, group=group, follow=follow, now=utcnow())
-    flash(f"You will hear about new stories about {group.name}." if follow
-          else f"You no longer follow {group.name}.")
+    flash(_("You will hear about new stories about %(name)s.", name=group.name) if follow
+          else _("You no longer follow %(name)s.", name=group.name))
     return _back(url_for("stories.group", slug=group.slug))
 

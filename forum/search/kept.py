@@ -38,6 +38,7 @@ from sqlalchemy import bindparam, text
 from .. import permissions
 from ..extensions import db
 from ..groups.service import ACCEPTED
+from ..i18n import language
 from . import query, results
 
 # On SQLite the revision is a connection's: a random mark kept in the connection's info (under
@@ -107,8 +108,9 @@ class Page:
 
 def page_key(words: list[str], kind: str, group: str, after: str | None, viewer) -> tuple:
     # With the ranking's own settings, which tests change without writing anything.
+    # And the language: the page's list of results is kept per language (results_html).
     return ("page", tuple(words), kind, group, after or "", permissions.board_reader(viewer),
-            request.script_root, query.WINDOW, query.MIN_RECENT)
+            request.script_root, query.WINDOW, query.MIN_RECENT, language())
 
 
 def peek(key: tuple) -> Page | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from hashlib import blake2b
 
 from flask import current_app, render_template, request
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import permissions
@@ -136,8 +137,14 @@ class _Unowned:
 # their places). Entries also go after MAX_AGE seconds, so removed words do not linger.
 MAX_AGE = 600
 _CUT = f"\x00you-{secrets.token_hex(8)}\x00"  # random per process: no text can contain it
-# What the `author` macro writes after the name of the reader's own (tests check it).
-BADGE = Markup(' <span class="badge">you</span>')
+# What the `author` macro writes after the name of the reader's own (tests check it), with
+# the badge's word in the reader's language (the same msgid as templates/_author.html's).
+BADGE = Markup(' <span class="badge">%s</span>')
+
+
+def badge() -> Markup:
+    """The "you" badge, in this request's language."""
+    return BADGE % _("you")
 
 
 def cache() -> TreeCache | None:
@@ -158,9 +165,9 @@ def kept_list(key: tuple) -> list[str] | None:
 
 def assemble(pieces: list[str], own: list[bool]) -> Markup:
     """A kept list with the "you" badge where `own` says a result's name is the reader's."""
-    out = [pieces[0]]
+    out, mark = [pieces[0]], badge() if any(own) else None
     for mine, piece in zip(own, pieces[1:]):
-        out += (BADGE, piece) if mine else (piece,)
+        out += (mark, piece) if mine else (piece,)
     return Markup("".join(out))  # nosec B704: rendered by the template, which escaped it
 
 

@@ -1,5 +1,6 @@
 """Searching: one page that finds stories, threads and posts by the words in them."""
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..groups import service as group_service
@@ -10,9 +11,14 @@ from .results import group_options
 
 bp = Blueprint("search", __name__)
 
-# The kinds a reader may narrow a search to (the `kind` argument), in the order offered.
-KIND_CHOICES = {"stories": (STORY, "Stories"), "threads": (THREAD, "Board threads"),
-                "posts": (POST, "Posts and comments")}
+# The kinds a reader may narrow a search to (the `kind` argument), in the order offered: the
+# kind, its name in the form, and the words the result count adds ("3 results for “x” among
+# stories"), a phrase of its own so that no language has to lower-case a name.
+KIND_CHOICES = {
+    "stories": (STORY, _l("Stories"), _l("among stories")),
+    "threads": (THREAD, _l("Board threads"), _l("among board threads")),
+    "posts": (POST, _l("Posts and comments"), _l("among posts and comments")),
+}
 
 
 @bp.route("/search")

@@ -1,5 +1,6 @@
 """Confirming an email address, and choosing a new password from a link sent by email."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import ratelimit
@@ -41,13 +42,13 @@ def reset_password(token):
             if two_step.is_on(user):
                 # The mail proves the address, not the second step: the code is still asked.
                 two_step.mark_password_ok(user, remember=False, next_url=None, now=utcnow())
-                flash("Your new password is set, and every other device where your account "
-                      "was logged in has been signed out. Enter the code from your app to "
-                      "log in.")
+                flash(_("Your new password is set, and every other device where your account "
+                        "was logged in has been signed out. Enter the code from your app to "
+                        "log in."))
                 return redirect(url_for("auth.two_step_login"))
             service.start_session(user, remember=False, now=utcnow())
-            flash("Your new password is set and you are logged in. Every other device where "
-                  "your account was logged in has been signed out.")
+            flash(_("Your new password is set and you are logged in. Every other device where "
+                    "your account was logged in has been signed out."))
             return redirect(url_for("pages.home"))
     except password_reset.ResetLinkError as refused:
         return render_template("auth/reset_password.html", link_error=refused.message), refused.status
@@ -65,7 +66,7 @@ def confirm_email(token):
     try:
         if form.validate_on_submit():
             email_verification.confirm(token, utcnow())
-            flash("Your email address is confirmed.")
+            flash(_("Your email address is confirmed."))
             return redirect(url_for("profiles.settings" if current_user.is_authenticated
                                     else "pages.home"))
         pending = email_verification.find(token, utcnow())

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from .. import ratelimit
@@ -30,16 +31,18 @@ class ConfirmationError(Refusal):
     status = 404
 
 
-LINK_DOES_NOT_WORK = (
+LINK_DOES_NOT_WORK = _l(
     "This link does not work. It may have been used already, be more than 48 hours old, or "
     "another address may have been asked for since. Log in and enter the address again in "
     "Settings to get a new link."
 )
 
 
-# The page says it in these words wherever an address starts waiting for confirmation.
-SENT_LINK = ("We sent a link to {address}; until you open it, nothing else is sent there. "
-             "It works for 48 hours.")
+# The page says it in these words wherever an address starts waiting for confirmation
+# (SENT_LINK.format(address=...), in the reader's language).
+# Translators: keep {address} as it is: the email address goes there.
+SENT_LINK = _l("We sent a link to {address}; until you open it, nothing else is sent there. "
+               "It works for 48 hours.")
 
 
 def new_token() -> tuple[str, str]:
@@ -66,8 +69,8 @@ def pending_for(user: User, now: datetime) -> PendingEmail | None:
 def confirm_rules(user_id: int | None, address: str) -> list[ratelimit.Rule]:
     """Confirmation mails per account and per address they go to."""
     limit = current_app.config["EMAIL_CONFIRM_LIMIT"]
-    message = ("That is as many confirmation links as this site sends for now. "
-               "Please wait {wait}, then try again.")
+    message = _l("That is as many confirmation links as this site sends for now. "
+                 "Please wait {wait}, then try again.")
     rules = [("email-confirm-to", limit, ratelimit.email_key(address), message)]
     if user_id is not None:
         rules.append(("email-confirm", limit, f"u{user_id}", message))
@@ -116,7 +119,7 @@ def find(token: str, now: datetime) -> PendingEmail:
         PendingEmail.token_hash == token_hash(token),
         PendingEmail.requested_at > now - CONFIRM_FOR))
     if pending is None:
-        raise ConfirmationError(LINK_DOES_NOT_WORK)
+        raise ConfirmationError(str(LINK_DOES_NOT_WORK))
     return pending
 
 

@@ -11,15 +11,21 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
 EMAIL_MAX = 254  # RFC 5321: the longest address a mail server has to accept
 LOCAL_MAX = 64
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-SHAPE = "That does not look like one email address, such as name@example.org."
+# Translators: name@example.org is an example address; keep it as it is.
+SHAPE = _l("That does not look like one email address, such as name@example.org.")
 
 
 class EmailError(ValueError):
-    """An address the site will not store, with a sentence saying why."""
+    """An address the site will not store, with a sentence saying why.
+
+    The sentence is lazy: it is put into words (in the reader's language) only when shown,
+    so a job that merely tests an address (is_usable) needs no request."""
 
 
 def _has_control_or_space(value: str) -> bool:
@@ -45,16 +51,18 @@ def clean_email(value: str | None) -> str | None:
     if not value:
         return None
     if _has_control_or_space(value):
-        raise EmailError("An email address cannot hold spaces, line breaks or other "
-                         "invisible characters.")
+        raise EmailError(_l("An email address cannot hold spaces, line breaks or other "
+                            "invisible characters."))
     if len(value) > EMAIL_MAX:
-        raise EmailError(f"An email address is at most {EMAIL_MAX} characters long.")
+        raise EmailError(_l("An email address is at most %(num)d characters long.",
+                            num=EMAIL_MAX))
     local, at, domain = value.rpartition("@")
     if not at or len(local) > LOCAL_MAX or not _LOCAL.fullmatch(local):
         raise EmailError(SHAPE)
     address = f"{local}@{_ascii_domain(domain)}"
     if len(address) > EMAIL_MAX:
-        raise EmailError(f"An email address is at most {EMAIL_MAX} characters long.")
+        raise EmailError(_l("An email address is at most %(num)d characters long.",
+                            num=EMAIL_MAX))
     return address
 
 

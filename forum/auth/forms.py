@@ -1,4 +1,5 @@
 """Registration and log-in forms."""
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
@@ -32,58 +33,63 @@ class RegisterForm(BotGates, FlaskForm):
     `invitation` when it is by invitation (the template asks which mode applies)."""
 
     login_name = StringField(
-        "Login name",
-        description="Private: you use it to log in. Nobody else ever sees it.",
+        _l("Login name"),
+        description=_l("Private: you use it to log in. Nobody else ever sees it."),
         validators=[DataRequired(), Length(3, 64),
-                    Regexp(r"^[A-Za-z0-9_.\-]+$", message="Use letters, digits, dots, dashes or underscores.")],
+                    Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes or underscores."))],
     )
     handle = StringField(
-        "Public handle",
-        description="The name others see on your profile and your posts. Not your real name, unless you want it to be.",
+        _l("Public handle"),
+        description=_l("The name others see on your profile and your posts. Not your real "
+                       "name, unless you want it to be."),
         validators=[DataRequired(), Length(3, 32)],
     )
     password = PasswordField(
-        "Password", description=f"At least {PASSWORD_MIN} characters, and not one of the common passwords people guess first.",
+        _l("Password"), description=_l("At least %(num)d characters, and not one of the common "
+                                       "passwords people guess first.", num=PASSWORD_MIN),
         validators=[DataRequired(), new_password_rules],
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     email = EmailField(
-        "Email (optional)",
-        description="Never shown. We send it one link to confirm it; until you open that "
-                    "link, nothing else is sent there. Once confirmed, it can get a link to "
-                    "choose a new password if you forget yours, a daily count of new replies "
-                    "if you ask for it, and a short notice if your password or this address "
-                    "is changed.",
+        _l("Email (optional)"),
+        description=_l("Never shown. We send it one link to confirm it; until you open that "
+                       "link, nothing else is sent there. Once confirmed, it can get a link to "
+                       "choose a new password if you forget yours, a daily count of new "
+                       "replies if you ask for it, and a short notice if your password or this "
+                       "address is changed."),
         validators=[email_rules],
     )
     reason = TextAreaField(
-        "Why are you here?",
-        description="A few words for the moderators, who approve new accounts before they "
-                    "can write. Only moderators read it, and it is deleted once they decide. "
-                    "No need for details that could identify you.",
+        _l("Why are you here?"),
+        description=_l("A few words for the moderators, who approve new accounts before they "
+                       "can write. Only moderators read it, and it is deleted once they "
+                       "decide. No need for details that could identify you."),
         validators=[Optional(), Length(max=1000)],
     )
     invitation = StringField(
-        "Invitation code", description="The code someone on this site gave you, like "
-                                       "abcd-efgh-jkmn. Each code lets one person join.",
+        _l("Invitation code"),
+        # Translators: the example code abcd-efgh-jkmn stays as it is.
+        description=_l("The code someone on this site gave you, like abcd-efgh-jkmn. Each "
+                       "code lets one person join."),
         validators=[Optional(), Length(max=64)],
     )
 
 
 class LoginForm(FlaskForm):
-    login_name = StringField("Login name", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
-    remember = BooleanField("Keep me logged in on this device")
+    login_name = StringField(_l("Login name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class ResetRequestForm(FlaskForm):
     identifier = StringField(
-        "Login name or email address",
-        description="The email address must be one you confirmed on this site.",
-        validators=[DataRequired(message="Please enter your login name or your email address."),
+        _l("Login name or email address"),
+        description=_l("The email address must be one you confirmed on this site."),
+        validators=[DataRequired(message=_l("Please enter your login name or your email "
+                                            "address.")),
                     Length(max=254)],
     )
 
@@ -92,14 +98,16 @@ class NewPasswordForm(FlaskForm):
     """Choosing a new password from a reset link: the account's names are checked in the service."""
 
     new_password = PasswordField(
-        "New password", description=f"At least {PASSWORD_MIN} characters, and not one of the "
-                                    "common passwords people guess first.",
-        validators=[DataRequired(message="Please choose a new password."), Length(max=PASSWORD_MAX)],
+        _l("New password"), description=_l("At least %(num)d characters, and not one of the "
+                                           "common passwords people guess first.",
+                                           num=PASSWORD_MIN),
+        validators=[DataRequired(message=_l("Please choose a new password.")),
+                    Length(max=PASSWORD_MAX)],
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(message="Please repeat the new password."),
-                    EqualTo("new_password", message="The two new passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[DataRequired(message=_l("Please repeat the new password.")),
+                    EqualTo("new_password", message=_l("The two new passwords differ."))],
     )
 
 

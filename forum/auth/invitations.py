@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import permissions, ratelimit, site_settings
@@ -45,13 +46,13 @@ def make(user: User, established: bool, now: datetime) -> tuple[str, Invitation]
     `established`: whether the account is an established one (posting.refusals.is_established),
     which a member must be to invite, when the admin allows members to."""
     if not permissions.can_invite(user, established, site_settings.members_may_invite()):
-        raise InvitationError("Only moderators, and established members when the admin "
-                              "allows it, can make invitation codes.", status=403)
+        raise InvitationError(_("Only moderators, and established members when the admin "
+                                "allows it, can make invitation codes."), status=403)
     if not permissions.can_moderate(user):
         try:
             ratelimit.hit([("invite", current_app.config["INVITE_LIMIT"], f"u{user.id}",
-                            "That is as many invitation codes as one account can make for "
-                            "now. Please wait {wait}, then try again.")])
+                            _l("That is as many invitation codes as one account can make "
+                               "for now. Please wait {wait}, then try again."))])
         except ratelimit.RateLimited as limited:
             raise InvitationError(limited.message, 429, limited.retry_after) from limited
     code = _new_code()
@@ -70,8 +71,8 @@ def made_by(user: User):
 
 def _wrong_code_rules() -> list[ratelimit.Rule]:
     return [("invite-code", current_app.config["INVITE_CODE_LIMIT"], ratelimit.address_key(),
-             "Invitation codes tried from one network address are limited, so that nobody "
-             "can guess one. Please wait {wait}, then try again.")]
+             _l("Invitation codes tried from one network address are limited, so that "
+                "nobody can guess one. Please wait {wait}, then try again."))]
 
 
 def check(code: str, now: datetime) -> Invitation:
@@ -81,18 +82,19 @@ def check(code: str, now: datetime) -> Invitation:
     except ratelimit.RateLimited as limited:
         raise InvitationError(limited.message, 429, limited.retry_after) from limited
     if not (code or "").strip():
-        raise InvitationError("Registration is by invitation: please enter your invitation code.")
+        raise InvitationError(_("Registration is by invitation: please enter your invitation "
+                                "code."))
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.code_hash == code_hash(code)))
     if invitation is None:
         ratelimit.hit(_wrong_code_rules())
-        raise InvitationError("That invitation code is not one of ours. Please check it, "
-                              "letter by letter.")
+        raise InvitationError(_("That invitation code is not one of ours. Please check it, "
+                                "letter by letter."))
     if invitation.used_at is not None:
-        raise InvitationError("That invitation code has been used already: each one lets one "
-                              "person join. Please ask for a new one.")
+        raise InvitationError(_("That invitation code has been used already: each one lets one "
+                                "person join. Please ask for a new one."))
     if invitation.is_expired(now):
-        raise InvitationError("That invitation code has expired. Please ask for a new one.")
+        raise InvitationError(_("That invitation code has expired. Please ask for a new one."))
     return invitation
 
 
@@ -103,5 +105,5 @@ def redeem(invitation: Invitation, user: User, now: datetime) -> None:
         update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
         .values(used_at=now, used_by_id=user.id).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
-        raise InvitationError("That invitation code has been used already: each one lets one "
-                              "person join. Please ask for a new one.")
+        raise InvitationError(_("That invitation code has been used already: each one lets one "
+                                "person join. Please ask for a new one."))

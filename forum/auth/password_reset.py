@@ -16,6 +16,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from .. import background, ratelimit
@@ -48,14 +49,14 @@ class NewPasswordError(Refusal):
     field = "new_password"
 
 
-UNKNOWN_LINK = ("This link is not one this site sent, or part of it is missing. Copy the "
-                "whole link from the mail, or ask for a new one.")
-USED_LINK = "This link has been used already. Each link works once; ask for a new one."
-EXPIRED_LINK = "This link has expired: each link works for one hour. Ask for a new one."
-EMAIL_CHANGED = ("This link stopped working because the account's email address changed "
-                 "after it was sent. Ask for a new one.")
-PASSWORD_CHANGED = ("This link stopped working because the account's password changed after "
-                    "it was sent. Ask for a new one if you need to.")
+UNKNOWN_LINK = _l("This link is not one this site sent, or part of it is missing. Copy the "
+                  "whole link from the mail, or ask for a new one.")
+USED_LINK = _l("This link has been used already. Each link works once; ask for a new one.")
+EXPIRED_LINK = _l("This link has expired: each link works for one hour. Ask for a new one.")
+EMAIL_CHANGED = _l("This link stopped working because the account's email address changed "
+                   "after it was sent. Ask for a new one.")
+PASSWORD_CHANGED = _l("This link stopped working because the account's password changed "
+                      "after it was sent. Ask for a new one if you need to.")
 
 
 def fingerprint(user: User) -> str:
@@ -68,11 +69,11 @@ def _request_rules(identifier: str) -> list[ratelimit.Rule]:
     cfg = current_app.config
     return [
         ("reset", cfg["LOGIN_ADDRESS_LIMIT"], ratelimit.address_key(),
-         "Password reset requests from one network address are limited, like log-ins. "
-         "Please wait {wait}, then try again."),
+         _l("Password reset requests from one network address are limited, like log-ins. "
+            "Please wait {wait}, then try again.")),
         ("reset-pair", cfg["LOGIN_PAIR_LIMIT"], ratelimit.pair_key(identifier),
-         "Too many password reset requests for this login name or address from this network "
-         "address. Please wait {wait}, then try again."),
+         _l("Too many password reset requests for this login name or address from this "
+            "network address. Please wait {wait}, then try again.")),
     ]
 
 
@@ -122,8 +123,10 @@ def send_links(identifier: str, now: datetime) -> int:
         token, hashed = new_token()
         db.session.add(PasswordReset(user_id=user.id, token_hash=hashed, email=user.email,
                                      password_fingerprint=fingerprint(user), created_at=now))
-        outgoing.append(mail.password_reset_message(
-            user.email, url_for("auth.reset_password", token=token, _external=True)))
+        # Built after the answer, outside the request: in the account's own language.
+        with force_locale(getattr(user, "language", None) or "en"):
+            outgoing.append(mail.password_reset_message(
+                user.email, url_for("auth.reset_password", token=token, _external=True)))
     db.session.commit()
     if outgoing:
         mail.send(outgoing, timeout=mail.NOTICE_TIMEOUT)
@@ -135,16 +138,16 @@ def check_link(token: str, now: datetime) -> tuple[PasswordReset, User]:
     reset = db.session.scalar(select(PasswordReset).where(
         PasswordReset.token_hash == token_hash(token)))
     if reset is None:
-        raise ResetLinkError(UNKNOWN_LINK, status=404)
+        raise ResetLinkError(str(UNKNOWN_LINK), status=404)
     if reset.used_at is not None:
-        raise ResetLinkError(USED_LINK)
+        raise ResetLinkError(str(USED_LINK))
     if reset.created_at <= now - RESET_FOR:
-        raise ResetLinkError(EXPIRED_LINK)
+        raise ResetLinkError(str(EXPIRED_LINK))
     user = db.session.get(User, reset.user_id)
     if user.email != reset.email:
-        raise ResetLinkError(EMAIL_CHANGED)
+        raise ResetLinkError(str(EMAIL_CHANGED))
     if fingerprint(user) != reset.password_fingerprint:
-        raise ResetLinkError(PASSWORD_CHANGED)
+        raise ResetLinkError(str(PASSWORD_CHANGED))
     return reset, user
 
 
@@ -171,7 +174,7 @@ def set_password(token: str, new_password: str, now: datetime) -> User:
         .values(used_at=now).execution_options(synchronize_session=False))
     if spent.rowcount != 1:
         db.session.rollback()
-        raise ResetLinkError(USED_LINK)
+        raise ResetLinkError(str(USED_LINK))
     user.set_password(new_password)
     # Every other link for this account is void too: one reset, one new password.
     db.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 
@@ -23,7 +25,7 @@ def _load_common() -> frozenset[str]:
 # Read once at import: about 8,000 short lines.
 COMMON = _load_common()
 
-COMMON_MESSAGE = (
+COMMON_MESSAGE = _l(
     "That password is one of the most common ones, or a common one with numbers or symbols "
     "added, so it would be among the first guessed. Please choose another: a few unrelated "
     "words make a strong one that is easy to remember."
@@ -37,15 +39,17 @@ def password_problem(password: str, *names: str | None) -> str | None:
     when it is hashed and compared. Only the look-up in the common list ignores case.
     """
     if len(password) < PASSWORD_MIN:
-        return f"Please use at least {PASSWORD_MIN} characters."
+        return _("Please use at least %(num)d characters.", num=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return f"Please use at most {PASSWORD_MAX} characters."
+        return _("Please use at most %(num)d characters.", num=PASSWORD_MAX)
     folded = password.lower()
     base = _TRAILING.sub("", folded)
     if folded in COMMON or (len(base) >= 4 and base in COMMON):
-        return COMMON_MESSAGE
+        return str(COMMON_MESSAGE)
     if len(set(folded)) < MIN_DISTINCT:
-        return "That password repeats too few characters to be hard to guess. Please choose another."
+        return _("That password repeats too few characters to be hard to guess. Please "
+                 "choose another.")
     if base and base in {_TRAILING.sub("", name.strip().lower()) for name in names if name}:
-        return "Your password must not be your login name or your handle. Please choose another."
+        return _("Your password must not be your login name or your handle. Please choose "
+                 "another.")
     return None

@@ -16,6 +16,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import session
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import delete, func, select, update
 
 from .. import ratelimit
@@ -37,8 +38,8 @@ _FOLD = str.maketrans({"o": "0", "i": "1", "l": "1"})
 
 # One answer for a missing login name, an unknown code and a spent one: the page must not
 # tell whether an account exists or which of its codes were used.
-NO_MATCH = ("That login name and recovery code do not match an account, or the code was "
-            "already used. Each code works once. Check for typing mistakes and try again.")
+NO_MATCH = _l("That login name and recovery code do not match an account, or the code was "
+              "already used. Each code works once. Check for typing mistakes and try again.")
 
 
 class RecoveryError(Refusal):
@@ -147,7 +148,7 @@ def recover(*, login_name: str, code: str, new_password: str, now: datetime) -> 
     user = db.session.scalar(User.by_login_name(login_name))
     if not spend(user.id if user is not None else 0, code, now) or user is None:
         ratelimit.note(rules.per_pair + rules.per_pair_under_attack + rules.per_name)
-        raise RecoveryError("code", NO_MATCH)
+        raise RecoveryError("code", str(NO_MATCH))
     user.set_password(new_password)
     service.end_sessions(user)  # commits the password with the new session version
     # As for every other new password: a confirmed address hears of it, and of nothing else,
@@ -160,10 +161,11 @@ def recover(*, login_name: str, code: str, new_password: str, now: datetime) -> 
 def remaining_words(left: int) -> str:
     """What to tell a member about the codes they have left."""
     if left == 0:
-        return ("You have no recovery codes left. Make new ones now in Settings, or you "
-                "cannot get back in if you lose your password again.")
-    words = f"You have {left} recovery code{'s' if left != 1 else ''} left."
+        return _("You have no recovery codes left. Make new ones now in Settings, or you "
+                 "cannot get back in if you lose your password again.")
+    words = ngettext("You have %(num)d recovery code left.",
+                     "You have %(num)d recovery codes left.", left)
     if left <= FEW_LEFT:
-        words += " That is few: make new ones in Settings and write them down."
+        words += " " + _("That is few: make new ones in Settings and write them down.")
     return words
 

@@ -1,5 +1,6 @@
 """Forgot the password: the recovery-code way back in, and making new codes in Settings."""
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
@@ -40,8 +41,8 @@ def recover():
             form.code.errors.append(error.message)
         else:
             service.start_session(user, remember=False, now=utcnow())
-            flash("Your password is changed and you are logged in. Every other device has "
-                  "been signed out.")
+            flash(_("Your password is changed and you are logged in. Every other device has "
+                    "been signed out."))
             flash(recovery.remaining_words(left))
             return redirect(url_for("pages.home"))
     # A code is a secret: a refused one is not typed back in (the login name is).
@@ -71,7 +72,7 @@ def recovery_codes():
     if form.validate_on_submit():
         try:
             if not service.confirm_password(current_user, form.current_password.data):
-                raise SettingsError("current_password", "That is not your current password.")
+                raise SettingsError("current_password", _("That is not your current password."))
         except ratelimit.RateLimited as limited:
             form.current_password.errors.append(limited.message)
             return (render_template("auth/recovery_codes.html", form=form, left=left), 429,

@@ -1,5 +1,6 @@
 """Register, log in, log out."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import gates, ratelimit, site_settings
@@ -43,9 +44,10 @@ def register():
             return _too_many("auth/register.html", form, limited, mode=mode)
         else:
             service.start_session(user, remember=False, now=utcnow())
-            flash("Welcome to Afterward. Your account is waiting for a moderator to approve "
-                  "it; until then you can read everything." if user.is_pending
-                  else "Welcome to Afterward. Your account is ready.")
+            site = current_app.config["SITE_NAME"]
+            flash(_("Welcome to %(site)s. Your account is waiting for a moderator to approve "
+                    "it; until then you can read everything.", site=site) if user.is_pending
+                  else _("Welcome to %(site)s. Your account is ready.", site=site))
             if form.email.data:
                 flash(_confirmation_words(user, clean_email(form.email.data)))
             # One more step: the recovery codes, made and shown by a POST from the next page.
@@ -59,11 +61,12 @@ def _confirmation_words(user, address: str) -> str:
     try:
         sent = email_verification.start(user, address, utcnow())
     except ratelimit.RateLimited as limited:
-        return (f"No confirmation link was sent to {address}: {limited.message} "
-                f"You can enter the address again in Settings.")
+        # Translators: %(reason)s is a whole sentence saying how long to wait.
+        return _("No confirmation link was sent to %(address)s: %(reason)s You can enter the "
+                 "address again in Settings.", address=address, reason=limited.message)
     if not sent:
-        return (f"The confirmation link to {address} could not be sent just now. You can "
-                f"enter the address again in Settings to try once more.")
+        return _("The confirmation link to %(address)s could not be sent just now. You can "
+                 "enter the address again in Settings to try once more.", address=address)
     return email_verification.SENT_LINK.format(address=address)
 
 
@@ -92,13 +95,13 @@ def login():
         if user is not None:
             service.start_session(user, remember=form.remember.data, now=utcnow())
             if resumed and next_url:
-                return resubmit_page("You are logged in again. Check your text and send it.",
+                return resubmit_page(_("You are logged in again. Check your text and send it."),
                                      200, action=next_url, fields=resumed)
             return redirect(next_url or url_for("pages.home"))
         log_failed_login(form.login_name.data)
-        form.password.errors.append("That login name and password do not match an account.")
+        form.password.errors.append(_("That login name and password do not match an account."))
     if resumed:
-        return resubmit_page("That did not log you in. Your text is still here; try again.",
+        return resubmit_page(_("That did not log you in. Your text is still here; try again."),
                              400, action=request.full_path.rstrip("?"),
                              fields=[(service.RESUME + k, v) for k, v in resumed],
                              needs_login=True)
@@ -112,5 +115,5 @@ def login():
 def logout():
     """Log out everywhere this cookie was copied to."""
     service.log_out(current_user)
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("pages.home"))

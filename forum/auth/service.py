@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import format_number, gettext as _, lazy_gettext as _l
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
@@ -33,7 +34,8 @@ def _dummy_hash() -> str:
     return cached[1]
 
 # One answer for every login name that can't be had, whether it is taken, looks like a taken
-# one, or is reserved: the refusal alone does not prove that an account exists.
+# one, or is reserved: the refusal alone does not prove that an account exists. These are its
+# English words (what the tests look for); register() says them in the reader's language.
 LOGIN_NAME_REFUSED = "That login name cannot be used. Please choose another."
 # Folded together so that "jane.doe", "jane_doe" and "jane-d0e" are one login name.
 _LOGIN_FOLDS = ((".", ""), ("_", ""), ("-", ""), ("0", "o"), ("1", "l"), ("i", "l"))
@@ -67,7 +69,7 @@ def handle_available(name: str, user: User | None = None) -> str:
         select(Handle).where(Handle.kind == PUBLIC, Handle.name_key == name_key(name))
     )
     if clash is not None and (user is None or clash.user_id != user.id):
-        raise RegistrationError("handle", "That handle, or one that looks like it, is taken.")
+        raise RegistrationError("handle", _("That handle, or one that looks like it, is taken."))
     return name
 
 
@@ -98,10 +100,12 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
     code = invitations.check(invitation, now) if mode == site_settings.INVITATION else None
     reason = text.normalise(reason, strip=True)
     if mode == site_settings.APPROVAL and not reason:
-        raise RegistrationError("reason", "Please say in a few words why you are here: a "
-                                          "moderator reads it before your account can write.")
+        raise RegistrationError("reason", _("Please say in a few words why you are here: a "
+                                            "moderator reads it before your account can "
+                                            "write."))
     if len(reason) > JOIN_REASON_MAX:
-        raise RegistrationError("reason", f"Please keep it under {JOIN_REASON_MAX:,} characters.")
+        raise RegistrationError("reason", _("Please keep it under %(num)s characters.",
+                                            num=format_number(JOIN_REASON_MAX)))
     user = User(login_name=login_name, email=None, role="member", bio="", created_at=now,
                 approval_state=PENDING if mode == site_settings.APPROVAL else APPROVED,
                 join_reason=reason if mode == site_settings.APPROVAL else None)
@@ -111,7 +115,8 @@ def register(*, login_name: str, handle: str, password: str, email: str | None,
     if not login_name_available(login_name):
         # Refusals are counted too, so nobody can test login names one after another.
         ratelimit.hit(_refused_name_rules())
-        raise RegistrationError("login_name", LOGIN_NAME_REFUSED)
+        raise RegistrationError("login_name",
+                                _("That login name cannot be used. Please choose another."))
     ratelimit.hit(_register_rules())
     db.session.add(user)
     db.session.add(Handle(user=user, name=handle, name_key=name_key(handle), kind=PUBLIC,
@@ -139,13 +144,15 @@ class LoginRules(NamedTuple):
 def _login_rules(login_name: str) -> LoginRules:
     cfg = current_app.config
     # The same words whether or not an account has this name: a refusal proves nothing.
-    pair_message = ("Too many failed log-ins with this login name from this network address. "
-                    "Please wait {wait}, then try again.")
+    # Lazy, like every rate-limit message: put into words only if a refusal is shown.
+    # Translators: {wait} is a length of time such as "4 minutes"; keep {wait} as it is.
+    pair_message = _l("Too many failed log-ins with this login name from this network "
+                      "address. Please wait {wait}, then try again.")
     pair = ratelimit.pair_key(login_name)
     return LoginRules(
         per_address=[("login", cfg["LOGIN_ADDRESS_LIMIT"], ratelimit.address_key(),
-                      "Log-ins from one network address are limited, to keep password guessing "
-                      "off the site. Please wait {wait}, then try again.")],
+                      _l("Log-ins from one network address are limited, to keep password "
+                         "guessing off the site. Please wait {wait}, then try again."))],
         per_pair=[("login-pair", cfg["LOGIN_PAIR_LIMIT"], pair, pair_message)],
         per_pair_under_attack=[("login-pair-attacked", cfg["LOGIN_PAIR_LIMIT_UNDER_ATTACK"],
                                 pair, pair_message)],
@@ -174,16 +181,17 @@ def limited_authenticate(login_name: str, password: str) -> User | None:
 
 
 def _register_rules() -> list[ratelimit.Rule]:
+    # Lazy: register() also runs from administrators' commands, where no refusal is shown.
     return [("register", current_app.config["REGISTER_LIMIT"], ratelimit.address_key(),
-             "New accounts from one network address are limited, to keep floods of accounts "
-             "off the site. Please wait {wait}, then try again.")]
+             _l("New accounts from one network address are limited, to keep floods of "
+                "accounts off the site. Please wait {wait}, then try again."))]
 
 
 def _refused_name_rules() -> list[ratelimit.Rule]:
     return [("register-refused", current_app.config["REGISTER_REFUSED_LIMIT"],
              ratelimit.address_key(),
-             "Login names that cannot be used are limited per network address, so that nobody "
-             "can test which ones exist. Please wait {wait}, then try again.")]
+             _l("Login names that cannot be used are limited per network address, so that "
+                "nobody can test which ones exist. Please wait {wait}, then try again."))]
 
 
 def _fold_login(name):
@@ -223,8 +231,8 @@ def confirm_password(user: User, password: str | None) -> bool:
     slow. Raises ratelimit.RateLimited past PASSWORD_CHECK_LIMIT.
     """
     ratelimit.hit([("password-check", current_app.config["PASSWORD_CHECK_LIMIT"], f"u{user.id}",
-                    "That is as many tries with your current password as this site allows "
-                    "for now. Please wait {wait}, then try again.")])
+                    _l("That is as many tries with your current password as this site "
+                       "allows for now. Please wait {wait}, then try again."))])
     return bool(password) and user.check_password(password)
 
 
@@ -337,8 +345,8 @@ def _unauthorized():
     if request.method == "POST":
         # The login expired while writing: keep the text and let them log in to send it.
         return resubmit_page(
-            "You are not logged in any more, so nothing was saved yet. Your text is below. "
-            "Log in here and you can send it again.",
+            _("You are not logged in any more, so nothing was saved yet. Your text is below. "
+              "Log in here and you can send it again."),
             401, action=url_for("auth.login", next=request.full_path.rstrip("?")),
             fields=[(RESUME + k, v) for k, v in pending_fields()], needs_login=True,
         )

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import segno
 from flask import current_app, g, session
-from markupsafe import Markup
+from flask_babel import gettext as _, lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import delete, update
 
 from .. import ratelimit
@@ -36,8 +37,8 @@ PENDING = "two_step_pending"
 # logs in asks for the password.
 SETUP_LASTS = timedelta(minutes=15)
 
-WRONG_CODE = ("That code is not right, or it was already used. Codes change every 30 "
-              "seconds: type the one your app shows now.")
+WRONG_CODE = _l("That code is not right, or it was already used. Codes change every 30 "
+                "seconds: type the one your app shows now.")
 
 
 def secret_of(user: User) -> TwoStepSecret | None:
@@ -58,12 +59,15 @@ def _code_rules(user: User) -> list[ratelimit.Rule]:
     cfg = current_app.config
     return [
         ("two-step", cfg["TWO_STEP_LIMIT"], f"u{user.id}",
-         "That is as many wrong codes as this site allows for now. Please wait {wait}, then "
-         "try again. Until then no code is taken here, recovery codes included; one of those can "
-         "still set a new password, under \"Forgot your password?\" on the log-in page."),
+         # Translators: {wait} is a length of time, keep it as it is; "Forgot your
+         # password?" is the link on the log-in page, in its translated words.
+         _l("That is as many wrong codes as this site allows for now. Please wait {wait}, then "
+            "try again. Until then no code is taken here, recovery codes included; one of "
+            "those can still set a new password, under \"Forgot your password?\" on the "
+            "log-in page.")),
         ("two-step-address", cfg["TWO_STEP_ADDRESS_LIMIT"], ratelimit.address_key(),
-         "Wrong codes from one network address are limited, to keep guessing off the site. "
-         "Please wait {wait}, then try again."),
+         _l("Wrong codes from one network address are limited, to keep guessing off the "
+            "site. Please wait {wait}, then try again.")),
     ]
 
 
@@ -124,9 +128,9 @@ def start_setup(user: User, password: str, now: datetime) -> TwoStepSecret:
     Raises SettingsError (wrong password, or two-step is already on) or RateLimited.
     """
     if is_on(user):
-        raise SettingsError("current_password", "Two-step login is already on.")
+        raise SettingsError("current_password", _("Two-step login is already on."))
     if not confirm_password(user, password):
-        raise SettingsError("current_password", "That is not your current password.")
+        raise SettingsError("current_password", _("That is not your current password."))
     db.session.execute(delete(TwoStepSecret).where(TwoStepSecret.user_id == user.id))
     row = TwoStepSecret(user_id=user.id, secret=pyotp.random_base32(), created_at=now)
     db.session.add(row)
@@ -149,13 +153,13 @@ def finish_setup(user: User, code: str, now: datetime) -> None:
     """
     row = pending_setup(user, now)
     if row is None:
-        raise SettingsError("code", "There is no set-up in progress. Please start again.")
+        raise SettingsError("code", _("There is no set-up in progress. Please start again."))
     rules = _code_rules(user)
     ratelimit.check(rules)
     step = _matching_step(row.secret, code or "", now)
     if step is None:
         ratelimit.note(rules)
-        raise SettingsError("code", WRONG_CODE)
+        raise SettingsError("code", str(WRONG_CODE))
     row.enabled_at, row.last_step = now, step
     db.session.commit()
 
@@ -163,10 +167,10 @@ def finish_setup(user: User, code: str, now: datetime) -> None:
 def switch_off(user: User, password: str, code: str, now: datetime) -> None:
     """Turn two-step login off, once both the password and a code are right."""
     if not confirm_password(user, password):
-        raise SettingsError("current_password", "That is not your current password.")
-    accepted, _ = check_code(user, code, now)
+        raise SettingsError("current_password", _("That is not your current password."))
+    accepted, _recovery = check_code(user, code, now)
     if not accepted:
-        raise SettingsError("code", WRONG_CODE)
+        raise SettingsError("code", str(WRONG_CODE))
     db.session.execute(delete(TwoStepSecret).where(TwoStepSecret.user_id == user.id))
     db.session.commit()
 
@@ -180,14 +184,13 @@ def provisioning_uri(row: TwoStepSecret) -> str:
 
 def qr_svg(row: TwoStepSecret) -> Markup:
     """The set-up QR code as an inline SVG element, which the CSP allows (no image request)."""
+    label = _("QR code for your authenticator app")
     svg = segno.make(provisioning_uri(row), error="m").svg_inline(
-        scale=4, border=4, dark="#000", light="#fff",
-        title="QR code for your authenticator app", svgclass="qr")
+        scale=4, border=4, dark="#000", light="#fff", title=label, svgclass="qr")
     # Screen readers announce it as one image with that name. The SVG is segno's drawing of
     # our own provisioning URI (the secret and SITE_NAME), its title escaped by segno: no
-    # user text is in it.
-    labelled = svg.replace("<svg ", '<svg role="img" aria-label="QR code for your '
-                                    'authenticator app" ', 1)
+    # user text is in it. The label is escaped here, as a translation may hold a quote.
+    labelled = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
     return Markup(labelled)  # nosec B704
 
 

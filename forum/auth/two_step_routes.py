@@ -1,5 +1,6 @@
 """Two-step login: the code page after the password, and switching it on and off."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
@@ -38,14 +39,14 @@ def two_step_login():
         if accepted:
             service.start_session(user, remember=mark["remember"], now=utcnow())
             if used_recovery:
-                flash("You logged in with a recovery code; it will not work again. "
+                flash(_("You logged in with a recovery code; it will not work again.") + " "
                       + recovery.remaining_words(recovery.remaining(user)))
             if resumed and mark["next"]:
-                return resubmit_page("You are logged in again. Check your text and send it.",
+                return resubmit_page(_("You are logged in again. Check your text and send it."),
                                      200, action=mark["next"], fields=resumed)
             return redirect(mark["next"] or url_for("pages.home"))
         log_event("two_step_failed", name=name_tag(user.login_name))
-        form.code.errors.append(two_step.WRONG_CODE)
+        form.code.errors.append(str(two_step.WRONG_CODE))
     # The code is a secret of the moment: a refused one is not typed back in.
     form.code.data = ""
     # 400, not 401: a refused code is a form with an error, with no HTTP challenge to offer.
@@ -63,12 +64,12 @@ def _start_again(resumed):
     next_url = service.safe_next(request.args.get("next"))
     if resumed:
         return resubmit_page(
-            "The page for the code is only open for a few minutes after the password, so "
-            "nothing was sent yet. Your text is below: log in again to send it.", 400,
+            _("The page for the code is only open for a few minutes after the password, so "
+              "nothing was sent yet. Your text is below: log in again to send it."), 400,
             action=url_for("auth.login", next=next_url),
             fields=[(service.RESUME + k, v) for k, v in resumed], needs_login=True)
-    flash("Please log in again: the page for the code is only open for a few minutes after "
-          "the password.", "warning")
+    flash(_("Please log in again: the page for the code is only open for a few minutes after "
+            "the password."), "warning")
     return redirect(url_for("auth.login", next=next_url))
 
 
@@ -118,8 +119,8 @@ def two_step_confirm():
     form = ConfirmSetupForm()
     row = two_step.pending_setup(current_user, utcnow())
     if row is None:
-        flash("There is no set-up in progress, or it was started more than 15 minutes ago. "
-              "Start again with your password.", "warning")
+        flash(_("There is no set-up in progress, or it was started more than 15 minutes ago. "
+                "Start again with your password."), "warning")
         return redirect(url_for("auth.two_step_settings"))
     if form.validate_on_submit():
         try:
@@ -130,8 +131,8 @@ def two_step_confirm():
         except SettingsError as error:
             form.code.errors.append(error.message)
         else:
-            flash("Two-step login is on. From now on, logging in asks for a code from your "
-                  "app after the password.")
+            flash(_("Two-step login is on. From now on, logging in asks for a code from your "
+                    "app after the password."))
             return redirect(url_for("auth.two_step_settings"))
     form.code.data = ""
     return _setup_page(row, form, 400)
@@ -153,7 +154,7 @@ def two_step_off():
         except SettingsError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            flash("Two-step login is off. Logging in needs only your password again.")
+            flash(_("Two-step login is off. Logging in needs only your password again."))
             return redirect(url_for("auth.two_step_settings"))
     form.code.data = ""
     return _settings_page(off_form=form, status=400)

@@ -1,5 +1,6 @@
 """/contact for members and visitors, and the moderators' inbox under /mod/contact."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -37,7 +38,7 @@ def write():
             refusal = error
         else:
             if code is None:
-                flash("Your message is with the moderators. Their answer will appear here.")
+                flash(_("Your message is with the moderators. Their answer will appear here."))
                 return redirect(url_for(".conversation", conversation_id=conversation.public_id))
             # The code is shown in this answer only, never behind a GET that could be re-read.
             return render_template("contact/code.html", code=code)
@@ -76,7 +77,7 @@ def _conversation_page(conversation, action, code=None):
             refusal = error
         else:
             if code is None:
-                flash("Sent to the moderators.")
+                flash(_("Sent to the moderators."))
                 return redirect(action)
             typed = ""
     return render_template("contact/conversation.html", conversation=conversation,
@@ -133,7 +134,7 @@ def moderate(conversation_id):
         except PostingError as error:
             refusal = error.message
         else:
-            flash("Your answer is sent, signed “the moderators”.")
+            flash(_("Your answer is sent, signed “the moderators”."))
             return redirect(url_for(".moderate", conversation_id=conversation_id))
     return render_template("contact/moderate.html", conversation=conversation, typed=typed,
                            refusal=refusal), 400 if refusal else 200
@@ -149,7 +150,7 @@ def close(conversation_id):
     except PostingError as error:
         flash(error.message, "error")
         return redirect(url_for(".moderate", conversation_id=conversation_id))
-    flash("The conversation is closed.")
+    flash(_("The conversation is closed."))
     return redirect(url_for(".inbox"))
 
 
@@ -170,7 +171,7 @@ def appeal():
         except PostingError as error:
             refusal = error
         else:
-            flash("Your appeal is with the moderators. One who did not suspend you will decide.")
+            flash(_("Your appeal is with the moderators. One who did not suspend you will decide."))
             return redirect(url_for(".appeal"))
     return render_template("contact/appeal.html", appealed=suspension, filed=filed,
                            typed=typed, refusal=refusal.message if refusal else None), (

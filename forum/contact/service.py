@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import format_number, gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import permissions, ratelimit, text
@@ -44,9 +45,10 @@ def new_code() -> str:
 def clean_message(body: str | None) -> str:
     body = text.normalise(body, strip=True)
     if not body:
-        raise PostingError("Please write your message before sending.")
+        raise PostingError(_("Please write your message before sending."))
     if len(body) > BODY_MAX:
-        raise TooLong(f"That is {len(body):,} characters; the limit is {BODY_MAX:,}.")
+        raise TooLong(_("That is %(count)s characters; the limit is %(limit)s.",
+                        count=format_number(len(body)), limit=format_number(BODY_MAX)))
     return body
 
 
@@ -57,21 +59,24 @@ def names_of(user: User) -> list[Handle]:
 
 
 def name_label(handle: Handle) -> str:
+    """How a name is offered in the "Sign with" list: the name, and which of one's names it is."""
     if not handle.is_anonymous:
-        return f"{handle.name} (your public handle)"
+        return _("%(name)s (your public handle)", name=handle.name)
     title = db.session.scalar(select(Thread.title).where(Thread.id == handle.thread_id)) or ""
-    return f"{handle.name} (your name in “{title}”)"
+    # Translators: %(name)s is a pseudonym, %(title)s the title of the discussion it is used in.
+    return _("%(name)s (your name in “%(title)s”)", name=handle.name, title=title)
 
 
 def _visitor_limit(action: str) -> None:
     cfg = current_app.config
+    # Translators: {wait} is a length of time such as "4 minutes"; keep {wait} as it is.
     rules = {"write": ("contact", cfg["ADDRESS_CONTACT_LIMIT"],
-                       "Messages to the moderators from one network address are limited, to "
-                       "keep floods off the site. Please wait {wait}, then send it again. "
-                       "Your text is kept below."),
+                       _l("Messages to the moderators from one network address are limited, "
+                          "to keep floods off the site. Please wait {wait}, then send it "
+                          "again. Your text is kept below.")),
              "code": ("contact_code", cfg["CONTACT_CODE_LIMIT"],
-                      "Too many codes were tried from this network address. Please wait "
-                      "{wait}, then try again.")}
+                      _l("Too many codes were tried from this network address. Please wait "
+                         "{wait}, then try again."))}
     name, limit, message = rules[action]
     try:
         ratelimit.hit([(name, limit, ratelimit.address_key(), message)])
@@ -88,7 +93,7 @@ def start(user: User | None, handle_id: int | None, body: str,
     if user is not None and user.is_authenticated:
         handle = next((h for h in names_of(user) if h.id == handle_id), None)
         if handle is None:
-            raise PostingError("Please choose one of your names to sign with.")
+            raise PostingError(_("Please choose one of your names to sign with."))
         count_write(user, "contact", now)
         conversation = Conversation(user_id=user.id, handle_id=handle.id, created_at=now,
                                     last_at=now)
@@ -108,7 +113,7 @@ def by_code(code: str) -> Conversation:
     conversation = db.session.scalar(select(Conversation).where(
         Conversation.code_hash == code_hash(code)))
     if conversation is None:
-        raise NotYours("That code does not open any conversation. Check it and try again.")
+        raise NotYours(_("That code does not open any conversation. Check it and try again."))
     return conversation
 
 
@@ -116,7 +121,7 @@ def members_conversation(user: User, public_id: str) -> Conversation:
     conversation = db.session.scalar(select(Conversation).where(
         Conversation.public_id == public_id))
     if conversation is None or conversation.user_id != user.id:
-        raise NotYours("There is no such conversation.")
+        raise NotYours(_("There is no such conversation."))
     return conversation
 
 
@@ -129,8 +134,8 @@ def write_back(conversation: Conversation, user: User | None, body: str, now: da
     """The writer (member or visitor) adds to their conversation."""
     body = clean_message(body)
     if conversation.closed_at is not None:
-        raise PostingError("The moderators closed this conversation. To write again, start a "
-                           "new one. Your text is kept below.")
+        raise PostingError(_("The moderators closed this conversation. To write again, start "
+                             "a new one. Your text is kept below."))
     if user is not None and user.is_authenticated:
         count_write(user, "contact", now)
     else:
@@ -143,7 +148,7 @@ def write_back(conversation: Conversation, user: User | None, body: str, now: da
 def answer(moderator: User, conversation: Conversation, body: str, now: datetime) -> None:
     """The moderators answer; the writer sees it signed "the moderators"."""
     if not permissions.can_moderate(moderator):
-        raise PostingError("Only moderators answer these messages.")
+        raise PostingError(_("Only moderators answer these messages."))
     body = clean_message(body)
     conversation.messages.append(ContactMessage(body=body, created_at=now, from_moderators=True,
                                                 moderator_id=moderator.id))
@@ -153,9 +158,9 @@ def answer(moderator: User, conversation: Conversation, body: str, now: datetime
 
 def close(moderator: User, conversation: Conversation, now: datetime) -> None:
     if not permissions.can_moderate(moderator):
-        raise PostingError("Only moderators close conversations.")
+        raise PostingError(_("Only moderators close conversations."))
     if conversation.closed_at is not None:
-        raise PostingError("This conversation is closed already.")
+        raise PostingError(_("This conversation is closed already."))
     conversation.closed_at, conversation.waiting = now, False
     db.session.commit()
 

@@ -434,6 +434,12 @@ MATRIX: dict[str, Case] = {
     "profiles.delete_account": Case(
         lambda w, r: "/settings/delete", everyone(),
         lambda w, r: {"writing": "keep", "current_password": PASSWORD}),
+    # A member's own language, from the switcher at the foot of a page or from Settings
+    # (visitors switch with a link that only sets a cookie: no form to send).
+    "profiles.save_language": Case(
+        lambda w, r: "/language/de", everyone(), lambda w, r: {"next": "/stories/"}),
+    "profiles.language": Case(
+        lambda w, r: "/settings/language", everyone(), lambda w, r: {"language": "es"}),
     "notifications.read": Case(_notification_url, everyone()),
     "notifications.read_all": Case(lambda w, r: "/notifications/read-all", everyone()),
     "notifications.settings": Case(

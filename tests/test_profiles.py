@@ -201,8 +201,10 @@ def test_settings_need_a_login(client):
 def test_settings_page_has_its_labelled_forms(app, person):
     log_in_new_user(app, person)
     body = page_text(person.get("/settings"))
-    # Site-wide forms (log out, search) aside, the page holds exactly its own six.
-    assert body.count('<form method="post"') - body.count('action="/auth/logout"') == 6
+    # Site-wide forms (log out, search, the language switcher) aside, the page holds exactly
+    # its own six.
+    site_wide = body.count('action="/auth/logout"') + body.count('action="/language/')
+    assert body.count('<form method="post"') - site_wide == 6
     for action in ("/settings/profile", "/settings/email", "/settings/password",
                    "/settings/sessions", "/settings/export", "/settings/export/archive"):
         assert f'action="{action}"' in body

@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     # The short "why are you here" answer a moderator reads when registration is by
     # approval; emptied once they decide.
     join_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # The language the site speaks to them (a code of forum.i18n.LANGUAGES); None follows the
+    # browser (the switcher's cookie, then Accept-Language).
+    language: Mapped[Optional[str]] = mapped_column(String(8))
 
     handles: Mapped[list["Handle"]] = relationship(back_populates="user")
 

@@ -9,6 +9,7 @@ from sqlalchemy import literal_column, select, text
 from .. import permissions, ratelimit
 from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
+from ..i18n import LANGUAGES, language
 from ..models import Board, Handle, Thread
 from ..stories.listed import listed_thread, published_stories
 from ..text import render
@@ -54,14 +55,34 @@ def home():
 
 SITE_TEXTS = ("support", "safety")
 # Each version of a page text (its file, modification time and size), rendered once per
-# process: a request reads the HTML, never the Markdown.
+# process: a request reads the HTML, never the Markdown. Keyed by file, so each language's
+# file is kept on its own.
 _rendered: dict[Path, tuple[tuple[int, int], str]] = {}
 
 
-def site_text(name: str) -> str:
-    """The page text `name` as safe HTML: the admin's Markdown file if there is one, else ours."""
-    custom = Path(current_app.config["SITE_TEXT_DIR"]) / f"{name}.md"
-    source = custom if custom.is_file() else Path(__file__).with_name(f"{name}.md")
+def site_text_source(name: str, lang: str) -> Path:
+    """Which file the page text `name` comes from for a reader of `lang`.
+
+    In order: the admin's file for that language (SITE_TEXT_DIR/<name>.<lang>.md), then the
+    admin's own <name>.md, then ours for that language (forum/pages/<name>.<lang>.md), then
+    ours in English (forum/pages/<name>.md; there is no <name>.en.md of ours). The admin's <name>.md comes before our translations on purpose: an admin
+    who wrote their own text (their country's helplines, their own words) meant it for every
+    reader, and a German or Spanish reader must not be handed our general text in its place,
+    silently. Their English words are better than our German ones there; an admin who wants
+    a German page too adds <name>.de.md.
+    """
+    custom_dir = Path(current_app.config["SITE_TEXT_DIR"])
+    ours = Path(__file__).parent
+    # `lang` is a code of LANGUAGES (the language selector gives nothing else), never a path.
+    candidates = (custom_dir / f"{name}.{lang}.md", custom_dir / f"{name}.md",
+                  ours / f"{name}.{lang}.md")
+    return next((path for path in candidates if path.is_file()), ours / f"{name}.md")
+
+
+def site_text(name: str, lang: str | None = None) -> str:
+    """The page text `name` as safe HTML, in this request's language (or `lang`) where a text
+    exists in it: the admin's Markdown file if there is one, else ours."""
+    source = site_text_source(name, lang or language())
     stat = source.stat()
     version = (stat.st_mtime_ns, stat.st_size)
     known = _rendered.get(source)
@@ -74,7 +95,8 @@ def init_app(app) -> None:
     """Render the page texts as the app starts, so no reader's request waits for it."""
     with app.app_context():
         for name in SITE_TEXTS:
-            site_text(name)
+            for lang in LANGUAGES:
+                site_text(name, lang)
 
 
 @bp.route("/support")

@@ -79,6 +79,8 @@ def export_data(user: User) -> dict:
             "role": user.role,
             "bio": user.bio, "anonymous_by_default": user.anonymous_by_default,
             "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
+            # The site's language they chose; None follows the browser.
+            "language": user.language,
             "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),
             "suspension_reason": user.suspension_reason,
             # Registration by approval: where the account stands, and the answer it gave

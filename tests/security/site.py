@@ -82,7 +82,9 @@ def argument(rule: str, name: str, site: Site):
              # An imported blog post's old path (/from-blog/<old_path>): none was imported.
              "old_path": "2019/05/an-old-post/",
              # A link token (password reset, email confirmation) nobody was sent.
-             "token": "a-token-this-site-never-sent-0123456789abcdef"}
+             "token": "a-token-this-site-never-sent-0123456789abcdef",
+             # A language of the site (/language/<code>, the switcher).
+             "code": "de"}
     if name in fixed:
         return fixed[name]
     if name == "row_id":  # an old address: /threads/<row id>, /posts/<row id>, feeds

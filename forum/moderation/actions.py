@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import format_number, gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -57,9 +58,10 @@ def clean_reason(reason: str | None, *, required: bool) -> str:
     """The reason as stored: one line-break style, no outer space, and present when needed."""
     reason = text.normalise(reason, strip=True)
     if len(reason) > REASON_MAX:
-        raise ModerationError(f"That reason is {len(reason):,} characters; the limit is {REASON_MAX}.")
+        raise ModerationError(_("That reason is %(length)s characters; the limit is %(limit)d.",
+                                  length=format_number(len(reason)), limit=REASON_MAX))
     if required and not reason:
-        raise ModerationError("Please give a reason: it is shown in the public moderation log.")
+        raise ModerationError(_("Please give a reason: it is shown in the public moderation log."))
     return reason
 
 
@@ -120,7 +122,7 @@ def commit() -> None:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise ModerationError("That could not be saved; please try again.") from error
+        raise ModerationError(_("That could not be saved; please try again.")) from error
 
 
 # --- locking and pinning ----------------------------------------------------------------
@@ -129,10 +131,10 @@ def lock(moderator: User, item: Thread | Post | Story, *, reason: str, now: date
     """Close replies in a discussion (or the one a reported post or story is in), with a reason."""
     thread = item if isinstance(item, Thread) else item.thread
     if not permissions.can_lock(moderator, thread):
-        raise NotAllowed("Only moderators can close a discussion.")
+        raise NotAllowed(_("Only moderators can close a discussion."))
     reason = clean_reason(reason, required=True)
     if thread.is_locked and not thread.locked_by_author:
-        raise ModerationError("This discussion is already closed.")
+        raise ModerationError(_("This discussion is already closed."))
     close_thread(thread, reason, now, by_author=False)
     record(moderator, LOCK, reason, now, **log_target(thread))
     if not isinstance(item, Thread):
@@ -144,10 +146,10 @@ def lock(moderator: User, item: Thread | Post | Story, *, reason: str, now: date
 def unlock(moderator: User, thread: Thread, *, reason: str, now: datetime) -> Thread:
     """Let people reply again in a discussion a moderator or the author closed."""
     if not permissions.can_lock(moderator, thread):
-        raise NotAllowed("Only moderators can reopen a discussion.")
+        raise NotAllowed(_("Only moderators can reopen a discussion."))
     reason = clean_reason(reason, required=False)
     if not thread.is_locked:
-        raise ModerationError("This discussion is open already.")
+        raise ModerationError(_("This discussion is open already."))
     open_thread(thread)
     record(moderator, UNLOCK, reason, now, **log_target(thread))
     commit()
@@ -166,10 +168,11 @@ def unpin(moderator: User, thread: Thread, *, reason: str, now: datetime) -> Thr
 
 def _set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str, now) -> Thread:
     if not permissions.can_pin(moderator, thread):
-        raise NotAllowed("Only moderators can pin board threads.")
+        raise NotAllowed(_("Only moderators can pin board threads."))
     reason = clean_reason(reason, required=False)
     if thread.pinned == pinned:
-        raise ModerationError("This thread is pinned already." if pinned else "This thread is not pinned.")
+        raise ModerationError(_("This thread is pinned already.") if pinned
+                              else _("This thread is not pinned."))
     thread.pinned = pinned
     record(moderator, PIN if pinned else UNPIN, reason, now, thread=thread)
     commit()
@@ -181,24 +184,24 @@ def _set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str, now)
 def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: datetime):
     """Take a post, story or board thread out of public view; moderators can still read it."""
     if not permissions.can_hide(moderator):
-        raise NotAllowed("Only moderators can remove content.")
+        raise NotAllowed(_("Only moderators can remove content."))
     reason = clean_reason(reason, required=True)
     if isinstance(item, Post):
         if item.is_deleted:
-            raise ModerationError("Its author already deleted this post.")
+            raise ModerationError(_("Its author already deleted this post."))
         if item.is_hidden:
-            raise ModerationError("This post is hidden already.")
+            raise ModerationError(_("This post is hidden already."))
         item.state = HIDDEN
     elif isinstance(item, Story):
         if not item.is_published:
-            raise ModerationError("Only a published story can be removed.")
+            raise ModerationError(_("Only a published story can be removed."))
         # The comment section goes with the story: no replies, no links into it.
         item.state, item.thread.hidden = HIDDEN, True
     else:
         if item.is_story:
-            raise ModerationError("A story's comments are removed with the story itself.")
+            raise ModerationError(_("A story's comments are removed with the story itself."))
         if item.hidden:
-            raise ModerationError("This thread is hidden already.")
+            raise ModerationError(_("This thread is hidden already."))
         item.hidden = True
     record(moderator, HIDE, reason, now, **log_target(item))
     if not isinstance(item, Thread):
@@ -211,19 +214,19 @@ def hide(moderator: User, item: Post | Story | Thread, *, reason: str, now: date
 def restore(moderator: User, item: Post | Story | Thread, *, reason: str, now: datetime):
     """Put hidden content back where readers see it."""
     if not permissions.can_hide(moderator):
-        raise NotAllowed("Only moderators can restore content.")
+        raise NotAllowed(_("Only moderators can restore content."))
     reason = clean_reason(reason, required=False)
     if isinstance(item, Post):
         if not item.is_hidden:
-            raise ModerationError("This post is not hidden.")
+            raise ModerationError(_("This post is not hidden."))
         item.state = VISIBLE
     elif isinstance(item, Story):
         if not item.is_hidden:
-            raise ModerationError("This story is not hidden.")
+            raise ModerationError(_("This story is not hidden."))
         item.state, item.thread.hidden = PUBLISHED, False
     else:
         if not item.hidden or item.is_story:
-            raise ModerationError("This thread is not hidden.")
+            raise ModerationError(_("This thread is not hidden."))
         item.hidden = False
     record(moderator, RESTORE, reason, now, **log_target(item))
     if not isinstance(item, Thread):

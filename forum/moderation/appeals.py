@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import format_number, gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -59,15 +60,16 @@ def appeal(user: User, body: str, now: datetime) -> Appeal:
     """File the member's one appeal against the suspension in force."""
     suspension = current_suspension(user, now)
     if suspension is None:
-        raise PostingError("Your account is not suspended, so there is nothing to appeal.")
+        raise PostingError(_("Your account is not suspended, so there is nothing to appeal."))
     body = text.normalise(body, strip=True)
     if not body:
-        raise PostingError("Please say why the suspension should be looked at again.")
+        raise PostingError(_("Please say why the suspension should be looked at again."))
     if len(body) > BODY_MAX:
-        raise TooLong(f"That is {len(body):,} characters; the limit is {BODY_MAX:,}.")
+        raise TooLong(_("That is %(length)s characters; the limit is %(limit)s.",
+                         length=format_number(len(body)), limit=format_number(BODY_MAX)))
     if appeal_of(suspension) is not None:
-        raise PostingError("You have appealed this suspension already: each suspension can be "
-                           "appealed once. Your text is kept below.")
+        raise PostingError(_("You have appealed this suspension already: each suspension can be "
+                             "appealed once. Your text is kept below."))
     count_write(user, "contact", now)
     filed = Appeal(suspension_id=suspension.id, body=body, created_at=now)
     db.session.add(filed)
@@ -75,7 +77,7 @@ def appeal(user: User, body: str, now: datetime) -> Appeal:
         db.session.commit()
     except IntegrityError:  # sent twice at once
         db.session.rollback()
-        raise PostingError("You have appealed this suspension already.") from None
+        raise PostingError(_("You have appealed this suspension already.")) from None
     return filed
 
 
@@ -87,14 +89,14 @@ def waiting() -> list[Appeal]:
 def decide(moderator: User, filed: Appeal, *, lift: bool, answer: str, now: datetime) -> None:
     """Lift or uphold; never by the moderator who suspended."""
     if not permissions.can_suspend(moderator):
-        raise NotAllowed("Only moderators decide appeals.")
+        raise NotAllowed(_("Only moderators decide appeals."))
     answer = clean_reason(answer, required=True)
     if filed.outcome is not None:
-        raise Decided("This appeal has been decided already.")
+        raise Decided(_("This appeal has been decided already."))
     suspension = filed.suspension
     if suspension.moderator_id == moderator.id:
-        raise OwnSuspension("You made this suspension, so another moderator must decide "
-                            "the appeal.")
+        raise OwnSuspension(_("You made this suspension, so another moderator must decide "
+                              "the appeal."))
     filed.outcome, filed.decided_by_id, filed.decided_at = (LIFTED if lift else UPHELD,
                                                             moderator.id, now)
     filed.answer = answer

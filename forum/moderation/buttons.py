@@ -5,6 +5,7 @@ from functools import partial
 from typing import NamedTuple
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from ..models import Post, Report, Story, Thread
 from .actions import DISMISS, HIDE, LOCK, PIN, RESTORE, SUSPEND, UNLOCK, UNPIN, UNSUSPEND
@@ -19,6 +20,9 @@ class Action(NamedTuple):
     url: str
     label: str
     kind: str  # one of the ModAction verbs in actions.py; SUSPEND also asks for a length
+    # The same action inside the sentence "Tick this first to …" (lowercase in English);
+    # its own words, since lowercasing a label is wrong in German. Destructive buttons only.
+    phrase: str = ""
 
     @property
     def destructive(self) -> bool:
@@ -50,28 +54,28 @@ def post_actions(post: Post, facts: NameFacts, reports: list[Report]) -> list[Ac
     actions = []
     if _held(post, reports):
         actions.append(Action(url_for("moderation.confirm_post", post_id=post.public_id),
-                              "Confirm the removal", HIDE))
+                              _("Confirm the removal"), HIDE, _("confirm the removal")))
     elif reports:
         actions.append(Action(url_for("moderation.dismiss_post_reports", post_id=post.public_id),
-                              "Dismiss reports", DISMISS))
+                              _("Dismiss reports"), DISMISS))
     if post.is_hidden:
         actions.append(Action(url_for("moderation.restore_post", post_id=post.public_id),
-                              "Restore post", RESTORE))
+                              _("Restore post"), RESTORE))
     elif not post.is_deleted:
         actions.append(Action(url_for("moderation.hide_post", post_id=post.public_id),
-                              "Hide post", HIDE))
+                              _("Hide post"), HIDE, _("hide post")))
     if _closable(post.thread):
         actions.append(Action(url_for("moderation.lock_post", post_id=post.public_id),
-                              "Close the discussion", LOCK))
+                              _("Close the discussion"), LOCK, _("close the discussion")))
     else:
         actions.append(Action(url_for("moderation.unlock_thread", thread_id=post.thread.public_id),
-                              "Reopen the discussion", UNLOCK))
+                              _("Reopen the discussion"), UNLOCK))
     if not facts.suspended_until:
         actions.append(Action(url_for("moderation.suspend_post_author", post_id=post.public_id),
-                              "Suspend the author", SUSPEND))
+                              _("Suspend the author"), SUSPEND, _("suspend the author")))
     else:
         actions.append(Action(url_for("moderation.unsuspend_post_author", post_id=post.public_id),
-                              "Lift the author’s suspension", UNSUSPEND))
+                              _("Lift the author’s suspension"), UNSUSPEND))
     return actions
 
 
@@ -80,28 +84,28 @@ def story_actions(story: Story, facts: NameFacts, reports: list[Report]) -> list
     actions = []
     if _held(story, reports):
         actions.append(Action(url_for("moderation.confirm_story", slug=story.slug),
-                              "Confirm the removal", HIDE))
+                              _("Confirm the removal"), HIDE, _("confirm the removal")))
     elif reports:
         actions.append(Action(url_for("moderation.dismiss_story_reports", slug=story.slug),
-                              "Dismiss reports", DISMISS))
+                              _("Dismiss reports"), DISMISS))
     if story.is_hidden:
         actions.append(Action(url_for("moderation.restore_story", slug=story.slug),
-                              "Restore story", RESTORE))
+                              _("Restore story"), RESTORE))
     elif story.is_published:
         actions.append(Action(url_for("moderation.hide_story", slug=story.slug),
-                              "Hide story", HIDE))
+                              _("Hide story"), HIDE, _("hide story")))
     if _closable(story.thread):
         actions.append(Action(url_for("moderation.lock_story", slug=story.slug),
-                              "Close comments", LOCK))
+                              _("Close comments"), LOCK, _("close comments")))
     else:
         actions.append(Action(url_for("moderation.unlock_thread", thread_id=story.thread.public_id),
-                              "Reopen comments", UNLOCK))
+                              _("Reopen comments"), UNLOCK))
     if not facts.suspended_until:
         actions.append(Action(url_for("moderation.suspend_story_author", slug=story.slug),
-                              "Suspend the author", SUSPEND))
+                              _("Suspend the author"), SUSPEND, _("suspend the author")))
     else:
         actions.append(Action(url_for("moderation.unsuspend_story_author", slug=story.slug),
-                              "Lift the author’s suspension", UNSUSPEND))
+                              _("Lift the author’s suspension"), UNSUSPEND))
     return actions
 
 
@@ -109,44 +113,62 @@ def thread_actions(thread: Thread) -> list[Action]:
     """What a moderator can do to a board thread: close or reopen, pin or unpin, hide or restore."""
     at = partial(url_for, thread_id=thread.public_id)
     return [
-        Action(at("moderation.unlock_thread"), "Reopen replies", UNLOCK) if thread.is_locked
-        else Action(at("moderation.lock_thread"), "Close replies", LOCK),
-        Action(at("moderation.unpin_thread"), "Unpin", UNPIN) if thread.pinned
-        else Action(at("moderation.pin_thread"), "Pin to the top", PIN),
-        Action(at("moderation.restore_thread"), "Restore thread", RESTORE) if thread.hidden
-        else Action(at("moderation.hide_thread"), "Hide thread", HIDE),
+        Action(at("moderation.unlock_thread"), _("Reopen replies"), UNLOCK) if thread.is_locked
+        else Action(at("moderation.lock_thread"), _("Close replies"), LOCK, _("close replies")),
+        Action(at("moderation.unpin_thread"), _("Unpin"), UNPIN) if thread.pinned
+        else Action(at("moderation.pin_thread"), _("Pin to the top"), PIN),
+        Action(at("moderation.restore_thread"), _("Restore thread"), RESTORE) if thread.hidden
+        else Action(at("moderation.hide_thread"), _("Hide thread"), HIDE, _("hide thread")),
     ]
 
 
 def queue_actions(item: QueueItem) -> list[Action]:
     """The buttons that resolve one reported post or story from the queue."""
+    confirm, suspend = _("Confirm the removal"), _("Suspend the author")
     if item.held and item.post is not None:
         at = partial(url_for, post_id=item.post.public_id)
-        return [Action(at("moderation.confirm_post"), "Confirm the removal", HIDE),
-                Action(at("moderation.restore_post"), "Restore post", RESTORE),
-                Action(at("moderation.suspend_post_author"), "Suspend the author", SUSPEND)]
+        return [Action(at("moderation.confirm_post"), confirm, HIDE, _("confirm the removal")),
+                Action(at("moderation.restore_post"), _("Restore post"), RESTORE),
+                Action(at("moderation.suspend_post_author"), suspend, SUSPEND,
+                       _("suspend the author"))]
     if item.held:
         at = partial(url_for, slug=item.story.slug)
-        return [Action(at("moderation.confirm_story"), "Confirm the removal", HIDE),
-                Action(at("moderation.restore_story"), "Restore story", RESTORE),
-                Action(at("moderation.suspend_story_author"), "Suspend the author", SUSPEND)]
+        return [Action(at("moderation.confirm_story"), confirm, HIDE, _("confirm the removal")),
+                Action(at("moderation.restore_story"), _("Restore story"), RESTORE),
+                Action(at("moderation.suspend_story_author"), suspend, SUSPEND,
+                       _("suspend the author"))]
     if item.post is not None:
         at = partial(url_for, post_id=item.post.public_id)
         return [
-            Action(at("moderation.dismiss_post_reports"), "Dismiss reports", DISMISS),
-            Action(at("moderation.hide_post"), "Hide post", HIDE),
-            Action(at("moderation.lock_post"), "Close the discussion", LOCK),
-            Action(at("moderation.suspend_post_author"), "Suspend the author", SUSPEND),
+            Action(at("moderation.dismiss_post_reports"), _("Dismiss reports"), DISMISS),
+            Action(at("moderation.hide_post"), _("Hide post"), HIDE, _("hide post")),
+            Action(at("moderation.lock_post"), _("Close the discussion"), LOCK,
+                   _("close the discussion")),
+            Action(at("moderation.suspend_post_author"), suspend, SUSPEND,
+                   _("suspend the author")),
         ]
     at = partial(url_for, slug=item.story.slug)
     return [
-        Action(at("moderation.dismiss_story_reports"), "Dismiss reports", DISMISS),
-        Action(at("moderation.hide_story"), "Hide story", HIDE),
-        Action(at("moderation.lock_story"), "Close comments", LOCK),
-        Action(at("moderation.suspend_story_author"), "Suspend the author", SUSPEND),
+        Action(at("moderation.dismiss_story_reports"), _("Dismiss reports"), DISMISS),
+        Action(at("moderation.hide_story"), _("Hide story"), HIDE, _("hide story")),
+        Action(at("moderation.lock_story"), _("Close comments"), LOCK, _("close comments")),
+        Action(at("moderation.suspend_story_author"), suspend, SUSPEND, _("suspend the author")),
     ]
 
 
 def asks_for_length(actions: list[Action]) -> bool:
     """Tell whether a form with these buttons needs the suspension-length fields."""
     return any(action.kind == SUSPEND for action in actions)
+
+
+def sure_help(actions: list[Action]) -> str:
+    """The line under "Yes, I am sure" naming what the tick allows: "Tick this first to hide
+    post, close the discussion or suspend the author." (empty when no button needs it)."""
+    phrases = [action.phrase for action in actions if action.destructive]
+    if not phrases:
+        return ""
+    if len(phrases) == 1:
+        return _("Tick this first to %(action)s.", action=phrases[0])
+    # Translators: %(actions)s is a list joined by commas, %(last)s the last action.
+    return _("Tick this first to %(actions)s or %(last)s.", actions=", ".join(phrases[:-1]),
+             last=phrases[-1])

@@ -2,6 +2,7 @@
 public name, and take them out (forum/moderation/circles.py keeps the rules). Its views join
 the moderation blueprint, behind its moderators-only guard."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,7 +44,7 @@ def circle_add(slug):
         name = circles.add(current_user, board, form.name.data, utcnow())
     except actions.ModerationError as error:
         return _circle_page(board, form, error.message, error.status)
-    flash(f"{name} can now read {board.name}.")
+    flash(_("%(name)s can now read %(board)s.", name=name, board=board.name))
     return redirect(url_for("moderation.circle", slug=board.slug))
 
 
@@ -55,5 +56,5 @@ def circle_remove(slug):
         circles.remove(current_user, board, request.form.get("name", ""), utcnow())
     except actions.ModerationError as error:
         return _circle_page(board, refusal=error.message, status=error.status)
-    flash("Taken out of the circle: the board is gone for them, notifications included.")
+    flash(_("Taken out of the circle: the board is gone for them, notifications included."))
     return redirect(url_for("moderation.circle", slug=board.slug))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from .. import permissions
@@ -57,11 +58,11 @@ def _public_owner(name: str) -> User | None:
 def add(moderator: User, board: Board, name: str, now: datetime) -> str:
     """Let the person whose public name is `name` into the circle; returns that name."""
     if not permissions.can_keep_circle(moderator, board):
-        raise NotAllowed("Only moderators keep a circle, and only on a circle board.")
+        raise NotAllowed(_("Only moderators keep a circle, and only on a circle board."))
     user = _public_owner(name or "")
     if user is None:
-        raise ModerationError("No member has that public name. A circle is kept by the names "
-                              "on people's profiles, never by an anonymous name.")
+        raise ModerationError(_("No member has that public name. A circle is kept by the "
+                                "names on people's profiles, never by an anonymous name."))
     if db.session.get(BoardMember, (board.id, user.id)) is None:
         db.session.add(BoardMember(board_id=board.id, user_id=user.id, granted_at=now))
         record(moderator, CIRCLE_ADD, "", now, board=board)
@@ -73,7 +74,7 @@ def remove(moderator: User, board: Board, name: str, now: datetime) -> None:
     """Take the person with public name `name` out of the circle: from now on the board is, to
     them, as if it did not exist, notifications included."""
     if not permissions.can_keep_circle(moderator, board):
-        raise NotAllowed("Only moderators keep a circle, and only on a circle board.")
+        raise NotAllowed(_("Only moderators keep a circle, and only on a circle board."))
     user = _public_owner(name or "")
     if user is not None:
         gone = db.session.execute(delete(BoardMember).where(

@@ -1,4 +1,5 @@
 """Forms for moderators: one form per reported item or discussion, and the role form."""
+from flask_babel import LazyString, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,16 +14,16 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .actions import REASON_MAX
 from .pace import INTERVALS, interval_label
-from .roles import SITE_ROLES
+from .roles import ROLE_LABELS, SITE_ROLES
 from .suspensions import MAX_SUSPENSION_DAYS
 
 
 class ActionForm(FlaskForm):
     """What every action button on an item sends; each action reads the fields it needs."""
 
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_MAX)])
-    days = IntegerField("Days", validators=[Optional(), NumberRange(1, MAX_SUSPENSION_DAYS)])
-    permanent = BooleanField("Permanently")
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)])
+    days = IntegerField(_l("Days"), validators=[Optional(), NumberRange(1, MAX_SUSPENSION_DAYS)])
+    permanent = BooleanField(_l("Permanently"))
     next = HiddenField()
 
     def suspension_days(self) -> int | None:
@@ -33,26 +34,29 @@ class ActionForm(FlaskForm):
 class PaceForm(FlaskForm):
     """Slow mode and members-only replies for one discussion."""
 
-    interval = SelectField("Slow mode", coerce=int,
-                           choices=[SelectChoice(s, interval_label(s)) for s in INTERVALS],
-                           description="How often each person may post here.")
+    # The choices' words are looked up when the form is shown, in the reader's language.
+    interval = SelectField(_l("Slow mode"), coerce=int,
+                           choices=[SelectChoice(s, LazyString(interval_label, s))
+                                    for s in INTERVALS],
+                           description=_l("How often each person may post here."))
     members_only = BooleanField(
-        "Established members only",
-        description="Only accounts older than the site's threshold, with writing of their own "
-                    "still shown, may reply. Moderators always may.")
-    reason = TextAreaField("Reason (shown in the public log)",
+        _l("Established members only"),
+        description=_l("Only accounts older than the site's threshold, with writing of their "
+                       "own still shown, may reply. Moderators always may."))
+    reason = TextAreaField(_l("Reason (shown in the public log)"),
                            validators=[Optional(), Length(max=REASON_MAX)])
 
 
 class RoleForm(FlaskForm):
-    handle = StringField("Public handle", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in SITE_ROLES])
-    reason = StringField("Reason (optional, shown in the public log)",
+    handle = StringField(_l("Public handle"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in SITE_ROLES])
+    reason = StringField(_l("Reason (optional, shown in the public log)"),
                          validators=[Optional(), Length(max=REASON_MAX)])
 
 
 class CircleForm(FlaskForm):
     """Let one member into a circle board, by the public name on their profile."""
 
-    name = StringField("Public name", validators=[DataRequired(), Length(max=64)],
-                       description="The name on their profile; an anonymous name will not work.")
+    name = StringField(_l("Public name"), validators=[DataRequired(), Length(max=64)],
+                       description=_l("The name on their profile; an anonymous name will "
+                                      "not work."))

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import permissions
@@ -30,7 +31,10 @@ from .actions import (HIDE, HOLD, ModerationError, NotAllowed, clean_reason, com
 from .actions import restore as restore_item
 
 OUTING = "outing"
+# The reason stored in the log line of a hold: the log shows it in the reader's language
+# (HOLD_REASON_WORDS), but the database keeps these English words.
 HOLD_REASON = "Reported as identifying someone; hidden until a moderator reviews it."
+HOLD_REASON_WORDS = _l("Reported as identifying someone; hidden until a moderator reviews it.")
 
 
 def _target(item: Post | Story):
@@ -82,10 +86,10 @@ def is_held(item: Post | Story) -> bool:
 def confirm(moderator: User, item: Post | Story, *, reason: str, now: datetime):
     """A moderator agrees: the item stays hidden, the reports are closed, the log says so."""
     if not permissions.can_hide(moderator):
-        raise NotAllowed("Only moderators can confirm a removal.")
+        raise NotAllowed(_("Only moderators can confirm a removal."))
     reason = clean_reason(reason, required=True)
     if not is_held(item):
-        raise ModerationError("This is not waiting for review.")
+        raise ModerationError(_("This is not waiting for review."))
     record(moderator, HIDE, reason, now, **log_target(item))
     resolve_reports(moderator, item, ACTIONED, now)
     tell_author(item, "removed by a moderator", reason, now)
@@ -98,7 +102,7 @@ def restore(moderator: User, item: Post | Story, *, reason: str, now: datetime):
     took away with its opening post comes back with it. A thread hidden by a moderator's own
     decision stays as it is: only a held post's thread is brought back."""
     if not permissions.can_hide(moderator):
-        raise NotAllowed("Only moderators can restore content.")
+        raise NotAllowed(_("Only moderators can restore content."))
     if isinstance(item, Post) and item.thread.hidden and is_held(item) \
             and opens_board_thread(item):
         item.thread.hidden = False

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from .. import permissions
 from ..models import Thread, User
 from ..posting.refusals import pace_words
@@ -20,16 +22,20 @@ INTERVALS = (0, 60, 300, 900, 3600, 86400)
 
 
 def interval_label(seconds: int) -> str:
-    return "Off" if not seconds else f"One post every {pace_words(seconds)}"
+    """The words for one slow-mode choice, in the reader's language."""
+    if not seconds:
+        return _("Off")
+    # Translators: %(pace)s is "minute", "5 minutes", "hour"... (a slow-mode interval).
+    return _("One post every %(pace)s", pace=pace_words(seconds))
 
 
 def set_pace(moderator: User, thread: Thread, *, interval: int, members_only: bool,
              reason: str, now: datetime) -> Thread:
     """Set a discussion's slow mode and members-only rule, logging each that changes."""
     if not permissions.can_lock(moderator, thread):
-        raise NotAllowed("Only moderators can slow a discussion down.")
+        raise NotAllowed(_("Only moderators can slow a discussion down."))
     if interval not in INTERVALS:
-        raise ModerationError("Please choose one of the intervals offered.")
+        raise ModerationError(_("Please choose one of the intervals offered."))
     reason = clean_reason(reason, required=False)
     changed = False
     if (thread.slow_mode_seconds or 0) != interval:
@@ -42,6 +48,6 @@ def set_pace(moderator: User, thread: Thread, *, interval: int, members_only: bo
                **log_target(thread))
         changed = True
     if not changed:
-        raise ModerationError("Nothing changed: the discussion already works that way.")
+        raise ModerationError(_("Nothing changed: the discussion already works that way."))
     commit()
     return thread

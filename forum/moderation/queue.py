@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -32,14 +33,14 @@ QUEUE_SIZE = 50
 def dismiss_reports(moderator: User, item: Post | Story, *, reason: str, now: datetime) -> int:
     """Close the open reports on a post or story without changing it."""
     if not permissions.can_review_reports(moderator):
-        raise NotAllowed("Only moderators can dismiss reports.")
+        raise NotAllowed(_("Only moderators can dismiss reports."))
     reason = clean_reason(reason, required=False)
     if is_held(item):
-        raise ModerationError("A report that this identifies someone hid it: confirm the "
-                              "removal, or restore it.")
+        raise ModerationError(_("A report that this identifies someone hid it: confirm the "
+                                "removal, or restore it."))
     count = resolve_reports(moderator, item, DISMISSED, now)
     if not count:
-        raise ModerationError("There are no open reports on this.")
+        raise ModerationError(_("There are no open reports on this."))
     record(moderator, DISMISS, reason, now, **log_target(item))
     commit()
     return count

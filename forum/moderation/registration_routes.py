@@ -1,6 +1,7 @@
 """The moderators' side of joining: the registrations waiting for approval, and invitation
 codes. Views on the moderation blueprint, so its one guard covers them."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import site_settings
@@ -29,8 +30,9 @@ def _decide(name: str, approve: bool):
         abort(404)
     except ModerationError as error:
         return _queue(error.message, 409 if error.status == 400 else error.status)
-    flash(f"{public.name} can write now." if approve
-          else f"{public.name}’s account was not approved: it can read, not write.")
+    flash(_("%(name)s can write now.", name=public.name) if approve
+          else _("%(name)s’s account was not approved: it can read, not write.",
+                 name=public.name))
     return redirect(url_for("moderation.registrations"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import permissions
@@ -50,14 +51,14 @@ def decide(moderator: User, name: str, approve: bool, now: datetime) -> Handle:
     """Approve the waiting account with this public handle, or refuse it; logged publicly
     under the handle alone."""
     if not permissions.can_decide_registrations(moderator):
-        raise NotAllowed("Only moderators decide on registrations.")
+        raise NotAllowed(_("Only moderators decide on registrations."))
     public = db.session.scalar(select(Handle).where(
         Handle.name_key == name_key(name), Handle.name == name, Handle.kind == PUBLIC))
     if public is None or public.user is None:
         raise LookupError(name)
     if public.user.approval_state != PENDING:
-        raise ModerationError(f"{public.name} is not waiting for approval any more: another "
-                              f"moderator decided already.")
+        raise ModerationError(_("%(name)s is not waiting for approval any more: another "
+                                "moderator decided already.", name=public.name))
     public.user.approval_state = APPROVED if approve else NOT_APPROVED
     public.user.join_reason = None
     record(moderator, f"{REGISTRATION}:{'approved' if approve else 'refused'}", "", now,

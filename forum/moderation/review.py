@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -61,9 +62,9 @@ def waiting_count() -> int:
 
 def _check(moderator: User, item: Post | Story) -> None:
     if not permissions.can_review_new_writing(moderator):
-        raise NotAllowed("Only moderators review new members' writing.")
+        raise NotAllowed(_("Only moderators review new members' writing."))
     if item.state != PENDING:
-        raise ModerationError("This is not waiting for a moderator any more.")
+        raise ModerationError(_("This is not waiting for a moderator any more."))
 
 
 def approve(moderator: User, item: Post | Story, *, reason: str, now: datetime):

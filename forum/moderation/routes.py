@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -62,6 +63,8 @@ def _suspension_notice():
 # How long a suspension lasts reads the same on every page that mentions one.
 bp.add_app_template_global(suspensions.suspension_words)
 bp.add_app_template_global(pace_words)
+# The line under "Yes, I am sure" names the buttons it allows, in the reader's language.
+bp.add_app_template_global(buttons.sure_help)
 # A typed reason that ends a sentence gets one full stop, never two.
 bp.add_app_template_filter(full_stop, "full_stop")
 
@@ -108,26 +111,28 @@ def _waiting_story(story_id) -> Story:
 @bp.route("/review/posts/<public_id:post_id>/approve", methods=["POST"])
 def approve_post(post_id):
     """Publish a new member's post in its place in the discussion."""
-    return _decide(_post(post_id), review.approve, "The post is approved and published.")
+    return _decide(_post(post_id), review.approve, _("The post is approved and published."))
 
 
 @bp.route("/review/posts/<public_id:post_id>/refuse", methods=["POST"])
 def refuse_post(post_id):
     """Keep a new member's post from readers; its writer is told and keeps the text."""
-    return _decide(_post(post_id), review.refuse, "The post was not approved; its writer is told.")
+    return _decide(_post(post_id), review.refuse,
+                   _("The post was not approved; its writer is told."))
 
 
 @bp.route("/review/stories/<public_id:story_id>/approve", methods=["POST"])
 def approve_story(story_id):
     """Publish a new member's story."""
-    return _decide(_waiting_story(story_id), review.approve, "The story is approved and published.")
+    return _decide(_waiting_story(story_id), review.approve,
+                   _("The story is approved and published."))
 
 
 @bp.route("/review/stories/<public_id:story_id>/refuse", methods=["POST"])
 def refuse_story(story_id):
     """Send a new member's story back to their drafts, telling them why."""
     return _decide(_waiting_story(story_id), review.refuse,
-                   "The story was not approved; it is back in its writer's drafts.")
+                   _("The story was not approved; it is back in its writer's drafts."))
 
 
 @bp.route("/log")
@@ -233,121 +238,123 @@ def _act(item, action, done: str, *, with_days: bool = False):
 @bp.route("/posts/<public_id:post_id>/hide", methods=["POST"])
 def hide_post(post_id):
     """Hide a post from readers; it keeps its place in the tree."""
-    return _act(_post(post_id), actions.hide, "The post is hidden.")
+    return _act(_post(post_id), actions.hide, _("The post is hidden."))
 
 
 @bp.route("/posts/<public_id:post_id>/confirm", methods=["POST"])
 def confirm_post(post_id):
     """Keep hidden a post that a report of outing hid at once, closing its reports."""
-    return _act(_post(post_id), outing.confirm, "The removal is confirmed.")
+    return _act(_post(post_id), outing.confirm, _("The removal is confirmed."))
 
 
 @bp.route("/posts/<public_id:post_id>/restore", methods=["POST"])
 def restore_post(post_id):
     """Show a hidden post to readers again."""
-    return _act(_post(post_id), outing.restore, "The post is restored.")
+    return _act(_post(post_id), outing.restore, _("The post is restored."))
 
 
 @bp.route("/posts/<public_id:post_id>/lock", methods=["POST"])
 def lock_post(post_id):
     """Close replies in the discussion a reported post is in."""
-    return _act(_post(post_id), actions.lock, "The discussion is closed.")
+    return _act(_post(post_id), actions.lock, _("The discussion is closed."))
 
 
 @bp.route("/posts/<public_id:post_id>/suspend", methods=["POST"])
 def suspend_post_author(post_id):
     """Suspend whoever wrote a post, without learning who they are."""
-    return _act(_post(post_id), suspensions.suspend_author, "The author is suspended.", with_days=True)
+    return _act(_post(post_id), suspensions.suspend_author, _("The author is suspended."),
+                with_days=True)
 
 
 @bp.route("/posts/<public_id:post_id>/unsuspend", methods=["POST"])
 def unsuspend_post_author(post_id):
     """Lift the suspension of whoever wrote a post."""
-    return _act(_post(post_id), suspensions.lift_suspension, "The author may write again.")
+    return _act(_post(post_id), suspensions.lift_suspension, _("The author may write again."))
 
 
 @bp.route("/posts/<public_id:post_id>/dismiss", methods=["POST"])
 def dismiss_post_reports(post_id):
     """Close the reports on a post without changing it."""
-    return _act(_post(post_id), reports.dismiss_reports, "The reports are dismissed.")
+    return _act(_post(post_id), reports.dismiss_reports, _("The reports are dismissed."))
 
 
 @bp.route("/stories/<slug>/hide", methods=["POST"])
 def hide_story(slug):
     """Take a story and its comments off the site; moderators can still read it."""
-    return _act(_story(slug), actions.hide, "The story is hidden.")
+    return _act(_story(slug), actions.hide, _("The story is hidden."))
 
 
 @bp.route("/stories/<slug>/confirm", methods=["POST"])
 def confirm_story(slug):
     """Keep hidden a story that a report of outing hid at once, closing its reports."""
-    return _act(_story(slug), outing.confirm, "The removal is confirmed.")
+    return _act(_story(slug), outing.confirm, _("The removal is confirmed."))
 
 
 @bp.route("/stories/<slug>/restore", methods=["POST"])
 def restore_story(slug):
     """Publish a hidden story again."""
-    return _act(_story(slug), outing.restore, "The story is restored.")
+    return _act(_story(slug), outing.restore, _("The story is restored."))
 
 
 @bp.route("/stories/<slug>/lock", methods=["POST"])
 def lock_story(slug):
     """Close the comments on a reported story."""
-    return _act(_story(slug), actions.lock, "Comments on the story are closed.")
+    return _act(_story(slug), actions.lock, _("Comments on the story are closed."))
 
 
 @bp.route("/stories/<slug>/suspend", methods=["POST"])
 def suspend_story_author(slug):
     """Suspend whoever wrote a story, without learning who they are."""
-    return _act(_story(slug), suspensions.suspend_author, "The author is suspended.", with_days=True)
+    return _act(_story(slug), suspensions.suspend_author, _("The author is suspended."),
+                with_days=True)
 
 
 @bp.route("/stories/<slug>/unsuspend", methods=["POST"])
 def unsuspend_story_author(slug):
     """Lift the suspension of whoever wrote a story."""
-    return _act(_story(slug), suspensions.lift_suspension, "The author may write again.")
+    return _act(_story(slug), suspensions.lift_suspension, _("The author may write again."))
 
 
 @bp.route("/stories/<slug>/dismiss", methods=["POST"])
 def dismiss_story_reports(slug):
     """Close the reports on a story without changing it."""
-    return _act(_story(slug), reports.dismiss_reports, "The reports are dismissed.")
+    return _act(_story(slug), reports.dismiss_reports, _("The reports are dismissed."))
 
 
 @bp.route("/threads/<public_id:thread_id>/lock", methods=["POST"])
 def lock_thread(thread_id):
     """Close replies in a thread or a story's comments, with a reason shown in their place."""
-    return _act(_thread(thread_id), actions.lock, "The discussion is closed.")
+    return _act(_thread(thread_id), actions.lock, _("The discussion is closed."))
 
 
 @bp.route("/threads/<public_id:thread_id>/unlock", methods=["POST"])
 def unlock_thread(thread_id):
     """Let people reply again in a closed discussion."""
-    return _act(_thread(thread_id), actions.unlock, "The discussion is open again.")
+    return _act(_thread(thread_id), actions.unlock, _("The discussion is open again."))
 
 
 @bp.route("/threads/<public_id:thread_id>/pin", methods=["POST"])
 def pin_thread(thread_id):
     """Keep a thread at the top of its board."""
-    return _act(_thread(thread_id), actions.pin, "The thread is pinned.")
+    return _act(_thread(thread_id), actions.pin, _("The thread is pinned."))
 
 
 @bp.route("/threads/<public_id:thread_id>/unpin", methods=["POST"])
 def unpin_thread(thread_id):
     """Let a pinned thread fall back into place."""
-    return _act(_thread(thread_id), actions.unpin, "The thread is unpinned.")
+    return _act(_thread(thread_id), actions.unpin, _("The thread is unpinned."))
 
 
 @bp.route("/threads/<public_id:thread_id>/hide", methods=["POST"])
 def hide_thread(thread_id):
     """Take a whole board thread off the site; moderators can still read it."""
-    return _act(_thread(thread_id), actions.hide, "The thread is hidden.")
+    return _act(_thread(thread_id), actions.hide, _("The thread is hidden."))
 
 
 @bp.route("/threads/<public_id:thread_id>/restore", methods=["POST"])
 def restore_thread(thread_id):
     """Put a hidden board thread back on its board."""
-    return _act(_thread(thread_id), actions.restore, "The thread is restored.")
+    return _act(_thread(thread_id), actions.restore, _("The thread is restored."))
 
 
 @bp.route("/threads/<public_id:thread_id>/pace", methods=["POST"])
@@ -365,7 +372,7 @@ def pace_thread(thread_id):
         abort(403)
     except actions.ModerationError as error:
         return _review(thread, pace_form=form, pace_refusal=error.message, status=error.status)
-    flash("The discussion's pace is set.")
+    flash(_("The discussion's pace is set."))
     return redirect(_review_url(thread))
 
 
@@ -386,10 +393,10 @@ def appeal(appeal_id):
             except actions.ModerationError as error:
                 refusal, status = error.message, error.status
             else:
-                flash("The appeal is decided, and the member can read your answer.")
+                flash(_("The appeal is decided, and the member can read your answer."))
                 return redirect(url_for(".queue"))
         else:
-            refusal, status = "Please give your answer.", 400
+            refusal, status = _("Please give your answer."), 400
     # "Lift the suspension" only while there is one to lift.
     return render_template("moderation/appeal.html", appeal=filed, typed=typed, refusal=refusal,
                            in_force=filed.suspension.in_force(utcnow())), status
@@ -406,6 +413,6 @@ def set_role():
         except actions.ModerationError as error:
             form.handle.errors.append(error.message)
         else:
-            flash(f"{handle.name} is now a {form.role.data}.")
+            flash(str(roles.NOW_A[form.role.data]) % {"name": handle.name})
             return redirect(url_for(".users"))
     return render_template("moderation/users.html", form=form, staff=roles.staff()), 400

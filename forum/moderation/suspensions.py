@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import url_for
+from flask_babel import format_date, format_datetime, format_number, gettext as _, ngettext
 from sqlalchemy import func, or_, select
 
 from .. import permissions
@@ -39,28 +40,39 @@ PERMANENT_LENGTH = "permanent"
 def suspension_words(until: datetime, *, precise: bool = False) -> str:
     """How long a suspension lasts, in words: "permanently", or "until" its day (and time)."""
     if until.year >= PERMANENT.year:
-        return "permanently"
-    return f"until {until:%-d %B %Y, %H:%M} UTC" if precise else f"until {until:%-d %B %Y}"
+        return _("permanently")
+    # The time is UTC and stays UTC (rebase=False): the words say so.
+    if precise:
+        # Translators: a CLDR date and time pattern, e.g. "d. MMMM y, HH:mm"
+        # ("5 March 2026, 14:30" in English).
+        when = format_datetime(until, _("d MMMM y, HH:mm"), rebase=False)
+        return _("until %(when)s UTC", when=when)
+    # Translators: a CLDR date pattern, e.g. "d. MMMM y" or "d 'de' MMMM 'de' y"
+    # ("5 March 2026" in English).
+    pattern = _("d MMMM y")
+    return _("until %(day)s", day=format_date(until, pattern, rebase=False))
 
 
 def logged_length_words(length: str) -> str:
     """How long a suspension was given for, as the log says it: "permanently", "for 7 days"."""
     if length == PERMANENT_LENGTH:
-        return "permanently"
-    return f"for {length} day{'' if length == '1' else 's'}"
+        return _("permanently")
+    if not length.isdigit():  # a log line from before lengths were recorded this way
+        return ""
+    return ngettext("for %(num)d day", "for %(num)d days", int(length))
 
 
 def _author_of(moderator: User, item: Post | Story) -> User:
     """The account behind a post or story, for this service's eyes only."""
     author = item.handle.user
     if author is None and item.handle.is_imported:
-        raise ModerationError("This was written on a blog before it was imported here, by no "
-                              "account of this site: there is nobody to suspend. Hide it "
-                              "instead.")
+        raise ModerationError(_("This was written on a blog before it was imported here, by "
+                                "no account of this site: there is nobody to suspend. Hide it "
+                                "instead."))
     if author is None:
-        raise ModerationError("The account that wrote this no longer exists.")
+        raise ModerationError(_("The account that wrote this no longer exists."))
     if author.id == moderator.id:
-        raise ModerationError("You cannot suspend yourself.")
+        raise ModerationError(_("You cannot suspend yourself."))
     return author
 
 
@@ -83,14 +95,15 @@ def suspend_author(moderator: User, item: Post | Story, *, days: int | None, rea
     and the log line names the post or story, never a handle.
     """
     if not permissions.can_suspend(moderator):
-        raise NotAllowed("Only moderators can suspend an account.")
+        raise NotAllowed(_("Only moderators can suspend an account."))
     reason = clean_reason(reason, required=True)
     if days is not None and not 1 <= days <= MAX_SUSPENSION_DAYS:
         raise ModerationError(
-            f"Choose between 1 and {MAX_SUSPENSION_DAYS:,} days, or a permanent suspension.")
+            _("Choose between 1 and %(most)s days, or a permanent suspension.",
+              most=format_number(MAX_SUSPENSION_DAYS)))
     author = _author_of(moderator, item)
     if _suspensions_through(item.handle_id, now):
-        raise ModerationError("This name is suspended already.")
+        raise ModerationError(_("This name is suspended already."))
     until = PERMANENT if days is None else now + timedelta(days=days)
     db.session.add(Suspension(user_id=author.id, handle_id=item.handle_id,
                               moderator_id=moderator.id, until=until, reason=reason,
@@ -111,11 +124,11 @@ def lift_suspension(moderator: User, item: Post | Story, *, reason: str, now: da
     told of it, and lifting it from here would tie the two names together.
     """
     if not permissions.can_suspend(moderator):
-        raise NotAllowed("Only moderators can lift a suspension.")
+        raise NotAllowed(_("Only moderators can lift a suspension."))
     reason = clean_reason(reason, required=False)
     suspensions = _suspensions_through(item.handle_id, now)
     if not suspensions:
-        raise ModerationError("This name is not suspended.")
+        raise ModerationError(_("This name is not suspended."))
     for suspension in suspensions:
         suspension.lifted_at = now
     author = item.handle.user
@@ -165,11 +178,13 @@ def name_facts(handles: list[Handle], now: datetime) -> dict[int, NameFacts]:
         .outerjoin(Story, Report.story_id == Story.id)
         .where(or_(Post.handle_id.in_(ids), Story.handle_id.in_(ids)))
         .distinct().order_by(Post.public_id, Story.id)).all()
-    for post_handle, post_id, thread_title, story_handle, _, slug, story_title in rows:
+    for post_handle, post_id, thread_title, story_handle, _story_id, slug, story_title in rows:
         if post_id is not None:
-            item = (f"A post in “{thread_title}”", url_for("moderation.post", post_id=post_id))
+            item = (_("A post in “%(title)s”", title=thread_title),
+                    url_for("moderation.post", post_id=post_id))
         else:
-            item = (f"The story “{story_title}”", url_for("moderation.story", slug=slug))
+            item = (_("The story “%(title)s”", title=story_title),
+                    url_for("moderation.story", slug=slug))
         reported.setdefault(post_handle or story_handle, []).append(item)
     return {handle.id: NameFacts(handle, until.get(handle.id), reported.get(handle.id, []))
             for handle in handles}

@@ -35,9 +35,9 @@
   function say(text) { if (status) { status.textContent = text; } }
   function word(key) { return (said && said.getAttribute("data-" + key)) || ""; }
   function counted(key, n) {
-    var form;
-    try { form = new Intl.PluralRules(document.documentElement.lang).select(n); } catch (e) { form = n === 1 ? "one" : "other"; }
-    var text = (said && said.getAttribute("data-" + key + "-" + form)) || word(key + "-other");
+    var category;  // the number's plural category in the page's language: "one", "other"...
+    try { category = new Intl.PluralRules(document.documentElement.lang).select(n); } catch (e) { category = n === 1 ? "one" : "other"; }
+    var text = (said && said.getAttribute("data-" + key + "-" + category)) || word(key + "-other");
     return text.replace("%(count)s", n.toLocaleString());
   }
   function field(name) { return form.elements.namedItem(name); }

@@ -16,9 +16,9 @@
   function word(key) { return said.getAttribute("data-" + key) || ""; }
   // "1 word", "5 words": the page gives each plural form of its language with "%(count)s" in it.
   function counted(key, n) {
-    var form;
-    try { form = new Intl.PluralRules(document.documentElement.lang).select(n); } catch (e) { form = n === 1 ? "one" : "other"; }
-    var text = said.getAttribute("data-" + key + "-" + form) || word(key + "-other");
+    var category;  // the number's plural category in the page's language: "one", "other"...
+    try { category = new Intl.PluralRules(document.documentElement.lang).select(n); } catch (e) { category = n === 1 ? "one" : "other"; }
+    var text = said.getAttribute("data-" + key + "-" + category) || word(key + "-other");
     return text.replace("%(count)s", n.toLocaleString());
   }
 

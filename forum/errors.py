@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .security import came_from_this_site
 
 MESSAGES = {
-    400: ("Something in that request was not right", "The page could not understand what was sent."),
-    403: ("Not allowed", "You do not have permission to do that."),
-    404: ("Page not found", "There is nothing here. It may have been moved or removed."),
-    405: ("Not allowed here", "That kind of request does not work on this page."),
-    413: ("Too large", "What you sent is larger than this site accepts. Your text is too long to send in one go."),
-    429: ("Please slow down", "You have done that too often. Please wait a little and try again."),
-    500: ("Something went wrong", "The site had a problem. Nothing you did caused it; please try again."),
+    400: (_l("Something in that request was not right"),
+          _l("The page could not understand what was sent.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do that.")),
+    404: (_l("Page not found"), _l("There is nothing here. It may have been moved or removed.")),
+    405: (_l("Not allowed here"), _l("That kind of request does not work on this page.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts. Your text is too "
+                              "long to send in one go.")),
+    429: (_l("Please slow down"),
+          _l("You have done that too often. Please wait a little and try again.")),
+    500: (_l("Something went wrong"),
+          _l("The site had a problem. Nothing you did caused it; please try again.")),
 }
 
 
@@ -56,14 +61,14 @@ def _csrf_error(error: CSRFError):
     # site: handed back to another site's form, it would put that site's words in a person's
     # mouth for the price of one click.
     if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        return _page(400, "This form was sent from another website, so nothing was saved.")
+        return _page(400, _("This form was sent from another website, so nothing was saved."))
     if not came_from_this_site():
-        return _page(400, "This form had expired, or it was sent from somewhere other than "
-                          "this site, so nothing was saved. If you wrote it here, go back to "
-                          "that page: your browser may still have your text.")
+        return _page(400, _("This form had expired, or it was sent from somewhere other than "
+                            "this site, so nothing was saved. If you wrote it here, go back to "
+                            "that page: your browser may still have your text."))
     return resubmit_page(
-        "This form had expired or came from another page, so nothing was saved yet. "
-        "Your text is below: check it and send it again.", 400)
+        _("This form had expired or came from another page, so nothing was saved yet. "
+          "Your text is below: check it and send it again."), 400)
 
 
 def _server_error(error):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 from wtforms import HiddenField, StringField
@@ -25,9 +26,9 @@ from wtforms.widgets import HiddenInput
 
 from .clock import utcnow
 
-TRY_AGAIN = "Please try again in a moment. Your text is kept below."
-TRY_AGAIN_REGISTER = ("Please try again in a moment. What you typed is kept below, except the "
-                      "password, which you enter again.")
+TRY_AGAIN = _l("Please try again in a moment. Your text is kept below.")
+TRY_AGAIN_REGISTER = _l("Please try again in a moment. What you typed is kept below, except "
+                        "the password, which you enter again.")
 _SALT = "afterward.form-started"
 
 
@@ -61,16 +62,18 @@ def seconds_since(token: str | None, now: datetime) -> float | None:
     return _epoch(now) - shown
 
 
-HONEYPOT_LABEL = "Leave this field empty: it is here to catch spam robots."
+# Read only by someone whose browser shows the hidden field (no styles, a text browser).
+HONEYPOT_LABEL = _l("Leave this field empty: it is here to catch spam robots.")
 
 
 def _honeypot_html(field_id: str, name: str, label: str) -> Markup:
-    # Markup.format escapes each value it puts in.
+    # Markup.format escapes each value it puts in; a lazy label is made text first (as
+    # "markup" it would go in unescaped).
     return Markup(
         '<div class="gate-field" aria-hidden="true">'
         '<label for="{id}">{label}</label>'
         '<input type="text" id="{id}" name="{name}" value="" '
-        'tabindex="-1" autocomplete="off"></div>').format(id=field_id, label=label, name=name)
+        'tabindex="-1" autocomplete="off"></div>').format(id=field_id, label=str(label), name=name)
 
 
 class _HoneypotWidget(HiddenInput):

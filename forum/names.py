@@ -3,10 +3,13 @@ import re
 import secrets
 import unicodedata
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 # What the site promises about a generated name, wherever a writer chooses one; the code that
 # keeps it: forum/admin/service.py (two administrators), forum/profiles/deletion.py (cut loose),
-# and the anonymity crawl in tests/test_anonymity.py (members and moderators).
-ANONYMITY_PROMISE = (
+# and the anonymity crawl in tests/test_anonymity.py (members and moderators). Lazy: it is
+# said in the reader's language, wherever it is shown (str() it before joining it to text).
+ANONYMITY_PROMISE = _l(
     "Other members and the moderators cannot tell it is you. An administrator can find out "
     "only for a threat to someone's safety or a legal demand, only if a second administrator "
     "agrees, and each time is counted on the Transparency page."
@@ -73,21 +76,21 @@ def check_public_name(name: str) -> str:
     if _INVISIBLE.search(name) or any(
         unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn") for c in name
     ):
-        raise HandleNameError("Handles cannot contain invisible or direction-changing characters.")
+        raise HandleNameError(_("Handles cannot contain invisible or direction-changing characters."))
     # One plain space between words: "Paul  Smith" must not sit beside "Paul Smith".
     name = " ".join(unicodedata.normalize("NFKC", name).split())
     if not NAME_RE.match(name):
-        raise HandleNameError(
+        raise HandleNameError(_(
             "Use 3 to 32 letters, digits, spaces, dots, dashes or underscores, "
             "starting and ending with a letter or digit."
-        )
+        ))
     if _scripts_mix(name):
-        raise HandleNameError("Use letters from one alphabet only, so nobody can imitate the name.")
+        raise HandleNameError(_("Use letters from one alphabet only, so nobody can imitate the name."))
     if name_key(name) in _RESERVED_KEYS:
-        raise HandleNameError("That name could be mistaken for the site or its moderators.")
+        raise HandleNameError(_("That name could be mistaken for the site or its moderators."))
     if looks_like_pseudonym(name):
         # Otherwise a public name could pass for someone's anonymous pseudonym, or claim one.
-        raise HandleNameError("Names like this are kept for anonymous posts. Please choose another.")
+        raise HandleNameError(_("Names like this are kept for anonymous posts. Please choose another."))
     return name
 
 

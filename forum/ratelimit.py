@@ -22,6 +22,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from flask import current_app, has_request_context, request
+from flask_babel import ngettext
 from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -36,6 +37,7 @@ class RateLimited(Exception):
     """A limit was reached; `retry_after` says in how many seconds to try again."""
 
     def __init__(self, message: str, retry_after: int):
+        message = str(message)  # a lazy message made text in the reader's language now
         super().__init__(message)
         self.message = message
         self.retry_after = max(1, retry_after)
@@ -251,7 +253,7 @@ def lifted():
 def wait_words(seconds: int) -> str:
     """A wait in plain words: "25 seconds", "4 minutes", "about 3 hours"."""
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
     if seconds < 90 * 60:
-        return f"{math.ceil(seconds / 60)} minutes"
-    return f"about {math.ceil(seconds / 3600)} hours"
+        return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+    return ngettext("about %(num)d hour", "about %(num)d hours", math.ceil(seconds / 3600))

@@ -20,6 +20,9 @@ class Refusal(Exception):
 
     def __init__(self, message: str, *, status: int | None = None, field: str | None = None,
                  retry_after: int | None = None):
+        # Made text in the reader's language now: a lazy message would fail where it goes
+        # next (flash() keeps it in the session, jsonify() writes it out).
+        message = str(message)
         super().__init__(message)
         self.message = message
         if status is not None:

@@ -15,6 +15,7 @@ import re
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, current_app, request
+from flask_babel import format_decimal, gettext as _, ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -93,11 +94,12 @@ LARGER_BODIES = {"posting.upload_blog": "WXR_UPLOAD_MAX_BYTES"}
 
 
 def size_words(size: int) -> str:
-    """A size in bytes as people read it: "20 MB", "3.9 kB"."""
+    """A size in bytes as people read it: "20 MB", "3.9 kB" (the decimal mark the reader's
+    language uses: "3,9 kB" in German)."""
     for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
         if size >= scale:
-            return f"{round(size / scale, 1):g} {unit}"
-    return f"{size} bytes"
+            return f"{format_decimal(round(size / scale, 1), '#0.#')} {unit}"
+    return ngettext("%(num)d byte", "%(num)d bytes", size)
 
 
 class UploadTooLarge(RequestEntityTooLarge):
@@ -113,11 +115,11 @@ def allow_larger_bodies() -> None:
     limit = current_app.config[setting]
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
-        raise UploadTooLarge(
-            f"This file is larger than the {size_words(limit)} this page takes, so "
-            f"it was not read and nothing was kept. A bigger blog can still come in: the "
-            f"site's administrator can import it for you with the command-line importer; "
-            f"ask them through the contact page.")
+        raise UploadTooLarge(_(
+            "This file is larger than the %(size)s this page takes, so it was not read and "
+            "nothing was kept. A bigger blog can still come in: the site's administrator can "
+            "import it for you with the command-line importer; ask them through the contact "
+            "page.", size=size_words(limit)))
 
 
 def refuse_malformed_input() -> None:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import json
 
 from flask import current_app, g
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -19,9 +20,9 @@ from .models import SiteSetting
 
 OPEN, APPROVAL, INVITATION = "open", "approval", "invitation"
 REGISTRATION_MODES = {
-    OPEN: "Open: anyone may register",
-    APPROVAL: "By approval: a moderator reads why they are here first",
-    INVITATION: "By invitation: a single-use code is needed",
+    OPEN: _l("Open: anyone may register"),
+    APPROVAL: _l("By approval: a moderator reads why they are here first"),
+    INVITATION: _l("By invitation: a single-use code is needed"),
 }
 
 
@@ -34,12 +35,13 @@ class Setting(NamedTuple):
 
 
 SETTINGS = {
-    "registration_mode": Setting("Registration", "REGISTRATION_MODE", str),
-    "approve_first_posts": Setting("New accounts’ first posts reviewed", "APPROVE_FIRST_POSTS",
-                                   int),
-    "members_may_invite": Setting("Established members may invite", "MEMBERS_MAY_INVITE", bool),
-    "young_account_link_limit": Setting("Links per post for new accounts", "YOUNG_ACCOUNT_LINKS",
-                                        int),
+    "registration_mode": Setting(_l("Registration"), "REGISTRATION_MODE", str),
+    "approve_first_posts": Setting(_l("New accounts’ first posts reviewed"),
+                                   "APPROVE_FIRST_POSTS", int),
+    "members_may_invite": Setting(_l("Established members may invite"), "MEMBERS_MAY_INVITE",
+                                  bool),
+    "young_account_link_limit": Setting(_l("Links per post for new accounts"),
+                                        "YOUNG_ACCOUNT_LINKS", int),
 }
 
 
@@ -116,15 +118,17 @@ def log_action(name: str, setting_value) -> str:
 
 def log_words(param: str) -> str:
     """'the setting “Registration” to by invitation': a logged change, for the public log."""
-    short, _, raw = param.partition("=")
+    short, _sep, raw = param.partition("=")
     name = next((n for n, s in LOG_NAMES.items() if s == short), None)
     if name is None:
-        return "a site setting"
+        return _("a site setting")
     try:
         shown = parse(name, raw)
     except ValueError:
         shown = raw
-    return f"the setting “{SETTINGS[name].label}” to {words(name, shown)}"
+    # Translators: part of a moderation log line, e.g. 'changed the setting “Registration” to by invitation'.
+    return _("the setting “%(setting)s” to %(value)s", setting=SETTINGS[name].label,
+             value=words(name, shown))
 
 
 def current() -> dict:
@@ -135,10 +139,10 @@ def current() -> dict:
 def words(name: str, setting_value) -> str:
     """A setting's value as the moderation log says it."""
     if name == "registration_mode":
-        return {OPEN: "open", APPROVAL: "by approval", INVITATION: "by invitation"}.get(
-            setting_value, str(setting_value))
+        return {OPEN: _("open"), APPROVAL: _("by approval"),
+                INVITATION: _("by invitation")}.get(setting_value, str(setting_value))
     if isinstance(setting_value, bool):
-        return "yes" if setting_value else "no"
+        return _("yes") if setting_value else _("no")
     return str(setting_value)
 
 

@@ -38,6 +38,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, g, has_request_context, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, event, insert, select, update
@@ -50,6 +51,7 @@ from .extensions import db
 from .models import SubmissionKey
 
 FIELD = "once"
+# Plain English text (tests look for it); answer() says it in the reader's language.
 ALREADY = "This was already sent, so it was not sent again."
 # A key is secrets.token_urlsafe(16): 22 characters of URL-safe base64. Anything else sent
 # in the field is no key (the form is served as if it had none).
@@ -152,7 +154,7 @@ def _back() -> str:
 
 def answer(location: str | None) -> Response:
     """Send the writer where the first arrival sent them, calmly."""
-    flash(ALREADY)
+    flash(_("This was already sent, so it was not sent again."))  # ALREADY
     if not location or not location.startswith("/") or location.startswith("//"):
         location = _back()
     return redirect(location)

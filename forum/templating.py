@@ -1,17 +1,34 @@
 """Jinja filters and globals: how dates and warnings read on a page."""
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from flask import current_app, request, url_for
+from flask_babel import format_date, lazy_gettext as _l, ngettext
+from markupsafe import Markup, escape
 
 from .gates import gate_fields
+from .i18n import language
 from .models.moderation import UNMASK_KINDS
 from .names import ANONYMITY_PROMISE
+
+# English keeps the site's own way of writing a day ("30 November 2026"); every other
+# language writes it as its readers expect: CLDR's "long" date ("30. November 2026").
+_DAY_PATTERNS = {"en": "d MMMM y"}
 
 
 def day(value: datetime | None) -> str:
     """Dates show at day precision everywhere, so no post can be timed to the minute."""
-    return value.strftime("%-d %B %Y") if value else ""
+    if not value:
+        return ""
+    return _day(value.date() if isinstance(value, datetime) else value, language())
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, lang: str) -> str:
+    # Kept per day and language: a page of 100 posts shows a handful of days, and Babel's
+    # formatting costs some twenty times strftime's. A date (not a datetime) is never moved
+    # to another time zone: the stored UTC day is the day shown, as before.
+    return format_date(value, _DAY_PATTERNS.get(lang, "long"))
 
 
 def iso_day(value: datetime | None) -> str:
@@ -75,15 +92,79 @@ def board_url(slug: str) -> str:
 DESCRIPTION_CHARS = 160
 
 
-@lru_cache(maxsize=512)
 def description_line(text: str | None) -> str:
     """`text` on one line, cut at a word to about DESCRIPTION_CHARS with "…" (Jinja's
     truncate, leeway 0): kept per text, since the same story or thread asks on every view."""
+    # A translated sentence arrives as Markup, its values escaped: made plain text again
+    # here, since the template escapes the line once more (and so that the cache never
+    # mistakes it for a plain text that happens to read the same).
+    if isinstance(text, Markup):
+        text = text.unescape()
+    return _description_line(text)
+
+
+@lru_cache(maxsize=512)
+def _description_line(text: str | None) -> str:
     line = " ".join((text or "").split())
     if len(line) <= DESCRIPTION_CHARS:
         return line
     cut = line[:DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0]
     return cut + "…"
+
+
+# The words the scripts of a member's pages show (static/js/compose.js, autosave.js): the
+# scripts hold no words of their own and read these from base.html's #script-words element.
+# "%(time)s" and "%(count)s" are filled in by the scripts.
+SCRIPT_WORDS = {
+    "formatting": _l("Formatting"),
+    "bold": _l("Bold"),
+    "italic": _l("Italic"),
+    "quote": _l("Quote"),
+    "list": _l("List"),
+    "link": _l("Link"),
+    # Translators: placeholder text put between ** ** when nothing is selected; the writer
+    # types over it.
+    "bold-sample": _l("strong words"),
+    # Translators: placeholder text put between * * when nothing is selected.
+    "italic-sample": _l("emphasised words"),
+    # Translators: placeholder text of a new link, [words](https://).
+    "link-sample": _l("words"),
+    "saving": _l("Saving…"),
+    # Translators: %(time)s is the time of day, e.g. 14:32.
+    "saved": _l("Saved at %(time)s. Only you can see this draft."),
+    "restored": _l("Text you wrote while you were logged out was kept in this browser and is "
+                   "back in the form. It is not saved on the server yet."),
+    "logged-out": _l("You are logged out, so this is not saved on the server. Your text is kept "
+                     "in this browser: log in (in a new tab is fine) and it will be saved."),
+    "not-saved": _l("Not saved yet; trying again soon. Your text is safe here."),
+    "offline": _l("Not saved: offline. Your text is kept in this browser for now, and saved "
+                  "when the connection is back."),
+}
+# Counted words, in each plural form the scripts choose from (Intl.PluralRules): English,
+# German and Spanish have "one" and "other". count is given as the placeholder itself, for the
+# script to put the number in.
+SCRIPT_PLURALS = {
+    "word-count": lambda n: ngettext("%(count)s word", "%(count)s words", n, count="%(count)s"),
+    "retry": lambda n: ngettext(
+        "Not saved yet: saving again in %(count)s second. Your text is safe here.",
+        "Not saved yet: saving again in %(count)s seconds. Your text is safe here.",
+        n, count="%(count)s"),
+}
+
+
+def script_words() -> Markup:
+    """The hidden element holding the scripts' words in this request's language."""
+    return _script_words(language())
+
+
+@lru_cache(maxsize=16)
+def _script_words(lang: str) -> Markup:
+    # Made once per language: a member's every page carries it.
+    words = {key: str(text) for key, text in SCRIPT_WORDS.items()}
+    for key, counted in SCRIPT_PLURALS.items():
+        words[f"{key}-one"], words[f"{key}-other"] = counted(1), counted(5)
+    attributes = "".join(f' data-{key}="{escape(text)}"' for key, text in words.items())
+    return Markup(f'<div id="script-words" hidden{attributes}></div>')
 
 
 def register_filters(app) -> None:
@@ -98,3 +179,4 @@ def register_filters(app) -> None:
     app.jinja_env.globals["anonymity_promise"] = ANONYMITY_PROMISE
     app.jinja_env.globals["gate_fields"] = gate_fields
     app.jinja_env.globals["description_line"] = description_line
+    app.jinja_env.globals["script_words"] = script_words

@@ -63,7 +63,7 @@ def test_the_check_catches_a_promise_broader_than_the_truth(wording):
 
 
 @pytest.mark.parametrize("wording", [
-    ANONYMITY_PROMISE,
+    str(ANONYMITY_PROMISE),  # lazy (said in the reader's language): the check reads text
     "Your anonymous names are cut loose from your account: after this, the site no longer "
     "records that they were yours, so nobody can look it up, administrators included, once "
     "the account is deleted.",

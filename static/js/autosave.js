@@ -7,7 +7,10 @@
      later (after Retry-After for a 429), and while the server cannot take it (logged
      out, offline) it is also kept in this browser's local storage, then restored into
      the editor after logging in again, with a notice. Local storage is cleared as soon
-     as the server has the text: on a shared computer it should hold nothing for long. */
+     as the server has the text: on a shared computer it should hold nothing for long.
+   - What it says comes from the page, in the page's language (base.html's #script-words,
+     made by forum/templating.py); without those words it saves and keeps text as ever,
+     and says nothing. */
 (function () {
   "use strict";
   var saved = document.querySelector('meta[name="afterward-saved"]');
@@ -24,11 +27,19 @@
   var seconds = parseInt(form.getAttribute("data-autosave-seconds") || "30", 10);
   var status = form.querySelector(".autosave-status");
   var fields = ["title", "summary", "body"];
+  var said = document.getElementById("script-words");
   var lastSaved = null;
   var retryAt = 0;
   var saving = false;
 
   function say(text) { if (status) { status.textContent = text; } }
+  function word(key) { return (said && said.getAttribute("data-" + key)) || ""; }
+  function counted(key, n) {
+    var category;  // the number's plural category in the page's language: "one", "other"...
+    try { category = new Intl.PluralRules(document.documentElement.lang).select(n); } catch (e) { category = n === 1 ? "one" : "other"; }
+    var text = (said && said.getAttribute("data-" + key + "-" + category)) || word(key + "-other");
+    return text.replace("%(count)s", n.toLocaleString());
+  }
   function field(name) { return form.elements.namedItem(name); }
   function snapshot() {
     return fields.map(function (n) { return field(n) ? field(n).value : ""; }).join("\u0000");
@@ -64,8 +75,7 @@
       if (field(n) && data[n] && data[n] !== field(n).value) { field(n).value = data[n]; changed = true; }
     });
     if (changed) {
-      say("Text you wrote while you were logged out was kept in this browser and is back " +
-          "in the form. It is not saved on the server yet.");
+      say(word("restored"));
       form.classList.add("restored");
     } else {
       forgetLocally();
@@ -91,7 +101,7 @@
     data.set("action", "draft");
     var body = (field("body") || {}).value || "";
     saving = true;
-    say("Saving\u2026");
+    say(word("saving"));
     fetch(url, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
@@ -105,27 +115,25 @@
           if (field("draft_id")) { field("draft_id").value = json.draft_id; }
           forgetLocally();
           form.classList.remove("restored");
-          say("Saved at " + clock() + ". Only you can see this draft.");
+          say(word("saved").replace("%(time)s", clock()));
         });
       }
       keepLocally();
       if (r.status === 429) {
         var wait = parseInt(r.headers.get("Retry-After") || "30", 10);
         retryAt = Date.now() + wait * 1000;
-        say("Not saved yet: saving again in " + wait + " seconds. Your text is safe here.");
+        say(counted("retry", wait));
       } else if (r.status === 401) {
-        say("You are logged out, so this is not saved on the server. Your text is kept in " +
-            "this browser: log in (in a new tab is fine) and it will be saved.");
+        say(word("logged-out"));
       } else if (r.status === 400 && !retried) {
         return freshToken().then(function (ok) { if (ok) { save(leaving, true); } });
       } else {
-        say("Not saved yet; trying again soon. Your text is safe here.");
+        say(word("not-saved"));
       }
     }).catch(function () {
       saving = false;
       keepLocally();
-      say("Not saved: offline. Your text is kept in this browser for now, and saved when " +
-          "the connection is back.");
+      say(word("offline"));
     });
   }
 

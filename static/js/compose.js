@@ -4,11 +4,23 @@
 
    - A formatting toolbar (bold, italic, quote, list, link) that wraps the selection, or the
      lines it touches, in the Markdown the site renders; the browser's own undo still works.
-   - A live word count under the text. */
+   - A live word count under the text.
+   Its words come from the page, in the page's language (base.html's #script-words, made by
+   forum/templating.py): without them there is no toolbar and no count, never English ones. */
 (function () {
   "use strict";
   var areas = document.querySelectorAll("textarea[data-compose]");
-  if (!areas.length) { return; }
+  var said = document.getElementById("script-words");
+  if (!areas.length || !said) { return; }
+
+  function word(key) { return said.getAttribute("data-" + key) || ""; }
+  // "1 word", "5 words": the page gives each plural form of its language with "%(count)s" in it.
+  function counted(key, n) {
+    var category;  // the number's plural category in the page's language: "one", "other"...
+    try { category = new Intl.PluralRules(document.documentElement.lang).select(n); } catch (e) { category = n === 1 ? "one" : "other"; }
+    var text = said.getAttribute("data-" + key + "-" + category) || word(key + "-other");
+    return text.replace("%(count)s", n.toLocaleString());
+  }
 
   function replace(area, start, end, text, selectFrom, selectTo) {
     area.focus();
@@ -53,9 +65,10 @@
     var start = area.selectionStart, end = area.selectionEnd;
     var chosen = area.value.slice(start, end).trim();
     if (/^https?:\/\/\S+$/.test(chosen)) {
-      replace(area, start, end, "[words](" + chosen + ")", start + 1, start + 6);
+      var sample = word("link-sample");
+      replace(area, start, end, "[" + sample + "](" + chosen + ")", start + 1, start + 1 + sample.length);
     } else {
-      var words = chosen || "words";
+      var words = chosen || word("link-sample");
       var text = "[" + words + "](https://)";
       var at = start + words.length + 3;  // inside the brackets, after "https://"
       replace(area, start, end, text, at + 8, at + 8);
@@ -63,11 +76,11 @@
   }
 
   var tools = [
-    ["Bold", function (a) { wrap(a, "**", "**", "strong words"); }],
-    ["Italic", function (a) { wrap(a, "*", "*", "emphasised words"); }],
-    ["Quote", function (a) { prefixLines(a, "> "); }],
-    ["List", function (a) { prefixLines(a, "- "); }],
-    ["Link", link]
+    [word("bold"), function (a) { wrap(a, "**", "**", word("bold-sample")); }],
+    [word("italic"), function (a) { wrap(a, "*", "*", word("italic-sample")); }],
+    [word("quote"), function (a) { prefixLines(a, "> "); }],
+    [word("list"), function (a) { prefixLines(a, "- "); }],
+    [word("link"), link]
   ];
 
   function words(text) {
@@ -82,7 +95,7 @@
     var bar = document.createElement("div");
     bar.className = "compose-toolbar";
     bar.setAttribute("role", "toolbar");
-    bar.setAttribute("aria-label", "Formatting");
+    bar.setAttribute("aria-label", word("formatting"));
     bar.setAttribute("aria-controls", id);
     tools.forEach(function (tool) {
       var button = document.createElement("button");
@@ -101,7 +114,7 @@
     area.parentNode.insertBefore(count, area.nextSibling);
     function update() {
       var n = words(area.value);
-      count.textContent = n.toLocaleString() + (n === 1 ? " word" : " words");
+      count.textContent = counted("word-count", n);
     }
     area.addEventListener("input", update);
     update();

@@ -6,6 +6,9 @@
     CSRF token and bot-gate fields are the page's own; sending it is an ordinary form post;
   - "Quote" does the same with the passage selected in the post (or the whole post) in the
     text box, as a Markdown quote.
+  Its words come from the tree itself (data- attributes of .comment-tree, in the page's
+  language, written by templates/_post_tree.html); where they are missing the buttons are not
+  added, rather than shown in another language.
 */
 (function () {
   "use strict";
@@ -13,6 +16,9 @@
   var tree = document.querySelector(".comment-tree");
   if (!tree || !window.fetch || !window.DOMParser) {
     return;
+  }
+  function word(key) {
+    return tree.getAttribute("data-" + key) || "";
   }
 
   // One polite live region says what a button did ("Link copied"), for screen readers too.
@@ -90,12 +96,12 @@
         var cancel = document.createElement("button");
         cancel.type = "button";
         cancel.className = "secondary reply-cancel";
-        cancel.textContent = "Cancel";
+        cancel.textContent = word("cancel");
         var actions = form.querySelector(".actions") || form;
         actions.appendChild(cancel);
         var box = document.createElement("section");
         box.className = "reply-in-place";
-        box.setAttribute("aria-label", "Write a reply");
+        box.setAttribute("aria-label", word("write-reply"));
         box.appendChild(form);
         post.appendChild(box);
         cancel.addEventListener("click", function () {
@@ -147,7 +153,7 @@
       return;
     }
     var replyLink = actions.querySelector("a.reply-link");
-    if (replyLink) {
+    if (replyLink && word("quote")) {
       replyLink.addEventListener("click", function (event) {
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) {
           return;  // a new tab or window: the reply page, as without scripts
@@ -155,7 +161,7 @@
         event.preventDefault();
         reply(post, replyLink, "");
       });
-      var quote = button("Quote", " this post", "quote-button");
+      var quote = button(word("quote"), " " + word("quote-more"), "quote-button");
       // The selection is read as the button is pressed, before anything can clear it.
       var selected = "";
       quote.addEventListener("pointerdown", function () { selected = passage(post); });
@@ -166,15 +172,15 @@
       });
       replyLink.insertAdjacentElement("afterend", quote);
     }
-    if (canCopy && permalink) {
-      var copy = button("Copy link", " to this post", "copy-link");
+    if (canCopy && permalink && word("copy")) {
+      var copy = button(word("copy"), " " + word("copy-more"), "copy-link");
       copy.addEventListener("click", function () {
         navigator.clipboard.writeText(permalink.href).then(function () {
-          say("Link copied.");
-          copy.firstChild.textContent = "Link copied";
-          window.setTimeout(function () { copy.firstChild.textContent = "Copy link"; }, 2000);
+          say(word("copied-said"));
+          copy.firstChild.textContent = word("copied");
+          window.setTimeout(function () { copy.firstChild.textContent = word("copy"); }, 2000);
         }, function () {
-          say("The link could not be copied; the post's date is its link.");
+          say(word("copy-failed"));
         });
       });
       // After Reply and Quote where they are, otherwise first.

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import IO, Iterator
 
 from flask import current_app
+from flask_babel import LazyString, format_number, gettext as _
 from sqlalchemy import delete, select, update
 
 from .. import ratelimit
@@ -53,7 +54,10 @@ class TermChoice:
 
     @property
     def label(self) -> str:
-        return f"{'Tag' if self.kind == 'post_tag' else 'Category'}: {self.name or self.slug}"
+        """The term as the preview's choices name it, in the member's language."""
+        if self.kind == "post_tag":
+            return _("Tag: %(name)s", name=self.name or self.slug)
+        return _("Category: %(name)s", name=self.name or self.slug)
 
     @property
     def key(self) -> str:
@@ -64,8 +68,15 @@ class TermChoice:
 def count_upload(user: User) -> None:
     """One more upload by this account; ratelimit.RateLimited past BLOG_UPLOAD_LIMIT."""
     ratelimit.hit([("blog-upload", current_app.config["BLOG_UPLOAD_LIMIT"], f"u{user.id}",
-                    "That is as many blog uploads as this site takes for now. Please wait "
-                    "{wait}, then try again. Nothing was kept.")])
+                    LazyString(_too_many_uploads))])
+
+
+def _too_many_uploads() -> str:
+    """The refusal past BLOG_UPLOAD_LIMIT, put into words only when it is shown; {wait} is
+    filled in by forum/ratelimit.py, after the translation."""
+    # Translators: %(wait)s is a duration such as "25 seconds" or "4 minutes".
+    return _("That is as many blog uploads as this site takes for now. Please wait "
+             "%(wait)s, then try again. Nothing was kept.", wait="{wait}")
 
 
 def _limits() -> tuple[int, int]:
@@ -75,10 +86,11 @@ def _limits() -> tuple[int, int]:
 
 def too_big_words() -> str:
     posts, comments = _limits()
-    return (f"This page brings in blogs of up to {posts:,} posts and {comments:,} comments, "
-            f"so that the import finishes while you wait. A bigger blog can still come in: "
-            f"the site's administrator can import it for you with the command-line importer; "
-            f"ask them through the contact page. Nothing was kept.")
+    return _("This page brings in blogs of up to %(posts)s posts and %(comments)s comments, "
+             "so that the import finishes while you wait. A bigger blog can still come in: "
+             "the site's administrator can import it for you with the command-line importer; "
+             "ask them through the contact page. Nothing was kept.",
+             posts=format_number(posts), comments=format_number(comments))
 
 
 def _counted(items: Iterator[wxr.Item], terms: Counter) -> Iterator[wxr.Item]:

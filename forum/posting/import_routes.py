@@ -1,6 +1,7 @@
 """Bringing your own blog in, from Settings: upload the export, read the preview, confirm
 (forum/posting/blog_uploads.py does the work)."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -66,9 +67,9 @@ class UploadGone(NotFound):
     """Someone else's upload, one never made, or one expired or cancelled: all alike."""
 
     custom_message = True  # errors.py shows the description
-    description = ("This import is not here. An uploaded blog waits one day for you to "
-                   "confirm it, and is removed once you cancel it. You can upload the file "
-                   "again from Settings > Bring your blog.")
+    description = _l("This import is not here. An uploaded blog waits one day for you to "
+                     "confirm it, and is removed once you cancel it. You can upload the file "
+                     "again from Settings > Bring your blog.")
 
 
 def _owned(upload_id: str) -> BlogUpload:
@@ -134,10 +135,10 @@ def confirm_import(upload_id):
                                    form.name_choice.data == "pseudonym", utcnow())
     except Refusal as refused:
         db.session.rollback()
-        flash(refused.message, "error")
+        flash(str(refused.message), "error")
         return _preview_page(upload, form, terms, status=refused.status)
     if done is None:
-        flash("This blog was already imported; here is what came in.")
+        flash(_("This blog was already imported; here is what came in."))
     return redirect(url_for("posting.import_preview", upload_id=upload.public_id))
 
 
@@ -150,5 +151,5 @@ def cancel_import(upload_id):
         abort(400)
     if upload.imported_at is None:
         blog_import.cancel(upload)
-        flash("Nothing was imported, and the copy of your export is deleted.")
+        flash(_("Nothing was imported, and the copy of your export is deleted."))
     return redirect(url_for("posting.import_blog"))

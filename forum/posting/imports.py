@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import text
@@ -62,13 +63,13 @@ def _groups(specs: list[str]) -> dict[str, Group]:
     """`--group` values, SLUG or TERM=SLUG, as term key -> existing accepted group."""
     groups: dict[str, Group] = {}
     for spec in specs:
-        term, _, slug = spec.rpartition("=")
+        term, _equals, slug = spec.rpartition("=")
         group = db.session.scalar(select(Group).where(Group.slug == slug.strip().lower(),
                                                       Group.state == "accepted"))
         if group is None:
-            raise ImportRefused(f"There is no group with the address {slug.strip()!r}. An "
-                                f"import never creates groups: create it first, or leave it "
-                                f"out.")
+            raise ImportRefused(_("There is no group with the address %(address)s. An import "
+                                  "never creates groups: create it first, or leave it out.",
+                                  address=repr(slug.strip())))
         groups[slugify(term) if term else group.slug] = group
     return groups
 

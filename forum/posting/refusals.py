@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import LazyString, format_number, gettext as _, ngettext
 from sqlalchemy import ColumnElement, func, select, true
 
 from .. import gates, permissions, ratelimit, site_settings, text
@@ -89,18 +90,24 @@ def check_writer(user: User, now: datetime) -> None:
     """Refuse a write from no one, from an account a moderator has not approved (registration
     by approval), or from a suspended account, saying until when and why."""
     if not (user and user.is_authenticated):
-        raise NotAllowed("Please log in to write.")
+        raise NotAllowed(_("Please log in to write."))
     if user.is_pending:
         raise NotApproved(
-            "Your account is waiting for a moderator to approve it. You can write once it is "
-            "approved. Your text was not posted; it is kept below."
+            _("Your account is waiting for a moderator to approve it. You can write once it is "
+              "approved. Your text was not posted; it is kept below.")
             if user.approval_state == PENDING else
-            "A moderator did not approve this account, so it cannot write. Your text was not "
-            "posted; it is kept below.")
+            _("A moderator did not approve this account, so it cannot write. Your text was not "
+              "posted; it is kept below."))
     if user.is_suspended(now):
         when = suspension_words(user.suspended_until, precise=True)
-        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
-        raise AccountSuspended(f"Your account is suspended {when}, so you cannot write.{reason}")
+        if user.suspension_reason:
+            # Translators: %(when)s is "permanently" or "until 3 March 2026, 14:00".
+            raise AccountSuspended(_("Your account is suspended %(when)s, so you cannot write. "
+                                     "Reason: %(reason)s", when=when,
+                                     reason=user.suspension_reason))
+        # Translators: %(when)s is "permanently" or "until 3 March 2026, 14:00".
+        raise AccountSuspended(_("Your account is suspended %(when)s, so you cannot write.",
+                                 when=when))
 
 
 def check_profile_write(user: User, now: datetime) -> None:
@@ -112,23 +119,26 @@ def check_profile_write(user: User, now: datetime) -> None:
 def check_open(thread: Thread) -> None:
     """Refuse a write into a thread whose comments are closed or that a moderator removed."""
     if thread.is_locked:
-        reason = f" ({thread.lock_reason})" if thread.lock_reason else ""
-        raise ThreadLocked(f"Comments are closed{reason}. Your text was not posted.")
+        if thread.lock_reason:
+            raise ThreadLocked(_("Comments are closed (%(reason)s). Your text was not posted.",
+                                 reason=thread.lock_reason))
+        raise ThreadLocked(_("Comments are closed. Your text was not posted."))
     if thread.is_waiting:
-        raise ThreadLocked("This discussion waits for a moderator: replies are open once it is "
-                           "approved. Your text was not posted.")
+        raise ThreadLocked(_("This discussion waits for a moderator: replies are open once it "
+                             "is approved. Your text was not posted."))
     if thread.hidden:
-        raise ThreadLocked("This discussion was removed by a moderator. Your text was not posted.")
+        raise ThreadLocked(_("This discussion was removed by a moderator. Your text was not "
+                             "posted."))
 
 
 def check_board(author: User, board: Board) -> None:
     """Refuse a write on a board the writer may not read (as if it did not exist: 404), or on
     an archived board, which stays readable and takes nothing new."""
     if not permissions.can_see_board(author, board):
-        raise NotAllowed("There is no such board.", status=404)
+        raise NotAllowed(_("There is no such board."), status=404)
     if board.archived:
-        raise ThreadLocked("This board is archived: it can be read, not written in. "
-                           "Your text was not posted.")
+        raise ThreadLocked(_("This board is archived: it can be read, not written in. "
+                             "Your text was not posted."))
 
 
 def is_established(user: User, now: datetime) -> bool:
@@ -149,8 +159,8 @@ def check_pace(user: User, thread: Thread, now: datetime) -> None:
     if permissions.can_moderate(user):
         return
     if thread.members_only and not is_established(user, now):
-        raise MembersOnly("A moderator has opened this discussion to established members only "
-                          "for now. Your text was not posted; it is kept below.")
+        raise MembersOnly(_("A moderator has opened this discussion to established members "
+                            "only for now. Your text was not posted; it is kept below."))
     if not thread.slow_mode_seconds:
         return
     last = db.session.scalar(
@@ -160,13 +170,30 @@ def check_pace(user: User, thread: Thread, now: datetime) -> None:
         return
     wait = int((last + timedelta(seconds=thread.slow_mode_seconds) - now).total_seconds()) + 1
     if wait > 0:
-        raise TooFast(f"This discussion is in slow mode: one post every "
-                      f"{pace_words(thread.slow_mode_seconds)} per person. "
-                      + _WAIT.format(wait=ratelimit.wait_words(wait)), wait)
+        raise TooFast(f"{_slow_mode_words(thread.slow_mode_seconds)} "
+                      f"{_wait_words(ratelimit.wait_words(wait))}", wait)
+
+
+def _slow_mode_words(seconds: int) -> str:
+    """The slow-mode rule as one sentence in the reader's language."""
+    if seconds % 3600 == 0:
+        return ngettext("This discussion is in slow mode: one post every hour per person.",
+                        "This discussion is in slow mode: one post every %(num)d hours per "
+                        "person.", seconds // 3600)
+    if seconds % 60 == 0:
+        return ngettext("This discussion is in slow mode: one post every minute per person.",
+                        "This discussion is in slow mode: one post every %(num)d minutes per "
+                        "person.", seconds // 60)
+    return ngettext("This discussion is in slow mode: one post every second per person.",
+                    "This discussion is in slow mode: one post every %(num)d seconds per "
+                    "person.", seconds)
 
 
 def pace_words(seconds: int) -> str:
-    """'minute', '5 minutes', 'hour': how often one may post in slow mode."""
+    """'minute', '5 minutes', 'hour': how often one may post in slow mode.
+
+    English only, for the pages that still build their sentence around it; a refusal says
+    the whole rule in one translated sentence (_slow_mode_words)."""
     for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
         if seconds % size == 0:
             n = seconds // size
@@ -181,15 +208,21 @@ def clean_draft(body: str) -> str:
     body = text.normalise(body)
     limit = current_app.config["MAX_BODY_CHARS"]
     if len(body) > limit:
-        raise TooLong(f"That is {len(body):,} characters; the limit is {limit:,}.")
+        raise TooLong(too_long_words(len(body), limit))
     return body
+
+
+def too_long_words(length: int, limit: int) -> str:
+    """A text over the length limit, in the writer's language."""
+    return _("That is %(length)s characters; the limit is %(limit)s.",
+             length=format_number(length), limit=format_number(limit))
 
 
 def clean_body(body: str) -> str:
     """The text as stored, refused when it is too long or has nothing in it."""
     body = clean_draft(body)
     if not body.strip():
-        raise PostingError("Please write something before sending.")
+        raise PostingError(_("Please write something before sending."))
     return body
 
 
@@ -207,7 +240,7 @@ def check_gates(user: User, tripped: bool, now: datetime) -> None:
     """Refuse a form that a robot seems to have sent (forum/gates.py): the honeypot filled in,
     or sent back too soon. Only accounts not yet established meet the gates."""
     if tripped and not permissions.can_moderate(user) and not is_established(user, now):
-        raise TryAgain(gates.TRY_AGAIN)
+        raise TryAgain(str(gates.TRY_AGAIN))  # str: the words of this request's language
 
 
 # Anything in Markdown source that can become a link. Most texts have none of these, and
@@ -239,11 +272,17 @@ def check_links(user: User, body: str, now: datetime) -> None:
     if (count_links(body, limit) <= limit or permissions.can_moderate(user)
             or is_established(user, now)):
         return
-    allowed = ("no links or web addresses" if limit == 0 else
-               f"at most {limit} link{'s' if limit != 1 else ''} or web addresses")
-    raise TooManyLinks(f"While an account is new it can put {allowed} in one post or story, "
-                       f"to keep spam off the site. Please take some out and send it again. "
-                       f"Your text is kept below.")
+    if limit == 0:
+        raise TooManyLinks(_("While an account is new it can put no links or web addresses in "
+                             "one post or story, to keep spam off the site. Please take some "
+                             "out and send it again. Your text is kept below."))
+    raise TooManyLinks(ngettext(
+        "While an account is new it can put at most %(num)d link or web address in one post "
+        "or story, to keep spam off the site. Please take some out and send it again. Your "
+        "text is kept below.",
+        "While an account is new it can put at most %(num)d links or web addresses in one "
+        "post or story, to keep spam off the site. Please take some out and send it again. "
+        "Your text is kept below.", limit))
 
 
 def repeats_clause(user_id, since, key, lateral: bool) -> ColumnElement[bool]:
@@ -289,9 +328,11 @@ def repeats_asked(body: str, now: datetime) -> dict | None:
 
 def refuse_duplicate() -> None:
     """Refuse a repeat that repeats_clause found."""
-    raise Duplicate(f"You posted exactly these words in the last "
-                    f"{current_app.config['DUPLICATE_WINDOW']} minutes, so they were not "
-                    f"posted again. Your text is kept below.")
+    raise Duplicate(ngettext(
+        "You posted exactly these words in the last minute, so they were not posted again. "
+        "Your text is kept below.",
+        "You posted exactly these words in the last %(num)d minutes, so they were not posted "
+        "again. Your text is kept below.", current_app.config["DUPLICATE_WINDOW"]))
 
 
 def check_duplicate(user: User, body: str, now: datetime) -> None:
@@ -326,25 +367,106 @@ def is_new_account(user: User, now: datetime) -> bool:
     return written < cfg["NEW_ACCOUNT_POSTS"]
 
 
-_WAIT = "Please wait {wait}, then send it again. Your text is kept below."
-# Each write with one limit of its own: its settings per account and per address, what the
-# writes are called in a refusal from the limit on the address, and the account's refusal.
-_FASTER = f"You are doing that faster than this site allows. {_WAIT}"
+def _wait_words(wait: str) -> str:
+    """The second sentence of a refusal a wait lifts: how long, and that the text is kept."""
+    # Translators: %(wait)s is a duration such as "25 seconds" or "4 minutes".
+    return _("Please wait %(wait)s, then send it again. Your text is kept below.", wait=wait)
+
+
+def _waiting(rule, *args) -> LazyString:
+    """A rate limit's refusal: the rule (`rule(*args)`, one sentence), then the wait, left as
+    {wait} for forum/ratelimit.py to fill in. Lazy: put into words only for the write that
+    is refused, never for the many that pass."""
+    return LazyString(lambda: f"{rule(*args)} {_wait_words('{wait}')}")
+
+
+def _faster() -> str:
+    return _("You are doing that faster than this site allows.")
+
+
+def _faster_previews() -> str:
+    # Translators: %(wait)s is a duration such as "25 seconds" or "4 minutes".
+    return _("You are asking for previews faster than this site allows. Please wait "
+             "%(wait)s, then preview again. Your text is kept below.", wait="{wait}")
+
+
+# The refusals from the limits on one network address: the rule, and nothing about who used it.
+def _edits_from_address() -> str:
+    return _("Edits from one network address are limited, to keep floods off the site.")
+
+
+def _reports_from_address() -> str:
+    return _("Reports from one network address are limited, to keep floods off the site.")
+
+
+def _messages_from_address() -> str:
+    return _("Messages to the moderators from one network address are limited, to keep "
+             "floods off the site.")
+
+
+def _drafts_from_address() -> str:
+    return _("Draft saves from one network address are limited, to keep floods off the site.")
+
+
+def _previews_from_address() -> str:
+    return _("Previews from one network address are limited, to keep floods off the site.")
+
+
+def _topics_from_address(limit: int) -> str:
+    return ngettext("Stories and threads from one network address are limited to %(num)d a "
+                    "day, to keep floods off the site.",
+                    "Stories and threads from one network address are limited to %(num)d a "
+                    "day, to keep floods off the site.", limit)
+
+
+def _replies_from_address(limit: int) -> str:
+    return ngettext("Replies from one network address are limited to %(num)d an hour, to keep "
+                    "floods off the site.",
+                    "Replies from one network address are limited to %(num)d an hour, to keep "
+                    "floods off the site.", limit)
+
+
+def _interval_rule(seconds: int, new: bool) -> str:
+    # The English says "seconds" even for one (an interval of 1 second exists only in tests,
+    # which read these words); a translation uses its language's plural forms.
+    if new:
+        # Translators: plural forms of the number of seconds; the English needs no singular.
+        return ngettext("You can post once every %(num)d seconds while an account is new.",
+                        "You can post once every %(num)d seconds while an account is new.",
+                        seconds)
+    # Translators: plural forms of the number of seconds; the English needs no singular.
+    return ngettext("You can post once every %(num)d seconds.",
+                    "You can post once every %(num)d seconds.", seconds)
+
+
+def _topics_rule(per_day: int, first_day: bool) -> str:
+    if first_day:
+        return ngettext("You can start %(num)d story or thread a day on an account's first day.",
+                        "You can start %(num)d stories or threads a day on an account's first "
+                        "day.", per_day)
+    return ngettext("You can start %(num)d story or thread a day.",
+                    "You can start %(num)d stories or threads a day.", per_day)
+
+
+def _first_day_replies_rule(per_day: int) -> str:
+    return ngettext("You can write %(num)d reply on your account's first day.",
+                    "You can write %(num)d replies on your account's first day.", per_day)
+
+
+# Each write with one limit of its own: its settings per account and per address, and the
+# refusals from the limit on the account and from the limit on the address (lazy, above).
 _PLAIN_LIMITS = {
-    "edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT", "Edits", _FASTER),
-    "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT", "Reports", _FASTER),
-    "contact": ("CONTACT_LIMIT", "ADDRESS_CONTACT_LIMIT", "Messages to the moderators", _FASTER),
-    "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT", "Draft saves", _FASTER),
-    "preview": ("PREVIEW_LIMIT", "ADDRESS_PREVIEW_LIMIT", "Previews",
-                "You are asking for previews faster than this site allows. Please wait "
-                "{wait}, then preview again. Your text is kept below."),
+    "edit": ("EDIT_LIMIT", "ADDRESS_EDIT_LIMIT",
+             lambda: _waiting(_faster), lambda: _waiting(_edits_from_address)),
+    "report": ("REPORT_LIMIT", "ADDRESS_REPORT_LIMIT",
+               lambda: _waiting(_faster), lambda: _waiting(_reports_from_address)),
+    "contact": ("CONTACT_LIMIT", "ADDRESS_CONTACT_LIMIT",
+                lambda: _waiting(_faster), lambda: _waiting(_messages_from_address)),
+    "draft": ("DRAFT_LIMIT", "ADDRESS_DRAFT_LIMIT",
+              lambda: _waiting(_faster), lambda: _waiting(_drafts_from_address)),
+    "preview": ("PREVIEW_LIMIT", "ADDRESS_PREVIEW_LIMIT",
+                lambda: LazyString(_faster_previews), lambda: _waiting(_previews_from_address)),
 }
-
-
-def _address_refusal(writes: str, limit: str = "") -> str:
-    """A refusal by the limit on a network address: the rule, and nothing about who used it."""
-    return (f"{writes} from one network address are limited{limit}, to keep floods off the "
-            f"site. {_WAIT}")
 
 
 def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]:
@@ -360,32 +482,28 @@ def _limit_rules(user: User, action: str, now: datetime) -> list[ratelimit.Rule]
     if action in ("topic", "reply"):
         new = is_new_account(user, now)
         interval = cfg["NEW_POST_INTERVAL"] if new else cfg["POST_INTERVAL"]
-        who = " while an account is new" if new else ""
         if interval:
             rules.append(("interval", f"1 per {interval} seconds", account,
-                          f"You can post once every {interval} seconds{who}. {_WAIT}"))
+                          _waiting(_interval_rule, interval, new)))
     if action == "topic":
         per_day = cfg["FIRST_DAY_TOPICS"] if first_day else cfg["TOPICS_PER_DAY"]
-        day = " on an account's first day" if first_day else ""
         per_address = cfg["ADDRESS_TOPICS_PER_DAY"]
         rules += [
-            ("topics", f"{per_day} per day", account,
-             f"You can start {per_day} stories or threads a day{day}. {_WAIT}"),
+            ("topics", f"{per_day} per day", account, _waiting(_topics_rule, per_day, first_day)),
             ("topics", f"{per_address} per day", address,
-             _address_refusal("Stories and threads", f" to {per_address} a day")),
+             _waiting(_topics_from_address, per_address)),
         ]
     if action == "reply":
         if first_day:
             rules.append(("replies", f"{cfg['FIRST_DAY_REPLIES']} per day", account,
-                          f"You can write {cfg['FIRST_DAY_REPLIES']} replies on your account's "
-                          f"first day. {_WAIT}"))
+                          _waiting(_first_day_replies_rule, cfg["FIRST_DAY_REPLIES"])))
         per_address = cfg["ADDRESS_REPLIES_PER_HOUR"]
         rules.append(("replies", f"{per_address} per hour", address,
-                      _address_refusal("Replies", f" to {per_address} an hour")))
+                      _waiting(_replies_from_address, per_address)))
     if action in _PLAIN_LIMITS:
-        per_account, per_address, writes, message = _PLAIN_LIMITS[action]
-        rules += [(action, cfg[per_account], account, message),
-                  (action, cfg[per_address], address, _address_refusal(writes))]
+        per_account, per_address, on_account, on_address = _PLAIN_LIMITS[action]
+        rules += [(action, cfg[per_account], account, on_account()),
+                  (action, cfg[per_address], address, on_address())]
     return rules
 
 

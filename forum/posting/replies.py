@@ -6,6 +6,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import Select, Update, bindparam, delete, func, insert, null, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import make_transient_to_detached
@@ -224,7 +225,7 @@ def create_thread(author: User, board: Board, *, title: str, body: str, anonymou
     asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "topic", now)
     thread = new_thread(author, title.strip(), board, anonymous, now)
-    _, _, held = _add_post(author, thread, None, body, anonymous, now, asked=asked, once=once)
+    _post, _place, held = _add_post(author, thread, None, body, anonymous, now, asked=asked, once=once)
     # A thread whose first post waits is hidden, so no list, feed or search shows its title
     # (Thread.is_waiting); its writer still reads it at its address.
     thread.hidden = held
@@ -266,13 +267,13 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
             .join(Handle, Handle.id == Story.handle_id).where(Story.thread_id == thread.id)
         ).first()
         if story is None or story.state != PUBLISHED:
-            raise NotAllowed("This story is not published, so it cannot take comments yet.")
+            raise NotAllowed(_("This story is not published, so it cannot take comments yet."))
         if story.barred:
-            raise Barred(BARRED)
+            raise Barred(str(BARRED))  # str: the words of this request's language
     if parent is not None and parent.thread_id != thread.id:
-        raise PostingError("That reply belongs to another discussion.")
+        raise PostingError(_("That reply belongs to another discussion."))
     if parent is not None and parent.is_held:
-        raise PostingError("That post is not out yet, so it cannot be answered.")
+        raise PostingError(_("That post is not out yet, so it cannot be answered."))
     body = clean_body(body)
     check_links(author, body, now)
     # Whether these words repeat the writer's, asked with the handle and the new post's id.
@@ -291,7 +292,7 @@ def edit_post(user: User, post: Post, body: str, now: datetime) -> Post:
     """Save the author's new text for their post and mark it edited."""
     check_writer(user, now)
     if not permissions.can_edit_post(user, post):
-        raise NotAllowed("Only the author can edit this post.")
+        raise NotAllowed(_("Only the author can edit this post."))
     check_open(post.thread)
     if post.thread.board is not None:
         check_board(user, post.thread.board)
@@ -328,7 +329,7 @@ def delete_post(user: User, post: Post, now: datetime) -> Post:
 
     Its text is kept aside for UNDO_WINDOW, so the author can take the deletion back."""
     if not permissions.can_delete_post(user, post):
-        raise NotAllowed("Only the author can delete this post.")
+        raise NotAllowed(_("Only the author can delete this post."))
     _forget_old_deletions(now)
     db.session.add(DeletedPostText(post_id=post.id, state=post.state, body=post.body,
                                    edited_at=post.edited_at, deleted_at=now))
@@ -354,14 +355,16 @@ def undo_until(user: User, post: Post, now: datetime) -> datetime | None:
 def undo_delete(user: User, post: Post, now: datetime) -> Post:
     """Bring back a post its author deleted a moment ago, exactly as it was."""
     if not (post.is_deleted and permissions.owns(user, post.handle)):
-        raise NotAllowed("Only the author can bring back this post.", status=404)
+        raise NotAllowed(_("Only the author can bring back this post."), status=404)
     kept = db.session.scalar(select(DeletedPostText).where(DeletedPostText.post_id == post.id))
     if kept is None or kept.deleted_at + UNDO_WINDOW <= now:
         _forget_old_deletions(now)
         db.session.commit()
-        raise TooLateToUndo(f"It is too late to undo: a deleted post can be brought back for "
-                            f"{UNDO_WINDOW.seconds // 60} minutes only, and its text is now "
-                            f"gone for good.")
+        raise TooLateToUndo(ngettext(
+            "It is too late to undo: a deleted post can be brought back for %(num)d minute "
+            "only, and its text is now gone for good.",
+            "It is too late to undo: a deleted post can be brought back for %(num)d minutes "
+            "only, and its text is now gone for good.", UNDO_WINDOW.seconds // 60))
     rendered = text.render(kept.body, Post.EXCERPT_CHARS)
     post.state, post.body, post.body_html, post.excerpt, post.edited_at = (
         kept.state, kept.body, rendered.html, rendered.excerpt, kept.edited_at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,8 +19,8 @@ from ..extensions import db
 from ..models import HIDDEN, VISIBLE, Handle, Post, Story, StoryRestriction, Thread, User
 from .refusals import NotAllowed, PostingError
 
-BARRED = ("Comments on this story are closed to you. Your text was not posted; it is kept "
-          "below.")
+BARRED = _l("Comments on this story are closed to you. Your text was not posted; it is kept "
+            "below.")
 
 
 class Barred(NotAllowed):
@@ -68,13 +69,13 @@ def barred_names(story: Story) -> list[StoryRestriction]:
 def bar(author: User, story: Story, name: str, now: datetime) -> StoryRestriction:
     """Bar the commenter called `name` (one who commented under the story) from it."""
     if not permissions.can_close_comments(author, story):
-        raise NotAllowed("Only the story's author can bar a name from it.")
+        raise NotAllowed(_("Only the story's author can bar a name from it."))
     handle = next((h for h in commenters(story, author) if h.name == name), None)
     if handle is None:
-        raise PostingError("Choose one of the names that commented under your story.")
+        raise PostingError(_("Choose one of the names that commented under your story."))
     if db.session.scalar(select(StoryRestriction.id).where(
             StoryRestriction.story_id == story.id, StoryRestriction.handle_id == handle.id)):
-        raise PostingError(f"{handle.name} is barred already.")
+        raise PostingError(_("%(name)s is barred already.", name=handle.name))
     restriction = StoryRestriction(story_id=story.id, handle_id=handle.id,
                                    user_id=handle.user_id, created_at=now)
     db.session.add(restriction)
@@ -82,7 +83,7 @@ def bar(author: User, story: Story, name: str, now: datetime) -> StoryRestrictio
         db.session.commit()
     except IntegrityError:  # the same name barred twice at once
         db.session.rollback()
-        raise PostingError(f"{handle.name} is barred already.") from None
+        raise PostingError(_("%(name)s is barred already.", name=handle.name)) from None
     return restriction
 
 
@@ -90,11 +91,11 @@ def lift(author: User, story: Story, restriction_id: int) -> Handle:
     """Take a name off the story's barred list (its account stays barred while another
     barred name shares it; the author is not told either way)."""
     if not permissions.can_close_comments(author, story):
-        raise NotAllowed("Only the story's author can lift a bar.")
+        raise NotAllowed(_("Only the story's author can lift a bar."))
     restriction = db.session.scalar(select(StoryRestriction).where(
         StoryRestriction.id == restriction_id, StoryRestriction.story_id == story.id))
     if restriction is None:
-        raise PostingError("That name is not barred from your story.")
+        raise PostingError(_("That name is not barred from your story."))
     handle = restriction.handle
     db.session.delete(restriction)
     db.session.commit()

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import permissions, site_settings
@@ -26,9 +27,9 @@ from ..models import HIDDEN, PUBLISHED, VISIBLE, Handle, Post, Story, Thread, Us
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 
-WAITING = ("Thank you. A moderator reads the first writings of each new member before "
-           "others see them; until then it shows here, marked as waiting, to you and to the "
-           "moderators in their review queue only.")
+WAITING = _l("Thank you. A moderator reads the first writings of each new member before "
+             "others see them; until then it shows here, marked as waiting, to you and to the "
+             "moderators in their review queue only.")
 
 
 # Set while an administrator's command writes (the demo seeding): no client's writing.

@@ -2,6 +2,7 @@
 from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -61,7 +62,7 @@ def new_thread(slug):
         except refusals.PostingError as error:
             return _refused("posting/thread_form.html", error, form=form, board=board)
         if thread.is_waiting:
-            flash(review.WAITING)
+            flash(str(review.WAITING))
         return redirect(url_for("threads.show", thread_id=thread.public_id))
     return render_template("posting/thread_form.html", form=form, board=board), 400 if form.errors else 200
 
@@ -138,7 +139,7 @@ def reply(thread_id):
         except refusals.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
         if placed.held:
-            flash(review.WAITING)
+            flash(str(review.WAITING))
         return redirect(placed_url(placed.post_public_id, placed.thread_public_id,
                                    placed.story_slug, placed.after))
     return render_template("posting/reply_form.html", **context), 400 if form.errors else 200
@@ -157,7 +158,7 @@ def edit_post(post_id):
             replies.edit_post(current_user, post, form.body.data, now=utcnow())
         except refusals.PostingError as error:
             return _refused("posting/edit_post.html", error, form=form, post=post)
-        flash("Your changes are saved.")
+        flash(_("Your changes are saved."))
         return redirect(post_url(post))
     if not permissions.can_edit_post(current_user, post):
         abort(403)
@@ -214,7 +215,7 @@ def undo_delete(post_id):
                                back=post_url(post), until=None, refusal=error.message), 410
     except refusals.PostingError as error:
         abort(error.status)
-    flash("Your post is back, as it was.")
+    flash(_("Your post is back, as it was."))
     return redirect(post_url(post))
 
 
@@ -235,10 +236,10 @@ def _report(target: dict, back: str):
             return _refused("posting/report_form.html", error, **context)
         item = target.get("post") or target.get("story")
         if item.is_hidden:  # the outing fast path took it down at once
-            flash("Thank you. It is hidden from everyone until a moderator reviews it; nobody "
-                  "else learns who reported it.")
+            flash(_("Thank you. It is hidden from everyone until a moderator reviews it; "
+                    "nobody else learns who reported it."))
             return redirect(back if "post" in target else url_for("pages.home"))
-        flash("Thank you. A moderator will look at it; nobody else learns who reported it.")
+        flash(_("Thank you. A moderator will look at it; nobody else learns who reported it."))
         return redirect(back)
     return render_template("posting/report_form.html", **context), 400 if form.errors else 200
 
@@ -275,7 +276,7 @@ def close_comments(slug):
     except refusals.PostingError as error:
         flash(error.message, refusals.kind(error))  # shown on the error page, which says nothing more specific
         abort(error.status)
-    flash("Comments on your story are closed.")
+    flash(_("Comments on your story are closed."))
     return redirect(url_for("stories.show", slug=story.slug))
 
 
@@ -289,5 +290,5 @@ def reopen_comments(slug):
     except refusals.PostingError as error:
         flash(error.message, refusals.kind(error))  # shown on the error page, which says nothing more specific
         abort(error.status)
-    flash("Comments on your story are open again.")
+    flash(_("Comments on your story are open again."))
     return redirect(url_for("stories.show", slug=story.slug))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from .. import permissions, text
@@ -62,7 +63,7 @@ def _apply_story_fields(story: Story, writer: User, *, title: str, summary: str,
 
 def _check_author(user: User, story: Story) -> None:
     if not permissions.can_edit_story(user, story):
-        raise NotAllowed("Only the author can change this story.")
+        raise NotAllowed(_("Only the author can change this story."))
 
 
 # --- drafts and publishing ----------------------------------------------------------------
@@ -111,7 +112,7 @@ def save_draft(user: User, story: Story | None, *, title: str, summary: str, bod
     check_writer(user, now)
     _check_author(user, story)
     if story.state != DRAFT:
-        raise NotAllowed("This story is already published; save your changes instead.")
+        raise NotAllowed(_("This story is already published; save your changes instead."))
     body = clean_draft(body)
     count_write(user, "draft", now)
     _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
@@ -136,9 +137,9 @@ def draft_count(user: User) -> int:
 def delete_draft(user: User, story: Story) -> None:
     """Delete a draft for good, with its empty comment section: nobody else ever saw it."""
     if not permissions.owns(user, story.handle):
-        raise NotAllowed("Only the author can delete this draft.")
+        raise NotAllowed(_("Only the author can delete this draft."))
     if story.state != DRAFT:
-        raise NotAllowed("This story is published, so it is no longer a draft.")
+        raise NotAllowed(_("This story is published, so it is no longer a draft."))
     thread = story.thread
     db.session.execute(delete(StoryRevision).where(StoryRevision.story_id == story.id))
     db.session.execute(delete(story_groups).where(story_groups.c.story_id == story.id))
@@ -164,10 +165,10 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
     check_writer(user, now)
     _check_author(user, story)
     if story.state != DRAFT:
-        raise NotAllowed("This story is already published.")
+        raise NotAllowed(_("This story is already published."))
     body = clean_body(body)
     if not title.strip():
-        raise PostingError("Please give your story a title before publishing it.")
+        raise PostingError(_("Please give your story a title before publishing it."))
     check_new_text(user, body, now)
     count_write(user, "topic", now)
     if anonymous is not None and anonymous != story.handle.is_anonymous:
@@ -216,7 +217,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
 def restore_revision(user: User, story: Story, revision: StoryRevision, now: datetime) -> Story:
     """Bring back an earlier version; the current one becomes a revision in its turn."""
     if revision.story_id != story.id:
-        raise NotAllowed("That version belongs to another story.")
+        raise NotAllowed(_("That version belongs to another story."))
     return update_story(user, story, title=revision.title, summary=revision.summary,
                         body=revision.body, warnings=story.warning_keys,
                         group_names=[g.name for g in story.groups], now=now)
@@ -236,13 +237,13 @@ def close_comments(user: User, story: Story, *, reason: str, now: datetime) -> T
     """Close the comments on your own story, logged as your choice under your story's name."""
     check_writer(user, now)
     if not permissions.can_close_comments(user, story):
-        raise NotAllowed("Only the author can close the comments on this story.")
+        raise NotAllowed(_("Only the author can close the comments on this story."))
     if story.thread.is_locked:
-        raise PostingError("The comments on this story are closed already.")
+        raise PostingError(_("The comments on this story are closed already."))
     try:
         reason = moderation.clean_reason(reason, required=False)
     except moderation.ModerationError as error:
-        raise PostingError(error.message) from error
+        raise PostingError(str(error.message)) from error
     moderation.close_thread(story.thread, reason, now, by_author=True)
     # Signed with the story's own handle: its pseudonym if the story is anonymous.
     moderation.record(story.handle, moderation.CLOSE_COMMENTS, reason, now, story=story)
@@ -254,11 +255,12 @@ def reopen_comments(user: User, story: Story, *, now: datetime) -> Thread:
     """Reopen the comments you closed on your own story."""
     check_writer(user, now)
     if not permissions.can_close_comments(user, story):
-        raise NotAllowed("Only the author can reopen the comments on this story.")
+        raise NotAllowed(_("Only the author can reopen the comments on this story."))
     if not story.thread.is_locked:
-        raise PostingError("The comments on this story are open already.")
+        raise PostingError(_("The comments on this story are open already."))
     if not permissions.can_reopen_comments(user, story):
-        raise NotAllowed("A moderator closed these comments, so only a moderator can reopen them.")
+        raise NotAllowed(_("A moderator closed these comments, so only a moderator can reopen "
+                           "them."))
     moderation.open_thread(story.thread)
     moderation.record(story.handle, moderation.REOPEN_COMMENTS, "", now, story=story)
     db.session.commit()

@@ -1,5 +1,6 @@
 """Writing a testimony: the editor, preview, drafts, autosave and the author's history."""
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -22,7 +23,7 @@ def _story_form(form_class, story=None, **kw):
     (shown nowhere else until a moderator accepts them, but still the writer's choice)."""
     form = form_class(**kw)
     form.groups.choices = [SelectChoice(g.name) for g in group_service.accepted()] + [
-        SelectChoice(g.name, f"{g.name} (proposed)")
+        SelectChoice(g.name, _("%(group)s (proposed)", group=g.name))
         for g in (story.groups if story is not None else []) if not g.is_accepted]
     return form
 
@@ -78,7 +79,7 @@ def _save(form, story: Story | None):
         if action() == SAVE_DRAFT:
             story = stories.save_draft(current_user, story, anonymous=bool(anonymous), now=now,
                                        once=once, **fields)
-            flash("Your draft is saved. Only you can see it.")
+            flash(_("Your draft is saved. Only you can see it."))
             return redirect(url_for("posting.edit_story", slug=story.slug))
         if story is None or story.state == DRAFT:
             refusals.check_gates(current_user, form.gates_tripped(now), now)
@@ -94,8 +95,8 @@ def _save(form, story: Story | None):
         extra = {} if error.retry_after is None else {"retry_after": error.retry_after}
         return _editor(form, story, error.status, refusal=error.message,
                        refusal_kind=refusals.kind(error), **extra)
-    flash("Your changes are saved." if story.edited_at
-          else review.WAITING if story.is_waiting else "Your story is published.")
+    flash(_("Your changes are saved.") if story.edited_at
+          else str(review.WAITING) if story.is_waiting else _("Your story is published."))
     return redirect(url_for("stories.show", slug=story.slug))
 
 
@@ -134,15 +135,16 @@ def autosave():
     """Keep the editor's text in the writer's server draft (called by the editor's script)."""
     form = _story_form(StoryForm)
     if not form.validate():
-        return jsonify(ok=False, message="Not saved: " + "; ".join(
-            e for errors in form.errors.values() for e in errors)), 400
+        # str(): a validator's message is a lazy string, which JSON does not take.
+        return jsonify(ok=False, message=_("Not saved: %(reasons)s", reasons="; ".join(
+            str(e) for errors in form.errors.values() for e in errors))), 400
     story = _own_draft(form.draft_id.data)
     try:
         story = stories.save_draft(current_user, story, anonymous=form.anonymous.data,
                                    now=utcnow(), **_fields(form))
     except refusals.PostingError as error:
         retry = error.retry_after
-        return (jsonify(ok=False, message=error.message, retry_after=retry), error.status,
+        return (jsonify(ok=False, message=str(error.message), retry_after=retry), error.status,
                 {"Retry-After": str(retry)} if retry else {})
     return jsonify(ok=True, draft_id=story.public_id,
                    edit_url=url_for("posting.edit_story", slug=story.slug))
@@ -165,7 +167,7 @@ def delete_draft(slug):
         stories.delete_draft(current_user, story)
     except refusals.PostingError:
         abort(404)  # published since: not a draft any more
-    flash("Your draft is deleted.")
+    flash(_("Your draft is deleted."))
     return redirect(url_for("posting.drafts"))
 
 
@@ -208,7 +210,8 @@ def restore(slug, revision_id):
     except refusals.PostingError as error:
         flash(error.message, refusals.kind(error))
         return redirect(url_for("posting.history", slug=story.slug))
-    flash("That version is your story's text again; the one it replaced is kept in the history.")
+    flash(_("That version is your story's text again; the one it replaced is kept in the "
+            "history."))
     return redirect(url_for("stories.show", slug=story.slug))
 
 
@@ -218,7 +221,8 @@ def purge(slug):
     """Delete every earlier version of my story for good."""
     story = _own_story(slug, private=True)
     count = stories.purge_revisions(current_user, story)
-    flash(f"{count} earlier version{'s' if count != 1 else ''} deleted for good.")
+    flash(ngettext("%(num)d earlier version deleted for good.",
+                   "%(num)d earlier versions deleted for good.", count))
     return redirect(url_for("posting.history", slug=story.slug))
 
 
@@ -248,7 +252,8 @@ def barred(slug):
         abort(403)
     except refusals.PostingError as error:
         return _barred_page(story, error.message, error.status, chosen=name)
-    flash(f"{handle.name} can no longer comment under your story, under any name.")
+    flash(_("%(name)s can no longer comment under your story, under any name.",
+            name=handle.name))
     return redirect(url_for("posting.barred", slug=story.slug))
 
 
@@ -265,5 +270,5 @@ def lift_bar(slug, restriction_id):
         return _barred_page(story, error.message, error.status)
     # Not "may comment again": another barred name may share the account, and saying
     # either way would tell the author so.
-    flash(f"{handle.name} is off your list of barred names.")
+    flash(_("%(name)s is off your list of barred names.", name=handle.name))
     return redirect(url_for("posting.barred", slug=story.slug))

@@ -21,6 +21,7 @@ from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape as xml_escape
 
 from defusedxml import DefusedXmlException
+from flask_babel import gettext as _
 from defusedxml.ElementTree import iterparse
 
 from ..refusals import Refusal
@@ -120,7 +121,7 @@ def _name(tag: str) -> str:
     """`{namespace}local` as the prefixed name WXR files use ("wp:post_id")."""
     if not tag.startswith("{"):
         return tag
-    uri, _, local = tag[1:].partition("}")
+    uri, _brace, local = tag[1:].partition("}")
     uri = "{" + uri + "}"
     if uri.startswith(_WP) and "excerpt" not in uri:
         return "wp:" + local
@@ -206,7 +207,7 @@ def read(source: str | IO[bytes], blog: Blog) -> Iterator[Item]:
             if event == "start":
                 depth += 1
                 if depth == 1 and _name(element.tag) != "rss":
-                    raise WxrError("This is not a WordPress export: it is not an RSS file.")
+                    raise WxrError(_("This is not a WordPress export: it is not an RSS file."))
                 if depth == 2 and _name(element.tag) == "channel":
                     channel = element
                 continue
@@ -227,21 +228,25 @@ def read(source: str | IO[bytes], blog: Blog) -> Iterator[Item]:
                     values.get("wp:author_id"))
             elif name == "item":
                 if blog.version not in VERSIONS:
-                    raise WxrError("This is not a WordPress export (WXR 1.0 to 1.2): it has "
-                                   "no wp:wxr_version before its first post.")
+                    raise WxrError(_("This is not a WordPress export (WXR 1.0 to 1.2): it "
+                                     "has no wp:wxr_version before its first post."))
                 yield _item(element)
             # Whatever the channel held is done with: memory holds one item at a time.
             channel.remove(element)
     except DefusedXmlException as refused:
-        raise WxrError(f"This file declares a document type or entities, which a WordPress "
-                       f"export never does; it was refused and nothing was imported "
-                       f"({type(refused).__name__}).") from refused
+        # Translators: %(error)s is the name of the check that refused the file, such as
+        # "EntitiesForbidden".
+        raise WxrError(_("This file declares a document type or entities, which a WordPress "
+                         "export never does; it was refused and nothing was imported "
+                         "(%(error)s).", error=type(refused).__name__)) from refused
     except ParseError as broken:
-        raise WxrError(f"This file is not well-formed XML (cut short or damaged: {broken}); "
-                       f"nothing was imported.") from broken
+        # Translators: %(error)s is the XML reader's own description, in English, such as
+        # "no element found: line 12, column 3".
+        raise WxrError(_("This file is not well-formed XML (cut short or damaged: "
+                         "%(error)s); nothing was imported.", error=broken)) from broken
     if channel is None or blog.version not in VERSIONS:
-        raise WxrError("This is not a WordPress export (WXR 1.0 to 1.2): no channel with a "
-                       "wp:wxr_version was found; nothing was imported.")
+        raise WxrError(_("This is not a WordPress export (WXR 1.0 to 1.2): no channel with a "
+                         "wp:wxr_version was found; nothing was imported."))
 
 
 # --- the scrubbed copy kept between a member's upload and their confirmation ---------------

@@ -15,6 +15,7 @@ from . import service
 from .forms import NotificationSettingsForm
 
 bp = Blueprint("notifications", __name__)
+bp.add_app_template_global(service.moderation_words)
 
 
 @bp.app_context_processor

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import g, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (bindparam, case, delete, func, insert, literal, null, select,
                         text, union_all, update)
 from sqlalchemy.orm import Bundle, joinedload
@@ -198,6 +199,35 @@ def on_new_story(story: Story, author: User, now: datetime) -> None:
             ])
     if author.follow_on_write:
         follow_thread(author, story.thread, now)
+
+
+# What a moderator did, in the words tell_author() (forum/moderation/actions.py) stores with
+# the notification, in English, before the moderator's own reason: put into the reader's
+# language when the notification is shown (moderation_words), so notifications stored before
+# there were languages read the same way.
+MODERATION_ACTIONS = {
+    "approved by a moderator and published": _l("approved by a moderator and published"),
+    "not approved by a moderator (kept in place for you alone, with its text)":
+        _l("not approved by a moderator (kept in place for you alone, with its text)"),
+    "not approved by a moderator (it is back in your drafts)":
+        _l("not approved by a moderator (it is back in your drafts)"),
+    "hidden until a moderator reviews a report": _l("hidden until a moderator reviews a report"),
+    "removed by a moderator": _l("removed by a moderator"),
+    "restored": _l("restored"),
+    "your account is suspended because of this":
+        _l("your account is suspended because of this"),
+}
+
+
+def moderation_words(stored: str) -> str:
+    """A moderation notification's stored reason in the reader's language: the action's
+    words translated, the moderator's reason after them as they wrote it."""
+    for english, words in MODERATION_ACTIONS.items():
+        if stored == english:
+            return str(words)
+        if stored.startswith(english + ": "):
+            return f"{words}: {stored[len(english) + 2:]}"
+    return stored
 
 
 def on_moderation(*, post: Post | None = None, story: Story | None = None, action: str,

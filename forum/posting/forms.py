@@ -18,6 +18,7 @@ from ..gates import BotGates
 from ..models import REPORT_REASONS
 from ..models.content import WARNINGS
 from ..names import ANONYMITY_PROMISE
+from .languages import language_field
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -208,3 +209,8 @@ def import_choices_form(terms, groups, public_name: str, defaults: dict[str, str
             choices=options, default=defaults.get(term.key, NOT_MAPPED),
             validate_choice=True))
     return ImportChoicesForm(formdata=formdata)
+
+
+# The language a story or a new discussion is written in (languages.py): one field, given to
+# both forms that start a text (and so to StoryEditForm), as import_choices_form gives its own.
+StoryForm.language = ThreadForm.language = language_field()

@@ -29,7 +29,7 @@ from .index import (
     ID_MASK,
     KIND_SHIFT,
     PG_COLUMN,
-    PG_CONFIG,
+    PG_CONFIGS,
     POST,
     RECENT_TABLES,
     SOURCES,
@@ -200,7 +200,17 @@ SELECT bm25({fts}, {weights(kind)}), rowid FROM {fts} WHERE {fts} MATCH :match
     for kind, fts, recent in ((k, FTS_TABLES[k], RECENT_TABLES[k]) for k in SOURCES)
 }
 
-_TSQUERY = f"plainto_tsquery({PG_CONFIG}, :words)"
+# The reader's words as every language's configuration makes them, or-ed: a story is
+# stemmed in its own language (index.py), and a reader may look for stories in any language
+# whatever the language of their pages, so the words are stemmed each way and a row matches
+# when all of them match in one of its ways ("Gruppen" is 'grupp' in German, 'gruppen' in
+# English: a German story holding "Gruppe" is found; an English one by its English stems as
+# before). Not the reader's language plus 'simple': an English reader's "Erinnerungen" would
+# then miss the German story saying "Erinnerung". The same for every reader, so what results.py
+# keeps is true whoever asks. English posts match exactly as before (their branch is there);
+# a word another language stems to the same lexeme can match more, never less.
+_TSQUERY = "(" + " || ".join(f"plainto_tsquery('{config}', :words)"
+                             for config in PG_CONFIGS.values()) + ")"
 
 
 def _pg_rank(alias: str) -> str:

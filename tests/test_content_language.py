@@ -238,6 +238,10 @@ def test_search_finds_a_story_by_its_own_words_in_any_language(client, ctx):
     english = make_story(writer, title="After the meetings", body="I still remember them.").slug
     db.session.commit()
     assert _found(client, "Erinnerung") == [german]  # on every database
+    # Its title and excerpt marked in its language among the results.
+    page = client.get("/search", query_string={"q": "Erinnerung"}).get_data(as_text=True)
+    assert f'<h2><a href="/stories/{german}" lang="de">Nach der Gruppe</a></h2>' in page
+    assert '<p class="excerpt" lang="de">' in page
     assert _found(client, "meetings") == [english]
     client.set_cookie("lang", "de")  # whatever the reader's language
     assert _found(client, "meetings") == [english]

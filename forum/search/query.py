@@ -272,7 +272,8 @@ AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
 # Columns: public id, title (a post's: its thread's), slug (stories), date, summary
 # (stories), the start of the HTML its excerpt is made from (a thread's: its first post's,
 # when everyone may read that post; one index seek in ix_posts_thread_path), context (a
-# thread's board, a post's thread title), the author's handle id, name, kind and account.
+# thread's board, a post's thread title), the author's handle id, name, kind and account, and
+# the language.
 # How much of a result's HTML is read for its excerpt: some 3,000 words of plain prose (the
 # query reads one character more, so that the excerpt knows there is more).
 EXCERPT_HTML_CHARS = 20_000
@@ -291,7 +292,9 @@ LOADED = (
     f"ELSE substr(lp.body_html, 1, {HTML_CHARS}) END AS html, "
     "COALESCE(lb.name, lpt.title, '') AS context, "
     "lh.id AS author_id, lh.name AS author_name, lh.kind AS author_kind, "
-    "lh.user_id AS author_user_id"
+    "lh.user_id AS author_user_id, "
+    # What the title and text are written in (a post: its thread's), for lang= on the page.
+    "COALESCE(ls.language, lt.language, lpt.language) AS language"
 )
 LOADED_JOINS = (
     f"LEFT JOIN stories ls ON {_KIND_OF} = {STORY} AND ls.id = {_ID_OF} "

@@ -193,14 +193,16 @@ def test_the_story_index_lists_one_language_with_its_choice_in_the_page_links(
     assert len(_titles(client.get("/stories/?language=xx").get_data(as_text=True))) == 2
 
 
-def test_the_home_page_marks_listed_titles(client, ctx):
-    writer = make_user()
+def test_the_home_page_and_a_profile_mark_listed_titles(client, ctx):
+    writer = make_user("ana", "Ana")
     make_story(writer, title="Mi historia", language="es")
     make_thread(writer, make_board(), title="Ein Anfang", language="de")
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert re.search(r'<h3 lang="es"><a href="[^"]+">Mi historia</a>', home)
     assert re.search(r'<a href="[^"]+" lang="de">Ein Anfang</a>', home)
+    profile = client.get("/u/Ana").get_data(as_text=True)
+    assert re.search(r'<h3 lang="es"><a href="[^"]+">Mi historia</a>', profile)
 
 
 # --- no statement more for any of it ------------------------------------------------------

@@ -1,11 +1,8 @@
 """stories and threads carry the language they are written in; search stems them in it
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-11-30 08:00:00.000000
-
-(Revises 0028 for now: 0029, a users column, is being written beside it; the two are chained
-when both are merged.)
 
 `language` (VARCHAR(8), NOT NULL, default 'en') on stories and threads: a column with a
 constant default, which PostgreSQL adds without rewriting the table and SQLite adds in place
@@ -25,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0028'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

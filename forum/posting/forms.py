@@ -18,7 +18,7 @@ from ..gates import BotGates
 from ..models import REPORT_REASONS
 from ..models.content import WARNINGS
 from ..names import ANONYMITY_PROMISE
-from .languages import language_field
+from .languages import LanguageChoice
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -59,7 +59,7 @@ def _required_to_publish(message):
     return check
 
 
-class StoryForm(BotGates, FlaskForm):
+class StoryForm(LanguageChoice, BotGates, FlaskForm):
     title = StringField(_l("Title"),
                         validators=[_required_to_publish(_l("Please give your story a title.")),
                                     Length(max=200)])
@@ -111,7 +111,7 @@ class StoryEditForm(StoryForm):
     anonymous = None  # who wrote a story does not change after it is published
 
 
-class ThreadForm(BotGates, FlaskForm):
+class ThreadForm(LanguageChoice, BotGates, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("First post"), validators=[
         DataRequired(message=_l("Please write something before sending.")), _body_length])
@@ -209,8 +209,3 @@ def import_choices_form(terms, groups, public_name: str, defaults: dict[str, str
             choices=options, default=defaults.get(term.key, NOT_MAPPED),
             validate_choice=True))
     return ImportChoicesForm(formdata=formdata)
-
-
-# The language a story or a new discussion is written in (languages.py): one field, given to
-# both forms that start a text (and so to StoryEditForm), as import_choices_form gives its own.
-StoryForm.language = ThreadForm.language = language_field()

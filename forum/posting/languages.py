@@ -13,12 +13,14 @@ from wtforms.validators import AnyOf, Optional
 from ..i18n import LANGUAGES
 
 
-def language_field() -> SelectField:
-    """The `language` field: one of the site's languages, each named in itself (and marked
-    so, for a screen reader). Left out of a sent form (an older page, a test, a script), it
-    keeps the form's default: None for an edit, which leaves the language as it was, and the
-    writer's interface language for a new text (the routes give it)."""
-    return SelectField(
+class LanguageChoice:
+    """A form's `language` field (the story forms' and the new-thread form's): one of the
+    site's languages, each named in itself (and marked so, for a screen reader). Left out of
+    a sent form (an older page, a test, a script), it keeps the form's default: None for an
+    edit, which leaves the language as it was, and the writer's interface language for a new
+    text (the routes give it)."""
+
+    language = SelectField(
         _l("Language"),
         description=_l("The language you write in. Readers can choose stories by their "
                        "language, and screen readers read your words in it."),

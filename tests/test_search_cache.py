@@ -82,7 +82,7 @@ def test_a_page_is_made_once_and_kept_without_its_readers_badges(app, scene, cli
     (key, (made, pieces)), = entries(app, "list").items()
     assert "badge" not in "".join(pieces) and "Bob Reed" in "".join(pieces)
     # Everything shown, and nothing about any account: a name links to a profile or not.
-    assert all(len(shown) == 9 and isinstance(shown[7], bool) for shown in key[3])
+    assert all(len(shown) == 10 and isinstance(shown[7], bool) for shown in key[3])
     assert [shown[6] for shown in key[3]].count("Bob Reed") == 1
     # The same page for another member and for a visitor, from the same copy, without badges.
     assert listed(ann) == listed(client) == mine.replace(' <span class="badge">you</span>', "")

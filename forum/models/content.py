@@ -45,6 +45,17 @@ WARNINGS = {
 SUPPORT_WARNINGS = {"suicide", "self-harm"}
 SUPPORT_WORDS = re.compile(r"suicid|self[- ]?harm", re.IGNORECASE)
 
+# The language a story or a discussion is written in (issue 23): one of forum.i18n.LANGUAGES,
+# chosen by its writer. Pages mark its text with lang= and search stems it in that language.
+# Rows from before it was asked (migration 0030) and imports are English: the default.
+DEFAULT_LANGUAGE = "en"
+
+
+def language_column() -> Mapped[str]:
+    """The writer's language of a story or a thread; 'en' unless chosen."""
+    return mapped_column(String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
+
+
 # Width of one path segment: base-36 post ids, 7 characters cover 78 billion posts.
 PATH_SEGMENT = 7
 
@@ -196,6 +207,11 @@ class Thread(db.Model):
     # restored, deleted, its author's name freed): with post_count, it says whether a copy of
     # the rendered tree is still true (forum/threads/cache.py, which also bumps it).
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A board thread's language is its writer's choice. A story's comment section carries its
+    # story's (set and changed with it, forum/posting/stories.py): comments answer the story,
+    # mostly in its language, and the post tree, which reads only the thread, marks them so
+    # without reading the story (forum/threads/tree.py keeps it in its cache keys).
+    language: Mapped[str] = language_column()
 
     board: Mapped[Optional[Board]] = relationship()
     handle: Mapped[Handle] = relationship(foreign_keys=[handle_id])
@@ -256,6 +272,9 @@ class Story(db.Model):
         # A story's state and date by its id, from the index alone: a group page sorts its
         # stories by these, and reads the rows of the 20 it shows only (forum/stories/routes.py).
         Index("ix_stories_id_listing", "id", "state", "published_at"),
+        # The story index in one language (?language=de), newest first, read in order: a
+        # language with few stories is not looked for among all of them.
+        Index("ix_stories_language_listing", "language", "state", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,6 +306,9 @@ class Story(db.Model):
     noindex: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime]
     edited_at: Mapped[Optional[datetime]]
+    # Its own column, not only its thread's: the story index filters by it and the search
+    # index stems the story's text by it, neither joining the thread.
+    language: Mapped[str] = language_column()
 
     handle: Mapped[Handle] = relationship()
     thread: Mapped[Thread] = relationship()

@@ -18,6 +18,7 @@ from ..gates import BotGates
 from ..models import REPORT_REASONS
 from ..models.content import WARNINGS
 from ..names import ANONYMITY_PROMISE
+from .languages import LanguageChoice
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -58,7 +59,7 @@ def _required_to_publish(message):
     return check
 
 
-class StoryForm(BotGates, FlaskForm):
+class StoryForm(LanguageChoice, BotGates, FlaskForm):
     title = StringField(_l("Title"),
                         validators=[_required_to_publish(_l("Please give your story a title.")),
                                     Length(max=200)])
@@ -110,7 +111,7 @@ class StoryEditForm(StoryForm):
     anonymous = None  # who wrote a story does not change after it is published
 
 
-class ThreadForm(BotGates, FlaskForm):
+class ThreadForm(LanguageChoice, BotGates, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("First post"), validators=[
         DataRequired(message=_l("Please write something before sending.")), _body_length])

@@ -16,7 +16,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import (DELETED, PENDING, PUBLIC, PUBLISHED, VISIBLE, Board, Handle, Post,
                       DeletedPostText, Story, StoryRestriction, Thread, User)
-from ..models.content import words_key
+from ..models.content import DEFAULT_LANGUAGE, words_key
 from ..notifications import service as notifications
 from ..notifications.service import StoryOwner
 from ..public_ids import new_public_id
@@ -30,11 +30,13 @@ from .refusals import (NotAllowed, PostingError, TooLateToUndo, check_board, che
 
 
 def new_thread(author: User, title: str, board: Board | None, anonymous: bool,
-               now: datetime) -> Thread:
-    """An empty thread on `board` (None: a story's comments), under the author's name for it."""
+               now: datetime, language: str = DEFAULT_LANGUAGE) -> Thread:
+    """An empty thread on `board` (None: a story's comments), under the author's name for it,
+    written in `language` (a story's comments: the story's)."""
     handle = handle_for(author, None, anonymous, now)
     thread = Thread(
-        title=title, board=board, handle=handle, created_at=now, last_post_at=now, post_count=0
+        title=title, board=board, handle=handle, created_at=now, last_post_at=now, post_count=0,
+        language=language,
     )
     db.session.add(thread)
     db.session.flush()
@@ -215,16 +217,17 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
 
 
 def create_thread(author: User, board: Board, *, title: str, body: str, anonymous: bool,
-                  now: datetime, once: str | None = None) -> Thread:
+                  now: datetime, once: str | None = None,
+                  language: str = DEFAULT_LANGUAGE) -> Thread:
     """Start a discussion on a board with its first post (which keeps the form's one-time
-    key, `once`)."""
+    key, `once`), written in `language`."""
     check_writer(author, now)
     check_board(author, board)
     body = clean_body(body)
     check_links(author, body, now)
     asked = _ask_refusing_repeats(author, body, anonymous, now)
     count_write(author, "topic", now)
-    thread = new_thread(author, title.strip(), board, anonymous, now)
+    thread = new_thread(author, title.strip(), board, anonymous, now, language)
     _post, _place, held = _add_post(author, thread, None, body, anonymous, now, asked=asked, once=once)
     # A thread whose first post waits is hidden, so no list, feed or search shows its title
     # (Thread.is_waiting); its writer still reads it at its address.

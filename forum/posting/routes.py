@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import permissions, site_settings, submission_keys
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import language
 from ..models import PUBLISHED, Board, Post, Story, Thread
 from ..pagination import parse_public_id
 from ..threads.service import placed_url, post_url
@@ -50,7 +51,8 @@ def new_thread(slug):
     board = _seen(db.first_or_404(select(Board).where(Board.slug == slug)))
     if request.method == "POST" and (first := replayed("thread")):
         return first  # this form started its thread already
-    form = ThreadForm(anonymous=current_user.anonymous_by_default)
+    # Written, unless the writer says otherwise, in the language their pages are in.
+    form = ThreadForm(anonymous=current_user.anonymous_by_default, language=language())
     if form.validate_on_submit() and action() == PREVIEW:
         return _preview("posting/thread_form.html", form=form, board=board)
     if form.validate_on_submit():
@@ -58,7 +60,8 @@ def new_thread(slug):
             refusals.check_gates(current_user, form.gates_tripped(utcnow()), utcnow())
             thread = replies.create_thread(current_user, board, title=form.title.data,
                                            body=form.body.data, anonymous=form.anonymous.data,
-                                           now=utcnow(), once=submission_keys.sent_digest())
+                                           now=utcnow(), once=submission_keys.sent_digest(),
+                                           language=form.language.data or language())
         except refusals.PostingError as error:
             return _refused("posting/thread_form.html", error, form=form, board=board)
         if thread.is_waiting:

@@ -11,6 +11,7 @@ from .. import permissions, text
 from ..extensions import db
 from ..groups.service import resolve_groups
 from ..slugs import slugify
+from ..models.content import DEFAULT_LANGUAGE
 from ..models import (DRAFT, PENDING, PUBLISHED, Follow, Handle, Notification, Story,
                       StoryRevision, Thread, User, story_groups)
 from ..moderation import actions as moderation
@@ -49,8 +50,12 @@ def _warnings(values: list[str]) -> str:
 
 def _apply_story_fields(story: Story, writer: User, *, title: str, summary: str, body: str,
                         warnings: list[str], group_names: list[str], noindex: bool | None,
-                        now: datetime) -> None:
+                        now: datetime, language: str | None = None) -> None:
     story.title = story.thread.title = title.strip() or UNTITLED
+    if language is not None:  # None: as it was (a restored version, a form without it)
+        # The comments carry the story's language (models.Thread.language): the tree's
+        # kept copies are keyed by it, so they follow at once.
+        story.language = story.thread.language = language
     story.summary = summary.strip()
     if body != story.body:
         rendered = text.render(body, Story.EXCERPT_CHARS)
@@ -70,23 +75,26 @@ def _check_author(user: User, story: Story) -> None:
 
 def create_story(author: User, *, title: str, summary: str, body: str, warnings: list[str],
                  group_names: list[str], anonymous: bool, now: datetime,
-                 draft: bool = False, noindex: bool = False, once: str | None = None) -> Story:
+                 draft: bool = False, noindex: bool = False, once: str | None = None,
+                 language: str | None = None) -> Story:
     """Publish a testimony (or save it as a draft) with an empty comment section.
 
     `once`: the digest of the form's one-time key (forum/submission_keys.py), kept on the
-    story: its unique index refuses a second story from the same form."""
+    story: its unique index refuses a second story from the same form. `language`: the one
+    it is written in (None: English, the column's default)."""
     check_writer(author, now)
     body = clean_draft(body) if draft else clean_body(body)
     if not draft:
         check_new_text(author, body, now)
     count_write(author, "draft" if draft else "topic", now)
     held = not draft and review.must_wait(author)
-    thread = new_thread(author, title.strip() or UNTITLED, None, anonymous, now)
+    language = language or DEFAULT_LANGUAGE
+    thread = new_thread(author, title.strip() or UNTITLED, None, anonymous, now, language)
     story = Story(
         title="", slug=_unique_slug(title or UNTITLED), body="", body_html="",
         handle=thread.handle, thread=thread,
         state=DRAFT if draft else PENDING if held else PUBLISHED, published_at=now,
-        submission_key=once,
+        submission_key=once, language=language,
     )
     _apply_story_fields(story, author, title=title, summary=summary, body=body,
                         warnings=warnings, group_names=group_names, noindex=noindex, now=now)
@@ -102,13 +110,14 @@ def create_story(author: User, *, title: str, summary: str, body: str, warnings:
 
 def save_draft(user: User, story: Story | None, *, title: str, summary: str, body: str,
                warnings: list[str], group_names: list[str], anonymous: bool, now: datetime,
-               noindex: bool = False, once: str | None = None) -> Story:
+               noindex: bool = False, once: str | None = None,
+               language: str | None = None) -> Story:
     """Keep an unpublished story on the server, creating the draft on first save (with the
     form's one-time key, `once`: a double click makes one draft)."""
     if story is None:
         return create_story(user, title=title, summary=summary, body=body, warnings=warnings,
                             group_names=group_names, anonymous=anonymous, now=now,
-                            draft=True, noindex=noindex, once=once)
+                            draft=True, noindex=noindex, once=once, language=language)
     check_writer(user, now)
     _check_author(user, story)
     if story.state != DRAFT:
@@ -116,7 +125,7 @@ def save_draft(user: User, story: Story | None, *, title: str, summary: str, bod
     body = clean_draft(body)
     count_write(user, "draft", now)
     _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
-                        group_names=group_names, noindex=noindex, now=now)
+                        group_names=group_names, noindex=noindex, now=now, language=language)
     story.published_at = now  # a draft's date is when it was last worked on
     db.session.commit()
     return story
@@ -159,7 +168,7 @@ def delete_draft(user: User, story: Story) -> None:
 def publish_draft(user: User, story: Story, *, title: str, summary: str, body: str,
                   warnings: list[str], group_names: list[str], now: datetime,
                   noindex: bool = False, anonymous: bool | None = None,
-                  once: str | None = None) -> Story:
+                  once: str | None = None, language: str | None = None) -> Story:
     """Publish a draft with its final text: it appears in lists, feeds and search from now.
     `once`: the digest of the publishing form's one-time key, kept on the story from now."""
     check_writer(user, now)
@@ -174,7 +183,7 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
     if anonymous is not None and anonymous != story.handle.is_anonymous:
         story.handle = story.thread.handle = handle_for(user, story.thread, anonymous, now)
     _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
-                        group_names=group_names, noindex=noindex, now=now)
+                        group_names=group_names, noindex=noindex, now=now, language=language)
     held = review.must_wait(user)
     story.state = PENDING if held else PUBLISHED
     story.thread.hidden = held
@@ -192,12 +201,12 @@ def publish_draft(user: User, story: Story, *, title: str, summary: str, body: s
 
 def update_story(user: User, story: Story, *, title: str, summary: str, body: str,
                  warnings: list[str], group_names: list[str], now: datetime,
-                 noindex: bool | None = None) -> Story:
+                 noindex: bool | None = None, language: str | None = None) -> Story:
     """Save the author's changes to their story and mark it edited.
 
     The text before the change is kept as a revision only its author can see. `noindex=None`
     leaves the search-engine choice as it was, so no caller that forgets it can expose a
-    story its author kept out of search engines.
+    story its author kept out of search engines. `language=None` leaves the language as it was.
     """
     check_writer(user, now)
     _check_author(user, story)
@@ -208,7 +217,7 @@ def update_story(user: User, story: Story, *, title: str, summary: str, body: st
         db.session.add(StoryRevision(story_id=story.id, title=story.title, summary=story.summary,
                                      body=story.body, body_html=story.body_html, created_at=now))
     _apply_story_fields(story, user, title=title, summary=summary, body=body, warnings=warnings,
-                        group_names=group_names, noindex=noindex, now=now)
+                        group_names=group_names, noindex=noindex, now=now, language=language)
     story.edited_at = now
     db.session.commit()
     return story

@@ -9,6 +9,7 @@ from .. import permissions, submission_keys, text
 from ..clock import utcnow
 from ..extensions import db
 from ..groups import service as group_service
+from ..i18n import language
 from ..models import DRAFT, Story, StoryRevision
 from ..pagination import parse_public_id
 from . import refusals, restrictions, review, stories
@@ -31,7 +32,9 @@ def _story_form(form_class, story=None, **kw):
 def _fields(form) -> dict:
     return {"title": form.title.data or "", "summary": form.summary.data or "",
             "body": form.body.data or "", "warnings": form.warning_values(),
-            "group_names": form.group_names(), "noindex": form.noindex.data}
+            "group_names": form.group_names(), "noindex": form.noindex.data,
+            # None (left out of the form) keeps the story's language as it is.
+            "language": form.language.data or None}
 
 
 def _own_story(slug: str, private: bool = False) -> Story:
@@ -106,7 +109,9 @@ def new_story():
     """Write a testimony: preview it, keep it as a draft, or publish it."""
     if request.method == "POST" and (first := replayed("story")):
         return first  # this form made its story (or draft) already
-    form = _story_form(StoryForm, anonymous=current_user.anonymous_by_default)
+    # Written, unless the writer says otherwise, in the language their pages are in.
+    form = _story_form(StoryForm, anonymous=current_user.anonymous_by_default,
+                       language=language())
     if not form.validate_on_submit():
         return _editor(form, None, 400 if form.errors else 200)
     return _save(form, _own_draft(form.draft_id.data))

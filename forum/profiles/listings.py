@@ -60,7 +60,7 @@ def profile_handle(name: str) -> Handle | None:
 @lru_cache(maxsize=1)
 def _stories_statement():
     listed = Bundle("story", Story.public_id, Story.slug, Story.title, Story.published_at,
-                    Story.summary, Thread.post_count)
+                    Story.summary, Thread.post_count, Story.language)
     return (
         select(listed).join(Thread, Story.thread_id == Thread.id)
         .where(Story.state == PUBLISHED, Story.handle_id == bindparam("handle_id"))
@@ -70,7 +70,7 @@ def _stories_statement():
 
 def stories_by(handle: Handle, after: str | None, per_page: int) -> Page:
     """One page of the published stories written under this handle, newest first: each with
-    its slug, title, date, summary and comment count (`post_count`)."""
+    its slug, title, date, summary, comment count (`post_count`) and language."""
     return paginate(_stories_statement(), Story, [Story.published_at, Story.id], after,
                     per_page, params={"handle_id": handle.id})
 

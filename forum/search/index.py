@@ -122,17 +122,31 @@ def _sqlite_fill(kind: int) -> list[str]:
 # --- the index: PostgreSQL --------------------------------------------------------------
 
 PG_COLUMN = "search_vector"
-PG_CONFIG = "'english'"
+# The text search configuration of each language a story or a thread is written in
+# (forum.i18n.LANGUAGES): a German story's "Gruppen" is stemmed as German ("grupp"), so a
+# search finds it by any of its forms. Posts are indexed in English as before: a post has no
+# language of its own (its thread's is in another table, which a generated column cannot
+# read), and a reply, short, loses least by it.
+PG_CONFIGS = {"en": "english", "de": "german", "es": "spanish"}
+PG_CONFIG = "'english'"  # a post's, and a row whose language is none of the above
+# Each row's own configuration, from its `language` column: a CASE of constants, so the
+# generated column stays immutable, as PostgreSQL requires.
+PG_ROW_CONFIG = ("CASE language " + " ".join(
+    f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in PG_CONFIGS.items()
+    if config != "english") + " ELSE 'english'::regconfig END")
 # Weights A (title), B (summary), D (body): ts_rank counts a title match ten times a body's.
 PG_VECTORS = {
     "stories": (
-        f"setweight(to_tsvector({PG_CONFIG}, title), 'A') || "
-        f"setweight(to_tsvector({PG_CONFIG}, summary), 'B') || "
-        f"to_tsvector({PG_CONFIG}, body)"
+        f"setweight(to_tsvector({PG_ROW_CONFIG}, title), 'A') || "
+        f"setweight(to_tsvector({PG_ROW_CONFIG}, summary), 'B') || "
+        f"to_tsvector({PG_ROW_CONFIG}, body)"
     ),
-    "threads": f"setweight(to_tsvector({PG_CONFIG}, title), 'A')",
+    "threads": f"setweight(to_tsvector({PG_ROW_CONFIG}, title), 'A')",
     "posts": f"to_tsvector({PG_CONFIG}, body)",
 }
+# What a row's vector is made of: the recent tables' triggers copy it again when these change.
+PG_WATCHED = {"stories": ("title", "summary", "body", "language"),
+              "threads": ("title", "language"), "posts": ("body",)}
 SEARCH_INDEXES = {f"ix_{table}_search" for table in PG_VECTORS}
 
 
@@ -179,7 +193,7 @@ def _pg_recent_fill(kind: int) -> str:
 
 def _pg_recent_trigger(kind: int) -> list[str]:
     table, recent = SOURCES[kind][0], RECENT_TABLES[kind]
-    watched = ", ".join(_columns(kind))
+    watched = ", ".join(PG_WATCHED[table])
     return [
         f"""CREATE OR REPLACE FUNCTION {recent}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

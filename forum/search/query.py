@@ -29,7 +29,7 @@ from .index import (
     ID_MASK,
     KIND_SHIFT,
     PG_COLUMN,
-    PG_CONFIG,
+    PG_CONFIGS,
     POST,
     RECENT_TABLES,
     SOURCES,
@@ -200,7 +200,17 @@ SELECT bm25({fts}, {weights(kind)}), rowid FROM {fts} WHERE {fts} MATCH :match
     for kind, fts, recent in ((k, FTS_TABLES[k], RECENT_TABLES[k]) for k in SOURCES)
 }
 
-_TSQUERY = f"plainto_tsquery({PG_CONFIG}, :words)"
+# The reader's words as every language's configuration makes them, or-ed: a story is
+# stemmed in its own language (index.py), and a reader may look for stories in any language
+# whatever the language of their pages, so the words are stemmed each way and a row matches
+# when all of them match in one of its ways ("Gruppen" is 'grupp' in German, 'gruppen' in
+# English: a German story holding "Gruppe" is found; an English one by its English stems as
+# before). Not the reader's language plus 'simple': an English reader's "Erinnerungen" would
+# then miss the German story saying "Erinnerung". The same for every reader, so what results.py
+# keeps is true whoever asks. English posts match exactly as before (their branch is there);
+# a word another language stems to the same lexeme can match more, never less.
+_TSQUERY = "(" + " || ".join(f"plainto_tsquery('{config}', :words)"
+                             for config in PG_CONFIGS.values()) + ")"
 
 
 def _pg_rank(alias: str) -> str:
@@ -262,7 +272,8 @@ AFTER = "(h.rank, h.key) > (:after_rank, :after_key) AND"
 # Columns: public id, title (a post's: its thread's), slug (stories), date, summary
 # (stories), the start of the HTML its excerpt is made from (a thread's: its first post's,
 # when everyone may read that post; one index seek in ix_posts_thread_path), context (a
-# thread's board, a post's thread title), the author's handle id, name, kind and account.
+# thread's board, a post's thread title), the author's handle id, name, kind and account, and
+# the language.
 # How much of a result's HTML is read for its excerpt: some 3,000 words of plain prose (the
 # query reads one character more, so that the excerpt knows there is more).
 EXCERPT_HTML_CHARS = 20_000
@@ -281,7 +292,9 @@ LOADED = (
     f"ELSE substr(lp.body_html, 1, {HTML_CHARS}) END AS html, "
     "COALESCE(lb.name, lpt.title, '') AS context, "
     "lh.id AS author_id, lh.name AS author_name, lh.kind AS author_kind, "
-    "lh.user_id AS author_user_id"
+    "lh.user_id AS author_user_id, "
+    # What the title and text are written in (a post: its thread's), for lang= on the page.
+    "COALESCE(ls.language, lt.language, lpt.language) AS language"
 )
 LOADED_JOINS = (
     f"LEFT JOIN stories ls ON {_KIND_OF} = {STORY} AND ls.id = {_ID_OF} "

@@ -38,6 +38,7 @@ class Result:
     excerpt: list[tuple[str, bool]] = field(default_factory=list)  # (text, is a match)
     context: str = ""  # for a post: the title of the discussion it is in
     cursor: str = ""  # names this result in a page link: its kind's letter and public id
+    language: str = "en"  # what its title and excerpt are written in (lang=)
 
 
 @dataclass
@@ -135,6 +136,7 @@ class _Unowned:
 # kept says whose a name is: a list is rendered as for a reader who owns none of its names,
 # and the "you" badges of the reader's own names go in for each request (a stand-in marks
 # their places). Entries also go after MAX_AGE seconds, so removed words do not linger.
+# A list's key also holds each result's language, which the list marks its words with (lang=).
 MAX_AGE = 600
 _CUT = f"\x00you-{secrets.token_hex(8)}\x00"  # random per process: no text can contain it
 # What the `author` macro writes after the name of the reader's own (tests check it), with
@@ -214,15 +216,18 @@ def _results(rows, words: tuple[str, ...], digests: list[bytes], cache, now) -> 
         shown = cached_excerpt(text, words, digest, cache, now) if text else []
         if kind == STORY:
             found.append(Result("story", row.title, story_url(row.slug), author, row.shown_at,
-                                shown, cursor=CURSOR_PREFIX[STORY] + row.public_id))
+                                shown, cursor=CURSOR_PREFIX[STORY] + row.public_id,
+                                language=row.language))
         elif kind == THREAD:
             found.append(Result("thread", row.title, thread_url(row.public_id), author,
                                 row.shown_at, shown, context=row.context,
-                                cursor=CURSOR_PREFIX[THREAD] + row.public_id))
+                                cursor=CURSOR_PREFIX[THREAD] + row.public_id,
+                                language=row.language))
         else:
             found.append(Result("post", row.title, permalink_url(row.public_id), author,
                                 row.shown_at, shown, context=row.context,
-                                cursor=CURSOR_PREFIX[POST] + row.public_id))
+                                cursor=CURSOR_PREFIX[POST] + row.public_id,
+                                language=row.language))
     return found
 
 
@@ -234,7 +239,8 @@ def results_html(rows, words: list[str], viewer=None) -> tuple[Markup, tuple]:
     digests = [_digest(_text(row)) for row in rows]
     key = ("list", words, request.script_root, tuple(
         (row.key, row.public_id, row.title, row.slug, row.shown_at, row.context,
-         row.author_name, row.author_kind == PUBLIC and row.author_user_id is not None, digest)
+         row.author_name, row.author_kind == PUBLIC and row.author_user_id is not None, digest,
+         row.language)
         for row, digest in zip(rows, digests)), language())
     pieces = _kept(cache, key, now)
     if pieces is None:

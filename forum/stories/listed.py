@@ -35,6 +35,7 @@ class ListedStory(NamedTuple):
     content_warnings: str
     noindex: bool
     published_at: datetime
+    language: str  # what its title and summary are written in (lang=)
     handle: ListedHandle
 
     warnings = property(Story.warnings.fget)
@@ -54,6 +55,7 @@ class ListedThread(NamedTuple):
     locked_at: datetime | None
     post_count: int
     last_post_at: datetime
+    language: str  # what its title is written in (lang=)
     handle: ListedHandle
     board: ListedBoard
 
@@ -79,7 +81,7 @@ def listed_story():
     """The columns of a ListedStory, as one bundle to select; the statement joins Handle on
     Story.handle_id."""
     return _Rows("story", ListedStory, Story.public_id, Story.slug, Story.title, Story.summary,
-                 Story.content_warnings, Story.noindex, Story.published_at,
+                 Story.content_warnings, Story.noindex, Story.published_at, Story.language,
                  _Rows("handle", ListedHandle, Handle.name, Handle.kind, Handle.user_id))
 
 
@@ -103,7 +105,7 @@ def listed_thread():
     """The columns of a ListedThread, as one bundle; the statement joins Handle on
     Thread.handle_id and Board on Thread.board_id."""
     return _Rows("thread", ListedThread, Thread.public_id, Thread.title, Thread.pinned,
-                 Thread.locked_at, Thread.post_count, Thread.last_post_at,
+                 Thread.locked_at, Thread.post_count, Thread.last_post_at, Thread.language,
                  _Rows("handle", ListedHandle, Handle.name, Handle.kind, Handle.user_id),
                  _Rows("board", ListedBoard, Board.slug, Board.name))
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import defer, joinedload
 from .. import permissions
 from ..extensions import db
 from ..groups import service as group_service
+from ..i18n import LANGUAGES
 from ..models import Group, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
@@ -59,15 +60,26 @@ def _listed_stories():
     return published_stories()
 
 
+@lru_cache(maxsize=1)
+def _listed_stories_in():
+    """The index's statement for the stories of one language (bound as :language), read in
+    order from ix_stories_language_listing: built once per process."""
+    return published_stories().where(Story.language == bindparam("language"))
+
+
 @bp.route("/stories/")
 def index():
-    """List published stories, newest first."""
+    """List published stories, newest first: all of them, or those written in the language
+    chosen (?language=de; a code the site does not have lists them all)."""
+    chosen = request.args.get("language")
+    chosen = chosen if chosen in LANGUAGES else None
     page = paginate(
-        _listed_stories(), Story,
+        _listed_stories() if chosen is None else _listed_stories_in(), Story,
         [Story.published_at, Story.id], parse_after(request.args.get("after")),
         current_app.config["ITEMS_PER_PAGE"],
+        params=None if chosen is None else {"language": chosen},
     )
-    return render_template("stories/index.html", page=page)
+    return render_template("stories/index.html", page=page, chosen_language=chosen)
 
 
 @bp.route("/stories/<slug>")

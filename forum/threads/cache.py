@@ -11,7 +11,9 @@ the database decides. The key holds the thread's `post_count` (a new reply chang
 `revision`, which goes up whenever a post already in the thread changes or goes. The bump is
 made by a `before_flush` hook for every change to a post or a handle made through the ORM,
 whichever code path makes it, and by `touch()` for the few bulk statements that bypass the
-ORM (erasing an account). Every process reads the thread row anyway, so a change made by
+ORM (erasing an account). It also holds the thread's `language` (each post is marked lang=
+with it; a story's writer can change it, which changes no post) and the page's language
+(i18n.language()). Every process reads the thread row anyway, so a change made by
 another worker or another host is seen at the next request: nothing has to be told to forget.
 
 The thread row is read before the posts, so a copy is never older than its key: a reply

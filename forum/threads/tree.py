@@ -105,7 +105,7 @@ def member_key(thread: Thread, after: str | None, endpoint: str, url_args: dict)
     a lock or an archived board gives another key at once."""
     user = current_user
     return (thread.id, thread.revision, thread.post_count, thread.hidden, after, endpoint,
-            tuple(sorted(url_args.items())), language(),
+            tuple(sorted(url_args.items())), language(), thread.language,
             permissions.can_see_hidden(user),  # hidden posts, or "[removed]"
             permissions.can_reply(user, thread),  # Reply under each post
             permissions.can_write(user),  # Report (can_report), Ignore
@@ -122,8 +122,10 @@ def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) 
     visitors: cache.TreeCache = current_app.extensions["tree_cache"]
     key = None
     if visitors.max_chars:
+        # The page's language (its words) and the thread's (lang= on each post): a story's
+        # comments take its language when its writer changes it, with no post changing.
         key = (thread.id, thread.revision, thread.post_count, after, endpoint,
-               tuple(sorted(url_args.items())), language())
+               tuple(sorted(url_args.items())), language(), thread.language)
         html = visitors.get(key)
         if html is not None:
             return html

@@ -148,18 +148,22 @@ class Words(HTMLParser):
 
     LABELS = ("aria-label", "title", "alt", "placeholder")
     HIDDEN = ("script", "style", "textarea")
+    CODE = ("code", "kbd")
 
     def __init__(self, page: str):
         super().__init__(convert_charrefs=True)
         self.shown: list[str] = []  # text, in the page's order
         self.labels: list[str] = []
-        self._hidden = 0
+        self.code: list[str] = []  # commands and keys a page names: not words to translate
+        self._hidden = self._code = 0
         self.feed(page)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag in self.HIDDEN:
             self._hidden += 1
+        if tag in self.CODE:
+            self._code += 1
         self.labels += [attrs[name] for name in self.LABELS if attrs.get(name)]
         if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
             self.labels.append(attrs["value"])
@@ -167,10 +171,14 @@ class Words(HTMLParser):
     def handle_endtag(self, tag):
         if tag in self.HIDDEN and self._hidden:
             self._hidden -= 1
+        if tag in self.CODE and self._code:
+            self._code -= 1
 
     def handle_data(self, data):
         if not self._hidden and data.strip():
             self.shown.append(data)
+            if self._code:
+                self.code.append(data)
 
 
 def written_by_people() -> str:
@@ -193,9 +201,21 @@ def written_by_people() -> str:
 def untranslated(pages: dict, corpus: str, allowed: set[str],
                  dates: re.Pattern) -> dict[str, set[str]]:
     """Per page, the shown words that are neither marked nor a person's own (`dates`: the
-    language's names of months and days, which dates are written with)."""
+    language's names of months and days, which dates are written with), and the values put
+    into marked sentences that are English words no catalogue holds (a duration or a state
+    spelled out in Python, say: every vowel of the pseudo-language is accented, so a plain
+    one inside the marks came in as a value)."""
     found: dict[str, set[str]] = {}
     seen: dict[str, bool] = {}
+    corpus += "\x00" + "\x00".join(code for _, kind, body in pages.values()
+                                     if kind == "text/html" for code in Words(body).code)
+    lowered = corpus.lower()
+
+    def person_wrote(piece: str) -> bool:
+        if piece not in seen:
+            seen[piece] = piece in corpus or piece.lower() in lowered
+        return seen[piece]
+
     for url, (status, kind, body) in pages.items():
         if kind != "text/html" or 300 <= status < 400:  # a redirect's body is never read
             continue
@@ -203,18 +223,22 @@ def untranslated(pages: dict, corpus: str, allowed: set[str],
         # A marked sentence with a link or a name in it spans several text nodes: its marks
         # are taken out of the page's text as a whole, innermost first.
         for text in ("\x01".join(words.shown), *words.labels):
+            marked: list[str] = []
             while True:
-                text, count = re.subn(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}", "\x00", text)
+                text, count = re.subn(f"{OPEN}([^{OPEN}{CLOSE}]*){CLOSE}",
+                                      lambda m: marked.append(m.group(1)) or "\x00", text)
                 if not count:
                     break
             for piece in re.split("[\x00\x01]", text):
                 piece = " ".join(piece.split()).strip(" ·,.:;!?()[]\"'“”‘’«»—–-/|#*…")
                 if not re.search(r"[A-Za-z]{2}", dates.sub("", piece)) or piece in allowed:
                     continue
-                if piece not in seen:
-                    seen[piece] = any(part in corpus for part in (piece, piece.lower()))
-                if not seen[piece]:
+                if not person_wrote(piece):
                     found.setdefault(piece, set()).add(url)
+            for inside in marked:
+                for value in re.findall(r"[A-Za-z]*[aeiouAEIOU][A-Za-z]*", dates.sub("", inside)):
+                    if len(value) > 2 and value not in allowed and not person_wrote(value):
+                        found.setdefault(f"value {value!r} in {inside[:70]!r}", set()).add(url)
     return found
 
 

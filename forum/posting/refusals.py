@@ -190,15 +190,17 @@ def _slow_mode_words(seconds: int) -> str:
 
 
 def pace_words(seconds: int) -> str:
-    """'minute', '5 minutes', 'hour': how often one may post in slow mode.
-
-    English only, for the pages that still build their sentence around it; a refusal says
-    the whole rule in one translated sentence (_slow_mode_words)."""
-    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds % size == 0:
-            n = seconds // size
-            return unit if n == 1 else f"{n} {unit}s"
-    return f"{seconds} seconds"
+    """How often one may post in slow mode, as the words after "every" ("minute", "5
+    minutes", "hour"), in the reader's language: the sentences around it put these words
+    where their language wants them ("je Minute", "cada 5 minutos")."""
+    if seconds % 3600 == 0:
+        # Translators: the words after "one post every": "hour", "2 hours".
+        return ngettext("hour", "%(num)d hours", seconds // 3600)
+    if seconds % 60 == 0:
+        # Translators: the words after "one post every": "minute", "5 minutes".
+        return ngettext("minute", "%(num)d minutes", seconds // 60)
+    # Translators: the words after "one post every": "second", "30 seconds".
+    return ngettext("second", "%(num)d seconds", seconds)
 
 
 # --- the text -----------------------------------------------------------------------------

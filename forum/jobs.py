@@ -90,7 +90,7 @@ def send_digests(now: datetime) -> int:
     """The daily email to each person who asked for it: how many new replies they have."""
     due = service.digests_due(now)
     if due:
-        mail.send([mail.digest_message(user.email, count) for user, count in due])
+        mail.send([mail.digest_message(user.email, count, user=user) for user, count in due])
         for user, _ in due:
             service.digest_sent(user, now)
     return len(due)

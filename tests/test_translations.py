@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -26,7 +27,12 @@ from babel.messages.pofile import read_po
 from sqlalchemy import String, Text, inspect, select
 
 from forum import i18n
+from forum.clock import utcnow
+from forum.moderation import actions
+from forum.notifications import mail
+from forum.notifications.service import MODERATION_ACTIONS
 from forum.extensions import db
+from tests.factories import make_reply, make_story, make_user
 # The crawl and the site it walks, from the anonymity crawl (its fixtures come with it).
 from tests.test_anonymity import (ALICE_PUBLIC, asking_admin, crawl, site,  # noqa: F401
                                   start_urls, watched)
@@ -277,3 +283,77 @@ def test_no_page_shows_a_word_left_out_of_the_catalogues(app, site, viewer, requ
     left = untranslated(pages, re.sub(r"\s+", " ", corpus), allowed, dates)
     assert left == {}, "\n".join(f"{piece!r} on {sorted(urls)[:3]}"
                                  for piece, urls in sorted(left.items()))
+
+
+# --- what a German or Spanish reader reads -----------------------------------------------
+
+def _in(code: str, client):
+    client.set_cookie(i18n.COOKIE, code)
+    return client
+
+
+@pytest.mark.parametrize("code, one, seven, date", [
+    ("de", "1 Kommentar", "7 Kommentare", "21. November 2026"),
+    ("es", "1 comentario", "7 comentarios", "21 de noviembre de 2026"),
+])
+def test_counts_and_dates_follow_the_language(app, ctx, code, one, seven, date):
+    writer, reader = make_user(handle="Ada Writes"), make_user(handle="Ben Reads")
+    day = datetime(2026, 11, 21, 15, 30)
+    lone = make_story(writer, title="One answer", now=day)
+    busy = make_story(writer, title="Many answers", now=day)
+    make_reply(reader, lone.thread, now=day)
+    for _n in range(7):
+        make_reply(reader, busy.thread, now=day)
+    client = _in(code, app.test_client())
+    lone_page = client.get(f"/stories/{lone.slug}").get_data(as_text=True)
+    busy_page = client.get(f"/stories/{busy.slug}").get_data(as_text=True)
+    assert f"<html lang=\"{code}\"" in lone_page
+    assert one in lone_page and seven in busy_page and date in busy_page
+    assert "7 comments" not in busy_page and "November 2026</" not in busy_page.replace(date, "")
+
+
+@pytest.mark.parametrize("code, subject", [("de", "2 neue Antworten auf Afterward"),
+                                           ("es", "2 respuestas nuevas en Afterward")])
+def test_a_digest_goes_out_in_its_readers_language(app, ctx, code, subject):
+    """Sent by the daily job, outside any request: in the member's own setting."""
+    member = make_user(handle="Digest Reader")
+    member.language = code
+    message = mail.digest_message("reader@example.org", 2, user=member)
+    assert message["Subject"] == subject
+    # A member who follows the browser (no setting) gets English outside a request.
+    member.language = None
+    assert mail.digest_message("reader@example.org", 1, user=member)["Subject"] == (
+        "1 new reply on Afterward")
+
+
+def test_a_moderators_action_reads_in_the_authors_language(app, ctx, make_browser):
+    """The action's words are stored in English with the notification; the author reads
+    them in German, the moderator's own reason as written."""
+    author, moderator = make_user(handle="Ada Writes"), make_user(handle="June", role="moderator")
+    thread = make_story(author, title="Kept words").thread
+    post = make_reply(author, thread, body="A reply to take down.")
+    actions.hide(moderator, post, reason="Names a private person.", now=utcnow())
+    browser = make_browser()
+    browser.login(author.login_name)
+    page = _in("de", browser.client).get("/notifications").get_data(as_text=True)
+    assert "vom Moderationsteam entfernt: Names a private person." in page
+    assert "removed by a moderator" not in page
+    # Every phrase the moderation code stores has its translation waiting.
+    stored = {"".join(parts) for parts in re.findall(
+        r'tell_author\(item, "([^"]+)"\s*(?:"([^"]+)")?',
+        "".join(path.read_text() for path in (ROOT / "forum" / "moderation").glob("*.py")))}
+    assert stored == set(MODERATION_ACTIONS)
+
+
+def test_a_refused_form_answers_in_the_writers_language_with_the_text_kept(app, ctx, person):
+    """A story too long for the site: refused in Spanish, every word of it still there."""
+    app.config["MAX_BODY_CHARS"] = 50
+    make_user("escritora", "Escritora")
+    assert person.login("escritora").status_code == 302
+    _in("es", person.client)
+    words = "Palabras que no se pueden perder. " * 3
+    refused = person.submit("/stories/new", {"title": "Mi historia", "body": words})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code in (400, 422)
+    assert "Palabras que no se pueden perder." in page and "Mi historia" in page
+    assert 'lang="es"' in page and "caracteres" in page

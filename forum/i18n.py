@@ -11,11 +11,13 @@ the search lists of forum/search/results.py) is kept per language: their keys ho
 """
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from functools import lru_cache
+from urllib.parse import quote as url_quote
+
+from flask import g, has_app_context, has_request_context, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
-from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .extensions import babel
 
@@ -42,15 +44,34 @@ def chosen_language() -> str:
 
 
 def language() -> str:
-    """This request's language code (its `<html lang>`), e.g. "de"."""
-    locale = get_locale()
-    return str(locale) if locale is not None else DEFAULT
+    """This request's language code (its `<html lang>`), e.g. "de". Asked for by every date
+    on a page (templating.day), so read from what _chosen() keeps."""
+    return _chosen()[2] if has_app_context() else DEFAULT
 
 
 def text_direction() -> str:
     """"ltr" or "rtl", for `<html dir>`: from the language's own data in Babel's CLDR."""
     locale = get_locale()
     return locale.text_direction if locale is not None else "ltr"
+
+
+@lru_cache(maxsize=8)
+def _choose_address(script_root: str) -> str:
+    """/language/{code}: the switcher's link, with a slot for the language."""
+    return url_for("profiles.choose_language", code="\x00").replace("%00", "{code}")
+
+
+def language_links() -> Markup:
+    """A visitor's language switcher: a link to each language that comes back to this page.
+    Made here rather than by a template and url_for() for each language: it is on every
+    page a visitor reads (templates/_languages.html)."""
+    here = request.full_path.rstrip("?") if request.method == "GET" else "/"
+    address, current = _choose_address(request.script_root), language()
+    back, chosen = escape(url_quote(here, safe="/?")), ' aria-current="true"'
+    return Markup('<ul class="footer-links">' + "".join(
+        f'<li><a href="{address.format(code=code)}?next={back}" lang="{code}" '
+        f'hreflang="{code}"{chosen if code == current else ""}>{name}</a></li>'
+        for code, name in LANGUAGES.items()) + "</ul>")
 
 
 def _vary(response):
@@ -62,53 +83,77 @@ def _vary(response):
     return response
 
 
-def _catalogue():
-    """The catalogue Flask-Babel chose for this request, looked up once per request rather
-    than once per word: its own lookup reads context-locals about ten times a word (13-16
-    µs; the frame of every page alone has some 35 words). Kept beside Flask-Babel's own
-    per-request state and tied to its locale, so force_locale() still gets its language."""
+def _chosen() -> tuple:
+    """This request's locale, its catalogue and its code, as Flask-Babel chose them, looked
+    up once per request rather than once per word: Flask-Babel's own lookup reads
+    context-locals about ten times a word (13-16 µs; the frame of every page alone has some
+    35 words, a list of stories a date per story). Kept beside Flask-Babel's own state for
+    the request and tied to its locale, so force_locale() still gets its language."""
     state = g.get("_flask_babel")
-    kept = getattr(state, "afterward_catalogue", None)
+    kept = getattr(state, "afterward_chosen", None)
     if kept is not None and kept[0] is getattr(state, "babel_locale", None):
-        return kept[1]
-    catalogue = get_translations()
+        return kept
+    catalogue = get_translations()  # chooses the locale first, if not chosen yet
     state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = (locale, catalogue, str(locale) if locale is not None else DEFAULT)
     if state is not None:  # in a request or an app context (else: English, not kept)
-        state.afterward_catalogue = (getattr(state, "babel_locale", None), catalogue)
-    return catalogue
+        state.afterward_chosen = kept
+    return kept
 
 
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=chosen_language)
-    # The templates' _(), ngettext() and {% trans %}, as Flask-Babel installs them (newstyle:
-    # values escaped, placeholders by name), with the catalogue fetched once per request.
+    # The i18n extension, newstyle (values escaped, placeholders by name), as Flask-Babel
+    # installs it; then the callables themselves, faster (below).
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _catalogue().ugettext(s),
-        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: _catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        gettext=_words, ngettext=_plural_words, pgettext=_words_in, npgettext=_plural_words_in,
         newstyle=True)
-    app.jinja_env.globals.update(gettext=_words, _=_words)
+    app.jinja_env.globals.update(gettext=_words, _=_words, ngettext=_plural_words,
+                                 pgettext=_words_in, npgettext=_plural_words_in)
     # {% trans %} blocks are written across lines in the templates; trimmed, their msgids
     # are one line of text (the catalogues stay readable, the whitespace does not matter).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(language=language, text_direction=text_direction,
-                                 LANGUAGES=LANGUAGES)
+                                 LANGUAGES=LANGUAGES, language_links=language_links)
     app.after_request(_vary)
 
 
-@pass_context
-def _words(context, string: str, **values):
-    """The templates' _() and {% trans %}: Jinja's newstyle gettext (the translation is
-    markup, its values escaped into it, "%%" read as "%"), with a sentence without values
-    kept once made, per catalogue: most of a page's words are such, the frame alone has some
-    35, and making each again cost more than finding it."""
-    catalogue = _catalogue()
-    if values or not context.eval_ctx.autoescape:
-        words = catalogue.ugettext(string)
-        return (Markup(words) if context.eval_ctx.autoescape else words) % values
+# The templates' _(), ngettext(), pgettext() and {% trans %}. They keep Jinja's newstyle
+# meaning (the translation is markup, the values escaped into it, "%%" read as "%"; every
+# template of the site is autoescaped, .html and .xml alike), made cheaper: the catalogue is
+# fetched once per request (_chosen), a sentence without values is kept once made, per
+# catalogue, and values go in by plain string formatting once escaped, not by Markup's
+# escaping wrapper. A page's frame alone has some 35 words and a list a few per item.
+
+def _fill(words: str, values: dict) -> Markup:
+    return Markup(words % {name: value if isinstance(value, (int, float)) else escape(value)
+                           for name, value in values.items()})
+
+
+def _words(string: str, /, **values) -> Markup:
+    catalogue = _chosen()[1]
+    if values:
+        return _fill(catalogue.ugettext(string), values)
     made = catalogue.__dict__.setdefault("afterward_markup", {})
     words = made.get(string)
     if words is None:
-        words = made[string] = Markup(catalogue.ugettext(string)) % {}
+        words = made[string] = Markup(catalogue.ugettext(string) % {})
     return words
+
+
+def _plural_words(singular: str, plural: str, num: int, /, **values) -> Markup:
+    values.setdefault("num", num)
+    return _fill(_chosen()[1].ungettext(singular, plural, num), values)
+
+
+def _words_in(context: str, string: str, /, **values) -> Markup:
+    values.setdefault("context", context)
+    return _fill(_chosen()[1].upgettext(context, string), values)
+
+
+def _plural_words_in(context: str, singular: str, plural: str, num: int, /,
+                     **values) -> Markup:
+    values.setdefault("context", context)
+    values.setdefault("num", num)
+    return _fill(_chosen()[1].unpgettext(context, singular, plural, num), values)

@@ -150,9 +150,11 @@ def test_an_unknown_language_is_not_found(client):
 def test_a_member_switches_with_a_form_that_saves_the_setting(ctx, member):
     body = member.get("/stories/").get_data(as_text=True)
     nav = switcher(body)
-    assert re.search(r'<button type="submit" class="link-button" lang="en" aria-current="true">'
-                     r'English</button>', nav)
-    assert 'action="/language/es"' in nav and 'name="next" value="/stories/"' in nav
+    # One form, a button for each language (one token, however many languages).
+    assert re.search(r'<button type="submit" formaction="/language/en" class="link-button" '
+                     r'lang="en" aria-current="true">English</button>', nav)
+    assert 'formaction="/language/es"' in nav and 'name="next" value="/stories/"' in nav
+    assert nav.count("<form") == 1 and nav.count('name="csrf_token"') == 1
     assert "hreflang" not in nav  # buttons, not links: nothing is fetched in that language
 
     token = CSRF_RE.search(body).group(1)

@@ -614,20 +614,29 @@ def asking_admin(ctx, site, make_browser):
     return root
 
 
-@pytest.mark.parametrize("viewer", ["visitor", "member", "moderator", "administrator"])
-def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, request):
+VIEWERS = ["visitor", "member", "moderator", "administrator"]
+
+
+def crawler(app, site, viewer: str, request):
+    """The browser of `viewer` (one of VIEWERS) and the pages its crawl starts from: a
+    visitor, Bob, June the moderator, or an administrator after a moderator suspended the
+    author of one of Alice's anonymous posts."""
     if viewer == "moderator":
-        watched = request.getfixturevalue("watched")
-        client, start = watched["june"].client, start_urls(site) + ["/mod/", "/mod/groups/"]
-    elif viewer == "administrator":
-        # After a moderator suspended the author of one of her anonymous posts.
+        return (request.getfixturevalue("watched")["june"].client,
+                start_urls(site) + ["/mod/", "/mod/groups/"])
+    if viewer == "administrator":
         request.getfixturevalue("watched")
-        client = request.getfixturevalue("asking_admin").client
-        start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask", "/admin/members",
-                                    f"/admin/members?q={ALICE_PUBLIC[:4]}"]
-    else:
-        client = app.test_client() if viewer == "visitor" else site["bob"].client
-        start = start_urls(site)
+        return (request.getfixturevalue("asking_admin").client,
+                start_urls(site) + ["/admin/unmaskings", "/admin/unmask", "/admin/members",
+                                    f"/admin/members?q={ALICE_PUBLIC[:4]}"])
+    return (app.test_client() if viewer == "visitor" else site["bob"].client,
+            start_urls(site))
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, request):
+    client, start = crawler(app, site, viewer, request)
+    watched = request.getfixturevalue("watched") if viewer == "moderator" else None
     pages = crawl(client, start)
     html = [u for u, (status, kind, _) in pages.items() if status == 200 and kind == "text/html"]
     # Alice's blog upload (the result of her import) is hers alone: even a moderator or an

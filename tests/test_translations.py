@@ -34,8 +34,8 @@ from forum.notifications.service import MODERATION_ACTIONS
 from forum.extensions import db
 from tests.factories import make_reply, make_story, make_user
 # The crawl and the site it walks, from the anonymity crawl (its fixtures come with it).
-from tests.test_anonymity import (ALICE_PUBLIC, asking_admin, crawl, site,  # noqa: F401
-                                  start_urls, watched)
+from tests.test_anonymity import (VIEWERS, asking_admin, crawl, crawler,  # noqa: F401
+                                  site, watched)
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "forum" / "translations"
@@ -248,21 +248,11 @@ def untranslated(pages: dict, corpus: str, allowed: set[str],
     return found
 
 
-@pytest.mark.parametrize("viewer", ["visitor", "member", "moderator", "administrator"])
+@pytest.mark.parametrize("viewer", VIEWERS)
 def test_no_page_shows_a_word_left_out_of_the_catalogues(app, site, viewer, request,
                                                          monkeypatch):
     monkeypatch.setitem(i18n.LANGUAGES, PSEUDO, "Pseudo")
-    if viewer == "moderator":
-        client = request.getfixturevalue("watched")["june"].client
-        start = start_urls(site) + ["/mod/", "/mod/groups/"]
-    elif viewer == "administrator":
-        request.getfixturevalue("watched")
-        client = request.getfixturevalue("asking_admin").client
-        start = start_urls(site) + ["/admin/unmaskings", "/admin/unmask", "/admin/members",
-                                    f"/admin/members?q={ALICE_PUBLIC[:4]}"]
-    else:
-        client = app.test_client() if viewer == "visitor" else site["bob"].client
-        start = start_urls(site)
+    client, start = crawler(app, site, viewer, request)
     client.get("/")  # shows (and so ends) any message flashed in English by the fixtures
     client.set_cookie(i18n.COOKIE, PSEUDO)
     pages = crawl(client, start)

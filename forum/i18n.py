@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import quote as url_quote
 
 from flask import g, has_app_context, has_request_context, request, url_for
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, get_domain, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -83,6 +83,17 @@ def _vary(response):
     return response
 
 
+class _OncePerRequest(Domain):
+    """Flask-Babel's message domain, with the request's catalogue looked up once
+    (_chosen): gettext() in Python and every lazy string (a form's labels, a story's
+    warnings) go through here, many times a page."""
+
+    def get_translations(self):
+        if not has_app_context():
+            return super().get_translations()
+        return _chosen()[1]
+
+
 def _chosen() -> tuple:
     """This request's locale, its catalogue and its code, as Flask-Babel chose them, looked
     up once per request rather than once per word: Flask-Babel's own lookup reads
@@ -93,7 +104,8 @@ def _chosen() -> tuple:
     kept = getattr(state, "afterward_chosen", None)
     if kept is not None and kept[0] is getattr(state, "babel_locale", None):
         return kept
-    catalogue = get_translations()  # chooses the locale first, if not chosen yet
+    # Flask-Babel's own lookup, which chooses the locale first if not chosen yet.
+    catalogue = Domain.get_translations(get_domain())
     state = g.get("_flask_babel")
     locale = getattr(state, "babel_locale", None)
     kept = (locale, catalogue, str(locale) if locale is not None else DEFAULT)
@@ -104,6 +116,7 @@ def _chosen() -> tuple:
 
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=chosen_language)
+    babel.domain_instance = _OncePerRequest(domain=app.config.get("BABEL_DOMAIN", "messages"))
     # The i18n extension, newstyle (values escaped, placeholders by name), as Flask-Babel
     # installs it; then the callables themselves, faster (below).
     app.jinja_env.install_gettext_callables(

@@ -27,7 +27,7 @@ PAGES = {
     "visitor": ["/stories/", "/boards/", "/safety", "/auth/register"],
     "member": ["/stories/new", "/settings", "/notifications"],
     "moderator": ["/mod/"],
-    "admin": ["/admin/"],
+    "admin": ["/admin/members"],
 }
 
 

@@ -1,7 +1,7 @@
 """Writing in one's own language (issue 23): a story or a discussion says what language it is
 written in, chosen when it is written (the writer's interface language first); its pages mark
 its words with lang= for screen readers; the story index lists one language; search stems a
-story in its own language on PostgreSQL. All through HTTP, as a browser does it."""
+story, a thread and their posts in their own language on PostgreSQL. All through HTTP, as a browser does it."""
 from __future__ import annotations
 
 import re
@@ -9,8 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Story, Thread
+from forum.models import Post, Story, Thread
+from forum.posting import stories
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 OPTION_RE = re.compile(r'<option([^>]*)>')
@@ -99,7 +101,7 @@ def test_editing_changes_the_language_and_the_kept_comment_trees_follow(writer, 
                                                "language": "es"})
     assert r.status_code == 302
     assert selected_language(writer.get(f"/stories/{slug}/edit").get_data(as_text=True)) == "es"
-    # ... and no reader is served a copy with the old language: no post changed, the
+    # ... and no reader is served a copy with the old language: no post's text changed, the
     # thread's language did.
     for reader in (visitor, member, writer):
         page = reader.get(f"/stories/{slug}").get_data(as_text=True)
@@ -285,3 +287,75 @@ def test_postgresql_stems_a_story_in_its_own_language(client, ctx):
     db.session.commit()
     assert _found(client, "meet") == []
     assert _found(client, "meetings") == [english]
+
+
+# --- posts: their thread's language -------------------------------------------------------
+
+def _post_languages(thread) -> list[str]:
+    return list(db.session.scalars(select(Post.language).where(Post.thread_id == thread.id)
+                                   .order_by(Post.path)))
+
+
+def test_a_post_is_written_in_its_threads_language(ctx):
+    writer = make_user()
+    thread = make_thread(writer, make_board(), title="Ein Anfang", body="Wo fange ich an?",
+                         language="de")
+    make_reply(make_user(), thread, body="Die Gruppe hat uns getrennt.")
+    story = make_story(writer, title="Mi historia", language="es")
+    make_reply(make_user(), story.thread, body="Gracias.")
+    english = make_thread(writer, make_board("Other"), title="Hello")
+    make_reply(make_user(), english, body="Hi.")
+    db.session.commit()
+    db.session.expire_all()
+    assert _post_languages(thread) == ["de", "de"]  # the first post and the reply
+    assert _post_languages(story.thread) == ["es"]
+    assert _post_languages(english) == ["en", "en"]
+
+
+def test_editing_a_storys_language_moves_its_comments_in_one_statement(writer, count_queries,
+                                                                      ctx):
+    slug = _slug(writer.submit("/stories/new", {"title": "Moving", "body": "Written.",
+                                                "language": "en"}))
+    story = db.session.scalar(select(Story).where(Story.slug == slug))
+    make_reply(make_user(), story.thread, body="Un comentario.")
+    make_reply(make_user(), story.thread, body="Otro.")
+    db.session.commit()
+    edit = {"title": "Moving", "body": "Written.", "language": "es"}
+    with count_queries() as statements:
+        assert writer.submit(f"/stories/{slug}/edit", edit).status_code == 302
+    moves = [s for s in statements if s.lstrip().upper().startswith("UPDATE POSTS")]
+    assert len(moves) == 1 and "thread_id" in moves[0]
+    db.session.expire_all()
+    assert _post_languages(story.thread) == ["es", "es"]
+    # Saved again in the same language: no post is touched.
+    with count_queries() as statements:
+        assert writer.submit(f"/stories/{slug}/edit", edit).status_code == 302
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE POSTS")]
+
+
+def _post_hits(client, q) -> list[str]:
+    page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+    return re.findall(r'<li class="search-result post">\s*<h2><a href="/posts/([^"]+)"', page)
+
+
+def test_postgresql_stems_a_post_in_its_threads_language(client, ctx):
+    if not _postgresql():
+        pytest.skip("stemming by language is PostgreSQL's (SQLite's index stems English)")
+    writer = make_user()
+    thread = make_thread(writer, make_board(), title="Ein Anfang", body="Wo fange ich an?",
+                         language="de")
+    reply = make_reply(make_user(), thread, body="Die Gruppe hat uns unter Tränen getrennt.")
+    story = make_story(writer, title="Moving on", body="It ended.")
+    comment = make_reply(make_user(), story.thread, body="Es gab viele Tränen.")
+    db.session.commit()
+    # "Träne" is 'tran' in German, as "Tränen" is; in English "Tränen" stays 'tränen', so the
+    # English story's comment is not found by it.
+    assert _post_hits(client, "Träne") == [reply.public_id]
+    # (And "Gruppen" finds the reply; it would in English too: there "Gruppe" is 'grupp',
+    # which the German form of the reader's words matches.)
+    assert _post_hits(client, "Gruppen") == [reply.public_id]
+    # A story's comments are stemmed again when its writer changes its language (the rows'
+    # vectors, and the recent table's copies through its trigger).
+    stories.update_story(writer, story, title=story.title, summary="", body=story.body,
+                         warnings=[], group_names=[], now=utcnow(), language="de")
+    assert sorted(_post_hits(client, "Träne")) == sorted([reply.public_id, comment.public_id])

@@ -52,7 +52,7 @@ DEFAULT_LANGUAGE = "en"
 
 
 def language_column() -> Mapped[str]:
-    """The writer's language of a story or a thread; 'en' unless chosen."""
+    """The language a story, a thread or a post is written in; 'en' unless chosen."""
     return mapped_column(String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 
 
@@ -406,6 +406,11 @@ class Post(db.Model):
     depth: Mapped[int] = mapped_column(default=0)
     # Concatenated fixed-width base-36 ids from the root: sorting by it reads the tree in order.
     path: Mapped[str] = mapped_column(String(255), default="")
+    # Its thread's language, copied when it is written and changed with it (forum/posting:
+    # replies.py, stories.py, import_thread.py): on PostgreSQL its search vector is made in
+    # that language, and a generated column can read only its own row. The post tree marks
+    # posts with the thread's language, not this one.
+    language: Mapped[str] = language_column()
 
     thread: Mapped[Thread] = relationship()
     handle: Mapped[Handle] = relationship()

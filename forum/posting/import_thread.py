@@ -178,7 +178,8 @@ def _place(comment: wxr.Comment, parent: _Placed | None, by_post: dict[int, _Pla
            "body": body, "body_key": words_key(body), "body_html": rendered.html,
            "excerpt": rendered.excerpt, "created_at": day,
            "edited_at": None, "state": VISIBLE, "depth": parent.depth + 1 if parent else 0,
-           "submission_key": None}
+           "submission_key": None,
+           "language": story.language}  # its thread's: stories.py keeps the two alike
     prefix = parent.path if parent else ""
     post_id = posts.add(row, prefix)
     return _Placed(post_id, prefix + Post.path_segment(post_id), row["depth"], row["parent_id"])

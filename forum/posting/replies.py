@@ -187,7 +187,8 @@ def _add_post(author: User, thread: Thread, parent: Post | None, body: str, anon
            "parent_id": parent.id if parent else None, "handle_id": handle_id, "body": body,
            "body_key": words_key(body), "body_html": rendered.html, "excerpt": rendered.excerpt,
            "created_at": now, "edited_at": None, "state": PENDING if held else VISIBLE,
-           "depth": parent.depth + 1 if parent else 0, "submission_key": once}
+           "depth": parent.depth + 1 if parent else 0, "submission_key": once,
+           "language": thread.language}
     # A Core INSERT of every column, not the ORM's unit of work (the busiest write's dearest
     # step in Python); the ORM is then handed the post as if it had just read it.
     if post_id is not None:

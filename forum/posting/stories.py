@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from .. import permissions, text
 from ..extensions import db
 from ..groups.service import resolve_groups
 from ..slugs import slugify
 from ..models.content import DEFAULT_LANGUAGE
-from ..models import (DRAFT, PENDING, PUBLISHED, Follow, Handle, Notification, Story,
+from ..models import (DRAFT, PENDING, PUBLISHED, Follow, Handle, Notification, Post, Story,
                       StoryRevision, Thread, User, story_groups)
 from ..moderation import actions as moderation
 from ..notifications import service as notifications
@@ -53,6 +53,11 @@ def _apply_story_fields(story: Story, writer: User, *, title: str, summary: str,
                         now: datetime, language: str | None = None) -> None:
     story.title = story.thread.title = title.strip() or UNTITLED
     if language is not None:  # None: as it was (a restored version, a form without it)
+        if language != story.thread.language:
+            # Each comment keeps its own copy, which PostgreSQL's search stems it by
+            # (models.Post.language): one UPDATE, only when the language changes.
+            db.session.execute(update(Post).where(Post.thread_id == story.thread_id)
+                               .values(language=language))
         # The comments carry the story's language (models.Thread.language): the tree's
         # kept copies are keyed by it, so they follow at once.
         story.language = story.thread.language = language

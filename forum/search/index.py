@@ -122,15 +122,14 @@ def _sqlite_fill(kind: int) -> list[str]:
 # --- the index: PostgreSQL --------------------------------------------------------------
 
 PG_COLUMN = "search_vector"
-# The text search configuration of each language a story or a thread is written in
+# The text search configuration of each language a story, a thread or a post is written in
 # (forum.i18n.LANGUAGES): a German story's "Gruppen" is stemmed as German ("grupp"), so a
-# search finds it by any of its forms. Posts are indexed in English as before: a post has no
-# language of its own (its thread's is in another table, which a generated column cannot
-# read), and a reply, short, loses least by it.
+# search finds it by any of its forms. A post carries its thread's language in its own row
+# (models.Post.language, migration 0031), since a generated column cannot read another table.
 PG_CONFIGS = {"en": "english", "de": "german", "es": "spanish"}
-PG_CONFIG = "'english'"  # a post's, and a row whose language is none of the above
 # Each row's own configuration, from its `language` column: a CASE of constants, so the
-# generated column stays immutable, as PostgreSQL requires.
+# generated column stays immutable, as PostgreSQL requires. A language that is none of the
+# above is stemmed in English.
 PG_ROW_CONFIG = ("CASE language " + " ".join(
     f"WHEN '{code}' THEN '{config}'::regconfig" for code, config in PG_CONFIGS.items()
     if config != "english") + " ELSE 'english'::regconfig END")
@@ -142,11 +141,11 @@ PG_VECTORS = {
         f"to_tsvector({PG_ROW_CONFIG}, body)"
     ),
     "threads": f"setweight(to_tsvector({PG_ROW_CONFIG}, title), 'A')",
-    "posts": f"to_tsvector({PG_CONFIG}, body)",
+    "posts": f"to_tsvector({PG_ROW_CONFIG}, body)",
 }
 # What a row's vector is made of: the recent tables' triggers copy it again when these change.
 PG_WATCHED = {"stories": ("title", "summary", "body", "language"),
-              "threads": ("title", "language"), "posts": ("body",)}
+              "threads": ("title", "language"), "posts": ("body", "language")}
 SEARCH_INDEXES = {f"ix_{table}_search" for table in PG_VECTORS}
 
 

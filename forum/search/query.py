@@ -207,8 +207,9 @@ SELECT bm25({fts}, {weights(kind)}), rowid FROM {fts} WHERE {fts} MATCH :match
 # English: a German story holding "Gruppe" is found; an English one by its English stems as
 # before). Not the reader's language plus 'simple': an English reader's "Erinnerungen" would
 # then miss the German story saying "Erinnerung". The same for every reader, so what results.py
-# keeps is true whoever asks. English posts match exactly as before (their branch is there);
-# a word another language stems to the same lexeme can match more, never less.
+# keeps is true whoever asks. Posts are stemmed in their thread's language, as its title is.
+# English rows match exactly as before (their branch is there); a word another language
+# stems to the same lexeme can match more, never less.
 _TSQUERY = "(" + " || ".join(f"plainto_tsquery('{config}', :words)"
                              for config in PG_CONFIGS.values()) + ")"
 

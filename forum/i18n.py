@@ -14,7 +14,8 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import quote as url_quote
 
-from flask import g, has_app_context, has_request_context, request, url_for
+from flask import has_app_context, has_request_context, request, url_for
+from flask.globals import _cv_app
 from flask_babel import Domain, get_domain, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -100,14 +101,18 @@ def _chosen() -> tuple:
     up once per request rather than once per word: Flask-Babel's own lookup reads
     context-locals about ten times a word (13-16 µs; the frame of every page alone has some
     35 words, a list of stories a date per story). Kept beside Flask-Babel's own state for
-    the request and tied to its locale, so force_locale() still gets its language."""
-    state = g.get("_flask_babel")
+    the request and tied to its locale, so force_locale() still gets its language.
+
+    Read through Flask's own context variable rather than the `g` proxy: some 60 times a
+    page, the proxy's lookup was half the cost."""
+    context = _cv_app.get(None)
+    state = context.g.__dict__.get("_flask_babel") if context is not None else None
     kept = getattr(state, "afterward_chosen", None)
     if kept is not None and kept[0] is getattr(state, "babel_locale", None):
         return kept
     # Flask-Babel's own lookup, which chooses the locale first if not chosen yet.
     catalogue = Domain.get_translations(get_domain())
-    state = g.get("_flask_babel")
+    state = context.g.__dict__.get("_flask_babel") if context is not None else None
     locale = getattr(state, "babel_locale", None)
     kept = (locale, catalogue, str(locale) if locale is not None else DEFAULT)
     if state is not None:  # in a request or an app context (else: English, not kept)

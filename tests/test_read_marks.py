@@ -197,6 +197,18 @@ def test_hidden_deleted_and_waiting_posts_do_not_count(scene):
     assert new_on(page(june, scene["thread_url"])) is None
 
 
+def test_without_the_members_tree_cache_the_count_is_the_same(scene, app):
+    """A member's page rendered for them alone (no shared copy) moves the mark the same way."""
+    app.config["MEMBER_TREE_CACHE_BYTES"] = 0
+    app.extensions["member_tree_cache"].max_chars = 0
+    ada = scene["ada"]
+    turn(ada, True)
+    page(ada, scene["thread_url"])
+    post = make_reply(scene["bo_user"], scene["thread"], body="Uncached words.")
+    assert new_on(page(ada, scene["thread_url"])) == (1, f"#p{post.public_id}")
+    assert new_on(page(ada, scene["thread_url"])) is None
+
+
 def test_the_first_new_post_on_a_later_page_is_linked_by_its_address(scene, app):
     app.config["POSTS_PER_PAGE"] = 3
     ada = scene["ada"]
@@ -251,8 +263,9 @@ def test_a_mark_is_private(scene):
 def test_lists_mark_what_has_something_new(scene):
     ada = scene["ada"]
     turn(ada, True)
-    other = make_story(scene["bo_user"], title="Another story", body="Text.")
-    for url in ("/stories/", "/boards/talk", "/"):
+    other = make_story(scene["bo_user"], title="Another story", body="Text.",
+                       group_names=["The Fellowship"])
+    for url in ("/stories/", "/boards/talk", "/", "/groups/the-fellowship"):
         assert LIST_NEW not in page(ada, url)
     page(ada, scene["story_url"])
     page(ada, scene["thread_url"])
@@ -267,6 +280,9 @@ def test_lists_mark_what_has_something_new(scene):
     assert re.search(r"The house on the hill</a> <span class=\"badge new\">", stories_page)
     assert page(ada, "/boards/talk").count(LIST_NEW) == 1
     assert page(ada, "/").count(LIST_NEW) == 2
+    page(ada, f"/stories/{other.slug}")
+    make_reply(scene["bo_user"], other.thread, body="Now she has read it.")
+    assert page(ada, "/groups/the-fellowship").count(LIST_NEW) == 1
     # Her own reply does not make a list say new.
     page(ada, scene["thread_url"])
     reply_as(ada, scene["thread"].public_id, "My answer.")
@@ -307,14 +323,15 @@ def test_a_page_costs_one_statement_more_and_one_write_only_when_something_is_ne
         assert _statements(count_queries, ada, url) == on
 
 
-@pytest.mark.parametrize("url", ["/", "/stories/", "/boards/talk"])
+@pytest.mark.parametrize("url", ["/", "/stories/", "/boards/talk", "/groups/the-fellowship"])
 def test_a_list_costs_one_statement_more_whatever_its_length(scene, count_queries, url):
     ada = scene["ada"]
     turn(ada, True)
     counts = []
     for size in (1, 10):
         for n in range(size):
-            story = make_story(scene["bo_user"], title=f"Story {size}-{n}", body="Words.")
+            story = make_story(scene["bo_user"], title=f"Story {size}-{n}", body="Words.",
+                               group_names=["The Fellowship"])
             thread = make_thread(scene["bo_user"], scene["board"], title=f"Thread {size}-{n}",
                                  body="Words.")
             page(ada, f"/stories/{story.slug}")

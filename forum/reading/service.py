@@ -13,16 +13,20 @@ lists would otherwise call every thread new for someone who just turned the sett
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import url_for
 from sqlalchemy import bindparam, case, delete, exists, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import VISIBLE, Handle, Post, Story, Thread, User
 from ..models.reading import ReadMark
+
+log = logging.getLogger("forum.reading")
 
 # Marks not moved on for this long are deleted (prune, run daily by forum/jobs.py).
 KEEP_FOR = timedelta(days=90)
@@ -113,11 +117,17 @@ def record(marks: PageMarks | None, now: datetime) -> None:
     if marks.last_post_id is not None and newest <= marks.last_post_id:
         return
     session = db.session()
-    session.execute(_upsert(db.engine.dialect.name, marks.user_id, marks.thread_id, newest, now))
     # The page is already made: nothing loaded for it needs reading again after the commit.
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
+        session.execute(_upsert(db.engine.dialect.name, marks.user_id, marks.thread_id,
+                                newest, now))
         session.commit()
+    except SQLAlchemyError:
+        # A mark that could not be written (the thread removed a moment ago) must not cost
+        # the reader the page they were given: the next visit writes it.
+        session.rollback()
+        log.warning("read_mark_not_written")
     finally:
         session.expire_on_commit = expire
 

@@ -168,6 +168,7 @@ def group(slug):
     page = paginate(_group_stories_statement(), Story, [Story.published_at, Story.id],
                     parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"],
                     params={"group_id": group.id}, within=_group_page)
-    return render_template("stories/group.html", group=group, page=page,
+    new = reading.new_in(current_user, stories=[story.public_id for story in page.items])
+    return render_template("stories/group.html", group=group, page=page, new=new,
                            other_names=group_service.names_by_kind(rows),
                            following=following)

@@ -94,7 +94,7 @@ def show(slug):
         return redirect(old, 301)
     marks = reading.for_page(current_user, story.thread)  # None unless the reader keeps marks
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show",
-                         shown=marks and marks.shown, slug=story.slug)
+                         shown=marks.shown if marks else None, slug=story.slug)
     response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
                               following=following, barred=barred, groups=groups,
                               read_marks=marks)

@@ -77,7 +77,7 @@ def show(thread_id):
         return redirect(old, 301)
     marks = reading.for_page(current_user, thread)  # None unless the reader keeps marks
     tree = rendered_tree(thread, parse_after(raw_after), "threads.show",
-                         shown=marks and marks.shown, thread_id=thread_id)
+                         shown=marks.shown if marks else None, thread_id=thread_id)
     response = page_with_tree("threads/show.html", tree, thread=thread, following=found[1],
                               read_marks=marks)
     reading.record(marks, utcnow())

@@ -35,6 +35,7 @@ from .models.jobs import JobLease
 from .notifications import mail, service
 from .posting import replies
 from .posting.blog_uploads import forget_old_uploads
+from .reading import service as reading
 
 log = logging.getLogger("forum.jobs")
 
@@ -86,6 +87,11 @@ def prune_invitations(now: datetime) -> int:
                               .execution_options(synchronize_session=False)).rowcount or 0
 
 
+def prune_read_marks(now: datetime) -> int:
+    """Read marks ("new since my last visit") not moved on in 90 days."""
+    return reading.prune(now)
+
+
 def send_digests(now: datetime) -> int:
     """The daily email to each person who asked for it: how many new replies they have."""
     due = service.digests_due(now)
@@ -116,6 +122,8 @@ JOBS: tuple[Job, ...] = (
         lambda n: f"Removed {_plural(n, 'long-expired invitation code', 'long-expired invitation codes')}."),
     Job("blog-uploads", forget_old_uploads,
         lambda n: f"Removed {_plural(n, 'day-old blog upload', 'day-old blog uploads')}."),
+    Job("read-marks", prune_read_marks,
+        lambda n: f"Removed {_plural(n, 'read mark older than 90 days', 'read marks older than 90 days')}."),
     Job("digests", send_digests, lambda n: f"Sent {_plural(n, 'digest', 'digests')}."),
 )
 NAMES = tuple(job.name for job in JOBS)

@@ -267,6 +267,12 @@ def can_invite(user, established: bool, members_may_invite: bool) -> bool:
     return members_may_invite and established and can_write(user)
 
 
+def can_keep_read_marks(user) -> bool:
+    """Any logged-in member may keep their own read marks ("new since my last visit"),
+    suspended or not: it only helps them read."""
+    return _member(user)
+
+
 def can_change_settings(user) -> bool:
     """Only admins change the site settings."""
     return can_administer(user)

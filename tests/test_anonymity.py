@@ -30,6 +30,8 @@ from forum import names
 from forum.extensions import db
 from forum.models import (ANONYMOUS, PUBLIC, Board, Handle, Post, Story, Thread, Unmasking,
                           User)
+from forum.models.reading import ReadMark
+from tests.conftest import Browser
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
 PASSWORD = "correct horse battery"
@@ -726,3 +728,47 @@ def test_profiles_listings_and_reply_links_keep_anonymous_writing_apart(app, sit
     body = text(site["bob"].get(url))
     assert site["pseudonyms"]["d1"] in body and ALICE_PUBLIC not in body
     check_page(url, 200, "text/html", body, site, "member")
+
+
+# --- "new since my last visit" on: a read mark is private ---------------------------------
+
+READ_MARKERS = ('class="notice new-since"', 'class="badge new"')
+
+
+@pytest.mark.parametrize("viewer", ["member", "moderator"])
+def test_crawl_with_read_marks_on_shows_nobody_elses_reading(app, site, viewer, request):
+    """Alice keeps read marks and has something new waiting in her story and her thread;
+    the viewer turns the setting on too and crawls. Every page passes the same checks, and
+    none shows a "new" that could only come from Alice's reading: the viewer's own marks
+    start at their first visit, and the crawl writes nothing new after it."""
+    alice, carol = site["alice"], site["carol"]
+    assert alice.submit("/settings/reading", {"keep_read_marks": "y"}).status_code == 302
+    story_url, thread_url = f"/stories/{site['story_slug']}", f"/threads/{site['own_thread']}"
+    for url in (story_url, thread_url):
+        alice.get(url)
+    for url in (story_url, thread_url):
+        thread = (db.session.scalar(select(Story).where(Story.slug == site["story_slug"])).thread
+                  if url == story_url else by_public_id(Thread, site["own_thread"]))
+        assert carol.submit(f"/threads/{thread.public_id}/reply",
+                            {"body": "Carol, later."}).status_code == 302
+    assert "1 new</a>" in text(alice.get(story_url))
+    db.session.expire_all()
+    alices = {(m.thread_id, m.last_post_id) for m in db.session.scalars(
+        select(ReadMark).where(ReadMark.user_id == site["alice_id"]))}
+
+    client, start = crawler(app, site, viewer, request)
+    settings = Browser(client).submit("/settings/reading", {"keep_read_marks": "y"})
+    assert settings.status_code == 302
+    pages = crawl(client, start + ["/settings/reading"])
+    assert pages["/settings/reading"][0] == 200
+    assert story_url in pages and thread_url in pages
+    for url, (status, kind, body) in pages.items():
+        assert status < 500 or url == "/healthz", url
+        check_page(url, status, kind, body, site, viewer)
+        assert not [m for m in READ_MARKERS if m in body], f"{viewer} {url}: someone's reading"
+    # The crawl made the viewer's own marks, and left Alice's as they were.
+    db.session.expire_all()
+    owners = set(db.session.scalars(select(ReadMark.user_id).distinct()))
+    assert len(owners) == 2 and site["alice_id"] in owners
+    assert alices == {(m.thread_id, m.last_post_id) for m in db.session.scalars(
+        select(ReadMark).where(ReadMark.user_id == site["alice_id"]))}

@@ -209,3 +209,19 @@ def test_a_group_page_reads_its_other_names_in_the_group_statement(ctx, make_bro
         assert "Formerly: First Fellowship, Old Fellowship</p>" in page
         assert page.count("Story 1</a>") == 1  # each story once, whatever the names
         assert ("Unfollow" in page) == (person is reader)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_a_member_keeping_read_marks_pays_one_statement_per_list(ctx, make_browser,
+                                                                  count_queries, size,
+                                                                  still_server):
+    """"New since my last visit" on (forum/reading): the lists that mark what is new (home,
+    story index, a group) cost one statement more, whatever they list; the others the same."""
+    _site(size)
+    reader = db.session.scalar(select(User).where(User.login_name == "reader"))
+    reader.keep_read_marks = True
+    db.session.commit()
+    found = _counts(make_browser, count_queries, "reader")
+    marked = {"home", "story index", "group"}
+    assert found == {page: n + (page in marked)
+                     for page, n in expected(True, 1).items()}

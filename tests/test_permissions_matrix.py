@@ -440,6 +440,9 @@ MATRIX: dict[str, Case] = {
         lambda w, r: "/language/de", everyone(), lambda w, r: {"next": "/stories/"}),
     "profiles.language": Case(
         lambda w, r: "/settings/language", everyone(), lambda w, r: {"language": "es"}),
+    # "New since my last visit": a member's own setting (forum/reading), suspended or not.
+    "reading.settings": Case(
+        lambda w, r: "/settings/reading", everyone(), lambda w, r: {"keep_read_marks": "y"}),
     "notifications.read": Case(_notification_url, everyone()),
     "notifications.read_all": Case(lambda w, r: "/notifications/read-all", everyone()),
     "notifications.settings": Case(

@@ -28,6 +28,7 @@ from .groups import GroupAlias
 from .imports import BlogUpload, ImportedComment, ImportedStory
 from .jobs import JobLease
 from .notifications import Follow, Notification
+from .reading import ReadMark
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
 from .site import Invitation, SiteSetting
@@ -44,5 +45,5 @@ __all__ = [
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
     "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
-    "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload",
+    "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload", "ReadMark",
 ]

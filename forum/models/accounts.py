@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     # The language the site speaks to them (a code of forum.i18n.LANGUAGES); None follows the
     # browser (the switcher's cookie, then Accept-Language).
     language: Mapped[Optional[str]] = mapped_column(String(8))
+    # Off by default: "new since my last visit" records which posts of each thread they have
+    # seen (forum/models/reading.py); turning it off deletes those marks.
+    keep_read_marks: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     handles: Mapped[list["Handle"]] = relationship(back_populates="user")
 

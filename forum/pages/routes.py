@@ -11,6 +11,7 @@ from ..admin.service import transparency as unmasking_counts
 from ..extensions import db
 from ..i18n import LANGUAGES, language
 from ..models import Board, Handle, Thread
+from ..reading import service as reading
 from ..stories.listed import listed_thread, published_stories
 from ..text import render
 
@@ -50,7 +51,9 @@ def home():
     stories = db.session.scalars(_latest_stories()).all()
     reader, params = permissions.bound_board_reader(current_user)
     threads = db.session.scalars(_active_threads(reader), params).all()
-    return render_template("pages/home.html", stories=stories, threads=threads)
+    new = reading.new_in(current_user, stories=[story.public_id for story in stories],
+                         threads=[thread.public_id for thread in threads])
+    return render_template("pages/home.html", stories=stories, threads=threads, new=new)
 
 
 SITE_TEXTS = ("support", "safety")

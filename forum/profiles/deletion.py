@@ -8,6 +8,7 @@ from sqlalchemy import Table, delete, func, select, update
 
 from ..auth.service import confirm_password
 from ..extensions import db
+from ..reading import service as reading
 from ..models import (DELETED, HELD, REFUSED, DeletedPostText, Handle, ImportedComment,
                       ImportedStory, Post, Story, StoryRevision, Thread, User)
 from ..refusals import SettingsError
@@ -25,6 +26,8 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     """
     if not confirm_password(user, password):
         raise SettingsError("current_password", _("That is not your current password."))
+    # What they read ("new since my last visit") goes first and whole.
+    reading.forget(user.id)
     handle_ids = set(_handle_ids(user))
     public = db.session.scalar(Handle.public_of(user))
     post_ids = set(db.session.scalars(select(Post.id).where(Post.handle_id.in_(handle_ids))))

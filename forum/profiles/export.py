@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
@@ -16,6 +16,7 @@ from ..models import (
     Appeal, Conversation, Follow, Handle, Notification, Post, Report, Story,
     StoryRestriction, StoryRevision, Suspension, Thread, User,
 )
+from ..reading import service as reading
 from .ignoring import ignored_list
 
 
@@ -81,6 +82,8 @@ def export_data(user: User) -> dict:
             "follow_on_write": user.follow_on_write, "email_digest": user.email_digest,
             # The site's language they chose; None follows the browser.
             "language": user.language,
+            # Whether "new since my last visit" keeps their read marks (listed below).
+            "keep_read_marks": user.keep_read_marks,
             "created_at": _when(user.created_at), "suspended_until": _when(user.suspended_until),
             "suspension_reason": user.suspension_reason,
             # Registration by approval: where the account stands, and the answer it gave
@@ -122,6 +125,13 @@ def export_data(user: User) -> dict:
         "ignored_names": [
             {"name": row.handle.name, "since": _when(row.created_at)}
             for row in ignored_list(user)
+        ],
+        # "New since my last visit": what they read, if they turned it on (never row ids).
+        "read_marks": [
+            {"title": title, "address": url_for("stories.show", slug=slug) if slug
+             else url_for("threads.show", thread_id=thread_id),
+             "newest_post_seen": post_id, "read_at": _when(read_at)}
+            for title, slug, thread_id, post_id, read_at in reading.marks_of(user)
         ],
         **_shields_data(user, ids),
     }

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from .. import permissions
+from ..clock import utcnow
 from ..extensions import db
 from ..groups import service as group_service
 from ..i18n import LANGUAGES
@@ -16,6 +17,7 @@ from ..models import Group, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
+from ..reading import service as reading
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
 from .old_links import story_slug_for
@@ -79,7 +81,8 @@ def index():
         current_app.config["ITEMS_PER_PAGE"],
         params=None if chosen is None else {"language": chosen},
     )
-    return render_template("stories/index.html", page=page, chosen_language=chosen)
+    new = reading.new_in(current_user, stories=[story.public_id for story in page.items])
+    return render_template("stories/index.html", page=page, chosen_language=chosen, new=new)
 
 
 @bp.route("/stories/<slug>")
@@ -89,9 +92,13 @@ def show(slug):
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
-    tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
+    marks = reading.for_page(current_user, story.thread)  # None unless the reader keeps marks
+    tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show",
+                         shown=marks.shown if marks else None, slug=story.slug)
     response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
-                              following=following, barred=barred, groups=groups)
+                              following=following, barred=barred, groups=groups,
+                              read_marks=marks)
+    reading.record(marks, utcnow())
     if story.noindex or not story.is_published:
         # The author kept it out of search engines (or it is not public): say so in the
         # header too, which crawlers honour even for responses they do not parse as HTML.
@@ -161,6 +168,7 @@ def group(slug):
     page = paginate(_group_stories_statement(), Story, [Story.published_at, Story.id],
                     parse_after(request.args.get("after")), current_app.config["ITEMS_PER_PAGE"],
                     params={"group_id": group.id}, within=_group_page)
-    return render_template("stories/group.html", group=group, page=page,
+    new = reading.new_in(current_user, stories=[story.public_id for story in page.items])
+    return render_template("stories/group.html", group=group, page=page, new=new,
                            other_names=group_service.names_by_kind(rows),
                            following=following)

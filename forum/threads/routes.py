@@ -7,10 +7,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Board, Post, Thread
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
+from ..reading import service as reading
 from . import service
 from .tree import page_with_tree, rendered_tree
 
@@ -38,7 +40,8 @@ def board(slug):
         [Thread.pinned, Thread.last_post_at, Thread.id], parse_after(request.args.get("after")),
         current_app.config["ITEMS_PER_PAGE"],
     )
-    return render_template("threads/board.html", board=board, page=page)
+    new = reading.new_in(current_user, threads=[thread.public_id for thread in page.items])
+    return render_template("threads/board.html", board=board, page=page, new=new)
 
 
 def _readable(thread: Thread | None) -> Thread:
@@ -72,8 +75,13 @@ def show(thread_id):
     raw_after = request.args.get("after")
     if old := service.legacy_page_url(thread, raw_after, "threads.show", thread_id=thread_id):
         return redirect(old, 301)
-    tree = rendered_tree(thread, parse_after(raw_after), "threads.show", thread_id=thread_id)
-    return page_with_tree("threads/show.html", tree, thread=thread, following=found[1])
+    marks = reading.for_page(current_user, thread)  # None unless the reader keeps marks
+    tree = rendered_tree(thread, parse_after(raw_after), "threads.show",
+                         shown=marks.shown if marks else None, thread_id=thread_id)
+    response = page_with_tree("threads/show.html", tree, thread=thread, following=found[1],
+                              read_marks=marks)
+    reading.record(marks, utcnow())
+    return response
 
 
 @bp.route("/posts/<public_id:post_id>")

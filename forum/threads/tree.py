@@ -112,13 +112,16 @@ def member_key(thread: Thread, after: str | None, endpoint: str, url_args: dict)
             permissions.can_hide(user))  # Moderate
 
 
-def rendered_tree(thread: Thread, after: str | None, endpoint: str, **url_args) -> bytes:
+def rendered_tree(thread: Thread, after: str | None, endpoint: str, shown: dict | None = None,
+                  **url_args) -> bytes:
     """One page of `thread`'s posts as HTML, in UTF-8, with the link to the next page: for
     page_with_tree.
 
-    `endpoint` and `url_args` address the page the tree sits on (a story or a thread)."""
+    `endpoint` and `url_args` address the page the tree sits on (a story or a thread). A
+    member's `shown`, when given, is filled with the page's posts (post id -> anchor): what
+    their read mark moves to (forum/reading/service.py), found apart from the shared HTML."""
     if current_user.is_authenticated:
-        return _members_tree(thread, after, endpoint, url_args)
+        return _members_tree(thread, after, endpoint, url_args, {} if shown is None else shown)
     visitors: cache.TreeCache = current_app.extensions["tree_cache"]
     key = None
     if visitors.max_chars:
@@ -146,17 +149,18 @@ def _render(thread, posts, endpoint, url_args, ignored, **context) -> str:
                            url_args=url_args, ignored=ignored, **context)
 
 
-def _readers_own_tree(thread, after, endpoint, url_args) -> bytes:
+def _readers_own_tree(thread, after, endpoint, url_args, shown) -> bytes:
     """The page rendered for this member alone, with what they wrote that waits for a
     moderator and the names they ignore folded away."""
     posts = post_page(thread, after, current_user.id)
+    shown.update((post.id, f"p{post.public_id}") for post in posts.items)
     return _render(thread, posts, endpoint, url_args, ignored_ids(current_user)).encode()
 
 
-def _members_tree(thread, after, endpoint, url_args) -> bytes:
+def _members_tree(thread, after, endpoint, url_args, shown) -> bytes:
     members: cache.TreeCache = current_app.extensions["member_tree_cache"]
     if not members.max_chars:
-        return _readers_own_tree(thread, after, endpoint, url_args)
+        return _readers_own_tree(thread, after, endpoint, url_args, shown)
     key = member_key(thread, after, endpoint, url_args)
     copy = members.get(key)
     if copy is None:
@@ -167,7 +171,8 @@ def _members_tree(thread, after, endpoint, url_args) -> bytes:
             members.put(key, copy, copy.size)
     found = _own_and_ignored(thread, copy)
     if found is None:  # something of theirs waits for a moderator here
-        return _readers_own_tree(thread, after, endpoint, url_args)
+        return _readers_own_tree(thread, after, endpoint, url_args, shown)
+    shown.update((post_id, copy.anchors[post_id]) for post_id in copy.post_ids)
     pieces = list(copy.pieces)
     if found:
         place = {post_id: 2 * i + 1 for i, post_id in enumerate(copy.post_ids)}

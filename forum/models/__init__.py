@@ -28,6 +28,7 @@ from .groups import GroupAlias
 from .imports import BlogUpload, ImportedComment, ImportedStory
 from .jobs import JobLease
 from .notifications import Follow, Notification
+from .reactions import KINDS as REACTION_KINDS, Corroboration, PostReaction, StoryReaction
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
 from .site import Invitation, SiteSetting
@@ -45,4 +46,5 @@ __all__ = [
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
     "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
     "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload",
+    "REACTION_KINDS", "Corroboration", "PostReaction", "StoryReaction",
 ]

@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
 from . import csrf_tokens, i18n, siteurl, stories, submission_keys, threads, transactions
+from . import reactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -14,7 +15,7 @@ from .templating import register_filters
 from .threads import cache as thread_cache
 
 BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
-              feeds, search, contact, groups)
+              feeds, search, contact, groups, reactions)
 
 
 def create_app(overrides: dict | None = None) -> siteurl.Afterward:

@@ -16,6 +16,7 @@ from ..models import (
     Appeal, Conversation, Follow, Handle, Notification, Post, Report, Story,
     StoryRestriction, StoryRevision, Suspension, Thread, User,
 )
+from ..reactions.service import export_rows as reaction_rows
 from .ignoring import ignored_list
 
 
@@ -111,7 +112,8 @@ def export_data(user: User) -> dict:
         ],
         "notifications": [
             {"kind": n.kind, "thread_id": _public(n.thread), "post_id": _public(n.post),
-             "reason": n.reason, "created_at": _when(n.created_at), "read_at": _when(n.read_at)}
+             "reason": n.reason, "tally": n.tally, "created_at": _when(n.created_at),
+             "read_at": _when(n.read_at)}
             for n in notifications
         ],
         "follows": [
@@ -124,6 +126,8 @@ def export_data(user: User) -> dict:
             for row in ignored_list(user)
         ],
         **_shields_data(user, ids),
+        # The quiet support given, and the stories they said they lived too: theirs alone.
+        **reaction_rows(user.id),
     }
 
 

@@ -355,3 +355,113 @@ def test_deleting_the_account_takes_its_support_and_the_counts_drop(scene, clien
     assert "lived this too." not in page
     assert f'data-reaction="p{scene["cleo_post"]}' not in page
     assert 'reaction-count">1<' in page  # Cleo's own thanks under the story
+
+
+# --- what it costs a page ---------------------------------------------------------------
+
+def _supporters(n: int) -> list[User]:
+    """`n` accounts made as rows (no password hashing: nobody logs in as them)."""
+    users = [User(login_name=f"supporter{i}", password_hash="-", role="member", bio="",
+                  created_at=utcnow()) for i in range(n)]
+    db.session.add_all(users)
+    db.session.flush()
+    return users
+
+
+@pytest.mark.parametrize("given", [0, 1, 50])
+def test_pages_cost_the_same_statements_whatever_the_support(app, ctx, make_browser,
+                                                             count_queries, given):
+    """A story page and a thread page, for a visitor and for a member who pressed some of it
+    (and for one who pressed none): the same statements with 0, 1 or 50 people's support.
+    The numbers are read with the story and the posts; what the member pressed comes with
+    the story's own statement and with the query for their own posts on the page."""
+    writer, reader = make_user("writer", "Writer"), make_user("reader", "Reader")
+    make_user("other", "Other")
+    story = make_story(writer, title="Counted", group_names=["The Fellowship"])
+    comments = [make_reply(writer, story.thread, body=f"Comment {i}.") for i in range(5)]
+    thread = make_thread(writer, make_board(), title="Counted too", body="First.")
+    replies = [make_reply(writer, thread, body=f"Reply {i}.") for i in range(5)]
+    people = _supporters(given - 1) + [reader] if given else []
+    now = utcnow()
+    for person in people:
+        db.session.add(StoryReaction(user_id=person.id, story_id=story.id, kind="thanks",
+                                     created_at=now))
+        db.session.add(Corroboration(user_id=person.id, story_id=story.id, created_at=now))
+        for post in comments + replies:
+            db.session.add(PostReaction(user_id=person.id, post_id=post.id, kind="relate",
+                                        created_at=now))
+    story.thanks_count = story.lived_count = len(people)
+    for post in comments + replies:
+        post.relate_count = len(people)
+    db.session.commit()
+    urls = {"story": f"/stories/{story.slug}", "thread": f"/threads/{thread.public_id}"}
+    browsers = {"visitor": make_browser(), "reader": make_browser(), "other": make_browser()}
+    for login in ("reader", "other"):
+        assert browsers[login].login(login).status_code == 302
+    for who, browser in browsers.items():
+        for name, url in urls.items():
+            browser.get(url)  # the first request of a process fills its caches
+            with count_queries() as statements:
+                page = browser.get(url).get_data(as_text=True)
+            # A visitor: the story or thread (the tree's copy is kept). A member: their
+            # account, the story or thread, their own posts and pressed buttons on the page.
+            assert len(statements) == (1 if who == "visitor" else 3), (who, name, statements)
+            pressed = page.count('aria-pressed="true"')
+            if who == "reader" and given:
+                assert pressed == (7 if name == "story" else 5), (name, pressed)
+            else:
+                assert pressed == 0, (who, name)
+            if given:
+                assert f'I relate <span class="reaction-count">{given}</span>' in page
+
+
+def test_no_page_lists_who_reacted(app):
+    """The reactions blueprint takes presses only: it has no page to read at all."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("reactions.")]
+    assert len(rules) == 4
+    assert all(rule.methods - {"OPTIONS"} == {"POST"} for rule in rules)
+
+
+# --- two requests racing ------------------------------------------------------------------
+
+def test_the_same_member_racing_from_two_tabs_counts_once(app, scene, make_browser):
+    """Dan presses the same button from two logged-in browsers at the same moment, each
+    request in its own thread with its own connection (on PostgreSQL, with TEST_DATABASE_URL,
+    the second INSERT waits on the first's key and then adds nothing), ten times on and
+    off: the numbers always equal the rows, and a press counts once."""
+    import threading
+
+    url = scene["url"]
+    tabs = [scene["dan"], make_browser()]
+    assert tabs[1].login("dan").status_code == 302
+    tokens = [tab.csrf_token(url) for tab in tabs]
+    actions = [f"{url}/react/thanks", f"/posts/{scene['cleo_post']}/react/thanks",
+               f"{url}/lived-this-too"]
+    for round_ in range(10):
+        on = "1" if round_ % 2 == 0 else "0"
+        for action in actions:
+            barrier = threading.Barrier(2)
+            statuses = []
+
+            def send(tab, token):
+                barrier.wait()
+                statuses.append(tab.client.post(action, data={"on": on, "csrf_token": token})
+                                .status_code)
+
+            threads = [threading.Thread(target=send, args=(tab, token))
+                       for tab, token in zip(tabs, tokens)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert statuses == [303, 303], (action, statuses)
+        expected = 1 if on == "1" else 0
+        thanks, _, _, lived = story_counts(scene["story_id"])
+        assert (thanks, lived, post_count(scene["cleo_post"])) == (expected,) * 3
+        assert db.session.scalar(select(func.count()).select_from(StoryReaction)) == expected
+        assert db.session.scalar(select(func.count()).select_from(PostReaction)) == expected
+        assert db.session.scalar(select(func.count()).select_from(Corroboration)) == expected
+    # Cleo and Ada each hear of one person, however often he pressed and took it back.
+    tallies = db.session.scalars(select(Notification.tally).where(
+        Notification.kind == "reactions")).all()
+    assert tallies == [1, 1]

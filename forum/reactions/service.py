@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, delete, exists, func, select, update
+from sqlalchemy import bindparam, case, delete, distinct, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import permissions
@@ -76,20 +76,27 @@ def _check_reader(user: User, thread, handle, now: datetime) -> None:
         raise refusals.NotAllowed(_("Your own writing takes no reactions from you."))
 
 
-def _tell(owner_id: int | None, handle_id: int, thread_id: int, post_id: int | None,
-          now: datetime) -> None:
-    """One more person reacted: count them in the writer's unread notification about this
-    item, or start one. Never a notification per reaction, never a name."""
+def _tell(model, item_id: int, first: bool, owner_id: int | None, handle_id: int,
+          thread_id: int, post_id: int | None, now: datetime) -> None:
+    """Someone reacted: the writer's unread notification about this item says how many
+    people have support there given since it began (each account once, however many kinds it
+    pressed or however often it took one back and pressed again), or one is started when
+    this is the person's first support there. Never a notification per reaction, never a
+    name."""
     if owner_id is None:  # the account is gone
         return
     same = [Notification.user_id == owner_id, Notification.kind == REACTIONS,
             Notification.read_at.is_(None), Notification.thread_id == thread_id,
             Notification.post_id.is_(None) if post_id is None
             else Notification.post_id == post_id]
+    item = model.post_id if model is PostReaction else model.story_id
+    people = (select(func.count(distinct(model.user_id)))
+              .where(item == item_id, model.created_at >= Notification.created_at)
+              .scalar_subquery())
     grown = db.session.execute(
-        update(Notification).where(*same).values(tally=Notification.tally + 1)
+        update(Notification).where(*same).values(tally=people)
         .execution_options(synchronize_session=False)).rowcount
-    if not grown:
+    if not grown and first:
         db.session.add(Notification(user_id=owner_id, kind=REACTIONS, thread_id=thread_id,
                                     post_id=post_id, recipient_handle_id=handle_id, tally=1,
                                     created_at=now))
@@ -117,8 +124,10 @@ def react_to_post(user: User, post: Post, kind: str, on: bool, now: datetime) ->
     if changed:
         _count(Post, post.id, f"{kind}_count", 1 if on else -1)
         thread_cache.touch(db.session, [post.thread_id])
-        if on and _first_from(PostReaction, user.id, PostReaction.post_id, post.id):
-            _tell(post.handle.user_id, post.handle_id, thread.id, post.id, now)
+        if on:
+            _tell(PostReaction, post.id,
+                  _first_from(PostReaction, user.id, PostReaction.post_id, post.id),
+                  post.handle.user_id, post.handle_id, thread.id, post.id, now)
     db.session.commit()
     return changed
 
@@ -135,8 +144,10 @@ def react_to_story(user: User, story: Story, kind: str, on: bool, now: datetime)
                    now)
     if changed:
         _count(Story, story.id, f"{kind}_count", 1 if on else -1)
-        if on and _first_from(StoryReaction, user.id, StoryReaction.story_id, story.id):
-            _tell(story.handle.user_id, story.handle_id, story.thread_id, None, now)
+        if on:
+            _tell(StoryReaction, story.id,
+                  _first_from(StoryReaction, user.id, StoryReaction.story_id, story.id),
+                  story.handle.user_id, story.handle_id, story.thread_id, None, now)
     db.session.commit()
     return changed
 

@@ -49,13 +49,13 @@ def press(browser, page, action, on=True):
 
 
 def story_counts(story_id):
-    db.session.expire_all()
+    db.session.rollback()  # a new snapshot (PostgreSQL reads one per transaction)
     story = db.session.get(Story, story_id)
     return story.thanks_count, story.relate_count, story.strength_count, story.lived_count
 
 
 def post_count(public_id, kind="thanks"):
-    db.session.expire_all()
+    db.session.rollback()
     post = db.session.scalar(select(Post).where(Post.public_id == public_id))
     return getattr(post, f"{kind}_count")
 
@@ -186,6 +186,7 @@ def test_the_writer_hears_once_how_many_people_never_who(scene):
     press(scene["cleo"], url, f"{url}/react/strength")
     press(scene["ben"], url, f"{url}/react/thanks")
     press(scene["ben"], url, f"{url}/react/thanks", on=False)  # taking back tells nothing
+    db.session.rollback()
     ada = db.session.scalar(select(User).where(User.login_name == "ada"))
     notes = db.session.scalars(select(Notification).where(
         Notification.user_id == ada.id, Notification.kind == "reactions")).all()
@@ -207,6 +208,7 @@ def test_support_for_a_pseudonymous_post_reaches_its_writer_only(scene):
     url = scene["url"]
     press(scene["dan"], url, f"/posts/{scene['masked']}/react/thanks")
     press(scene["cleo"], url, f"/posts/{scene['masked']}/react/relate")
+    db.session.rollback()
     ben = db.session.scalar(select(User).where(User.login_name == "ben"))
     note = db.session.scalar(select(Notification).where(Notification.kind == "reactions"))
     assert note.user_id == ben.id and note.tally == 2
@@ -346,6 +348,7 @@ def test_deleting_the_account_takes_its_support_and_the_counts_drop(scene, clien
     client.get(url)  # the visitors' copy is kept with Dan's number in it
     response = scene["dan"].submit("/settings/delete", {"writing": "keep", "current_password": "correct horse battery", "confirm": "y"})
     assert response.status_code == 302, response.status_code
+    db.session.rollback()
     assert db.session.scalar(select(User.id).where(User.login_name == "dan")) is None
     assert story_counts(scene["story_id"]) == (1, 0, 0, 0)
     assert post_count(scene["cleo_post"]) == 0
@@ -461,6 +464,7 @@ def test_the_same_member_racing_from_two_tabs_counts_once(app, scene, make_brows
         assert db.session.scalar(select(func.count()).select_from(StoryReaction)) == expected
         assert db.session.scalar(select(func.count()).select_from(PostReaction)) == expected
         assert db.session.scalar(select(func.count()).select_from(Corroboration)) == expected
+    db.session.rollback()
     # Cleo and Ada each hear of one person, however often he pressed and took it back.
     tallies = db.session.scalars(select(Notification.tally).where(
         Notification.kind == "reactions")).all()

@@ -44,8 +44,11 @@ def _insert(table, values: dict) -> bool:
     """Insert a row unless its key is there already (another request's, a moment ago): True
     when this one added it. The same on SQLite and PostgreSQL, and no error to recover from."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount == 1
+    # RETURNING says whether a row went in: a driver may not count the rows of a statement
+    # (psycopg answers -1 here), the row it returns is certain.
+    stmt = (dialect.insert(table).values(**values).on_conflict_do_nothing()
+            .returning(*table.primary_key.columns))
+    return db.session.execute(stmt).first() is not None
 
 
 def _set(model, key: dict, on: bool, now: datetime) -> bool:
@@ -53,8 +56,9 @@ def _set(model, key: dict, on: bool, now: datetime) -> bool:
     if on:
         return _insert(model.__table__, {**key, "created_at": now})
     conditions = [getattr(model, name) == value for name, value in key.items()]
-    return db.session.execute(delete(model).where(*conditions)
-                              .execution_options(synchronize_session=False)).rowcount == 1
+    return db.session.execute(
+        delete(model).where(*conditions).returning(model.user_id)
+        .execution_options(synchronize_session=False)).first() is not None
 
 
 def _count(model, item_id: int, column: str, delta: int) -> None:
@@ -94,9 +98,9 @@ def _tell(model, item_id: int, first: bool, owner_id: int | None, handle_id: int
               .where(item == item_id, model.created_at >= Notification.created_at)
               .scalar_subquery())
     grown = db.session.execute(
-        update(Notification).where(*same).values(tally=people)
-        .execution_options(synchronize_session=False)).rowcount
-    if not grown and first:
+        update(Notification).where(*same).values(tally=people).returning(Notification.id)
+        .execution_options(synchronize_session=False)).first()
+    if grown is None and first:
         db.session.add(Notification(user_id=owner_id, kind=REACTIONS, thread_id=thread_id,
                                     post_id=post_id, recipient_handle_id=handle_id, tally=1,
                                     created_at=now))

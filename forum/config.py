@@ -96,6 +96,9 @@ def load(instance_path: str) -> dict:
         "AUTOSAVE_SECONDS": _int("AUTOSAVE_SECONDS", 30),
         "REPORT_LIMIT": os.environ.get("REPORT_LIMIT", "1 per 5 seconds;20 per day"),
         "CONTACT_LIMIT": os.environ.get("CONTACT_LIMIT", "1 per 10 seconds;20 per day"),
+        # Quiet support and "I lived this too", pressed or taken back (forum/reactions/): a
+        # reader may press several in a row, so no interval; a long window stops a script.
+        "REACTION_LIMIT": os.environ.get("REACTION_LIMIT", "30 per minute;300 per hour"),
         # Limits per network address. A shelter, a library, a campus or a mobile carrier puts
         # many people behind one address, so these only stop floods: long windows, no short
         # interval (one person's post must never make another wait, nor use up their quota),
@@ -119,6 +122,7 @@ def load(instance_path: str) -> dict:
         "ADDRESS_DRAFT_LIMIT": os.environ.get("ADDRESS_DRAFT_LIMIT", "3600 per hour"),
         # Previews: PREVIEW_LIMIT's 120 an hour each, 3,600.
         "ADDRESS_PREVIEW_LIMIT": os.environ.get("ADDRESS_PREVIEW_LIMIT", "3600 per hour"),
+        "ADDRESS_REACTION_LIMIT": os.environ.get("ADDRESS_REACTION_LIMIT", "3000 per hour"),
         "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "10 per day"),
         # Login names refused at registration, per address: slows testing which ones exist.
         # Only a name that is taken or reserved counts, which people rarely pick by chance.

@@ -171,6 +171,37 @@ def can_close_comments(user, story) -> bool:
     return can_write(user) and owns(user, story.handle)
 
 
+def can_react_in(user, thread) -> bool:
+    """Quiet support under the posts of a discussion: whoever may reply there (not locked, not
+    removed, a board they may write on). The tree asks it once per page; the copy kept for
+    members is keyed by can_reply, which is the same decision. Their own posts never show
+    the buttons (can_react_to_post)."""
+    return can_reply(user, thread)
+
+
+def can_react_to_post(user, post) -> bool:
+    """A member may support a post others can read, in a discussion they may reply in, and
+    not their own writing (under any of their names)."""
+    return (post.is_visible and not owns(user, post.handle)
+            and can_react_in(user, post.thread))
+
+
+def can_react_to_story(user, story) -> bool:
+    """A member who may write may support a published story that is not their own."""
+    return can_write(user) and story.is_published and not owns(user, story.handle)
+
+
+def can_say_lived_this(user, story, has_groups: bool) -> bool:
+    """"I lived this too": under a published story tagged with a group, whose author has not
+    turned it off, by a member who is not its author."""
+    return has_groups and not story.lived_off and can_react_to_story(user, story)
+
+
+def can_set_lived_this(user, story) -> bool:
+    """The story's author turns "I lived this too" on or off for their story."""
+    return can_edit_story(user, story)
+
+
 def can_moderate(user) -> bool:
     return _member(user) and user.is_moderator
 
@@ -287,6 +318,7 @@ TEMPLATE_FUNCTIONS = {
         "can_review_reports", "can_change_roles", "can_decide_unmasking",
         "can_see_unmasking_answer", "can_see_board", "can_post_on_board", "can_keep_circle",
         "can_manage_boards", "can_read_thread", "can_review_new_writing",
-        "can_decide_registrations",
+        "can_decide_registrations", "can_react_in", "can_react_to_post", "can_react_to_story",
+        "can_say_lived_this", "can_set_lived_this",
     )
 }

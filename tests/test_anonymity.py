@@ -402,6 +402,23 @@ def site(app, ctx, make_browser):
                    "That helps.", "From me too.", "This is my story as well.",
                    "Bob, this was my way out too.", "Level two: the author answers",
                    "The first paragraph, as WordPress keeps it.", "Thank you, I will."]
+    # Quiet support and "I lived this too" (forum/reactions/), given before Bob bars her:
+    # Alice, as her account, supports the demo story, Bob's comment and Bob's story;
+    # Bob and Carol support her anonymous story and her anonymous posts. Only numbers may
+    # show, and only the reader's own buttons pressed.
+    demo_slug = db.session.scalar(select(Story.slug).order_by(Story.id))
+    for person, action in (
+            (alice, f"/stories/{demo_slug}/react/thanks"),
+            (alice, f"/stories/{demo_slug}/lived-this-too"),
+            (alice, f"/posts/{bob_comment}/react/relate"),
+            (alice, f"/stories/{bob_slug}/react/strength"),
+            (bob, f"/stories/{story_slug}/react/thanks"),
+            (bob, f"/stories/{story_slug}/lived-this-too"),
+            (bob, f"/posts/{story_answer}/react/relate"),
+            (carol, f"/posts/{own_reply}/react/strength"),
+            (carol, f"/stories/{story_slug}/react/strength")):
+        response = person.submit("/", {"on": "1"}, action=action)
+        assert response.status_code == 303, (action, response.status_code)
     # Bob bars her pseudonym from his story, and ignores her own thread's name and her
     # public name (not d1's: the markup test below compares her d1 post as Bob sees it).
     done = [bob.submit(f"/stories/{bob_slug}/barred", {"name": pseudonyms["bob_story"]})]
@@ -453,6 +470,15 @@ def check_page(url: str, status: int, mimetype: str, body: str, site, viewer: st
         rest = re.sub(r"<(entry|item)\b.*?</\1>", "", body, flags=re.S)
         assert not {p for p in pseudonyms if p in rest}, where
         return
+
+    # Quiet support: its buttons and numbers hold the kinds' words and numbers, never a
+    # name; nobody but Bob (who pressed some) sees a button pressed.
+    names = [*pseudonyms, *site["public_names"]]
+    for block in re.findall(r'<(div|p) class="(?:reactions|lived-this)[^"]*"[^>]*>.*?</\1>',
+                            body, re.S):
+        assert not [n for n in names if n in block], f"{where}: a name beside support"
+    if viewer != "member":
+        assert 'aria-pressed="true"' not in body, f"{where}: someone else's support pressed"
 
     page = Items(body)
     if status == 200:
@@ -654,6 +680,9 @@ def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, 
     if viewer in ("member", "moderator"):
         # The question "Ignore <name>?" under each post is crawled too: it names the handle only.
         assert any(u.startswith("/posts/") and u.endswith("/ignore") for u in html)
+    # The support given shows as numbers where it was given.
+    assert 'reaction-count">1<' in pages[f"/stories/{site['story_slug']}"][2]
+    assert "1 member says they lived this too." in pages[f"/stories/{site['story_slug']}"][2]
     if viewer == "member":
         # Bob's own lists: the names he barred from his story, the names he ignores.
         barred = pages[f"/stories/{site['bob_slug']}/barred"][2]

@@ -482,6 +482,17 @@ MATRIX: dict[str, Case] = {
         lambda w, r: f"/stories/{w['story']}/close-comments", OWNER, _reason),
     "posting.reopen_comments": Case(
         lambda w, r: f"/stories/{w['story']}/reopen-comments", OWNER, setup=_author_closed),
+    # --- quiet support and "I lived this too": any member who may write, never on their own
+    # writing; the author alone turns "I lived this too" off for their story
+    "reactions.story": Case(
+        lambda w, r: f"/stories/{w['story']}/react/thanks", {**WRITE, "author": 403}),
+    "reactions.post": Case(
+        lambda w, r: f"/posts/{w['post']}/react/relate", {**WRITE, "author": 403}),
+    "reactions.lived": Case(
+        lambda w, r: f"/stories/{w['story']}/lived-this-too", {**WRITE, "author": 403}),
+    "reactions.lived_setting": Case(
+        lambda w, r: f"/stories/{w['story']}/lived-this-too/setting", OWNER,
+        lambda w, r: {"on": "0"}),
     # --- moderation: moderators and admins only
     "moderation.hide_post": Case(lambda w, r: f"/mod/posts/{w['post']}/hide", MODERATORS, _reason),
     "moderation.restore_post": Case(

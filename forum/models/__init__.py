@@ -29,6 +29,7 @@ from .imports import BlogUpload, ImportedComment, ImportedStory
 from .jobs import JobLease
 from .notifications import Follow, Notification
 from .reading import ReadMark
+from .reactions import KINDS as REACTION_KINDS, Corroboration, PostReaction, StoryReaction
 from .moderation import REPORT_REASONS, Appeal, ModAction, Report, Suspension, Unmasking
 from .shields import Ignore, StoryRestriction
 from .site import Invitation, SiteSetting
@@ -46,4 +47,5 @@ __all__ = [
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
     "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
     "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload", "ReadMark",
+    "REACTION_KINDS", "Corroboration", "PostReaction", "StoryReaction",
 ]

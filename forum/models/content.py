@@ -71,6 +71,12 @@ def legacy_url_column() -> Mapped[bool]:
     they did, trying integers would still tell which rows came first."""
     return mapped_column(default=False, server_default=false())
 
+def reaction_count_column() -> Mapped[int]:
+    """How many accounts gave a story or a post one kind of quiet support (models/reactions.py:
+    KINDS), kept with the rows by forum/reactions/service.py."""
+    return mapped_column(default=0, server_default="0")
+
+
 story_groups = Table(
     "story_groups",
     db.metadata,
@@ -309,6 +315,13 @@ class Story(db.Model):
     # Its own column, not only its thread's: the story index filters by it and the search
     # index stems the story's text by it, neither joining the thread.
     language: Mapped[str] = language_column()
+    # Quiet support (forum/reactions/): a counter per kind, and "I lived this too", which
+    # its author can turn off (the members' own notes are kept meanwhile: their own to withdraw).
+    thanks_count: Mapped[int] = reaction_count_column()
+    relate_count: Mapped[int] = reaction_count_column()
+    strength_count: Mapped[int] = reaction_count_column()
+    lived_count: Mapped[int] = reaction_count_column()
+    lived_off: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     handle: Mapped[Handle] = relationship()
     thread: Mapped[Thread] = relationship()
@@ -411,6 +424,10 @@ class Post(db.Model):
     # that language, and a generated column can read only its own row. The post tree marks
     # posts with the thread's language, not this one.
     language: Mapped[str] = language_column()
+    # Quiet support (forum/reactions/): a counter per kind, read with the post by the tree.
+    thanks_count: Mapped[int] = reaction_count_column()
+    relate_count: Mapped[int] = reaction_count_column()
+    strength_count: Mapped[int] = reaction_count_column()
 
     thread: Mapped[Thread] = relationship()
     handle: Mapped[Handle] = relationship()

@@ -16,6 +16,7 @@ COMMENT = "comment"        # someone commented on my story
 MODERATION = "moderation"  # a moderator acted on my post or story
 FOLLOWED = "followed"      # a thread I follow has a new post
 NEW_STORY = "new_story"    # a group I follow has a new story
+REACTIONS = "reactions"    # people gave quiet support to my story or post (how many: tally)
 
 
 class Notification(db.Model):
@@ -44,6 +45,8 @@ class Notification(db.Model):
     recipient_handle_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("handles.id", ondelete="SET NULL"))
     reason: Mapped[Optional[str]] = mapped_column(String(500))
+    # REACTIONS: how many people, counted up while it is unread; nobody is named.
+    tally: Mapped[Optional[int]]
     created_at: Mapped[datetime]
     read_at: Mapped[Optional[datetime]]
     emailed_at: Mapped[Optional[datetime]]

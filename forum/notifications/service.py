@@ -392,6 +392,7 @@ class Notice(NamedTuple):
     thread_id: int | None
     recipient_handle_id: int | None
     reason: str | None
+    tally: int | None  # REACTIONS: how many people, never who
     created_at: datetime
     read_at: datetime | None
     title: str | None  # the discussion's title; None: no discussion
@@ -436,7 +437,7 @@ def _notices_statement(reader_kind: str):
     columns = _NoticeColumns(
         "notice", Notification.id, Notification.public_id, Notification.kind,
         Notification.thread_id, Notification.recipient_handle_id, Notification.reason,
-        Notification.created_at, Notification.read_at, Thread.title, Post.state,
+        Notification.tally, Notification.created_at, Notification.read_at, Thread.title, Post.state,
         Post.excerpt, author, pseudonym)
     return (select(columns)
             .select_from(Notification)

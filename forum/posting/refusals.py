@@ -414,6 +414,18 @@ def _previews_from_address() -> str:
     return _("Previews from one network address are limited, to keep floods off the site.")
 
 
+def _reactions_from_address() -> str:
+    # Translators: %(wait)s is a duration such as "25 seconds" or "4 minutes".
+    return _("Reactions from one network address are limited, to keep floods off the site. "
+             "Please wait %(wait)s, then try again.", wait="{wait}")
+
+
+def _faster_reactions() -> str:
+    # Translators: %(wait)s is a duration such as "25 seconds" or "4 minutes".
+    return _("You are pressing these faster than this site allows. Please wait %(wait)s, "
+             "then try again.", wait="{wait}")
+
+
 def _topics_from_address(limit: int) -> str:
     return ngettext("Stories and threads from one network address are limited to %(num)d a "
                     "day, to keep floods off the site.",
@@ -468,6 +480,10 @@ _PLAIN_LIMITS = {
               lambda: _waiting(_faster), lambda: _waiting(_drafts_from_address)),
     "preview": ("PREVIEW_LIMIT", "ADDRESS_PREVIEW_LIMIT",
                 lambda: LazyString(_faster_previews), lambda: _waiting(_previews_from_address)),
+    # Quiet support and "I lived this too" (forum/reactions/service.py), pressed or undone.
+    "reaction": ("REACTION_LIMIT", "ADDRESS_REACTION_LIMIT",
+                 lambda: LazyString(_faster_reactions),
+                 lambda: LazyString(_reactions_from_address)),
 }
 
 

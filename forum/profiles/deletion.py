@@ -11,6 +11,7 @@ from ..extensions import db
 from ..reading import service as reading
 from ..models import (DELETED, HELD, REFUSED, DeletedPostText, Handle, ImportedComment,
                       ImportedStory, Post, Story, StoryRevision, Thread, User)
+from ..reactions import service as reactions
 from ..refusals import SettingsError
 from ..threads import cache as thread_cache
 
@@ -36,6 +37,10 @@ def delete_account(user: User, *, password: str, remove_writing: bool, now: date
     touched |= {story.thread_id for story in stories}
     started = set(db.session.scalars(select(Thread.id).where(
         Thread.handle_id.in_(handle_ids), Thread.board_id.is_not(None))))
+    # The support the account gave goes with it, and the numbers shown drop (the trees of
+    # the discussions it supported posts in change too).
+    touched |= reactions.threads_reacted_in(user.id)
+    reactions.forget_account(user.id)
     # The statements below bypass the ORM, so its hook cannot see them: say it here.
     thread_cache.touch(db.session, touched)
 

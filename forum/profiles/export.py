@@ -16,6 +16,7 @@ from ..models import (
     Appeal, Conversation, Follow, Handle, Notification, Post, Report, Story,
     StoryRestriction, StoryRevision, Suspension, Thread, User,
 )
+from ..reactions.service import export_rows as reaction_rows
 from ..reading import service as reading
 from .ignoring import ignored_list
 
@@ -114,7 +115,8 @@ def export_data(user: User) -> dict:
         ],
         "notifications": [
             {"kind": n.kind, "thread_id": _public(n.thread), "post_id": _public(n.post),
-             "reason": n.reason, "created_at": _when(n.created_at), "read_at": _when(n.read_at)}
+             "reason": n.reason, "tally": n.tally, "created_at": _when(n.created_at),
+             "read_at": _when(n.read_at)}
             for n in notifications
         ],
         "follows": [
@@ -134,6 +136,8 @@ def export_data(user: User) -> dict:
             for title, slug, thread_id, post_id, read_at in reading.marks_of(user)
         ],
         **_shields_data(user, ids),
+        # The quiet support given, and the stories they said they lived too: theirs alone.
+        **reaction_rows(user.id),
     }
 
 

@@ -17,6 +17,7 @@ from ..models import Group, Story, story_groups
 from ..notifications.service import follows_column, reader_id
 from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
+from ..reactions.service import lived_column, pressed_column, pressed_kinds
 from ..reading import service as reading
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
@@ -31,21 +32,24 @@ def _story_statement(dialect: str):
     built once per process. With the story, whether the reader follows its comments,
     whether its author barred the reader's account from them, and its groups (as JSON: a
     join of the story's groups read all 15,000 story-group rows at 1M posts on SQLite, and
-    loaded apart they took a statement of their own)."""
+    loaded apart they took a statement of their own), and the quiet support the reader gave
+    it and whether they said they lived it too (forum/reactions/)."""
     return (select(Story, follows_column(thread_id=Story.thread_id),
-                   barred_column(story_id=Story.id), tagged_groups_column(Story.id, dialect))
+                   barred_column(story_id=Story.id), tagged_groups_column(Story.id, dialect),
+                   pressed_column(story_id=Story.id), lived_column(story_id=Story.id))
             .where(Story.slug == bindparam("slug"))
             .options(joinedload(Story.handle), joinedload(Story.thread),
                      defer(Story.body)))  # the page shows body_html
 
 
-def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list]:
+def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, dict]:
     """The story at `slug` (or 404 for anyone who may not read it), whether the reader
-    follows its comments, whether they are barred from them, and its groups, in the same
-    statement."""
+    follows its comments, whether they are barred from them, its groups, and the reader's
+    own support of it (`mine`: the kinds pressed, and "lived"), in the same statement."""
     found = db.session.execute(_story_statement(db.engine.dialect.name),
                                {"slug": slug, "reader": reader_id(current_user)}).first()
-    story, following, barred, groups = found if found is not None else (None, False, False, None)
+    story, following, barred, groups, pressed, lived = (
+        found if found is not None else (None, False, False, None, 0, False))
     if story is None:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
@@ -53,7 +57,8 @@ def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list]:
         permissions.owns(current_user, story.handle) and story.state in ("draft", "pending")
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
-    return story, following, barred, tagged_groups(groups)
+    mine = {"pressed": pressed_kinds(pressed), "lived": bool(lived)}
+    return story, following, barred, tagged_groups(groups), mine
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +93,7 @@ def index():
 @bp.route("/stories/<slug>")
 def show(slug):
     """Show a story and its comment tree."""
-    story, following, barred, groups = _visible_story_and_following(slug)
+    story, following, barred, groups, mine = _visible_story_and_following(slug)
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
@@ -96,7 +101,7 @@ def show(slug):
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show",
                          shown=marks.shown if marks else None, slug=story.slug)
     response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
-                              following=following, barred=barred, groups=groups,
+                              following=following, barred=barred, groups=groups, mine=mine,
                               read_marks=marks)
     reading.record(marks, utcnow())
     if story.noindex or not story.is_published:

@@ -39,7 +39,8 @@ from ..models import PUBLIC, Handle, Post, Thread, User
 # What a post or a handle shows in a tree and can change once written (a handle links to a
 # profile while it has an account: user_id). A post's place (parent, depth, path) is set once,
 # while it is being inserted, which post_count already covers.
-POST_SHOWN = ("state", "body_html", "edited_at", "handle_id")
+POST_SHOWN = ("state", "body_html", "edited_at", "handle_id", "thanks_count", "relate_count",
+              "strength_count")
 HANDLE_SHOWN = ("name", "kind", "user_id")
 # A public handle is marked "Moderator" while its account moderates (a pseudonym never is).
 USER_SHOWN = ("role",)

@@ -9,6 +9,11 @@ the posts on the page written under one of the reader's names, or under a name t
 ignores; only those are rendered again, for this reader, and put in their places. The copy
 says nothing about who wrote what, so this process keeps no owner of an anonymous name.
 
+Quiet support under each post (forum/reactions/) is counted on the post row, so its numbers are
+in every copy (a reaction renews the thread's revision, as an edit does). What the reader pressed
+is theirs alone: the copy is rendered with nothing pressed, and the same query that finds their
+own posts finds what they pressed on the page, marked over the copy button by button.
+
 A member with a post waiting for a moderator in the thread sees it in their tree (seen_by);
 that changes where pages begin, so such a reader is served without the copy (rare: a first
 post from a new member, until a moderator looks).
@@ -25,14 +30,15 @@ from flask import Response, current_app, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, literal, or_, select, union_all
+from sqlalchemy import Integer, bindparam, cast, false, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import permissions, submission_keys
 from ..extensions import db
 from ..i18n import language
-from ..models import HELD, Handle, Ignore, Post, Thread
+from ..models import HELD, Handle, Ignore, Post, PostReaction, Thread
 from ..profiles.ignoring import ignored_ids
+from ..reactions.service import pressed_on_posts
 from . import cache
 from .service import post_page
 
@@ -151,10 +157,21 @@ def _render(thread, posts, endpoint, url_args, ignored, **context) -> str:
 
 def _readers_own_tree(thread, after, endpoint, url_args, shown) -> bytes:
     """The page rendered for this member alone, with what they wrote that waits for a
-    moderator and the names they ignore folded away."""
+    moderator, the names they ignore folded away, and the support they gave pressed."""
     posts = post_page(thread, after, current_user.id)
     shown.update((post.id, f"p{post.public_id}") for post in posts.items)
-    return _render(thread, posts, endpoint, url_args, ignored_ids(current_user)).encode()
+    pressed = pressed_on_posts(current_user, [post.id for post in posts.items])
+    return _render(thread, posts, endpoint, url_args, ignored_ids(current_user),
+                   pressed=pressed).encode()
+
+
+def _unpressed(anchor: str, kind: str) -> bytes:
+    """A support button as a member's copy has it, for marking it pressed (_post_tree.html)."""
+    return f'value="1" aria-pressed="false" data-reaction="{anchor}-{kind}"'.encode()
+
+
+def _pressed(anchor: str, kind: str) -> bytes:
+    return f'value="0" aria-pressed="true" data-reaction="{anchor}-{kind}"'.encode()
 
 
 def _members_tree(thread, after, endpoint, url_args, shown) -> bytes:
@@ -169,17 +186,23 @@ def _members_tree(thread, after, endpoint, url_args, shown) -> bytes:
         # by the clock: can_write asks utcnow()), so the copy is true of its key.
         if member_key(thread, after, endpoint, url_args) == key:
             members.put(key, copy, copy.size)
-    found = _own_and_ignored(thread, copy)
+    found, pressed = _own_and_ignored(thread, copy)
     if found is None:  # something of theirs waits for a moderator here
         return _readers_own_tree(thread, after, endpoint, url_args, shown)
     shown.update((post_id, copy.anchors[post_id]) for post_id in copy.post_ids)
     pieces = list(copy.pieces)
-    if found:
+    if found or pressed:
         place = {post_id: 2 * i + 1 for i, post_id in enumerate(copy.post_ids)}
+    if found:
         posts, ignored = found
         for post, html in zip(posts, _variants(members, key, thread, posts, ignored, copy,
                                                endpoint, url_args)):
             pieces[place[post.id]] = html
+    # What the reader pressed, marked in the piece of its post only: the attributes with the
+    # post's anchor are in no text anyone writes (the sanitiser keeps no data- attribute).
+    for post_id, kind in pressed:
+        at, anchor = place[post_id], copy.anchors[post_id]
+        pieces[at] = pieces[at].replace(_unpressed(anchor, kind), _pressed(anchor, kind), 1)
     # The reader's own token in each form: the same one the page's other forms carry. And the
     # page's one-time key (forum/submission_keys.py) beside it, in the same pass: a copy
     # holds no key, which would be shared by every reader and every showing of the page.
@@ -245,17 +268,23 @@ def _own_and_ignored_statement(page_has_posts: bool):
         return held
     ignored = Post.handle_id.in_(select(Ignore.handle_id)
                                  .where(Ignore.user_id == user_id).scalar_subquery())
+    page = (Post.thread_id == thread_id,
+            Post.path.between(bindparam("first_path"), bindparam("last_path")))
     on_page = select(Post.id, Post.handle_id, Post.state, own.label("own")).where(
-        Post.thread_id == thread_id,
-        Post.path.between(bindparam("first_path"), bindparam("last_path")),
-        or_(own, ignored))
-    return union_all(held, on_page)
+        *page, or_(own, ignored))
+    # And the support the reader gave on the page (forum/reactions/): one row per post and
+    # kind, told apart by having no name (every post has one), the kind where the state is.
+    pressed = select(PostReaction.post_id, cast(null(), Integer), PostReaction.kind,
+                     false()).where(PostReaction.user_id == user_id,
+                                    PostReaction.post_id.in_(select(Post.id).where(*page)))
+    return union_all(held, on_page, pressed)
 
 
 def _own_and_ignored(thread: Thread, copy: MemberCopy):
     """The posts on this page that the reader wrote or whose name they ignore, and the
-    ignored names among them: one query. None when the reader has a post waiting for a
-    moderator anywhere in the thread (their page is then not the shared one)."""
+    ignored names among them; and what the reader pressed on the page, as (post id, kind)
+    pairs: one query. The first is None when the reader has a post waiting for a moderator
+    anywhere in the thread (their page is then not the shared one)."""
     # Plain rows: which posts, and whether the reader's; the posts themselves are loaded only
     # to render a variant not kept yet (_variants).
     params = {"user_id": current_user.id, "thread_id": thread.id}
@@ -263,14 +292,18 @@ def _own_and_ignored(thread: Thread, copy: MemberCopy):
         params.update(first_path=copy.first_path, last_path=copy.last_path)
     rows = db.session.execute(_own_and_ignored_statement(bool(copy.post_ids)), params).all()
     on_page = set(copy.post_ids)
-    posts, ignored_names = [], set()
+    posts, ignored_names, pressed = [], set(), []
     for post_id, handle_id, state, own in rows:
+        if handle_id is None:  # a reaction of the reader's
+            if post_id in on_page:
+                pressed.append((post_id, state))
+            continue
         if own and state in HELD:
-            return None
+            return None, ()
         if post_id in on_page:
             posts.append(_Listed(post_id, handle_id))
             if not own:
                 ignored_names.add(handle_id)
     if not posts:
-        return ()
-    return posts, frozenset(ignored_names)
+        return (), pressed
+    return (posts, frozenset(ignored_names)), pressed

@@ -4,7 +4,7 @@ from __future__ import annotations
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
-from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
+from . import admin, bookmarks, contact, feeds, groups, notifications, posting, profiles, search, security
 from . import csrf_tokens, i18n, siteurl, stories, submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
@@ -14,7 +14,7 @@ from .templating import register_filters
 from .threads import cache as thread_cache
 
 BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
-              feeds, search, contact, groups)
+              feeds, search, contact, groups, bookmarks)
 
 
 def create_app(overrides: dict | None = None) -> siteurl.Afterward:

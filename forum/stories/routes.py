@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from .. import permissions
+from ..bookmarks import service as bookmarks
 from ..extensions import db
 from ..groups import service as group_service
 from ..i18n import LANGUAGES
@@ -18,6 +19,7 @@ from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
+from .more import more_from_groups
 from .old_links import story_slug_for
 from .listed import PUBLISHED_IN_SQL, published_stories, tagged_groups, tagged_groups_column
 
@@ -31,19 +33,21 @@ def _story_statement(dialect: str):
     join of the story's groups read all 15,000 story-group rows at 1M posts on SQLite, and
     loaded apart they took a statement of their own)."""
     return (select(Story, follows_column(thread_id=Story.thread_id),
-                   barred_column(story_id=Story.id), tagged_groups_column(Story.id, dialect))
+                   barred_column(story_id=Story.id), tagged_groups_column(Story.id, dialect),
+                   bookmarks.kept_column(Story.id))
             .where(Story.slug == bindparam("slug"))
             .options(joinedload(Story.handle), joinedload(Story.thread),
                      defer(Story.body)))  # the page shows body_html
 
 
-def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list]:
+def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, bool]:
     """The story at `slug` (or 404 for anyone who may not read it), whether the reader
-    follows its comments, whether they are barred from them, and its groups, in the same
-    statement."""
+    follows its comments, whether they are barred from them, its groups, and whether the
+    reader keeps it (bookmarks), in the same statement."""
     found = db.session.execute(_story_statement(db.engine.dialect.name),
                                {"slug": slug, "reader": reader_id(current_user)}).first()
-    story, following, barred, groups = found if found is not None else (None, False, False, None)
+    story, following, barred, groups, kept = (
+        found if found is not None else (None, False, False, None, False))
     if story is None:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
@@ -51,7 +55,7 @@ def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list]:
         permissions.owns(current_user, story.handle) and story.state in ("draft", "pending")
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
-    return story, following, barred, tagged_groups(groups)
+    return story, following, barred, tagged_groups(groups), kept
 
 
 @lru_cache(maxsize=1)
@@ -85,13 +89,14 @@ def index():
 @bp.route("/stories/<slug>")
 def show(slug):
     """Show a story and its comment tree."""
-    story, following, barred, groups = _visible_story_and_following(slug)
+    story, following, barred, groups, kept = _visible_story_and_following(slug)
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
     response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
-                              following=following, barred=barred, groups=groups)
+                              following=following, barred=barred, groups=groups, kept=kept,
+                              more_stories=more_from_groups(story, groups))
     if story.noindex or not story.is_published:
         # The author kept it out of search engines (or it is not public): say so in the
         # header too, which crawlers honour even for responses they do not parse as HTML.

@@ -1,36 +1,56 @@
 """"More from this group" under a story: a few other published stories tagged with any of
-the same groups, newest first, as any list shows them."""
+the same groups, newest first, as any list shows them.
+
+Read as one JSON column of the story page's own statement (as its groups are:
+listed.tagged_groups_column), so the page costs no statement more for it."""
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import Story, story_groups
-from .listed import ListedStory, published_stories
+from ..models import Handle, Story, story_groups
+from .listed import PUBLISHED_IN_SQL, ListedHandle, ListedStory
 
 # How many the end of a story offers.
 MORE_STORIES = 4
 
 
-@lru_cache(maxsize=1)
-def _statement():
-    """The stories (ListedStory rows) sharing a group with the story bound as :story_id,
-    itself left out: one statement, built once per process. The visibility is the lists'
-    own (published_stories)."""
+def more_column(story_id, dialect: str):
+    """The published stories sharing a group with the story whose id is `story_id` (a
+    column), itself left out, newest first, at most MORE_STORIES: as one JSON column of
+    arrays, read back with more_stories(). Visible by the lists' own rule (published)."""
+    other, shown = aliased(Story), aliased(Story)
     mine, theirs = aliased(story_groups), aliased(story_groups)
-    shared = (theirs.select().with_only_columns(theirs.c.story_id)
+    shared = (select(theirs.c.story_id)
               .join(mine, mine.c.group_id == theirs.c.group_id)
-              .where(mine.c.story_id == bindparam("story_id")))
-    return (published_stories()
-            .where(Story.id.in_(shared.scalar_subquery()), Story.id != bindparam("story_id"))
-            .limit(MORE_STORIES))
+              .where(mine.c.story_id == story_id).correlate(story_id.table))
+    newest = (select(other.id)
+              .where(other.state == PUBLISHED_IN_SQL, other.id != story_id,
+                     other.id.in_(shared))
+              .order_by(other.published_at.desc(), other.id.desc()).limit(MORE_STORIES)
+              .correlate(story_id.table))
+    columns = (shown.published_at, shown.id, shown.public_id, shown.slug, shown.title,
+               shown.summary, shown.content_warnings, shown.noindex, shown.language,
+               Handle.name, Handle.kind, Handle.user_id)
+    rows = (func.json_agg(func.json_build_array(*columns)) if dialect == "postgresql"
+            else func.json_group_array(func.json_array(*columns)))
+    return (select(rows).select_from(shown).join(Handle, Handle.id == shown.handle_id)
+            .where(shown.id.in_(newest)).scalar_subquery())
 
 
-def more_from_groups(story: Story, groups: list) -> list[ListedStory]:
-    """Other stories about the story's groups; none (and no query) for a story without."""
-    if not groups or not story.is_published:
-        return []
-    return list(db.session.scalars(_statement(), {"story_id": story.id}))
+def _when(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def more_stories(value) -> list[ListedStory]:
+    """What more_column() returned, newest first, as the story list shows them."""
+    rows = json.loads(value) if isinstance(value, str) else (value or [])
+    rows = sorted(((_when(row[0]), row[1], row[2:]) for row in rows if row),
+                  key=lambda row: (row[0], row[1]), reverse=True)
+    return [ListedStory(public_id, slug, title, summary, warnings, bool(noindex), when,
+                        language, ListedHandle(name, kind, user_id))
+            for when, _id, (public_id, slug, title, summary, warnings, noindex, language,
+                            name, kind, user_id) in rows]

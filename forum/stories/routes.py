@@ -19,7 +19,7 @@ from ..pagination import paginate, parse_after
 from ..posting.restrictions import barred_column
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
-from .more import more_from_groups
+from .more import more_column, more_stories
 from .old_links import story_slug_for
 from .listed import PUBLISHED_IN_SQL, published_stories, tagged_groups, tagged_groups_column
 
@@ -34,20 +34,20 @@ def _story_statement(dialect: str):
     loaded apart they took a statement of their own)."""
     return (select(Story, follows_column(thread_id=Story.thread_id),
                    barred_column(story_id=Story.id), tagged_groups_column(Story.id, dialect),
-                   bookmarks.kept_column(Story.id))
+                   bookmarks.kept_column(Story.id), more_column(Story.id, dialect))
             .where(Story.slug == bindparam("slug"))
             .options(joinedload(Story.handle), joinedload(Story.thread),
                      defer(Story.body)))  # the page shows body_html
 
 
-def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, bool]:
+def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, bool, list]:
     """The story at `slug` (or 404 for anyone who may not read it), whether the reader
-    follows its comments, whether they are barred from them, its groups, and whether the
-    reader keeps it (bookmarks), in the same statement."""
+    follows its comments, whether they are barred from them, its groups, whether the
+    reader keeps it (bookmarks) and more stories about its groups, in the same statement."""
     found = db.session.execute(_story_statement(db.engine.dialect.name),
                                {"slug": slug, "reader": reader_id(current_user)}).first()
-    story, following, barred, groups, kept = (
-        found if found is not None else (None, False, False, None, False))
+    story, following, barred, groups, kept, more = (
+        found if found is not None else (None, False, False, None, False, None))
     if story is None:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
@@ -55,7 +55,7 @@ def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, bo
         permissions.owns(current_user, story.handle) and story.state in ("draft", "pending")
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
-    return story, following, barred, tagged_groups(groups), kept
+    return story, following, barred, tagged_groups(groups), kept, more_stories(more)
 
 
 @lru_cache(maxsize=1)
@@ -89,14 +89,14 @@ def index():
 @bp.route("/stories/<slug>")
 def show(slug):
     """Show a story and its comment tree."""
-    story, following, barred, groups, kept = _visible_story_and_following(slug)
+    story, following, barred, groups, kept, more = _visible_story_and_following(slug)
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
     tree = rendered_tree(story.thread, parse_after(raw_after), "stories.show", slug=story.slug)
     response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
                               following=following, barred=barred, groups=groups, kept=kept,
-                              more_stories=more_from_groups(story, groups))
+                              more_stories=more if story.is_published else [])
     if story.noindex or not story.is_published:
         # The author kept it out of search engines (or it is not public): say so in the
         # header too, which crawlers honour even for responses they do not parse as HTML.

@@ -3,9 +3,10 @@ stories about the same group at the end; all stored at write, none of it rendere
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from forum import text
 from forum.clock import utcnow
@@ -112,7 +113,6 @@ def test_stories_from_before_get_their_aids_from_the_command_or_the_next_edit(
 def test_more_from_this_group_is_newest_first_without_this_or_unlisted_ones(
         writer, client, count_queries):
     base = utcnow()
-    from datetime import timedelta
     made = [make_story(writer, title=f"Fellowship {n}", body=f"Story {n}.",
                        group_names=["The Fellowship"], now=base + timedelta(minutes=n))
             for n in range(7)]

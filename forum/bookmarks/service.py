@@ -22,6 +22,7 @@ from .. import permissions, ratelimit
 from ..extensions import db
 from ..models import PUBLISHED, VISIBLE, Bookmark, Post, Story, Thread, User
 from ..pagination import Page, paginate
+from ..text import EXCERPT_CHARS, cut
 
 
 class KeptItem(NamedTuple):
@@ -98,7 +99,11 @@ class _KeptRows(Bundle):
 
     def create_row_processor(self, query, procs, labels):
         def make(row):
-            return KeptItem(*[proc(row) for proc in procs])
+            public_id, kind, target, title, words, kept_at = [proc(row) for proc in procs]
+            # A story's stored excerpt is long enough for a moderator to judge it; a list
+            # shows the start of it, as other lists do (a cut, nothing rendered).
+            return KeptItem(public_id, kind, target, title,
+                            None if words is None else cut(words, EXCERPT_CHARS), kept_at)
         return make
 
 

@@ -306,6 +306,8 @@ _LOOK_AHEAD = 1
 _BLOCK_TOKEN = 6
 _INLINE_TOKEN = 3
 _REFERENCE = 12
+# A story's heading given its id (its words read again, made an id, checked unique).
+_HEADING = 4
 # Characters a link's address or title scan reads, per unit.
 _SCAN_CHARS = 2
 # Reading the text at all: characters per unit, and units per line.
@@ -490,16 +492,22 @@ def _heading_words(inline: Token) -> str:
     return " ".join(_STAND_INS.sub(lambda m: _FROM_STAND_IN.get(m.group(), ""), words).split())
 
 
-def _heading_id(words: str, taken: set[str]) -> str:
+def _heading_id(words: str, taken: dict[str, int]) -> str:
     """HEADING_ID_PREFIX and the heading's words as lower-case ASCII and dashes; the same
-    words again get -2, -3... A heading with no such letters is a numbered "section"."""
+    words again get -2, -3... A heading with no such letters is a numbered "section".
+
+    `taken` holds every id given so far, each with the last number tried after it: a
+    thousand headings of the same words cost a thousand steps, not half a million."""
     ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_words.lower()).strip("-")[:60].strip("-")
     base = HEADING_ID_PREFIX + (base or f"section-{len(taken) + 1}")
-    made, n = base, 2
+    made, n = base, taken.get(base, 1)
     while made in taken:
-        made, n = f"{base}-{n}", n + 1
-    taken.add(made)
+        n += 1
+        made = f"{base}-{n}"
+    if made != base:
+        taken[base] = n
+    taken[made] = 1
     return made
 
 
@@ -509,11 +517,12 @@ def _heading_ids(state) -> None:
     noted = state.env.get("headings")
     if noted is None:
         return
-    taken: set[str] = set()
+    taken: dict[str, int] = {}
     tokens = state.tokens
     for at, token in enumerate(tokens):
         if token.type != "heading_open" or token.tag not in HEADING_TAGS:
             continue
+        _local.budget.spend(_HEADING)
         words = _heading_words(tokens[at + 1]) if at + 1 < len(tokens) else ""
         made = _heading_id(words, taken)
         token.attrSet("id", made)

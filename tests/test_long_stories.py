@@ -149,3 +149,21 @@ def test_no_get_renders_the_story(writer, client, monkeypatch):
     monkeypatch.setattr(text, "render", refuse)
     page = client.get(f"/stories/{story.slug}").get_data(as_text=True)
     assert "5 min read" in page and "Another" in page and "story-toc" in page
+
+
+def test_many_headings_of_the_same_words_cost_the_budget_not_more():
+    """Each heading's id is found in a step or two, whatever came before, and counted in the
+    budget: thousands of the same heading stay within it, or become plain text."""
+    same = text.render("## Again\n\n" * 1000, headings=True)
+    assert same.headings[-1].id == "s-again-60" and len(same.headings) == text.TOC_MAX
+    assert same.html.count(' id="s-again') == 1000
+    assert 'id="s-again-1000"' in same.html
+    many = text.render("## Again\n" * 5000, headings=True)
+    assert not many.formatted and many.headings == ()
+
+
+def test_a_story_preview_shows_the_ids_it_will_be_stored_with(writer, make_browser):
+    person = make_browser()
+    person.login("writer")
+    page = person.submit("/stories/new", {"title": "Parts", "body": LONG, "action": "preview"})
+    assert 'id="s-leaving-2"' in page.get_data(as_text=True)

@@ -34,6 +34,7 @@ class KeptItem(NamedTuple):
     target: str | None  # the story's slug, or the post's public id, while available
     title: str | None
     excerpt: str | None
+    language: str | None  # what its title and words are written in (lang=)
     kept_at: datetime
 
     @property
@@ -99,11 +100,13 @@ class _KeptRows(Bundle):
 
     def create_row_processor(self, query, procs, labels):
         def make(row):
-            public_id, kind, target, title, words, kept_at = [proc(row) for proc in procs]
+            public_id, kind, target, title, words, language, kept_at = [
+                proc(row) for proc in procs]
             # A story's stored excerpt is long enough for a moderator to judge it; a list
             # shows the start of it, as other lists do (a cut, nothing rendered).
             return KeptItem(public_id, kind, target, title,
-                            None if words is None else cut(words, EXCERPT_CHARS), kept_at)
+                            None if words is None else cut(words, EXCERPT_CHARS), language,
+                            kept_at)
         return make
 
 
@@ -130,6 +133,7 @@ def _listing(reader: tuple):
                 case((story_ok, Story.slug), (post_ok, Post.public_id)),
                 case((story_ok, Story.title), (post_ok, thread.title)),
                 case((story_ok, Story.excerpt), (post_ok, Post.excerpt)),
+                case((story_ok, Story.language), (post_ok, thread.language)),
                 Bookmark.created_at))
             .outerjoin(Story, Story.id == Bookmark.story_id)
             .outerjoin(Post, Post.id == Bookmark.post_id)

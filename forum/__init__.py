@@ -4,9 +4,9 @@ from __future__ import annotations
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
-from . import admin, contact, feeds, groups, notifications, posting, profiles, search, security
-from . import csrf_tokens, i18n, reactions, reading, siteurl, stories, submission_keys
-from . import threads, transactions
+from . import admin, bookmarks, contact, feeds, groups, notifications, posting, profiles
+from . import csrf_tokens, i18n, reactions, reading, search, security, siteurl, stories
+from . import submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -15,7 +15,7 @@ from .templating import register_filters
 from .threads import cache as thread_cache
 
 BLUEPRINTS = (pages, auth, stories, threads, posting, profiles, moderation, notifications, admin,
-              feeds, search, contact, groups, reading, reactions)
+              feeds, search, contact, groups, reading, reactions, bookmarks)
 
 
 def create_app(overrides: dict | None = None) -> siteurl.Afterward:

@@ -21,6 +21,7 @@ from .extensions import db
 from .models import PUBLIC, ROLES, Handle, User
 from .names import name_key
 from .posting import imports
+from .posting import stories as story_writing
 from .posting.refusals import PostingError
 from .posting.wxr import WxrError
 from .stories import old_links
@@ -39,6 +40,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notifications)
     app.cli.add_command(import_wxr)
     app.cli.add_command(wxr_redirects)
+    app.cli.add_command(stories_cli)
 
 
 # --- users --------------------------------------------------------------------------------
@@ -227,3 +229,17 @@ def wxr_redirects(style: str, source: str | None, with_pseudonyms: bool) -> None
     server in front of the old blog's domain (see the README, "Bringing a blog in")."""
     for old_path, url in old_links.redirect_map(source, with_pseudonyms):
         click.echo(f"{old_path} {url};" if style == "nginx" else f"{old_path} {url}")
+
+
+# --- stories ------------------------------------------------------------------------------
+
+stories_cli = AppGroup("stories", help="Keep stories' stored reading aids up to date.")
+
+
+@stories_cli.command("reading-aids")
+@with_appcontext
+def reading_aids() -> None:
+    """Give stories written before migration 0034 their reading time and table of contents
+    (renders each once through forum/text.py; run once after upgrading, safe to run again)."""
+    done = story_writing.backfill_reading_aids()
+    click.echo(f"Stories rendered again: {done}.")

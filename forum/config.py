@@ -149,6 +149,8 @@ def load(instance_path: str) -> dict:
         "EXPORT_LIMIT": os.environ.get("EXPORT_LIMIT", "10 per hour"),
         # Blog uploads from Settings, per account: each is read through twice in its request.
         "BLOG_UPLOAD_LIMIT": os.environ.get("BLOG_UPLOAD_LIMIT", "5 per hour;20 per day"),
+        # Bookmarks kept or removed, per account: a toggle, so generous, but not a script's.
+        "BOOKMARK_LIMIT": os.environ.get("BOOKMARK_LIMIT", "60 per minute;600 per day"),
         # Confirmation links, per account and per address they go to: nobody can use the
         # site to fill someone else's inbox by typing their address again and again.
         "EMAIL_CONFIRM_LIMIT": os.environ.get("EMAIL_CONFIRM_LIMIT", "3 per hour;10 per day"),

@@ -322,3 +322,27 @@ TEMPLATE_FUNCTIONS = {
         "can_say_lived_this", "can_set_lived_this",
     )
 }
+
+
+def can_keep(user, item) -> bool:
+    """A member may keep (bookmark) a story or a post they can read now: a published story,
+    a shown post in a discussion no moderator removed, on a board they may read."""
+    if not _member(user):
+        return False
+    if isinstance(item, Story):
+        return item.is_published
+    thread = item.thread
+    return (item.is_visible and not thread.hidden
+            and (thread.board is None or can_see_board(user, thread.board)))
+
+
+def can_see_bookmark(user, bookmark) -> bool:
+    """A bookmark is its member's alone: to anyone else, moderators and administrators
+    included, it does not exist."""
+    return _member(user) and bookmark.user_id == user.id
+
+
+def readable_board_condition(reader: tuple, board_id_column):
+    """readable_threads() for a statement built once per kind of reader: `reader` as
+    bound_board_reader() gives it."""
+    return or_(board_id_column.is_(None), board_id_column.in_(_visible_board_ids(reader)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import unicodedata
 from itertools import islice
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -44,6 +45,14 @@ ALLOWED_TAGS = {
     "th", "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+# A story's h2-h4 headings keep the ids made for them here (_heading_ids), and only those:
+# every id also starts with HEADING_ID_PREFIX (the sanitiser adds it to any other), so that
+# no text can take the id of something on the page around it.
+HEADING_TAGS = {"h2": 2, "h3": 3, "h4": 4}
+HEADING_ID_PREFIX = "s-"
+HEADING_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, **{tag: {"id"} for tag in HEADING_TAGS}}
+# The most headings a table of contents lists (the ids go on every heading all the same).
+TOC_MAX = 60
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # noreferrer too: a link followed from a feed reader or a saved page names no page of ours.
 LINK_REL = "nofollow ugc noopener noreferrer"
@@ -77,6 +86,15 @@ _markdown = MarkdownIt("js-default").enable("table").enable("strikethrough")
 _markdown.options["maxNesting"] = MAX_NESTING
 
 
+class Heading(NamedTuple):
+    """A heading of a story, for its table of contents: its level (2-4), its words, and the
+    id its tag carries in the story's HTML."""
+
+    level: int
+    text: str
+    id: str
+
+
 class Rendered(NamedTuple):
     """A text as pages show it: safe HTML, and the start of it as plain text."""
 
@@ -84,27 +102,42 @@ class Rendered(NamedTuple):
     excerpt: str
     # False when the text was too intricate to format within the budget: shown as plain text.
     formatted: bool
+    # How many words it has, as a reader sees them (a story's reading time).
+    words: int = 0
+    # With render(headings=True): its h2-h4 headings, in order (at most TOC_MAX).
+    headings: tuple[Heading, ...] = ()
 
 
-def render(markdown: str, excerpt_chars: int = EXCERPT_CHARS) -> Rendered:
-    """Turn a person's Markdown into HTML that is safe in any page, and a plain excerpt of it."""
+def render(markdown: str, excerpt_chars: int = EXCERPT_CHARS, *,
+           headings: bool = False) -> Rendered:
+    """Turn a person's Markdown into HTML that is safe in any page, and a plain excerpt of it.
+
+    With `headings` (a story, which a page shows alone: a thread's posts would repeat ids),
+    each h2-h4 heading gets a stable id, unique in the text and starting with
+    HEADING_ID_PREFIX, and the headings come back for a table of contents."""
     budget = _Budget(WORK_BUDGET)
     _local.budget = budget
+    found: tuple[Heading, ...] = ()
     try:
         budget.spend(_source_work(markdown))
-        env: dict = {}
+        env: dict = {"headings": [] if headings else None}
         page = _markdown.render(markdown, env)
         if env.get("limited"):
             page = _restore(page)
         budget.spend(_sanitiser_work(page))
-        safe = nh3.clean(page, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                         url_schemes=ALLOWED_SCHEMES, link_rel=LINK_REL, strip_comments=True)
+        safe = nh3.clean(page, tags=ALLOWED_TAGS,
+                         attributes=HEADING_ATTRIBUTES if headings else ALLOWED_ATTRIBUTES,
+                         url_schemes=ALLOWED_SCHEMES, link_rel=LINK_REL, strip_comments=True,
+                         id_prefix=HEADING_ID_PREFIX)
         formatted = True
+        if headings:
+            found = tuple(env["headings"][:TOC_MAX])
     except _OverBudget:
         safe, formatted = plain_html(markdown), False
     finally:
         _local.budget = None
-    return Rendered(safe, excerpt(safe, excerpt_chars), formatted)
+    return Rendered(safe, excerpt(safe, excerpt_chars), formatted,
+                    len(_plain_words(safe)), found)
 
 
 def normalise(text: str | None, *, strip: bool = False) -> str:
@@ -273,6 +306,8 @@ _LOOK_AHEAD = 1
 _BLOCK_TOKEN = 6
 _INLINE_TOKEN = 3
 _REFERENCE = 12
+# A story's heading given its id (its words read again, made an id, checked unique).
+_HEADING = 4
 # Characters a link's address or title scan reads, per unit.
 _SCAN_CHARS = 2
 # Reading the text at all: characters per unit, and units per line.
@@ -444,6 +479,57 @@ def _text_token(content: str, like) -> Token:
 
 
 _markdown.core.ruler.push("bare_links", _bare_links)
+
+
+# --- 4. a story's headings get ids --------------------------------------------------------
+
+_FROM_STAND_IN = {s: c for c, s in _STAND_IN.items()}
+
+
+def _heading_words(inline: Token) -> str:
+    words = "".join(child.content for child in inline.children or ()
+                    if child.type in ("text", "code_inline"))
+    return " ".join(_STAND_INS.sub(lambda m: _FROM_STAND_IN.get(m.group(), ""), words).split())
+
+
+def _heading_id(words: str, taken: dict[str, int]) -> str:
+    """HEADING_ID_PREFIX and the heading's words as lower-case ASCII and dashes; the same
+    words again get -2, -3... A heading with no such letters is a numbered "section".
+
+    `taken` holds every id given so far, each with the last number tried after it: a
+    thousand headings of the same words cost a thousand steps, not half a million."""
+    ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_words.lower()).strip("-")[:60].strip("-")
+    base = HEADING_ID_PREFIX + (base or f"section-{len(taken) + 1}")
+    made, n = base, taken.get(base, 1)
+    while made in taken:
+        n += 1
+        made = f"{base}-{n}"
+    if made != base:
+        taken[base] = n
+    taken[made] = 1
+    return made
+
+
+def _heading_ids(state) -> None:
+    """Core rule, last: with render(headings=True), each h2-h4 heading gets its id, and is
+    noted for the table of contents."""
+    noted = state.env.get("headings")
+    if noted is None:
+        return
+    taken: dict[str, int] = {}
+    tokens = state.tokens
+    for at, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag not in HEADING_TAGS:
+            continue
+        _local.budget.spend(_HEADING)
+        words = _heading_words(tokens[at + 1]) if at + 1 < len(tokens) else ""
+        made = _heading_id(words, taken)
+        token.attrSet("id", made)
+        noted.append(Heading(HEADING_TAGS[token.tag], words, made))
+
+
+_markdown.core.ruler.push("heading_ids", _heading_ids)
 
 
 # Raw HTML and markdown-it's linkify are off: their rules would only say no, at every line and

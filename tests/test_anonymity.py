@@ -28,8 +28,9 @@ from sqlalchemy import String, Text, func, select
 
 from forum import names
 from forum.extensions import db
-from forum.models import (ANONYMOUS, PUBLIC, Board, Handle, Post, Story, Thread, Unmasking,
-                          User)
+from forum.clock import utcnow
+from forum.models import (ANONYMOUS, PUBLIC, Board, Bookmark, Handle, Post, Story, Thread,
+                          Unmasking, User)
 from forum.models.reading import ReadMark
 from tests.conftest import Browser
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
@@ -643,6 +644,28 @@ def asking_admin(ctx, site, make_browser):
 
 
 VIEWERS = ["visitor", "member", "moderator", "administrator"]
+LOGINS = {"member": "bob_login", "moderator": "june_login", "administrator": "root_login"}
+
+
+def keep_alices_writing(site, viewer: str) -> set[str]:
+    """The Bookmarks page in the crawl: the viewer keeps everything Alice wrote, under every
+    name, and Alice keeps the same. Her list is hers: the public ids of her bookmarks, which
+    no other viewer's page may hold, are returned."""
+    alice_id = site["alice_id"]
+    posts = db.session.scalars(select(Post.id).join(Handle, Post.handle_id == Handle.id)
+                               .where(Handle.user_id == alice_id)).all()
+    stories = db.session.scalars(select(Story.id).join(Handle, Story.handle_id == Handle.id)
+                                 .where(Handle.user_id == alice_id)).all()
+    keepers = [alice_id] + ([db.session.scalar(select(User.id).where(
+        User.login_name == LOGINS[viewer]))] if viewer in LOGINS else [])
+    now = utcnow()
+    for user_id in keepers:
+        db.session.add_all([Bookmark(user_id=user_id, post_id=i, created_at=now) for i in posts])
+        db.session.add_all([Bookmark(user_id=user_id, story_id=i, created_at=now)
+                            for i in stories])
+    db.session.commit()
+    return set(db.session.scalars(select(Bookmark.public_id)
+                                  .where(Bookmark.user_id == alice_id)))
 
 
 def crawler(app, site, viewer: str, request):
@@ -665,7 +688,17 @@ def crawler(app, site, viewer: str, request):
 def test_crawl_finds_no_trace_of_alice_behind_her_pseudonyms(app, site, viewer, request):
     client, start = crawler(app, site, viewer, request)
     watched = request.getfixturevalue("watched") if viewer == "moderator" else None
+    alices_bookmarks = keep_alices_writing(site, viewer)
     pages = crawl(client, start)
+    # The viewer's own Bookmarks page, reached from the account menu, lists her writing
+    # under every name and names none of them; nothing of Alice's own list shows anywhere.
+    if viewer != "visitor":
+        status, _kind, kept = pages["/bookmarks"]
+        assert status == 200 and "A long anonymous testimony." in kept
+        assert not [name for name in site["pseudonyms"].values() if name in kept]
+        assert ALICE_PUBLIC not in kept
+    for _status, _kind, body in pages.values():
+        assert not [i for i in alices_bookmarks if i in body]
     html = [u for u, (status, kind, _) in pages.items() if status == 200 and kind == "text/html"]
     # Alice's blog upload (the result of her import) is hers alone: even a moderator or an
     # administrator is told there is nothing there; a visitor is first asked to log in.

@@ -28,12 +28,14 @@ from tests.test_migrations import MIGRATIONS
 CHANGES: dict[str, dict[str, dict[str, str]]] = {}
 
 # Nullable foreign keys left empty, for the CHECK constraints: one target at a time (follows,
-# reports, mod_actions); an unmasking decided by another administrator than the one who asked.
+# reports, mod_actions, bookmarks); an unmasking decided by another administrator than the
+# one who asked.
 LEFT_EMPTY = {
     "follows": {"group_id"},
     "reports": {"story_id"},
     "mod_actions": {"story_id", "post_id", "handle_id", "board_id", "group_id"},
     "unmaskings": {"decided_by_id"},
+    "bookmarks": {"post_id"},
 }
 # Columns whose CHECK constraint names the values they take.
 CHOICES = {("unmaskings", "state"): ("asked", "approved", "refused")}

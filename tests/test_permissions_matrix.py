@@ -34,6 +34,7 @@ from forum.models import (
     PUBLIC,
     Appeal,
     BoardMember,
+    Bookmark,
     Group,
     ContactMessage,
     Conversation,
@@ -147,6 +148,15 @@ def _everyone_ignores(w):
         db.session.add(row)
         db.session.flush()
         w["ignores"][role] = row.id
+
+
+def _bob_keeps_the_story(w):
+    """Bob (the member) keeps Alice's story: the one bookmark, his alone to remove."""
+    row = Bookmark(user_id=w["users"]["member"].id, story_id=w["story_id"],
+                   created_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    w["bookmark"] = row.public_id
 
 
 def _circle_board(w):
@@ -514,6 +524,12 @@ MATRIX: dict[str, Case] = {
     "moderation.suspend_story_author": Case(
         lambda w, r: f"/mod/stories/{w['story']}/suspend", MODERATORS,
         lambda w, r: {"reason": "Matrix check", "permanent": "y"}),
+    # Any member keeps what they can read; a bookmark is 404 to all but its member.
+    "bookmarks.story": Case(lambda w, r: f"/bookmarks/stories/{w['story_obj'].public_id}",
+                            everyone(), lambda w, r: {"keep": "1"}),
+    "bookmarks.post": Case(lambda w, r: f"/bookmarks/posts/{w['post']}", everyone()),
+    "bookmarks.remove": Case(lambda w, r: f"/bookmarks/{w['bookmark']}/remove",
+                             {**everyone(404), "member": OK}, setup=_bob_keeps_the_story),
     "profiles.ignore_name": Case(lambda w, r: f"/posts/{w['post']}/ignore", everyone()),
     "profiles.stop_ignoring": Case(
         lambda w, r: f"/settings/ignored/{w['ignores'].get(r, 0)}/remove", everyone(),

@@ -1,6 +1,7 @@
 """The domain model; importing this package registers every table."""
 from .accounts import ANONYMOUS, IMPORTED, PUBLIC, ROLES, Handle, User
 from .account_email import PasswordReset, PendingEmail
+from .bookmarks import Bookmark
 from .contact import ContactMessage, Conversation
 from .content import (
     DELETED,
@@ -46,6 +47,6 @@ __all__ = [
     "PasswordReset", "PendingEmail", "Conversation", "ContactMessage", "Appeal",
     "AUDIENCE_CIRCLE", "AUDIENCE_MEMBERS", "AUDIENCE_PUBLIC", "AUDIENCES", "BoardMember",
     "GroupAlias", "Invitation", "SiteSetting", "DeletedPostText", "JobLease", "SubmissionKey",
-    "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload", "ReadMark",
+    "ImportedStory", "ImportedComment", "IMPORTED", "BlogUpload", "ReadMark", "Bookmark",
     "REACTION_KINDS", "Corroboration", "PostReaction", "StoryReaction",
 ]

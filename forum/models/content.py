@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import datetime
 from typing import Optional
@@ -55,6 +56,11 @@ def language_column() -> Mapped[str]:
     """The language a story, a thread or a post is written in; 'en' unless chosen."""
     return mapped_column(String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
 
+
+# An unhurried reader's pace, for a story's reading time; and the fewest headings a story
+# shows a table of contents for (fewer are read at a glance).
+WORDS_PER_MINUTE = 200
+TOC_MIN_HEADINGS = 3
 
 # Width of one path segment: base-36 post ids, 7 characters cover 78 billion posts.
 PATH_SEGMENT = 7
@@ -322,6 +328,13 @@ class Story(db.Model):
     strength_count: Mapped[int] = reaction_count_column()
     lived_count: Mapped[int] = reaction_count_column()
     lived_off: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Counted in the rendered text when it is written (forum/text.py), so that the page's
+    # "8 min read" costs no reading of the body. None: written before migration 0034 and not
+    # rendered since (`flask stories reading-aids` fills it in; so does the next edit).
+    word_count: Mapped[Optional[int]]
+    # Its headings (h2-h4) as JSON, [[level, text, id], ...], taken when it is rendered: the
+    # table of contents a long story shows. None as word_count.
+    toc: Mapped[Optional[str]] = mapped_column(Text)
 
     handle: Mapped[Handle] = relationship()
     thread: Mapped[Thread] = relationship()
@@ -347,6 +360,20 @@ class Story(db.Model):
     def points_to_support(self) -> bool:
         """Tell whether the story's warnings call for a pointer to the support page."""
         return any(w in SUPPORT_WARNINGS or SUPPORT_WORDS.search(w) for w in self.warning_keys)
+
+    @property
+    def reading_minutes(self) -> int | None:
+        """About how many minutes the story takes to read, from its stored word count."""
+        if self.word_count is None:
+            return None
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def contents(self) -> list[tuple[int, str, str]]:
+        """The table of contents: (level, heading text, anchor id) for each heading, shown
+        for a story with TOC_MIN_HEADINGS or more; empty otherwise."""
+        entries = json.loads(self.toc) if self.toc else []
+        return [tuple(e) for e in entries] if len(entries) >= TOC_MIN_HEADINGS else []
 
     @property
     def is_published(self) -> bool:

@@ -21,7 +21,6 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import text
 from ..extensions import db
 from ..models import PUBLISHED, Group, ImportedComment, ImportedStory, Story, User
 from ..moderation import actions as moderation
@@ -33,7 +32,7 @@ from .import_report import Report, comment_body, comment_skip, item_skip, story_
 from .import_thread import import_comments
 from .refusals import PostingError, check_writer
 from .replies import new_thread
-from .stories import UNTITLED, _unique_slug
+from .stories import UNTITLED, _unique_slug, render_story
 
 # Why a comments section an import closed is closed, as the thread page says it.
 CLOSED_REASON = "imported closed"
@@ -193,11 +192,10 @@ def _new_story(item: wxr.Item, blog: wxr.Blog, member: User, groups: list[Group]
     title = (" ".join(item.title.split()) or UNTITLED)[:200]
     day = to_day(item.day or now.date())
     thread = new_thread(member, title, None, anonymous, day)
-    rendered = text.render(body, Story.EXCERPT_CHARS)
-    story = Story(title=title, slug=_unique_slug(title), summary="", body=body,
-                  body_html=rendered.html, excerpt=rendered.excerpt, content_warnings="",
+    story = Story(title=title, slug=_unique_slug(title), summary="", content_warnings="",
                   handle=thread.handle, thread=thread, state=PUBLISHED, noindex=False,
                   published_at=day, groups=groups)
+    render_story(story, body)
     db.session.add(story)
     db.session.flush()
     # Its writer hears of new comments as on any story of theirs; nobody else is told.

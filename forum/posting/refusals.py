@@ -228,12 +228,13 @@ def clean_body(body: str) -> str:
     return body
 
 
-def preview(user: User, body: str, now: datetime) -> text.Rendered:
-    """The writer's text exactly as it would be published, and nothing stored.
+def preview(user: User, body: str, now: datetime, *, story: bool = False) -> text.Rendered:
+    """The writer's text exactly as it would be published, and nothing stored (a story's
+    with its headings' ids, as stories.render_story stores it).
 
     Counted like a write: rendering costs the server as much as posting does."""
     count_write(user, "preview", now)
-    return text.render(body or "")
+    return text.render(body or "", headings=story)
 
 
 # --- the bot gates and the young account's limits ----------------------------------------

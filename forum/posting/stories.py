@@ -2,6 +2,7 @@
 and the author closing or reopening the comments on their own story."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -62,13 +63,37 @@ def _apply_story_fields(story: Story, writer: User, *, title: str, summary: str,
         # kept copies are keyed by it, so they follow at once.
         story.language = story.thread.language = language
     story.summary = summary.strip()
-    if body != story.body:
-        rendered = text.render(body, Story.EXCERPT_CHARS)
-        story.body, story.body_html, story.excerpt = body, rendered.html, rendered.excerpt
+    # A story from before its reading time was kept (migration 0034) is rendered again at
+    # its first edit, whatever changed.
+    if body != story.body or story.word_count is None:
+        render_story(story, body)
     story.content_warnings = _warnings(warnings)
     story.groups = resolve_groups(group_names, writer, now)
     if noindex is not None:
         story.noindex = bool(noindex)
+
+
+def render_story(story: Story, body: str) -> None:
+    """Give the story `body`, rendered once here with what its page shows of it: the HTML
+    with its headings' ids, the excerpt, the word count and the table of contents."""
+    rendered = text.render(body, Story.EXCERPT_CHARS, headings=True)
+    story.body, story.body_html, story.excerpt = body, rendered.html, rendered.excerpt
+    story.word_count = rendered.words
+    story.toc = json.dumps([list(h) for h in rendered.headings], ensure_ascii=False)
+
+
+def backfill_reading_aids(batch: int = 200) -> int:
+    """Render once more every story written before its word count and table of contents
+    were kept (migration 0034), `batch` at a time, each batch committed; returns how many.
+    What `flask stories reading-aids` runs after upgrading: a migration renders nothing."""
+    done = 0
+    while stories := db.session.scalars(select(Story).where(Story.word_count.is_(None))
+                                        .order_by(Story.id).limit(batch)).all():
+        for story in stories:
+            render_story(story, story.body)
+        db.session.commit()
+        done += len(stories)
+    return done
 
 
 def _check_author(user: User, story: Story) -> None:

@@ -75,7 +75,8 @@ def _save(form, story: Story | None):
     try:
         if action() == PREVIEW:
             # The same function renders the published story, so the preview is exactly it.
-            return _editor(form, story, preview=refusals.preview(current_user, fields["body"], now))
+            shown = refusals.preview(current_user, fields["body"], now, story=True)
+            return _editor(form, story, preview=shown)
         # The new-story form's one-time key goes with what it creates (or publishes); an edit
         # page's is kept by forum/submission_keys.py itself.
         once = submission_keys.sent_digest() if request.endpoint == "posting.new_story" else None

@@ -13,7 +13,7 @@ from ..auth import email_verification, recovery, two_step
 from ..clock import utcnow
 from ..extensions import db
 from ..models import (
-    Appeal, Conversation, Follow, Handle, Notification, Post, Report, Story,
+    Appeal, Bookmark, Conversation, Follow, Handle, Notification, Post, Report, Story,
     StoryRestriction, StoryRevision, Suspension, Thread, User,
 )
 from ..reactions.service import export_rows as reaction_rows
@@ -123,6 +123,17 @@ def export_data(user: User) -> dict:
             {"thread_id": _public(f.thread), "group": f.group.slug if f.group else None,
              "created_at": _when(f.created_at)}
             for f in follows
+        ],
+        # What they kept: the story or post by its public id, never its words (one removed
+        # since is not theirs to read again).
+        "bookmarks": [
+            {"story_id": story_id, "post_id": post_id, "kept_at": _when(kept_at)}
+            for story_id, post_id, kept_at in db.session.execute(
+                select(Story.public_id, Post.public_id, Bookmark.created_at)
+                .select_from(Bookmark)
+                .outerjoin(Story, Story.id == Bookmark.story_id)
+                .outerjoin(Post, Post.id == Bookmark.post_id)
+                .where(Bookmark.user_id == user.id).order_by(Bookmark.id))
         ],
         "ignored_names": [
             {"name": row.handle.name, "since": _when(row.created_at)}

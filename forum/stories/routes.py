@@ -10,6 +10,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import permissions
 from ..clock import utcnow
+from ..bookmarks import service as bookmarks
 from ..extensions import db
 from ..groups import service as group_service
 from ..i18n import LANGUAGES
@@ -21,6 +22,7 @@ from ..reactions.service import lived_column, pressed_column, pressed_kinds
 from ..reading import service as reading
 from ..threads.tree import page_with_tree, rendered_tree
 from ..threads.service import legacy_page_url
+from .more import more_column, more_stories
 from .old_links import story_slug_for
 from .listed import PUBLISHED_IN_SQL, published_stories, tagged_groups, tagged_groups_column
 
@@ -36,20 +38,22 @@ def _story_statement(dialect: str):
     it and whether they said they lived it too (forum/reactions/)."""
     return (select(Story, follows_column(thread_id=Story.thread_id),
                    barred_column(story_id=Story.id), tagged_groups_column(Story.id, dialect),
-                   pressed_column(story_id=Story.id), lived_column(story_id=Story.id))
+                   pressed_column(story_id=Story.id), lived_column(story_id=Story.id),
+                   bookmarks.kept_column(Story.id), more_column(Story.id, dialect))
             .where(Story.slug == bindparam("slug"))
             .options(joinedload(Story.handle), joinedload(Story.thread),
                      defer(Story.body)))  # the page shows body_html
 
 
-def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, dict]:
+def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, dict, bool, list]:
     """The story at `slug` (or 404 for anyone who may not read it), whether the reader
-    follows its comments, whether they are barred from them, its groups, and the reader's
-    own support of it (`mine`: the kinds pressed, and "lived"), in the same statement."""
+    follows its comments, whether they are barred from them, its groups, the reader's own
+    support of it (`mine`: the kinds pressed, and "lived"), whether the reader keeps it
+    (bookmarks) and more stories about its groups, in the same statement."""
     found = db.session.execute(_story_statement(db.engine.dialect.name),
                                {"slug": slug, "reader": reader_id(current_user)}).first()
-    story, following, barred, groups, pressed, lived = (
-        found if found is not None else (None, False, False, None, 0, False))
+    story, following, barred, groups, pressed, lived, kept, more = (
+        found if found is not None else (None, False, False, None, 0, False, False, None))
     if story is None:
         abort(404)
     # A story deleted with its account stays as a placeholder so others' comments survive.
@@ -58,7 +62,7 @@ def _visible_story_and_following(slug: str) -> tuple[Story, bool, bool, list, di
     ) and not (story.state == "hidden" and permissions.can_see_hidden(current_user)):
         abort(404)
     mine = {"pressed": pressed_kinds(pressed), "lived": bool(lived)}
-    return story, following, barred, tagged_groups(groups), mine
+    return story, following, barred, tagged_groups(groups), mine, kept, more_stories(more)
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +97,7 @@ def index():
 @bp.route("/stories/<slug>")
 def show(slug):
     """Show a story and its comment tree."""
-    story, following, barred, groups, mine = _visible_story_and_following(slug)
+    story, following, barred, groups, mine, kept, more = _visible_story_and_following(slug)
     raw_after = request.args.get("after")
     if old := legacy_page_url(story.thread, raw_after, "stories.show", slug=story.slug):
         return redirect(old, 301)
@@ -102,6 +106,7 @@ def show(slug):
                          shown=marks.shown if marks else None, slug=story.slug)
     response = page_with_tree("stories/show.html", tree, story=story, thread=story.thread,
                               following=following, barred=barred, groups=groups, mine=mine,
+                              kept=kept, more_stories=more if story.is_published else [],
                               read_marks=marks)
     reading.record(marks, utcnow())
     if story.noindex or not story.is_published:

@@ -1,7 +1,7 @@
 """read marks: "new since my last visit", for a member who turns it on
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-11-30 11:00:00.000000
 
 users.keep_read_marks (off for everyone: the setting records what someone read, so nobody
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0031'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

@@ -198,7 +198,7 @@ LONG_STORY_HTML = {
 def test_ordinary_markdown_renders_as_before(name):
     source, before, excerpt = ORDINARY[name]
     rendered = text.render(source)
-    assert rendered == (before.replace(OLD_REL, NEW_REL), excerpt, True)
+    assert rendered[:3] == (before.replace(OLD_REL, NEW_REL), excerpt, True)
 
 
 @pytest.mark.parametrize("length", LONG_STORY_HTML)

@@ -84,6 +84,7 @@ RELAXED_LIMITS = {
     "CONTACT_CODE_LIMIT": "10000 per hour", "INVITE_LIMIT": "10000 per hour",
     "INVITE_CODE_LIMIT": "10000 per hour", "BLOG_UPLOAD_LIMIT": "10000 per hour",
     "REACTION_LIMIT": "10000 per hour", "ADDRESS_REACTION_LIMIT": "10000 per hour",
+    "BOOKMARK_LIMIT": "10000 per hour",
 }
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

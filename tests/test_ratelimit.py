@@ -46,6 +46,8 @@ REAL_LIMITS = {
     "CONTACT_CODE_LIMIT": "20 per hour",
     "INVITE_LIMIT": "1 per 5 seconds;10 per day", "INVITE_CODE_LIMIT": "10 per hour;30 per day",
     "BLOG_UPLOAD_LIMIT": "5 per hour;20 per day",
+    "REACTION_LIMIT": "30 per minute;300 per hour", "ADDRESS_REACTION_LIMIT": "3000 per hour",
+    "BOOKMARK_LIMIT": "60 per minute;600 per day",
 }
 TEXT = "What I wanted to say, after a long time.\n\nEvery word of it."
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -84,7 +84,9 @@ def argument(rule: str, name: str, site: Site):
              # A link token (password reset, email confirmation) nobody was sent.
              "token": "a-token-this-site-never-sent-0123456789abcdef",
              # A language of the site (/language/<code>, the switcher).
-             "code": "de"}
+             "code": "de",
+             # A kind of quiet support (/stories/<slug>/react/<kind>, forum/reactions/).
+             "kind": "thanks"}
     if name in fixed:
         return fixed[name]
     if name == "row_id":  # an old address: /threads/<row id>, /posts/<row id>, feeds

@@ -28,13 +28,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from forum import create_app, ratelimit
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Post
+from forum.models import Post, PostReaction
 from tests.conftest import CSRF_RE, _fresh_postgresql_database, free_port
 from tests.factories import PASSWORD, make_board, make_reply, make_thread, make_user
 
@@ -455,6 +455,40 @@ def test_a_rate_limit_holds_across_both_hosts(hosts):
     assert {r.served_by for r in results} == {"a", "b"}, "both hosts should have answered"
     stored = [b for b in bodies(hosts, where["thread_id"]) if b.startswith("At once")]
     assert len(stored) == FIRST_DAY_REPLIES
+
+
+def test_one_member_pressing_support_through_both_hosts_at_once_counts_once(hosts):
+    """Quiet support (forum/reactions/) pressed by the same member from two tabs at the same
+    moment, one request on each host (four workers, one database): ten times on and off,
+    the number under the post is always the number of people, never more."""
+    where = scene(hosts, replies=1)
+    reader = hosts.client()
+    reader.login(_member(hosts, f"supporter{where['n']}"))
+    token = reader.token(f"/threads/{where['thread']}")
+    action = f"/posts/{where['posts'][0]}/react/thanks"
+    for round_ in range(10):
+        on = "1" if round_ % 2 == 0 else "0"
+        start, results = threading.Barrier(2), []
+
+        def press(host: str) -> None:
+            start.wait()
+            results.append(reader.request("POST", action, {"on": on, "csrf_token": token},
+                                          host=host, headers={"X-Forwarded-Proto": "https"}))
+
+        racers = [threading.Thread(target=press, args=(name,)) for name in ("a", "b")]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join()
+        assert sorted(r.status for r in results) == [303, 303], \
+            [(r.status, r.text[:200]) for r in results]
+        count, rows = seed(hosts, lambda: (
+            db.session.scalar(select(Post.thanks_count).where(
+                Post.public_id == where["posts"][0])),
+            db.session.scalar(select(func.count()).select_from(PostReaction).join(
+                Post, Post.id == PostReaction.post_id).where(
+                Post.public_id == where["posts"][0]))))
+        assert (count, rows) == ((1, 1) if on == "1" else (0, 0)), round_
 
 
 def test_an_edit_and_a_hide_through_one_host_show_at_once_on_the_other(hosts):

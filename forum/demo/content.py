@@ -68,6 +68,10 @@ class StoryText(NamedTuple):
     warnings: tuple[str, ...]
     body: str
     comments: tuple[Note, ...]
+    # Quiet support under it (a kind -> the login names who pressed it), and the login names
+    # who said "I lived this too" (forum/reactions/).
+    support: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    lived: tuple[str, ...] = ()
 
 
 class ThreadText(NamedTuple):
@@ -100,7 +104,10 @@ BOARDS = tuple(BoardText(**{**board, "circle": tuple(board.get("circle", ()))})
 USERS = tuple(Account(**account) for account in _data["accounts"])
 STORIES = tuple(
     StoryText(**{**story, "groups": tuple(story["groups"]), "warnings": tuple(story["warnings"]),
-                 "comments": _notes(story.get("comments", []))})
+                 "comments": _notes(story.get("comments", [])),
+                 "support": tuple((kind, tuple(names))
+                                  for kind, names in story.get("support", {}).items()),
+                 "lived": tuple(story.get("lived", ()))})
     for story in _data["stories"]
 )
 class ContactText(NamedTuple):

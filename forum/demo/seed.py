@@ -16,6 +16,7 @@ from ..models.groups import ALIAS
 from ..slugs import slugify
 from ..models.accounts import PENDING
 from ..posting import replies, reports, review, stories
+from ..reactions import service as reactions
 from ..contact import service as contact
 from .content import (BOARDS, CONTACTS, DEMO_PASSWORD, GROUPS, INVITATIONS, PENDING_REGISTRATIONS,
                       REPORTS, STORIES, THREADS, USERS, WAITING, Note)
@@ -134,6 +135,11 @@ def _write_past(boards: dict, now: datetime) -> dict:
             anonymous=spec.anonymous, now=published,
         )
         _post_tree(people, story.thread, spec.comments, published, now)
+        for kind, names in spec.support:
+            for login_name in names:
+                reactions.react_to_story(people[login_name], story, kind, True, now)
+        for login_name in spec.lived:
+            reactions.say_lived_this(people[login_name], story, True, now)
 
     for spec in THREADS:
         started = now - timedelta(days=spec.days_ago)

@@ -23,7 +23,7 @@ from forum.models.reading import ReadMark
 from forum.reading import service as reading
 from tests.factories import make_board, make_reply, make_story, make_thread, make_user
 
-NEW = re.compile(r'<p class="notice new-since"><a href="([^"]+)">(\d+) new</a>')
+NEW = re.compile(r'<p class="notice new-since"><a href="([^"]+)">(\d+) new posts?</a>')
 LIST_NEW = '<span class="badge new">new</span>'
 
 
@@ -151,7 +151,7 @@ def test_one_ngettext_for_one(scene):
     page(ada, scene["thread_url"])
     make_reply(scene["bo_user"], scene["thread"], body="Another thought.")
     html = page(ada, scene["thread_url"])
-    assert new_on(html)[0] == 1 and ">1 new</a> since your last visit" in html
+    assert new_on(html)[0] == 1 and ">1 new post</a> since your last visit" in html
 
 
 def test_ones_own_reply_is_never_new(scene):

@@ -21,7 +21,7 @@ def settings():
         return render_template("reading/settings.html", form=form), 400 if form.errors else 200
     if form.keep_read_marks.data:
         service.turn_on(current_user)
-        flash(_("Saved. Threads and stories you open from now on show what is new since."))
+        flash(_("Saved. From now on, the threads and stories you open show what is new since your last visit."))
     else:
         service.turn_off(current_user)
         flash(_("Saved. Nothing is kept about what you read, and every read mark is deleted."))

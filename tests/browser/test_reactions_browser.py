@@ -30,11 +30,11 @@ def test_a_member_presses_support_and_lived_this_too(page, app, log_in, shoot, a
     expect(thanks).to_have_attribute("aria-pressed", "true")
     expect(thanks.locator(".reaction-count")).to_have_text("1")
 
-    lived = page.get_by_role("button", name="I was in this group too")
+    lived = page.get_by_role("button", name="I lived this too")
     expect(lived).to_have_attribute("aria-pressed", "false")
     follow(page, lived)
     expect(page.get_by_text("1 member says they lived this too.")).to_be_visible()
-    expect(page.get_by_role("button", name="I was in this group too")).to_have_attribute(
+    expect(page.get_by_role("button", name="I lived this too")).to_have_attribute(
         "aria-pressed", "true")
 
     # Under Ben's comment.

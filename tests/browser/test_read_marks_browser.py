@@ -55,7 +55,7 @@ def test_a_member_sees_what_is_new_since_their_last_visit(page, browser, base_ur
     shoot(page, "read-marks-story-list")
 
     page.goto(f"/stories/{slug}")
-    link = page.get_by_role("link", name="1 new")
+    link = page.get_by_role("link", name="1 new post")
     expect(link).to_be_visible()
     shoot(page, "read-marks-story")
     assert serious_problems(page, axe_source) == []

@@ -66,7 +66,7 @@ def test_reply_opens_in_place_and_sends(page, app, log_in, shoot, offsite_reques
     assert serious_problems(page, axe_source, COLOUR_RULES) == []
     page.emulate_media(color_scheme="light")
     box.fill("Thank you, that helps.")
-    post.get_by_role("button", name="Send").click()
+    post.get_by_role("button", name="Send", exact=True).click()
     mine = page.locator("li.post", has_text="Thank you, that helps.")
     expect(mine).to_be_visible()
     expect(mine).to_contain_text("replying to Bob Reed")

@@ -32,7 +32,7 @@ def test_a_member_sees_what_is_new_since_their_last_visit(page, browser, base_ur
     assert serious_problems(page, axe_source) == []
     box.check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Threads and stories you open from now on show what is new")
+    expect(page.get_by_text("From now on, the threads and stories you open show what is new")
            ).to_be_visible()
     expect(page.get_by_label("Show what is new since my last visit")).to_be_checked()
 
@@ -45,7 +45,7 @@ def test_a_member_sees_what_is_new_since_their_last_visit(page, browser, base_ur
     log_in(bo, "bo", PASSWORD)
     bo.goto(f"/stories/{slug}")
     bo.get_by_label("Add a comment").fill("It was the same for me, in another town.")
-    bo.get_by_role("button", name="Send").click()
+    bo.get_by_role("button", name="Send", exact=True).click()
     expect(bo.locator("li.post", has_text="It was the same for me")).to_be_visible()
     other.close()
 

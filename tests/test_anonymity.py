@@ -813,7 +813,7 @@ def test_crawl_with_read_marks_on_shows_nobody_elses_reading(app, site, viewer, 
                   if url == story_url else by_public_id(Thread, site["own_thread"]))
         assert carol.submit(f"/threads/{thread.public_id}/reply",
                             {"body": "Carol, later."}).status_code == 302
-    assert "1 new</a>" in text(alice.get(story_url))
+    assert "1 new post</a>" in text(alice.get(story_url))
     db.session.expire_all()
     alices = {(m.thread_id, m.last_post_id) for m in db.session.scalars(
         select(ReadMark).where(ReadMark.user_id == site["alice_id"]))}

@@ -202,6 +202,14 @@ def test_the_writer_hears_once_how_many_people_never_who(scene):
     press(scene["dan"], url, f"{url}/react/strength")  # Dan had some: not a new person
     page = html(scene["ada"], "/notifications")
     assert page.count("gave quiet support") == 1
+    # Ben comes back: a new notice, counting the people who gave support since Ada read the
+    # last one (Dan's new kind, and Ben), never those she has already been told of.
+    press(scene["ben"], url, f"{url}/react/relate")
+    db.session.rollback()
+    unread = db.session.scalars(select(Notification.tally).where(
+        Notification.user_id == ada.id, Notification.kind == "reactions",
+        Notification.read_at.is_(None))).all()
+    assert unread == [2]
 
 
 def test_support_for_a_pseudonymous_post_reaches_its_writer_only(scene):

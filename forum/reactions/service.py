@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, delete, distinct, exists, func, select, update
+from sqlalchemy import bindparam, case, delete, distinct, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import permissions
@@ -83,27 +84,40 @@ def _check_reader(user: User, thread, handle, now: datetime) -> None:
 def _tell(model, item_id: int, first: bool, owner_id: int | None, handle_id: int,
           thread_id: int, post_id: int | None, now: datetime) -> None:
     """Someone reacted: the writer's unread notification about this item says how many
-    people have support there given since it began (each account once, however many kinds it
-    pressed or however often it took one back and pressed again), or one is started when
-    this is the person's first support there. Never a notification per reaction, never a
-    name."""
+    people support it since the writer last read one about it (each account once, however
+    many kinds it pressed or however often it took one back and pressed again), or one is
+    started when this is the person's first support there. Never a notification per
+    reaction, never a name.
+
+    The number is counted again from the rows at each press, against the time the writer
+    last *read* such a notice: a time set apart from the presses, so that people pressing at
+    the same moment (each request with its own clock, committing in any order) are all
+    counted by whichever of them counts last."""
     if owner_id is None:  # the account is gone
         return
-    same = [Notification.user_id == owner_id, Notification.kind == REACTIONS,
-            Notification.read_at.is_(None), Notification.thread_id == thread_id,
-            Notification.post_id.is_(None) if post_id is None
-            else Notification.post_id == post_id]
+    about = [Notification.user_id == owner_id, Notification.kind == REACTIONS,
+             Notification.thread_id == thread_id,
+             Notification.post_id.is_(None) if post_id is None
+             else Notification.post_id == post_id]
+    seen = aliased(Notification)
+    last_read = (select(func.max(seen.read_at))
+                 .where(seen.user_id == owner_id, seen.kind == REACTIONS,
+                        seen.thread_id == thread_id, seen.read_at.is_not(None),
+                        seen.post_id.is_(None) if post_id is None else seen.post_id == post_id)
+                 .scalar_subquery())
     item = model.post_id if model is PostReaction else model.story_id
     people = (select(func.count(distinct(model.user_id)))
-              .where(item == item_id, model.created_at >= Notification.created_at)
+              .where(item == item_id,
+                     or_(last_read.is_(None), model.created_at > last_read))
               .scalar_subquery())
     grown = db.session.execute(
-        update(Notification).where(*same).values(tally=people).returning(Notification.id)
+        update(Notification).where(*about, Notification.read_at.is_(None))
+        .values(tally=people).returning(Notification.id)
         .execution_options(synchronize_session=False)).first()
     if grown is None and first:
         db.session.add(Notification(user_id=owner_id, kind=REACTIONS, thread_id=thread_id,
-                                    post_id=post_id, recipient_handle_id=handle_id, tally=1,
-                                    created_at=now))
+                                    post_id=post_id, recipient_handle_id=handle_id,
+                                    tally=db.session.scalar(select(people)), created_at=now))
 
 
 def _first_from(model, user_id: int, column, item_id: int) -> bool:

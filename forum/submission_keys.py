@@ -69,7 +69,12 @@ SELF_GUARDED = {"posting.reply", "posting.new_thread", "posting.new_story"}
 # Left alone, though their forms carry a key: the editor's autosave keeps the draft by its id
 # (and must not answer "already sent" to a script); logging in and out do no harm twice, and
 # their answer is the session cookie itself, which a replayed answer would not carry.
-UNGUARDED = {"posting.autosave", "auth.login", "auth.logout"}
+UNGUARDED = {"posting.autosave", "auth.login", "auth.logout",
+             # Quiet support and bookmarks say the state they want (pressed or not, kept or
+             # not): a second arrival changes nothing, and a key would only refuse a press
+             # made from a page the browser kept (back, then pressing another).
+             "reactions.post", "reactions.story", "reactions.lived", "bookmarks.post",
+             "bookmarks.story"}
 
 
 def new_key() -> str:

@@ -240,7 +240,8 @@ def test_post_counts_show_through_the_kept_trees(scene, client):
     assert 'aria-pressed="true"' not in member
     dan = html(scene["dan"], url)
     assert len(PRESSED.findall(dan)) == 1
-    assert f'data-reaction="p{scene["ben_reply"]}-thanks"' in dan
+    assert (f'/posts/{scene["ben_reply"]}/react/thanks" name="on" value="0" '
+            'aria-pressed="true"') in dan
 
 
 def test_one_readers_pressed_state_never_reaches_another_across_the_cache(scene):
@@ -508,3 +509,24 @@ def test_different_members_racing_are_each_counted(app, scene):
     # Started by whichever came first; the others counted into it (two may have started one
     # each when they met before either had committed: never more than one per person).
     assert sum(tallies) >= 3 and len(tallies) <= 3
+
+
+def test_the_buttons_under_posts_share_one_form(scene):
+    """Support and bookmark buttons under every post name one form of the page (form=):
+    the page's tokens and forms do not grow with its posts (four forms a post had doubled a
+    member's 100-post page)."""
+    url = scene["thread_url"]
+
+    def counts():
+        page = html(scene["dan"], url)
+        return (page.count('name="csrf_token"'), page.count("<form"),
+                page.count('form="post-actions"'))
+
+    before = counts()
+    thread = db.session.scalar(select(Post).where(Post.public_id == scene["ben_reply"])).thread
+    ben = db.session.scalar(select(User).where(User.login_name == "ben"))
+    for i in range(5):
+        make_reply(ben, thread, body=f"More from Ben, {i}.")
+    after = counts()
+    assert after[:2] == before[:2]
+    assert after[2] == before[2] + 5 * 4  # three kinds of support and a bookmark each

@@ -166,12 +166,13 @@ def _readers_own_tree(thread, after, endpoint, url_args, shown) -> bytes:
 
 
 def _unpressed(anchor: str, kind: str) -> bytes:
-    """A support button as a member's copy has it, for marking it pressed (_post_tree.html)."""
-    return f'value="1" aria-pressed="false" data-reaction="{anchor}-{kind}"'.encode()
+    """A support button as a member's copy has it, for marking it pressed (_post_tree.html):
+    the end of its address (the post's public id is its anchor's) and its state."""
+    return f'/posts/{anchor[1:]}/react/{kind}" name="on" value="1" aria-pressed="false"'.encode()
 
 
 def _pressed(anchor: str, kind: str) -> bytes:
-    return f'value="0" aria-pressed="true" data-reaction="{anchor}-{kind}"'.encode()
+    return f'/posts/{anchor[1:]}/react/{kind}" name="on" value="0" aria-pressed="true"'.encode()
 
 
 def _members_tree(thread, after, endpoint, url_args, shown) -> bytes:
@@ -198,8 +199,8 @@ def _members_tree(thread, after, endpoint, url_args, shown) -> bytes:
         for post, html in zip(posts, _variants(members, key, thread, posts, ignored, copy,
                                                endpoint, url_args)):
             pieces[place[post.id]] = html
-    # What the reader pressed, marked in the piece of its post only: the attributes with the
-    # post's anchor are in no text anyone writes (the sanitiser keeps no data- attribute).
+    # What the reader pressed, marked in the piece of its post only: a button's formaction
+    # and state, in no text anyone writes (the sanitiser keeps no formaction).
     for post_id, kind in pressed:
         at, anchor = place[post_id], copy.anchors[post_id]
         pieces[at] = pieces[at].replace(_unpressed(anchor, kind), _pressed(anchor, kind), 1)

@@ -127,8 +127,14 @@ def page_key() -> str:
 
 
 def once_field() -> Markup:
-    """The hidden field carrying the page's key (a template global)."""
-    return Markup('<input type="hidden" name="once" value="{}">').format(page_key())
+    """The hidden field carrying the page's key (a template global): made once per page, for
+    all its forms."""
+    key = page_key()
+    made = g.get("once_field")
+    if made is None or made[0] != key:
+        made = g.once_field = (key, Markup('<input type="hidden" name="once" value="{}">')
+                               .format(key))
+    return made[1]
 
 
 # --- what the first arrival made ---------------------------------------------------------

@@ -279,3 +279,37 @@ def test_an_admins_english_text_is_not_hidden_behind_our_translation(app, client
     # Where they wrote nothing, each reader gets our text in their language.
     assert "<h1>Sicher lesen</h1>" in client.get("/safety", headers=german).get_data(as_text=True)
     assert "<h1>Reading safely</h1>" in client.get("/safety").get_data(as_text=True)
+
+
+# --- WTForms' own messages -----------------------------------------------------------------
+
+@pytest.mark.parametrize("code, required", [("en", "This field is required."),
+                                            ("de", "Dieses Feld wird benötigt."),
+                                            ("es", "Este campo es obligatorio.")])
+def test_a_forms_own_messages_speak_the_readers_language(client, monkeypatch, code, required):
+    """WTForms' messages come in the page's language, from a catalogue read from disk once per
+    language, not once per request (forum/forms.py)."""
+    from babel import support
+    from forum.forms import wtforms_catalogue
+    wtforms_catalogue.cache_clear()
+    loads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *a, **kw: loads.append(kw.get("domain")) or load(*a, **kw))
+    client.set_cookie("lang", code)
+    for _ in range(3):
+        token = CSRF_RE.search(client.get("/auth/login").get_data(as_text=True)).group(1)
+        page = client.post("/auth/login", data={"csrf_token": token, "login_name": "",
+                                                "password": ""}).get_data(as_text=True)
+        assert required in page
+    assert loads.count("wtforms") == 1
+
+
+def test_every_form_derives_from_the_sites_form():
+    """No module makes a form from Flask-WTF's FlaskForm directly (it loads WTForms'
+    catalogue again for each request)."""
+    root = Path(__file__).resolve().parent.parent / "forum"
+    direct = [str(path.relative_to(root)) for path in root.rglob("*.py")
+              if path.name != "forms.py" or path.parent != root
+              if re.search(r"^from flask_wtf import .*\bFlaskForm\b", path.read_text(), re.M)]
+    assert direct == []

@@ -1,11 +1,11 @@
 """The admin forms: which anonymous name to look behind and why; a board's name and audience;
 the site settings."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms import FlaskForm
 from ..models import AUDIENCE_PUBLIC, AUDIENCES
 from ..models.moderation import UNMASK_KINDS
 from ..site_settings import REGISTRATION_MODES

@@ -1,10 +1,10 @@
 """Registration and log-in forms."""
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from ..forms import FlaskForm
 from ..gates import BotGates
 from .emails import EmailError, clean_email
 from .passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem

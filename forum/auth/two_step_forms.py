@@ -1,9 +1,9 @@
 """Forms for recovery codes and two-step login."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from ..forms import FlaskForm
 from .forms import new_password_rules
 from .passwords import PASSWORD_MAX, PASSWORD_MIN
 

@@ -1,6 +1,5 @@
 """Forms for moderators: one form per reported item or discussion, and the role form."""
 from flask_babel import LazyString, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -12,6 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..forms import FlaskForm
 from .actions import REASON_MAX
 from .pace import INTERVALS, interval_label
 from .roles import ROLE_LABELS, SITE_ROLES

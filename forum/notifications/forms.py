@@ -1,7 +1,8 @@
 """How a person wants to hear about replies."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
+
+from ..forms import FlaskForm
 
 
 class NotificationSettingsForm(FlaskForm):

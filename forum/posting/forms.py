@@ -1,7 +1,6 @@
 """Forms for writing: stories, threads, replies, edits, and bringing one's blog in."""
 from flask import current_app, request
 from flask_babel import LazyString, format_number, gettext as _, lazy_gettext as _l, ngettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from flask_wtf.form import _Auto
 from wtforms import (
@@ -14,6 +13,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import FlaskForm
 from ..gates import BotGates
 from ..models import REPORT_REASONS
 from ..models.content import WARNINGS

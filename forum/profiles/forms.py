@@ -1,12 +1,12 @@
 """Settings forms: public profile, email address, password, other sessions."""
 from flask_babel import format_number, lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN, email_rules, new_password_rules
+from ..forms import FlaskForm
 from .account_settings import BIO_MAX
 
 # The bio's limit written the reader's way ("2,000", "2.000"), when the page is drawn: the

@@ -3,11 +3,11 @@ visitor, a small form for a member), and the Language page of a member's Setting
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.service import safe_next
+from ..forms import FlaskForm
 from ..i18n import COOKIE, COOKIE_MAX_AGE, DEFAULT, LANGUAGES
 from . import language_setting
 from .routes import bp

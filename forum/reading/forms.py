@@ -1,7 +1,8 @@
 """The setting that turns "new since my last visit" on or off."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
+
+from ..forms import FlaskForm
 
 
 class ReadMarksForm(FlaskForm):

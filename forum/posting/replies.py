@@ -125,19 +125,25 @@ def _ask_statement(postgresql: bool, public: bool, reviewed: bool, repeats: bool
 # page read meets it (some of theirs, such as the profile's handle lookup, need the plan made
 # for their values).
 _GENERIC_PLANS = sql_text("SET LOCAL plan_cache_mode = force_generic_plan")
+# The same setting as a column (set_config(..., true) is SET LOCAL), for a statement the
+# request makes anyway before it posts, on PostgreSQL: the reply form's lookup of its thread
+# (posting/routes.py). It saves the round trip of its own, a tenth of a post's statements.
+# That statement is planned before it sets anything; those after it are not.
+KEEP_PLANS = func.set_config("plan_cache_mode", "force_generic_plan", True)
 
 
-def _ask(author: User, anonymous: bool, repeats: dict | None = None) -> _Asked:
+def _ask(author: User, anonymous: bool, repeats: dict | None = None,
+         plans_kept: bool = False) -> _Asked:
     """The writer's public handle, the new post's id (where the database hands it out before
     the INSERT: on PostgreSQL, from its sequence), whether it waits for review and whether it
     repeats the writer (`repeats`: refusals.repeats_asked's values): one round trip, or none
-    when nothing is to be asked."""
+    when nothing is to be asked. `plans_kept`: this transaction set KEEP_PLANS already."""
     needed = review.writings_to_review(author)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     if anonymous and not (postgresql or needed or repeats):
         return _Asked(None, None, False, False)
     params = {"user_id": author.id, **({"enough": needed} if needed else {}), **(repeats or {})}
-    if postgresql:
+    if postgresql and not plans_kept:
         db.session.execute(_GENERIC_PLANS)
     row = tuple(db.session.execute(
         _ask_statement(postgresql, not anonymous, needed > 0, repeats is not None), params
@@ -146,9 +152,10 @@ def _ask(author: User, anonymous: bool, repeats: dict | None = None) -> _Asked:
     return _Asked(handle_id, post_id, needed > 0 and approved_count < needed, bool(repeated))
 
 
-def _ask_refusing_repeats(author: User, body: str, anonymous: bool, now: datetime) -> _Asked:
+def _ask_refusing_repeats(author: User, body: str, anonymous: bool, now: datetime,
+                          plans_kept: bool = False) -> _Asked:
     """_ask, with the duplicate check (refusals.py) in the same statement; refuses a repeat."""
-    asked = _ask(author, anonymous, repeats_asked(body, now))
+    asked = _ask(author, anonymous, repeats_asked(body, now), plans_kept)
     if asked.repeated:
         refuse_duplicate()
     return asked
@@ -250,10 +257,11 @@ class Placed:
 
 
 def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anonymous: bool,
-          now: datetime, once: str | None = None) -> Placed:
+          now: datetime, once: str | None = None, plans_kept: bool = False) -> Placed:
     """Add a comment to a story or a reply in a thread, under `parent` if given, and tell
     where the new post shows: its page of the thread or story. `once`: the digest of the
-    form's one-time key, kept on the post."""
+    form's one-time key, kept on the post. `plans_kept`: the caller's transaction set
+    KEEP_PLANS already (PostgreSQL)."""
     check_writer(author, now)
     check_open(thread)
     if thread.board is not None:
@@ -281,7 +289,7 @@ def reply(author: User, thread: Thread, parent: Post | None, body: str, *, anony
     body = clean_body(body)
     check_links(author, body, now)
     # Whether these words repeat the writer's, asked with the handle and the new post's id.
-    asked = _ask_refusing_repeats(author, body, anonymous, now)
+    asked = _ask_refusing_repeats(author, body, anonymous, now, plans_kept)
     count_write(author, "reply", now)
     owner = StoryOwner(story.user_id, story.handle_id) if story else None
     post, before, held = _add_post(author, thread, parent, body, anonymous, now, story=owner,

@@ -92,15 +92,16 @@ def _post(public_id: str) -> Post:
     return post
 
 
-@lru_cache(maxsize=4)
-def _thread_with_settings(dialect: str) -> Select:
+@lru_cache(maxsize=8)
+def _thread_with_settings(dialect: str, posting: bool) -> Select:
     """The thread by its public id (`thread`), its board, the site's settings, and the post
     this form made already (`once`: the digest of its one-time key, forum/submission_keys.py;
     NULL matches none): built once per database kind (the settings' column is written for
-    each)."""
+    each). `posting` on PostgreSQL: it also sets replies.KEEP_PLANS for the transaction."""
     made = (select(Post.public_id).where(Post.submission_key == bindparam("once"))
             .scalar_subquery())
-    return (select(Thread, site_settings.rows_column(), made)
+    keep = [replies.KEEP_PLANS] if posting and dialect == "postgresql" else []
+    return (select(Thread, site_settings.rows_column(), made, *keep)
             .where(Thread.public_id == bindparam("thread")).options(joinedload(Thread.board)))
 
 
@@ -112,11 +113,13 @@ def reply(thread_id):
     # site's settings, which the checks on a new post read (no statement of their own). And
     # whether this form was posted already: the same statement.
     once = submission_keys.sent_digest()
-    found = db.session.execute(_thread_with_settings(db.session.get_bind().dialect.name),
-                               {"thread": thread_id, "once": once}).first()
+    posting = request.method == "POST"
+    found = db.session.execute(
+        _thread_with_settings(db.session.get_bind().dialect.name, posting),
+        {"thread": thread_id, "once": once}).first()
     if found is None:
         abort(404)
-    thread, settings, made = found
+    thread, settings, made = found[:3]
     if made is not None:  # a second arrival: the first one's page (if the same words)
         if (first := post_result(made)) is not None:
             return first
@@ -135,10 +138,13 @@ def reply(thread_id):
     if valid and action() == PREVIEW:
         return _preview("posting/reply_form.html", **context)
     if valid:
+        # The account itself, not the proxy: the posting path reads it some forty times.
+        author = current_user._get_current_object()
         try:
-            refusals.check_gates(current_user, form.gates_tripped(utcnow()), utcnow())
-            placed = replies.reply(current_user, thread, parent, form.body.data,
-                                   anonymous=form.anonymous.data, now=utcnow(), once=once)
+            refusals.check_gates(author, form.gates_tripped(utcnow()), utcnow())
+            placed = replies.reply(author, thread, parent, form.body.data,
+                                   anonymous=form.anonymous.data, now=utcnow(), once=once,
+                                   plans_kept=posting)
         except refusals.PostingError as error:
             return _refused("posting/reply_form.html", error, **context)
         if placed.held:

@@ -6,7 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, bookmarks, contact, feeds, groups, notifications, posting, profiles
 from . import csrf_tokens, i18n, reactions, reading, search, security, siteurl, stories
-from . import submission_keys, threads, transactions
+from . import pool, submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    pool.init_app(app)  # after db: an idle connection is checked before use
     transactions.init_app(app)  # after db: a read-only request ends with COMMIT
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     security.init_app(app)  # before CSRFProtect, so malformed input is refused first

@@ -42,7 +42,7 @@ def _engine_options(url: str) -> dict:
     tools must stay below its max_connections (README.md, "Database connections").
     DATABASE_PGBOUNCER=1 (PgBouncer in transaction mode in front): no server-side prepared
     statements, which PgBouncer before 1.21 cannot carry from one transaction to the next."""
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {}  # no pool_pre_ping: forum/pool.py pings only an idle connection
     if url.startswith("postgresql"):
         options.update(pool_size=_int("DATABASE_POOL_SIZE", 5),
                        max_overflow=_int("DATABASE_MAX_OVERFLOW", 10),
@@ -61,6 +61,8 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        # A pooled connection idle this many seconds is checked before use (forum/pool.py).
+        "DATABASE_PING_AFTER": float(os.environ.get("DATABASE_PING_AFTER", "1")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # A Redis that stops answering must not hang a request: fail fast, fall back to memory.
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},

@@ -6,6 +6,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import submission_keys
+from .extensions import db
 from .security import came_from_this_site
 
 MESSAGES = {
@@ -32,12 +34,15 @@ def pending_fields() -> list[tuple[str, str]]:
 
 
 def resubmit_page(message: str, status: int, action: str | None = None,
-                  fields: list[tuple[str, str]] | None = None, needs_login: bool = False):
-    """A page with the writer's text intact in a fresh form that sends it again."""
+                  fields: list[tuple[str, str]] | None = None, needs_login: bool = False,
+                  stored_unknown: bool = False):
+    """A page with the writer's text intact in a fresh form that sends it again.
+    `stored_unknown`: the site failed midway, so whether the text was stored is not known."""
     return render_template(
         "errors/resubmit.html",
         message=message,
         needs_login=needs_login,
+        stored_unknown=stored_unknown,
         action=action or request.full_path.rstrip("?"),
         fields=pending_fields() if fields is None else fields,
     ), status
@@ -72,6 +77,20 @@ def _csrf_error(error: CSRFError):
 
 
 def _server_error(error):
+    # A writer whose words met a failure of the site (the database gone for a moment, say)
+    # gets them back, as after any other refusal: the page they came from may be gone from
+    # their browser. Only words (a value with a space or a line break), not a button's
+    # value, and only to this site's own forms, as in _csrf_error.
+    try:
+        fields = pending_fields() if request.method == "POST" else []
+    except HTTPException:  # a body that cannot be read has no words to give back
+        fields = []
+    if any(" " in value or "\n" in value for _name, value in fields) and came_from_this_site():
+        db.session.rollback()  # whatever failed, the page is read afresh
+        submission_keys.keep_sent_key()  # sent again, it is stored once either way
+        return resubmit_page(
+            _("The site had a problem and could not finish this. Nothing you did caused it. "
+              "Your text is below: send it again in a moment."), 500, stored_unknown=True)
     return _page(500)
 
 

@@ -126,6 +126,16 @@ def page_key() -> str:
     return key
 
 
+def keep_sent_key() -> None:
+    """The page rendered from now on carries the key this POST came with, even after a write
+    it claimed: for a page handing the text back after the site failed midway, when whether
+    that write committed is not known. Sent again, the key decides: the first arrival's
+    answer if it was stored, else stored now."""
+    sent = _sent_key()
+    if _valid(sent):
+        g.once_page_key = sent
+
+
 def once_field() -> Markup:
     """The hidden field carrying the page's key (a template global): made once per page, for
     all its forms."""

@@ -64,14 +64,14 @@ def test_pool_settings_reach_the_engine(monkeypatch, tmp_path):
     with app.app_context():
         pool = db.engine.pool
         assert (pool.size(), pool._max_overflow, pool._timeout) == (3, 4, 7)
-        assert pool._pre_ping
+        assert not pool._pre_ping  # forum/pool.py pings only an idle connection
         db.engine.dispose()
     # SQLAlchemy's own defaults when nothing is set; and SQLite is left to SQLAlchemy.
     _pool_env(monkeypatch, SOME_POSTGRESQL)
     assert config.load(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
-        "pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_timeout": 30}
+        "pool_size": 5, "max_overflow": 10, "pool_timeout": 30}
     _pool_env(monkeypatch, f"sqlite:///{tmp_path / 'x.sqlite'}", DATABASE_POOL_SIZE="3")
-    assert config.load(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert config.load(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {}
 
 
 @needs_postgresql

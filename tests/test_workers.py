@@ -1,0 +1,25 @@
+"""How gunicorn.conf.py sets up a worker once it has loaded the app."""
+from __future__ import annotations
+
+import gc
+import runpy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_worker_puts_what_it_loaded_out_of_the_collectors_sight(monkeypatch):
+    """gc.freeze() after the app is loaded: the collector's full passes skip the app's own
+    objects (some 70 ms a pass otherwise, on one request in a thousand)."""
+    monkeypatch.setenv("SITE_URL", "https://forum.example.org")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    gc.collect()
+    before = gc.get_freeze_count()  # tests/conftest.py freezes the suite's own start
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.freeze()
+    assert gc.get_freeze_count() >= before

@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, compression, config, errors, headers, moderation, pages, permissions
 from . import admin, bookmarks, contact, feeds, groups, notifications, posting, profiles
-from . import csrf_tokens, i18n, reactions, reading, search, security, siteurl, stories
+from . import csrf_tokens, frame, i18n, reactions, reading, search, security, siteurl, stories
 from . import pool, submission_keys, threads, transactions
 from .auth.service import init_login
 from .cli import register_cli
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> siteurl.Afterward:
     for area in BLUEPRINTS:
         app.register_blueprint(area.bp)
     thread_cache.init_app(app)
+    frame.init_app(app)  # the header and footer, kept per language and kind of reader
     pages.init_app(app)
     errors.init_app(app)
     submission_keys.init_app(app)  # a write form that arrives twice is carried out once

@@ -196,6 +196,10 @@ def load(instance_path: str) -> dict:
         # reader may do there: reply, report, moderate, see hidden posts), in bytes of memory:
         # about 30 pages of 100 posts. 0 turns it off. Both full, a worker stays near 90 MB.
         "MEMBER_TREE_CACHE_BYTES": _int("MEMBER_TREE_CACHE_BYTES", 6_000_000),
+        # Every page's header and footer, kept per language and kind of reader
+        # (forum/frame.py), in bytes of memory: a copy takes 5 to 12 kB, so some hundred
+        # copies. 0 renders them on every page.
+        "FRAME_CACHE_BYTES": _int("FRAME_CACHE_BYTES", 1_000_000),
         # What searches made lately, kept per process (forum/search/results.py, kept.py):
         # excerpts and lists of results as HTML, keyed by what they show, and pages answered,
         # used while the database has not changed; in bytes of memory: some 300 pages of 20

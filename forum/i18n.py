@@ -62,13 +62,23 @@ def _choose_address(script_root: str) -> str:
     return url_for("profiles.choose_language", code="\x00").replace("%00", "{code}")
 
 
-def language_links() -> Markup:
-    """A visitor's language switcher: a link to each language that comes back to this page.
-    Made here rather than by a template and url_for() for each language: it is on every
-    page a visitor reads (templates/_languages.html)."""
+def return_to() -> Markup:
+    """Where the language switcher comes back to, escaped for an attribute: this page (a
+    page that answered a form: the home page); for a visitor's link, quoted for its query."""
     here = request.full_path.rstrip("?") if request.method == "GET" else "/"
+    if getattr(current_user, "is_authenticated", False):
+        return escape(here)  # the members' form's field
+    return escape(url_quote(here, safe="/?"))
+
+
+def language_links(back: str | None = None) -> Markup:
+    """A visitor's language switcher: a link to each language that comes back to this page
+    (`back`: return_to(), or a stand-in for it, forum/frame.py). Made here rather than by a
+    template and url_for() for each language: it is on every page a visitor reads
+    (templates/_languages.html)."""
+    back = return_to() if back is None else back
     address, current = _choose_address(request.script_root), language()
-    back, chosen = escape(url_quote(here, safe="/?")), ' aria-current="true"'
+    chosen = ' aria-current="true"'
     # Our markup, our language names and codes, and the page's own address escaped.
     return Markup('<ul class="footer-links">' + "".join(  # nosec B704
         f'<li><a href="{address.format(code=code)}?next={back}" lang="{code}" '

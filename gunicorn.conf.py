@@ -49,4 +49,5 @@ def post_worker_init(worker):
     millisecond instead of some 70, which fell on one request in a thousand, and its
     collections about half the time they took (bench/RESULTS.md)."""
     import gc
+    gc.collect()  # what loading left behind goes first, not kept for ever
     gc.freeze()

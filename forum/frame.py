@@ -47,7 +47,7 @@ _MENU_PAGES = frozenset({
 
 
 def _reader_kind() -> tuple:
-    user = current_user
+    user = current_user._get_current_object()  # the account, not the proxy: asked often
     if not user.is_authenticated:
         return ("visitor",)
     return ("member", permissions.can_moderate(user), permissions.can_administer(user))

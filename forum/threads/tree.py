@@ -109,7 +109,7 @@ def member_key(thread: Thread, after: str | None, endpoint: str, url_args: dict)
     key) and every decision the tree asks about its reader that is not whose a post is.
     These are asked afresh on every request, so a role change, a suspension, a restriction,
     a lock or an archived board gives another key at once."""
-    user = current_user
+    user = current_user._get_current_object()  # the account, not the proxy: asked often
     return (thread.id, thread.revision, thread.post_count, thread.hidden, after, endpoint,
             tuple(sorted(url_args.items())), language(), thread.language,
             permissions.can_see_hidden(user),  # hidden posts, or "[removed]"

@@ -16,14 +16,8 @@ from .forms import NotificationSettingsForm
 
 bp = Blueprint("notifications", __name__)
 bp.add_app_template_global(service.moderation_words)
-
-
-@bp.app_context_processor
-def unread():
-    """The header's unread count, asked for only by pages shown to a logged-in person."""
-    def unread_notifications():
-        return service.unread_count(current_user) if current_user.is_authenticated else 0
-    return {"unread_notifications": unread_notifications, "unread_shown": service.UNREAD_SHOWN}
+# How far the header's badge counts (forum/frame.py reads the count itself).
+bp.add_app_template_global(service.UNREAD_SHOWN, "unread_shown")
 
 
 @bp.route("/notifications")

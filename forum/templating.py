@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from flask import current_app, request, url_for
 from flask_babel import format_date, lazy_gettext as _l, ngettext
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from .gates import gate_fields
@@ -172,6 +173,13 @@ def register_filters(app) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["iso_day"] = iso_day
     app.jinja_env.globals["site_name"] = lambda: current_app.config["SITE_NAME"]
+    # The reader, as a global as well as Flask-Login's context variable: so the partials whose
+    # macros ask only globals and their arguments (the author's name, the follow button, the
+    # moderation tools, quiet support, the lists, the reply box) are imported without context.
+    # Jinja makes such a module once per process; imported with context it ran the partial's
+    # whole top level again on every page (9 to 37 µs an import, bench/RESULTS.md).
+    # tests/test_template_globals.py checks that each of them asks nothing else.
+    app.jinja_env.globals["current_user"] = current_user
     app.jinja_env.globals["profile_url"] = profile_url
     app.jinja_env.globals["story_url"] = story_url
     app.jinja_env.globals["thread_url"] = thread_url

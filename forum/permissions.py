@@ -1,7 +1,10 @@
 """Who may do what: one named decision per action, used by views and templates alike."""
 from __future__ import annotations
 
+from functools import wraps
+
 from sqlalchemy import bindparam, literal, or_, select, true
+from werkzeug.local import LocalProxy
 
 from .clock import utcnow
 from .extensions import db
@@ -309,8 +312,18 @@ def can_change_settings(user) -> bool:
     return can_administer(user)
 
 
+def _asked_by_template(decide):
+    """`decide` as templates call it: with current_user, Flask-Login's proxy, which looks the
+    account up again on every attribute read (can_write alone reads four). The account is
+    taken from the proxy once, and `decide` asks it directly."""
+    @wraps(decide)
+    def asked(user, *args):
+        return decide(user._get_current_object() if type(user) is LocalProxy else user, *args)
+    return asked
+
+
 TEMPLATE_FUNCTIONS = {
-    name: globals()[name]
+    name: _asked_by_template(globals()[name])
     for name in (
         "owns", "can_write", "can_import_blog", "can_reply", "can_edit_post", "can_delete_post", "can_edit_story",
         "can_close_comments", "can_moderate", "can_administer", "can_see_hidden", "can_report",

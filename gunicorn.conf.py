@@ -26,9 +26,13 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 
-# Recycle workers now and then, staggered, so slow memory growth never builds up.
-max_requests = 10_000
-max_requests_jitter = 1_000
+# Recycle workers now and then, staggered, so slow memory growth never builds up: every
+# GUNICORN_MAX_REQUESTS requests (100,000 by default; 0 never). A new worker loads the app
+# again (0.75 s of CPU) and starts with empty caches: recycled every 10,000 requests, as it
+# was, that was some 5% of its time under load (bench/RESULTS.md). Every cache in the app is
+# bounded (README, "More app hosts"), so memory stops growing once they are full.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 
 # Privacy: no access log. Its usual format starts with the client's address, and this site
 # keeps no record of who read what. Errors still go to stderr (no addresses in them).

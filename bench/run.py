@@ -556,7 +556,11 @@ def main(argv=None) -> None:
            "SITE_URL": f"http://127.0.0.1:{app_port}",  # required with DATABASE_URL set
            "RATELIMIT_STORAGE_URI": "memory://",
            "BASELINE_DATABASE_URL": args.database_url,
-           "BASELINE_THREAD_ID": str(found["thread150"])}
+           "BASELINE_THREAD_ID": str(found["thread150"]),
+           # No worker is recycled during the run (gunicorn.conf.py recycles one every
+           # ~100,000 requests, about once a run): the memory read after all rounds is then
+           # that of workers that served every request of it.
+           "GUNICORN_MAX_REQUESTS": "0"}
     gunicorn = [sys.executable, "-m", "gunicorn"]
     app_proc = subprocess.Popen(gunicorn + ["-c", "gunicorn.conf.py", "wsgi:app"],
                                 cwd=ROOT, env=env)

@@ -23,3 +23,14 @@ def test_a_worker_puts_what_it_loaded_out_of_the_collectors_sight(monkeypatch):
     finally:
         gc.freeze()
     assert gc.get_freeze_count() >= before
+
+
+def test_workers_are_recycled_rarely_and_staggered(monkeypatch):
+    """A recycled worker loads the app again and starts with empty caches: every 100,000
+    requests by default, GUNICORN_MAX_REQUESTS otherwise (0: never), a tenth of it staggered."""
+    monkeypatch.setenv("SITE_URL", "https://forum.example.org")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == (100_000, 10_000)
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "0")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == (0, 0)

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from functools import lru_cache
 
-from flask import current_app, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import format_date, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -169,6 +169,19 @@ def _script_words(lang: str) -> Markup:
     return Markup(f'<div id="script-words" hidden{attributes}></div>')  # nosec B704
 
 
+def formatting_help() -> Markup:
+    """The formatting help under every writing box (posting/_formatting_help.html): some
+    twenty words and nothing else, so rendered once per language and process. Under the
+    reply box of every thread and story a member reads, it was 0.06 ms of the page."""
+    return _formatting_help(language())
+
+
+@lru_cache(maxsize=16)
+def _formatting_help(lang: str) -> Markup:
+    # Autoescaped template output, our own words only.
+    return Markup(render_template("posting/_formatting_help.html"))  # nosec B704
+
+
 def register_filters(app) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["iso_day"] = iso_day
@@ -187,5 +200,6 @@ def register_filters(app) -> None:
     app.jinja_env.globals["unmask_kinds"] = UNMASK_KINDS
     app.jinja_env.globals["anonymity_promise"] = ANONYMITY_PROMISE
     app.jinja_env.globals["gate_fields"] = gate_fields
+    app.jinja_env.globals["formatting_help"] = formatting_help
     app.jinja_env.globals["description_line"] = description_line
     app.jinja_env.globals["script_words"] = script_words

@@ -95,3 +95,12 @@ def test_a_members_story_page_offers_what_its_partials_decide(ctx, person):
     assert "Edit your story" in page and "Thank you" not in page
     assert '<span class="badge">you</span>' in page
 
+
+
+def test_the_parts_kept_per_language_hold_nothing_but_words(app):
+    """forum/templating.py keeps the formatting help per language and process: its template
+    may read the translation functions and nothing else (no reader, no page)."""
+    env = app.jinja_env
+    tree = env.parse(env.loader.get_source(env, "posting/_formatting_help.html")[0])
+    asked = meta.find_undeclared_variables(tree) - _stored_names(tree)
+    assert asked <= {"_", "gettext", "ngettext", "pgettext", "npgettext"}, asked

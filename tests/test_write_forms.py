@@ -110,6 +110,26 @@ def test_refused_report_is_an_error(writer, app):
     assert "Three years of my life." in page
 
 
+def test_the_formatting_help_kept_per_language_speaks_each_readers_language(writer):
+    """The help is rendered once per language and process (forum/templating.py): one
+    process serves it in English, German and Spanish in turn, and English again, under the
+    reply box of a thread and on the reply page."""
+    thread = make_thread(make_user("host"), make_board("Talk"))
+    words = {"en": "<summary>Formatting help</summary>", "de": "<summary>Hilfe zur Formatierung",
+             "es": "<summary>Ayuda de formato"}
+    for code in ("en", "de", "es", "en"):
+        for url in (f"/threads/{thread.public_id}", f"/threads/{thread.public_id}/reply"):
+            page = writer.get(url, headers={"Accept-Language": code}).get_data(as_text=True)
+            assert words[code] in page, (code, url)
+            assert sum(summary in page for summary in words.values()) == 1, (code, url)
+        # Beside it in the thread's reply box, the gate fields, the honeypot's label in
+        # the reader's language too (kept per language, forum/gates.py).
+        page = writer.get(f"/threads/{thread.public_id}",
+                          headers={"Accept-Language": code}).get_data(as_text=True)
+        assert 'id="website" name="website" value=""' in page and 'name="started" value="' in page
+        assert ("Leave this field empty" in page) == (code == "en")
+
+
 # --- 5. writing a long text ---------------------------------------------------------------
 
 def test_every_write_form_has_formatting_help_and_preview_below(writer):

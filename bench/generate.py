@@ -564,8 +564,16 @@ def main() -> None:
     with app.app_context():
         print("search index: rebuilding ...", file=sys.stderr)
         search_index.rebuild(db.engine)
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        if db.engine.dialect.name == "postgresql":
+            # As autovacuum leaves a live database soon after rows arrive: with the
+            # visibility map set, which index-only scans need (without it they read each
+            # row in the table as well: the story page's "More from this group", 0.26 ms
+            # against 0.22 a run at 1M posts). VACUUM runs outside a transaction.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
         db.engine.dispose()
     print(f"search index and ANALYZE: {time.monotonic() - t1:.1f}s; "
           f"total {time.monotonic() - started:.1f}s", file=sys.stderr)

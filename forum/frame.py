@@ -79,6 +79,13 @@ def _fill(html: str) -> str:
                                       f'{submission_keys.once_field()}')
 
 
+def kept_part(name: str, key: tuple, **context) -> Markup:
+    """Another part of a page kept as the frame is (forum/reactions/support.py): `name`
+    rendered with `context` once per `key` and language, which must together decide all of
+    its HTML; the reader's token and the page's one-time key go in afterwards."""
+    return Markup(_fill(_kept(name, key, **context)))  # nosec B704: autoescaped template output
+
+
 def site_header() -> Markup:
     """The header: the site's name, the quick exit, the menus and the search box."""
     kind = _reader_kind()

@@ -188,7 +188,7 @@ def register_filters(app) -> None:
     app.jinja_env.globals["site_name"] = lambda: current_app.config["SITE_NAME"]
     # The reader, as a global as well as Flask-Login's context variable: so the partials whose
     # macros ask only globals and their arguments (the author's name, the follow button, the
-    # moderation tools, quiet support, the lists, the reply box) are imported without context.
+    # moderation tools, the lists, the reply box) are imported without context.
     # Jinja makes such a module once per process; imported with context it ran the partial's
     # whole top level again on every page (9 to 37 µs an import, bench/RESULTS.md).
     # tests/test_template_globals.py checks that each of them asks nothing else.

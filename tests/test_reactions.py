@@ -327,6 +327,59 @@ def test_the_author_turns_it_off_and_on(scene, client):
     assert "1 member says they lived this too." in client.get(url).get_data(as_text=True)
 
 
+def _support_section(page: str) -> str:
+    start = page.find('<section class="support"')
+    return page[start:page.index("</section>", start)] if start >= 0 else ""
+
+
+def test_the_kept_support_section_is_the_one_rendered_afresh(app, scene, client):
+    """forum/reactions/support.py keeps the section per its values: for a visitor, the author,
+    a member who pressed two kinds and said "I lived this too", one who pressed nothing, and
+    with it turned off, it is byte for byte the section rendered afresh (tokens aside), each
+    reader's own presses and token only ever on their own page."""
+    url = scene["url"]
+    press(scene["dan"], url, f"{url}/react/thanks")
+    press(scene["dan"], url, f"{url}/react/strength")
+    press(scene["dan"], url, f"{url}/lived-this-too")
+    kept = app.extensions["frame_cache"]
+    tokens = re.compile(r'(name="(?:csrf_token|once)" value=")[^"]*"')
+    readers = {"visitor": client, "ada": scene["ada"], "dan": scene["dan"], "cleo": scene["cleo"]}
+
+    def compare(when):
+        for who, viewer in readers.items():
+            kept.max_chars = 0
+            fresh = _support_section(viewer.get(url).get_data(as_text=True))
+            kept.max_chars = 1_000_000
+            viewer.get(url)
+            page = viewer.get(url).get_data(as_text=True)
+            section = _support_section(page)
+            assert tokens.sub(r"\1X", section) == tokens.sub(r"\1X", fresh), (when, who)
+            assert section, (when, who)
+            if who != "visitor":  # the reader's own token, the one the page's header carries
+                own = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+                assert set(re.findall(r'name="csrf_token" value="([^"]+)"', section)) == {own}
+            pressed = len(PRESSED.findall(section))
+            # Dan's two kinds, and his "lived this too" while it is on.
+            assert pressed == ({"on": 3, "off": 2}[when] if who == "dan" else 0), (when, who)
+
+    compare("on")
+    assert press(scene["ada"], url, f"{url}/lived-this-too/setting", on=False).status_code == 303
+    compare("off")
+    assert "Take mine back" in _support_section(html(scene["dan"], url))
+    assert "Take mine back" not in _support_section(html(scene["cleo"], url))
+
+
+def test_the_support_section_reads_only_what_its_key_holds(app):
+    """The kept section's template is given one namespace, `s`, whose every value is in the
+    key: it may read that and the site's globals, nothing of the page or the reader."""
+    from jinja2 import meta, nodes
+    env = app.jinja_env
+    tree = env.parse(env.loader.get_source(env, "reactions/_support.html")[0])
+    stored = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    asked = meta.find_undeclared_variables(tree) - stored
+    assert asked == {"s"}, asked  # (the environment's globals are not counted)
+
+
 # --- export and deletion ----------------------------------------------------------------
 
 def test_export_holds_ones_reactions_and_lived_this_too(scene):

@@ -61,8 +61,7 @@ def test_partials_imported_without_context_ask_only_globals_and_their_arguments(
     without_context = {node.template.value for tree in parsed.values()
                        for node in _imports(tree) if not node.with_context}
     assert {"_author.html", "_post_tree.html", "notifications/_follow.html",
-            "reactions/_support.html", "moderation/_tools.html",
-            "_lists.html"} <= without_context
+            "moderation/_tools.html", "_lists.html"} <= without_context
     seen, todo = set(), sorted(without_context)
     while todo:
         name = todo.pop()

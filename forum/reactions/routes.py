@@ -11,9 +11,11 @@ from ..models import Post, Story
 from ..posting import refusals
 from ..threads.service import post_url
 from . import service
+from .support import story_support
 
 bp = Blueprint("reactions", __name__)
 bp.add_app_template_global(service.kinds, "reaction_kinds")
+bp.add_app_template_global(story_support)
 
 
 def _on() -> bool:

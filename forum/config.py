@@ -198,7 +198,8 @@ def load(instance_path: str) -> dict:
         "MEMBER_TREE_CACHE_BYTES": _int("MEMBER_TREE_CACHE_BYTES", 6_000_000),
         # Every page's header and footer, kept per language and kind of reader
         # (forum/frame.py), in bytes of memory: a copy takes 5 to 12 kB, so some hundred
-        # copies. 0 renders them on every page.
+        # copies; the quiet-support sections under stories share the bound (about 2 kB each,
+        # forum/reactions/support.py). 0 renders them all on every page.
         "FRAME_CACHE_BYTES": _int("FRAME_CACHE_BYTES", 1_000_000),
         # What searches made lately, kept per process (forum/search/results.py, kept.py):
         # excerpts and lists of results as HTML, keyed by what they show, and pages answered,

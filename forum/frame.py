@@ -16,6 +16,8 @@ any input).
 
 FRAME_CACHE_BYTES bounds the copies (0 renders the frame on every page, as before). A test
 renders every kind of frame both ways and compares them byte for byte (tests/test_frame.py).
+Other parts of a page are kept the same way through kept_part(), in the same bound: the quiet
+support under a story (forum/reactions/support.py, tested likewise in tests/test_reactions.py).
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""A worker's resident memory as its caches fill: one gunicorn worker (the app's own
-gunicorn.conf.py, no recycling) serves many different pages, and its RSS is printed as it goes.
+"""A worker's memory as its caches fill: one gunicorn worker (the app's own gunicorn.conf.py,
+no recycling; --workers for more) serves many different pages, and its memory is printed as it
+goes: its RSS, its PSS (pages it shares with the master and the other workers counted as 1/n
+for n processes) and what is its alone.
 
-    .venv/bin/python bench/memory.py --database-url URL [--rounds 120]
+    .venv/bin/python bench/memory.py --database-url URL [--rounds 120] [--workers 1]
 
 Each round reads one board thread as a visitor, bench_poster and bench_reader, one story as a
 visitor and bench_poster, one profile and three searches: distinct pages, so the tree caches,
@@ -28,17 +30,30 @@ WORDS = ["elders", "meeting", "leaving", "family", "money", "doctrine", "fear", 
          "letter", "church", "group", "home"]
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+def memory(pid: int) -> dict[str, float]:
+    """A process's resident memory (Rss), its share of pages it shares with others, such as the
+    master's, counted as 1/n for n processes (Pss), and what is its alone (Private), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "private": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def report(pids: list[int]) -> str:
+    """RSS, PSS and private memory of each process in turn, in MB."""
+    each = [memory(pid) for pid in pids]
+    return "; ".join(f"RSS {m['rss']:.1f} MB, PSS {m['pss']:.1f} MB, private {m['private']:.1f} MB"
+                     for m in each)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), required=False)
     parser.add_argument("--rounds", type=int, default=120)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="each serves about its share of the rounds: give more rounds")
     args = parser.parse_args(argv)
     with create_engine(args.database_url).connect() as c:
         rows = lambda sql: [r[0] for r in c.execute(text(sql))]
@@ -49,7 +64,7 @@ def main(argv=None) -> None:
         names = rows("SELECT name FROM handles WHERE kind = 'public' ORDER BY id LIMIT 60")
     port = bench.free_port()
     env = {**os.environ, "DATABASE_URL": args.database_url, "RATELIMIT_ENABLED": "0",
-           "SECRET_KEY": "bench-secret-key", "WEB_CONCURRENCY": "1",
+           "SECRET_KEY": "bench-secret-key", "WEB_CONCURRENCY": str(args.workers),
            "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "warning",
            "SITE_URL": f"http://127.0.0.1:{port}", "RATELIMIT_STORAGE_URI": "memory://",
            "GUNICORN_MAX_REQUESTS": "0"}
@@ -59,10 +74,12 @@ def main(argv=None) -> None:
     try:
         bench.wait_for(f"{app}/healthz")
         time.sleep(1)
-        worker = int(subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True,
-                                    text=True, check=True).stdout.split()[0])
+        workers = [int(pid) for pid in subprocess.run(
+            ["pgrep", "-P", str(master.pid)], capture_output=True, text=True,
+            check=True).stdout.split()]
+        assert len(workers) == args.workers, workers
         poster, reader = bench.login(app)[0], bench.login(app, bench.READER_LOGIN)[0]
-        print(f"after logging in: {rss_mb(worker):.1f} MB", flush=True)
+        print(f"after logging in: {report(workers)}", flush=True)
         for i, thread in enumerate(threads):
             for cookie in (None, poster, reader):
                 bench.fetch(f"{app}/threads/{thread}", cookie=cookie)
@@ -77,8 +94,9 @@ def main(argv=None) -> None:
                 bench.fetch(f"{app}/search?q={urllib.parse.quote_plus(words)}",
                             cookie=poster if j % 2 else None)
             if (i + 1) % 20 == 0:
-                print(f"{i + 1} rounds: {rss_mb(worker):.1f} MB", flush=True)
-        print(f"after {len(threads)} rounds: {rss_mb(worker):.1f} MB")
+                print(f"{i + 1} rounds: {report(workers)}", flush=True)
+        print(f"after {len(threads)} rounds: {report(workers)}")
+        print(f"the master: {report([master.pid])}")
     finally:
         master.terminate()
         master.wait()

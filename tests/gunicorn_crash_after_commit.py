@@ -10,7 +10,7 @@ import os
 workers = 1
 worker_class = "sync"
 # The app is loaded once, in the master, so the worker started in place of the dead one
-# answers at once (the production settings load it in each worker).
+# answers at once (as in the production settings).
 preload_app = True
 accesslog = None
 errorlog = "-"

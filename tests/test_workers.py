@@ -4,6 +4,11 @@ from __future__ import annotations
 import gc
 import runpy
 from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import text
+
+from forum.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +39,31 @@ def test_workers_are_recycled_rarely_and_staggered(monkeypatch):
     monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "0")
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert (settings["max_requests"], settings["max_requests_jitter"]) == (0, 0)
+
+
+def test_the_master_forks_workers_holding_no_connection_and_its_objects_frozen(app,
+                                                                                monkeypatch):
+    """preload_app: the master loads the app once and forks each worker from it. Before each
+    fork it empties its database pools (a connection is never used by two processes) and
+    freezes what loading made, so a worker's collections leave those pages shared."""
+    monkeypatch.setenv("SITE_URL", "https://forum.example.org")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["preload_app"] is True
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # a connection the master would hand down
+        db.session.remove()
+        engine = db.engine
+        assert engine.pool.checkedin() == 1
+    server = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app))
+    gc.collect()
+    before = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        settings["pre_fork"](server=server, worker=None)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.freeze()
+    assert gc.get_freeze_count() >= before
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0
+        assert db.session.execute(text("SELECT 1")).scalar() == 1  # it opens a new one

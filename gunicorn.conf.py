@@ -45,9 +45,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 # workers, not once in each, and a recycled worker starts at once instead of loading the app
 # again (0.75 s of CPU). Loading the app opens no connection, and the master drops its pools
 # before each fork (pre_fork), so no connection is ever shared: each worker opens its own. A
-# new release needs a restart, as gunicorn's HUP reloads the configuration only. Client
-# addresses behind proxies are the app's business: it trusts exactly TRUSTED_PROXIES hops of
-# X-Forwarded-For (ProxyFix in forum/__init__.py), and uses them for rate limits only.
+# new release needs a restart: gunicorn's HUP forks new workers from the app already loaded.
+# Client addresses behind proxies are the app's business: it trusts exactly TRUSTED_PROXIES
+# hops of X-Forwarded-For (ProxyFix in forum/__init__.py), and uses them for rate limits only.
 preload_app = True
 
 

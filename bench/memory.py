@@ -23,27 +23,17 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench  # noqa: E402  (bench/run.py: free_port, wait_for, fetch, login)
+import run as bench  # noqa: E402  (bench/run.py: free_port, wait_for, fetch, login,
+#                                  process_memory)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ["elders", "meeting", "leaving", "family", "money", "doctrine", "fear", "years",
          "letter", "church", "group", "home"]
 
 
-def memory(pid: int) -> dict[str, float]:
-    """A process's resident memory (Rss), its share of pages it shares with others, such as the
-    master's, counted as 1/n for n processes (Pss), and what is its alone (Private), in MB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":", 1)
-        fields[name] = int(value.split()[0]) / 1024
-    return {"rss": fields["Rss"], "pss": fields["Pss"],
-            "private": fields["Private_Clean"] + fields["Private_Dirty"]}
-
-
 def report(pids: list[int]) -> str:
     """RSS, PSS and private memory of each process in turn, in MB."""
-    each = [memory(pid) for pid in pids]
+    each = [bench.process_memory(pid) for pid in pids]
     return "; ".join(f"RSS {m['rss']:.1f} MB, PSS {m['pss']:.1f} MB, private {m['private']:.1f} MB"
                      for m in each)
 

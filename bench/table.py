@@ -73,8 +73,10 @@ def markdown(results: list[dict]) -> str:
         return f"{la['min']:.2f} / {la['median']:.2f} / {la['max']:.2f}"
 
     def rss(r):
-        return "app " + "/".join(f"{m:.0f}" for m in r["rss_mb"]["app"]) + ", baseline " \
-            + "/".join(f"{m:.0f}" for m in r["rss_mb"]["baseline"])
+        pss = r.get("pss_mb")
+        return "app " + "/".join(f"{m:.0f}" for m in r["rss_mb"]["app"]) \
+            + (" (PSS " + "/".join(f"{m:.0f}" for m in pss["app"]) + ")" if pss else "") \
+            + ", baseline " + "/".join(f"{m:.0f}" for m in r["rss_mb"]["baseline"])
 
     def checks(r):
         c = r.get("posting_checks") or []
